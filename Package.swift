@@ -1,0 +1,38 @@
+// swift-tools-version: 6.0
+// PlainSight: a passive network-traffic auditor.
+// One module per pipeline stage; each imports only the stages to its left:
+//   Capture -> Decoding -> Flows -> Inspection -> Findings -> Reporting,
+// with Pipeline driving them per packet and `plainsight` (the CLI) wiring options.
+import PackageDescription
+
+let package = Package(
+    name: "PlainSight",
+    products: [
+        .executable(name: "plainsight", targets: ["plainsight"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+        .target(name: "Capture", dependencies: ["CPcap"]),
+        .target(name: "Decoding"),
+        .target(name: "Flows", dependencies: ["Decoding"]),
+        .target(name: "Inspection", dependencies: ["Decoding", "Flows"]),
+        .target(name: "Findings", dependencies: ["Flows", "Inspection"]),
+        .target(name: "Reporting", dependencies: ["Decoding", "Flows", "Inspection", "Findings"]),
+        .target(
+            name: "Pipeline",
+            dependencies: ["Capture", "Decoding", "Flows", "Inspection", "Findings", "Reporting"]),
+        .executableTarget(
+            name: "plainsight",
+            dependencies: ["Pipeline", "Capture", "Inspection", "Reporting", "Findings",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "DecodingTests", dependencies: ["Decoding"]),
+        .testTarget(name: "FlowsTests", dependencies: ["Decoding", "Flows"]),
+        .testTarget(name: "InspectionTests", dependencies: ["Inspection"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["Pipeline", "Capture", "Reporting", "Findings"]),
+    ]
+)

@@ -1,0 +1,2 @@
+// libpcap, imported into Swift as the CPcap module.
+#include <pcap/pcap.h>

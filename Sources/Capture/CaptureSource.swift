@@ -1,0 +1,133 @@
+import CPcap
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One captured frame, as libpcap hands it over: the bytes are libpcap's own
+/// buffer and stay valid only until the next call to `next()`.
+public struct CapturedPacket {
+    /// Microseconds since the Unix epoch.
+    public var timestamp: Int64
+    public var wireLength: Int
+    public var bytes: UnsafeRawBufferPointer
+}
+
+/// A libpcap handle, offline (pcap or pcapng file) or live (an interface).
+/// Packets are pulled with `pcap_next_ex`, which measured faster from Swift
+/// than `pcap_dispatch` with a callback (swift-notes.md).
+public final class CaptureSource {
+    public enum Next {
+        case packet(CapturedPacket)
+        /// Live only: the read timeout passed with no packet.
+        case timeout
+        case end
+        /// Reading failed part-way (a truncated or corrupt file).
+        case failed(CaptureError)
+    }
+
+    let handle: OpaquePointer
+    /// The DLT_* value of the capture (`pcap_datalink`).
+    public let linkType: Int32
+    public let name: String
+    public let isLive: Bool
+    /// Size of an offline file, for progress reporting.
+    public let fileSize: Int64
+    public private(set) var packetsRead: UInt64 = 0
+
+    init(handle: OpaquePointer, name: String, isLive: Bool, fileSize: Int64) {
+        self.handle = handle
+        self.name = name
+        self.isLive = isLive
+        self.fileSize = fileSize
+        self.linkType = pcap_datalink(handle)
+    }
+
+    deinit { pcap_close(handle) }
+
+    /// libpcap's name for the link type, e.g. `EN10MB`.
+    public var linkTypeName: String {
+        pcap_datalink_val_to_name(linkType).map { String(cString: $0) } ?? "unknown"
+    }
+
+    /// Opens a pcap or pcapng file.
+    public static func openFile(_ path: String) throws(CaptureError) -> CaptureSource {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            throw CaptureError(.noSuchPath, "\(path): no such file or directory")
+        }
+        guard access(path, R_OK) == 0 else {
+            throw CaptureError(.unreadable, "\(path): permission denied (cannot read the file)")
+        }
+        var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
+        guard let handle = pcap_open_offline(path, &errorBuffer) else {
+            let reason = text(errorBuffer)
+            if reason.contains("unknown file format") || reason.contains("truncated dump file")
+                || reason.contains("too short") || st.st_size < 24
+            {
+                throw CaptureError(.notACapture, "\(path): not a pcap or pcapng capture (\(reason))")
+            }
+            throw CaptureError(.unreadable, "\(path): \(reason)")
+        }
+        return CaptureSource(handle: handle, name: path, isLive: false, fileSize: Int64(st.st_size))
+    }
+
+    /// Applies a BPF filter (tcpdump syntax).
+    public func setFilter(_ expression: String) throws(CaptureError) {
+        var program = bpf_program()
+        guard pcap_compile(handle, &program, expression, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
+            throw CaptureError(.badFilter, "invalid filter '\(expression)': \(String(cString: pcap_geterr(handle)))")
+        }
+        defer { pcap_freecode(&program) }
+        guard pcap_setfilter(handle, &program) == 0 else {
+            throw CaptureError(.badFilter, "cannot apply filter: \(String(cString: pcap_geterr(handle)))")
+        }
+    }
+
+    /// The next packet. The returned bytes belong to libpcap.
+    @inline(__always)
+    public func next() -> Next {
+        var header: UnsafeMutablePointer<pcap_pkthdr>?
+        var data: UnsafePointer<UInt8>?
+        let rc = pcap_next_ex(handle, &header, &data)
+        if rc == 1, let h = header, let d = data {
+            packetsRead &+= 1
+            let hdr = h.pointee
+            let ts = Int64(hdr.ts.tv_sec) * 1_000_000 + Int64(hdr.ts.tv_usec)
+            return .packet(
+                CapturedPacket(
+                    timestamp: ts, wireLength: Int(hdr.len),
+                    bytes: UnsafeRawBufferPointer(start: d, count: Int(hdr.caplen))))
+        }
+        switch rc {
+        case 0: return .timeout
+        case PCAP_ERROR_BREAK: return .end
+        default:
+            let reason = String(cString: pcap_geterr(handle))
+            if isLive { return .failed(CaptureError(.readFailed, "\(name): capture failed: \(reason)")) }
+            let position = bytePosition.map { " at byte \($0)" } ?? ""
+            return .failed(
+                CaptureError(
+                    .truncated,
+                    "\(name): capture is truncated or corrupt after packet \(packetsRead)\(position): \(reason)"))
+        }
+    }
+
+    /// Offset in the file of the next record, for offline captures.
+    public var bytePosition: Int64? {
+        guard !isLive, let file = pcap_file(handle) else { return nil }
+        let position = ftello(file)
+        return position >= 0 ? Int64(position) : nil
+    }
+
+    /// Makes a blocked `next()` return `.end` (safe from a signal handler's thread of control).
+    public func breakLoop() { pcap_breakloop(handle) }
+
+    /// Kernel and interface drop counters (live captures).
+    public func dropCounts() -> (kernel: UInt64, interface: UInt64)? {
+        guard isLive else { return nil }
+        var s = pcap_stat()
+        guard pcap_stats(handle, &s) == 0 else { return nil }
+        return (UInt64(s.ps_drop), UInt64(s.ps_ifdrop))
+    }
+}

@@ -1,0 +1,151 @@
+/// Identifies one IP datagram being reassembled (RFC 791 / RFC 8200 §4.5).
+public struct FragmentKey: Hashable, Sendable {
+    var source: IPAddress
+    var destination: IPAddress
+    var identification: UInt32
+    var protocolNumber: UInt8
+    var isIPv6: Bool
+}
+
+/// Reassembles IPv4 and IPv6 fragments into whole datagrams, within caps on
+/// datagrams in progress, on bytes held and on time. Overlapping fragments
+/// keep the bytes that arrived first; an overlap that disagrees with them is
+/// counted (it is the classic IDS-evasion trick) and the datagram dropped.
+///
+/// Fragments are rare on real networks, so this path copies and uses a
+/// standard `Dictionary` (its hash is seeded per process).
+public struct FragmentReassembler {
+    public enum AddResult {
+        case held
+        case complete(UnsafeRawBufferPointer)
+        case rejected(DecodeIssue)
+    }
+
+    struct Pending {
+        var bytes: [UInt8] = []
+        /// Covered byte ranges, sorted and merged.
+        var covered: [Range<Int>] = []
+        var totalLength: Int?
+        var lastSeen: Microseconds
+    }
+
+    let limits: DecodingLimits
+    var pending: [FragmentKey: Pending] = [:]
+    var heldBytes = 0
+    /// Holds the last completed datagram; valid until the next `add`.
+    let output = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_535, alignment: 8)
+
+    public private(set) var datagramsReassembled: UInt64 = 0
+    public private(set) var datagramsTimedOut: UInt64 = 0
+    /// Datagrams dropped because the datagram or byte cap was reached.
+    public private(set) var capHits: UInt64 = 0
+
+    init(limits: DecodingLimits) {
+        self.limits = limits
+    }
+
+    public var datagramsInProgress: Int { pending.count }
+
+    mutating func add(
+        key: FragmentKey, offset: Int, bytes: UnsafeRawBufferPointer, isLast: Bool, now: Microseconds
+    ) -> AddResult {
+        let end = offset + bytes.count
+        guard end <= 65_535 else {
+            drop(key)
+            return .rejected(.fragmentTooLarge)
+        }
+        if pending[key] == nil {
+            if pending.count >= limits.maxFragmentedDatagrams || heldBytes + bytes.count > limits.maxFragmentBytes {
+                evictOldest()
+                capHits &+= 1
+            }
+            if heldBytes + bytes.count > limits.maxFragmentBytes {
+                return .rejected(.fragmentTooLarge)
+            }
+            pending[key] = Pending(lastSeen: now)
+        }
+        var datagram = pending.removeValue(forKey: key)!  // safe: inserted just above when missing
+        datagram.lastSeen = now
+        if isLast {
+            if let known = datagram.totalLength, known != end {
+                heldBytes -= datagram.bytes.count
+                return .rejected(.fragmentOverlapMismatch)
+            }
+            datagram.totalLength = end
+        }
+        if datagram.bytes.count < end {
+            heldBytes += end - datagram.bytes.count
+            datagram.bytes.append(contentsOf: repeatElement(0, count: end - datagram.bytes.count))
+        }
+        // First data wins: write only the parts not yet covered; where an old
+        // part overlaps, the new bytes must agree with it.
+        var cursor = offset
+        for range in datagram.covered where range.upperBound > offset && range.lowerBound < end {
+            if cursor < range.lowerBound {
+                copy(bytes, from: cursor - offset, count: range.lowerBound - cursor, into: &datagram.bytes, at: cursor)
+            }
+            let overlapStart = max(range.lowerBound, offset)
+            let overlapEnd = min(range.upperBound, end)
+            for i in overlapStart..<overlapEnd where datagram.bytes[i] != bytes[i - offset] {
+                heldBytes -= datagram.bytes.count
+                return .rejected(.fragmentOverlapMismatch)
+            }
+            cursor = max(cursor, range.upperBound)
+        }
+        if cursor < end {
+            copy(bytes, from: cursor - offset, count: end - cursor, into: &datagram.bytes, at: cursor)
+        }
+        datagram.covered = merged(datagram.covered, offset..<end)
+        if let total = datagram.totalLength, datagram.covered.count == 1, datagram.covered[0] == 0..<total {
+            heldBytes -= datagram.bytes.count
+            datagram.bytes.withUnsafeBytes { source in
+                output.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[0..<total]))
+            }
+            datagramsReassembled &+= 1
+            return .complete(UnsafeRawBufferPointer(rebasing: output[0..<total]))
+        }
+        pending[key] = datagram
+        return .held
+    }
+
+    mutating func expire(now: Microseconds) {
+        guard !pending.isEmpty else { return }
+        for (key, datagram) in pending where now - datagram.lastSeen > limits.fragmentTimeout {
+            drop(key)
+            datagramsTimedOut &+= 1
+        }
+    }
+
+    private mutating func drop(_ key: FragmentKey) {
+        if let datagram = pending.removeValue(forKey: key) { heldBytes -= datagram.bytes.count }
+    }
+
+    private mutating func evictOldest() {
+        guard let oldest = pending.min(by: { $0.value.lastSeen < $1.value.lastSeen })?.key else { return }
+        drop(oldest)
+    }
+
+    private func copy(
+        _ source: UnsafeRawBufferPointer, from start: Int, count: Int, into target: inout [UInt8], at index: Int
+    ) {
+        guard count > 0 else { return }
+        target.withUnsafeMutableBytes { t in
+            t.baseAddress!.advanced(by: index).copyMemory(from: source.baseAddress!.advanced(by: start), byteCount: count)
+        }
+    }
+
+    private func merged(_ ranges: [Range<Int>], _ new: Range<Int>) -> [Range<Int>] {
+        var all = ranges
+        all.append(new)
+        all.sort { $0.lowerBound < $1.lowerBound }
+        var out: [Range<Int>] = []
+        for r in all {
+            if let last = out.last, r.lowerBound <= last.upperBound {
+                out[out.count - 1] = last.lowerBound..<max(last.upperBound, r.upperBound)
+            } else {
+                out.append(r)
+            }
+        }
+        return out
+    }
+}

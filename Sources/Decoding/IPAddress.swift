@@ -1,0 +1,103 @@
+/// An IPv4 or IPv6 address as two 64-bit words, so flow keys compare and
+/// hash as plain integers. IPv4 addresses are stored IPv4-mapped
+/// (`::ffff:a.b.c.d`) and `isIPv4` says which family the packet used.
+public struct IPAddress: Hashable, Sendable {
+    public var high: UInt64
+    public var low: UInt64
+
+    @inlinable
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    @inlinable
+    public init(ipv4 value: UInt32) {
+        self.high = 0
+        self.low = 0xffff_0000_0000 | UInt64(value)
+    }
+
+    @inlinable
+    public var isIPv4: Bool { high == 0 && low >> 32 == 0xffff }
+
+    /// Text form: dotted quad for IPv4, RFC 5952 canonical form for IPv6
+    /// (lower case, leading zeros dropped, the longest run of two or more
+    /// zero groups — the first if tied — written as `::`).
+    public var description: String {
+        if isIPv4 {
+            let v = UInt32(truncatingIfNeeded: low)
+            return "\(v >> 24).\(v >> 16 & 0xff).\(v >> 8 & 0xff).\(v & 0xff)"
+        }
+        var groups = [UInt16](repeating: 0, count: 8)
+        for i in 0..<4 {
+            groups[i] = UInt16(truncatingIfNeeded: high >> (48 - 16 * UInt64(i)))
+            groups[i + 4] = UInt16(truncatingIfNeeded: low >> (48 - 16 * UInt64(i)))
+        }
+        var bestStart = -1, bestLength = 0, i = 0
+        while i < 8 {
+            if groups[i] == 0 {
+                var j = i
+                while j < 8 && groups[j] == 0 { j += 1 }
+                if j - i > bestLength { bestStart = i; bestLength = j - i }
+                i = j
+            } else {
+                i += 1
+            }
+        }
+        if bestLength < 2 { bestStart = -1 }
+        var text = ""
+        i = 0
+        while i < 8 {
+            if i == bestStart {
+                text += "::"
+                i += bestLength
+                continue
+            }
+            if !text.isEmpty && !text.hasSuffix(":") { text += ":" }
+            text += String(groups[i], radix: 16)
+            i += 1
+        }
+        return text
+    }
+}
+
+extension IPAddress {
+    /// Parses dotted-quad IPv4 or textual IPv6 (used for CLI input and tests,
+    /// never on the packet path). Returns nil for anything else.
+    public init?(_ text: String) {
+        if text.contains(":") {
+            guard let words = IPAddress.parseIPv6(text) else { return nil }
+            var high: UInt64 = 0, low: UInt64 = 0
+            for k in 0..<4 { high = high << 16 | UInt64(words[k]) }
+            for k in 4..<8 { low = low << 16 | UInt64(words[k]) }
+            self.init(high: high, low: low)
+        } else {
+            let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+            guard parts.count == 4 else { return nil }
+            var value: UInt32 = 0
+            for part in parts {
+                guard let byte = UInt8(part) else { return nil }
+                value = value << 8 | UInt32(byte)
+            }
+            self.init(ipv4: value)
+        }
+    }
+
+    private static func parseIPv6(_ text: String) -> [UInt16]? {
+        let halves = text.split(separator: "::", omittingEmptySubsequences: false)
+        guard halves.count <= 2 else { return nil }
+        func groups(_ s: Substring) -> [UInt16]? {
+            if s.isEmpty { return [] }
+            var out: [UInt16] = []
+            for g in s.split(separator: ":", omittingEmptySubsequences: false) {
+                guard g.count <= 4, let v = UInt16(g, radix: 16) else { return nil }
+                out.append(v)
+            }
+            return out
+        }
+        guard let head = groups(halves[0]) else { return nil }
+        if halves.count == 1 { return head.count == 8 ? head : nil }
+        guard let tail = groups(halves[1]), head.count + tail.count < 8 else { return nil }
+        return head + [UInt16](repeating: 0, count: 8 - head.count - tail.count) + tail
+    }
+}

@@ -1,0 +1,195 @@
+import Decoding
+
+/// The bounded flow table: an open-addressing index (linear probing,
+/// backward-shift deletion, seeded hash) over a slab of `Flow` values.
+///
+/// A flow lives in one slot from creation to removal, so other stages can
+/// keep per-flow state in arrays indexed by the same slot number. Each
+/// `FlowStage` keeps its flows in a list ordered by last activity, so the
+/// idle sweep and eviction look only at the oldest ends.
+///
+/// Why not `Dictionary`: its SipHash alone made the flow stage 2.4–3× the
+/// cost of reading the capture (swift-notes.md); this table hashes the key
+/// with one keyed multiply-fold and compares 32-bit tags before touching a flow.
+public struct FlowTable {
+    public let limits: FlowLimits
+    let hasher: FlowHasher
+    /// Index words: 0 = empty, else (low 32 bits of hash) << 32 | (slot + 1).
+    var index: [UInt64]
+    var mask: Int
+    public private(set) var flows: [Flow] = []
+    var freeSlots: [Int32] = []
+    var occupied: [Bool] = []
+    public private(set) var count = 0
+    /// Oldest and newest slot of each stage's list (-1 = empty).
+    var oldest = [Int32](repeating: -1, count: FlowStage.allCases.count)
+    var newest = [Int32](repeating: -1, count: FlowStage.allCases.count)
+
+    public init(limits: FlowLimits = FlowLimits(), hasher: FlowHasher = FlowHasher()) {
+        self.limits = limits
+        self.hasher = hasher
+        let size = 4096
+        index = [UInt64](repeating: 0, count: size)
+        mask = size - 1
+    }
+
+    public var isFull: Bool { count >= limits.maxFlows }
+
+    /// The number of slots ever used; per-slot side arrays must be this long.
+    public var slotCapacity: Int { flows.count }
+
+    public func hash(_ key: FlowKey) -> UInt64 { hasher.hash(key) }
+
+    /// The slot of `key`, if it is tracked.
+    public func find(_ key: FlowKey, hash: UInt64) -> Int32? {
+        let tag = hash & 0xffff_ffff
+        var i = Int(truncatingIfNeeded: tag) & mask
+        while true {
+            let word = index[i]
+            if word == 0 { return nil }
+            if word >> 32 == tag {
+                let slot = Int32(truncatingIfNeeded: word & 0xffff_ffff) - 1
+                if flows[Int(slot)].key == key { return slot }
+            }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// Adds a flow; the caller has made room (`isFull` is false) and checked
+    /// the key is not present. Returns its slot.
+    public mutating func insert(_ flow: Flow, hash: UInt64) -> Int32 {
+        precondition(count < limits.maxFlows, "caller must evict before inserting")
+        if (count + 1) * 2 > index.count { grow() }
+        let slot: Int32
+        if let free = freeSlots.popLast() {
+            slot = free
+            flows[Int(slot)] = flow
+            occupied[Int(slot)] = true
+        } else {
+            slot = Int32(flows.count)
+            flows.append(flow)
+            occupied.append(true)
+        }
+        place(slot: slot, tag: hash & 0xffff_ffff)
+        count += 1
+        flows[Int(slot)].newer = -1
+        flows[Int(slot)].older = -1
+        link(slot, stage: flow.stage)
+        return slot
+    }
+
+    /// Removes the flow in `slot`. The caller has already written its record.
+    public mutating func remove(slot: Int32) {
+        let stage = flows[Int(slot)].stage
+        unlink(slot, stage: stage)
+        let tag = hash(flows[Int(slot)].key) & 0xffff_ffff
+        var i = Int(truncatingIfNeeded: tag) & mask
+        while index[i] & 0xffff_ffff != UInt64(slot + 1) { i = (i + 1) & mask }
+        // Backward-shift deletion keeps every probe chain unbroken without tombstones.
+        var hole = i
+        var j = (i + 1) & mask
+        while index[j] != 0 {
+            let ideal = Int(truncatingIfNeeded: index[j] >> 32) & mask
+            // Move j into the hole when its ideal position is not in (hole, j].
+            if (j > hole && (ideal <= hole || ideal > j)) || (j < hole && (ideal <= hole && ideal > j)) {
+                index[hole] = index[j]
+                hole = j
+            }
+            j = (j + 1) & mask
+        }
+        index[hole] = 0
+        occupied[Int(slot)] = false
+        freeSlots.append(slot)
+        count -= 1
+    }
+
+    public subscript(slot: Int32) -> Flow {
+        get { flows[Int(slot)] }
+        _modify { yield &flows[Int(slot)] }
+    }
+
+    public func isOccupied(_ slot: Int32) -> Bool { occupied[Int(slot)] }
+
+    /// Marks the flow active at `time` and, if its stage changed, moves it
+    /// to that stage's list.
+    public mutating func touch(_ slot: Int32, at time: Microseconds, stage: FlowStage) {
+        let old = flows[Int(slot)].stage
+        if newest[old.rawValue] != slot || old != stage {
+            unlink(slot, stage: old)
+            flows[Int(slot)].stage = stage
+            link(slot, stage: stage)
+        }
+        if time > flows[Int(slot)].lastSeen { flows[Int(slot)].lastSeen = time }
+    }
+
+    /// A flow whose idle timeout has passed at `now`, if any.
+    public func expired(at now: Microseconds) -> Int32? {
+        for stage in FlowStage.allCases {
+            let slot = oldest[stage.rawValue]
+            if slot >= 0 && now - flows[Int(slot)].lastSeen > limits.timeout(stage) { return slot }
+        }
+        return nil
+    }
+
+    /// The flow that has been idle longest, preferring ones that are closed
+    /// or still opening (cheap to lose) over established ones.
+    public func idlest() -> Int32? {
+        for group in [[FlowStage.closed, .opening], [.udp, .established]] {
+            var best: Int32 = -1
+            for stage in group {
+                let slot = oldest[stage.rawValue]
+                if slot >= 0 && (best < 0 || flows[Int(slot)].lastSeen < flows[Int(best)].lastSeen) { best = slot }
+            }
+            if best >= 0 { return best }
+        }
+        return nil
+    }
+
+    /// Every tracked slot, for flushing at the end of input (oldest first).
+    public func allSlots() -> [Int32] {
+        var slots: [Int32] = []
+        slots.reserveCapacity(count)
+        for stage in FlowStage.allCases {
+            var s = oldest[stage.rawValue]
+            while s >= 0 {
+                slots.append(s)
+                s = flows[Int(s)].newer
+            }
+        }
+        return slots.sorted { flows[Int($0)].start < flows[Int($1)].start }
+    }
+
+    // MARK: internals
+
+    mutating func place(slot: Int32, tag: UInt64) {
+        var i = Int(truncatingIfNeeded: tag) & mask
+        while index[i] != 0 { i = (i + 1) & mask }
+        index[i] = tag << 32 | UInt64(slot + 1)
+    }
+
+    mutating func grow() {
+        let old = index
+        index = [UInt64](repeating: 0, count: old.count * 2)
+        mask = index.count - 1
+        for word in old where word != 0 {
+            place(slot: Int32(truncatingIfNeeded: word & 0xffff_ffff) - 1, tag: word >> 32)
+        }
+    }
+
+    mutating func link(_ slot: Int32, stage: FlowStage) {
+        let s = stage.rawValue
+        flows[Int(slot)].older = newest[s]
+        flows[Int(slot)].newer = -1
+        if newest[s] >= 0 { flows[Int(newest[s])].newer = slot } else { oldest[s] = slot }
+        newest[s] = slot
+    }
+
+    mutating func unlink(_ slot: Int32, stage: FlowStage) {
+        let s = stage.rawValue
+        let older = flows[Int(slot)].older, newer = flows[Int(slot)].newer
+        if older >= 0 { flows[Int(older)].newer = newer } else { oldest[s] = newer }
+        if newer >= 0 { flows[Int(newer)].older = older } else { newest[s] = older }
+        flows[Int(slot)].older = -1
+        flows[Int(slot)].newer = -1
+    }
+}

@@ -1,0 +1,36 @@
+/// How a protocol is recognised from the first bytes of a direction.
+public enum ProbeResult: Sendable {
+    case match
+    case noMatch
+    /// Too few bytes to decide.
+    case needMore
+}
+
+/// One registered protocol: its name, app id, the ports it usually runs on
+/// (a hint only, used to break ties between look-alike banners) and a
+/// content probe per direction.
+public struct AnalyzerDescriptor: Sendable {
+    public let name: String
+    public let app: AppProtocol
+    public let portHints: [UInt16]
+    /// Probe of the client's first bytes (nil: the client side says nothing decisive).
+    public let probeToServer: (@Sendable (UnsafeRawBufferPointer, _ serverPort: UInt16) -> ProbeResult)?
+    /// Probe of the server's first bytes.
+    public let probeToClient: (@Sendable (UnsafeRawBufferPointer, _ serverPort: UInt16) -> ProbeResult)?
+    /// UDP protocols are probed per datagram; TCP ones on the stream start.
+    public let transport: Transport
+
+    public enum Transport: Sendable { case tcp, udp }
+}
+
+/// The one explicit list of protocols PlainSight identifies. Order matters
+/// only among probes that could match the same bytes: the more specific first.
+public enum AnalyzerRegistry {
+    public static let all: [AnalyzerDescriptor] = [
+        Probes.tls, Probes.ssh, Probes.http, Probes.smtp, Probes.ftp, Probes.pop3, Probes.imap, Probes.telnet,
+        Probes.dns,
+    ]
+
+    static let tcp = all.filter { $0.transport == .tcp }
+    static let udp = all.filter { $0.transport == .udp }
+}

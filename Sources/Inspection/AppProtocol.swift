@@ -1,0 +1,28 @@
+/// An application protocol as identified on a flow. An open set of small
+/// codes with names (later analyzers add protocols without breaking the
+/// output), so per-flow state stays a byte.
+public struct AppProtocol: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    public static let unknown = AppProtocol(rawValue: 0)
+    public static let tls = AppProtocol(rawValue: 1)
+    public static let ssh = AppProtocol(rawValue: 2)
+    public static let http = AppProtocol(rawValue: 3)
+    public static let smtp = AppProtocol(rawValue: 4)
+    public static let ftp = AppProtocol(rawValue: 5)
+    public static let pop3 = AppProtocol(rawValue: 6)
+    public static let imap = AppProtocol(rawValue: 7)
+    public static let telnet = AppProtocol(rawValue: 8)
+    public static let dns = AppProtocol(rawValue: 9)
+
+    static let names: [UInt8: String] = [
+        0: "unknown", 1: "tls", 2: "ssh", 3: "http", 4: "smtp", 5: "ftp", 6: "pop3", 7: "imap", 8: "telnet", 9: "dns",
+    ]
+
+    /// The name used in flow records and findings (`tls`, `http`, ...).
+    public var description: String { AppProtocol.names[rawValue] ?? "app-\(rawValue)" }
+
+    /// The protocol protects its payload (what `encrypted` reports).
+    public var isEncrypted: Bool { self == .tls || self == .ssh }
+}

@@ -1,0 +1,51 @@
+/// Content probes, one per protocol (each in its protocol's folder), and the
+/// small byte tests they share. Probes see the first bytes of one direction
+/// of a flow and must not assume more than they check.
+enum Probes {
+    /// `bytes` starts with `prefix` (ASCII, exact case).
+    static func hasPrefix(_ bytes: UnsafeRawBufferPointer, _ prefix: StaticString) -> ProbeResult {
+        let n = prefix.utf8CodeUnitCount
+        let p = prefix.utf8Start
+        let m = min(n, bytes.count)
+        for i in 0..<m where bytes[i] != p[i] { return .noMatch }
+        return m == n ? .match : .needMore
+    }
+
+    /// The first of `prefixes` that `bytes` starts with decides; `.needMore`
+    /// if some prefix is still possible.
+    static func hasAnyPrefix(_ bytes: UnsafeRawBufferPointer, _ prefixes: [StaticString]) -> ProbeResult {
+        var undecided = false
+        for prefix in prefixes {
+            switch hasPrefix(bytes, prefix) {
+            case .match: return .match
+            case .needMore: undecided = true
+            case .noMatch: break
+            }
+        }
+        return undecided ? .needMore : .noMatch
+    }
+
+    /// The first line (up to 512 bytes) contains `word`, ignoring ASCII case.
+    static func firstLineContains(_ bytes: UnsafeRawBufferPointer, _ word: StaticString) -> Bool {
+        let n = word.utf8CodeUnitCount
+        let w = word.utf8Start
+        var end = min(bytes.count, 512)
+        if let newline = bytes[0..<end].firstIndex(of: 0x0a) { end = newline }
+        guard end >= n else { return false }
+        outer: for start in 0...(end - n) {
+            for k in 0..<n where bytes[start + k] | 0x20 != w[k] | 0x20 { continue outer }
+            return true
+        }
+        return false
+    }
+
+    /// A reply line of a text protocol: three digits then a space or dash.
+    static func isReplyLine(_ bytes: UnsafeRawBufferPointer, code: StaticString) -> ProbeResult {
+        switch hasPrefix(bytes, code) {
+        case .match:
+            guard bytes.count > 3 else { return .needMore }
+            return bytes[3] == 0x20 || bytes[3] == 0x2d ? .match : .noMatch
+        case let other: return other
+        }
+    }
+}

@@ -1,0 +1,235 @@
+import Decoding
+import Findings
+import Flows
+import Inspection
+import Reporting
+
+/// Settings of the per-packet pipeline.
+public struct AuditorOptions: Sendable {
+    public var decoding = DecodingLimits()
+    public var flows = FlowLimits()
+    public var analyzers = AnalyzerSelection.all
+    public init() {}
+}
+
+/// The per-packet pipeline: decode, find or create the flow, reassemble,
+/// inspect; write each flow's record when it ends.
+///
+/// A value type owned by the capture loop, so the compiler proves exclusive
+/// access statically (no runtime exclusivity checks per packet). Per-flow
+/// inspection state lives in `inspections`, indexed by the flow's table slot.
+/// The packet path allocates nothing: the decoded packet is reused, in-order
+/// payload is delivered as a view into libpcap's buffer, and only early TCP
+/// data (held for reassembly) and new flows cost memory.
+public struct Auditor {
+    public private(set) var stats = RunStats()
+    var decoder: PacketDecoder
+    var table: FlowTable
+    var inspections: [FlowInspection] = []
+    var budget: ReassemblyBudget
+    var packet = DecodedPacket()
+    let options: AuditorOptions
+    let reporter: Reporter
+    var nextSweep: Microseconds = .min
+
+    /// How often (in capture time) idle flows and stale fragments are swept.
+    static let sweepInterval: Microseconds = 1_000_000
+
+    public init(options: AuditorOptions, reporter: Reporter, hasher: FlowHasher = FlowHasher()) {
+        self.options = options
+        self.reporter = reporter
+        decoder = PacketDecoder(limits: options.decoding)
+        table = FlowTable(limits: options.flows, hasher: hasher)
+        budget = ReassemblyBudget(maxBytes: options.flows.maxHeldBytesTotal)
+        stats.flowCap = options.flows.maxFlows
+        stats.heldBytesCap = options.flows.maxHeldBytesTotal
+    }
+
+    /// Processes one captured frame.
+    public mutating func process(
+        _ frame: UnsafeRawBufferPointer, wireLength: Int, linkType: LinkType, timestamp: Microseconds
+    ) {
+        stats.packets &+= 1
+        stats.wireBytes &+= UInt64(wireLength)
+        if stats.firstPacket == nil { stats.firstPacket = timestamp }
+        if timestamp > stats.lastPacket ?? .min { stats.lastPacket = timestamp }
+        if timestamp >= nextSweep { sweep(now: timestamp) }
+
+        guard decoder.decode(frame, wireLength: wireLength, linkType: linkType, timestamp: timestamp, into: &packet)
+            == .decoded
+        else { return }
+        stats.decodedPackets &+= 1
+
+        var sentByLow = false
+        let key = FlowKey(packet, sentByLow: &sentByLow)
+        let hash = table.hash(key)
+        var slot: Int32
+        if let found = table.find(key, hash: hash) {
+            slot = found
+            if packet.transport == .tcp && table[slot].stage == .closed
+                && packet.tcpFlags.contains(.syn) && !packet.tcpFlags.contains(.ack)
+            {
+                // The 5-tuple is reused by a new connection after the old one closed.
+                finishFlow(slot, reason: .reused)
+                slot = createFlow(key, hash: hash, sentByLow: sentByLow)
+            }
+        } else {
+            slot = createFlow(key, hash: hash, sentByLow: sentByLow)
+        }
+
+        let direction = table[slot].direction(sentByLow: sentByLow)
+        let payloadLength = UInt64(packet.payloadWireLength)
+        if direction == .toServer {
+            table[slot].packets.toServer &+= 1
+            table[slot].bytes.toServer &+= payloadLength
+        } else {
+            table[slot].packets.toClient &+= 1
+            table[slot].bytes.toClient &+= payloadLength
+        }
+
+        if packet.transport == .tcp {
+            processTCP(slot, direction: direction)
+        } else {
+            if !table[slot].bypassed && !packet.payload.isEmpty {
+                let offset = (direction == .toServer ? table[slot].bytes.toServer : table[slot].bytes.toClient) - payloadLength
+                inspections[Int(slot)].ingest(packet.payload, direction: direction, offset: offset)
+                if inspections[Int(slot)].isDone { table[slot].bypassed = true }
+            } else if table[slot].bypassed {
+                stats.flowCounters.bypassedPackets &+= 1
+            }
+            table.touch(slot, at: timestamp, stage: .udp)
+        }
+    }
+
+    mutating func processTCP(_ slot: Int32, direction: Direction) {
+        let flags = packet.tcpFlags
+        if flags.contains(.rst) { table[slot].resetSeen = true }
+        if flags.contains(.fin) {
+            if direction == .toServer { table[slot].finSeen.toServer = true } else { table[slot].finSeen.toClient = true }
+        }
+        var stage = table[slot].stage
+        if flags.contains(.rst) || (table[slot].finSeen.toServer && table[slot].finSeen.toClient) {
+            stage = .closed
+        } else if stage == .opening && !(flags.contains(.syn) && !flags.contains(.ack)) {
+            stage = .established
+        }
+
+        if table[slot].bypassed {
+            stats.flowCounters.bypassedPackets &+= 1
+            table.touch(slot, at: packet.timestamp, stage: stage)
+            return
+        }
+
+        if flags.contains(.syn) { table[slot][stream: direction].start(synSequence: packet.sequenceNumber) }
+        let inOrder = table[slot][stream: direction].accept(
+            sequence: packet.sequenceNumber, payload: packet.payload, wireLength: packet.payloadWireLength,
+            fin: flags.contains(.fin), limits: options.flows, budget: &budget)
+        if flags.contains(.ack) { table[slot][stream: direction.reversed].acknowledge(packet.acknowledgmentNumber) }
+        if !inOrder.bytes.isEmpty {
+            inspections[Int(slot)].ingest(inOrder.bytes, direction: direction, offset: inOrder.offset)
+        }
+        drain(slot, direction)
+        if flags.contains(.ack) { drain(slot, direction.reversed) }
+
+        if inspections[Int(slot)].isDone {
+            // Nothing more to learn from this flow: stop reassembling it.
+            table[slot].bypassed = true
+            table[slot].toServer.discardHeld(budget: &budget)
+            table[slot].toClient.discardHeld(budget: &budget)
+        }
+        table.touch(slot, at: packet.timestamp, stage: stage)
+    }
+
+    /// Delivers whatever reassembly made ready in `direction` (held data
+    /// whose hole filled, gaps given up on).
+    mutating func drain(_ slot: Int32, _ direction: Direction) {
+        guard table[slot][stream: direction].hasHeldData || table[slot][stream: direction].flushPending else { return }
+        while let item = table[slot][stream: direction].nextItem(budget: &budget) {
+            switch item {
+            case .data(let bytes, let offset):
+                bytes.withUnsafeBytes { inspections[Int(slot)].ingest($0, direction: direction, offset: offset) }
+            case .gap(let offset, let length):
+                inspections[Int(slot)].gap(direction: direction, offset: offset, length: length)
+            }
+        }
+    }
+
+    mutating func createFlow(_ key: FlowKey, hash: UInt64, sentByLow: Bool) -> Int32 {
+        if table.isFull, let victim = table.idlest() {
+            finishFlow(victim, reason: .evicted)
+            stats.flowCounters.flowsEvicted &+= 1
+        }
+        let flow = Flow(key: key, first: packet, sentByLow: sentByLow)
+        let slot = table.insert(flow, hash: hash)
+        let inspection = FlowInspection(
+            serverPort: flow.serverPort, transport: key.transport, selection: options.analyzers)
+        if Int(slot) < inspections.count {
+            inspections[Int(slot)] = inspection
+        } else {
+            inspections.append(inspection)
+        }
+        stats.flowCounters.flowsCreated &+= 1
+        stats.flowCounters.peakFlows = max(stats.flowCounters.peakFlows, table.count)
+        return slot
+    }
+
+    /// Ends a flow: delivers what reassembly still holds (holes as gaps),
+    /// tells the inspectors each direction ended, writes the flow record and
+    /// frees the slot.
+    mutating func finishFlow(_ slot: Int32, reason: FlowEndReason) {
+        // A connection that closed and then timed out, was evicted or was
+        // still listed at the end of input ended by closing.
+        let reason = table[slot].stage == .closed && reason != .reused ? .closed : reason
+        for direction in [Direction.toServer, .toClient] {
+            if table[slot].key.transport == .tcp && !table[slot].bypassed {
+                table[slot][stream: direction].finish()
+                drain(slot, direction)
+            }
+            table[slot][stream: direction].discardHeld(budget: &budget)
+            inspections[Int(slot)].end(direction: direction)
+            stats.flowCounters.add(table[slot][stream: direction])
+        }
+        // No analyzer raises findings yet (TLS, cleartext and content come next).
+        let record = FlowRecord(flow: table[slot], inspection: inspections[Int(slot)], findings: 0, endReason: reason)
+        reporter.flow(record)
+        table.remove(slot: slot)
+    }
+
+    /// Ends flows idle past their timeout and drops stale fragments.
+    public mutating func sweep(now: Microseconds) {
+        nextSweep = now + Auditor.sweepInterval
+        while let slot = table.expired(at: now) {
+            finishFlow(slot, reason: .idle)
+            stats.flowCounters.flowsTimedOut &+= 1
+        }
+        decoder.expireFragments(now: now)
+    }
+
+    /// Ends every open flow (end of input or shutdown) and completes the stats.
+    public mutating func finish() {
+        for slot in table.allSlots() { finishFlow(slot, reason: .endOfInput) }
+        collectCounters()
+    }
+
+    /// Copies the stage counters into `stats` (for periodic live stats too).
+    public mutating func collectCounters() {
+        stats.decode = decoder.counters
+        stats.fragmentsReassembled = decoder.fragments.datagramsReassembled
+        stats.fragmentsTimedOut = decoder.fragments.datagramsTimedOut
+        stats.fragmentCapHits = decoder.fragments.capHits
+        stats.peakHeldBytes = budget.peakBufferedBytes
+    }
+
+    public mutating func noteInputError(_ message: String) {
+        stats.inputError = stats.inputError.map { $0 + "; " + message } ?? message
+    }
+
+    public mutating func setDrops(kernel: UInt64, interface: UInt64) {
+        stats.kernelDrops = kernel
+        stats.interfaceDrops = interface
+    }
+
+    public mutating func setInputs(_ names: [String]) { stats.inputs = names }
+
+    public mutating func setWallSeconds(_ seconds: Double) { stats.wallSeconds = seconds }
+}

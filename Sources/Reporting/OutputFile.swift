@@ -1,0 +1,74 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A buffered writer to standard output or to a file the auditor creates
+/// with mode 0600 (its output can describe credentials and personal data,
+/// so nobody else may read it, even when the file already existed).
+public final class OutputFile {
+    public enum OpenError: Error, CustomStringConvertible {
+        case cannotOpen(path: String, reason: String)
+        public var description: String {
+            switch self {
+            case .cannotOpen(let path, let reason): return "cannot write \(path): \(reason)"
+            }
+        }
+    }
+
+    let fd: Int32
+    let ownsDescriptor: Bool
+    var buffer: [UInt8] = []
+    public let isTerminal: Bool
+
+    public static func standardOutput() -> OutputFile { OutputFile(fd: 1, owns: false) }
+
+    public init(path: String) throws(OpenError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        // An existing file keeps its old mode through O_CREAT: tighten it.
+        guard fchmod(fd, 0o600) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw .cannotOpen(path: path, reason: reason)
+        }
+        self.fd = fd
+        self.ownsDescriptor = true
+        self.isTerminal = false
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    init(fd: Int32, owns: Bool) {
+        self.fd = fd
+        self.ownsDescriptor = owns
+        self.isTerminal = isatty(fd) == 1
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    public func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    public func write(bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    public func flush() {
+        var written = 0
+        buffer.withUnsafeBytes { raw in
+            while written < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + written, raw.count - written)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }  // a closed pipe: nothing more can be written
+                written += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    deinit {
+        flush()
+        if ownsDescriptor { close(fd) }
+    }
+}

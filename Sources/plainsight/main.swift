@@ -1,0 +1,250 @@
+import ArgumentParser
+import Capture
+import Findings
+import Inspection
+import Pipeline
+import Reporting
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or input error.
+enum ExitStatus {
+    static let ok: Int32 = 0
+    static let findings: Int32 = 1
+    static let inputError: Int32 = 2
+}
+
+struct PlainSight: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plainsight",
+        abstract: "Passive network-traffic auditor: finds data crossing the network unprotected.",
+        discussion: """
+            Reads pcap/pcapng files or sniffs an interface (a mirror/SPAN port) and writes one record per \
+            flow (client, server, application, encrypted or not, packets and bytes) plus a final stats record.
+
+            Exit status: 0 ok; 1 findings at or above --fail-on; 2 usage or input error (unreadable, \
+            corrupt or truncated capture, no such interface, no permission).
+            """,
+        subcommands: [Read.self, Live.self])
+}
+
+/// Options shared by `read` and `live`.
+struct CommonOptions: ParsableArguments {
+    @Option(help: "Output format: text or json (JSON Lines). Default: text on a terminal, json otherwise.")
+    var format: String?
+
+    @Option(name: .shortAndLong, help: "Write output to FILE (created with mode 0600) instead of standard output.")
+    var output: String?
+
+    @Option(help: "BPF capture filter (tcpdump syntax), e.g. 'tcp port 21'.")
+    var filter: String?
+
+    @Option(help: "Analyzers to run, comma-separated: \(AnalyzerSelection.known.joined(separator: ", ")) or all.")
+    var analyzers = "all"
+
+    @Option(help: "Exit with status 1 when a finding at or above this severity is raised (info, low, medium, high, critical). Default: never.")
+    var failOn: String?
+
+    @Option(help: "Flows tracked at once; the idlest is evicted at the cap.")
+    var maxFlows = FlowLimitsDefaults.maxFlows
+
+    @Option(help: "Out-of-order TCP bytes held, in MiB, across all flows.")
+    var maxHeldMb = FlowLimitsDefaults.maxHeldMB
+
+    @Option(help: "Out-of-order TCP bytes held, in KiB, per direction of one connection.")
+    var maxHeldPerFlowKb = FlowLimitsDefaults.maxHeldPerDirectionKB
+
+    @Option(help: "Idle timeout of established TCP connections, in seconds.")
+    var tcpTimeout = FlowLimitsDefaults.tcpTimeout
+
+    @Option(help: "Idle timeout of UDP conversations, in seconds.")
+    var udpTimeout = FlowLimitsDefaults.udpTimeout
+
+    func validate() throws {
+        if let format, OutputFormat(rawValue: format) == nil {
+            throw ValidationError("--format must be text or json, not '\(format)'")
+        }
+        if AnalyzerSelection(parsing: analyzers) == nil {
+            throw ValidationError(
+                "--analyzers: unknown analyzer in '\(analyzers)'; known: \(AnalyzerSelection.known.joined(separator: ", ")), all")
+        }
+        if let failOn, Severity(name: failOn) == nil {
+            throw ValidationError("--fail-on must be one of info, low, medium, high, critical")
+        }
+        guard maxFlows > 0, maxHeldMb >= 0, maxHeldPerFlowKb >= 0, tcpTimeout > 0, udpTimeout > 0 else {
+            throw ValidationError("limits and timeouts must be positive")
+        }
+    }
+
+    var auditorOptions: AuditorOptions {
+        var o = AuditorOptions()
+        o.analyzers = AnalyzerSelection(parsing: analyzers)!  // safe: checked in validate()
+        o.flows.maxFlows = maxFlows
+        o.flows.maxHeldBytesTotal = maxHeldMb << 20
+        o.flows.maxHeldBytesPerDirection = maxHeldPerFlowKb << 10
+        o.flows.establishedTimeout = Int64(tcpTimeout) * 1_000_000
+        o.flows.udpTimeout = Int64(udpTimeout) * 1_000_000
+        return o
+    }
+
+    func makeReporter() throws -> Reporter {
+        let file: OutputFile
+        if let output {
+            file = try OutputFile(path: output)
+        } else {
+            file = OutputFile.standardOutput()
+        }
+        let chosen = format.flatMap(OutputFormat.init(rawValue:)) ?? (file.isTerminal ? .text : .json)
+        return Reporter(format: chosen, output: file)
+    }
+
+    func exitStatus(_ result: RunResult) -> Int32 {
+        for e in result.inputErrors { printError(e) }
+        if !result.inputErrors.isEmpty { return ExitStatus.inputError }
+        if let threshold = failOn.flatMap(Severity.init(name:)), let worst = result.highestSeverity, worst >= threshold {
+            return ExitStatus.findings
+        }
+        return ExitStatus.ok
+    }
+}
+
+/// Defaults shown in --help, taken from the flow stage's own limits.
+enum FlowLimitsDefaults {
+    static let limits = AuditorOptions().flows
+    static let maxFlows = limits.maxFlows
+    static let maxHeldMB = limits.maxHeldBytesTotal >> 20
+    static let maxHeldPerDirectionKB = limits.maxHeldBytesPerDirection >> 10
+    static let tcpTimeout = Int(limits.establishedTimeout / 1_000_000)
+    static let udpTimeout = Int(limits.udpTimeout / 1_000_000)
+}
+
+struct Read: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Analyze pcap/pcapng files or folders of them (read in name order, as one stream of time).")
+
+    @Argument(help: "Capture files or folders (a folder's files are read sorted by name).")
+    var paths: [String]
+
+    @OptionGroup var common: CommonOptions
+
+    @Flag(inversion: .prefixedNo, help: "Show progress on standard error (default: when it is a terminal).")
+    var progress: Bool = isatty(2) == 1
+
+    func validate() throws {
+        if paths.isEmpty { throw ValidationError("give at least one capture file or folder") }
+    }
+
+    func run() throws {
+        let files: [String]
+        do {
+            files = try CaptureInputs.expand(paths)
+        } catch {
+            printError(error.description)
+            throw ExitCode(ExitStatus.inputError)
+        }
+        let reporter = try common.makeReporter()
+        let result = OfflineRun(files: files, filter: common.filter, showProgress: progress)
+            .run(options: common.auditorOptions, reporter: reporter)
+        let status = common.exitStatus(result)
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+struct Live: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Capture from an interface (e.g. a mirror/SPAN port) until Ctrl-C, --duration or --count.",
+        discussion: """
+            Needs root or the CAP_NET_RAW and CAP_NET_ADMIN capabilities. With --user, root is given up once \
+            the capture is open. SIGINT/SIGTERM stop cleanly: open flows are written and a final stats record \
+            (with kernel and interface drop counts) follows.
+            """)
+
+    @Option(name: .shortAndLong, help: "Interface to capture on.")
+    var interface: String?
+
+    @Flag(help: "List the interfaces that can be captured on, then exit.")
+    var listInterfaces = false
+
+    @Option(help: "Snap length: bytes captured per packet.")
+    var snaplen: Int32 = 262_144
+
+    @Option(help: "Kernel capture buffer size, in MB.")
+    var bufferSize: Int32 = 64
+
+    @Option(help: "Stop after this many seconds.")
+    var duration: Double?
+
+    @Option(help: "Stop after this many packets.")
+    var count: UInt64?
+
+    @Flag(inversion: .prefixedNo, help: "Put the interface in promiscuous mode.")
+    var promisc = true
+
+    @Option(help: "Drop root privileges to this user once the capture is open.")
+    var user: String?
+
+    @Option(help: "Seconds between periodic stats records (JSON output).")
+    var statsInterval: Double = 60
+
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        if !listInterfaces && interface == nil { throw ValidationError("give an interface with -i (see --list-interfaces)") }
+        if snaplen < 64 { throw ValidationError("--snaplen must be at least 64") }
+        if bufferSize < 1 { throw ValidationError("--buffer-size must be at least 1 MB") }
+        if statsInterval <= 0 { throw ValidationError("--stats-interval must be positive") }
+    }
+
+    func run() throws {
+        if listInterfaces {
+            do {
+                for (name, description) in try CaptureSource.interfaces() {
+                    print(description.map { "\(name)\t\($0)" } ?? name)
+                }
+            } catch {
+                printError(error.description)
+                throw ExitCode(ExitStatus.inputError)
+            }
+            return
+        }
+        var options = LiveOptions(interface: interface!)  // safe: checked in validate()
+        options.snapLength = snaplen
+        options.bufferMegabytes = bufferSize
+        options.promiscuous = promisc
+        let reporter = try common.makeReporter()
+        let run = LiveRun(
+            options: options, filter: common.filter, duration: duration, count: count, user: user,
+            statsInterval: statsInterval)
+        let result: RunResult
+        do {
+            result = try run.run(auditorOptions: common.auditorOptions, reporter: reporter)
+        } catch {
+            printError(error.description)
+            throw ExitCode(ExitStatus.inputError)
+        }
+        let status = common.exitStatus(result)
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+func printError(_ message: String) {
+    var bytes = Array("plainsight: \(message)\n".utf8)
+    _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+}
+
+// Usage errors exit with 2 (ArgumentParser's default would be 64).
+do {
+    var command = try PlainSight.parseAsRoot()
+    try command.run()
+} catch let error as ExitCode {
+    exit(error.rawValue)
+} catch let error as OutputFile.OpenError {
+    printError(error.description)
+    exit(ExitStatus.inputError)
+} catch {
+    if PlainSight.exitCode(for: error) == .success { PlainSight.exit(withError: error) }
+    printError(PlainSight.message(for: error) + " (see --help)")
+    exit(ExitStatus.inputError)
+}
