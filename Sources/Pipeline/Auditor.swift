@@ -51,7 +51,7 @@ public struct Auditor {
     ) {
         stats.packets &+= 1
         stats.wireBytes &+= UInt64(wireLength)
-        if stats.firstPacket == nil { stats.firstPacket = timestamp }
+        if timestamp < stats.firstPacket ?? .max { stats.firstPacket = timestamp }
         if timestamp > stats.lastPacket ?? .min { stats.lastPacket = timestamp }
         if timestamp >= nextSweep { sweep(now: timestamp) }
 
