@@ -9,6 +9,8 @@ let package = Package(
     name: "PlainSight",
     products: [
         .executable(name: "plainsight", targets: ["plainsight"]),
+        // The stages as libraries, for the fuzz targets and benchmarks (separate packages).
+        .library(name: "PlainSightStages", targets: ["Capture", "Decoding", "Flows", "Inspection", "Pipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
