@@ -129,11 +129,13 @@ public struct PacketDecoder {
         var r = body
         var tags = 0
         while true {
+            // Each layer below reads from the start of its own view.
+            let rest = ByteReader(r.readableView)
             switch type {
             case 0x0800:
-                return decodeIPv4(r, into: &p)
+                return decodeIPv4(rest, into: &p)
             case 0x86dd:
-                return decodeIPv6(r, into: &p)
+                return decodeIPv6(rest, into: &p)
             case 0x8100, 0x88a8, 0x9100:
                 tags += 1
                 guard tags <= 8 else { return .skipped(.tooManyVLANTags) }
@@ -149,20 +151,20 @@ public struct PacketDecoder {
                     if entry & 0x100 != 0 { break }
                     guard labels < 16 else { return .skipped(.truncatedLinkHeader) }
                 }
-                return decodeIPByVersion(r, into: &p)
+                return decodeIPByVersion(ByteReader(r.readableView), into: &p)
             case 0x8864:
                 // PPPoE session: 6-byte header, then the PPP protocol field.
                 guard r.moveReaderIndex(forwardBy: 6), let ppp = r.readUInt16() else {
                     return .skipped(.truncatedLinkHeader)
                 }
-                if ppp == 0x0021 { return decodeIPv4(r, into: &p) }
-                if ppp == 0x0057 { return decodeIPv6(r, into: &p) }
+                if ppp == 0x0021 { return decodeIPv4(ByteReader(r.readableView), into: &p) }
+                if ppp == 0x0057 { return decodeIPv6(ByteReader(r.readableView), into: &p) }
                 return .skipped(.nonIP)
             default:
                 if type <= 1500 {
                     // 802.3 length field: only LLC/SNAP carries an EtherType.
-                    guard r.getUInt8(at: 0) == 0xaa, r.getUInt8(at: 1) == 0xaa, r.getUInt8(at: 2) == 0x03,
-                        let next = r.getUInt16(at: 6), r.moveReaderIndex(forwardBy: 8)
+                    guard rest.getUInt8(at: 0) == 0xaa, rest.getUInt8(at: 1) == 0xaa, rest.getUInt8(at: 2) == 0x03,
+                        let next = rest.getUInt16(at: 6), r.moveReaderIndex(forwardBy: 8)
                     else { return .skipped(.nonIP) }
                     type = next
                     continue
@@ -283,7 +285,7 @@ public struct PacketDecoder {
             case 0, 43, 60, 135, 139, 140:
                 // Hop-by-hop, routing, destination options, mobility, HIP, shim6:
                 // next header, length in 8-octet units not counting the first.
-                guard let n = r.getUInt8(at: 0), let units = r.getUInt8(at: 1) else {
+                guard let n = r.getUInt8(at: r.readerIndex), let units = r.getUInt8(at: r.readerIndex + 1) else {
                     return .skipped(.badIPv6ExtensionHeader)
                 }
                 let length = (Int(units) + 1) * 8
@@ -292,7 +294,7 @@ public struct PacketDecoder {
                 wire -= length
             case 51:
                 // Authentication header: length in 4-octet units minus 2.
-                guard let n = r.getUInt8(at: 0), let units = r.getUInt8(at: 1) else {
+                guard let n = r.getUInt8(at: r.readerIndex), let units = r.getUInt8(at: r.readerIndex + 1) else {
                     return .skipped(.badIPv6ExtensionHeader)
                 }
                 let length = (Int(units) + 2) * 4
@@ -300,8 +302,8 @@ public struct PacketDecoder {
                 next = n
                 wire -= length
             case 44:
-                guard let n = r.getUInt8(at: 0), let offsetFlags = r.getUInt16(at: 2),
-                    let identification = r.getUInt32(at: 4), r.moveReaderIndex(forwardBy: 8)
+                guard let n = r.getUInt8(at: r.readerIndex), let offsetFlags = r.getUInt16(at: r.readerIndex + 2),
+                    let identification = r.getUInt32(at: r.readerIndex + 4), r.moveReaderIndex(forwardBy: 8)
                 else { return .skipped(.badIPv6ExtensionHeader) }
                 wire -= 8
                 let fragment = r.readableView
@@ -374,6 +376,11 @@ public struct PacketDecoder {
             {
                 return outcome
             }
+            if p.destinationPort == 2152 || p.sourcePort == 2152, tunnelDepth < limits.maxTunnelDepth,
+                let outcome = decodeGTPU(ByteReader(p.payload), into: &p)
+            {
+                return outcome
+            }
         case 47:
             return decodeGRE(r, into: &p)
         case 4, 41:
@@ -404,6 +411,43 @@ public struct PacketDecoder {
         let outcome = decodeEthernet(ByteReader(inner), into: &p)
         if outcome == .decoded { p.tunnelContext = context }
         return outcome
+    }
+
+    /// GTP-U (3GPP TS 29.281), the user-plane tunnel of mobile networks: an
+    /// 8-byte header (version 1, protocol type GTP, message type 255 = T-PDU
+    /// carrying an IP packet), 4 more bytes when any of the E/S/PN flags is
+    /// set, then extension headers chained by their last byte. The TEID is
+    /// not used as flow context: uplink and downlink use different TEIDs.
+    /// Returns nil when the header is not a T-PDU, keeping the datagram as UDP.
+    mutating func decodeGTPU(_ r: ByteReader, into p: inout DecodedPacket) -> DecodeOutcome? {
+        guard let flags = r.getUInt8(at: 0), flags >> 5 == 1, flags & 0x10 != 0, r.getUInt8(at: 1) == 0xff else {
+            return nil
+        }
+        var offset = 8
+        if flags & 0x07 != 0 {
+            guard var next = r.getUInt8(at: 11) else { return .skipped(.truncatedTunnelHeader) }
+            offset = 12
+            if flags & 0x04 != 0 {
+                // Extension headers: length in 4-octet units, next type in the last byte.
+                var count = 0
+                while next != 0 {
+                    guard count < 16, let units = r.getUInt8(at: offset), units > 0 else {
+                        return .skipped(.truncatedTunnelHeader)
+                    }
+                    let length = Int(units) * 4
+                    guard let n = r.getUInt8(at: offset + length - 1) else { return .skipped(.truncatedTunnelHeader) }
+                    next = n
+                    offset += length
+                    count += 1
+                }
+            }
+        }
+        guard let inner = r.getBytes(at: offset, length: r.bytes.count - offset), !inner.isEmpty else {
+            return .skipped(.truncatedTunnelHeader)
+        }
+        tunnelDepth += 1
+        counters.tunnelled &+= 1
+        return decodeIPByVersion(ByteReader(inner), into: &p)
     }
 
     /// GRE (RFC 2784/2890) carrying IP, Ethernet (0x6558) or ERSPAN type I/II
