@@ -35,6 +35,7 @@ let package = Package(
         .testTarget(name: "InspectionTests", dependencies: ["Inspection"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Pipeline", "Capture", "Reporting", "Findings"]),
+            // Depends on the executable so `swift test` builds the binary the tests run.
+            dependencies: ["plainsight", "Pipeline", "Capture", "Reporting", "Findings"]),
     ]
 )

@@ -150,7 +150,10 @@ public struct ByteReader {
         switch T.bitWidth {
         case 8: guard let v = readUInt8() else { return nil }; length = Int(v)
         case 16: guard let v = readUInt16() else { return nil }; length = Int(v)
-        default: guard let v = readUInt32() else { return nil }; length = Int(v)
+        case 32: guard let v = readUInt32() else { return nil }; length = Int(v)
+        default:
+            guard let v = readUInt64(), let l = Int(exactly: v) else { _readerIndex = start; return nil }
+            length = l
         }
         guard let slice = readSlice(length: length) else {
             _readerIndex = start

@@ -11,6 +11,7 @@ public enum DecodeIssue: Int, CaseIterable, Sendable {
     case badIPv4Header
     case badIPv4TotalLength
     case truncatedIPv6Header
+    case badIPv6Header
     case badIPv6ExtensionHeader
     case tooManyIPv6ExtensionHeaders
     case truncatedTCPHeader
@@ -40,6 +41,7 @@ public enum DecodeIssue: Int, CaseIterable, Sendable {
         case .badIPv4Header: return "bad_ipv4_header"
         case .badIPv4TotalLength: return "bad_ipv4_total_length"
         case .truncatedIPv6Header: return "truncated_ipv6_header"
+        case .badIPv6Header: return "bad_ipv6_header"
         case .badIPv6ExtensionHeader: return "bad_ipv6_extension_header"
         case .tooManyIPv6ExtensionHeaders: return "too_many_ipv6_extension_headers"
         case .truncatedTCPHeader: return "truncated_tcp_header"
@@ -63,7 +65,7 @@ public struct DecodeCounters: Sendable {
     /// Packets whose captured length was shorter than their wire length
     /// (snap length): decoded from what was captured, the rest reported as a gap.
     public internal(set) var truncatedBySnaplen: UInt64 = 0
-    /// TCP/UDP packets that came out of a tunnel (VXLAN, GRE, ERSPAN, IP-in-IP).
+    /// TCP/UDP packets decoded from inside a tunnel (VXLAN, GRE, ERSPAN, IP-in-IP, GTP-U).
     public internal(set) var tunnelled: UInt64 = 0
 
     public init() {}

@@ -33,7 +33,13 @@ public struct FragmentReassembler {
     var pending: [FragmentKey: Pending] = [:]
     var heldBytes = 0
     /// Holds the last completed datagram; valid until the next `add`.
-    let output = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_535, alignment: 8)
+    let output = OutputBuffer()
+
+    /// The one buffer completed datagrams are copied into, freed with its owner.
+    final class OutputBuffer {
+        let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_535, alignment: 8)
+        deinit { bytes.deallocate() }
+    }
 
     public private(set) var datagramsReassembled: UInt64 = 0
     public private(set) var datagramsTimedOut: UInt64 = 0
@@ -55,23 +61,33 @@ public struct FragmentReassembler {
             return .rejected(.fragmentTooLarge)
         }
         if pending[key] == nil {
-            if pending.count >= limits.maxFragmentedDatagrams || heldBytes + bytes.count > limits.maxFragmentBytes {
+            if pending.count >= limits.maxFragmentedDatagrams {
                 evictOldest()
                 capHits &+= 1
-            }
-            if heldBytes + bytes.count > limits.maxFragmentBytes {
-                return .rejected(.fragmentTooLarge)
             }
             pending[key] = Pending(lastSeen: now)
         }
         var datagram = pending.removeValue(forKey: key)!  // safe: inserted just above when missing
         datagram.lastSeen = now
+        // The last fragment fixes the length; nothing may reach past it.
+        let coveredEnd = datagram.covered.last?.upperBound ?? 0
         if isLast {
-            if let known = datagram.totalLength, known != end {
-                heldBytes -= datagram.bytes.count
-                return .rejected(.fragmentOverlapMismatch)
-            }
+            if let known = datagram.totalLength, known != end { return reject(datagram, .fragmentOverlapMismatch) }
+            if coveredEnd > end { return reject(datagram, .fragmentOverlapMismatch) }
             datagram.totalLength = end
+        } else if let total = datagram.totalLength, end > total {
+            return reject(datagram, .fragmentOverlapMismatch)
+        }
+        // The buffer grows to the fragment's end: keep the total under the cap,
+        // evicting the oldest other datagrams first.
+        let growth = max(0, end - datagram.bytes.count)
+        while heldBytes + growth > limits.maxFragmentBytes && !pending.isEmpty {
+            evictOldest()
+            capHits &+= 1
+        }
+        if heldBytes + growth > limits.maxFragmentBytes {
+            capHits &+= 1
+            return reject(datagram, .fragmentTooLarge)
         }
         if datagram.bytes.count < end {
             heldBytes += end - datagram.bytes.count
@@ -87,8 +103,7 @@ public struct FragmentReassembler {
             let overlapStart = max(range.lowerBound, offset)
             let overlapEnd = min(range.upperBound, end)
             for i in overlapStart..<overlapEnd where datagram.bytes[i] != bytes[i - offset] {
-                heldBytes -= datagram.bytes.count
-                return .rejected(.fragmentOverlapMismatch)
+                return reject(datagram, .fragmentOverlapMismatch)
             }
             cursor = max(cursor, range.upperBound)
         }
@@ -99,13 +114,19 @@ public struct FragmentReassembler {
         if let total = datagram.totalLength, datagram.covered.count == 1, datagram.covered[0] == 0..<total {
             heldBytes -= datagram.bytes.count
             datagram.bytes.withUnsafeBytes { source in
-                output.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[0..<total]))
+                output.bytes.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[0..<total]))
             }
             datagramsReassembled &+= 1
-            return .complete(UnsafeRawBufferPointer(rebasing: output[0..<total]))
+            return .complete(UnsafeRawBufferPointer(rebasing: output.bytes[0..<total]))
         }
         pending[key] = datagram
         return .held
+    }
+
+    /// Drops a datagram already taken out of `pending`.
+    private mutating func reject(_ datagram: Pending, _ issue: DecodeIssue) -> AddResult {
+        heldBytes -= datagram.bytes.count
+        return .rejected(issue)
     }
 
     mutating func expire(now: Microseconds) {

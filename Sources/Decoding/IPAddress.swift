@@ -1,7 +1,7 @@
 /// An IPv4 or IPv6 address as two 64-bit words, so flow keys compare and
 /// hash as plain integers. IPv4 addresses are stored IPv4-mapped
 /// (`::ffff:a.b.c.d`) and `isIPv4` says which family the packet used.
-public struct IPAddress: Hashable, Sendable {
+public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
     public var high: UInt64
     public var low: UInt64
 
@@ -76,7 +76,7 @@ extension IPAddress {
             guard parts.count == 4 else { return nil }
             var value: UInt32 = 0
             for part in parts {
-                guard let byte = UInt8(part) else { return nil }
+                guard part.allSatisfy({ $0.isASCII && $0.isNumber }), let byte = UInt8(part) else { return nil }
                 value = value << 8 | UInt32(byte)
             }
             self.init(ipv4: value)
@@ -90,7 +90,7 @@ extension IPAddress {
             if s.isEmpty { return [] }
             var out: [UInt16] = []
             for g in s.split(separator: ":", omittingEmptySubsequences: false) {
-                guard g.count <= 4, let v = UInt16(g, radix: 16) else { return nil }
+                guard g.count <= 4, g.allSatisfy({ $0.isHexDigit }), let v = UInt16(g, radix: 16) else { return nil }
                 out.append(v)
             }
             return out

@@ -61,7 +61,9 @@ public struct PacketDecoder {
         let outcome = decodeLink(ByteReader(frame), linkType: linkType, into: &packet)
         switch outcome {
         case .skipped(let issue): counters.count(issue)
-        case .decoded: if snaplenCut { counters.truncatedBySnaplen &+= 1 }
+        case .decoded:
+            if snaplenCut { counters.truncatedBySnaplen &+= 1 }
+            if tunnelDepth > 0 { counters.tunnelled &+= 1 }
         case .fragmentHeld: break
         }
         return outcome
@@ -256,7 +258,7 @@ public struct PacketDecoder {
 
     mutating func decodeIPv6(_ r: ByteReader, into p: inout DecodedPacket) -> DecodeOutcome {
         guard r.bytes.count >= 40, let first = r.getUInt8(at: 0) else { return .skipped(.truncatedIPv6Header) }
-        guard first >> 4 == 6 else { return .skipped(.badIPv6ExtensionHeader) }
+        guard first >> 4 == 6 else { return .skipped(.badIPv6Header) }
         var payloadLength = Int(r.getUInt16(at: 4)!)  // safe: 40 bytes checked above
         if payloadLength == 0 {
             // Jumbogram or segmentation offload: use what was captured.
@@ -280,7 +282,17 @@ public struct PacketDecoder {
         var next = nextHeader
         var r = body
         var wire = wireLength
-        for _ in 0..<16 {
+        var headers = 0
+        while true {
+            switch next {
+            case 0, 43, 60, 135, 139, 140, 51, 44:
+                headers += 1
+                guard headers <= PacketDecoder.maxIPv6ExtensionHeaders else {
+                    return .skipped(.tooManyIPv6ExtensionHeaders)
+                }
+            default:
+                break
+            }
             switch next {
             case 0, 43, 60, 135, 139, 140:
                 // Hop-by-hop, routing, destination options, mobility, HIP, shim6:
@@ -333,8 +345,10 @@ public struct PacketDecoder {
                     destination: destination, isIPv6: true, into: &p)
             }
         }
-        return .skipped(.tooManyIPv6ExtensionHeaders)
     }
+
+    /// Extension headers followed before a packet is called malformed.
+    static let maxIPv6ExtensionHeaders = 16
 
     // MARK: transport and tunnels
 
@@ -371,13 +385,11 @@ public struct PacketDecoder {
             p.acknowledgmentNumber = 0
             p.payload = r.getBytes(at: 8, length: min(length, r.bytes.count) - 8)!
             p.payloadWireLength = length - 8
-            if p.destinationPort == 4789, tunnelDepth < limits.maxTunnelDepth,
-                let outcome = decodeVXLAN(ByteReader(p.payload), into: &p)
+            if p.destinationPort == 4789, let outcome = decodeVXLAN(ByteReader(p.payload), into: &p)
             {
                 return outcome
             }
-            if p.destinationPort == 2152 || p.sourcePort == 2152, tunnelDepth < limits.maxTunnelDepth,
-                let outcome = decodeGTPU(ByteReader(p.payload), into: &p)
+            if p.destinationPort == 2152 || p.sourcePort == 2152, let outcome = decodeGTPU(ByteReader(p.payload), into: &p)
             {
                 return outcome
             }
@@ -387,7 +399,6 @@ public struct PacketDecoder {
             // IP in IP (4) and IPv6 in IP (41).
             guard tunnelDepth < limits.maxTunnelDepth else { return .skipped(.tunnelTooDeep) }
             tunnelDepth += 1
-            counters.tunnelled &+= 1
             return proto == 4 ? decodeIPv4(r, into: &p) : decodeIPv6(r, into: &p)
         default:
             return .skipped(.otherTransport)
@@ -405,11 +416,11 @@ public struct PacketDecoder {
         guard let flags = r.getUInt8(at: 0), flags & 0x08 != 0, let vni = r.getUInt32(at: 4),
             let inner = r.getBytes(at: 8, length: r.bytes.count - 8), inner.count >= 14
         else { return nil }
+        guard tunnelDepth < limits.maxTunnelDepth else { return .skipped(.tunnelTooDeep) }
         tunnelDepth += 1
-        counters.tunnelled &+= 1
         let context = vni >> 8
         let outcome = decodeEthernet(ByteReader(inner), into: &p)
-        if outcome == .decoded { p.tunnelContext = context }
+        if outcome == .decoded && p.tunnelContext == 0 { p.tunnelContext = context }
         return outcome
     }
 
@@ -423,6 +434,7 @@ public struct PacketDecoder {
         guard let flags = r.getUInt8(at: 0), flags >> 5 == 1, flags & 0x10 != 0, r.getUInt8(at: 1) == 0xff else {
             return nil
         }
+        guard tunnelDepth < limits.maxTunnelDepth else { return .skipped(.tunnelTooDeep) }
         var offset = 8
         if flags & 0x07 != 0 {
             guard var next = r.getUInt8(at: 11) else { return .skipped(.truncatedTunnelHeader) }
@@ -446,7 +458,6 @@ public struct PacketDecoder {
             return .skipped(.truncatedTunnelHeader)
         }
         tunnelDepth += 1
-        counters.tunnelled &+= 1
         return decodeIPByVersion(ByteReader(inner), into: &p)
     }
 
@@ -473,7 +484,6 @@ public struct PacketDecoder {
             return .skipped(.truncatedTunnelHeader)
         }
         tunnelDepth += 1
-        counters.tunnelled &+= 1
         let outcome: DecodeOutcome
         switch proto {
         case 0x0800, 0x86dd:

@@ -10,6 +10,8 @@ public struct FlowKey: Equatable, Sendable {
     public var lowPort: UInt16
     public var highPort: UInt16
     public var transport: TransportProtocol
+    /// IPv6 and IPv4 flows never share a key, even for IPv4-mapped addresses.
+    public var isIPv6: Bool
     public var tunnelContext: UInt32
 
     /// Builds the key for `packet` and tells whether the packet was sent by
@@ -33,6 +35,7 @@ public struct FlowKey: Equatable, Sendable {
             lowPort = packet.destinationPort; highPort = packet.sourcePort
         }
         transport = packet.transport
+        isIPv6 = packet.isIPv6
         tunnelContext = packet.tunnelContext
         sentByLow = sourceIsLow
     }
@@ -42,7 +45,7 @@ public struct FlowKey: Equatable, Sendable {
         a.lowAddress.low == b.lowAddress.low && a.highAddress.low == b.highAddress.low
             && a.lowPort == b.lowPort && a.highPort == b.highPort
             && a.lowAddress.high == b.lowAddress.high && a.highAddress.high == b.highAddress.high
-            && a.transport == b.transport && a.tunnelContext == b.tunnelContext
+            && a.transport == b.transport && a.isIPv6 == b.isIPv6 && a.tunnelContext == b.tunnelContext
     }
 }
 
@@ -55,22 +58,29 @@ public enum Direction: Int, Sendable {
 }
 
 /// A keyed hash for flow keys. The attacker on the wire picks the 5-tuples,
-/// so the seed is drawn at random per process; the mixing step is the
-/// 128-bit multiply-fold used by wyhash, much cheaper than SipHash.
+/// so the key is drawn at random per process and enters both operands of
+/// every multiply (a product with one unkeyed operand could be forced to
+/// zero). The mixing step is the 128-bit multiply-fold used by wyhash, much
+/// cheaper than SipHash.
 public struct FlowHasher: Sendable {
-    @usableFromInline let seed0: UInt64
-    @usableFromInline let seed1: UInt64
-    @usableFromInline let seed2: UInt64
+    @usableFromInline let seed: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
 
     public init() {
         var g = SystemRandomNumberGenerator()
         self.init(seed: (g.next(), g.next(), g.next()))
     }
 
+    /// A fixed key (tests, reproducible runs), expanded to six words with SplitMix64.
     public init(seed: (UInt64, UInt64, UInt64)) {
-        seed0 = seed.0 | 1
-        seed1 = seed.1
-        seed2 = seed.2
+        var state = seed.0 ^ seed.1.rotated(by: 21) ^ seed.2.rotated(by: 42)
+        func next() -> UInt64 {
+            state &+= 0x9e37_79b9_7f4a_7c15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+            return z ^ (z >> 31)
+        }
+        self.seed = (seed.0 ^ next(), seed.1 ^ next(), seed.2 ^ next(), next(), next(), next())
     }
 
     @inlinable
@@ -82,9 +92,15 @@ public struct FlowHasher: Sendable {
     @inlinable
     public func hash(_ key: FlowKey) -> UInt64 {
         let ports = UInt64(key.lowPort) << 48 | UInt64(key.highPort) << 32 | UInt64(key.transport.rawValue) << 24
-        let a = FlowHasher.fold(key.lowAddress.high ^ seed0, key.lowAddress.low ^ 0xa076_1d64_78bd_642f)
-        let b = FlowHasher.fold(key.highAddress.high ^ 0xe703_7ed1_a0b4_28db, key.highAddress.low ^ seed1)
-        let c = FlowHasher.fold(ports ^ seed2, UInt64(key.tunnelContext) ^ 0x8ebc_6af0_9c88_c6e3)
-        return FlowHasher.fold(a ^ b ^ c ^ seed0, 0x5899_65cc_7537_4cc3)
+            | (key.isIPv6 ? 1 << 16 : 0)
+        var h = FlowHasher.fold(key.lowAddress.high ^ seed.0, key.lowAddress.low ^ seed.1)
+        h = FlowHasher.fold(h ^ key.highAddress.high ^ seed.2, key.highAddress.low ^ seed.3)
+        h = FlowHasher.fold(h ^ ports ^ seed.4, UInt64(key.tunnelContext) ^ seed.5)
+        return FlowHasher.fold(h ^ seed.0, seed.5 | 1)
     }
+}
+
+extension UInt64 {
+    @usableFromInline
+    func rotated(by n: UInt64) -> UInt64 { self << n | self >> (64 - n) }
 }

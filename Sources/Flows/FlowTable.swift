@@ -114,12 +114,15 @@ public struct FlowTable {
     /// to that stage's list.
     public mutating func touch(_ slot: Int32, at time: Microseconds, stage: FlowStage) {
         let old = flows[Int(slot)].stage
-        if newest[old.rawValue] != slot || old != stage {
+        let newer = time >= flows[Int(slot)].lastSeen
+        // A late packet (older timestamp) does not move the flow forward, so
+        // each list stays ordered by last activity.
+        if old != stage || (newer && newest[old.rawValue] != slot) {
             unlink(slot, stage: old)
             flows[Int(slot)].stage = stage
             link(slot, stage: stage)
         }
-        if time > flows[Int(slot)].lastSeen { flows[Int(slot)].lastSeen = time }
+        if newer { flows[Int(slot)].lastSeen = time }
     }
 
     /// A flow whose idle timeout has passed at `now`, if any.

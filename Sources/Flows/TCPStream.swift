@@ -25,6 +25,9 @@ public struct TCPStream: Sendable {
     struct HeldSegment: Sendable {
         var offset: UInt64
         var bytes: [UInt8]
+        /// Bytes right after this segment that the snap length cut off: they
+        /// become a gap once this segment is delivered.
+        var lostAfter = 0
         var end: UInt64 { offset + UInt64(bytes.count) }
     }
 
@@ -114,14 +117,23 @@ public struct TCPStream: Sendable {
         if start <= Int64(nextOffset) {
             let skip = Int(Int64(nextOffset) - start)
             if skip > 0 { overlappingSegments &+= 1 }
-            let captured = max(0, payload.count - skip)
-            let bytes = UnsafeRawBufferPointer(rebasing: payload[min(skip, payload.count)..<(min(skip, payload.count) + captured)])
-            let offset = nextOffset
-            nextOffset += UInt64(captured)
-            if captured < wireLength - skip {
+            var captured = max(0, payload.count - skip)
+            let from = min(skip, payload.count)
+            if let firstHeld = held.first, firstHeld.offset < nextOffset + UInt64(captured) {
+                // Part of this segment is already held: deliver up to the held
+                // data from the packet and hold the rest, so the held (earlier)
+                // bytes win where the two overlap.
+                let direct = firstHeld.offset > nextOffset ? Int(firstHeld.offset - nextOffset) : 0
+                let rest = UnsafeRawBufferPointer(rebasing: payload[(from + direct)..<(from + captured)])
+                hold(rest, at: firstHeld.offset, lostAfter: wireLength - skip - captured, budget: &budget)
+                captured = direct
+            } else if captured < wireLength - skip {
                 // The snap length cut this segment: the rest is a gap.
                 flushLimit = max(flushLimit, UInt64(end))
             }
+            let bytes = UnsafeRawBufferPointer(rebasing: payload[from..<(from + captured)])
+            let offset = nextOffset
+            nextOffset += UInt64(captured)
             return (bytes, offset)
         }
         // Early data: hold a copy of the parts not already held.
@@ -135,13 +147,15 @@ public struct TCPStream: Sendable {
             capHits &+= 1
             flushLimit = max(flushLimit, offset)
         }
-        hold(payload, at: offset, budget: &budget)
-        if payload.count < wireLength { flushLimit = max(flushLimit, UInt64(end)) }
+        hold(payload, at: offset, lostAfter: wireLength - payload.count, budget: &budget)
         return none
     }
 
-    /// Inserts `bytes` at `offset`, skipping ranges already held.
-    mutating func hold(_ bytes: UnsafeRawBufferPointer, at offset: UInt64, budget: inout ReassemblyBudget) {
+    /// Inserts `bytes` at `offset`, skipping ranges already held (first data
+    /// wins). `lostAfter` bytes after them were cut off by the snap length.
+    mutating func hold(
+        _ bytes: UnsafeRawBufferPointer, at offset: UInt64, lostAfter: Int, budget: inout ReassemblyBudget
+    ) {
         var cursor = offset
         let end = offset + UInt64(bytes.count)
         var index = held.firstIndex { $0.end > offset } ?? held.count
@@ -150,7 +164,8 @@ public struct TCPStream: Sendable {
             if cursor < nextStart {
                 let pieceEnd = min(nextStart, end)
                 let piece = Array(bytes[Int(cursor - offset)..<Int(pieceEnd - offset)])
-                held.insert(HeldSegment(offset: cursor, bytes: piece), at: index)
+                let lost = pieceEnd == end ? lostAfter : 0
+                held.insert(HeldSegment(offset: cursor, bytes: piece, lostAfter: lost), at: index)
                 heldBytes += piece.count
                 budget.bufferedBytes += piece.count
                 budget.peakBufferedBytes = max(budget.peakBufferedBytes, budget.bufferedBytes)
@@ -180,7 +195,7 @@ public struct TCPStream: Sendable {
     /// up to the FIN (or the last byte held).
     public mutating func finish() {
         var limit = flushLimit
-        if let last = held.last { limit = max(limit, last.end) }
+        if let last = held.last { limit = max(limit, last.end + UInt64(last.lostAfter)) }
         if let fin = finOffset { limit = max(limit, fin) }
         flushLimit = limit
     }
@@ -191,6 +206,7 @@ public struct TCPStream: Sendable {
             held.removeFirst()
             heldBytes -= first.bytes.count
             budget.bufferedBytes -= first.bytes.count
+            if first.lostAfter > 0 { flushLimit = max(flushLimit, first.end + UInt64(first.lostAfter)) }
             guard first.end > nextOffset else { continue }
             let skip = Int(nextOffset - first.offset)
             let offset = nextOffset
