@@ -34,6 +34,9 @@ public final class CaptureSource {
     /// Size of an offline file, for progress reporting.
     public let fileSize: Int64
     public private(set) var packetsRead: UInt64 = 0
+    /// Live only: the descriptor to poll between non-blocking reads.
+    var selectableDescriptor: Int32?
+    var readTimeoutMilliseconds: Int32 = 200
 
     init(handle: OpaquePointer, name: String, isLive: Bool, fileSize: Int64) {
         self.handle = handle
@@ -100,7 +103,15 @@ public final class CaptureSource {
                     bytes: UnsafeRawBufferPointer(start: d, count: Int(hdr.caplen))))
         }
         switch rc {
-        case 0: return .timeout
+        case 0:
+            // Live handles are non-blocking: wait for the next packet here, up
+            // to the read timeout, so the caller regains control to notice
+            // signals, deadlines and idle flows even on a silent link.
+            if let fd = selectableDescriptor {
+                var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                _ = poll(&entry, 1, readTimeoutMilliseconds)
+            }
+            return .timeout
         case PCAP_ERROR_BREAK: return .end
         default:
             let reason = String(cString: pcap_geterr(handle))

@@ -50,7 +50,15 @@ extension CaptureSource {
                 throw CaptureError(.liveFailed, "\(options.interface): cannot start capture: \(detail)")
             }
         }
-        return CaptureSource(handle: handle, name: options.interface, isLive: true, fileSize: 0)
+        let source = CaptureSource(handle: handle, name: options.interface, isLive: true, fileSize: 0)
+        // Immediate mode can make a blocking read wait forever on a quiet
+        // link; read non-blocking and poll with the timeout instead.
+        let fd = pcap_get_selectable_fd(handle)
+        if fd >= 0 && pcap_setnonblock(handle, 1, &errorBuffer) == 0 {
+            source.selectableDescriptor = fd
+            source.readTimeoutMilliseconds = options.timeoutMilliseconds
+        }
+        return source
     }
 
     /// Interfaces libpcap can capture on, with their descriptions.

@@ -56,7 +56,7 @@ struct LiveCaptureTests {
         let run = try plainsight(
             ["live", "-i", "lo", "--filter", "tcp port \(port)", "--duration", "3", "--format", "json"], timeout: 20
         ) { _ in
-            usleep(1_000_000)  // let the capture start
+            usleep(1_500_000)  // let the capture start
             LiveCaptureTests.exchange(port: port)
         }
         #expect(run.status == 0, "\(run.stderr)")
@@ -76,7 +76,7 @@ struct LiveCaptureTests {
         let run = try plainsight(
             ["live", "-i", "lo", "--filter", "tcp port \(port)", "--format", "json", "--stats-interval", "0.5"], timeout: 20
         ) { process in
-            usleep(1_000_000)
+            usleep(1_500_000)
             LiveCaptureTests.exchange(port: port)
             usleep(1_200_000)
             kill(process.processIdentifier, SIGTERM)
@@ -93,7 +93,7 @@ struct LiveCaptureTests {
         let run = try plainsight(
             ["live", "-i", "lo", "--filter", "tcp port \(port)", "--count", "3", "--format", "json"], timeout: 20
         ) { _ in
-            usleep(1_000_000)
+            usleep(1_500_000)
             LiveCaptureTests.exchange(port: port)
         }
         #expect(run.status == 0, "\(run.stderr)")
