@@ -24,20 +24,41 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
     /// (lower case, leading zeros dropped, the longest run of two or more
     /// zero groups — the first if tied — written as `::`).
     public var description: String {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: IPAddress.maxTextLength) { buffer in
+            let n = writeText(to: buffer.baseAddress!)
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[0..<n]), as: UTF8.self)
+        }
+    }
+
+    /// The longest text form: eight groups of four hex digits and seven colons.
+    public static let maxTextLength = 39
+
+    /// Writes the text form to `out` (room for `maxTextLength` bytes) without
+    /// allocating; returns the number of bytes written.
+    public func writeText(to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var n = 0
+        func decimal(_ v: UInt32) {
+            if v >= 100 { out[n] = 0x30 + UInt8(v / 100); n += 1 }
+            if v >= 10 { out[n] = 0x30 + UInt8(v / 10 % 10); n += 1 }
+            out[n] = 0x30 + UInt8(v % 10)
+            n += 1
+        }
         if isIPv4 {
             let v = UInt32(truncatingIfNeeded: low)
-            return "\(v >> 24).\(v >> 16 & 0xff).\(v >> 8 & 0xff).\(v & 0xff)"
+            decimal(v >> 24); out[n] = 0x2e; n += 1
+            decimal(v >> 16 & 0xff); out[n] = 0x2e; n += 1
+            decimal(v >> 8 & 0xff); out[n] = 0x2e; n += 1
+            decimal(v & 0xff)
+            return n
         }
-        var groups = [UInt16](repeating: 0, count: 8)
-        for i in 0..<4 {
-            groups[i] = UInt16(truncatingIfNeeded: high >> (48 - 16 * UInt64(i)))
-            groups[i + 4] = UInt16(truncatingIfNeeded: low >> (48 - 16 * UInt64(i)))
+        func group(_ i: Int) -> UInt16 {
+            UInt16(truncatingIfNeeded: (i < 4 ? high : low) >> (48 - 16 * UInt64(i & 3)))
         }
         var bestStart = -1, bestLength = 0, i = 0
         while i < 8 {
-            if groups[i] == 0 {
+            if group(i) == 0 {
                 var j = i
-                while j < 8 && groups[j] == 0 { j += 1 }
+                while j < 8 && group(j) == 0 { j += 1 }
                 if j - i > bestLength { bestStart = i; bestLength = j - i }
                 i = j
             } else {
@@ -45,19 +66,28 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
             }
         }
         if bestLength < 2 { bestStart = -1 }
-        var text = ""
         i = 0
         while i < 8 {
             if i == bestStart {
-                text += "::"
+                out[n] = 0x3a; out[n + 1] = 0x3a
+                n += 2
                 i += bestLength
                 continue
             }
-            if !text.isEmpty && !text.hasSuffix(":") { text += ":" }
-            text += String(groups[i], radix: 16)
+            if n > 0 && out[n - 1] != 0x3a { out[n] = 0x3a; n += 1 }
+            let g = group(i)
+            var started = false
+            for shift in stride(from: 12, through: 0, by: -4) {
+                let nibble = UInt8(truncatingIfNeeded: g >> UInt16(shift)) & 0xf
+                if nibble != 0 || started || shift == 0 {
+                    out[n] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble
+                    n += 1
+                    started = true
+                }
+            }
             i += 1
         }
-        return text
+        return n
     }
 }
 

@@ -23,23 +23,34 @@ public struct FlowIdentity: Sendable, Equatable {
         start = flow.start
     }
 
-    /// `C` and 16 hex digits of a fixed (unkeyed) FNV-1a hash of the
-    /// transport, both endpoints and the start time: the same flow gets the
-    /// same id in every run, as the output contract requires.
-    public var id: String {
+    /// A fixed (unkeyed) FNV-1a hash of the transport, both endpoints and
+    /// the start time: the same flow gets the same id in every run, as the
+    /// output contract requires.
+    public var hash: UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ v: UInt64) {
-            for i in 0..<8 {
-                h ^= (v >> (8 * UInt64(i))) & 0xff
-                h = h &* 0x0000_0100_0000_01b3
-            }
-        }
-        mix(UInt64(transport.rawValue))
-        mix(client.high); mix(client.low); mix(UInt64(clientPort))
-        mix(server.high); mix(server.low); mix(UInt64(serverPort))
-        mix(UInt64(bitPattern: start))
-        let hex = String(h, radix: 16)
-        return "C" + String(repeating: "0", count: 16 - hex.count) + hex
+        h = FlowIdentity.mix(h, UInt64(transport.rawValue))
+        h = FlowIdentity.mix(h, client.high)
+        h = FlowIdentity.mix(h, client.low)
+        h = FlowIdentity.mix(h, UInt64(clientPort))
+        h = FlowIdentity.mix(h, server.high)
+        h = FlowIdentity.mix(h, server.low)
+        h = FlowIdentity.mix(h, UInt64(serverPort))
+        return FlowIdentity.mix(h, UInt64(bitPattern: start))
+    }
+
+    /// One FNV-1a-style step over a whole word, with a shift so high bits
+    /// reach the low ones.
+    static func mix(_ h: UInt64, _ word: UInt64) -> UInt64 {
+        let m = (h ^ word) &* 0x0000_0100_0000_01b3
+        return m ^ (m >> 29)
+    }
+
+    /// `C` and the 16 hex digits of `hash`.
+    public var id: String {
+        var text = "C"
+        let hex = String(hash, radix: 16)
+        text += String(repeating: "0", count: 16 - hex.count) + hex
+        return text
     }
 }
 
@@ -57,9 +68,12 @@ public struct FlowRecord: Sendable {
     public var gaps: UInt64
     public var gapBytes: UInt64
 
-    /// `true`/`false` when payload was seen, nil (omitted) when there was none.
+    /// `true` for a protocol that protects its payload, `false` for an
+    /// identified cleartext one; nil (omitted) when there was no payload or
+    /// the protocol was not identified — an unknown binary protocol may or
+    /// may not be encrypted, and the record does not guess.
     public var encrypted: Bool? {
-        bytes.toServer + bytes.toClient == 0 ? nil : app.isEncrypted
+        bytes.toServer + bytes.toClient == 0 || app == .unknown ? nil : app.isEncrypted
     }
 
     public init(flow: Flow, inspection: FlowInspection, findings: Int, endReason: FlowEndReason) {

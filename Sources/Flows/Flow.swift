@@ -21,9 +21,12 @@ public struct Flow: Sendable {
     public var toServer = TCPStream()
     public var toClient = TCPStream()
 
-    // Links of the per-stage list, ordered by `lastSeen` (slot numbers, -1 = none).
+    // Links of the per-stage list, ordered by `linkedAt` (slot numbers, -1 = none).
     var newer: Int32 = -1
     var older: Int32 = -1
+    /// When the flow was last moved to the newest end of its stage's list;
+    /// `lastSeen - linkedAt` stays below `FlowLimits.activityResolution`.
+    @usableFromInline var linkedAt: Microseconds
 
     /// Starts a flow from its first packet. The client is the SYN sender, the
     /// receiver of a SYN-ACK, else the endpoint with the higher (ephemeral)
@@ -32,6 +35,7 @@ public struct Flow: Sendable {
         self.key = key
         start = packet.timestamp
         lastSeen = packet.timestamp
+        linkedAt = packet.timestamp
         let flags = packet.tcpFlags
         if packet.transport == .tcp && flags.contains(.syn) {
             // SYN: sender is the client; SYN-ACK: receiver is.

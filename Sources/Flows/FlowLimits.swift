@@ -19,6 +19,12 @@ public struct FlowLimits: Sendable {
     public var closedTimeout: Microseconds = 10_000_000
     /// Idle timeout of a UDP conversation.
     public var udpTimeout: Microseconds = 60_000_000
+    /// How stale a flow's place in its stage's age list may get. A busy link
+    /// interleaves thousands of flows, so moving a flow to the newest end on
+    /// every packet would cost two list relinks per packet; moving it at most
+    /// once per this interval makes idle timeouts and eviction late by at
+    /// most this much.
+    public var activityResolution: Microseconds = 1_000_000
 
     public init() {}
 

@@ -13,17 +13,17 @@ import Decoding
 /// with one keyed multiply-fold and compares 32-bit tags before touching a flow.
 public struct FlowTable {
     public let limits: FlowLimits
-    let hasher: FlowHasher
+    @usableFromInline let hasher: FlowHasher
     /// Index words: 0 = empty, else (low 32 bits of hash) << 32 | (slot + 1).
-    var index: [UInt64]
-    var mask: Int
-    public private(set) var flows: [Flow] = []
+    @usableFromInline var index: [UInt64]
+    @usableFromInline var mask: Int
+    @usableFromInline var flows: [Flow] = []
     var freeSlots: [Int32] = []
     var occupied: [Bool] = []
     public private(set) var count = 0
     /// Oldest and newest slot of each stage's list (-1 = empty).
-    var oldest = [Int32](repeating: -1, count: FlowStage.allCases.count)
-    var newest = [Int32](repeating: -1, count: FlowStage.allCases.count)
+    @usableFromInline var oldest = [Int32](repeating: -1, count: FlowStage.allCases.count)
+    @usableFromInline var newest = [Int32](repeating: -1, count: FlowStage.allCases.count)
 
     public init(limits: FlowLimits = FlowLimits(), hasher: FlowHasher = FlowHasher()) {
         self.limits = limits
@@ -38,9 +38,11 @@ public struct FlowTable {
     /// The number of slots ever used; per-slot side arrays must be this long.
     public var slotCapacity: Int { flows.count }
 
+    @inlinable
     public func hash(_ key: FlowKey) -> UInt64 { hasher.hash(key) }
 
     /// The slot of `key`, if it is tracked.
+    @inlinable
     public func find(_ key: FlowKey, hash: UInt64) -> Int32? {
         let tag = hash & 0xffff_ffff
         var i = Int(truncatingIfNeeded: tag) & mask
@@ -103,6 +105,10 @@ public struct FlowTable {
         count -= 1
     }
 
+    /// The flow in `slot`. Inlinable so that reading one field or mutating
+    /// in place does not copy the whole `Flow` (or heap-allocate the
+    /// accessor's frame) on every packet.
+    @inlinable
     public subscript(slot: Int32) -> Flow {
         get { flows[Int(slot)] }
         _modify { yield &flows[Int(slot)] }
@@ -110,19 +116,33 @@ public struct FlowTable {
 
     public func isOccupied(_ slot: Int32) -> Bool { occupied[Int(slot)] }
 
-    /// Marks the flow active at `time` and, if its stage changed, moves it
-    /// to that stage's list.
+    /// Marks the flow active at `time` and, if its stage changed or its
+    /// place in the age list is older than `activityResolution`, moves it to
+    /// the newest end of its stage's list.
+    @inlinable
     public mutating func touch(_ slot: Int32, at time: Microseconds, stage: FlowStage) {
+        let i = Int(slot)
+        if flows[i].stage == stage && time - flows[i].linkedAt < limits.activityResolution {
+            // The common case on a busy link: recently relinked, same stage.
+            if time > flows[i].lastSeen { flows[i].lastSeen = time }
+            return
+        }
+        relink(slot, at: time, to: stage)
+    }
+
+    @usableFromInline
+    mutating func relink(_ slot: Int32, at time: Microseconds, to stage: FlowStage) {
         let old = flows[Int(slot)].stage
         let newer = time >= flows[Int(slot)].lastSeen
         // A late packet (older timestamp) does not move the flow forward, so
         // each list stays ordered by last activity.
-        if old != stage || (newer && newest[old.rawValue] != slot) {
+        if old != stage || newer {
             unlink(slot, stage: old)
             flows[Int(slot)].stage = stage
             link(slot, stage: stage)
         }
         if newer { flows[Int(slot)].lastSeen = time }
+        flows[Int(slot)].linkedAt = flows[Int(slot)].lastSeen
     }
 
     /// A flow whose idle timeout has passed at `now`, if any.

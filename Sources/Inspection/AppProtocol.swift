@@ -16,12 +16,13 @@ public struct AppProtocol: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let telnet = AppProtocol(rawValue: 8)
     public static let dns = AppProtocol(rawValue: 9)
 
-    static let names: [UInt8: String] = [
-        0: "unknown", 1: "tls", 2: "ssh", 3: "http", 4: "smtp", 5: "ftp", 6: "pop3", 7: "imap", 8: "telnet", 9: "dns",
-    ]
+    /// Names indexed by raw value.
+    static let names = ["unknown", "tls", "ssh", "http", "smtp", "ftp", "pop3", "imap", "telnet", "dns"]
 
     /// The name used in flow records and findings (`tls`, `http`, ...).
-    public var description: String { AppProtocol.names[rawValue] ?? "app-\(rawValue)" }
+    public var description: String {
+        Int(rawValue) < AppProtocol.names.count ? AppProtocol.names[Int(rawValue)] : "app-\(rawValue)"
+    }
 
     /// The protocol protects its payload (what `encrypted` reports).
     public var isEncrypted: Bool { self == .tls || self == .ssh }

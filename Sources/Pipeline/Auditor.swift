@@ -77,79 +77,93 @@ public struct Auditor {
             slot = createFlow(key, hash: hash, sentByLow: sentByLow)
         }
 
-        let direction = table[slot].direction(sentByLow: sentByLow)
-        let payloadLength = UInt64(packet.payloadWireLength)
-        if direction == .toServer {
-            table[slot].packets.toServer &+= 1
-            table[slot].bytes.toServer &+= payloadLength
-        } else {
-            table[slot].packets.toClient &+= 1
-            table[slot].bytes.toClient &+= payloadLength
-        }
-
-        if packet.transport == .tcp {
-            processTCP(slot, direction: direction)
-        } else {
-            if !table[slot].bypassed && !packet.payload.isEmpty {
-                let offset = (direction == .toServer ? table[slot].bytes.toServer : table[slot].bytes.toClient) - payloadLength
-                inspections[Int(slot)].ingest(packet.payload, direction: direction, offset: offset)
-                if inspections[Int(slot)].isDone { table[slot].bypassed = true }
-            } else if table[slot].bypassed {
-                stats.flowCounters.bypassedPackets &+= 1
-            }
-            table.touch(slot, at: timestamp, stage: .udp)
-        }
+        let stage = Auditor.apply(
+            packet, sentByLow: sentByLow, to: &table[slot], &inspections[Int(slot)], limits: options.flows,
+            budget: &budget, counters: &stats.flowCounters)
+        table.touch(slot, at: timestamp, stage: stage)
     }
 
-    mutating func processTCP(_ slot: Int32, direction: Direction) {
-        let flags = packet.tcpFlags
-        if flags.contains(.rst) { table[slot].resetSeen = true }
-        if flags.contains(.fin) {
-            if direction == .toServer { table[slot].finSeen.toServer = true } else { table[slot].finSeen.toClient = true }
+    /// Applies one packet to its flow and the flow's inspection state. One
+    /// exclusive access to each for the whole packet: no per-field table
+    /// lookups, no copies of the flow. Returns the flow's new stage.
+    static func apply(
+        _ packet: DecodedPacket, sentByLow: Bool, to flow: inout Flow, _ inspection: inout FlowInspection,
+        limits: FlowLimits, budget: inout ReassemblyBudget, counters: inout FlowCounters
+    ) -> FlowStage {
+        let direction = flow.direction(sentByLow: sentByLow)
+        let payloadLength = UInt64(packet.payloadWireLength)
+        if direction == .toServer {
+            flow.packets.toServer &+= 1
+            flow.bytes.toServer &+= payloadLength
+        } else {
+            flow.packets.toClient &+= 1
+            flow.bytes.toClient &+= payloadLength
         }
-        var stage = table[slot].stage
-        if flags.contains(.rst) || (table[slot].finSeen.toServer && table[slot].finSeen.toClient) {
+        guard packet.transport == .tcp else {
+            if flow.bypassed {
+                counters.bypassedPackets &+= 1
+            } else if !packet.payload.isEmpty {
+                let offset = (direction == .toServer ? flow.bytes.toServer : flow.bytes.toClient) - payloadLength
+                inspection.ingest(packet.payload, direction: direction, offset: offset)
+                if inspection.isDone { flow.bypassed = true }
+            }
+            return .udp
+        }
+
+        let flags = packet.tcpFlags
+        if flags.contains(.rst) { flow.resetSeen = true }
+        if flags.contains(.fin) {
+            if direction == .toServer { flow.finSeen.toServer = true } else { flow.finSeen.toClient = true }
+        }
+        var stage = flow.stage
+        if flags.contains(.rst) || (flow.finSeen.toServer && flow.finSeen.toClient) {
             stage = .closed
         } else if stage == .opening && !(flags.contains(.syn) && !flags.contains(.ack)) {
             stage = .established
         }
-
-        if table[slot].bypassed {
-            stats.flowCounters.bypassedPackets &+= 1
-            table.touch(slot, at: packet.timestamp, stage: stage)
-            return
+        if flow.bypassed {
+            counters.bypassedPackets &+= 1
+            return stage
         }
 
-        if flags.contains(.syn) { table[slot][stream: direction].start(synSequence: packet.sequenceNumber) }
-        let inOrder = table[slot][stream: direction].accept(
-            sequence: packet.sequenceNumber, payload: packet.payload, wireLength: packet.payloadWireLength,
-            fin: flags.contains(.fin), limits: options.flows, budget: &budget)
-        if flags.contains(.ack) { table[slot][stream: direction.reversed].acknowledge(packet.acknowledgmentNumber) }
+        // Data on a SYN (TCP Fast Open) starts one past the SYN's sequence number.
+        var sequence = packet.sequenceNumber
+        if flags.contains(.syn) {
+            flow[stream: direction].start(synSequence: sequence)
+            sequence &+= 1
+        }
+        let inOrder = flow[stream: direction].accept(
+            sequence: sequence, payload: packet.payload, wireLength: packet.payloadWireLength,
+            fin: flags.contains(.fin), limits: limits, budget: &budget)
+        if flags.contains(.ack) { flow[stream: direction.reversed].acknowledge(packet.acknowledgmentNumber) }
         if !inOrder.bytes.isEmpty {
-            inspections[Int(slot)].ingest(inOrder.bytes, direction: direction, offset: inOrder.offset)
+            inspection.ingest(inOrder.bytes, direction: direction, offset: inOrder.offset)
         }
-        drain(slot, direction)
-        if flags.contains(.ack) { drain(slot, direction.reversed) }
+        drain(&flow[stream: direction], direction, into: &inspection, budget: &budget)
+        if flags.contains(.ack) { drain(&flow[stream: direction.reversed], direction.reversed, into: &inspection, budget: &budget) }
 
-        if inspections[Int(slot)].isDone {
+        if inspection.isDone {
             // Nothing more to learn from this flow: stop reassembling it.
-            table[slot].bypassed = true
-            table[slot].toServer.discardHeld(budget: &budget)
-            table[slot].toClient.discardHeld(budget: &budget)
+            flow.bypassed = true
+            flow.toServer.discardHeld(budget: &budget)
+            flow.toClient.discardHeld(budget: &budget)
         }
-        table.touch(slot, at: packet.timestamp, stage: stage)
+        return stage
     }
 
-    /// Delivers whatever reassembly made ready in `direction` (held data
+    /// Delivers whatever reassembly made ready in one direction (held data
     /// whose hole filled, gaps given up on).
-    mutating func drain(_ slot: Int32, _ direction: Direction) {
-        guard table[slot][stream: direction].hasHeldData || table[slot][stream: direction].flushPending else { return }
-        while let item = table[slot][stream: direction].nextItem(budget: &budget) {
+    static func drain(
+        _ stream: inout TCPStream, _ direction: Direction, into inspection: inout FlowInspection,
+        budget: inout ReassemblyBudget
+    ) {
+        guard stream.hasHeldData || stream.flushPending else { return }
+        while let item = stream.nextItem(budget: &budget) {
             switch item {
             case .data(let bytes, let offset):
-                bytes.withUnsafeBytes { inspections[Int(slot)].ingest($0, direction: direction, offset: offset) }
+                bytes.withUnsafeBytes { inspection.ingest($0, direction: direction, offset: offset) }
             case .gap(let offset, let length):
-                inspections[Int(slot)].gap(direction: direction, offset: offset, length: length)
+                inspection.gap(direction: direction, offset: offset, length: length)
             }
         }
     }
@@ -183,7 +197,7 @@ public struct Auditor {
         for direction in [Direction.toServer, .toClient] {
             if table[slot].key.transport == .tcp && !table[slot].bypassed {
                 table[slot][stream: direction].finish()
-                drain(slot, direction)
+                Auditor.drain(&table[slot][stream: direction], direction, into: &inspections[Int(slot)], budget: &budget)
             }
             table[slot][stream: direction].discardHeld(budget: &budget)
             inspections[Int(slot)].end(direction: direction)

@@ -1,105 +1,223 @@
 import Decoding
 
-/// Builds one JSON object as UTF-8 bytes, in field order, escaping strings
-/// per RFC 8259. Used only when a record is written, never per packet.
+/// Writes one JSON object as UTF-8 into a `ByteSink`, in field order,
+/// escaping strings per RFC 8259. Nested objects go into the same sink.
+/// Only used when a record is written (per flow, not per packet).
 public struct JSONObject {
-    public private(set) var bytes: [UInt8] = [UInt8(ascii: "{")]
+    public let sink: ByteSink
     var empty = true
 
-    public init() {}
-
-    mutating func key(_ name: String) {
-        if !empty { bytes.append(UInt8(ascii: ",")) }
-        empty = false
-        JSONObject.appendString(name, to: &bytes)
-        bytes.append(UInt8(ascii: ":"))
+    /// An object in a sink of its own (for tests and one-off records).
+    public init() {
+        self.init(into: ByteSink(capacity: 512))
     }
 
-    public mutating func add(_ name: String, _ value: String) {
+    /// Starts an object at the end of `sink`; finish it with `close()`.
+    public init(into sink: ByteSink) {
+        self.sink = sink
+        sink.append(UInt8(ascii: "{"))
+    }
+
+    /// Ends the object (writes the closing brace).
+    public func close() { sink.append(UInt8(ascii: "}")) }
+
+    /// The bytes of a closed object made with `init()`.
+    public var bytes: [UInt8] { Array(sink.view) }
+
+    mutating func key(_ name: StaticString) {
+        if !empty { sink.append(UInt8(ascii: ",")) }
+        sink.append(UInt8(ascii: "\""))
+        empty = false
+        sink.append(name)
+        sink.append("\":")
+    }
+
+    mutating func key(_ name: String) {
+        if !empty { sink.append(UInt8(ascii: ",")) }
+        empty = false
+        sink.appendJSONString(name)
+        sink.append(UInt8(ascii: ":"))
+    }
+
+    public mutating func add(_ name: StaticString, _ value: String) {
         key(name)
-        JSONObject.appendString(value, to: &bytes)
+        sink.appendJSONString(value)
     }
 
     /// Adds the field only when `value` is non-nil (absent values are omitted).
-    public mutating func add(_ name: String, ifPresent value: String?) {
+    public mutating func add(_ name: StaticString, ifPresent value: String?) {
         if let value { add(name, value) }
     }
 
-    public mutating func add<I: BinaryInteger>(_ name: String, _ value: I) {
+    public mutating func add<I: BinaryInteger>(_ name: StaticString, _ value: I) {
         key(name)
-        bytes.append(contentsOf: String(value).utf8)
+        sink.appendDecimal(UInt64(truncatingIfNeeded: value))
     }
 
-    public mutating func add(_ name: String, _ value: Bool) {
+    public mutating func add(_ name: StaticString, _ value: Bool) {
         key(name)
-        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        sink.append(value ? "true" : "false")
     }
 
-    public mutating func add(_ name: String, seconds value: Double) {
+    /// A duration in seconds, with microsecond precision.
+    public mutating func add(_ name: StaticString, seconds value: Double) {
         key(name)
-        let micros = Int64((value * 1_000_000).rounded())
-        let whole = micros / 1_000_000, frac = abs(micros % 1_000_000)
-        var f = String(frac)
-        f = String(repeating: "0", count: 6 - f.count) + f
-        bytes.append(contentsOf: "\(micros < 0 && whole == 0 ? "-" : "")\(whole).\(f)".utf8)
+        let micros = UInt64(max(0, (value * 1_000_000).rounded()))
+        sink.appendDecimal(micros / 1_000_000)
+        sink.append(UInt8(ascii: "."))
+        sink.write(maximum: 6) { ByteSink.writeDigits(micros % 1_000_000, width: 6, at: $0); return 6 }
     }
 
-    public mutating func add(_ name: String, _ object: JSONObject) {
+    /// An RFC 3339 UTC timestamp with microseconds.
+    public mutating func add(_ name: StaticString, timestamp: Microseconds) {
         key(name)
-        bytes.append(contentsOf: object.finished)
+        sink.append(UInt8(ascii: "\""))
+        sink.appendTimestamp(timestamp)
+        sink.append(UInt8(ascii: "\""))
     }
 
-    public mutating func add(_ name: String, strings: [String]) {
+    /// An IP address in its text form (RFC 5952 for IPv6).
+    public mutating func add(_ name: StaticString, address: IPAddress) {
         key(name)
-        bytes.append(UInt8(ascii: "["))
+        sink.append(UInt8(ascii: "\""))
+        sink.appendAddress(address)
+        sink.append(UInt8(ascii: "\""))
+    }
+
+    public mutating func add(_ name: StaticString, strings: [String]) {
+        key(name)
+        sink.append(UInt8(ascii: "["))
         for (i, s) in strings.enumerated() {
-            if i > 0 { bytes.append(UInt8(ascii: ",")) }
-            JSONObject.appendString(s, to: &bytes)
+            if i > 0 { sink.append(UInt8(ascii: ",")) }
+            sink.appendJSONString(s)
         }
-        bytes.append(UInt8(ascii: "]"))
+        sink.append(UInt8(ascii: "]"))
     }
 
-    public var finished: [UInt8] { bytes + [UInt8(ascii: "}")] }
+    public mutating func add(key name: String, _ value: String) {
+        key(name)
+        sink.appendJSONString(value)
+    }
 
-    static func appendString(_ s: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0a: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0d: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xf)]])
-            default: out.append(b)
+    public mutating func add<I: BinaryInteger>(key name: String, _ value: I) {
+        key(name)
+        sink.appendDecimal(UInt64(truncatingIfNeeded: value))
+    }
+
+    /// A nested object, written in place by `body`.
+    public mutating func object(_ name: StaticString, _ body: (inout JSONObject) -> Void) {
+        key(name)
+        var inner = JSONObject(into: sink)
+        body(&inner)
+        inner.close()
+    }
+}
+
+/// JSON value encodings, written straight into the sink.
+extension ByteSink {
+    func appendJSONString(_ s: String) {
+        append(UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { utf8 in
+            // Most strings need no escaping: copy runs of plain bytes at once.
+            let raw = UnsafeRawBufferPointer(utf8)
+            var runStart = 0
+            for (i, b) in utf8.enumerated() where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+                append(UnsafeRawBufferPointer(rebasing: raw[runStart..<i]))
+                runStart = i + 1
+                switch b {
+                case UInt8(ascii: "\""): append("\\\"")
+                case UInt8(ascii: "\\"): append("\\\\")
+                case 0x0a: append("\\n")
+                case 0x0d: append("\\r")
+                case 0x09: append("\\t")
+                default:
+                    append("\\u00")
+                    append(ByteSink.hexDigit(b >> 4))
+                    append(ByteSink.hexDigit(b & 0xf))
+                }
             }
+            append(UnsafeRawBufferPointer(rebasing: raw[runStart...]))
         }
-        out.append(UInt8(ascii: "\""))
+        append(UInt8(ascii: "\""))
+    }
+
+    static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
+
+    func appendDecimal(_ value: UInt64) {
+        write(maximum: 20) { out in
+            var digits = 1
+            var v = value
+            while v >= 10 { v /= 10; digits += 1 }
+            ByteSink.writeDigits(value, width: digits, at: out)
+            return digits
+        }
+    }
+
+    /// `value` as 16 lower-case hex digits.
+    func appendHex64(_ value: UInt64) {
+        write(maximum: 16) { out in
+            for i in 0..<16 { out[i] = ByteSink.hexDigit(UInt8(truncatingIfNeeded: value >> (60 - 4 * UInt64(i))) & 0xf) }
+            return 16
+        }
+    }
+
+    /// An IP address: dotted quad, or RFC 5952 text for IPv6.
+    func appendAddress(_ address: IPAddress) {
+        write(maximum: IPAddress.maxTextLength) { address.writeText(to: $0) }
+    }
+
+    /// `value` as exactly `width` digits (zero-padded, high digits dropped).
+    static func writeDigits(_ value: UInt64, width: Int, at out: UnsafeMutablePointer<UInt8>) {
+        var v = value
+        for i in stride(from: width - 1, through: 0, by: -1) {
+            out[i] = 0x30 + UInt8(v % 10)
+            v /= 10
+        }
+    }
+
+    /// `2026-11-28T06:37:20.123456Z`, unquoted.
+    func appendTimestamp(_ time: Microseconds) {
+        write(maximum: 27) { ByteSink.writeTimestamp(time, at: $0) }
+    }
+
+    /// Writes `2026-11-28T06:37:20.123456Z` (27 bytes). The civil date comes
+    /// from days since 1970-01-01 by Howard Hinnant's `civil_from_days`.
+    static func writeTimestamp(_ time: Microseconds, at s: UnsafeMutablePointer<UInt8>) -> Int {
+        let seconds = time >= 0 ? time / 1_000_000 : (time - 999_999) / 1_000_000
+        let micros = time - seconds * 1_000_000
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        writeDigits(UInt64(max(0, year)), width: 4, at: s)
+        s[4] = UInt8(ascii: "-")
+        writeDigits(UInt64(month), width: 2, at: s + 5)
+        s[7] = UInt8(ascii: "-")
+        writeDigits(UInt64(day), width: 2, at: s + 8)
+        s[10] = UInt8(ascii: "T")
+        writeDigits(UInt64(secondOfDay / 3600), width: 2, at: s + 11)
+        s[13] = UInt8(ascii: ":")
+        writeDigits(UInt64(secondOfDay / 60 % 60), width: 2, at: s + 14)
+        s[16] = UInt8(ascii: ":")
+        writeDigits(UInt64(secondOfDay % 60), width: 2, at: s + 17)
+        s[19] = UInt8(ascii: ".")
+        writeDigits(UInt64(micros), width: 6, at: s + 20)
+        s[26] = UInt8(ascii: "Z")
+        return 27
     }
 }
 
 /// RFC 3339 UTC with microseconds: `2026-11-28T06:37:20.123456Z`.
 public func rfc3339(_ time: Microseconds) -> String {
-    let seconds = time >= 0 ? time / 1_000_000 : (time - 999_999) / 1_000_000
-    let micros = time - seconds * 1_000_000
-    let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-    let secondOfDay = seconds - days * 86_400
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let day = doy - (153 * mp + 2) / 5 + 1
-    let month = mp < 10 ? mp + 3 : mp - 9
-    let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-    func pad(_ v: Int64, _ width: Int) -> String {
-        let s = String(v)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-    }
-    return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
-        + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(micros, 6))Z"
+    let sink = ByteSink(capacity: 32)
+    sink.appendTimestamp(time)
+    return String(decoding: sink.view, as: UTF8.self)
 }

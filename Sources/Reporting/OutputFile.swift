@@ -17,7 +17,8 @@ public final class OutputFile {
 
     let fd: Int32
     let ownsDescriptor: Bool
-    var buffer: [UInt8] = []
+    /// Pending output; records are written straight into it.
+    public let sink = ByteSink(capacity: 1 << 17)
     public let isTerminal: Bool
 
     public static func standardOutput() -> OutputFile { OutputFile(fd: 1, owns: false) }
@@ -26,7 +27,10 @@ public final class OutputFile {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
         // An existing file keeps its old mode through O_CREAT: tighten it.
-        guard fchmod(fd, 0o600) == 0 else {
+        // Only regular files: `-o /dev/null` must not change a device node.
+        var st = stat()
+        let isRegular = fstat(fd, &st) == 0 && st.st_mode & S_IFMT == S_IFREG
+        guard !isRegular || fchmod(fd, 0o600) == 0 else {
             let reason = String(cString: strerror(errno))
             close(fd)
             throw .cannotOpen(path: path, reason: reason)
@@ -34,37 +38,36 @@ public final class OutputFile {
         self.fd = fd
         self.ownsDescriptor = true
         self.isTerminal = false
-        buffer.reserveCapacity(1 << 16)
     }
 
     init(fd: Int32, owns: Bool) {
         self.fd = fd
         self.ownsDescriptor = owns
         self.isTerminal = isatty(fd) == 1
-        buffer.reserveCapacity(1 << 16)
     }
 
     public func write(_ text: String) {
-        buffer.append(contentsOf: text.utf8)
-        if buffer.count >= 1 << 16 { flush() }
+        var text = text
+        text.withUTF8 { sink.append(UnsafeRawBufferPointer($0)) }
+        flushIfFull()
     }
 
-    public func write(bytes: [UInt8]) {
-        buffer.append(contentsOf: bytes)
-        if buffer.count >= 1 << 16 { flush() }
+    /// Writes the buffer out once it holds 64 KiB or more.
+    @inline(__always)
+    public func flushIfFull() {
+        if sink.count >= 1 << 16 { flush() }
     }
 
     public func flush() {
+        let raw = sink.view
         var written = 0
-        buffer.withUnsafeBytes { raw in
-            while written < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + written, raw.count - written)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { break }  // a closed pipe: nothing more can be written
-                written += n
-            }
+        while written < raw.count {
+            let n = Glibc.write(fd, raw.baseAddress! + written, raw.count - written)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }  // a closed pipe: nothing more can be written
+            written += n
         }
-        buffer.removeAll(keepingCapacity: true)
+        sink.removeAll()
     }
 
     deinit {

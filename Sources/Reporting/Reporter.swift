@@ -22,14 +22,14 @@ public final class Reporter {
 
     public func flow(_ record: FlowRecord) {
         switch format {
-        case .json: writeLine(Reporter.json(record))
+        case .json: writeLine { Reporter.write(record, to: &$0) }
         case .text: summary.add(record)
         }
     }
 
     public func finding(_ finding: Finding) {
         switch format {
-        case .json: writeLine(Reporter.json(finding))
+        case .json: writeLine { Reporter.write(finding, to: &$0) }
         case .text: summary.add(finding)
         }
     }
@@ -37,7 +37,7 @@ public final class Reporter {
     /// A periodic (live) or final stats record. Text output prints only the final one.
     public func stats(_ stats: RunStats, final: Bool, now: Microseconds) {
         switch format {
-        case .json: writeLine(Reporter.json(stats, final: final, now: now))
+        case .json: writeLine { Reporter.write(stats, final: final, now: now, to: &$0) }
         case .text: if final { out.write(summary.render(stats)) }
         }
         out.flush()
@@ -45,125 +45,143 @@ public final class Reporter {
 
     public func flush() { out.flush() }
 
-    func writeLine(_ object: JSONObject) {
-        var line = object.finished
-        line.append(0x0a)
-        out.write(bytes: line)
+    /// Writes one JSON Lines record straight into the output buffer.
+    func writeLine(_ body: (inout JSONObject) -> Void) {
+        var object = JSONObject(into: out.sink)
+        body(&object)
+        out.sink.append("}\n")
+        out.flushIfFull()
     }
 
     // MARK: JSON records (docs: output contract)
 
-    public static func json(_ f: FlowIdentity) -> JSONObject {
-        var o = JSONObject()
-        o.add("id", f.id)
-        o.add("transport", f.transport.name)
-        var client = JSONObject()
-        client.add("ip", f.client.description)
-        client.add("port", f.clientPort)
-        var server = JSONObject()
-        server.add("ip", f.server.description)
-        server.add("port", f.serverPort)
-        o.add("client", client)
-        o.add("server", server)
-        if f.clientGuessed { o.add("client_guessed", true) }
-        return o
+    /// The `flow` object of the output contract, as a field of `o`.
+    public static func add(_ f: FlowIdentity, to o: inout JSONObject) {
+        o.key("flow")
+        writeFlowObject(f, to: o.sink)
     }
 
-    static func directional(_ v: (toServer: UInt64, toClient: UInt64)) -> JSONObject {
-        var o = JSONObject()
-        o.add("to_server", v.toServer)
-        o.add("to_client", v.toClient)
-        return o
+    /// `{"id":…,"transport":…,"client":{…},"server":{…}[,"client_guessed":true]}`
+    static func writeFlowObject(_ f: FlowIdentity, to sink: ByteSink) {
+        sink.append("{\"id\":\"C")
+        sink.appendHex64(f.hash)
+        sink.append(f.transport == .tcp ? "\",\"transport\":\"tcp\",\"client\":{\"ip\":\"" : "\",\"transport\":\"udp\",\"client\":{\"ip\":\"")
+        sink.appendAddress(f.client)
+        sink.append("\",\"port\":")
+        sink.appendDecimal(UInt64(f.clientPort))
+        sink.append("},\"server\":{\"ip\":\"")
+        sink.appendAddress(f.server)
+        sink.append("\",\"port\":")
+        sink.appendDecimal(UInt64(f.serverPort))
+        sink.append(f.clientGuessed ? "},\"client_guessed\":true}" : "}}")
     }
 
-    public static func json(_ r: FlowRecord) -> JSONObject {
-        var o = JSONObject()
-        o.add("type", "flow")
-        o.add("ts_start", rfc3339(r.identity.start))
-        o.add("ts_end", rfc3339(r.end))
-        o.add("flow", json(r.identity))
-        o.add("app", r.app.description)
-        if let encrypted = r.encrypted { o.add("encrypted", encrypted) }
-        o.add("packets", directional(r.packets))
-        o.add("bytes", directional(r.bytes))
-        o.add("findings", r.findings)
-        o.add("end_reason", r.endReason.rawValue)
-        if r.midstream { o.add("midstream", true) }
+    static func writeDirectional(_ v: (toServer: UInt64, toClient: UInt64), to sink: ByteSink) {
+        sink.append("{\"to_server\":")
+        sink.appendDecimal(v.toServer)
+        sink.append(",\"to_client\":")
+        sink.appendDecimal(v.toClient)
+        sink.append(UInt8(ascii: "}"))
+    }
+
+    /// A flow record, written field by field in contract order. Flow records
+    /// are most of the output (one per flow, thousands a second on a busy
+    /// link), so this is straight-line code rather than generic object building.
+    public static func write(_ r: FlowRecord, to o: inout JSONObject) {
+        let sink = o.sink
+        o.empty = false
+        sink.append("\"type\":\"flow\",\"ts_start\":\"")
+        sink.appendTimestamp(r.identity.start)
+        sink.append("\",\"ts_end\":\"")
+        sink.appendTimestamp(r.end)
+        sink.append("\",\"flow\":")
+        writeFlowObject(r.identity, to: sink)
+        sink.append(",\"app\":")
+        sink.appendJSONString(r.app.description)
+        if let encrypted = r.encrypted { sink.append(encrypted ? ",\"encrypted\":true" : ",\"encrypted\":false") }
+        sink.append(",\"packets\":")
+        writeDirectional(r.packets, to: sink)
+        sink.append(",\"bytes\":")
+        writeDirectional(r.bytes, to: sink)
+        sink.append(",\"findings\":")
+        sink.appendDecimal(UInt64(r.findings))
+        sink.append(",\"end_reason\":")
+        sink.appendJSONString(r.endReason.rawValue)
+        if r.midstream { sink.append(",\"midstream\":true") }
         if r.gaps > 0 {
-            o.add("gaps", r.gaps)
-            o.add("gap_bytes", r.gapBytes)
+            sink.append(",\"gaps\":")
+            sink.appendDecimal(r.gaps)
+            sink.append(",\"gap_bytes\":")
+            sink.appendDecimal(r.gapBytes)
         }
-        return o
     }
 
-    public static func json(_ f: Finding) -> JSONObject {
-        var o = JSONObject()
+    public static func write(_ f: Finding, to o: inout JSONObject) {
         o.add("type", "finding")
-        o.add("ts", rfc3339(f.timestamp))
+        o.add("ts", timestamp: f.timestamp)
         o.add("rule", f.rule)
         o.add("category", f.category.rawValue)
         o.add("severity", f.severity.description)
-        o.add("flow", json(f.flow))
+        add(f.flow, to: &o)
         if let d = f.direction { o.add("direction", d == .toServer ? "to_server" : "to_client") }
         o.add("app", f.app.description)
         o.add("message", f.message)
         o.add("evidence", ifPresent: f.evidence)
         if !f.details.isEmpty {
-            var details = JSONObject()
-            for (k, v) in f.details { details.add(k, v) }
-            o.add("details", details)
+            o.object("details") { o in
+                for (k, v) in f.details { o.add(key: k, v) }
+            }
         }
-        return o
     }
 
-    public static func json(_ s: RunStats, final: Bool, now: Microseconds) -> JSONObject {
-        var o = JSONObject()
+    public static func write(_ s: RunStats, final: Bool, now: Microseconds, to o: inout JSONObject) {
         o.add("type", "stats")
-        o.add("ts", rfc3339(now))
+        o.add("ts", timestamp: now)
         o.add("final", final)
         o.add("packets", s.packets)
         o.add("bytes", s.wireBytes)
         o.add("flows", s.flowCounters.flowsCreated)
-        var drops = JSONObject()
-        drops.add("kernel", s.kernelDrops ?? 0)
-        drops.add("interface", s.interfaceDrops ?? 0)
-        o.add("drops", drops)
-        var findings = JSONObject()
-        for severity in Severity.allCases { findings.add(severity.description, s.findingsBySeverity[severity.rawValue]) }
-        o.add("findings", findings)
+        o.object("drops") { o in
+            o.add("kernel", s.kernelDrops ?? 0)
+            o.add("interface", s.interfaceDrops ?? 0)
+        }
+        o.object("findings") { o in
+            for severity in Severity.allCases {
+                o.add(key: severity.description, s.findingsBySeverity[severity.rawValue])
+            }
+        }
         o.add("capture_seconds", seconds: s.captureSeconds)
         o.add("wall_seconds", seconds: s.wallSeconds)
         o.add("decoded_packets", s.decodedPackets)
-        var decode = JSONObject()
-        for issue in DecodeIssue.allCases where s.decode[issue] > 0 { decode.add(issue.name, s.decode[issue]) }
-        if s.decode.truncatedBySnaplen > 0 { decode.add("truncated_by_snaplen", s.decode.truncatedBySnaplen) }
-        if s.decode.tunnelled > 0 { decode.add("tunnelled", s.decode.tunnelled) }
-        o.add("decode", decode)
-        var fragments = JSONObject()
-        fragments.add("reassembled", s.fragmentsReassembled)
-        fragments.add("timed_out", s.fragmentsTimedOut)
-        fragments.add("cap_hits", s.fragmentCapHits)
-        o.add("fragments", fragments)
+        o.object("decode") { o in
+            for issue in DecodeIssue.allCases where s.decode[issue] > 0 { o.add(key: issue.name, s.decode[issue]) }
+            if s.decode.truncatedBySnaplen > 0 { o.add("truncated_by_snaplen", s.decode.truncatedBySnaplen) }
+            if s.decode.tunnelled > 0 { o.add("tunnelled", s.decode.tunnelled) }
+        }
+        o.object("fragments") { o in
+            o.add("reassembled", s.fragmentsReassembled)
+            o.add("timed_out", s.fragmentsTimedOut)
+            o.add("cap_hits", s.fragmentCapHits)
+        }
         let f = s.flowCounters
-        var tcp = JSONObject()
-        tcp.add("gaps", f.tcpGaps)
-        tcp.add("gap_bytes", f.tcpGapBytes)
-        tcp.add("retransmitted_segments", f.tcpRetransmittedSegments)
-        tcp.add("overlapping_segments", f.tcpOverlappingSegments)
-        tcp.add("out_of_order_segments", f.tcpOutOfOrderSegments)
-        tcp.add("implausible_segments", f.tcpImplausibleSegments)
-        tcp.add("peak_held_bytes", s.peakHeldBytes)
-        o.add("tcp", tcp)
-        var caps = JSONObject()
-        caps.add("flows_evicted", f.flowsEvicted)
-        caps.add("flows_timed_out", f.flowsTimedOut)
-        caps.add("peak_flows", f.peakFlows)
-        caps.add("max_flows", s.flowCap)
-        caps.add("held_bytes_cap_hits", f.tcpHeldBytesCapHits)
-        caps.add("max_held_bytes", s.heldBytesCap)
-        o.add("caps", caps)
+        o.object("tcp") { o in
+            o.add("gaps", f.tcpGaps)
+            o.add("gap_bytes", f.tcpGapBytes)
+            o.add("retransmitted_segments", f.tcpRetransmittedSegments)
+            o.add("overlapping_segments", f.tcpOverlappingSegments)
+            o.add("out_of_order_segments", f.tcpOutOfOrderSegments)
+            o.add("implausible_segments", f.tcpImplausibleSegments)
+            o.add("peak_held_bytes", s.peakHeldBytes)
+        }
+        o.object("caps") { o in
+            o.add("flows_evicted", f.flowsEvicted)
+            o.add("flows_timed_out", f.flowsTimedOut)
+            o.add("peak_flows", f.peakFlows)
+            o.add("max_flows", s.flowCap)
+            o.add("held_bytes_cap_hits", f.tcpHeldBytesCapHits)
+            o.add("max_held_bytes", s.heldBytesCap)
+        }
         o.add("bypassed_packets", f.bypassedPackets)
         o.add("input_error", ifPresent: s.inputError)
-        return o
     }
 }

@@ -48,7 +48,7 @@ struct TextSummary {
         t += "  packets    \(s.packets) (\(humanBytes(s.wireBytes))), \(s.decodedPackets) TCP/UDP decoded\n"
         t += "  time       \(format(s.captureSeconds)) s of capture in \(format(s.wallSeconds)) s\n"
         t += "  flows      \(flows) (\(tcpFlows) TCP, \(flows - tcpFlows) UDP): "
-        t += "\(encrypted) encrypted, \(cleartext) cleartext, \(flows - encrypted - cleartext) without payload\n"
+        t += "\(encrypted) encrypted, \(cleartext) cleartext, \(flows - encrypted - cleartext) unidentified or empty\n"
         if !byApp.isEmpty {
             t += "\nFlows by application\n"
             for (app, totals) in byApp.sorted(by: { ($0.value.flows, $1.key) > ($1.value.flows, $0.key) }) {

@@ -139,7 +139,11 @@ struct Read: ParsableCommand {
     func run() throws {
         let files: [String]
         do {
-            files = try CaptureInputs.expand(paths)
+            let expansion = try CaptureInputs.expand(paths)
+            files = expansion.files
+            for (folder, count) in expansion.skipped {
+                printError("\(folder): skipped \(count) file\(count == 1 ? "" : "s") that are not pcap or pcapng captures")
+            }
         } catch {
             printError(error.description)
             throw ExitCode(ExitStatus.inputError)

@@ -39,12 +39,11 @@ import Testing
     }
 
     @Test func anUnsupportedLinkTypeIsNamed() throws {
-        // DLT 147 (USER0) with one 4-byte record.
-        let path = write("user0.pcap", pcapHeader(linkType: 147) + [0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0, 1, 2, 3, 4])
+        // DLT 9 (PPP) with one 4-byte record.
+        let path = write("ppp.pcap", pcapHeader(linkType: 9) + [0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0, 1, 2, 3, 4])
         let run = try plainsight(["read", path])
         #expect(run.status == 2)
-        #expect(run.stderr.contains("unsupported link type 147"))
-        #expect(run.stderr.contains("USER0"))
+        #expect(run.stderr.contains("unsupported link type 9 (DLT_PPP)"))
     }
 
     @Test func aTruncatedCaptureKeepsEveryFlowAndSaysWhereItBroke() throws {
@@ -79,12 +78,26 @@ import Testing
         #expect(run.flows.count == 1)
     }
 
+    @Test func aFolderSkipsFilesThatAreNotCapturesAndSaysSo() throws {
+        let folder = dir.appendingPathComponent("rotated")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: Paths.captures.appendingPathComponent("http-curl.pcap"), to: folder.appendingPathComponent("a.pcap"))
+        try FileManager.default.copyItem(
+            at: Paths.captures.appendingPathComponent("tls13-openssl.pcap"), to: folder.appendingPathComponent("b.pcap"))
+        FileManager.default.createFile(atPath: folder.appendingPathComponent("README").path, contents: Data("notes".utf8))
+        let run = try plainsight(["read", folder.path, "--format", "json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.flows.count == 2)
+        #expect(run.stderr.contains("skipped 1 file"))
+    }
+
     @Test func anEmptyFolderIsAnInputError() throws {
         let empty = dir.appendingPathComponent("empty")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
         let run = try plainsight(["read", empty.path])
         #expect(run.status == 2)
-        #expect(run.stderr.contains("folder holds no files"))
+        #expect(run.stderr.contains("folder holds no files that are pcap or pcapng captures"))
     }
 
     @Test func aBadFilterIsAnInputError() throws {

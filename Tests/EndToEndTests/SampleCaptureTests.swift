@@ -56,12 +56,16 @@ import Testing
         }
     }
 
-    @Test func ftpControlConnectionIsFTPAndDataConnectionsAreCleartext() throws {
+    @Test func ftpControlConnectionIsCleartextFTPAndDataConnectionsAreUnidentified() throws {
+        // Linking data connections to their control connection is the cleartext issue's work.
         let run = try plainsight(["read", Paths.captures.appendingPathComponent("ftp-python.pcap").path])
-        let apps = run.flows.map { $0["app"] as! String }
-        #expect(apps.filter { $0 == "ftp" }.count == 1)
         #expect(run.flows.count == 3)
-        #expect(run.flows.allSatisfy { $0["encrypted"] as? Bool == false })
+        let control = run.flows.filter { $0["app"] as? String == "ftp" }
+        #expect(control.count == 1)
+        #expect(control.first?["encrypted"] as? Bool == false)
+        let data = run.flows.filter { $0["app"] as? String == "unknown" }
+        #expect(data.count == 2)
+        #expect(data.allSatisfy { $0["encrypted"] == nil }, "an unidentified protocol is neither called encrypted nor cleartext")
     }
 
     @Test func packetAndByteCountsMatchTheOracle() throws {

@@ -93,3 +93,9 @@ func oracleConversations(_ oracle: URL, transports: Set<String> = ["tcp", "udp"]
 final class Collected: @unchecked Sendable {
     var data = Data()
 }
+
+/// The number of TCP streams (connections) in an oracle.
+func oracleStreamCount(_ oracle: URL) throws -> Int {
+    let json = try JSONSerialization.jsonObject(with: Data(contentsOf: oracle)) as! [String: Any]
+    return (json["conversations"] as! [[String: Any]]).filter { $0["transport"] as? String == "tcp" }.count
+}

@@ -10,6 +10,13 @@ struct FlowTableTests {
         return l
     }
 
+    /// Exact age order: every touch moves the flow to the newest end.
+    static var exactLimits: FlowLimits {
+        var l = bigLimits
+        l.activityResolution = 0
+        return l
+    }
+
     /// Structural checks that must hold after any sequence of operations.
     static func checkInvariants(_ table: FlowTable, _ comment: Comment? = nil) {
         #expect(table.index.count.nonzeroBitCount == 1, comment)
@@ -304,7 +311,7 @@ struct FlowTableTests {
 
     @Test func idlestFollowsLastSeenAfterTouch() {
         var g = SplitMix64(seed: 8)
-        var table = FlowTable(limits: Self.bigLimits, hasher: FlowHasher(seed: (1, 2, 3)))
+        var table = FlowTable(limits: Self.exactLimits, hasher: FlowHasher(seed: (1, 2, 3)))
         let a = table.insert(makeFlow(key: randomKey(using: &g), time: 10, stage: .established))
         let b = table.insert(makeFlow(key: randomKey(using: &g), time: 20, stage: .established))
         let c = table.insert(makeFlow(key: randomKey(using: &g), time: 30, stage: .udp))
@@ -379,7 +386,7 @@ struct FlowTableTests {
 
     @Test func expiredLooksAtTheLeastRecentlyActiveFlowOfAStage() {
         var g = SplitMix64(seed: 12)
-        var table = FlowTable(limits: Self.bigLimits, hasher: FlowHasher(seed: (1, 2, 3)))
+        var table = FlowTable(limits: Self.exactLimits, hasher: FlowHasher(seed: (1, 2, 3)))
         let a = table.insert(makeFlow(key: randomKey(using: &g), time: 0, stage: .udp))
         let b = table.insert(makeFlow(key: randomKey(using: &g), time: 10, stage: .udp))
         table.touch(a, at: 20, stage: .udp)
@@ -392,9 +399,29 @@ struct FlowTableTests {
 
     // MARK: stage lists
 
+    /// Within the activity resolution a touch only updates lastSeen (the
+    /// list order may be that much stale); past it, the flow moves.
+    @Test func touchWithinTheActivityResolutionKeepsTheListOrder() {
+        var g = SplitMix64(seed: 14)
+        var limits = Self.bigLimits
+        limits.activityResolution = 1_000_000
+        var table = FlowTable(limits: limits, hasher: FlowHasher(seed: (1, 2, 3)))
+        let a = table.insert(makeFlow(key: randomKey(using: &g), time: 0, stage: .established))
+        let b = table.insert(makeFlow(key: randomKey(using: &g), time: 10, stage: .established))
+        table.touch(a, at: 500_000, stage: .established)
+        #expect(table.list(.established) == [a, b])
+        #expect(table[a].lastSeen == 500_000)
+        table.touch(a, at: 1_000_000, stage: .established)
+        #expect(table.list(.established) == [b, a])
+        // A stage change always moves the flow.
+        table.touch(b, at: 1_000_001, stage: .closed)
+        #expect(table.list(.closed) == [b])
+        Self.checkInvariants(table)
+    }
+
     @Test func touchMovesAFlowBetweenStageLists() {
         var g = SplitMix64(seed: 13)
-        var table = FlowTable(limits: Self.bigLimits, hasher: FlowHasher(seed: (1, 2, 3)))
+        var table = FlowTable(limits: Self.exactLimits, hasher: FlowHasher(seed: (1, 2, 3)))
         let a = table.insert(makeFlow(key: randomKey(using: &g), time: 1, stage: .opening))
         let b = table.insert(makeFlow(key: randomKey(using: &g), time: 2, stage: .opening))
         let c = table.insert(makeFlow(key: randomKey(using: &g), time: 3, stage: .opening))

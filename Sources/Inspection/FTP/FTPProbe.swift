@@ -7,7 +7,7 @@ extension Probes {
         probeToClient: { bytes, port in
             let reply = isReplyLine(bytes, code: "220")
             guard case .match = reply else { return reply }
-            return firstLineContains(bytes, "FTP") || port == 21 ? .match : .noMatch
+            return port == 21 ? .match : firstLineContains(bytes, "FTP")
         },
         transport: .tcp)
 }

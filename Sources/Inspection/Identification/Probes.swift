@@ -25,18 +25,21 @@ enum Probes {
         return undecided ? .needMore : .noMatch
     }
 
-    /// The first line (up to 512 bytes) contains `word`, ignoring ASCII case.
-    static func firstLineContains(_ bytes: UnsafeRawBufferPointer, _ word: StaticString) -> Bool {
+    /// Whether the first line contains `word`, ignoring ASCII case:
+    /// `.needMore` while the line has not ended and the probe budget allows
+    /// waiting for the rest (a greeting split across segments).
+    static func firstLineContains(_ bytes: UnsafeRawBufferPointer, _ word: StaticString) -> ProbeResult {
         let n = word.utf8CodeUnitCount
         let w = word.utf8Start
-        var end = min(bytes.count, 512)
-        if let newline = bytes[0..<end].firstIndex(of: 0x0a) { end = newline }
-        guard end >= n else { return false }
-        outer: for start in 0...(end - n) {
-            for k in 0..<n where bytes[start + k] | 0x20 != w[k] | 0x20 { continue outer }
-            return true
+        let newline = bytes.firstIndex(of: 0x0a)
+        let end = newline ?? bytes.count
+        if end >= n {
+            outer: for start in 0...(end - n) {
+                for k in 0..<n where bytes[start + k] | 0x20 != w[k] | 0x20 { continue outer }
+                return .match
+            }
         }
-        return false
+        return newline == nil && bytes.count < AppIdentifier.maxProbeBytes ? .needMore : .noMatch
     }
 
     /// A reply line of a text protocol: three digits then a space or dash.

@@ -7,8 +7,8 @@ extension Probes {
         probeToClient: { bytes, port in
             let reply = isReplyLine(bytes, code: "220")
             guard case .match = reply else { return reply }
-            if firstLineContains(bytes, "SMTP") || [25, 465, 587, 2525].contains(port) { return .match }
-            return .noMatch
+            if [25, 465, 587, 2525].contains(port) { return .match }
+            return firstLineContains(bytes, "SMTP")
         },
         transport: .tcp)
 }
