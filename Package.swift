@@ -33,6 +33,7 @@ let package = Package(
         .testTarget(name: "DecodingTests", dependencies: ["Decoding"]),
         .testTarget(name: "FlowsTests", dependencies: ["Decoding", "Flows"]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Findings", "Decoding", "Flows", "Inspection"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["Decoding", "Flows", "Inspection", "Reporting"]),
         .testTarget(
             name: "EndToEndTests",
