@@ -33,7 +33,8 @@ public final class CaptureSource {
     public let isLive: Bool
     /// Size of an offline file, for progress reporting.
     public let fileSize: Int64
-    public private(set) var packetsRead: UInt64 = 0
+    /// Only the reading thread touches it: no runtime exclusivity check per packet.
+    @exclusivity(unchecked) public private(set) var packetsRead: UInt64 = 0
     /// Live only: the descriptor to poll between non-blocking reads.
     var selectableDescriptor: Int32?
     var readTimeoutMilliseconds: Int32 = 200
@@ -46,7 +47,13 @@ public final class CaptureSource {
         self.linkType = pcap_datalink(handle)
     }
 
-    deinit { pcap_close(handle) }
+    /// The stdio buffer of an offline file; freed after libpcap closes the file.
+    var fileBuffer: UnsafeMutablePointer<CChar>?
+
+    deinit {
+        pcap_close(handle)
+        fileBuffer?.deallocate()
+    }
 
     /// libpcap's name for the link type, e.g. `EN10MB`.
     public var linkTypeName: String {
@@ -66,12 +73,15 @@ public final class CaptureSource {
             throw CaptureError(.unreadable, "\(path): \(String(cString: strerror(errno)))")
         }
         // stdio's default 4 KiB buffer costs a read(2) per few packets; a
-        // large one cuts the system time of reading a big capture.
-        setvbuf(file, nil, _IOFBF, CaptureSource.fileBufferSize)
+        // large one cuts the system time of reading a big capture. (glibc
+        // ignores the size unless the buffer is supplied.)
+        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: CaptureSource.fileBufferSize)
+        setvbuf(file, buffer, _IOFBF, CaptureSource.fileBufferSize)
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
         // On success libpcap owns `file` and closes it with the handle.
         guard let handle = pcap_fopen_offline(file, &errorBuffer) else {
             fclose(file)
+            buffer.deallocate()
             let reason = text(errorBuffer)
             if reason.contains("unknown file format") || reason.contains("truncated dump file")
                 || reason.contains("too short") || st.st_size < 24
@@ -80,7 +90,9 @@ public final class CaptureSource {
             }
             throw CaptureError(.unreadable, "\(path): \(reason)")
         }
-        return CaptureSource(handle: handle, name: path, isLive: false, fileSize: Int64(st.st_size))
+        let source = CaptureSource(handle: handle, name: path, isLive: false, fileSize: Int64(st.st_size))
+        source.fileBuffer = buffer
+        return source
     }
 
     /// The stdio buffer for reading capture files.

@@ -80,7 +80,8 @@ public struct ByteReader {
     @inlinable
     public func getBytes(at index: Int, length: Int) -> UnsafeRawBufferPointer? {
         guard index >= 0, length >= 0, bytes.count - index >= length else { return nil }
-        return UnsafeRawBufferPointer(rebasing: bytes[index..<(index + length)])
+        // Safe: the range was checked just above (an empty buffer may have no base).
+        return UnsafeRawBufferPointer(start: bytes.baseAddress.map { $0 + index }, count: length)
     }
 
     // MARK: peeking
