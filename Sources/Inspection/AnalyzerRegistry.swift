@@ -19,6 +19,10 @@ public struct AnalyzerDescriptor: Sendable {
     public let probeToClient: (@Sendable (UnsafeRawBufferPointer, _ serverPort: UInt16) -> ProbeResult)?
     /// UDP protocols are probed per datagram; TCP ones on the stream start.
     public let transport: Transport
+    /// The server speaks first (a greeting: SMTP, FTP, POP3, IMAP). Its
+    /// server-side probe only counts when the client has not sent anything
+    /// yet: a Redis server's `+OK` answers a client, a POP3 greeting does not.
+    public var serverGreetsFirst = false
 
     public enum Transport: Sendable { case tcp, udp }
 }

@@ -42,6 +42,7 @@ public struct Auditor {
         table = FlowTable(limits: options.flows, hasher: hasher)
         budget = ReassemblyBudget(maxBytes: options.flows.maxHeldBytesTotal)
         stats.flowCap = options.flows.maxFlows
+        stats.analyzers = options.analyzers.names.sorted()
         stats.heldBytesCap = options.flows.maxHeldBytesTotal
     }
 

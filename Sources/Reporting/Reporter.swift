@@ -141,6 +141,7 @@ public final class Reporter {
         o.add("packets", s.packets)
         o.add("bytes", s.wireBytes)
         o.add("flows", s.flowCounters.flowsCreated)
+        o.add("analyzers", strings: s.analyzers)
         o.object("drops") { o in
             o.add("kernel", s.kernelDrops ?? 0)
             o.add("interface", s.interfaceDrops ?? 0)

@@ -27,6 +27,9 @@ public struct RunStats: Sendable {
     /// Set when input ended with an error (truncated file, ...): where and why.
     public var inputError: String?
     public var inputs: [String] = []
+    /// The analyzers that ran (`--analyzers`), so a reader knows what "no
+    /// findings" covers.
+    public var analyzers: [String] = []
 
     public init() {}
 

@@ -43,7 +43,7 @@ struct TextSummary {
 
     func render(_ s: RunStats) -> String {
         var t = "PlainSight summary\n"
-        let inputs = s.inputs.count == 1 ? s.inputs[0] : "\(s.inputs.count) inputs"
+        let inputs = s.inputs.count == 1 ? s.inputs[0] : "\(s.inputs.count) files"
         t += "  input      \(inputs)\n"
         t += "  packets    \(s.packets) (\(humanBytes(s.wireBytes))), \(s.decodedPackets) TCP/UDP decoded\n"
         t += "  time       \(format(s.captureSeconds)) s of capture in \(format(s.wallSeconds)) s\n"
@@ -52,19 +52,19 @@ struct TextSummary {
         if !byApp.isEmpty {
             t += "\nFlows by application\n"
             for (app, totals) in byApp.sorted(by: { ($0.value.flows, $1.key) > ($1.value.flows, $0.key) }) {
-                t += "  \(pad(app, 10)) \(pad(String(totals.flows), 8, right: true)) flows  \(humanBytes(totals.bytes))\n"
+                t += "  \(pad(app, 10)) \(pad(String(totals.flows), 8, right: true)) \(totals.flows == 1 ? "flow " : "flows")  \(humanBytes(totals.bytes))\n"
             }
         }
         if !cleartextServices.isEmpty {
             t += "\nCleartext services (top 10 by bytes)\n"
             let top = cleartextServices.sorted { ($0.value.bytes, $1.key.endpoint) > ($1.value.bytes, $0.key.endpoint) }.prefix(10)
             for (service, totals) in top {
-                t += "  \(pad(service.endpoint, 28)) \(pad(service.app, 8)) \(pad(String(totals.flows), 6, right: true)) flows  \(humanBytes(totals.bytes))\n"
+                t += "  \(pad(service.endpoint, 28)) \(pad(service.app, 8)) \(pad(String(totals.flows), 6, right: true)) \(totals.flows == 1 ? "flow " : "flows")  \(humanBytes(totals.bytes))\n"
             }
         }
         t += "\nFindings: "
         if findings.isEmpty {
-            t += "none\n"
+            t += "none (analyzers run: \(s.analyzers.joined(separator: ", ")))\n"
         } else {
             t += Severity.allCases.reversed().filter { s.findingsBySeverity[$0.rawValue] > 0 }
                 .map { "\(s.findingsBySeverity[$0.rawValue]) \($0)" }.joined(separator: ", ") + "\n"

@@ -65,6 +65,7 @@ import Testing
         #expect(stats["drops"] is [String: Int])
         #expect((stats["capture_seconds"] as? Double ?? 0) > 0)
         #expect(stats["wall_seconds"] is Double)
+        #expect(stats["analyzers"] as? [String] == ["flows"])
     }
 
     @Test func textSummaryNamesApplicationsAndCleartextServices() throws {
@@ -74,7 +75,7 @@ import Testing
         #expect(run.stdout.contains("Flows by application"))
         #expect(run.stdout.contains("Cleartext services"))
         #expect(run.stdout.contains("127.0.0.1:18080"))
-        #expect(run.stdout.contains("Findings: none"))
+        #expect(run.stdout.contains("Findings: none (analyzers run: flows)"))
     }
 
     @Test func filterSelectsPackets() throws {

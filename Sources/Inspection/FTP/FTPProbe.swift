@@ -9,5 +9,5 @@ extension Probes {
             guard case .match = reply else { return reply }
             return port == 21 ? .match : firstLineContains(bytes, "FTP")
         },
-        transport: .tcp)
+        transport: .tcp, serverGreetsFirst: true)
 }

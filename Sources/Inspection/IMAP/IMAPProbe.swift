@@ -4,5 +4,5 @@ extension Probes {
         name: "imap", app: .imap, portHints: [143],
         probeToServer: nil,
         probeToClient: { bytes, _ in hasAnyPrefix(bytes, ["* OK", "* PREAUTH"]) },
-        transport: .tcp)
+        transport: .tcp, serverGreetsFirst: true)
 }

@@ -16,6 +16,9 @@ public struct AppIdentifier: StreamAnalyzer {
     let descriptors: [AnalyzerDescriptor]
     var prefix: (toServer: [UInt8], toClient: [UInt8]) = ([], [])
     var decided: (toServer: Bool, toClient: Bool) = (false, false)
+    /// The client sent data (or lost some) before the server said anything.
+    var clientSpokeFirst = false
+    var serverSpoke = false
 
     /// Bytes of a direction's start kept while probes ask for more.
     public static let maxProbeBytes = 64
@@ -28,7 +31,9 @@ public struct AppIdentifier: StreamAnalyzer {
     public var isDone: Bool { app != .unknown || (decided.toServer && decided.toClient) }
 
     public mutating func ingest(_ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64) -> AnalyzerVerdict {
-        guard !isDone, !isDecided(direction), !bytes.isEmpty else { return isDone ? .done : .needMore }
+        guard !bytes.isEmpty else { return isDone ? .done : .needMore }
+        noteSpeaker(direction)
+        guard !isDone, !isDecided(direction) else { return isDone ? .done : .needMore }
         let held = direction == .toServer ? prefix.toServer : prefix.toClient
         let result: ProbeResult
         if held.isEmpty {
@@ -56,6 +61,7 @@ public struct AppIdentifier: StreamAnalyzer {
 
     /// A gap at the start of a direction hides the bytes probes need.
     public mutating func gap(direction: Direction, offset: UInt64, length: UInt64) -> AnalyzerVerdict {
+        noteSpeaker(direction)
         if !isDecided(direction) { markDecided(direction) }
         return isDone ? .done : .needMore
     }
@@ -69,6 +75,7 @@ public struct AppIdentifier: StreamAnalyzer {
         var undecided = false
         for d in descriptors {
             guard let probe = direction == .toServer ? d.probeToServer : d.probeToClient else { continue }
+            if direction == .toClient && d.serverGreetsFirst && clientSpokeFirst { continue }
             switch probe(bytes, serverPort) {
             case .match: return (.match, d.app)
             case .needMore: undecided = true
@@ -82,6 +89,14 @@ public struct AppIdentifier: StreamAnalyzer {
         let (result, found) = probeResult(bytes, direction: direction)
         if case .match = result { app = found }
         return result
+    }
+
+    mutating func noteSpeaker(_ d: Direction) {
+        if d == .toServer {
+            if !serverSpoke { clientSpokeFirst = true }
+        } else {
+            serverSpoke = true
+        }
     }
 
     func isDecided(_ d: Direction) -> Bool { d == .toServer ? decided.toServer : decided.toClient }

@@ -4,5 +4,5 @@ extension Probes {
         name: "pop3", app: .pop3, portHints: [110],
         probeToServer: nil,
         probeToClient: { bytes, _ in hasPrefix(bytes, "+OK") },
-        transport: .tcp)
+        transport: .tcp, serverGreetsFirst: true)
 }

@@ -10,5 +10,5 @@ extension Probes {
             if [25, 465, 587, 2525].contains(port) { return .match }
             return firstLineContains(bytes, "SMTP")
         },
-        transport: .tcp)
+        transport: .tcp, serverGreetsFirst: true)
 }
