@@ -7,7 +7,7 @@ import Testing
 
     func write(_ name: String, _ bytes: [UInt8]) -> String {
         let url = dir.appendingPathComponent(name)
-        FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
         return url.path
     }
 
@@ -85,7 +85,7 @@ import Testing
             at: Paths.captures.appendingPathComponent("http-curl.pcap"), to: folder.appendingPathComponent("a.pcap"))
         try FileManager.default.copyItem(
             at: Paths.captures.appendingPathComponent("tls13-openssl.pcap"), to: folder.appendingPathComponent("b.pcap"))
-        FileManager.default.createFile(atPath: folder.appendingPathComponent("README").path, contents: Data("notes".utf8))
+        _ = FileManager.default.createFile(atPath: folder.appendingPathComponent("README").path, contents: Data("notes".utf8))
         let run = try plainsight(["read", folder.path, "--format", "json"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.flows.count == 2)

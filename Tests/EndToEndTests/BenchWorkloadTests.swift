@@ -4,17 +4,15 @@ import Testing
 /// The shared benchmark generator (../shared/bench) writes captures with a
 /// ground-truth sidecar; a small one checks identification against it. A
 /// user's fresh clone has no ../shared: skipped then.
-@Suite(.enabled(if: FileManager.default.fileExists(atPath: BenchWorkloadTests.generator.path),
+@Suite(.enabled(if: FileManager.default.fileExists(atPath: Paths.benchGenerator.path),
                 "../shared/bench is absent (a fresh clone): ground-truth workload check skipped"))
 struct BenchWorkloadTests {
-    static let generator = Paths.root.deletingLastPathComponent().appendingPathComponent("shared/bench/gen_traffic.py")
-
     @Test func everyGeneratedFlowOfAnIdentifiedProtocolIsIdentified() throws {
         let dir = Paths.temporaryDirectory()
         let pcap = dir.appendingPathComponent("workload.pcap")
         let python = Process()
         python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", BenchWorkloadTests.generator.path, "--size", "8M", "--seed", "3", "--out", pcap.path, "-q"]
+        python.arguments = ["python3", Paths.benchGenerator.path, "--size", "8M", "--seed", "3", "--out", pcap.path, "-q"]
         try python.run()
         python.waitUntilExit()
         try #require(python.terminationStatus == 0, "gen_traffic.py failed")

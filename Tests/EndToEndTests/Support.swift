@@ -19,6 +19,8 @@ enum Paths {
     static let captures = root.appendingPathComponent("Captures")
     /// The shared real captures beside the checkout, absent in a user's fresh clone.
     static let realCaptures = root.deletingLastPathComponent().appendingPathComponent("shared/captures/real")
+    /// The shared benchmark workload generator, also absent in a fresh clone.
+    static let benchGenerator = root.deletingLastPathComponent().appendingPathComponent("shared/bench/gen_traffic.py")
 
     /// The binary built next to the test bundle.
     static var binary: URL {
