@@ -14,13 +14,15 @@ let package = Package(
         .package(name: "PlainSight", path: ".."),
     ],
     targets: [
+        // Input cursor, named invariant checks, the frame format of the packet-level targets.
+        .target(name: "FuzzSupport"),
         // Frames of one link type through one PacketDecoder (fragments, tunnels, snap length).
-        .executableTarget(name: "FuzzDecoder", dependencies: [stages], swiftSettings: fuzzTarget),
+        .executableTarget(name: "FuzzDecoder", dependencies: [stages, "FuzzSupport"], swiftSettings: fuzzTarget),
         // Operations on a client/server pair of TCPStreams sharing one ReassemblyBudget.
-        .executableTarget(name: "FuzzReassembly", dependencies: [stages], swiftSettings: fuzzTarget),
+        .executableTarget(name: "FuzzReassembly", dependencies: [stages, "FuzzSupport"], swiftSettings: fuzzTarget),
         // Chunks, gaps and ends per direction through AppIdentifier (all probes).
-        .executableTarget(name: "FuzzIdentification", dependencies: [stages], swiftSettings: fuzzTarget),
+        .executableTarget(name: "FuzzIdentification", dependencies: [stages, "FuzzSupport"], swiftSettings: fuzzTarget),
         // Frames end to end through Auditor (decode, flow table, reassembly, inspection, reporting).
-        .executableTarget(name: "FuzzPipeline", dependencies: [stages], swiftSettings: fuzzTarget),
+        .executableTarget(name: "FuzzPipeline", dependencies: [stages, "FuzzSupport"], swiftSettings: fuzzTarget),
     ]
 )

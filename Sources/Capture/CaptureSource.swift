@@ -95,6 +95,9 @@ public final class CaptureSource {
         return source
     }
 
+    /// 9999-12-31T23:59:59Z, the last second a timestamp may name.
+    static let latestSecond: Int64 = 253_402_300_799
+
     /// The stdio buffer for reading capture files.
     static let fileBufferSize = 1 << 20
 
@@ -119,7 +122,10 @@ public final class CaptureSource {
         if rc == 1, let h = header, let d = data {
             packetsRead &+= 1
             let hdr = h.pointee
-            let ts = Int64(hdr.ts.tv_sec) * 1_000_000 + Int64(hdr.ts.tv_usec)
+            // A crafted file can carry any 64-bit time; clamp it to years
+            // 1970–9999 so later arithmetic on timestamps cannot overflow.
+            let seconds = min(max(Int64(hdr.ts.tv_sec), 0), CaptureSource.latestSecond)
+            let ts = seconds * 1_000_000 + min(max(Int64(hdr.ts.tv_usec), 0), 999_999)
             return .packet(
                 CapturedPacket(
                     timestamp: ts, wireLength: Int(hdr.len),

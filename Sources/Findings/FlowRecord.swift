@@ -12,6 +12,9 @@ public struct FlowIdentity: Sendable, Equatable {
     public var serverPort: UInt16
     public var clientGuessed: Bool
     public var start: Microseconds
+    /// VXLAN VNI / GRE key the flow was seen in (0 when none): part of the id,
+    /// so the same 5-tuple in two mirror sessions gets two ids.
+    public var tunnelContext: UInt32
 
     public init(_ flow: Flow) {
         transport = flow.key.transport
@@ -21,10 +24,11 @@ public struct FlowIdentity: Sendable, Equatable {
         serverPort = flow.serverPort
         clientGuessed = flow.clientGuessed
         start = flow.start
+        tunnelContext = flow.key.tunnelContext
     }
 
-    /// A fixed (unkeyed) FNV-1a hash of the transport, both endpoints and
-    /// the start time: the same flow gets the same id in every run, as the
+    /// A fixed (unkeyed) FNV-1a hash of the transport, both endpoints, the
+    /// tunnel context and the start time: the same flow gets the same id in every run, as the
     /// output contract requires.
     public var hash: UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -35,6 +39,7 @@ public struct FlowIdentity: Sendable, Equatable {
         h = FlowIdentity.mix(h, server.high)
         h = FlowIdentity.mix(h, server.low)
         h = FlowIdentity.mix(h, UInt64(serverPort))
+        if tunnelContext != 0 { h = FlowIdentity.mix(h, UInt64(tunnelContext)) }
         return FlowIdentity.mix(h, UInt64(bitPattern: start))
     }
 

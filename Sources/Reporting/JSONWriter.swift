@@ -184,6 +184,8 @@ extension ByteSink {
     /// Writes `2026-11-28T06:37:20.123456Z` (27 bytes). The civil date comes
     /// from days since 1970-01-01 by Howard Hinnant's `civil_from_days`.
     static func writeTimestamp(_ time: Microseconds, at s: UnsafeMutablePointer<UInt8>) -> Int {
+        // Years 0001–9999 are what RFC 3339 can write; clamp anything else.
+        let time = min(max(time, -62_135_596_800_000_000), 253_402_300_799_999_999)
         let seconds = time >= 0 ? time / 1_000_000 : (time - 999_999) / 1_000_000
         let micros = time - seconds * 1_000_000
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400

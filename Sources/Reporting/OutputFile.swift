@@ -24,8 +24,13 @@ public final class OutputFile {
     public static func standardOutput() -> OutputFile { OutputFile(fd: 1, owns: false) }
 
     public init(path: String) throws(OpenError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        // O_NOFOLLOW: a symlink planted where the report goes (say in /tmp)
+        // must not redirect a root-run auditor into truncating another file.
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else {
+            let reason = errno == ELOOP ? "it is a symbolic link (refused)" : String(cString: strerror(errno))
+            throw .cannotOpen(path: path, reason: reason)
+        }
         // An existing file keeps its old mode through O_CREAT: tighten it.
         // Only regular files: `-o /dev/null` must not change a device node.
         var st = stat()

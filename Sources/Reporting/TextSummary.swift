@@ -99,7 +99,8 @@ func humanBytes(_ n: UInt64) -> String {
     let units = ["B", "KB", "MB", "GB", "TB"]
     var value = Double(n)
     var unit = 0
-    while value >= 1000 && unit < units.count - 1 {
+    // 999,950 B rounds to "1000.0 KB": move up a unit when the rounded value would.
+    while value >= 999.95 && unit < units.count - 1 {
         value /= 1000
         unit += 1
     }

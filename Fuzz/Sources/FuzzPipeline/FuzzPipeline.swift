@@ -36,42 +36,15 @@
 @testable import Pipeline
 @testable import Reporting
 
+import FuzzSupport
+
 #if canImport(Glibc)
 import Glibc
 #endif
 
-struct FuzzInput {
-    let base: UnsafePointer<UInt8>
-    let count: Int
-    var index = 0
-    init(_ base: UnsafePointer<UInt8>, _ count: Int) { self.base = base; self.count = count }
-    var remaining: Int { count - index }
-    mutating func u8() -> UInt8 {
-        guard index < count else { return 0 }
-        defer { index += 1 }
-        return base[index]
-    }
-    mutating func u16() -> UInt16 { UInt16(u8()) | UInt16(u8()) << 8 }
-    mutating func bytes(_ n: Int) -> UnsafeBufferPointer<UInt8> {
-        let n = max(0, min(n, remaining))
-        defer { index += n }
-        return UnsafeBufferPointer(start: base + index, count: n)
-    }
-}
 
-let ignored: Set<String> = {
-    guard let raw = getenv("FUZZ_IGNORE") else { return [] }
-    return Set(String(cString: raw).split(separator: ",").map { String($0) })
-}()
 
-/// FUZZ_VERBOSE=1: print a summary of each input (to check what the seeds reach).
-let verbose = getenv("FUZZ_VERBOSE") != nil
 
-/// A named invariant: traps with its name unless FUZZ_IGNORE lists it.
-func check(_ name: String, _ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
-    if condition() || ignored.contains(name) { return }
-    preconditionFailure("[\(name)] \(message())")
-}
 
 /// The report goes to an unlinked temporary file, emptied before each input
 /// and read back after it (nothing is left on disk). Not OutputFile(path:):
@@ -311,28 +284,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var latest = timestamp
     var frames: UInt64 = 0
 
-    while input.remaining >= 4 {
-        let declared = Int(input.u16())
-        let step = input.u8()
-        let wireCode = input.u8()
-        let bytes = input.bytes(declared)
-        switch step {
-        case 0xff: timestamp -= 5_000_000
-        case 0x80...: timestamp += Microseconds(step & 0x7f) * 250_000
-        default: timestamp += Microseconds(step) * 1000
-        }
-        latest = max(latest, timestamp)
-        let wireLength: Int
-        switch wireCode {
-        case 0: wireLength = bytes.count
-        case 254: wireLength = bytes.count / 2
-        case 255: wireLength = bytes.count + 60_000
-        default: wireLength = bytes.count + Int(wireCode)
-        }
-        let frame = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
+    while let frame = input.nextFrame(after: timestamp) {
         defer { frame.deallocate() }
-        if bytes.count > 0 { frame.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
-        auditor.process(UnsafeRawBufferPointer(frame), wireLength: wireLength, linkType: linkType, timestamp: timestamp)
+        timestamp = frame.timestamp
+        latest = max(latest, timestamp)
+        auditor.process(frame.bytes, wireLength: frame.wireLength, linkType: linkType, timestamp: timestamp)
         frames += 1
         precondition(auditor.stats.packets == frames, "packets \(auditor.stats.packets), frames \(frames)")
         checkAuditor(auditor, options)

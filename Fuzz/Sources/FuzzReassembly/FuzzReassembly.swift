@@ -44,43 +44,15 @@
 @testable import Decoding
 @testable import Flows
 
+import FuzzSupport
+
 #if canImport(Glibc)
 import Glibc
 #endif
 
-struct FuzzInput {
-    let base: UnsafePointer<UInt8>
-    let count: Int
-    var index = 0
-    init(_ base: UnsafePointer<UInt8>, _ count: Int) { self.base = base; self.count = count }
-    var remaining: Int { count - index }
-    mutating func u8() -> UInt8 {
-        guard index < count else { return 0 }
-        defer { index += 1 }
-        return base[index]
-    }
-    mutating func u16() -> UInt16 { UInt16(u8()) | UInt16(u8()) << 8 }
-    mutating func u32() -> UInt32 { UInt32(u16()) | UInt32(u16()) << 16 }
-    mutating func bytes(_ n: Int) -> UnsafeRawBufferPointer {
-        let n = max(0, min(n, remaining))
-        defer { index += n }
-        return UnsafeRawBufferPointer(start: base + index, count: n)
-    }
-}
 
-let ignored: Set<String> = {
-    guard let raw = getenv("FUZZ_IGNORE") else { return [] }
-    return Set(String(cString: raw).split(separator: ",").map { String($0) })
-}()
 
-/// FUZZ_VERBOSE=1: print a summary of each input (to check what the seeds reach).
-let verbose = getenv("FUZZ_VERBOSE") != nil
 
-/// A named invariant: traps with its name unless FUZZ_IGNORE lists it.
-func check(_ name: String, _ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
-    if condition() || ignored.contains(name) { return }
-    preconditionFailure("[\(name)] \(message())")
-}
 
 /// What the harness knows about one direction, to check what the stream does.
 struct Side {

@@ -37,11 +37,12 @@ public struct AppIdentifier: StreamAnalyzer {
         let held = direction == .toServer ? prefix.toServer : prefix.toClient
         let result: ProbeResult
         if held.isEmpty {
-            result = probe(bytes, direction: direction)
+            result = probe(bytes, direction: direction, final: bytes.count >= AppIdentifier.maxProbeBytes)
         } else {
             var joined = held
             joined.append(contentsOf: bytes.prefix(AppIdentifier.maxProbeBytes - held.count))
-            result = joined.withUnsafeBytes { probe($0, direction: direction) }
+            let final = joined.count >= AppIdentifier.maxProbeBytes
+            result = joined.withUnsafeBytes { probe($0, direction: direction, final: final) }
             setPrefix(joined, direction)
         }
         switch result {
@@ -66,18 +67,26 @@ public struct AppIdentifier: StreamAnalyzer {
         return isDone ? .done : .needMore
     }
 
+    /// The direction ended: whatever it held is probed one last time, with
+    /// the first match winning, then the direction is decided.
     public mutating func end(direction: Direction) {
-        if !isDecided(direction) { markDecided(direction) }
+        guard !isDone, !isDecided(direction) else { return }
+        let held = direction == .toServer ? prefix.toServer : prefix.toClient
+        if !held.isEmpty { _ = held.withUnsafeBytes { probe($0, direction: direction, final: true) } }
+        markDecided(direction)
     }
 
-    /// Runs the probes of `direction`; the first match names the protocol.
-    func probeResult(_ bytes: UnsafeRawBufferPointer, direction: Direction) -> (ProbeResult, AppProtocol) {
+    /// Runs the probes of `direction` in registry order; the first match
+    /// names the protocol. A match does not overtake an earlier probe that
+    /// still waits for bytes (an SMTP greeting on port 21 is SMTP however it
+    /// was segmented) unless the bytes are `final` (the probe budget is full).
+    func probeResult(_ bytes: UnsafeRawBufferPointer, direction: Direction, final: Bool) -> (ProbeResult, AppProtocol) {
         var undecided = false
         for d in descriptors {
             guard let probe = direction == .toServer ? d.probeToServer : d.probeToClient else { continue }
             if direction == .toClient && d.serverGreetsFirst && clientSpokeFirst { continue }
             switch probe(bytes, serverPort) {
-            case .match: return (.match, d.app)
+            case .match: return undecided && !final ? (.needMore, .unknown) : (.match, d.app)
             case .needMore: undecided = true
             case .noMatch: break
             }
@@ -85,8 +94,8 @@ public struct AppIdentifier: StreamAnalyzer {
         return (undecided ? .needMore : .noMatch, .unknown)
     }
 
-    mutating func probe(_ bytes: UnsafeRawBufferPointer, direction: Direction) -> ProbeResult {
-        let (result, found) = probeResult(bytes, direction: direction)
+    mutating func probe(_ bytes: UnsafeRawBufferPointer, direction: Direction, final: Bool) -> ProbeResult {
+        let (result, found) = probeResult(bytes, direction: direction, final: final)
         if case .match = result { app = found }
         return result
     }
