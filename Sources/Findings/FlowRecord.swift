@@ -72,6 +72,8 @@ public struct FlowRecord: Sendable {
     public var midstream: Bool
     public var gaps: UInt64
     public var gapBytes: UInt64
+    /// 802.1Q VLAN id of the flow's first packet, 0 when untagged.
+    public var vlan: UInt16
 
     /// `true` for a protocol that protects its payload, `false` for an
     /// identified cleartext one; nil (omitted) when there was no payload or
@@ -92,5 +94,6 @@ public struct FlowRecord: Sendable {
         midstream = flow.key.transport == .tcp && flow.toServer.startedMidstream && flow.toClient.startedMidstream
         gaps = UInt64(flow.toServer.gaps) + UInt64(flow.toClient.gaps)
         gapBytes = flow.toServer.gapBytes + flow.toClient.gapBytes
+        vlan = flow.vlan
     }
 }

@@ -16,6 +16,9 @@ public struct Flow: Sendable {
     public var bytes: (toServer: UInt64, toClient: UInt64) = (0, 0)
     public var finSeen: (toServer: Bool, toClient: Bool) = (false, false)
     public var resetSeen = false
+    /// The innermost 802.1Q VLAN id of the first packet (0 when untagged):
+    /// reported, not part of the key.
+    public var vlan: UInt16
     /// All inspectors are done: later packets are only counted.
     public var bypassed = false
     public var toServer = TCPStream()
@@ -36,6 +39,7 @@ public struct Flow: Sendable {
         start = packet.timestamp
         lastSeen = packet.timestamp
         linkedAt = packet.timestamp
+        vlan = packet.vlan
         let flags = packet.tcpFlags
         if packet.transport == .tcp && flags.contains(.syn) {
             // SYN: sender is the client; SYN-ACK: receiver is.

@@ -108,6 +108,10 @@ public final class Reporter {
         sink.append(",\"end_reason\":")
         sink.appendJSONString(r.endReason.rawValue)
         if r.midstream { sink.append(",\"midstream\":true") }
+        if r.vlan != 0 {
+            sink.append(",\"vlan\":")
+            sink.appendDecimal(UInt64(r.vlan))
+        }
         if r.gaps > 0 {
             sink.append(",\"gaps\":")
             sink.appendDecimal(r.gaps)

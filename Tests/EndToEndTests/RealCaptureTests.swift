@@ -48,6 +48,17 @@ struct RealCaptureTests {
         #expect(tcp.count == streams - known + extra, "one record per TCP connection")
     }
 
+    @Test func vlanTaggedFlowsReportTheirVLAN() throws {
+        // zeek__ldap__simpleauth.pcap: every frame carries 802.1Q tag 50.
+        let run = try plainsight(
+            ["read", Paths.realCaptures.appendingPathComponent("zeek__ldap__simpleauth.pcap").path, "--format", "json"])
+        #expect(!run.flows.isEmpty)
+        #expect(run.flows.allSatisfy { $0["vlan"] as? Int == 50 })
+        let untagged = try plainsight(
+            ["read", Paths.realCaptures.appendingPathComponent("ndpi__ftp.pcap").path, "--format", "json"])
+        #expect(untagged.flows.allSatisfy { $0["vlan"] == nil })
+    }
+
     /// Conversations tshark marks as TLS that are not TLS from their first
     /// byte, with the reason.
     static let notTLSFromTheStart: [String: String] = [
