@@ -30,10 +30,13 @@ let package = Package(
             name: "plainsight",
             dependencies: ["Pipeline", "Capture", "Inspection", "Reporting", "Findings",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .testTarget(name: "DecodingTests", dependencies: ["Decoding"]),
-        .testTarget(name: "FlowsTests", dependencies: ["Decoding", "Flows"]),
-        .testTarget(name: "InspectionTests", dependencies: ["Inspection"]),
-        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Findings", "Decoding", "Flows", "Inspection"]),
+        // Helpers shared by the test targets (seeded randomness).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "DecodingTests", dependencies: ["Decoding", "TestSupport"]),
+        .testTarget(name: "FlowsTests", dependencies: ["Decoding", "Flows", "TestSupport"]),
+        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "TestSupport"]),
+        .testTarget(
+            name: "ReportingTests", dependencies: ["Reporting", "Findings", "Decoding", "Flows", "Inspection", "TestSupport"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["Decoding", "Flows", "Inspection", "Reporting"]),
         .testTarget(
             name: "EndToEndTests",

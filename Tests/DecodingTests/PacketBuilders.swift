@@ -1,6 +1,7 @@
 // Byte-exact packet builders for the decoding tests. Everything here is
 // assembled by hand from header fields; nothing calls the code under test.
 @testable import Decoding
+import TestSupport
 
 // MARK: integers
 
@@ -330,18 +331,6 @@ enum Sample {
 
 // MARK: random numbers
 
-/// SplitMix64 (Steele, Lea, Flood 2014): tiny, seeded, reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
 
 /// GTP-U header (3GPP TS 29.281): flags (version 1, PT 1, E/S/PN), message
 /// type, length of everything after the first 8 bytes, TEID; then sequence

@@ -1,5 +1,6 @@
 import Testing
 @testable import Decoding
+import TestSupport
 
 @Suite("Robustness")
 struct RobustnessTests {

@@ -1,6 +1,7 @@
 import Testing
 @testable import Flows
 import Decoding
+import TestSupport
 
 @Suite("FlowKey, FlowHasher and Flow")
 struct FlowKeyTests {

@@ -1,6 +1,7 @@
 import Testing
 @testable import Flows
 import Decoding
+import TestSupport
 
 @Suite("FlowTable")
 struct FlowTableTests {

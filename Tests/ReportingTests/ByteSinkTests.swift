@@ -1,5 +1,6 @@
 import Testing
 @testable import Reporting
+import TestSupport
 
 @Suite("ByteSink")
 struct ByteSinkTests {

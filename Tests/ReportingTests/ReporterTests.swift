@@ -5,6 +5,7 @@ import Testing
 @testable import Flows
 @testable import Inspection
 @testable import Reporting
+import TestSupport
 
 /// A TLS 1.2 ServerHello record header and handshake type: enough to identify TLS.
 let tlsServerBytes: [UInt8] = [0x16, 0x03, 0x03, 0x00, 0x31, 0x02, 0x00, 0x00, 0x2d, 0x03, 0x03]
