@@ -91,7 +91,7 @@ public struct FlowRecord: Sendable {
         bytes = flow.bytes
         self.findings = findings
         self.endReason = endReason
-        midstream = flow.key.transport == .tcp && flow.toServer.startedMidstream && flow.toClient.startedMidstream
+        midstream = flow.startedMidstream
         gaps = UInt64(flow.toServer.gaps) + UInt64(flow.toClient.gaps)
         gapBytes = flow.toServer.gapBytes + flow.toClient.gapBytes
         vlan = flow.vlan

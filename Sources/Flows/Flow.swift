@@ -19,6 +19,8 @@ public struct Flow: Sendable {
     /// The innermost 802.1Q VLAN id of the first packet (0 when untagged):
     /// reported, not part of the key.
     public var vlan: UInt16
+    /// A TCP flow whose first packet was not a SYN: picked up mid-connection.
+    public var startedMidstream: Bool
     /// All inspectors are done: later packets are only counted.
     public var bypassed = false
     public var toServer = TCPStream()
@@ -40,6 +42,7 @@ public struct Flow: Sendable {
         lastSeen = packet.timestamp
         linkedAt = packet.timestamp
         vlan = packet.vlan
+        startedMidstream = packet.transport == .tcp && !packet.tcpFlags.contains(.syn)
         let flags = packet.tcpFlags
         if packet.transport == .tcp && flags.contains(.syn) {
             // SYN: sender is the client; SYN-ACK: receiver is.

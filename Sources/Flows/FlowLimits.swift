@@ -10,6 +10,11 @@ public struct FlowLimits: Sendable {
     public var maxHeldBytesPerDirection = 1 << 20
     /// Out-of-order bytes held across all flows.
     public var maxHeldBytesTotal = 128 << 20
+    /// Out-of-order segments held per direction (bounds the per-segment
+    /// overhead and the cost of keeping them sorted).
+    public var maxHeldSegmentsPerDirection = 1024
+    /// Out-of-order segments held across all flows.
+    public var maxHeldSegmentsTotal = 262_144
     /// Idle timeout of a TCP connection before it is established (a lone SYN,
     /// a scan probe). Short, so a SYN flood does not fill the table.
     public var openingTimeout: Microseconds = 30_000_000

@@ -154,10 +154,13 @@ public struct FlowTable {
         return nil
     }
 
+    /// Stages in the order eviction looks at them: cheap-to-lose ones first.
+    static let evictionOrder: [[FlowStage]] = [[.closed, .opening], [.udp, .established]]
+
     /// The flow that has been idle longest, preferring ones that are closed
     /// or still opening (cheap to lose) over established ones.
     public func idlest() -> Int32? {
-        for group in [[FlowStage.closed, .opening], [.udp, .established]] {
+        for group in FlowTable.evictionOrder {
             var best: Int32 = -1
             for stage in group {
                 let slot = oldest[stage.rawValue]

@@ -1,11 +1,19 @@
 import Decoding
 
 /// Bytes held for out-of-order TCP data across all flows, with its cap.
+/// Held segments are counted as well as bytes: each costs a small heap
+/// object whatever its size, so a flood of 1-byte segments must hit a cap too.
 public struct ReassemblyBudget: Sendable {
     public let maxBytes: Int
+    public let maxSegments: Int
     public internal(set) var bufferedBytes = 0
     public internal(set) var peakBufferedBytes = 0
-    public init(maxBytes: Int) { self.maxBytes = maxBytes }
+    public internal(set) var heldSegments = 0
+
+    public init(maxBytes: Int, maxSegments: Int = FlowLimits().maxHeldSegmentsTotal) {
+        self.maxBytes = maxBytes
+        self.maxSegments = maxSegments
+    }
 }
 
 /// Per-direction TCP reassembly (one half of a connection).
@@ -141,6 +149,7 @@ public struct TCPStream: Sendable {
         let offset = UInt64(start)
         if heldBytes + payload.count > limits.maxHeldBytesPerDirection
             || budget.bufferedBytes + payload.count > budget.maxBytes
+            || held.count >= limits.maxHeldSegmentsPerDirection || budget.heldSegments >= budget.maxSegments
         {
             // Over a cap: give up on the hole(s) before this segment, so what
             // is held drains now, then hold this one (it is next in line).
@@ -158,7 +167,13 @@ public struct TCPStream: Sendable {
     ) {
         var cursor = offset
         let end = offset + UInt64(bytes.count)
-        var index = held.firstIndex { $0.end > offset } ?? held.count
+        // Binary search: the first held segment ending after `offset`.
+        var low = 0, high = held.count
+        while low < high {
+            let mid = (low + high) / 2
+            if held[mid].end > offset { high = mid } else { low = mid + 1 }
+        }
+        var index = low
         while cursor < end {
             let nextStart = index < held.count ? held[index].offset : end
             if cursor < nextStart {
@@ -168,6 +183,7 @@ public struct TCPStream: Sendable {
                 held.insert(HeldSegment(offset: cursor, bytes: piece, lostAfter: lost), at: index)
                 heldBytes += piece.count
                 budget.bufferedBytes += piece.count
+                budget.heldSegments += 1
                 budget.peakBufferedBytes = max(budget.peakBufferedBytes, budget.bufferedBytes)
                 index += 1
                 cursor = pieceEnd
@@ -206,6 +222,7 @@ public struct TCPStream: Sendable {
             held.removeFirst()
             heldBytes -= first.bytes.count
             budget.bufferedBytes -= first.bytes.count
+            budget.heldSegments -= 1
             if first.lostAfter > 0 { flushLimit = max(flushLimit, first.end + UInt64(first.lostAfter)) }
             guard first.end > nextOffset else { continue }
             let skip = Int(nextOffset - first.offset)
@@ -230,6 +247,7 @@ extension TCPStream {
     /// needs the bytes any more) and returns its share of the global budget.
     public mutating func discardHeld(budget: inout ReassemblyBudget) {
         budget.bufferedBytes -= heldBytes
+        budget.heldSegments -= held.count
         heldBytes = 0
         held.removeAll()
     }

@@ -7,8 +7,8 @@ public enum ProbeResult: Sendable {
 }
 
 /// One registered protocol: its name, app id, the ports it usually runs on
-/// (a hint only, used to break ties between look-alike banners) and a
-/// content probe per direction.
+/// (a hint only: probes use them to tell look-alike banners apart, e.g. a
+/// bare `220` greeting on port 21 or 25) and a content probe per direction.
 public struct AnalyzerDescriptor: Sendable {
     public let name: String
     public let app: AppProtocol

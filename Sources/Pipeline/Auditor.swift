@@ -32,6 +32,8 @@ public struct Auditor {
     let reporter: Reporter
     var nextSweep: Microseconds = .min
 
+    static let directions: [Direction] = [.toServer, .toClient]
+
     /// How often (in capture time) idle flows and stale fragments are swept.
     static let sweepInterval: Microseconds = 1_000_000
 
@@ -40,7 +42,8 @@ public struct Auditor {
         self.reporter = reporter
         decoder = PacketDecoder(limits: options.decoding)
         table = FlowTable(limits: options.flows, hasher: hasher)
-        budget = ReassemblyBudget(maxBytes: options.flows.maxHeldBytesTotal)
+        budget = ReassemblyBudget(
+            maxBytes: options.flows.maxHeldBytesTotal, maxSegments: options.flows.maxHeldSegmentsTotal)
         stats.flowCap = options.flows.maxFlows
         stats.analyzers = options.analyzers.names.sorted()
         stats.heldBytesCap = options.flows.maxHeldBytesTotal
@@ -54,7 +57,9 @@ public struct Auditor {
         stats.wireBytes &+= UInt64(wireLength)
         if timestamp < stats.firstPacket ?? .max { stats.firstPacket = timestamp }
         if timestamp > stats.lastPacket ?? .min { stats.lastPacket = timestamp }
-        if timestamp >= nextSweep { sweep(now: timestamp) }
+        // Sweep once per second of capture time; a clock that jumped back (a
+        // bogus future timestamp, files out of order) restarts the schedule.
+        if timestamp >= nextSweep || timestamp < nextSweep &- 2 * Auditor.sweepInterval { sweep(now: timestamp) }
 
         guard decoder.decode(frame, wireLength: wireLength, linkType: linkType, timestamp: timestamp, into: &packet)
             == .decoded
@@ -195,7 +200,7 @@ public struct Auditor {
         // A connection that closed and then timed out, was evicted or was
         // still listed at the end of input ended by closing.
         let reason = table[slot].stage == .closed && reason != .reused ? .closed : reason
-        for direction in [Direction.toServer, .toClient] {
+        for direction in Auditor.directions {
             if table[slot].key.transport == .tcp && !table[slot].bypassed {
                 table[slot][stream: direction].finish()
                 Auditor.drain(&table[slot][stream: direction], direction, into: &inspections[Int(slot)], budget: &budget)
@@ -212,7 +217,7 @@ public struct Auditor {
 
     /// Ends flows idle past their timeout and drops stale fragments.
     public mutating func sweep(now: Microseconds) {
-        nextSweep = now + Auditor.sweepInterval
+        nextSweep = now &+ Auditor.sweepInterval
         while let slot = table.expired(at: now) {
             finishFlow(slot, reason: .idle)
             stats.flowCounters.flowsTimedOut &+= 1

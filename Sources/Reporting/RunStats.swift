@@ -48,7 +48,7 @@ public struct RunStats: Sendable {
         let f = flowCounters
         if f.flowsEvicted > 0 { w.append("flow table full (\(flowCap) flows): \(f.flowsEvicted) flows evicted early (raise --max-flows)") }
         if f.tcpHeldBytesCapHits > 0 {
-            w.append("out-of-order byte cap hit \(f.tcpHeldBytesCapHits) times: holes were skipped as gaps (raise --max-held-bytes)")
+            w.append("out-of-order byte cap hit \(f.tcpHeldBytesCapHits) times: holes were skipped as gaps (raise --max-held-mb or --max-held-per-flow-kb)")
         }
         if f.tcpGaps > 0 { w.append("\(f.tcpGaps) gaps in TCP streams (\(f.tcpGapBytes) bytes never captured)") }
         if fragmentCapHits > 0 { w.append("fragment reassembly cap hit \(fragmentCapHits) times") }

@@ -14,6 +14,10 @@ struct TextSummary {
     var encrypted = 0
     var cleartext = 0
     var cleartextServices: [Service: AppTotals] = [:]
+    /// Distinct cleartext services remembered; a scan or a long live run
+    /// must not grow the summary without bound. Later ones are only counted.
+    static let maxServices = 10_000
+    var servicesNotTracked = 0
     var findings: [Finding] = []
     var findingsNotShown = 0
     static let maxFindingsShown = 200
@@ -31,6 +35,10 @@ struct TextSummary {
             let endpoint = r.identity.server.isIPv4
                 ? "\(r.identity.server):\(r.identity.serverPort)" : "[\(r.identity.server)]:\(r.identity.serverPort)"
             let key = Service(endpoint: endpoint, app: r.app.description)
+            if cleartextServices[key] == nil && cleartextServices.count >= TextSummary.maxServices {
+                servicesNotTracked += 1
+                break
+            }
             cleartextServices[key, default: AppTotals()].flows += 1
             cleartextServices[key, default: AppTotals()].bytes += bytes
         case nil: break
@@ -58,6 +66,9 @@ struct TextSummary {
         if !cleartextServices.isEmpty {
             t += "\nCleartext services (top 10 by bytes)\n"
             let top = cleartextServices.sorted { ($0.value.bytes, $1.key.endpoint) > ($1.value.bytes, $0.key.endpoint) }.prefix(10)
+            if servicesNotTracked > 0 {
+                t += "  (\(servicesNotTracked) flows to further services not ranked: more than \(TextSummary.maxServices) services)\n"
+            }
             for (service, totals) in top {
                 t += "  \(pad(service.endpoint, 28)) \(pad(service.app, 8)) \(pad(String(totals.flows), 6, right: true)) \(totals.flows == 1 ? "flow " : "flows")  \(humanBytes(totals.bytes))\n"
             }

@@ -76,6 +76,13 @@ struct CommonOptions: ParsableArguments {
         guard maxFlows > 0, maxHeldMb >= 0, maxHeldPerFlowKb >= 0, tcpTimeout > 0, udpTimeout > 0 else {
             throw ValidationError("limits and timeouts must be positive")
         }
+        // Upper bounds keep the unit conversions below from overflowing.
+        guard maxFlows <= 100_000_000 else { throw ValidationError("--max-flows is at most 100000000") }
+        guard maxHeldMb <= 1 << 20 else { throw ValidationError("--max-held-mb is at most 1048576 (1 TiB)") }
+        guard maxHeldPerFlowKb <= 1 << 30 else { throw ValidationError("--max-held-per-flow-kb is at most 1073741824") }
+        guard tcpTimeout <= 315_360_000, udpTimeout <= 315_360_000 else {
+            throw ValidationError("timeouts are at most 315360000 seconds (10 years)")
+        }
     }
 
     var auditorOptions: AuditorOptions {
@@ -197,7 +204,7 @@ struct Live: ParsableCommand {
     func validate() throws {
         if !listInterfaces && interface == nil { throw ValidationError("give an interface with -i (see --list-interfaces)") }
         if snaplen < 64 { throw ValidationError("--snaplen must be at least 64") }
-        if bufferSize < 1 { throw ValidationError("--buffer-size must be at least 1 MB") }
+        if bufferSize < 1 || bufferSize > 2047 { throw ValidationError("--buffer-size is 1 to 2047 MB") }
         if statsInterval <= 0 { throw ValidationError("--stats-interval must be positive") }
     }
 

@@ -109,6 +109,8 @@ import Testing
     @Test(arguments: [
         ["read"], ["read", "x.pcap", "--format", "xml"], ["read", "x.pcap", "--analyzers", "flows,bogus"],
         ["read", "x.pcap", "--fail-on", "severe"], ["live"], ["frobnicate"], ["read", "x.pcap", "--max-flows", "0"],
+        ["read", "x.pcap", "--tcp-timeout", "99999999999999"], ["read", "x.pcap", "--max-held-mb", "99999999999"],
+        ["live", "-i", "lo", "--buffer-size", "4096"],
     ])
     func usageErrorsExitWithStatusTwo(arguments: [String]) throws {
         let run = try plainsight(arguments)

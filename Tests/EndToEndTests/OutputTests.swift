@@ -84,6 +84,24 @@ import Testing
         #expect(run.flows.first?["app"] as? String == "tls")
     }
 
+    @Test func aConnectionPickedUpMidStreamIsMarked() throws {
+        // http-curl.pcap without its first three records (the handshake).
+        let sample = Array(try Data(contentsOf: Paths.captures.appendingPathComponent("http-curl.pcap")))
+        var offset = 24
+        for _ in 0..<3 {
+            let caplen = Int(sample[offset + 8]) | Int(sample[offset + 9]) << 8 | Int(sample[offset + 10]) << 16
+            offset += 16 + caplen
+        }
+        let path = Paths.temporaryDirectory().appendingPathComponent("midstream.pcap")
+        try Data(sample[0..<24] + sample[offset...]).write(to: path)
+        let run = try plainsight(["read", path.path, "--format", "json"])
+        let flow = try #require(run.flows.first)
+        #expect(flow["midstream"] as? Bool == true)
+        #expect((flow["flow"] as! [String: Any])["client_guessed"] as? Bool == true)
+        #expect(flow["app"] as? String == "http")
+        #expect(endpoints(flow).hasSuffix("> 127.0.0.1:18080"))
+    }
+
     @Test func failOnWithNoFindingsExitsZero() throws {
         let run = try plainsight(["read", sample, "--format", "json", "--fail-on", "info"])
         #expect(run.status == 0)

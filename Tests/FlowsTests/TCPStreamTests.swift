@@ -668,3 +668,36 @@ extension TCPStream.Item: Equatable {
         }
     }
 }
+
+/// Floods of tiny early segments: each costs a heap object whatever its
+/// size, so segments are capped by count as well as by bytes.
+@Suite struct HeldSegmentCapTests {
+    @Test func tinySegmentsHitThePerDirectionSegmentCap() {
+        var r = Reassembly(isn: 1000)
+        r.limits.maxHeldSegmentsPerDirection = 8
+        // One-byte segments at offsets 2, 4, 6, ...: the hole at 0 never fills.
+        for i in 1...40 { r.feed(1001 &+ UInt32(2 * i), [UInt8(i)]) }
+        #expect(r.stream.capHits > 0)
+        #expect(r.stream.heldBytes <= 9, "held \(r.stream.heldBytes) one-byte segments, cap 8 (+1 admitted)")
+        #expect(r.budget.heldSegments == r.stream.heldBytes)
+        #expect(r.continuityErrors.isEmpty)
+    }
+
+    @Test func globalSegmentCapIsSharedAndReturned() {
+        var budget = ReassemblyBudget(maxBytes: 1 << 20, maxSegments: 4)
+        var a = TCPStream(), b = TCPStream()
+        a.start(synSequence: 0)
+        b.start(synSequence: 0)
+        let limits = FlowLimits()
+        let one: [UInt8] = [7]
+        for i in 0..<6 {
+            _ = one.withUnsafeBytes { a.accept(sequence: UInt32(10 + 2 * i), payload: $0, wireLength: 1, fin: false, limits: limits, budget: &budget) }
+            _ = one.withUnsafeBytes { b.accept(sequence: UInt32(10 + 2 * i), payload: $0, wireLength: 1, fin: false, limits: limits, budget: &budget) }
+        }
+        #expect(a.capHits + b.capHits > 0)
+        a.discardHeld(budget: &budget)
+        b.discardHeld(budget: &budget)
+        #expect(budget.heldSegments == 0)
+        #expect(budget.bufferedBytes == 0)
+    }
+}

@@ -1,12 +1,13 @@
 extension Probes {
+    static let httpMethods: [StaticString] = [
+        "GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ", "PATCH ", "CONNECT ", "TRACE ",
+    ]
+
     /// HTTP/1.x: a request line starting with a method and a space, or a
     /// status line starting with `HTTP/1.`.
     static let http = AnalyzerDescriptor(
         name: "http", app: .http, portHints: [80, 8000, 8008, 8080, 3000],
-        probeToServer: { bytes, _ in
-            hasAnyPrefix(
-                bytes, ["GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ", "PATCH ", "CONNECT ", "TRACE "])
-        },
+        probeToServer: { bytes, _ in hasAnyPrefix(bytes, httpMethods) },
         probeToClient: { bytes, _ in hasPrefix(bytes, "HTTP/1.") },
         transport: .tcp)
 }
