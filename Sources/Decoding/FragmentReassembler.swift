@@ -5,6 +5,8 @@ public struct FragmentKey: Hashable, Sendable {
     var identification: UInt32
     var protocolNumber: UInt8
     var isIPv6: Bool
+    /// The tunnel the fragment came through (0 when none).
+    var tunnel: UInt32
 }
 
 /// Reassembles IPv4 and IPv6 fragments into whole datagrams, within caps on
@@ -131,7 +133,9 @@ public struct FragmentReassembler {
 
     mutating func expire(now: Microseconds) {
         guard !pending.isEmpty else { return }
-        for (key, datagram) in pending where now - datagram.lastSeen > limits.fragmentTimeout {
+        // Collect first: removing while iterating would copy the dictionary.
+        let stale = pending.compactMap { now - $0.value.lastSeen > limits.fragmentTimeout ? $0.key : nil }
+        for key in stale {
             drop(key)
             datagramsTimedOut &+= 1
         }

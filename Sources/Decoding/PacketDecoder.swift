@@ -36,6 +36,10 @@ public struct PacketDecoder {
     // Where the current top-level frame was cut by the snap length, if it was.
     @usableFromInline var snaplenCut = false
     @usableFromInline var tunnelDepth = 0
+    /// Context (VNI, GRE key, ERSPAN session) of the tunnel being decoded, so
+    /// the same inner datagram arriving through two mirror sessions is
+    /// reassembled twice, not rejected as a conflicting overlap.
+    var tunnelKey: UInt32 = 0
 
     public init(limits: DecodingLimits = DecodingLimits()) {
         self.limits = limits
@@ -55,6 +59,7 @@ public struct PacketDecoder {
     ) -> DecodeOutcome {
         snaplenCut = frame.count < wireLength
         tunnelDepth = 0
+        tunnelKey = 0
         packet.timestamp = timestamp
         packet.tunnelContext = 0
         packet.vlan = 0
@@ -239,7 +244,7 @@ public struct PacketDecoder {
             guard payload.count == payloadWireLength else { return .skipped(.truncatedFragment) }
             let key = FragmentKey(
                 source: source, destination: destination, identification: UInt32(r.getUInt16(at: 4)!),
-                protocolNumber: proto, isIPv6: false)
+                protocolNumber: proto, isIPv6: false, tunnel: tunnelKey)
             switch fragments.add(
                 key: key, offset: fragmentOffset, bytes: payload, isLast: !moreFragments, now: p.timestamp)
             {
@@ -329,7 +334,7 @@ public struct PacketDecoder {
                 }
                 let key = FragmentKey(
                     source: source, destination: destination, identification: identification,
-                    protocolNumber: n, isIPv6: true)
+                    protocolNumber: n, isIPv6: true, tunnel: tunnelKey)
                 switch fragments.add(key: key, offset: offset, bytes: fragment, isLast: !moreFragments, now: p.timestamp) {
                 case .held: return .fragmentHeld
                 case .rejected(let issue): return .skipped(issue)
@@ -419,6 +424,7 @@ public struct PacketDecoder {
         guard tunnelDepth < limits.maxTunnelDepth else { return .skipped(.tunnelTooDeep) }
         tunnelDepth += 1
         let context = vni >> 8
+        tunnelKey = context
         let outcome = decodeEthernet(ByteReader(inner), into: &p)
         if outcome == .decoded && p.tunnelContext == 0 { p.tunnelContext = context }
         return outcome
@@ -484,6 +490,7 @@ public struct PacketDecoder {
             return .skipped(.truncatedTunnelHeader)
         }
         tunnelDepth += 1
+        tunnelKey = key
         let outcome: DecodeOutcome
         switch proto {
         case 0x0800, 0x86dd:
@@ -499,6 +506,7 @@ public struct PacketDecoder {
                     return .skipped(.truncatedTunnelHeader)
                 }
                 key = UInt32(session & 0x03ff)
+                tunnelKey = key
                 inner = rest
             }
             outcome = decodeEthernet(ByteReader(inner), into: &p)
@@ -516,6 +524,7 @@ public struct PacketDecoder {
                 return .skipped(.truncatedTunnelHeader)
             }
             key = UInt32(session & 0x03ff)
+            tunnelKey = key
             outcome = decodeEthernet(ByteReader(rest), into: &p)
         default:
             return .skipped(.unsupportedTunnelPayload)
