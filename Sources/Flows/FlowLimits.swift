@@ -54,11 +54,10 @@ public enum FlowStage: Int, CaseIterable, Sendable {
 
 /// Why a flow's record was written.
 public enum FlowEndReason: String, Sendable {
-    case closed  // FIN in both directions or RST
+    case closed  // FIN in both directions or RST (also when a new SYN then reuses the 5-tuple)
     case idle  // idle timeout
     case evicted  // table full
     case endOfInput = "end_of_input"  // capture ended with the flow still open
-    case reused  // a new SYN on the same 5-tuple after close
 }
 
 /// Flow-stage counters for the stats record.

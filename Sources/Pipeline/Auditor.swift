@@ -76,7 +76,7 @@ public struct Auditor {
                 && packet.tcpFlags.contains(.syn) && !packet.tcpFlags.contains(.ack)
             {
                 // The 5-tuple is reused by a new connection after the old one closed.
-                finishFlow(slot, reason: .reused)
+                finishFlow(slot, reason: .closed)
                 slot = createFlow(key, hash: hash, sentByLow: sentByLow)
             }
         } else {
@@ -197,9 +197,9 @@ public struct Auditor {
     /// tells the inspectors each direction ended, writes the flow record and
     /// frees the slot.
     mutating func finishFlow(_ slot: Int32, reason: FlowEndReason) {
-        // A connection that closed and then timed out, was evicted or was
-        // still listed at the end of input ended by closing.
-        let reason = table[slot].stage == .closed && reason != .reused ? .closed : reason
+        // A connection that closed and then timed out, was evicted, was
+        // still listed at the end of input or saw its 5-tuple reused ended by closing.
+        let reason = table[slot].stage == .closed ? .closed : reason
         for direction in Auditor.directions {
             if table[slot].key.transport == .tcp && !table[slot].bypassed {
                 table[slot][stream: direction].finish()
