@@ -34,9 +34,14 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
     public static let maxTextLength = 39
 
     /// Writes the text form to `out` (room for `maxTextLength` bytes) without
-    /// allocating; returns the number of bytes written.
-    public func writeText(to out: UnsafeMutablePointer<UInt8>) -> Int {
+    /// allocating; returns the number of bytes written. `fromIPv6Packet`: an
+    /// IPv4-mapped address that an IPv6 header carried is written
+    /// `::ffff:a.b.c.d` (RFC 5952 §5), not as if the packet were IPv4.
+    public func writeText(to out: UnsafeMutablePointer<UInt8>, fromIPv6Packet: Bool = false) -> Int {
         var n = 0
+        if fromIPv6Packet && isIPv4 {
+            for byte in "::ffff:".utf8 { out[n] = byte; n += 1 }
+        }
         func decimal(_ v: UInt32) {
             if v >= 100 { out[n] = 0x30 + UInt8(v / 100); n += 1 }
             if v >= 10 { out[n] = 0x30 + UInt8(v / 10 % 10); n += 1 }

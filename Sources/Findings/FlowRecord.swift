@@ -15,6 +15,8 @@ public struct FlowIdentity: Sendable, Equatable {
     /// VXLAN VNI / GRE key the flow was seen in (0 when none): part of the id,
     /// so the same 5-tuple in two mirror sessions gets two ids.
     public var tunnelContext: UInt32
+    /// The flow's packets were IPv6 (IPv4-mapped addresses print as `::ffff:a.b.c.d`).
+    public var isIPv6: Bool
 
     public init(_ flow: Flow) {
         transport = flow.key.transport
@@ -25,6 +27,7 @@ public struct FlowIdentity: Sendable, Equatable {
         clientGuessed = flow.clientGuessed
         start = flow.start
         tunnelContext = flow.key.tunnelContext
+        isIPv6 = flow.key.isIPv6
     }
 
     /// A fixed (unkeyed) FNV-1a hash of the transport, both endpoints, the

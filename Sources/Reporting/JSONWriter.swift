@@ -163,8 +163,8 @@ extension ByteSink {
     }
 
     /// An IP address: dotted quad, or RFC 5952 text for IPv6.
-    func appendAddress(_ address: IPAddress) {
-        write(maximum: IPAddress.maxTextLength) { address.writeText(to: $0) }
+    func appendAddress(_ address: IPAddress, fromIPv6Packet: Bool = false) {
+        write(maximum: IPAddress.maxTextLength) { address.writeText(to: $0, fromIPv6Packet: fromIPv6Packet) }
     }
 
     /// `value` as exactly `width` digits (zero-padded, high digits dropped).

@@ -108,6 +108,22 @@ struct ReporterTests {
         #expect(line["encrypted"] as? Bool == false)
     }
 
+    /// An IPv6 packet carrying IPv4-mapped addresses is not an IPv4 flow and
+    /// is written in RFC 5952 §5's mixed form.
+    @Test func ipv4MappedAddressesOfAnIPv6FlowKeepTheirIPv6Form() throws {
+        var p = makePacket("10.0.0.5", 51000, "10.0.0.9", 80, flags: [.syn])
+        p.isIPv6 = true  // same 128-bit values, carried by an IPv6 header
+        let r = FlowRecord(flow: makeFlow(p), inspection: inspection(port: 80), findings: 0, endReason: .closed)
+        let line = try #require(try records(try report { $0.flow(r) }).first)
+        let flow = try #require(line["flow"] as? [String: Any])
+        #expect((flow["client"] as? [String: Any])?["ip"] as? String == "::ffff:10.0.0.5")
+        #expect((flow["server"] as? [String: Any])?["ip"] as? String == "::ffff:10.0.0.9")
+        let v4 = FlowRecord(flow: makeFlow(makePacket("10.0.0.5", 51000, "10.0.0.9", 80, flags: [.syn])),
+                            inspection: inspection(port: 80), findings: 0, endReason: .closed)
+        let v4line = try #require(try records(try report { $0.flow(v4) }).first)
+        #expect(((v4line["flow"] as? [String: Any])?["client"] as? [String: Any])?["ip"] as? String == "10.0.0.5")
+    }
+
     @Test func optionalFlowFieldsAppearWhenSet() throws {
         var r = makeRecord(client: "10.0.0.1", 1234, server: "10.0.0.2", 21, findings: 3, endReason: .endOfInput)
         r.midstream = true
