@@ -425,6 +425,7 @@ public struct PacketDecoder {
         tunnelDepth += 1
         let context = vni >> 8
         tunnelKey = context
+        p.vlan = 0  // the inner frame's tag (if any) is the innermost one
         let outcome = decodeEthernet(ByteReader(inner), into: &p)
         if outcome == .decoded && p.tunnelContext == 0 { p.tunnelContext = context }
         return outcome
@@ -491,6 +492,7 @@ public struct PacketDecoder {
         }
         tunnelDepth += 1
         tunnelKey = key
+        p.vlan = 0  // the inner frame's tag (if any) is the innermost one
         let outcome: DecodeOutcome
         switch proto {
         case 0x0800, 0x86dd:

@@ -434,3 +434,25 @@ struct GTPUTests {
         }
     }
 }
+
+/// `vlan` is the innermost tag: a tunnel's inner frame replaces the outer one.
+@Suite struct TunnelledVLANTests {
+    func taggedVXLAN(outerVID: UInt16, inner: [UInt8]) -> [UInt8] {
+        ethernetVLAN(
+            tpids: [EtherType.vlan], vids: [outerVID], innerType: EtherType.ipv4,
+            ipv4(src: vtepA, dst: vtepB, proto: IPProto.udp, udp(sport: 61_000, dport: 4789, vxlan(vni: 5, inner))))
+    }
+
+    @Test func untaggedInnerFrameHasNoVLAN() {
+        let r = decode(taggedVXLAN(outerVID: 100, inner: Sample.ethernetIPv4TCP))
+        #expect(r.outcome == .decoded)
+        #expect(r.packet.vlan == 0)
+    }
+
+    @Test func taggedInnerFrameReportsItsOwnVLAN() {
+        let inner = ethernetVLAN(tpids: [EtherType.vlan], vids: [200], innerType: EtherType.ipv4, Sample.ipv4TCP)
+        let r = decode(taggedVXLAN(outerVID: 100, inner: inner))
+        #expect(r.outcome == .decoded)
+        #expect(r.packet.vlan == 200)
+    }
+}
