@@ -10,10 +10,17 @@ let package = Package(
     products: [
         .executable(name: "plainsight", targets: ["plainsight"]),
         // The stages as libraries, for the fuzz targets and benchmarks (separate packages).
-        .library(name: "PlainSightStages", targets: ["Capture", "Decoding", "Flows", "Inspection", "Pipeline"]),
+        .library(
+            name: "PlainSightStages", targets: ["Capture", "Decoding", "Flows", "Inspection", "Findings", "Pipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Certificates in TLS handshakes (X.509 over DER), their hashes, JA3/JA4.
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        // Policy files under Patterns/.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
@@ -21,7 +28,15 @@ let package = Package(
         .target(name: "Decoding"),
         .target(name: "Flows", dependencies: ["Decoding"]),
         .target(name: "Inspection", dependencies: ["Decoding", "Flows"]),
-        .target(name: "Findings", dependencies: ["Flows", "Inspection"]),
+        .target(
+            name: "Findings",
+            dependencies: [
+                "Flows", "Inspection",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ]),
         .target(name: "Reporting", dependencies: ["Decoding", "Flows", "Inspection", "Findings"]),
         .target(
             name: "Pipeline",
@@ -31,16 +46,18 @@ let package = Package(
             dependencies: ["Pipeline", "Capture", "Inspection", "Reporting", "Findings",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Helpers shared by the test targets (seeded randomness).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Flows", "Inspection"], path: "Tests/TestSupport"),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "TestSupport"]),
         .testTarget(name: "FlowsTests", dependencies: ["Decoding", "Flows", "TestSupport"]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "TestSupport"]),
         .testTarget(
             name: "ReportingTests", dependencies: ["Reporting", "Findings", "Decoding", "Flows", "Inspection", "TestSupport"]),
-        .testTarget(name: "FuzzRegressionTests", dependencies: ["Decoding", "Flows", "Inspection", "Reporting"]),
+        .testTarget(
+            name: "FuzzRegressionTests", dependencies: ["Decoding", "Flows", "Inspection", "Reporting", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
             // Depends on the executable so `swift test` builds the binary the tests run.
-            dependencies: ["plainsight", "Pipeline", "Capture", "Reporting", "Findings"]),
+            dependencies: ["plainsight", "Pipeline", "Capture", "Reporting", "Findings"],
+            exclude: ["Fixtures"]),
     ]
 )

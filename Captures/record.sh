@@ -2,6 +2,7 @@
 # Re-records PlainSight's loopback sample captures (see README.md).
 #
 #   sudo bash Captures/record.sh
+#   RECORD_SSH=0 RECORD_PG=0 sudo bash Captures/record.sh   # without SSH / PostgreSQL
 #
 # Every server binds to 127.0.0.1 or ::1 and every client talks only to it;
 # tcpdump records on the loopback interface with a port filter, so nothing
@@ -34,6 +35,24 @@ P_POP3=11110
 P_IMAP=11143
 P_DNS=15353
 P_SSH=12222
+# TLS captures added later: one port per connection, so tests can tell them apart
+P_TLS10=14410         # tls10-openssl.pcap
+P_TLS11=14411         # tls11-openssl.pcap
+P_WEAK_NULL=14420     # tls12-weak-ciphers.pcap: NULL-SHA256            (0x003b)
+P_WEAK_3DES=14421     #                          DES-CBC3-SHA, GnuTLS   (0x000a)
+P_WEAK_RSA=14422      #                          AES128-GCM-SHA256      (0x009c)
+P_WEAK_ADH=14423      #                          ADH-AES128-GCM-SHA256  (0x00a6)
+P_WEAK_MD5=14424      #                          NULL-MD5               (0x0001)
+P_HRR=14435           # tls13-hrr-openssl.pcap
+P_CERT_EXPIRED=14440  # tls12-bad-certs.pcap: expired leaf
+P_CERT_WEAK=14441     #                       RSA-1024 / SHA-1 leaf
+P_CERT_WRONGSNI=14442 #                       SNI wrong.plainsight.test
+P_CERT_VALID=14443    #                       valid leaf from the test CA
+P_STARTTLS_SMTP=12587 # starttls-smtp.pcap
+P_STARTTLS_IMAP=11144 # starttls-mail.pcap: IMAP STARTTLS
+P_STARTTLS_POP3=11111 #                     POP3 STLS
+P_FTP_TLS=12122       #                     FTP AUTH TLS (control connection only)
+P_PGSQL=15432         # starttls-postgres.pcap
 
 log() { printf '[record] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -45,8 +64,15 @@ WORK="$(mktemp -d /tmp/plainsight-captures.XXXXXX)"
 PIDS=()
 MADE_RUN_SSHD=0
 MADE_POLICY=0
+PG_CTL=""            # set while our private PostgreSQL server runs
+PG_DATA=""
+PG_WORK=""
 cleanup() {
     local p
+    if [ -n "$PG_CTL" ]; then
+        runuser -u postgres -- "$PG_CTL" -D "$PG_DATA" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
+    if [ -n "$PG_WORK" ]; then rm -rf "$PG_WORK"; fi
     for p in "${PIDS[@]}"; do
         if kill -0 "$p" 2>/dev/null; then
             kill -TERM "$p" 2>/dev/null || true
@@ -84,6 +110,8 @@ have curl     || pkgs+=(curl)
 have ss       || pkgs+=(iproute2)
 have ip       || pkgs+=(iproute2)
 have timeout  || pkgs+=(coreutils)
+have gnutls-cli || pkgs+=(gnutls-bin)   # + libgnutls30, for the 3DES connection
+have runuser  || pkgs+=(util-linux)
 [ -x "$PY" ]  || pkgs+=(python3)
 pymod pyftpdlib || pkgs+=(python3-pyftpdlib)
 pymod aiosmtpd  || pkgs+=(python3-aiosmtpd)
@@ -92,7 +120,7 @@ if [ "${#pkgs[@]}" -gt 0 ]; then
     pkgs=($(printf '%s\n' "${pkgs[@]}" | sort -u))
     apt_install "${pkgs[@]}"
 fi
-for t in tcpdump tshark dumpcap capinfos openssl curl ss ip timeout; do
+for t in tcpdump tshark dumpcap capinfos openssl curl ss ip timeout gnutls-cli runuser; do
     have "$t" || die "$t is still missing"
 done
 pymod pyftpdlib || die "python module pyftpdlib missing for $PY"
@@ -102,22 +130,41 @@ pymod aiosmtpd  || die "python module aiosmtpd missing for $PY"
 # cannot be installed. Installing openssh-server must not start a system sshd
 # (it would listen on every interface), so where no policy-rc.d exists one that
 # forbids service starts is put in place for the duration of the install only.
-WANT_SSH="${RECORD_SSH:-1}"
-if [ "$WANT_SSH" = 1 ] && { [ ! -x /usr/sbin/sshd ] || ! have ssh || ! have ssh-keygen; }; then
+# apt_install_nostart PKG...: apt_install with service starts forbidden
+apt_install_nostart() {
     if [ ! -e /usr/sbin/policy-rc.d ]; then
         MADE_POLICY=1
         printf '#!/bin/sh\n# temporary, from PlainSight Captures/record.sh\nexit 101\n' >/usr/sbin/policy-rc.d
         chmod 755 /usr/sbin/policy-rc.d
     fi
-    apt_install openssh-server openssh-client || true
+    apt_install "$@" || true
     if [ "$MADE_POLICY" -eq 1 ]; then
         rm -f /usr/sbin/policy-rc.d
         MADE_POLICY=0
     fi
+}
+WANT_SSH="${RECORD_SSH:-1}"
+if [ "$WANT_SSH" = 1 ] && { [ ! -x /usr/sbin/sshd ] || ! have ssh || ! have ssh-keygen; }; then
+    apt_install_nostart openssh-server openssh-client
 fi
 if [ "$WANT_SSH" = 1 ] && { [ ! -x /usr/sbin/sshd ] || ! have ssh || ! have ssh-keygen; }; then
     log "openssh not available: ssh-openssh.pcap will not be recorded"
     WANT_SSH=0
+fi
+
+# PostgreSQL is optional too (RECORD_PG=0 skips starttls-postgres.pcap). The
+# Debian package creates a "main" cluster; with service starts forbidden during
+# the install it is not started. The capture uses a private server of its own.
+WANT_PG="${RECORD_PG:-1}"
+pg_bindir() {   # newest installed server version
+    find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1
+}
+if [ "$WANT_PG" = 1 ] && { [ -z "$(pg_bindir)" ] || ! have psql || ! id postgres >/dev/null 2>&1; }; then
+    apt_install_nostart postgresql postgresql-client
+fi
+if [ "$WANT_PG" = 1 ] && { [ -z "$(pg_bindir)" ] || ! have psql || ! id postgres >/dev/null 2>&1; }; then
+    log "PostgreSQL not available: starttls-postgres.pcap will not be recorded"
+    WANT_PG=0
 fi
 
 # start_bg NAME CMD...: run CMD in the background, log to $WORK/NAME.log; pid in BG_PID
@@ -217,32 +264,195 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 30 \
     -keyout "$WORK/key.pem" -out "$WORK/cert.pem" \
     -subj "/O=PlainSight test/CN=plainsight.test" \
     -addext "subjectAltName=DNS:plainsight.test" >/dev/null 2>&1
+SELF_CERT="-cert $WORK/cert.pem -key $WORK/key.pem"
 
-# tls_session FILE PORT "server args" "client args"
+# tls_server PORT "certificate args" "server args": start openssl s_server on
+# 127.0.0.1:PORT for one client (-naccept 1); -rev: it answers each line with
+# the line reversed. Waits until it listens; pid in BG_PID.
+tls_server() {
+    local port="$1" certargs="$2" sargs="$3"
+    port_free tcp "$port"
+    # shellcheck disable=SC2086
+    start_bg "s_server-$port" openssl s_server -accept "127.0.0.1:$port" \
+        $certargs -rev -naccept 1 $sargs
+    wait_listen tcp "$port"
+}
+
+# tls_client PORT SNI CAFILE NLINES "client args": openssl s_client sends one
+# or two lines, then EOF (close_notify). Certificate problems do not stop it
+# (no -verify_return_error); the verification result is logged.
+tls_client() {
+    local port="$1" sni="$2" ca="$3" nlines="$4" cargs="$5"
+    # shellcheck disable=SC2086
+    { printf 'hello from s_client\n'; sleep 0.5
+      if [ "$nlines" -ge 2 ]; then printf 'second line, then EOF\n'; sleep 0.5; fi; } |
+        timeout 20 openssl s_client -connect "127.0.0.1:$port" -servername "$sni" \
+            -CAfile "$ca" -verify_hostname "$sni" $cargs >"$WORK/s_client-$port.log" 2>&1 ||
+        { cat "$WORK/s_client-$port.log" >&2; die "s_client failed on port $port"; }
+    grep -E "^(New|Protocol|    Cipher|verify error)|Verify return" "$WORK/s_client-$port.log" | awk '!seen[$0]++' |
+        sed "s/^ */[record]   $port: /" >&2 || true
+}
+
+# tls_session FILE PORT "server args" "client args": one connection with the
+# self-signed certificate, two lines each way
 tls_session() {
     local file="$1" port="$2" sargs="$3" cargs="$4" srv
     log "recording $file (openssl s_server/s_client on 127.0.0.1:$port)"
-    port_free tcp "$port"
-    # -rev: the server answers each line with the line reversed; -naccept 1: one client
-    # shellcheck disable=SC2086
-    start_bg "s_server-$port" openssl s_server -accept "127.0.0.1:$port" \
-        -cert "$WORK/cert.pem" -key "$WORK/key.pem" -rev -naccept 1 $sargs
+    tls_server "$port" "$SELF_CERT" "$sargs"
     srv=$BG_PID
-    wait_listen tcp "$port"
     start_capture "$file" lo "port $port"
-    # shellcheck disable=SC2086
-    { printf 'hello from s_client\n'; sleep 0.5; printf 'second line, then EOF\n'; sleep 0.5; } |
-        timeout 20 openssl s_client -connect "127.0.0.1:$port" -servername plainsight.test \
-            -CAfile "$WORK/cert.pem" $cargs >"$WORK/s_client-$port.log" 2>&1 ||
-        { cat "$WORK/s_client-$port.log" >&2; die "s_client failed for $file"; }
-    grep -E "^(New|Protocol|    Cipher|Verify return)" "$WORK/s_client-$port.log" | sed 's/^ */[record]   /' >&2 || true
+    tls_client "$port" plainsight.test "$WORK/cert.pem" 2 "$cargs"
     stop_capture "$file"
     stop_pid "$srv"
+}
+
+# port_filter PORT...: "port A or port B ..."
+port_filter() {
+    local f="" p
+    for p in "$@"; do f="${f:+$f or }port $p"; done
+    printf '%s' "$f"
 }
 
 tls_session tls13-openssl.pcap "$P_TLS13" "" "-tls1_3"
 tls_session tls12-openssl.pcap "$P_TLS12" \
     "-tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256" "-tls1_2"
+
+# Old protocol versions: OpenSSL 3.0 allows TLS 1.0/1.1 only at security level 0.
+# The client offers its default list (as far as valid for that version); the
+# server accepts only the one suite.
+tls_session tls10-openssl.pcap "$P_TLS10" \
+    "-tls1 -cipher ECDHE-RSA-AES128-SHA:@SECLEVEL=0" "-tls1 -cipher DEFAULT:@SECLEVEL=0"
+tls_session tls11-openssl.pcap "$P_TLS11" \
+    "-tls1_1 -cipher AES128-SHA:@SECLEVEL=0" "-tls1_1 -cipher DEFAULT:@SECLEVEL=0"
+
+# TLS 1.3 HelloRetryRequest: the client sends a key share for X25519 only (its
+# first group); the server accepts only P-256, so it asks again.
+tls_session tls13-hrr-openssl.pcap "$P_HRR" "-tls1_3 -groups P-256" "-tls1_3 -groups X25519:P-256"
+if ! tshark -r "$OUT/tls13-hrr-openssl.pcap" -d "tcp.port==$P_HRR,tls" -Y 'tls.handshake.type == 2' \
+        -T fields -e tls.handshake.random 2>/dev/null | tr -d ':' |
+        grep -q '^cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c$'; then
+    die "tls13-hrr-openssl.pcap: no HelloRetryRequest seen by tshark"
+fi
+
+# Weak TLS 1.2 cipher suites, one connection (and port) each. The server
+# accepts only the weak suite; the client offers it first, followed by the four
+# ECDHE AES-GCM suites. Debian's OpenSSL 3.0 has no 3DES or RC4 TLS suites at
+# all (built without weak-ssl-ciphers; the legacy provider does not add them),
+# so the 3DES connection is GnuTLS to GnuTLS: gnutls-cli and a small ctypes
+# server in record_helpers.py (gnutls-serv cannot be bound to 127.0.0.1 only).
+log "recording tls12-weak-ciphers.pcap (NULL-SHA256, DES-CBC3-SHA, AES128-GCM-SHA256, ADH-AES128-GCM-SHA256, NULL-MD5)"
+GNUTLS_SERVER_PRIO='NONE:+VERS-TLS1.2:+3DES-CBC:+SHA1:+RSA:+COMP-NULL:+SIGN-ALL:+CTYPE-X509'
+GNUTLS_CLIENT_PRIO='NORMAL:-VERS-ALL:+VERS-TLS1.2:+3DES-CBC:+RSA'
+WEAK_SRVS=()
+tls_server "$P_WEAK_NULL" "$SELF_CERT" "-tls1_2 -cipher NULL-SHA256:@SECLEVEL=0"; WEAK_SRVS+=("$BG_PID")
+port_free tcp "$P_WEAK_3DES"
+start_bg "gnutls-server-$P_WEAK_3DES" "$PY" "$HELPERS" gnutls-server "$P_WEAK_3DES" \
+    "$WORK/cert.pem" "$WORK/key.pem" "$GNUTLS_SERVER_PRIO"; WEAK_SRVS+=("$BG_PID")
+wait_listen tcp "$P_WEAK_3DES"
+tls_server "$P_WEAK_RSA" "$SELF_CERT" "-tls1_2 -cipher AES128-GCM-SHA256:@SECLEVEL=0"; WEAK_SRVS+=("$BG_PID")
+tls_server "$P_WEAK_ADH" "-nocert" "-tls1_2 -cipher ADH-AES128-GCM-SHA256:@SECLEVEL=0"; WEAK_SRVS+=("$BG_PID")
+tls_server "$P_WEAK_MD5" "$SELF_CERT" "-tls1_2 -cipher NULL-MD5:@SECLEVEL=0"; WEAK_SRVS+=("$BG_PID")
+start_capture tls12-weak-ciphers.pcap lo \
+    "$(port_filter "$P_WEAK_NULL" "$P_WEAK_3DES" "$P_WEAK_RSA" "$P_WEAK_ADH" "$P_WEAK_MD5")"
+tls_client "$P_WEAK_NULL" plainsight.test "$WORK/cert.pem" 1 "-tls1_2 -cipher NULL-SHA256:ECDHE+AESGCM:@SECLEVEL=0"
+{ printf 'hello from gnutls-cli\n'; sleep 0.5; } |
+    timeout 20 gnutls-cli -p "$P_WEAK_3DES" --sni-hostname plainsight.test --verify-hostname plainsight.test \
+        --x509cafile "$WORK/cert.pem" --priority "$GNUTLS_CLIENT_PRIO" 127.0.0.1 \
+        >"$WORK/gnutls-cli-$P_WEAK_3DES.log" 2>&1 ||
+    { cat "$WORK/gnutls-cli-$P_WEAK_3DES.log" >&2; die "gnutls-cli failed on port $P_WEAK_3DES"; }
+grep -E "^- (Description|Status)" "$WORK/gnutls-cli-$P_WEAK_3DES.log" | sed "s/^/[record]   $P_WEAK_3DES: /" >&2 || true
+tls_client "$P_WEAK_RSA" plainsight.test "$WORK/cert.pem" 1 "-tls1_2 -cipher AES128-GCM-SHA256:ECDHE+AESGCM:@SECLEVEL=0"
+tls_client "$P_WEAK_ADH" plainsight.test "$WORK/cert.pem" 1 "-tls1_2 -cipher ADH-AES128-GCM-SHA256:ECDHE+AESGCM:@SECLEVEL=0"
+tls_client "$P_WEAK_MD5" plainsight.test "$WORK/cert.pem" 1 "-tls1_2 -cipher NULL-MD5:ECDHE+AESGCM:@SECLEVEL=0"
+stop_capture tls12-weak-ciphers.pcap
+for p in "${WEAK_SRVS[@]}"; do stop_pid "$p"; done
+
+# Certificate problems. A throwaway CA ("PlainSight Test CA", RSA-2048,
+# SHA-256, 5 years) issues the leaves; its certificate (never its key) is kept
+# as Captures/tls-test-ca.pem so tests can use it as a CA bundle.
+log "generating a throwaway test CA and its leaf certificates"
+CA="$WORK/ca"
+mkdir -p "$CA/newcerts"
+: >"$CA/index.txt"
+echo 01 >"$CA/serial"      # unused: every certificate gets a random serial (-rand_serial)
+cat >"$CA/ca.cnf" <<CNF
+# throwaway CA of PlainSight Captures/record.sh
+[ req ]
+distinguished_name = req_dn
+[ req_dn ]
+[ ca_ext ]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[ ca ]
+default_ca = test_ca
+[ test_ca ]
+dir = $CA
+database = \$dir/index.txt
+new_certs_dir = \$dir/newcerts
+serial = \$dir/serial
+default_md = sha256
+policy = policy_any
+unique_subject = no
+email_in_dn = no
+[ policy_any ]
+organizationName = supplied
+organizationalUnitName = optional
+commonName = supplied
+[ leaf_ext ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:plainsight.test
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+CNF
+openssl req -config "$CA/ca.cnf" -x509 -newkey rsa:2048 -nodes -sha256 -days 1826 \
+    -keyout "$CA/ca.key" -out "$CA/ca.pem" -extensions ca_ext \
+    -subj "/O=PlainSight test/CN=PlainSight Test CA" >"$CA/ca.log" 2>&1 ||
+    { cat "$CA/ca.log" >&2; die "could not make the test CA"; }
+# leaf NAME BITS OU "openssl ca validity/digest args": key + certificate in $CA
+leaf() {
+    local name="$1" bits="$2" ou="$3" caargs="$4"
+    openssl req -config "$CA/ca.cnf" -new -newkey "rsa:$bits" -nodes \
+        -keyout "$CA/$name.key" -out "$CA/$name.csr" \
+        -subj "/O=PlainSight test/OU=$ou/CN=plainsight.test" >"$CA/$name.log" 2>&1 ||
+        { cat "$CA/$name.log" >&2; die "openssl req failed for $name"; }
+    # shellcheck disable=SC2086
+    openssl ca -config "$CA/ca.cnf" -batch -notext -rand_serial -extensions leaf_ext \
+        -cert "$CA/ca.pem" -keyfile "$CA/ca.key" -in "$CA/$name.csr" -out "$CA/$name.pem" \
+        $caargs >>"$CA/$name.log" 2>&1 || { cat "$CA/$name.log" >&2; die "openssl ca failed for $name"; }
+}
+leaf expired 2048 "expired leaf" "-startdate 20200101000000Z -enddate 20210101000000Z"
+leaf weak 1024 "RSA-1024 SHA-1 leaf" "-days 365 -md sha1"
+leaf valid 2048 "valid leaf" "-days 365"
+# chain_args NAME: s_server sends leaf NAME followed by the CA certificate
+chain_args() { printf -- '-cert %s -key %s -cert_chain %s' "$CA/$1.pem" "$CA/$1.key" "$CA/ca.pem"; }
+
+log "recording tls12-bad-certs.pcap (expired, RSA-1024/SHA-1, wrong SNI, valid; chain sent)"
+CERT_CIPHER="-tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256"
+CERT_SRVS=()
+tls_server "$P_CERT_EXPIRED" "$(chain_args expired)" "$CERT_CIPHER"; CERT_SRVS+=("$BG_PID")
+# s_server refuses a 1024-bit key at the default security level (2)
+tls_server "$P_CERT_WEAK" "$(chain_args weak)" "$CERT_CIPHER:@SECLEVEL=0"; CERT_SRVS+=("$BG_PID")
+tls_server "$P_CERT_WRONGSNI" "$(chain_args valid)" "$CERT_CIPHER"; CERT_SRVS+=("$BG_PID")
+tls_server "$P_CERT_VALID" "$(chain_args valid)" "$CERT_CIPHER"; CERT_SRVS+=("$BG_PID")
+start_capture tls12-bad-certs.pcap lo \
+    "$(port_filter "$P_CERT_EXPIRED" "$P_CERT_WEAK" "$P_CERT_WRONGSNI" "$P_CERT_VALID")"
+tls_client "$P_CERT_EXPIRED" plainsight.test "$CA/ca.pem" 1 "-tls1_2"
+tls_client "$P_CERT_WEAK" plainsight.test "$CA/ca.pem" 1 "-tls1_2"
+tls_client "$P_CERT_WRONGSNI" wrong.plainsight.test "$CA/ca.pem" 1 "-tls1_2"
+tls_client "$P_CERT_VALID" plainsight.test "$CA/ca.pem" 1 "-tls1_2"
+grep -q "Verify return code: 10 " "$WORK/s_client-$P_CERT_EXPIRED.log" || die "expired certificate not reported as expired"
+grep -q "Verify return code: 62 " "$WORK/s_client-$P_CERT_WRONGSNI.log" || die "wrong SNI not reported as a host name mismatch"
+grep -q "Verify return code: 0 " "$WORK/s_client-$P_CERT_VALID.log" || die "valid certificate did not verify"
+# this recording's CA certificate goes with this recording of tls12-bad-certs.pcap
+cp "$CA/ca.pem" "$WORK/tls-test-ca.pem"
+stop_capture tls12-bad-certs.pcap
+mv -f "$WORK/tls-test-ca.pem" "$OUT/tls-test-ca.pem"
+for p in "${CERT_SRVS[@]}"; do stop_pid "$p"; done
+chmod 644 "$OUT/tls-test-ca.pem"
+log "wrote tls-test-ca.pem (certificate of the throwaway test CA; its key is not kept)"
 
 # --------------------------------------------------------------- HTTP (curl)
 mkdir -p "$WORK/www"
@@ -356,6 +566,45 @@ sed 's/^/[record]   /' "$WORK/dns-client.log" >&2
 stop_capture dns-udp.pcap
 stop_pid "$DNS_PID"
 
+# ---------------------------------------------------------------- STARTTLS
+# Scripted servers (record_helpers.py, Python ssl) and the standard library
+# clients (smtplib, imaplib, poplib, ftplib). They use the self-signed
+# certificate; the clients verify it and send SNI plainsight.test.
+
+# py_tls_server NAME PORT: start a STARTTLS helper server; pid in BG_PID
+py_tls_server() {
+    port_free tcp "$2"
+    start_bg "$1-$2" "$PY" "$HELPERS" "$1" "$2" "$WORK/cert.pem" "$WORK/key.pem"
+    wait_listen tcp "$2"
+}
+
+# py_tls_client NAME PORT: run the matching client once
+py_tls_client() {
+    timeout 30 "$PY" "$HELPERS" "$1" "$2" "$WORK/cert.pem" >"$WORK/$1-$2.log" 2>&1 ||
+        { cat "$WORK/$1-$2.log" >&2; die "$1 failed"; }
+    grep -E "^TLSv" "$WORK/$1-$2.log" | sed "s/^/[record]   $2: /" >&2 || true
+}
+
+log "recording starttls-smtp.pcap (SMTP STARTTLS: scripted server / smtplib on 127.0.0.1:$P_STARTTLS_SMTP)"
+py_tls_server starttls-smtp-server "$P_STARTTLS_SMTP"
+STARTTLS_PID=$BG_PID
+start_capture starttls-smtp.pcap lo "port $P_STARTTLS_SMTP"
+py_tls_client starttls-smtp-client "$P_STARTTLS_SMTP"
+stop_capture starttls-smtp.pcap
+stop_pid "$STARTTLS_PID"
+
+log "recording starttls-mail.pcap (IMAP STARTTLS :$P_STARTTLS_IMAP, POP3 STLS :$P_STARTTLS_POP3, FTP AUTH TLS :$P_FTP_TLS)"
+MAIL_SRVS=()
+py_tls_server starttls-imap-server "$P_STARTTLS_IMAP"; MAIL_SRVS+=("$BG_PID")
+py_tls_server starttls-pop3-server "$P_STARTTLS_POP3"; MAIL_SRVS+=("$BG_PID")
+py_tls_server ftp-tls-server "$P_FTP_TLS"; MAIL_SRVS+=("$BG_PID")
+start_capture starttls-mail.pcap lo "$(port_filter "$P_STARTTLS_IMAP" "$P_STARTTLS_POP3" "$P_FTP_TLS")"
+py_tls_client starttls-imap-client "$P_STARTTLS_IMAP"
+py_tls_client starttls-pop3-client "$P_STARTTLS_POP3"
+py_tls_client ftp-tls-client "$P_FTP_TLS"
+stop_capture starttls-mail.pcap
+for p in "${MAIL_SRVS[@]}"; do stop_pid "$p"; done
+
 # ---------------------------------------------------------------- SSH
 if [ "$WANT_SSH" = 1 ]; then
     log "recording ssh-openssh.pcap (OpenSSH sshd/ssh on 127.0.0.1:$P_SSH, authentication fails on purpose)"
@@ -389,6 +638,52 @@ if [ "$WANT_SSH" = 1 ]; then
     stop_pid "$SSHD_PID"
 fi
 
+# ---------------------------------------------------------------- PostgreSQL
+# A private PostgreSQL server (Debian's binaries, a fresh data directory in a
+# temporary directory owned by postgres) on 127.0.0.1 only, ssl=on with the
+# self-signed certificate; psql connects with sslmode=require and SCRAM
+# authentication (inside TLS). The set-up uses the Unix socket only, so the
+# capture holds just the one TCP connection.
+if [ "$WANT_PG" = 1 ]; then
+    log "recording starttls-postgres.pcap (PostgreSQL ssl=on, psql sslmode=require, 127.0.0.1:$P_PGSQL)"
+    port_free tcp "$P_PGSQL"
+    PGBIN="$(pg_bindir)"
+    PG_WORK="$(mktemp -d /tmp/plainsight-pg.XXXXXX)"
+    chown postgres: "$PG_WORK"
+    PG_DATA="$PG_WORK/data"
+    runuser -u postgres -- "$PGBIN/initdb" -D "$PG_DATA" -U postgres -A trust -E UTF8 --no-locale \
+        >"$WORK/initdb.log" 2>&1 || { cat "$WORK/initdb.log" >&2; die "initdb failed"; }
+    install -o postgres -g postgres -m 600 "$WORK/key.pem" "$PG_WORK/server.key"
+    install -o postgres -g postgres -m 644 "$WORK/cert.pem" "$PG_WORK/server.crt"
+    cat >"$PG_DATA/pg_hba.conf" <<HBA
+# PlainSight Captures/record.sh: Unix socket for the set-up, TLS + SCRAM on 127.0.0.1 for the capture
+local   all  postgres                trust
+hostssl all  demo     127.0.0.1/32   scram-sha-256
+HBA
+    chown postgres: "$PG_DATA/pg_hba.conf"
+    PG_CTL="$PGBIN/pg_ctl"
+    runuser -u postgres -- "$PG_CTL" -D "$PG_DATA" -l "$PG_WORK/postgres.log" -w -t 30 \
+        -o "-c listen_addresses=127.0.0.1 -c port=$P_PGSQL -c unix_socket_directories=$PG_WORK -c ssl=on -c ssl_cert_file=$PG_WORK/server.crt -c ssl_key_file=$PG_WORK/server.key -c password_encryption=scram-sha-256" \
+        start >"$WORK/pg_ctl.log" 2>&1 ||
+        { cat "$WORK/pg_ctl.log" "$PG_WORK/postgres.log" >&2; die "PostgreSQL did not start"; }
+    wait_listen tcp "$P_PGSQL"
+    runuser -u postgres -- "$PGBIN/psql" -X -q -h "$PG_WORK" -p "$P_PGSQL" -U postgres -d postgres \
+        -c "CREATE ROLE demo LOGIN PASSWORD 'demo-password'" >"$WORK/pg-setup.log" 2>&1 ||
+        { cat "$WORK/pg-setup.log" >&2; die "could not create the demo role"; }
+    start_capture starttls-postgres.pcap lo "port $P_PGSQL"
+    # host= gives the SNI name (libpq sends SNI for host names only), hostaddr= the address
+    PGPASSWORD=demo-password timeout 30 "$PGBIN/psql" -X -A -t \
+        "host=plainsight.test hostaddr=127.0.0.1 port=$P_PGSQL user=demo dbname=postgres sslmode=require gssencmode=disable application_name=plainsight-capture" \
+        -c "select 1" -c "select version, cipher from pg_stat_ssl where pid = pg_backend_pid()" \
+        >"$WORK/psql.log" 2>&1 || { cat "$WORK/psql.log" >&2; die "psql failed"; }
+    sed 's/^/[record]   psql: /' "$WORK/psql.log" >&2
+    stop_capture starttls-postgres.pcap
+    runuser -u postgres -- "$PG_CTL" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || true
+    PG_CTL=""
+    rm -rf "$PG_WORK"
+    PG_WORK=""
+fi
+
 # ------------------------------------------------------------------- oracles
 if [ -f "$ORACLE_TOOL" ]; then
     mkdir -p "$ORACLE_DIR"
@@ -409,6 +704,17 @@ if [ -f "$ORACLE_TOOL" ]; then
         echo "decode_as_entry: tcp.port,$P_IMAP,(none),IMAP"
         echo "decode_as_entry: udp.port,$P_DNS,(none),DNS"
         echo "decode_as_entry: tcp.port,$P_SSH,(none),SSH"
+        for p in "$P_TLS10" "$P_TLS11" "$P_WEAK_NULL" "$P_WEAK_3DES" "$P_WEAK_RSA" \
+                 "$P_WEAK_ADH" "$P_WEAK_MD5" "$P_HRR" "$P_CERT_EXPIRED" "$P_CERT_WEAK" \
+                 "$P_CERT_WRONGSNI" "$P_CERT_VALID"; do
+            echo "decode_as_entry: tcp.port,$p,(none),TLS"
+        done
+        # STARTTLS: tshark follows the upgrade once the cleartext protocol is known
+        echo "decode_as_entry: tcp.port,$P_STARTTLS_SMTP,(none),SMTP"
+        echo "decode_as_entry: tcp.port,$P_STARTTLS_IMAP,(none),IMAP"
+        echo "decode_as_entry: tcp.port,$P_STARTTLS_POP3,(none),POP"
+        echo "decode_as_entry: tcp.port,$P_FTP_TLS,(none),FTP"
+        echo "decode_as_entry: tcp.port,$P_PGSQL,(none),PGSQL"
     } >"$WORK/wireshark/decode_as_entries"
     for f in "${RECORDED[@]}"; do
         log "oracle/$f.json"
@@ -423,6 +729,6 @@ fi
 
 log "done: ${#RECORDED[@]} captures in $OUT"
 for f in "${RECORDED[@]}"; do
-    printf '[record]   %-22s %7s bytes  %s\n' "$f" "$(stat -c %s "$OUT/$f")" \
+    printf '[record]   %-26s %7s bytes  %s\n' "$f" "$(stat -c %s "$OUT/$f")" \
         "$(capinfos -T -r -c -E "$OUT/$f" | awk -F'\t' '{print $3" packets, link type "$2}')" >&2
 done

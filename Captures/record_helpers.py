@@ -13,6 +13,18 @@ they have served the number of sessions asked for).
     record_helpers.py ftp-server PORT PASV_LO PASV_HI DIR
     record_helpers.py ftp-client PORT
     record_helpers.py dns-server PORT         record_helpers.py dns-client PORT
+
+TLS (CERT/KEY: server certificate and key files, CA: the client's trust file):
+
+    record_helpers.py gnutls-server PORT CERT KEY PRIORITY
+    record_helpers.py starttls-smtp-server PORT CERT KEY
+    record_helpers.py starttls-smtp-client PORT CA
+    record_helpers.py starttls-imap-server PORT CERT KEY
+    record_helpers.py starttls-imap-client PORT CA
+    record_helpers.py starttls-pop3-server PORT CERT KEY
+    record_helpers.py starttls-pop3-client PORT CA
+    record_helpers.py ftp-tls-server PORT CERT KEY
+    record_helpers.py ftp-tls-client PORT CA
 """
 import os
 import socket
@@ -296,6 +308,362 @@ def dns_client(port):
     print("%s A %s (id 0x%04x, rcode %d)" % (QNAME, socket.inet_ntoa(resp[-4:]), rid, rflags & 0xF))
 
 
+# ------------------------------------------------------- TLS: GnuTLS server
+# OpenSSL 3.0 as built by Debian has no 3DES (nor RC4) TLS cipher suites, so the
+# DES-CBC3-SHA connection of tls12-weak-ciphers.pcap is served by GnuTLS (the
+# Debian libgnutls30 that gnutls-cli uses). gnutls-serv itself cannot be told
+# to listen on 127.0.0.1 only (it binds every address), hence this small
+# ctypes server: one client, each line answered reversed (like s_server -rev),
+# close_notify answered with close_notify.
+def gnutls_server(port, certfile, keyfile, priority):
+    import ctypes
+    import ctypes.util
+    import signal
+
+    signal.alarm(60)  # never outlive the recording
+    lib = ctypes.CDLL(ctypes.util.find_library("gnutls") or "libgnutls.so.30")
+    lib.gnutls_strerror.restype = ctypes.c_char_p
+    lib.gnutls_strerror.argtypes = [ctypes.c_int]
+    lib.gnutls_session_get_desc.restype = ctypes.c_char_p
+    lib.gnutls_session_get_desc.argtypes = [ctypes.c_void_p]
+    lib.gnutls_record_recv.restype = ctypes.c_ssize_t
+    lib.gnutls_record_recv.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
+    lib.gnutls_record_send.restype = ctypes.c_ssize_t
+    lib.gnutls_record_send.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
+    for fn in ("gnutls_handshake", "gnutls_bye", "gnutls_credentials_set",
+               "gnutls_priority_set_direct", "gnutls_transport_set_int2",
+               "gnutls_error_is_fatal"):
+        getattr(lib, fn).restype = ctypes.c_int
+    lib.gnutls_handshake.argtypes = [ctypes.c_void_p]
+    lib.gnutls_bye.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    lib.gnutls_credentials_set.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]
+    lib.gnutls_priority_set_direct.argtypes = [ctypes.c_void_p, ctypes.c_char_p,
+                                               ctypes.POINTER(ctypes.c_char_p)]
+    lib.gnutls_transport_set_int2.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
+    lib.gnutls_error_is_fatal.argtypes = [ctypes.c_int]
+    GNUTLS_SERVER, GNUTLS_CRD_CERTIFICATE, GNUTLS_X509_FMT_PEM, GNUTLS_SHUT_WR = 1, 1, 1, 1
+
+    def check(ret, what):
+        if ret < 0:
+            sys.exit("gnutls %s: %s" % (what, lib.gnutls_strerror(ret).decode()))
+        return ret
+
+    check(lib.gnutls_global_init(), "global_init")
+    cred = ctypes.c_void_p()
+    check(lib.gnutls_certificate_allocate_credentials(ctypes.byref(cred)), "credentials")
+    check(lib.gnutls_certificate_set_x509_key_file(
+        cred, certfile.encode(), keyfile.encode(), GNUTLS_X509_FMT_PEM), "certificate")
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((HOST4, int(port)))
+    listener.listen(1)
+    conn, peer = listener.accept()
+    listener.close()  # one client only
+
+    session = ctypes.c_void_p()
+    check(lib.gnutls_init(ctypes.byref(session), GNUTLS_SERVER), "init")
+    errpos = ctypes.c_char_p()
+    check(lib.gnutls_priority_set_direct(session, priority.encode(), ctypes.byref(errpos)),
+          "priority %r" % priority)
+    check(lib.gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, cred), "credentials_set")
+    lib.gnutls_transport_set_int2(session, conn.fileno(), conn.fileno())
+    while True:
+        ret = lib.gnutls_handshake(session)
+        if ret >= 0 or lib.gnutls_error_is_fatal(ret):
+            break
+    check(ret, "handshake")
+    print("handshake with %s:%d: %s" % (peer[0], peer[1],
+                                         lib.gnutls_session_get_desc(session).decode()), flush=True)
+    buf = ctypes.create_string_buffer(4096)
+    pending = b""
+    while True:
+        n = lib.gnutls_record_recv(session, buf, len(buf))
+        if n == 0:          # the client's close_notify
+            break
+        if n < 0:
+            if lib.gnutls_error_is_fatal(n):
+                sys.exit("gnutls recv: %s" % lib.gnutls_strerror(n).decode())
+            continue
+        pending += buf.raw[:n]
+        while b"\n" in pending:
+            line, pending = pending.split(b"\n", 1)
+            line = line.rstrip(b"\r")
+            print("received %r" % line, flush=True)
+            reply = line[::-1] + b"\n"
+            check(lib.gnutls_record_send(session, reply, len(reply)), "send")
+    lib.gnutls_bye(session, GNUTLS_SHUT_WR)  # our close_notify
+    conn.close()
+
+
+# ------------------------------------------------- TLS: STARTTLS servers/clients
+FAKE_SNI = "plainsight.test"
+
+
+def server_tls_context(certfile, keyfile, max_version=None):
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(certfile, keyfile)
+    if max_version == "1.2":
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+
+    def sni(sock, name, _ctx):
+        print("SNI %r" % name, flush=True)
+    ctx.sni_callback = sni
+    return ctx
+
+
+def client_tls_context(cafile):
+    """A verifying client context that always sends SNI plainsight.test.
+
+    The clients connect to 127.0.0.1 (no name resolution), and smtplib,
+    imaplib, poplib and ftplib pass their host as server_hostname, so the
+    name is put in here: it is sent as SNI and checked against the certificate.
+    """
+    import ssl
+
+    class SNIContext(ssl.SSLContext):
+        def wrap_socket(self, sock, *args, **kwargs):
+            kwargs["server_hostname"] = FAKE_SNI
+            return super().wrap_socket(sock, *args, **kwargs)
+
+    ctx = SNIContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies chain and host name
+    ctx.load_verify_locations(cafile)
+    return ctx
+
+
+def describe_tls(sock):
+    return "%s %s (peer certificate subject %s)" % (
+        sock.version(), sock.cipher()[0], dict(x[0] for x in sock.getpeercert()["subject"]))
+
+
+class StartTLSHandler(LineHandler):
+    """Line-based handler that can switch the connection to TLS mid-stream."""
+    TLS_MAX = None      # "1.2" to cap the server at TLS 1.2 (certificate visible)
+    tls = None
+
+    def send(self, *lines):
+        data = b"".join(l.encode("ascii") + b"\r\n" for l in lines)
+        if self.tls is not None:
+            self.tls.sendall(data)
+        else:
+            self.wfile.write(data)
+            self.wfile.flush()
+
+    def start_tls(self):
+        # The client sends its ClientHello only after our "go ahead" reply,
+        # so nothing is left in the cleartext read buffer.
+        ctx = server_tls_context(self.server.certfile, self.server.keyfile, self.TLS_MAX)
+        self.tls = ctx.wrap_socket(self.connection, server_side=True)
+        self.rfile = self.tls.makefile("rb")
+        print("TLS established: %s %s" % (self.tls.version(), self.tls.cipher()[0]), flush=True)
+
+    def finish(self):
+        super().finish()
+        if self.tls is not None:
+            self.tls.close()  # FIN; like the cleartext servers, no close_notify
+
+
+class StartTLSServer(LoopbackTCPServer):
+    def __init__(self, port, handler, certfile, keyfile):
+        self.certfile, self.keyfile = certfile, keyfile
+        super().__init__((HOST4, int(port)), handler)
+
+
+class StartTLSSMTPHandler(StartTLSHandler):
+    TLS_MAX = "1.2"
+
+    def handle(self):
+        self.send("220 mail.plainsight.test ESMTP PlainSight test server")
+        for line in self.lines():
+            cmd, _, arg = line.partition(" ")
+            cmd = cmd.upper()
+            if cmd in ("EHLO", "HELO"):
+                exts = ["SIZE 10240000", "8BITMIME"]
+                if self.tls is None:
+                    exts.append("STARTTLS")
+                exts.append("HELP")
+                self.send("250-mail.plainsight.test Hello %s" % arg,
+                          *["250-" + e for e in exts[:-1]], "250 " + exts[-1])
+            elif cmd == "STARTTLS" and self.tls is None:
+                self.send("220 Ready to start TLS")
+                self.start_tls()
+            elif cmd == "MAIL":
+                self.send("250 OK")
+            elif cmd == "RCPT":
+                self.send("250 OK")
+            elif cmd == "DATA":
+                self.send("354 End data with <CR><LF>.<CR><LF>")
+                for body in self.lines():
+                    if body == ".":
+                        break
+                self.send("250 OK: queued as PS0001")
+            elif cmd == "NOOP":
+                self.send("250 OK")
+            elif cmd == "QUIT":
+                self.send("221 Bye")
+                return
+            else:
+                self.send("502 Command not implemented")
+
+
+def starttls_smtp_client(port, cafile):
+    import smtplib
+    from email.message import EmailMessage
+    msg = EmailMessage()
+    msg["From"] = "Alice Example <alice@plainsight.test>"
+    msg["To"] = "Bob Example <bob@plainsight.test>"
+    msg["Subject"] = "PlainSight loopback STARTTLS test"
+    msg["Message-ID"] = "<loopback-test-3@plainsight.test>"
+    msg.set_content("Hello Bob,\nthis harmless test message went through STARTTLS "
+                    "on the loopback interface.\n-- Alice\n")
+    with smtplib.SMTP(HOST4, int(port), local_hostname="client.plainsight.test",
+                      timeout=TIMEOUT) as s:
+        s.set_debuglevel(1)
+        s.ehlo()
+        print(s.starttls(context=client_tls_context(cafile)))
+        print(describe_tls(s.sock))
+        s.ehlo()
+        s.send_message(msg)
+        s.quit()
+
+
+class StartTLSIMAPHandler(StartTLSHandler):
+    def handle(self):
+        self.send("* OK IMAP4rev1 PlainSight test server ready")
+        for line in self.lines():
+            tag, _, rest = line.partition(" ")
+            cmd, _, arg = rest.partition(" ")
+            cmd = cmd.upper()
+            caps = ("IMAP4rev1 AUTH=PLAIN" if self.tls is not None
+                    else "IMAP4rev1 STARTTLS LOGINDISABLED")
+            if not tag or not cmd:
+                self.send("* BAD empty command")
+            elif cmd == "CAPABILITY":
+                self.send("* CAPABILITY " + caps, "%s OK CAPABILITY completed" % tag)
+            elif cmd == "STARTTLS" and self.tls is None:
+                self.send("%s OK Begin TLS negotiation now" % tag)
+                self.start_tls()
+            elif cmd == "LOGIN" and self.tls is not None:
+                args = [a.strip('"') for a in arg.split(" ")]
+                if args == [FAKE_USER, FAKE_PASS]:
+                    self.send("%s OK [CAPABILITY %s] LOGIN completed" % (tag, caps))
+                else:
+                    self.send("%s NO [AUTHENTICATIONFAILED] Invalid credentials" % tag)
+            elif cmd == "LOGIN":
+                self.send("%s NO [PRIVACYREQUIRED] LOGIN only after STARTTLS" % tag)
+            elif cmd == "NOOP":
+                self.send("%s OK NOOP completed" % tag)
+            elif cmd == "LOGOUT":
+                self.send("* BYE IMAP4rev1 server logging out", "%s OK LOGOUT completed" % tag)
+                return
+            else:
+                self.send("%s BAD command not supported here" % tag)
+
+
+def starttls_imap_client(port, cafile):
+    import imaplib
+    m = imaplib.IMAP4(HOST4, int(port), timeout=TIMEOUT)
+    print(m.welcome.decode())
+    print(m.starttls(ssl_context=client_tls_context(cafile)))
+    print(describe_tls(m.sock))
+    print(m.login(FAKE_USER, FAKE_PASS))
+    print(m.noop())
+    print(m.logout())
+
+
+class StartTLSPOP3Handler(StartTLSHandler):
+    TLS_MAX = "1.2"
+
+    def handle(self):
+        self.send("+OK POP3 PlainSight test server ready")
+        user, authed = None, False
+        for line in self.lines():
+            cmd, _, arg = line.partition(" ")
+            cmd = cmd.upper()
+            if cmd == "CAPA":
+                caps = ["USER", "UIDL", "TOP"] if self.tls is not None else ["STLS", "UIDL", "TOP"]
+                self.send("+OK Capability list follows", *caps, ".")
+            elif cmd == "STLS" and self.tls is None:
+                self.send("+OK Begin TLS negotiation")
+                self.start_tls()
+            elif cmd == "USER" and self.tls is not None:
+                user = arg
+                self.send("+OK send PASS")
+            elif cmd == "PASS" and self.tls is not None:
+                if user == FAKE_USER and arg == FAKE_PASS:
+                    authed = True
+                    self.send("+OK %s has 0 messages (0 octets)" % user)
+                else:
+                    self.send("-ERR [AUTH] invalid user name or password")
+            elif cmd == "STAT" and authed:
+                self.send("+OK 0 0")
+            elif cmd == "QUIT":
+                self.send("+OK POP3 server signing off")
+                return
+            else:
+                self.send("-ERR command not valid here")
+
+
+def starttls_pop3_client(port, cafile):
+    import poplib
+    p = poplib.POP3(HOST4, int(port), timeout=TIMEOUT)
+    print(p.getwelcome().decode())
+    print(p.stls(context=client_tls_context(cafile)).decode())
+    print(describe_tls(p.sock))
+    print(p.user(FAKE_USER).decode())
+    print(p.pass_(FAKE_PASS).decode())
+    print("STAT", p.stat())
+    print(p.quit().decode())
+
+
+class FTPTLSHandler(StartTLSHandler):
+    def handle(self):
+        self.send("220 PlainSight FTP test server ready")
+        user, authed = None, False
+        for line in self.lines():
+            cmd, _, arg = line.partition(" ")
+            cmd = cmd.upper()
+            if cmd == "AUTH" and arg.upper() in ("TLS", "SSL") and self.tls is None:
+                self.send("234 AUTH TLS successful")
+                self.start_tls()
+            elif cmd == "USER":
+                user = arg
+                self.send("331 Username ok, send password.")
+            elif cmd == "PASS":
+                if user == FAKE_USER and arg == FAKE_PASS:
+                    authed = True
+                    self.send("230 Login successful.")
+                else:
+                    self.send("530 Authentication failed.")
+            elif cmd == "PBSZ":
+                self.send("200 PBSZ=0 successful.")
+            elif cmd == "PROT":
+                self.send("200 Protection set to %s" % ("Private" if arg.upper() == "P" else "Clear"))
+            elif cmd == "SYST":
+                self.send("215 UNIX Type: L8")
+            elif cmd == "PWD" and authed:
+                self.send('257 "/" is the current directory.')
+            elif cmd == "QUIT":
+                self.send("221 Goodbye.")
+                return
+            else:
+                self.send("530 Log in with USER and PASS first." if not authed
+                          else "502 Command not implemented.")
+
+
+def ftp_tls_client(port, cafile):
+    import ftplib
+    ftp = ftplib.FTP_TLS(context=client_tls_context(cafile), timeout=TIMEOUT)
+    print(ftp.connect(HOST4, int(port)))
+    print(ftp.auth())               # AUTH TLS, then the TLS handshake
+    print(describe_tls(ftp.sock))
+    print(ftp.login(FAKE_USER, FAKE_PASS))
+    print(ftp.prot_p())             # PBSZ 0 + PROT P
+    print(ftp.pwd())
+    print(ftp.quit())
+
+
 # ------------------------------------------------------------------- main
 def main(argv):
     if len(argv) < 2:
@@ -323,6 +691,24 @@ def main(argv):
         dns_server(*args)
     elif cmd == "dns-client":
         dns_client(*args)
+    elif cmd == "gnutls-server":
+        gnutls_server(*args)
+    elif cmd == "starttls-smtp-server":
+        StartTLSServer(args[0], StartTLSSMTPHandler, *args[1:]).serve_forever()
+    elif cmd == "starttls-smtp-client":
+        starttls_smtp_client(*args)
+    elif cmd == "starttls-imap-server":
+        StartTLSServer(args[0], StartTLSIMAPHandler, *args[1:]).serve_forever()
+    elif cmd == "starttls-imap-client":
+        starttls_imap_client(*args)
+    elif cmd == "starttls-pop3-server":
+        StartTLSServer(args[0], StartTLSPOP3Handler, *args[1:]).serve_forever()
+    elif cmd == "starttls-pop3-client":
+        starttls_pop3_client(*args)
+    elif cmd == "ftp-tls-server":
+        StartTLSServer(args[0], FTPTLSHandler, *args[1:]).serve_forever()
+    elif cmd == "ftp-tls-client":
+        ftp_tls_client(*args)
     else:
         sys.exit("unknown sub-command %r\n%s" % (cmd, __doc__))
 

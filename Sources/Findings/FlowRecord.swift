@@ -77,16 +77,21 @@ public struct FlowRecord: Sendable {
     public var gapBytes: UInt64
     /// 802.1Q VLAN id of the flow's first packet, 0 when untagged.
     public var vlan: UInt16
+    /// The handshake, for TLS flows and upgraded (STARTTLS) ones.
+    public var tls: TLSSummary?
 
     /// `true` for a protocol that protects its payload, `false` for an
     /// identified cleartext one; nil (omitted) when there was no payload or
     /// the protocol was not identified — an unknown binary protocol may or
     /// may not be encrypted, and the record does not guess.
     public var encrypted: Bool? {
-        bytes.toServer + bytes.toClient == 0 || app == .unknown ? nil : app.isEncrypted
+        if bytes.toServer + bytes.toClient == 0 || app == .unknown { return nil }
+        // A STARTTLS stream is protected once its handshake got as far as a ServerHello.
+        return app.isEncrypted || tls?.version != nil
     }
 
-    public init(flow: Flow, inspection: FlowInspection, findings: Int, endReason: FlowEndReason) {
+    public init(flow: Flow, inspection: FlowInspection, findings: Int, endReason: FlowEndReason, tls: TLSSummary? = nil) {
+        self.tls = tls
         identity = FlowIdentity(flow)
         end = flow.lastSeen
         app = inspection.app

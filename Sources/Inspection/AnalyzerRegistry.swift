@@ -32,6 +32,7 @@ public struct AnalyzerDescriptor: Sendable {
 public enum AnalyzerRegistry {
     public static let all: [AnalyzerDescriptor] = [
         Probes.tls, Probes.ssh, Probes.http, Probes.smtp, Probes.ftp, Probes.pop3, Probes.imap, Probes.telnet,
+        Probes.xmpp, Probes.ldap, Probes.postgresql, Probes.mysql, Probes.rdp,
         Probes.dns,
     ]
 

@@ -15,9 +15,14 @@ public struct AppProtocol: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let imap = AppProtocol(rawValue: 7)
     public static let telnet = AppProtocol(rawValue: 8)
     public static let dns = AppProtocol(rawValue: 9)
+    public static let xmpp = AppProtocol(rawValue: 10)
+    public static let ldap = AppProtocol(rawValue: 11)
+    public static let postgresql = AppProtocol(rawValue: 12)
+    public static let mysql = AppProtocol(rawValue: 13)
+    public static let rdp = AppProtocol(rawValue: 14)
 
     /// Names indexed by raw value.
-    static let names = ["unknown", "tls", "ssh", "http", "smtp", "ftp", "pop3", "imap", "telnet", "dns"]
+    static let names = ["unknown", "tls", "ssh", "http", "smtp", "ftp", "pop3", "imap", "telnet", "dns", "xmpp", "ldap", "postgresql", "mysql", "rdp"]
 
     /// The name used in flow records and findings (`tls`, `http`, ...).
     public var description: String {

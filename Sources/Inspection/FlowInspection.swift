@@ -2,10 +2,11 @@ import Decoding
 import Flows
 
 /// Which analyzers run (`--analyzers`). `flows` — decoding, reassembly, flow
-/// records and protocol identification — always runs; the TLS, cleartext
-/// and content analyzers join this set as they are built.
+/// records and protocol identification — always runs; `tls` reads handshakes
+/// (including STARTTLS upgrades). The cleartext and content analyzers join
+/// this set as they are built.
 public struct AnalyzerSelection: Sendable, Equatable {
-    public static let known = ["flows"]
+    public static let known = ["flows", "tls"]
     public var names: Set<String>
 
     public static let all = AnalyzerSelection(names: Set(known))
@@ -22,32 +23,120 @@ public struct AnalyzerSelection: Sendable, Equatable {
     }
 
     init(names: Set<String>) { self.names = names }
+
+    public var tls: Bool { names.contains("tls") }
 }
 
 /// Everything Inspection keeps for one flow, stored by the pipeline in an
-/// array indexed by the flow's table slot. It dispatches each stream event
-/// to the flow's analyzers and reports when all of them are done.
+/// array indexed by the flow's table slot: identification first, then the
+/// analyzer for what was identified — TLS, or a STARTTLS watch on a
+/// cleartext protocol that may upgrade — and whether all of it is done.
 public struct FlowInspection {
     public private(set) var identifier: AppIdentifier
+    /// The handshake reader of a TLS flow (also of an upgraded STARTTLS one).
+    public private(set) var tls: TLSAnalyzer?
+    var startTLS: StartTLSWatcher?
+    let tlsEnabled: Bool
     public private(set) var isDone = false
+    /// The pipeline has judged this flow's TLS handshake (findings written).
+    public var tlsAssessed = false
+    /// Findings raised on this flow so far.
+    public var findingCount = 0
 
     public init(serverPort: UInt16, transport: TransportProtocol, selection: AnalyzerSelection) {
         identifier = AppIdentifier(serverPort: serverPort, transport: transport)
+        tlsEnabled = selection.tls && transport == .tcp
     }
 
     public var app: AppProtocol { identifier.app }
 
-    public mutating func ingest(_ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64) {
+    /// The TLS handshake is complete enough to judge (the analyzer is done).
+    public var tlsReady: Bool { tls?.isDone ?? false }
+
+    public mutating func ingest(
+        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
+    ) {
         guard !isDone else { return }
-        if identifier.ingest(bytes, direction: direction, offset: offset) == .done { isDone = true }
+        if let tls {
+            if tls.ingest(bytes, direction: direction, offset: offset, context: &context) == .done { isDone = true }
+        } else if startTLS != nil {
+            watchUpgrade(bytes, direction: direction, offset: offset, context: &context)
+        } else {
+            identify(bytes, direction: direction, offset: offset, context: &context)
+        }
     }
 
-    public mutating func gap(direction: Direction, offset: UInt64, length: UInt64) {
+    public mutating func gap(direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext) {
         guard !isDone else { return }
-        if identifier.gap(direction: direction, offset: offset, length: length) == .done { isDone = true }
+        if let tls {
+            if tls.gap(direction: direction, offset: offset, length: length, context: &context) == .done { isDone = true }
+        } else if startTLS != nil {
+            startTLS?.gap()
+            isDone = true
+        } else if identifier.gap(direction: direction, offset: offset, length: length, context: &context) == .done {
+            isDone = true
+        }
     }
 
-    public mutating func end(direction: Direction) {
-        identifier.end(direction: direction)
+    public mutating func end(direction: Direction, context: inout InspectionContext) {
+        identifier.end(direction: direction, context: &context)
+        tls?.end(direction: direction, context: &context)
+    }
+
+    /// Drops the analyzers' state when the flow's record has been written
+    /// (the slot is reused by the next flow).
+    public mutating func release() {
+        tls = nil
+        startTLS = nil
+        isDone = true
+    }
+
+    /// Runs identification; when it names TLS or an upgradable protocol, the
+    /// matching analyzer starts from the direction's first byte: the bytes
+    /// identification held, then this chunk.
+    mutating func identify(
+        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
+    ) {
+        let held = (toServer: identifier.heldPrefix(.toServer), toClient: identifier.heldPrefix(.toClient))
+        let verdict = identifier.ingest(bytes, direction: direction, offset: offset, context: &context)
+        guard verdict == .done else { return }
+        guard tlsEnabled else {
+            isDone = true
+            return
+        }
+        let app = identifier.app
+        if app == .tls {
+            tls = TLSAnalyzer()
+        } else if let dialect = StartTLSWatcher.dialect(for: app) {
+            startTLS = StartTLSWatcher(dialect: dialect)
+        } else {
+            isDone = true
+            return
+        }
+        // Replay what came before this chunk, then the chunk itself.
+        for (d, prefix) in [(Direction.toServer, held.toServer), (Direction.toClient, held.toClient)] where !prefix.isEmpty {
+            let chunkStartsAfterPrefix = d != direction || offset == UInt64(prefix.count)
+            if chunkStartsAfterPrefix { prefix.withUnsafeBytes { ingest($0, direction: d, offset: 0, context: &context) } }
+        }
+        ingest(bytes, direction: direction, offset: offset, context: &context)
+    }
+
+    mutating func watchUpgrade(
+        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
+    ) {
+        guard let event = startTLS?.ingest(bytes, direction: direction, offset: offset) else { return }
+        switch event {
+        case .none:
+            break
+        case .finished:
+            isDone = true
+        case .upgrade(let toServer, let toClient):
+            context.counters.startTLSUpgrades &+= 1
+            let analyzer = TLSAnalyzer(startingAt: (toServer, toClient), upgradedFrom: identifier.app)
+            tls = analyzer
+            startTLS = nil
+            // The TLS bytes may already start inside this chunk.
+            if analyzer.ingest(bytes, direction: direction, offset: offset, context: &context) == .done { isDone = true }
+        }
     }
 }

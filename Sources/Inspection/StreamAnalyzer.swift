@@ -11,12 +11,17 @@ import Flows
 /// when every analyzer on a flow is done, the flow is bypassed and its later
 /// packets cost one table lookup.
 ///
-/// Implementations are value types dispatched statically from
-/// `FlowInspection` (no existential boxes on the packet path).
+/// Implementations are dispatched statically from `FlowInspection` (no
+/// existential boxes on the packet path).
+/// Bytes an analyzer copies are charged to the shared `InspectionContext`,
+/// which also carries the counters every cap reports into.
 public protocol StreamAnalyzer {
-    mutating func ingest(_ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64) -> AnalyzerVerdict
-    mutating func gap(direction: Direction, offset: UInt64, length: UInt64) -> AnalyzerVerdict
-    mutating func end(direction: Direction)
+    mutating func ingest(
+        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
+    ) -> AnalyzerVerdict
+    mutating func gap(direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext)
+        -> AnalyzerVerdict
+    mutating func end(direction: Direction, context: inout InspectionContext)
 }
 
 public enum AnalyzerVerdict: Sendable {

@@ -9,6 +9,10 @@ public struct AuditorOptions: Sendable {
     public var decoding = DecodingLimits()
     public var flows = FlowLimits()
     public var analyzers = AnalyzerSelection.all
+    /// Judges TLS handshakes (nil: the `tls` analyzer is off).
+    public var tls: TLSAssessor?
+    /// Bytes analyzers may copy in all (partial handshake messages, ...).
+    public var maxAnalyzerBytes = 16 << 20
     public init() {}
 }
 
@@ -26,6 +30,9 @@ public struct Auditor {
     var decoder: PacketDecoder
     var table: FlowTable
     var inspections: [FlowInspection] = []
+    var context: InspectionContext
+    /// The `tls` object of flows whose handshake was judged, until their record is written.
+    var tlsSummaries: [Int32: TLSSummary] = [:]
     var budget: ReassemblyBudget
     var packet = DecodedPacket()
     let options: AuditorOptions
@@ -42,6 +49,8 @@ public struct Auditor {
         self.reporter = reporter
         decoder = PacketDecoder(limits: options.decoding)
         table = FlowTable(limits: options.flows, hasher: hasher)
+        context = InspectionContext(maxBufferedBytes: options.maxAnalyzerBytes)
+        stats.tlsPolicy = options.tls?.policy.name
         budget = ReassemblyBudget(
             maxBytes: options.flows.maxHeldBytesTotal, maxSegments: options.flows.maxHeldSegmentsTotal)
         stats.flowCap = options.flows.maxFlows
@@ -85,8 +94,25 @@ public struct Auditor {
 
         let stage = Auditor.apply(
             packet, sentByLow: sentByLow, to: &table[slot], &inspections[Int(slot)], limits: options.flows,
-            budget: &budget, counters: &stats.flowCounters)
+            budget: &budget, counters: &stats.flowCounters, context: &context)
         table.touch(slot, at: timestamp, stage: stage)
+        if !inspections[Int(slot)].tlsAssessed && inspections[Int(slot)].tlsReady { assessTLS(slot, at: timestamp) }
+    }
+
+    /// Judges a flow's TLS handshake once: writes its findings now (a
+    /// long-lived connection is reported when its handshake ends, not when
+    /// it closes) and keeps the `tls` summary for the flow record.
+    mutating func assessTLS(_ slot: Int32, at time: Microseconds) {
+        inspections[Int(slot)].tlsAssessed = true
+        guard let assessor = options.tls, let handshake = inspections[Int(slot)].tls?.handshake else { return }
+        let (summary, findings) = assessor.assess(
+            handshake, flow: FlowIdentity(table[slot]), app: inspections[Int(slot)].app, at: time)
+        tlsSummaries[slot] = summary
+        for finding in findings {
+            stats.findingsBySeverity[finding.severity.rawValue] &+= 1
+            reporter.finding(finding)
+        }
+        inspections[Int(slot)].findingCount += findings.count
     }
 
     /// Applies one packet to its flow and the flow's inspection state. One
@@ -94,7 +120,8 @@ public struct Auditor {
     /// lookups, no copies of the flow. Returns the flow's new stage.
     static func apply(
         _ packet: DecodedPacket, sentByLow: Bool, to flow: inout Flow, _ inspection: inout FlowInspection,
-        limits: FlowLimits, budget: inout ReassemblyBudget, counters: inout FlowCounters
+        limits: FlowLimits, budget: inout ReassemblyBudget, counters: inout FlowCounters,
+        context: inout InspectionContext
     ) -> FlowStage {
         let direction = flow.direction(sentByLow: sentByLow)
         let payloadLength = UInt64(packet.payloadWireLength)
@@ -110,7 +137,7 @@ public struct Auditor {
                 counters.bypassedPackets &+= 1
             } else if !packet.payload.isEmpty {
                 let offset = (direction == .toServer ? flow.bytes.toServer : flow.bytes.toClient) - payloadLength
-                inspection.ingest(packet.payload, direction: direction, offset: offset)
+                inspection.ingest(packet.payload, direction: direction, offset: offset, context: &context)
                 if inspection.isDone { flow.bypassed = true }
             }
             return .udp
@@ -143,10 +170,12 @@ public struct Auditor {
             fin: flags.contains(.fin), limits: limits, budget: &budget)
         if flags.contains(.ack) { flow[stream: direction.reversed].acknowledge(packet.acknowledgmentNumber) }
         if !inOrder.bytes.isEmpty {
-            inspection.ingest(inOrder.bytes, direction: direction, offset: inOrder.offset)
+            inspection.ingest(inOrder.bytes, direction: direction, offset: inOrder.offset, context: &context)
         }
-        drain(&flow[stream: direction], direction, into: &inspection, budget: &budget)
-        if flags.contains(.ack) { drain(&flow[stream: direction.reversed], direction.reversed, into: &inspection, budget: &budget) }
+        drain(&flow[stream: direction], direction, into: &inspection, budget: &budget, context: &context)
+        if flags.contains(.ack) {
+            drain(&flow[stream: direction.reversed], direction.reversed, into: &inspection, budget: &budget, context: &context)
+        }
 
         if inspection.isDone {
             // Nothing more to learn from this flow: stop reassembling it.
@@ -161,15 +190,15 @@ public struct Auditor {
     /// whose hole filled, gaps given up on).
     static func drain(
         _ stream: inout TCPStream, _ direction: Direction, into inspection: inout FlowInspection,
-        budget: inout ReassemblyBudget
+        budget: inout ReassemblyBudget, context: inout InspectionContext
     ) {
         guard stream.hasHeldData || stream.flushPending else { return }
         while let item = stream.nextItem(budget: &budget) {
             switch item {
             case .data(let bytes, let offset):
-                bytes.withUnsafeBytes { inspection.ingest($0, direction: direction, offset: offset) }
+                bytes.withUnsafeBytes { inspection.ingest($0, direction: direction, offset: offset, context: &context) }
             case .gap(let offset, let length):
-                inspection.gap(direction: direction, offset: offset, length: length)
+                inspection.gap(direction: direction, offset: offset, length: length, context: &context)
             }
         }
     }
@@ -203,15 +232,24 @@ public struct Auditor {
         for direction in Auditor.directions {
             if table[slot].key.transport == .tcp && !table[slot].bypassed {
                 table[slot][stream: direction].finish()
-                Auditor.drain(&table[slot][stream: direction], direction, into: &inspections[Int(slot)], budget: &budget)
+                Auditor.drain(
+                    &table[slot][stream: direction], direction, into: &inspections[Int(slot)], budget: &budget,
+                    context: &context)
             }
             table[slot][stream: direction].discardHeld(budget: &budget)
-            inspections[Int(slot)].end(direction: direction)
+            inspections[Int(slot)].end(direction: direction, context: &context)
             stats.flowCounters.add(table[slot][stream: direction])
         }
-        // No analyzer raises findings yet (TLS, cleartext and content come next).
-        let record = FlowRecord(flow: table[slot], inspection: inspections[Int(slot)], findings: 0, endReason: reason)
+        // A handshake that never completed (only a ClientHello, a refused
+        // connection) is judged on what was seen.
+        if !inspections[Int(slot)].tlsAssessed && inspections[Int(slot)].tls != nil {
+            assessTLS(slot, at: table[slot].lastSeen)
+        }
+        let record = FlowRecord(
+            flow: table[slot], inspection: inspections[Int(slot)], findings: inspections[Int(slot)].findingCount,
+            endReason: reason, tls: tlsSummaries.removeValue(forKey: slot))
         reporter.flow(record)
+        inspections[Int(slot)].release()
         table.remove(slot: slot)
     }
 
@@ -238,6 +276,8 @@ public struct Auditor {
         stats.fragmentsTimedOut = decoder.fragments.datagramsTimedOut
         stats.fragmentCapHits = decoder.fragments.capHits
         stats.peakHeldBytes = budget.peakBufferedBytes
+        stats.inspection = context.counters
+        stats.peakAnalyzerBytes = context.peakBufferedBytes
     }
 
     public mutating func noteInputError(_ message: String) {

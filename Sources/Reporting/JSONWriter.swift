@@ -119,8 +119,12 @@ extension ByteSink {
         append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { utf8 in
-            // Most strings need no escaping: copy runs of plain bytes at once.
+            // Most strings need no escaping: find that eight bytes at a time.
             let raw = UnsafeRawBufferPointer(utf8)
+            if !ByteSink.needsEscaping(raw) {
+                append(raw)
+                return
+            }
             var runStart = 0
             for (i, b) in utf8.enumerated() where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
                 append(UnsafeRawBufferPointer(rebasing: raw[runStart..<i]))
@@ -143,6 +147,29 @@ extension ByteSink {
     }
 
     static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
+
+    /// Whether any byte is a control character, `"` or `\` — tested a word
+    /// at a time with the "has a byte less than n / equal to c" bit tricks
+    /// (exact for presence: no false negatives or positives).
+    static func needsEscaping(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+        var i = 0
+        while i + 8 <= bytes.count {
+            let w = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            if (w &- ones &* 0x20) & ~w & highs != 0 || hasZero(w ^ (ones &* 0x22)) || hasZero(w ^ (ones &* 0x5c)) {
+                return true
+            }
+            i += 8
+        }
+        while i < bytes.count {
+            let b = bytes[i]
+            if b < 0x20 || b == 0x22 || b == 0x5c { return true }
+            i += 1
+        }
+        return false
+    }
 
     func appendDecimal(_ value: UInt64) {
         write(maximum: 20) { out in
@@ -181,24 +208,15 @@ extension ByteSink {
         write(maximum: 27) { ByteSink.writeTimestamp(time, at: $0) }
     }
 
-    /// Writes `2026-11-28T06:37:20.123456Z` (27 bytes). The civil date comes
-    /// from days since 1970-01-01 by Howard Hinnant's `civil_from_days`.
+    /// Writes `2026-11-28T06:37:20.123456Z` (27 bytes).
     static func writeTimestamp(_ time: Microseconds, at s: UnsafeMutablePointer<UInt8>) -> Int {
         // Years 0001–9999 are what RFC 3339 can write; clamp anything else.
         let time = min(max(time, -62_135_596_800_000_000), 253_402_300_799_999_999)
-        let seconds = time >= 0 ? time / 1_000_000 : (time - 999_999) / 1_000_000
-        let micros = time - seconds * 1_000_000
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = seconds - days * 86_400
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let (days, microOfDay) = CivilDate.split(time)
+        let secondOfDay = microOfDay / 1_000_000
+        let micros = microOfDay % 1_000_000
+        let date = CivilDate(daysSinceEpoch: days)
+        let (year, month, day) = (date.year, date.month, date.day)
         writeDigits(UInt64(max(0, year)), width: 4, at: s)
         s[4] = UInt8(ascii: "-")
         writeDigits(UInt64(month), width: 2, at: s + 5)

@@ -118,6 +118,39 @@ public final class Reporter {
             sink.append(",\"gap_bytes\":")
             sink.appendDecimal(r.gapBytes)
         }
+        if let tls = r.tls { o.object("tls") { write(tls, to: &$0) } }
+    }
+
+    /// The `tls` object of a flow record (output contract plus the
+    /// certificate summary and handshake notes).
+    static func write(_ t: TLSSummary, to o: inout JSONObject) {
+        o.add("version", ifPresent: t.version)
+        o.add("cipher", ifPresent: t.cipher)
+        o.add("sni", ifPresent: t.sni)
+        if !t.alpn.isEmpty { o.add("alpn", strings: t.alpn) }
+        if !t.clientVersions.isEmpty { o.add("client_versions", strings: t.clientVersions) }
+        o.add("ja3", ifPresent: t.ja3)
+        o.add("ja3s", ifPresent: t.ja3s)
+        o.add("ja4", ifPresent: t.ja4)
+        o.add("starttls", ifPresent: t.starttls)
+        if t.helloRetryRequest { o.add("hello_retry_request", true) }
+        o.add("certificate_status", ifPresent: t.certificateStatus)
+        if let c = t.certificate {
+            o.object("certificate") { o in
+                o.add("subject", c.subject)
+                o.add("issuer", c.issuer)
+                o.add("not_before", timestamp: c.notBefore)
+                o.add("not_after", timestamp: c.notAfter)
+                o.add("key_type", c.keyType)
+                o.add("key_bits", c.keyBits)
+                o.add("signature_algorithm", c.signatureAlgorithm)
+                o.add("sha256", c.sha256)
+                if !c.names.isEmpty { o.add("names", strings: c.names) }
+                o.add("chain_length", t.chainLength)
+            }
+        }
+        o.add("fatal_alert", ifPresent: t.fatalAlert)
+        o.add("problem", ifPresent: t.problem)
     }
 
     public static func write(_ f: Finding, to o: inout JSONObject) {
@@ -146,6 +179,7 @@ public final class Reporter {
         o.add("bytes", s.wireBytes)
         o.add("flows", s.flowCounters.flowsCreated)
         o.add("analyzers", strings: s.analyzers)
+        o.add("tls_policy", ifPresent: s.tlsPolicy)
         o.object("drops") { o in
             o.add("kernel", s.kernelDrops ?? 0)
             o.add("interface", s.interfaceDrops ?? 0)
@@ -187,6 +221,19 @@ public final class Reporter {
             o.add("max_held_bytes", s.heldBytesCap)
         }
         o.add("bypassed_packets", f.bypassedPackets)
+        let i = s.inspection
+        o.object("tls") { o in
+            o.add("client_hellos", i.tlsClientHellos)
+            o.add("server_hellos", i.tlsServerHellos)
+            o.add("malformed", i.tlsMalformed)
+            o.add("oversized_messages", i.tlsOversizedMessages)
+            o.add("certificates_dropped", i.tlsCertificatesDropped)
+            o.add("starttls_upgrades", i.startTLSUpgrades)
+        }
+        o.object("analyzer_buffers") { o in
+            o.add("peak_bytes", s.peakAnalyzerBytes)
+            o.add("cap_hits", i.bufferCapHits)
+        }
         o.add("input_error", ifPresent: s.inputError)
     }
 }

@@ -1,6 +1,7 @@
 import Decoding
 import Findings
 import Flows
+import Inspection
 
 /// Counters of one run, written as the `stats` record and the text summary.
 public struct RunStats: Sendable {
@@ -30,6 +31,11 @@ public struct RunStats: Sendable {
     /// The analyzers that ran (`--analyzers`), so a reader knows what "no
     /// findings" covers.
     public var analyzers: [String] = []
+    /// What the analyzers counted (TLS handshakes, STARTTLS, caps).
+    public var inspection = InspectionCounters()
+    public var peakAnalyzerBytes = 0
+    /// The TLS policy findings were judged by.
+    public var tlsPolicy: String?
 
     public init() {}
 
@@ -56,6 +62,10 @@ public struct RunStats: Sendable {
         let malformed = decode.malformed
         if malformed > 0 { w.append("\(malformed) malformed packets skipped (see decode counters in the stats record)") }
         if decode.truncatedBySnaplen > 0 { w.append("\(decode.truncatedBySnaplen) packets cut by the snap length") }
+        if inspection.bufferCapHits > 0 {
+            w.append("analyzer buffer cap hit \(inspection.bufferCapHits) times: some handshakes were not read whole")
+        }
+        if inspection.tlsMalformed > 0 { w.append("\(inspection.tlsMalformed) malformed TLS handshake messages") }
         if let e = inputError { w.append("input error: \(e)") }
         return w
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Capture
+import Foundation
 import Findings
 import Inspection
 import Pipeline
@@ -62,6 +63,25 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Idle timeout of UDP conversations, in seconds.")
     var udpTimeout = FlowLimitsDefaults.udpTimeout
 
+    @Option(help: ArgumentHelp(
+        "TLS policy: a name from Patterns/tls/policies (mozilla-modern, mozilla-intermediate, mozilla-old, nist-sp800-52r2, pci-dss-4) or a YAML file.",
+        valueName: "name|file"))
+    var tlsPolicy = TLSPolicy.defaultName
+
+    @Flag(help: "Judge certificate dates against the current time instead of each packet's capture time.")
+    var now = false
+
+    @Option(help: ArgumentHelp(
+        "PEM bundle of trusted CAs for chain validation; 'none' turns it off. Default: the system bundle when present.",
+        valueName: "file|none"))
+    var caBundle: String?
+
+    @Option(help: "Report certificates expiring within this many days (default: the policy's, 30 in the shipped ones).")
+    var certExpiryDays: Int?
+
+    @Option(help: "The Patterns folder (default: $PLAINSIGHT_PATTERNS, else the one beside the program, else /usr/local/share/plainsight/Patterns).")
+    var patternsDir: String?
+
     func validate() throws {
         if let format, OutputFormat(rawValue: format) == nil {
             throw ValidationError("--format must be text or json, not '\(format)'")
@@ -83,9 +103,14 @@ struct CommonOptions: ParsableArguments {
         guard tcpTimeout <= 315_360_000, udpTimeout <= 315_360_000 else {
             throw ValidationError("timeouts are at most 315360000 seconds (10 years)")
         }
+        if let days = certExpiryDays, days < 0 || days > 36_500 {
+            throw ValidationError("--cert-expiry-days is 0 to 36500")
+        }
     }
 
-    var auditorOptions: AuditorOptions {
+    /// The pipeline's settings; loads the TLS policy (a missing or malformed
+    /// policy file is an input error, reported before any packet is read).
+    func auditorOptions() throws -> AuditorOptions {
         var o = AuditorOptions()
         o.analyzers = AnalyzerSelection(parsing: analyzers)!  // safe: checked in validate()
         o.flows.maxFlows = maxFlows
@@ -93,6 +118,27 @@ struct CommonOptions: ParsableArguments {
         o.flows.maxHeldBytesPerDirection = maxHeldPerFlowKb << 10
         o.flows.establishedTimeout = Int64(tcpTimeout) * 1_000_000
         o.flows.udpTimeout = Int64(udpTimeout) * 1_000_000
+        if o.analyzers.tls {
+            do {
+                var policy = try TLSPolicy.load(tlsPolicy, patterns: try PatternsDirectory.locate(explicit: patternsDir))
+                if let days = certExpiryDays { policy.certificate.expiringWithinDays = days }
+                let trust: TrustStore?
+                switch caBundle {
+                case "none": trust = nil
+                case let path?:
+                    guard FileManager.default.isReadableFile(atPath: path) else {
+                        throw PolicyError("--ca-bundle: cannot read \(path)")
+                    }
+                    trust = TrustStore(path: path)
+                case nil: trust = TrustStore.system()
+                }
+                let judgeAt: Int64? = now ? Int64(Date().timeIntervalSince1970 * 1_000_000) : nil
+                o.tls = TLSAssessor(policy: policy, now: judgeAt, trust: trust)
+            } catch let error as PolicyError {
+                printError(error.description)
+                throw ExitCode(ExitStatus.inputError)
+            }
+        }
         return o
     }
 
@@ -155,9 +201,10 @@ struct Read: ParsableCommand {
             printError(error.description)
             throw ExitCode(ExitStatus.inputError)
         }
+        let options = try common.auditorOptions()
         let reporter = try common.makeReporter()
         let result = OfflineRun(files: files, filter: common.filter, showProgress: progress)
-            .run(options: common.auditorOptions, reporter: reporter)
+            .run(options: options, reporter: reporter)
         let status = common.exitStatus(result)
         if status != 0 { throw ExitCode(status) }
     }
@@ -224,13 +271,14 @@ struct Live: ParsableCommand {
         options.snapLength = snaplen
         options.bufferMegabytes = bufferSize
         options.promiscuous = promisc
+        let auditorOptions = try common.auditorOptions()
         let reporter = try common.makeReporter()
         let run = LiveRun(
             options: options, filter: common.filter, duration: duration, count: count, user: user,
             statsInterval: statsInterval)
         let result: RunResult
         do {
-            result = try run.run(auditorOptions: common.auditorOptions, reporter: reporter)
+            result = try run.run(auditorOptions: auditorOptions, reporter: reporter)
         } catch {
             printError(error.description)
             throw ExitCode(ExitStatus.inputError)

@@ -7,20 +7,26 @@ import Testing
 @Suite(.enabled(if: FileManager.default.fileExists(atPath: Paths.benchGenerator.path),
                 "../shared/bench is absent (a fresh clone): ground-truth workload check skipped"))
 struct BenchWorkloadTests {
-    @Test func everyGeneratedFlowOfAnIdentifiedProtocolIsIdentified() throws {
+    /// Generates a workload and reads it: (the run, the generator's truth).
+    func generateAndRead(size: String, seed: Int) throws -> (PlainSightRun, [String: Any]) {
         let dir = Paths.temporaryDirectory()
         let pcap = dir.appendingPathComponent("workload.pcap")
         let python = Process()
         python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", Paths.benchGenerator.path, "--size", "8M", "--seed", "3", "--out", pcap.path, "-q"]
+        python.arguments = ["python3", Paths.benchGenerator.path, "--size", size, "--seed", String(seed), "--out", pcap.path, "-q"]
         try python.run()
         python.waitUntilExit()
         try #require(python.terminationStatus == 0, "gen_traffic.py failed")
         let truth = try JSONSerialization.jsonObject(
             with: Data(contentsOf: dir.appendingPathComponent("workload.truth.json"))) as! [String: Any]
-
-        let run = try plainsight(["read", pcap.path, "--format", "json"])
+        // No CA bundle: the generator's certificates come from its own made-up CAs.
+        let run = try plainsight(["read", pcap.path, "--format", "json", "--ca-bundle", "none"])
         #expect(run.status == 0, "\(run.stderr)")
+        return (run, truth)
+    }
+
+    @Test func everyGeneratedFlowOfAnIdentifiedProtocolIsIdentified() throws {
+        let (run, truth) = try generateAndRead(size: "8M", seed: 3)
         var apps: [String: Int] = [:]
         for flow in run.flows { apps[flow["app"] as! String, default: 0] += 1 }
         let expected = (truth["flows"] as! [String: Any])["by_protocol"] as! [String: Int]
@@ -34,5 +40,52 @@ struct BenchWorkloadTests {
         let packets = (truth["pcap"] as! [String: Any])["packets"] as! Int
         #expect(stats["packets"] as? Int == packets)
         #expect(stats["decoded_packets"] as? Int == packets, "every generated packet is TCP or UDP over IPv4/IPv6")
+    }
+
+    /// The generator's TLS truth: negotiated version and cipher per flow,
+    /// handshakes (STARTTLS ones too), weak suites and certificate problems.
+    @Test func tlsHandshakesMatchTheGeneratorsTruth() throws {
+        let (run, truth) = try generateAndRead(size: "20M", seed: 1)
+        let tlsTruth = truth["tls"] as! [String: Any]
+        var versions: [String: Int] = [:]
+        var ciphers: [String: Int] = [:]
+        var handshakes = 0
+        var afterStartTLS = 0
+        for flow in run.flows {
+            guard let tls = flow["tls"] as? [String: Any] else { continue }
+            if let cipher = tls["cipher"] as? String { ciphers[cipher, default: 0] += 1 }
+            if tls["client_versions"] != nil && tls["version"] != nil {
+                handshakes += 1
+                if tls["starttls"] != nil { afterStartTLS += 1 }
+            }
+            if let version = tls["version"] as? String {
+                versions[version, default: 0] += 1
+            } else if flow["app"] as? String == "tls" {
+                versions["unknown (mid-stream, no handshake)", default: 0] += 1
+            }
+        }
+        // The truth counts handshakes, STARTTLS ones included.
+        #expect(versions == tlsTruth["flows_by_version"] as! [String: Int])
+        #expect(ciphers == tlsTruth["flows_by_cipher"] as! [String: Int])
+        #expect(handshakes == tlsTruth["handshakes"] as! Int)
+        #expect(afterStartTLS == tlsTruth["handshakes_after_starttls"] as! Int)
+
+        var flowsByRule: [String: Set<String>] = [:]
+        for finding in run.records where finding["type"] as? String == "finding" {
+            let flow = finding["flow"] as! [String: Any]
+            flowsByRule[finding["rule"] as! String, default: []].insert(flow["id"] as! String)
+        }
+        let issues = tlsTruth["certificate_issues"] as! [String: Int]
+        #expect(flowsByRule["certificate.expired", default: []].count == issues["expired", default: 0])
+        #expect(flowsByRule["certificate.self-signed", default: []].count == issues["self_signed", default: 0])
+        #expect(flowsByRule["certificate.weak-key", default: []].count == issues["rsa_1024", default: 0])
+        // RC4, 3DES and EXPORT suites are broken ciphers: each such flow has a weak-cipher finding.
+        let weak = (tlsTruth["weak_cipher_flows"] as! [String: Int]).values.reduce(0, +)
+        let brokenCipherFlows = run.records.filter { record in
+            let weaknesses = ((record["details"] as? [String: Any])?["weaknesses"] as? String ?? "").split(separator: ",")
+            return record["rule"] as? String == "tls.weak-cipher"
+                && weaknesses.contains { ["rc4", "3des", "export"].contains(String($0)) }
+        }
+        #expect(brokenCipherFlows.count == weak)
     }
 }

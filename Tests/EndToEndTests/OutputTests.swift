@@ -65,7 +65,8 @@ import Testing
         #expect(stats["drops"] is [String: Int])
         #expect((stats["capture_seconds"] as? Double ?? 0) > 0)
         #expect(stats["wall_seconds"] is Double)
-        #expect(stats["analyzers"] as? [String] == ["flows"])
+        #expect(stats["analyzers"] as? [String] == ["flows", "tls"])
+        #expect(stats["tls_policy"] as? String == "mozilla-intermediate")
     }
 
     @Test func textSummaryNamesApplicationsAndCleartextServices() throws {
@@ -75,7 +76,8 @@ import Testing
         #expect(run.stdout.contains("Flows by application"))
         #expect(run.stdout.contains("Cleartext services"))
         #expect(run.stdout.contains("127.0.0.1:18080"))
-        #expect(run.stdout.contains("Findings: none (analyzers run: flows)"))
+        // The TLS 1.2 sample's certificate is self-signed.
+        #expect(run.stdout.contains("[medium] certificate.self-signed 127.0.0.1:"))
     }
 
     @Test func filterSelectsPackets() throws {

@@ -18,6 +18,14 @@ import Testing
         "imap-python.pcap": ("imap", false),
         "dns-udp.pcap": ("dns", false),
         "ssh-openssh.pcap": ("ssh", true),
+        "tls10-openssl.pcap": ("tls", true),
+        "tls11-openssl.pcap": ("tls", true),
+        "tls13-hrr-openssl.pcap": ("tls", true),
+        "tls12-weak-ciphers.pcap": ("tls", true),
+        "tls12-bad-certs.pcap": ("tls", true),
+        // Upgraded to TLS: the protocol is what was spoken, and the payload was protected.
+        "starttls-smtp.pcap": ("smtp", true),
+        "starttls-postgres.pcap": ("postgresql", true),
     ]
 
     static var samples: [String] {

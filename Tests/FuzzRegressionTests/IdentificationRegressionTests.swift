@@ -1,6 +1,7 @@
 // Regression tests for what FuzzIdentification found (Fuzz/README.md, "Findings").
 // Each replays the minimized crasher bytes (Fuzz/Regressions/) through the
 // same code path as the fuzz target, without libFuzzer.
+import TestSupport
 import Testing
 @testable import Decoding
 @testable import Flows

@@ -40,7 +40,7 @@ struct AnalyzerRegistryTests {
 
     @Test func registryCoversTheDocumentedProtocols() {
         #expect(Set(AnalyzerRegistry.all.map(\.name))
-            == ["tls", "ssh", "http", "smtp", "ftp", "pop3", "imap", "telnet", "dns"])
+            == ["tls", "ssh", "http", "smtp", "ftp", "pop3", "imap", "telnet", "xmpp", "ldap", "postgresql", "mysql", "rdp", "dns"])
         #expect(AnalyzerRegistry.udp.map(\.name) == ["dns"])
     }
 
@@ -94,7 +94,7 @@ struct AnalyzerSelectionTests {
     }
 
     @Test func unknownNamesAreRejected() {
-        #expect(AnalyzerSelection(parsing: "tls") == nil)
+        #expect(AnalyzerSelection(parsing: "cleartext") == nil)
         #expect(AnalyzerSelection(parsing: "flows,bogus") == nil)
         #expect(AnalyzerSelection(parsing: "Flows") == nil)
         #expect(AnalyzerSelection(parsing: "all;flows") == nil)

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import Decoding
 @testable import Flows
@@ -5,8 +6,10 @@ import Testing
 
 @Suite("FlowInspection")
 struct FlowInspectionTests {
+    /// Identification alone (`--analyzers flows`): the TLS analyzer and the
+    /// STARTTLS watch have their own suites.
     func inspection(port: UInt16, _ transport: TransportProtocol = .tcp) -> FlowInspection {
-        FlowInspection(serverPort: port, transport: transport, selection: .all)
+        FlowInspection(serverPort: port, transport: transport, selection: AnalyzerSelection(parsing: "flows")!)
     }
 
     func ingest(_ i: inout FlowInspection, _ bytes: [UInt8], _ direction: Direction, offset: UInt64 = 0) {

@@ -30,7 +30,13 @@ public struct AppIdentifier: StreamAnalyzer {
 
     public var isDone: Bool { app != .unknown || (decided.toServer && decided.toClient) }
 
-    public mutating func ingest(_ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64) -> AnalyzerVerdict {
+    /// The first bytes of a direction held while probes wanted more: once a
+    /// protocol is named, its analyzer reads them before the current chunk.
+    public func heldPrefix(_ d: Direction) -> [UInt8] { d == .toServer ? prefix.toServer : prefix.toClient }
+
+    public mutating func ingest(
+        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
+    ) -> AnalyzerVerdict {
         guard !bytes.isEmpty else { return isDone ? .done : .needMore }
         noteSpeaker(direction)
         guard !isDone, !isDecided(direction) else { return isDone ? .done : .needMore }
@@ -61,7 +67,9 @@ public struct AppIdentifier: StreamAnalyzer {
     }
 
     /// A gap at the start of a direction hides the bytes probes need.
-    public mutating func gap(direction: Direction, offset: UInt64, length: UInt64) -> AnalyzerVerdict {
+    public mutating func gap(
+        direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
+    ) -> AnalyzerVerdict {
         noteSpeaker(direction)
         if !isDecided(direction) { markDecided(direction) }
         return isDone ? .done : .needMore
@@ -69,7 +77,7 @@ public struct AppIdentifier: StreamAnalyzer {
 
     /// The direction ended: whatever it held is probed one last time, with
     /// the first match winning, then the direction is decided.
-    public mutating func end(direction: Direction) {
+    public mutating func end(direction: Direction, context: inout InspectionContext) {
         guard !isDone, !isDecided(direction) else { return }
         let held = direction == .toServer ? prefix.toServer : prefix.toClient
         if !held.isEmpty { _ = held.withUnsafeBytes { probe($0, direction: direction, final: true) } }

@@ -52,3 +52,19 @@ enum Probes {
         }
     }
 }
+
+extension Probes {
+    /// Whether `text` occurs anywhere in `bytes` (exact case); `.needMore`
+    /// while the probe budget allows more bytes to arrive.
+    static func contains(_ bytes: UnsafeRawBufferPointer, _ text: StaticString) -> ProbeResult {
+        let n = text.utf8CodeUnitCount
+        let t = text.utf8Start
+        if bytes.count >= n {
+            outer: for start in 0...(bytes.count - n) {
+                for k in 0..<n where bytes[start + k] != t[k] { continue outer }
+                return .match
+            }
+        }
+        return bytes.count < AppIdentifier.maxProbeBytes ? .needMore : .noMatch
+    }
+}

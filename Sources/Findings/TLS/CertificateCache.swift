@@ -1,0 +1,127 @@
+import Foundation
+import X509
+
+/// Parsed certificates and signature checks, remembered across flows: a
+/// server presents the same chain on every connection, and parsing plus an
+/// RSA verification cost far more than the rest of a handshake's judgement.
+/// Keyed by the DER bytes through `DERKey`; bounded by `capacity` entries
+/// per table, emptied when full.
+public final class CertificateCache: @unchecked Sendable {
+    private var facts: [DERKey: Result<CertificateFacts, CertificateParseError>] = [:]
+    private var x509: [DERKey: Certificate?] = [:]
+    private var signatures: [DERPair: Bool?] = [:]
+    private var chains: [[DERKey]: String?] = [:]
+    let seed: UInt64
+    public static let capacity = 4096
+
+    public init() {
+        var g = SystemRandomNumberGenerator()
+        seed = g.next()
+    }
+
+    func key(_ der: [UInt8]) -> DERKey { DERKey(der, seed: seed) }
+
+    public func facts(_ der: [UInt8]) -> Result<CertificateFacts, CertificateParseError> {
+        let der = key(der)
+        if let known = facts[der] { return known }
+        let result: Result<CertificateFacts, CertificateParseError>
+        do {
+            result = .success(try CertificateFacts(der: der.bytes))
+        } catch let error as CertificateParseError {
+            result = .failure(error)
+        } catch {
+            result = .failure(CertificateParseError("\(error)"))
+        }
+        remember(&facts, der, result)
+        return result
+    }
+
+    /// The certificate as `X509.Certificate`, when that library accepts it.
+    func certificate(_ der: [UInt8]) -> Certificate? {
+        let der = key(der)
+        if let known = x509[der] { return known }
+        let parsed = try? Certificate(derEncoded: der.bytes)
+        remember(&x509, der, parsed)
+        return parsed
+    }
+
+    /// `issuer`'s key verifies `subject`'s signature; nil when either key or
+    /// algorithm is beyond X509 (DSA, RSA under 1024 bits, MD5).
+    public func isSigned(_ subject: CertificateFacts, by issuer: CertificateFacts) -> Bool? {
+        let key = DERPair(subject: self.key(subject.der), issuer: self.key(issuer.der))
+        if let known = signatures[key] { return known }
+        var verdict: Bool?
+        if let me = certificate(subject.der), let them = certificate(issuer.der) {
+            verdict = them.publicKey.isValidSignature(me.signature, for: me)
+        }
+        remember(&signatures, key, verdict)
+        return verdict
+    }
+
+    /// Subject and issuer are the same and the key verifies its own
+    /// signature (false when it does not; nil: could not be checked).
+    public func selfSigned(_ c: CertificateFacts) -> Bool? {
+        guard c.isSelfIssued else { return false }
+        return isSigned(c, by: c)
+    }
+
+    /// The trust store's verdict on a chain, remembered per chain.
+    func chainProblem(_ chain: [CertificateFacts], _ trust: TrustStore) -> String? {
+        let key = chain.map { self.key($0.der) }
+        if let known = chains[key] { return known }
+        let problem = trust.problem(with: chain, cache: self)
+        remember(&chains, key, problem)
+        return problem
+    }
+
+    private func remember<K: Hashable, V>(_ table: inout [K: V], _ key: K, _ value: V) {
+        if table.count >= CertificateCache.capacity { table.removeAll(keepingCapacity: true) }
+        table[key] = value
+    }
+}
+
+/// DER bytes as a dictionary key. Hashing an array of bytes with `Hasher`
+/// costs ~10 instructions a byte; this digests a certificate eight bytes at a
+/// time with a per-process seed (a wyhash-style multiply-fold, so crafted
+/// certificates cannot be made to collide without the seed) and hands only
+/// the digest to `Hasher`. Equality compares the bytes.
+struct DERKey: Hashable {
+    let bytes: [UInt8]
+    let digest: UInt64
+
+    init(_ bytes: [UInt8], seed: UInt64) {
+        self.bytes = bytes
+        var h = seed ^ UInt64(bytes.count)
+        bytes.withUnsafeBytes { raw in
+            var i = 0
+            while i + 8 <= raw.count {
+                h = DERKey.fold(h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self), 0xa076_1d64_78bd_642f ^ seed)
+                i += 8
+            }
+            var tail: UInt64 = 0
+            while i < raw.count {
+                tail = tail << 8 | UInt64(raw[i])
+                i += 1
+            }
+            h = DERKey.fold(h ^ tail, 0xe703_7ed1_a0b4_28db)
+        }
+        digest = h
+    }
+
+    static func fold(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let m = a.multipliedFullWidth(by: b)
+        return m.high ^ m.low
+    }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(digest) }
+
+    static func == (a: DERKey, b: DERKey) -> Bool {
+        guard a.digest == b.digest, a.bytes.count == b.bytes.count else { return false }
+        return a.bytes.withUnsafeBytes { x in b.bytes.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
+    }
+}
+
+struct DERPair: Hashable {
+    let subject: DERKey
+    let issuer: DERKey
+}

@@ -1,0 +1,48 @@
+import Flows
+
+/// Everything read from one TLS handshake: the hellos, the certificate chain
+/// when it travels in clear (TLS 1.2 and older), and how the handshake went.
+public struct TLSHandshake: Sendable {
+    public var clientHello: ClientHello?
+    public var serverHello: ServerHello?
+    /// A TLS 1.3 HelloRetryRequest (the server asked for another key share).
+    public var helloRetryRequest: ServerHello?
+    /// DER certificates as sent, leaf first (at most `TLSAnalyzer.maxCertificates`).
+    public var certificates: [[UInt8]] = []
+    public var certificateMessageSeen = false
+    public var serverHelloDoneSeen = false
+    /// The first fatal alert sent in clear, and by whom.
+    public var fatalAlert: (description: UInt8, sentBy: Direction)?
+    /// The cleartext protocol this TLS stream was upgraded from (STARTTLS).
+    public var upgradedFrom: AppProtocol?
+    /// Why reading stopped early (a malformed or oversized message), if it did.
+    public var problem: String?
+
+    public init() {}
+
+    /// The negotiated version: the ServerHello's, else the SSL 2.0 one.
+    public var version: TLSVersion? { serverHello?.version }
+
+    /// In TLS 1.3 the certificate travels encrypted: the chain cannot be judged.
+    public var certificateEncrypted: Bool {
+        guard let v = version else { return false }
+        return v >= .tls13
+    }
+}
+
+/// TLS alert descriptions (RFC 8446 §6, RFC 5246 §7.2) by their IANA names.
+public enum TLSAlert {
+    static let names: [UInt8: String] = [
+        0: "close_notify", 10: "unexpected_message", 20: "bad_record_mac", 21: "decryption_failed",
+        22: "record_overflow", 30: "decompression_failure", 40: "handshake_failure", 41: "no_certificate",
+        42: "bad_certificate", 43: "unsupported_certificate", 44: "certificate_revoked", 45: "certificate_expired",
+        46: "certificate_unknown", 47: "illegal_parameter", 48: "unknown_ca", 49: "access_denied", 50: "decode_error",
+        51: "decrypt_error", 60: "export_restriction", 70: "protocol_version", 71: "insufficient_security",
+        80: "internal_error", 86: "inappropriate_fallback", 90: "user_canceled", 100: "no_renegotiation",
+        109: "missing_extension", 110: "unsupported_extension", 112: "unrecognized_name",
+        113: "bad_certificate_status_response", 115: "unknown_psk_identity", 116: "certificate_required",
+        120: "no_application_protocol",
+    ]
+
+    public static func name(_ description: UInt8) -> String { names[description] ?? "alert_\(description)" }
+}
