@@ -15,9 +15,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        // Certificates in TLS handshakes (X.509 over DER), their hashes, JA3/JA4.
+        // Certificate signatures (self-signed, chain validation), hashes, JA3/JA4.
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
-        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         // Policy files under Patterns/.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -33,7 +32,6 @@ let package = Package(
             dependencies: [
                 "Flows", "Inspection",
                 .product(name: "X509", package: "swift-certificates"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ]),

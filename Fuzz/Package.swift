@@ -14,8 +14,9 @@ let package = Package(
         .package(name: "PlainSight", path: ".."),
     ],
     targets: [
-        // Input cursor, named invariant checks, the frame format of the packet-level targets.
-        .target(name: "FuzzSupport"),
+        // Input cursor, named invariant checks, the frame format of the packet-level targets,
+        // the TLS policy and a flow identity for the targets that run TLSAssessor.
+        .target(name: "FuzzSupport", dependencies: [stages]),
         // Frames of one link type through one PacketDecoder (fragments, tunnels, snap length).
         .executableTarget(name: "FuzzDecoder", dependencies: [stages, "FuzzSupport"], swiftSettings: fuzzTarget),
         // Operations on a client/server pair of TCPStreams sharing one ReassemblyBudget.
@@ -24,5 +25,10 @@ let package = Package(
         .executableTarget(name: "FuzzIdentification", dependencies: [stages, "FuzzSupport"], swiftSettings: fuzzTarget),
         // Frames end to end through Auditor (decode, flow table, reassembly, inspection, reporting).
         .executableTarget(name: "FuzzPipeline", dependencies: [stages, "FuzzSupport"], swiftSettings: fuzzTarget),
+        // A script of chunks, gaps and ends on one FlowInspection (identification, STARTTLS, TLS
+        // handshake reassembly) under a small shared InspectionContext budget, then TLSAssessor.
+        .executableTarget(name: "FuzzTLS", dependencies: [stages, "FuzzSupport"], swiftSettings: fuzzTarget),
+        // One DER certificate through CertificateFacts, TLSAssessor and TrustStore.readPEM.
+        .executableTarget(name: "FuzzCertificate", dependencies: [stages, "FuzzSupport"], swiftSettings: fuzzTarget),
     ]
 )

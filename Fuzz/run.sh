@@ -3,7 +3,8 @@
 #
 #   Fuzz/run.sh TARGET [SECONDS] [-- extra libFuzzer flags]
 #
-# TARGET: FuzzDecoder, FuzzReassembly, FuzzIdentification or FuzzPipeline.
+# TARGET: FuzzDecoder, FuzzReassembly, FuzzIdentification, FuzzPipeline, FuzzTLS or
+# FuzzCertificate.
 # SECONDS: total fuzzing time (default 300).
 # New corpus entries go to a fresh temp dir (printed at the start; the seed
 # corpus in Fuzz/Corpus/ is only read). Crashes, leaks, timeouts and OOMs go
@@ -24,11 +25,11 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 
-usage() { echo "usage: $0 FuzzDecoder|FuzzReassembly|FuzzIdentification|FuzzPipeline [SECONDS] [-- libFuzzer flags]" >&2; exit 2; }
+usage() { echo "usage: $0 FuzzDecoder|FuzzReassembly|FuzzIdentification|FuzzPipeline|FuzzTLS|FuzzCertificate [SECONDS] [-- libFuzzer flags]" >&2; exit 2; }
 [[ $# -ge 1 ]] || usage
 target="$1"; shift
 case "$target" in
-    FuzzDecoder|FuzzReassembly|FuzzIdentification|FuzzPipeline) ;;
+    FuzzDecoder|FuzzReassembly|FuzzIdentification|FuzzPipeline|FuzzTLS|FuzzCertificate) ;;
     *) usage ;;
 esac
 seconds=300
@@ -48,7 +49,13 @@ if [[ -z "${SKIP_BUILD:-}" ]]; then
     # Debug (-Onone): libFuzzer finds far more there than at -O (swift-notes.md).
     # lld instead of gold: gold prints thousands of warnings about ASan symbols.
     echo "building the fuzz package (${sanitize[*]})..." >&2
-    swift build --package-path "$here" -c debug "${sanitize[@]}" -Xswiftc -use-ld=lld 2>&1 \
+    # SwiftPM does not notice files added to the main package (a dependency of
+    # this one) and fails with "cannot find 'X' in scope": a newer manifest
+    # makes it plan the build again.
+    touch "$here/Package.swift"
+    # Only this target's product: SwiftPM would otherwise also build the main
+    # package's executable, which a build in progress there may have broken.
+    swift build --package-path "$here" -c debug --product "$target" "${sanitize[@]}" -Xswiftc -use-ld=lld 2>&1 \
         | grep -v "Cannot export local symbol" >&2
 fi
 binary="$here/.build/debug/$target"

@@ -41,6 +41,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let transport: TransportProtocol = input.u8() & 1 == 0 ? .tcp : .udp
     let serverPort = input.u16()
     var identifier = AppIdentifier(serverPort: serverPort, transport: transport)
+    // AppIdentifier copies nothing into the shared budget; one context per input.
+    var context = InspectionContext(maxBufferedBytes: 64 << 10)
     var offsets: [UInt64] = [0, 0]
     var wasDone = false
     var app = AppProtocol.unknown
@@ -77,7 +79,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
             defer { chunk.deallocate() }
             if bytes.count > 0 { chunk.copyMemory(from: bytes) }
-            let verdict = identifier.ingest(UnsafeRawBufferPointer(chunk), direction: direction, offset: offsets[direction.rawValue])
+            let verdict = identifier.ingest(
+                UnsafeRawBufferPointer(chunk), direction: direction, offset: offsets[direction.rawValue], context: &context)
             offsets[direction.rawValue] += UInt64(bytes.count)
             afterEvent(verdict)
             if bytes.count > 0 {
@@ -91,18 +94,19 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         case 2:
             let direction: Direction = e >> 2 & 1 == 0 ? .toServer : .toClient
             let length = UInt64(input.u16())
-            let verdict = identifier.gap(direction: direction, offset: offsets[direction.rawValue], length: length)
+            let verdict = identifier.gap(direction: direction, offset: offsets[direction.rawValue], length: length, context: &context)
             offsets[direction.rawValue] += length
             afterEvent(verdict)
             if firstDirection == nil || firstDirection == direction { joinedClosed = true }
         default:
             let direction: Direction = e >> 2 & 1 == 0 ? .toServer : .toClient
-            identifier.end(direction: direction)
+            identifier.end(direction: direction, context: &context)
             afterEvent(nil)
             if firstDirection == nil || firstDirection == direction { joinedClosed = true }
         }
     }
 
+    precondition(context.bufferedBytes == 0, "AppIdentifier charged \(context.bufferedBytes) bytes to the shared budget")
     if verbose {
         print("FuzzIdentification: \(transport.name) port \(serverPort): app \(identifier.app), done \(identifier.isDone), "
               + "bytes \(offsets[0])/\(offsets[1])")
@@ -111,7 +115,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         joined.count <= AppIdentifier.maxProbeBytes
     {
         var whole = AppIdentifier(serverPort: serverPort, transport: transport)
-        _ = joined.withUnsafeBytes { whole.ingest($0, direction: direction, offset: 0) }
+        var wholeContext = InspectionContext(maxBufferedBytes: 64 << 10)
+        _ = joined.withUnsafeBytes { whole.ingest($0, direction: direction, offset: 0, context: &wholeContext) }
         check("segmentation", whole.app == identifier.app,
               "\(joined.count) bytes to \(direction) in \(chunks) chunks identify \(identifier.app), "
               + "as one chunk \(whole.app) (server port \(serverPort))")

@@ -8,7 +8,8 @@
 //   byte 0      link type: index into LinkType.supported (modulo its count)
 //   byte 1      options: bit 0 text output (else JSON), bits 1-2 maxFlows
 //               (16, 8, 4, 2), bits 3-4 maxHeldBytesPerDirection (2048, 512,
-//               4096, 1024; the total cap is 4x that)
+//               4096, 1024; the total cap is 4x that), bits 5-6 the analyzers'
+//               shared budget (maxAnalyzerBytes 65536, 4096, 512, 16 MiB)
 //   then frames exactly as in FuzzDecoder:
 //     u16 LE    captured length;  u8 time step (0x00-0x7f ms, 0x80-0xfe
 //               (b & 0x7f) * 250 ms, 0xff 5 s backwards);  u8 wire length
@@ -20,17 +21,22 @@
 // Checked (precondition) after every frame: the table holds at most maxFlows
 // flows; the reassembly budget equals what the tracked flows hold; every
 // stream holds at most maxHeldBytesPerDirection + 65535 and the budget at most
-// maxHeldBytesTotal + 65535 (the Auditor drains after each packet); after
-// finish(): no flow and no held byte is left, and the stats agree.
+// maxHeldBytesTotal + 65535 (the Auditor drains after each packet); the
+// analyzers' shared budget (InspectionContext) stays within its cap and equals
+// what the flows' TLS analyzers hold ("analyzer-budget"); after finish(): no
+// flow, no held byte and no analyzer byte is left, and the stats agree.
+// The TLS analyzer runs with TLSAssessor (mozilla-intermediate, no trust
+// store), so handshakes are judged and their findings are in the report.
 //
-// FUZZ_IGNORE (environment, comma-separated): held-cap, budget-cap, json,
-// records, text.
+// FUZZ_IGNORE (environment, comma-separated): held-cap, budget-cap,
+// analyzer-budget, json, records, text.
 //
 // Reporter output: an OutputFile on an unlinked temporary file the harness
 // opens itself, not `OutputFile(path: "/dev/null")`: as root that fchmods
 // /dev/null to 0600 (see README.md, "Findings").
 
 @testable import Decoding
+@testable import Findings
 @testable import Flows
 @testable import Inspection
 @testable import Pipeline
@@ -252,6 +258,12 @@ func checkAuditor(_ a: Auditor, _ options: AuditorOptions) {
     }
     precondition(live == t.count, "\(live) occupied slots, count \(t.count)")
     precondition(a.budget.bufferedBytes == held, "budget says \(a.budget.bufferedBytes) bytes held, flows hold \(held)")
+    var analyzerHeld = 0
+    for i in a.inspections.indices {
+        if let tls = a.inspections[i].tls { analyzerHeld += tls.toServer.pending.count + tls.toClient.pending.count }
+    }
+    check("analyzer-budget", a.context.bufferedBytes == analyzerHeld && a.context.bufferedBytes <= a.context.maxBufferedBytes,
+          "analyzer budget says \(a.context.bufferedBytes) bytes (cap \(a.context.maxBufferedBytes)), TLS analyzers hold \(analyzerHeld)")
     check("budget-cap", a.budget.bufferedBytes <= options.flows.maxHeldBytesTotal + 65_535,
           "\(a.budget.bufferedBytes) bytes held in total, cap \(options.flows.maxHeldBytesTotal)")
 }
@@ -273,6 +285,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     options.flows.establishedTimeout = 10_000_000
     options.flows.closedTimeout = 1_000_000
     options.flows.udpTimeout = 5_000_000
+    options.maxAnalyzerBytes = [65_536, 4096, 512, 16 << 20][Int(config >> 5 & 3)]
+    options.tls = makeAssessor()
 
     _ = ftruncate(outputFD, 0)
     _ = lseek(outputFD, 0, SEEK_SET)
@@ -298,6 +312,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let stats = auditor.stats
     precondition(auditor.table.count == 0, "\(auditor.table.count) flows left after finish()")
     precondition(auditor.budget.bufferedBytes == 0, "\(auditor.budget.bufferedBytes) bytes held after finish()")
+    check("analyzer-budget", auditor.context.bufferedBytes == 0,
+          "\(auditor.context.bufferedBytes) analyzer bytes left after finish()")
     precondition(stats.decodedPackets <= stats.packets, "more decoded packets than packets")
     precondition(stats.flowCounters.peakFlows <= options.flows.maxFlows, "peak flows over the cap")
     check("budget-cap", stats.peakHeldBytes <= options.flows.maxHeldBytesTotal + 65_535,
