@@ -50,6 +50,7 @@ let package = Package(
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "TestSupport"]),
         .testTarget(
             name: "ReportingTests", dependencies: ["Reporting", "Findings", "Decoding", "Flows", "Inspection", "TestSupport"]),
+        .testTarget(name: "FindingsTests", dependencies: ["Findings", "Inspection", "Decoding", "Flows", "TestSupport"]),
         .testTarget(
             name: "FuzzRegressionTests", dependencies: ["Decoding", "Flows", "Inspection", "Reporting", "TestSupport"]),
         .testTarget(

@@ -18,6 +18,8 @@ struct TextSummary {
     /// must not grow the summary without bound. Later ones are only counted.
     static let maxServices = 10_000
     var servicesNotTracked = 0
+    /// TLS handshakes by negotiated version (`none` when no ServerHello was seen).
+    var tlsVersions: [String: Int] = [:]
     var findings: [Finding] = []
     var findingsNotShown = 0
     static let maxFindingsShown = 200
@@ -28,6 +30,7 @@ struct TextSummary {
         let bytes = r.bytes.toServer + r.bytes.toClient
         byApp[r.app.description, default: AppTotals()].flows += 1
         byApp[r.app.description, default: AppTotals()].bytes += bytes
+        if let tls = r.tls { tlsVersions[tls.version ?? "none", default: 0] += 1 }
         switch r.encrypted {
         case true?: encrypted += 1
         case false?:
@@ -72,6 +75,14 @@ struct TextSummary {
             for (service, totals) in top {
                 t += "  \(pad(service.endpoint, 28)) \(pad(service.app, 8)) \(pad(String(totals.flows), 6, right: true)) \(totals.flows == 1 ? "flow " : "flows")  \(humanBytes(totals.bytes))\n"
             }
+        }
+        if !tlsVersions.isEmpty {
+            t += "\nTLS handshakes by negotiated version\n"
+            for (version, count) in tlsVersions.sorted(by: { $0.key > $1.key }) {
+                let label = version == "none" ? "(no ServerHello seen)" : version
+                t += "  \(pad(label, 22)) \(pad(String(count), 8, right: true))\n"
+            }
+            if let policy = s.tlsPolicy { t += "  judged by the \(policy) policy\n" }
         }
         t += "\nFindings: "
         if findings.isEmpty {

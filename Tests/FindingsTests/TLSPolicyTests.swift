@@ -102,10 +102,11 @@ struct TLSPolicyTests {
     }
 
     @Test func draftVersionsUnderTheShippedPolicies() throws {
-        // TLS 1.3 drafts order as TLS 1.3; the nearest older listed version is TLS 1.2.
+        // TLS 1.3 drafts order as TLS 1.3 and are judged as it (every shipped policy lists TLSv1.3).
         for name in Self.shipped {
             let p = try Self.load(name)
-            #expect(p.severity(of: TLSVersion(rawValue: 0x7f17)) == p.severity(of: .tls12), "\(name)")
+            #expect(p.severity(of: TLSVersion(rawValue: 0x7f17)) == p.severity(of: .tls13), "\(name)")
+            #expect(p.severity(of: TLSVersion(rawValue: 0xfb1a)) == p.severity(of: .tls13), "\(name)")
         }
     }
 

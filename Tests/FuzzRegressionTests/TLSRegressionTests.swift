@@ -148,4 +148,53 @@ struct TLSRegressionTests {
         #expect(r.heldWhileDone == 0)
         #expect(r.afterEnds == 0)
     }
+
+    /// Fuzz/Regressions/FuzzTLS/oversized-length-at-chunk-end.bin: to the
+    /// client, a handshake record header and the first two bytes of a message
+    /// header (`16 03 03 00 41 | 01 f2`), then the last two (`00 78`): the
+    /// message claims 15,859,832 bytes. Sent as one chunk it is refused at
+    /// once (the oversized-message counter, a problem, the direction given
+    /// up); split, the complete header sat in `pending` unchecked, because the
+    /// length of an assembled header is validated only when more bytes arrive.
+    static let oversizedLengthAtChunkEnd: [UInt8] = [
+        0x00, 0x62, 0x38, 0x00, 0x00, 0x1d, 0x16, 0x03, 0x03, 0x00, 0x41, 0x01, 0xf2, 0x31, 0x00, 0x78,
+    ]
+
+    /// A TLSAnalyzer fed `chunks` (as the fuzz target's direct-analyzer run).
+    func analyze(_ chunks: [(Direction, [UInt8])]) -> (TLSAnalyzer, InspectionContext) {
+        let tls = TLSAnalyzer()
+        var context = InspectionContext(maxBufferedBytes: 65_536)
+        var offsets: [UInt64] = [0, 0]
+        for (d, bytes) in chunks {
+            _ = bytes.withUnsafeBytes { tls.ingest($0, direction: d, offset: offsets[d.rawValue], context: &context) }
+            offsets[d.rawValue] += UInt64(bytes.count)
+        }
+        return (tls, context)
+    }
+
+    @Test("fuzz input: an oversized handshake length is refused however its header is split")
+    func oversizedLengthAtChunkEndCrasher() {
+        let input = Self.oversizedLengthAtChunkEnd
+        let first = Array(input[6..<13]), second = Array(input[14...])
+        for chunks in [[(Direction.toClient, first), (.toClient, second)], [(.toClient, first + second)]] {
+            let (tls, context) = analyze(chunks)
+            #expect(context.counters.tlsOversizedMessages == 1, "\(chunks.count) chunk(s)")
+            #expect(tls.handshake.problem != nil, "\(chunks.count) chunk(s)")
+            #expect(tls.toClient.isFinished, "\(chunks.count) chunk(s)")
+            #expect(context.bufferedBytes == 0, "\(chunks.count) chunk(s)")
+        }
+    }
+
+    /// The same for a ClientHello claiming 131,072 bytes, its header cut after
+    /// 1, 2 or 3 bytes; the stream ends with the header.
+    @Test("a handshake header completed by the last chunk is checked against the cap", arguments: [1, 2, 3])
+    func oversizedHeaderCut(at cut: Int) {
+        let header: [UInt8] = [1, 0x02, 0x00, 0x00]
+        let record: [UInt8] = [22, 3, 1, 0x40, 0x00]
+        let (tls, context) = analyze([(.toServer, record + header[..<cut]), (.toServer, Array(header[cut...]))])
+        #expect(context.counters.tlsOversizedMessages == 1)
+        #expect(tls.handshake.problem?.contains("131072") == true)
+        #expect(tls.toServer.isFinished)
+        #expect(context.bufferedBytes == 0)
+    }
 }

@@ -625,6 +625,15 @@ struct TLSStateTests {
         #expect(d.handshake.fatalAlert?.sentBy == .toServer)
     }
 
+    @Test func coalescedAlertsInOneRecord() {
+        // RFC 5246 §6.2.1: messages of one content type may share a record —
+        // a warning then a fatal alert in the same alert record.
+        let d = TLSDrive()
+        d.send(B.clientHelloRecord(Hellos.tls12), .toServer)
+        d.send(B.record(21, [1, 112, 2, 40]), .toClient)  // unrecognized_name (warning), handshake_failure (fatal)
+        #expect(d.handshake.fatalAlert?.description == 40)
+    }
+
     @Test func warningAlertsAndEncryptedAlertsAreNotFatal() {
         let d = TLSDrive()
         d.send(B.alert(level: 1, description: 0), .toClient)  // close_notify, warning

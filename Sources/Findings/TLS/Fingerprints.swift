@@ -66,7 +66,8 @@ public enum TLSFingerprint {
             c.hexList(sigalgs)
         }
         let bHash = ciphers.isEmpty ? zeroHash : truncatedSHA256(b.bytes)
-        let cHash = extensions.isEmpty ? zeroHash : truncatedSHA256(c.bytes)
+        // No extensions besides SNI and ALPN (and so no signature algorithms): zeros.
+        let cHash = c.bytes.isEmpty ? zeroHash : truncatedSHA256(c.bytes)
         return a + "_" + bHash + "_" + cHash
     }
 

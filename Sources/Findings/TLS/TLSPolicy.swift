@@ -52,10 +52,12 @@ public struct TLSPolicy: Sendable {
     }
 
     /// The severity of negotiating `version` (nil: allowed). Versions the
-    /// policy file does not list are judged as the nearest listed older one.
+    /// policy file does not list are judged as the nearest listed one at or
+    /// below them (TLS 1.3 drafts as TLS 1.3); below everything listed: high.
     public func severity(of version: TLSVersion) -> Severity? {
         if let s = versions[version] { return s }
-        return versions.filter { $0.key < version }.max(by: { $0.key < $1.key })?.value ?? .high
+        if let nearest = versions.filter({ $0.key <= version }).max(by: { $0.key < $1.key }) { return nearest.value }
+        return .high
     }
 
     /// The worst severity among a suite's weaknesses, and the names that count.

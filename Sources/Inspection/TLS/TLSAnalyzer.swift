@@ -141,6 +141,7 @@ public final class TLSAnalyzer: StreamAnalyzer {
             guard (TLSContentType.changeCipherSpec...TLSContentType.heartbeat).contains(h.0), h.1 == 3,
                 r.bodyRemaining <= TLSAnalyzer.maxRecordBody
             else {
+                context.counters.tlsMalformed &+= 1
                 giveUp(&r, "invalid TLS record header", context: &context)
                 return bytes.count
             }
@@ -166,9 +167,15 @@ public final class TLSAnalyzer: StreamAnalyzer {
         case TLSContentType.handshake:
             readHandshakeBytes(body, into: &r, direction: direction, context: &context)
         case TLSContentType.alert:
-            for b in body where r.alertCount < 2 {
-                if r.alertCount == 0 { r.alertLevel = b } else { noteAlert(level: r.alertLevel, description: b, direction) }
-                r.alertCount += 1
+            // Alerts are (level, description) pairs; one record may carry several.
+            for b in body {
+                if r.alertCount == 0 {
+                    r.alertLevel = b
+                    r.alertCount = 1
+                } else {
+                    noteAlert(level: r.alertLevel, description: b, direction)
+                    r.alertCount = 0
+                }
             }
         default:
             break
@@ -180,7 +187,7 @@ public final class TLSAnalyzer: StreamAnalyzer {
             r.isSSLv2Record = false
             let record = r.pending
             r.releasePending(&context)
-            record.withUnsafeBytes { readSSLv2Hello($0, direction: direction, context: &context) }
+            record.withUnsafeBytes { readSSLv2Hello($0, direction: direction, &r, context: &context) }
             if direction == .toClient { r.encrypted = true }  // the rest of an SSL 2.0 server stream is opaque to us
             return
         }
@@ -245,7 +252,15 @@ public final class TLSAnalyzer: StreamAnalyzer {
             }
             rest = UnsafeRawBufferPointer(rebasing: rest[take...])
             let p = r.pending
-            if p.count >= 4 && p.count == 4 + (Int(p[1]) << 16 | Int(p[2]) << 8 | Int(p[3])) {
+            guard p.count >= 4 else { continue }
+            // The header may have been completed by this chunk's last bytes: check it now.
+            let length = Int(p[1]) << 16 | Int(p[2]) << 8 | Int(p[3])
+            guard length <= TLSAnalyzer.maxHandshakeMessage else {
+                context.counters.tlsOversizedMessages &+= 1
+                giveUp(&r, "handshake message of \(length) bytes (over the \(TLSAnalyzer.maxHandshakeMessage) cap)", context: &context)
+                return
+            }
+            if p.count == 4 + length {
                 r.releasePending(&context)
                 p.withUnsafeBytes { m in
                     readMessage(type: m[0], UnsafeRawBufferPointer(rebasing: m[4...]), direction: direction, &r, context: &context)
@@ -302,7 +317,9 @@ public final class TLSAnalyzer: StreamAnalyzer {
         }
     }
 
-    func readSSLv2Hello(_ record: UnsafeRawBufferPointer, direction: Direction, context: inout InspectionContext) {
+    func readSSLv2Hello(
+        _ record: UnsafeRawBufferPointer, direction: Direction, _ r: inout RecordReader, context: inout InspectionContext
+    ) {
         do {
             if direction == .toServer {
                 let hello = try ClientHello(sslv2: record)
@@ -319,7 +336,7 @@ public final class TLSAnalyzer: StreamAnalyzer {
             }
         } catch {
             context.counters.tlsMalformed &+= 1
-            if handshake.problem == nil { handshake.problem = "SSLv2 hello: \(error)" }
+            giveUp(&r, "SSLv2 hello: \(error)", context: &context)
         }
     }
 
