@@ -121,8 +121,10 @@ public struct TLSPolicy: Sendable {
         let file: PolicyFile
         do {
             file = try YAMLDecoder().decode(PolicyFile.self, from: yaml)
+        } catch let error as DecodingError {
+            throw PolicyError("\(source): \(PolicyError.describe(error))")
         } catch {
-            throw PolicyError("\(source): \(error)")
+            throw PolicyError("\(source): not valid YAML: \(error)")
         }
         func severity(_ text: String, _ field: String) throws -> Severity? {
             if text == "allowed" { return nil }
@@ -205,4 +207,19 @@ public struct TLSPolicy: Sendable {
 public struct PolicyError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+
+    /// "missing field certificate.min_rsa_bits", "field versions.TLSv1.0: expected a string", …
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [CodingKey]) -> String { keys.map(\.stringValue).joined(separator: ".") }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "missing field " + path(context.codingPath + [key])
+        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
+            return "field \(path(context.codingPath)): expected \(type == Int.self ? "a number" : type == [String].self ? "a list" : type == String.self ? "text" : "\(type)")"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? context.debugDescription : "field \(path(context.codingPath)): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
 }
