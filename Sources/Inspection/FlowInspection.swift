@@ -41,7 +41,7 @@ public struct FlowInspection {
     /// The pipeline has judged this flow's TLS handshake (findings written).
     public var tlsAssessed = false
     /// Findings raised on this flow so far.
-    public var findingCount = 0
+    public var findingCount: UInt32 = 0
 
     public init(serverPort: UInt16, transport: TransportProtocol, selection: AnalyzerSelection) {
         identifier = AppIdentifier(serverPort: serverPort, transport: transport)

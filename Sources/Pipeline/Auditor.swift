@@ -112,7 +112,7 @@ public struct Auditor {
             stats.findingsBySeverity[finding.severity.rawValue] &+= 1
             reporter.finding(finding)
         }
-        inspections[Int(slot)].findingCount += findings.count
+        inspections[Int(slot)].findingCount &+= UInt32(truncatingIfNeeded: findings.count)
     }
 
     /// Applies one packet to its flow and the flow's inspection state. One
@@ -246,7 +246,7 @@ public struct Auditor {
             assessTLS(slot, at: table[slot].lastSeen)
         }
         let record = FlowRecord(
-            flow: table[slot], inspection: inspections[Int(slot)], findings: inspections[Int(slot)].findingCount,
+            flow: table[slot], inspection: inspections[Int(slot)], findings: Int(inspections[Int(slot)].findingCount),
             endReason: reason, tls: tlsSummaries.removeValue(forKey: slot))
         reporter.flow(record)
         inspections[Int(slot)].release()

@@ -15,7 +15,10 @@ import Flows
 /// A refused upgrade (`454`, `-ERR`, `NO`, PostgreSQL `N`) returns it to
 /// waiting; it gives up after `maxWatchedBytes` of client data (four times
 /// that of server data).
-public struct StartTLSWatcher {
+///
+/// A class: one is allocated per flow of an upgradable protocol, and the
+/// flow slot holds only a reference (its state would triple the slot's size).
+public final class StartTLSWatcher {
     public enum Dialect: UInt8, Sendable {
         case smtp, imap, pop3, ftp, xmpp, ldap, postgresql, mysql, rdp
     }
@@ -57,7 +60,7 @@ public struct StartTLSWatcher {
         }
     }
 
-    public mutating func ingest(_ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64) -> Event {
+    public func ingest(_ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64) -> Event {
         guard !finished else { return .finished }
         // Upgrades come at the start of a session: past the watch budget in
         // either direction (a mail body, a query result), stop reading.
@@ -89,11 +92,11 @@ public struct StartTLSWatcher {
     }
 
     /// A gap loses the unit boundaries: stop watching.
-    public mutating func gap() { finished = true }
+    public func gap() { finished = true }
 
     // MARK: the dialects
 
-    mutating func clientUnit(_ unit: [UInt8], index: Int, end: UInt64) -> Event {
+    func clientUnit(_ unit: [UInt8], index: Int, end: UInt64) -> Event {
         switch dialect {
         case .smtp: if unit.startsWith("STARTTLS", caseInsensitive: true) { requestedAt = end }
         case .pop3: if unit.startsWith("STLS", caseInsensitive: true) { requestedAt = end }
@@ -129,7 +132,7 @@ public struct StartTLSWatcher {
         return .none
     }
 
-    mutating func serverUnit(_ unit: [UInt8], index: Int, end: UInt64) -> Event {
+    func serverUnit(_ unit: [UInt8], index: Int, end: UInt64) -> Event {
         guard let requested = requestedAt else { return .none }
         let accepted: Bool
         switch dialect {
