@@ -7,10 +7,11 @@ import X509
 /// Keyed by the DER bytes through `DERKey`; bounded by `capacity` entries
 /// per table, emptied when full.
 public final class CertificateCache: @unchecked Sendable {
-    private var facts: [DERKey: Result<CertificateFacts, CertificateParseError>] = [:]
-    private var x509: [DERKey: Certificate?] = [:]
-    private var signatures: [DERPair: Bool?] = [:]
-    private var chains: [[DERKey]: String?] = [:]
+    // Used by one Auditor on one thread: no dynamic exclusivity checks.
+    @exclusivity(unchecked) private var facts: [DERKey: Result<CertificateFacts, CertificateParseError>] = [:]
+    @exclusivity(unchecked) private var x509: [DERKey: Certificate?] = [:]
+    @exclusivity(unchecked) private var signatures: [DERPair: Bool?] = [:]
+    @exclusivity(unchecked) private var chains: [[DERKey]: String?] = [:]
     let seed: UInt64
     public static let capacity = 4096
 

@@ -69,7 +69,9 @@ public struct CertificateFacts: Sendable {
         var dnsNames: [String] = []
         while tbs.readableBytes > 0 {
             let optional = try tbs.derElement()
-            if optional.contextNumber == 3 { dnsNames = try subjectAltDNSNames(optional) }
+            // A malformed extension must not hide the rest of the certificate
+            // (dates, key, issuer): its names are then simply unknown.
+            if optional.contextNumber == 3 { dnsNames = (try? subjectAltDNSNames(optional)) ?? [] }
         }
         let (subjectText, commonNames) = try name(subject)
         let (issuerText, _) = try name(issuer)

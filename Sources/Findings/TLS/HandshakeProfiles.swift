@@ -26,8 +26,9 @@ struct ServerJudgement: Sendable {
 /// storage with the hello: no copy), hashed with a per-process seed; each
 /// table holds at most `capacity` entries and is emptied when full.
 final class HandshakeProfiles: @unchecked Sendable {
-    private var clients: [ClientKey: ClientJudgement] = [:]
-    private var servers: [ServerKey: ServerJudgement] = [:]
+    // Used by one Auditor on one thread: no dynamic exclusivity checks.
+    @exclusivity(unchecked) private var clients: [ClientKey: ClientJudgement] = [:]
+    @exclusivity(unchecked) private var servers: [ServerKey: ServerJudgement] = [:]
     let seed: UInt64
     static let capacity = 4096
 

@@ -32,7 +32,7 @@ public final class StartTLSWatcher {
     }
 
     public let dialect: Dialect
-    var units = (toServer: UnitReader(), toClient: UnitReader())
+    @exclusivity(unchecked) var units = (toServer: UnitReader(), toClient: UnitReader())
     /// The client asked to upgrade; TLS from the client starts here.
     var requestedAt: UInt64?
     /// IMAP: the tag of the STARTTLS command (the reply carries it).

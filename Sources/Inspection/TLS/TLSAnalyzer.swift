@@ -14,9 +14,11 @@ import Flows
 /// state is large next to the flow slot that refers to it; one is allocated
 /// per TLS flow, never per packet.
 public final class TLSAnalyzer: StreamAnalyzer {
-    public private(set) var handshake = TLSHandshake()
-    var toServer: RecordReader
-    var toClient: RecordReader
+    // Owned by one flow slot on the packet thread: no dynamic exclusivity
+    // checks (they cost more than the parsing of a small record).
+    @exclusivity(unchecked) public private(set) var handshake = TLSHandshake()
+    @exclusivity(unchecked) var toServer: RecordReader
+    @exclusivity(unchecked) var toClient: RecordReader
 
     /// Largest handshake message read (a certificate chain is the largest).
     public static let maxHandshakeMessage = 65_536
