@@ -52,7 +52,8 @@ let package = Package(
             name: "ReportingTests", dependencies: ["Reporting", "Findings", "Decoding", "Flows", "Inspection", "TestSupport"]),
         .testTarget(name: "FindingsTests", dependencies: ["Findings", "Inspection", "Decoding", "Flows", "TestSupport"]),
         .testTarget(
-            name: "FuzzRegressionTests", dependencies: ["Decoding", "Flows", "Inspection", "Reporting", "TestSupport"]),
+            name: "FuzzRegressionTests",
+            dependencies: ["Decoding", "Flows", "Inspection", "Findings", "Reporting", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
             // Depends on the executable so `swift test` builds the binary the tests run.

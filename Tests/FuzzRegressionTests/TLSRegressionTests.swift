@@ -1,10 +1,13 @@
-// Regression tests for what FuzzTLS found (Fuzz/README.md, "Findings", round 5).
-// Each replays the input (Fuzz/Regressions/FuzzTLS/, bytes embedded) through
-// the same code path as the fuzz target — one FlowInspection (all analyzers)
-// and one InspectionContext — without libFuzzer, and checks the invariant the
-// target checks.
+// Regression tests for what FuzzTLS found (Fuzz/README.md, "Findings" 4 and 5,
+// round 5). Each replays the input (Fuzz/Regressions/FuzzTLS/, bytes embedded)
+// through the same code path as the fuzz target — one FlowInspection (all
+// analyzers) and one InspectionContext, or the target's direct TLSAnalyzer
+// run — without libFuzzer, and checks the invariant the target checks.
+// Finding 7 (Fuzz/Regressions/FuzzCertificate/) is replayed from its file.
+import Foundation
 import Testing
 @testable import Decoding
+@testable import Findings
 @testable import Flows
 @testable import Inspection
 
@@ -101,9 +104,9 @@ struct TLSRegressionTests {
     /// port 443; a ClientHello; then one server chunk with ServerHello,
     /// Certificate (empty list) and the first 14 bytes of a 256-byte
     /// ServerKeyExchange. The flow is done after that chunk (hellos and the
-    /// Certificate message are in), so the pipeline bypasses it — but the 14
-    /// bytes of the partial message stay charged to the shared budget until
-    /// the connection ends.
+    /// Certificate message are in), so the pipeline bypasses it — and the 14
+    /// bytes of the partial message stayed charged to the shared budget until
+    /// the connection ended (finding 4; fixed by `TLSAnalyzer.verdict()`).
     static let partialServerKeyExchange: [UInt8] = [
         0x00, 0xbb, 0x01, 0x00, 0x00, 0x00, 0x32, 0x00, 0x16, 0x03, 0x01, 0x00, 0x2d, 0x01, 0x00, 0x00,
         0x29, 0x03, 0x03, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c,
@@ -196,5 +199,26 @@ struct TLSRegressionTests {
         #expect(tls.handshake.problem?.contains("131072") == true)
         #expect(tls.toServer.isFinished)
         #expect(context.bufferedBytes == 0)
+    }
+}
+
+/// FuzzCertificate, round 5: the RSA-2048 leaf of Captures/starttls-mail.pcap
+/// with one dNSName length byte set to 127. The malformed subjectAltName used
+/// to make the whole certificate unparseable, so no certificate finding
+/// (expiry, self-signed, key, signature) could be raised for the chain.
+@Suite("Fuzz regressions: certificates")
+struct CertificateRegressionTests {
+    static let input = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Fuzz/Regressions/FuzzCertificate/malformed-san-hides-certificate.bin")
+
+    @Test("a malformed subjectAltName leaves the rest of the certificate readable")
+    func malformedSubjectAltName() throws {
+        let der = Array(try Data(contentsOf: CertificateRegressionTests.input))
+        let facts = try CertificateFacts(der: der)
+        #expect(facts.dnsNames.isEmpty)
+        #expect(facts.names == ["plainsight.test"])
+        #expect(facts.keyType == "RSA")
+        #expect(facts.keyBits == 2048)
+        #expect(facts.isSelfIssued)
     }
 }

@@ -15,8 +15,10 @@
 // maxProbeBytes; and (check "segmentation", TCP only) when all the data went
 // one way, before any gap or end of that direction, and totals at most
 // maxProbeBytes, the result does not depend on how the bytes were split:
-// feeding them as one chunk identifies the same protocol. (AppIdentifier's
-// contract: "a banner split over segments" is probed again as more arrives.)
+// feeding them as one chunk (with the same gaps and ends around it: an end
+// probes the held bytes one last time) identifies the same protocol.
+// (AppIdentifier's contract: "a banner split over segments" is probed again
+// as more arrives.)
 //
 // FUZZ_IGNORE (environment, comma-separated): segmentation.
 
@@ -54,6 +56,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var joined: [UInt8] = []
     var joinedClosed = false
     var chunks = 0
+    // The gaps and ends, in order, with where the data went (for the one-chunk replay).
+    var script: [(kind: UInt8, direction: Direction, length: UInt64)] = []
 
     func afterEvent(_ verdict: AnalyzerVerdict?) {
         if let verdict { precondition((verdict == .done) == identifier.isDone, "verdict \(verdict), isDone \(identifier.isDone)") }
@@ -83,6 +87,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
                 UnsafeRawBufferPointer(chunk), direction: direction, offset: offsets[direction.rawValue], context: &context)
             offsets[direction.rawValue] += UInt64(bytes.count)
             afterEvent(verdict)
+            script.append((0, direction, UInt64(bytes.count)))
             if bytes.count > 0 {
                 if firstDirection == nil { firstDirection = direction }
                 if firstDirection != direction { oneWay = false }
@@ -97,11 +102,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             let verdict = identifier.gap(direction: direction, offset: offsets[direction.rawValue], length: length, context: &context)
             offsets[direction.rawValue] += length
             afterEvent(verdict)
+            script.append((2, direction, length))
             if firstDirection == nil || firstDirection == direction { joinedClosed = true }
         default:
             let direction: Direction = e >> 2 & 1 == 0 ? .toServer : .toClient
             identifier.end(direction: direction, context: &context)
             afterEvent(nil)
+            script.append((3, direction, 0))
             if firstDirection == nil || firstDirection == direction { joinedClosed = true }
         }
     }
@@ -114,9 +121,28 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if transport == .tcp, oneWay, chunks > 1, let direction = firstDirection, !joined.isEmpty,
         joined.count <= AppIdentifier.maxProbeBytes
     {
+        // The same script with the joined bytes as one chunk where the first
+        // chunk was, and the gaps and ends where they were: an end probes what
+        // is held one last time (first match wins), so it must be replayed too.
         var whole = AppIdentifier(serverPort: serverPort, transport: transport)
         var wholeContext = InspectionContext(maxBufferedBytes: 64 << 10)
-        _ = joined.withUnsafeBytes { whole.ingest($0, direction: direction, offset: 0, context: &wholeContext) }
+        var wholeOffsets: [UInt64] = [0, 0]
+        var delivered = false
+        for step in script {
+            switch step.kind {
+            case 0:
+                guard step.direction == direction, step.length > 0, !delivered else { continue }
+                delivered = true
+                _ = joined.withUnsafeBytes { whole.ingest($0, direction: direction, offset: 0, context: &wholeContext) }
+                wholeOffsets[direction.rawValue] = UInt64(joined.count)
+            case 2:
+                _ = whole.gap(direction: step.direction, offset: wholeOffsets[step.direction.rawValue], length: step.length,
+                              context: &wholeContext)
+                wholeOffsets[step.direction.rawValue] += step.length
+            default:
+                whole.end(direction: step.direction, context: &wholeContext)
+            }
+        }
         check("segmentation", whole.app == identifier.app,
               "\(joined.count) bytes to \(direction) in \(chunks) chunks identify \(identifier.app), "
               + "as one chunk \(whole.app) (server port \(serverPort))")
