@@ -10,27 +10,30 @@ import Decoding
 /// tree plus X509's name texts cost ~150k instructions per certificate.
 /// `X509.Certificate` is still used, when it accepts the certificate, to
 /// verify signatures (self-signed, chain); see `CertificateCache`.
-public struct CertificateFacts: Sendable {
-    public var subject: String
-    public var issuer: String
+///
+/// A class: a certificate is parsed once and then shared by every flow that
+/// presents it (see `CertificateCache`), one reference per use.
+public final class CertificateFacts: Sendable {
+    public let subject: String
+    public let issuer: String
     /// Microseconds since the Unix epoch.
-    public var notBefore: Int64
-    public var notAfter: Int64
+    public let notBefore: Int64
+    public let notAfter: Int64
     /// `RSA`, `EC`, `DSA`, `Ed25519`, `Ed448`, or the algorithm's OID.
-    public var keyType: String
+    public let keyType: String
     /// Modulus bits (RSA, DSA), field size (EC), 256/456 for Ed25519/Ed448; 0 when unknown.
-    public var keyBits: Int
+    public let keyBits: Int
     /// `P-256`, `P-384`, … for EC keys.
-    public var curve: String?
-    public var signatureAlgorithm: String
+    public let curve: String?
+    public let signatureAlgorithm: String
     /// The hash inside the signature algorithm (`md5`, `sha1`, `sha256`, …), nil for Ed25519/unknown.
-    public var signatureHash: String?
-    public var dnsNames: [String] = []
-    public var commonNames: [String] = []
+    public let signatureHash: String?
+    public let dnsNames: [String]
+    public let commonNames: [String]
     /// SHA-256 of the DER, lower-case hex.
-    public var sha256: String
+    public let sha256: String
     /// Subject and issuer are the same name (byte for byte).
-    public var isSelfIssued: Bool
+    public let isSelfIssued: Bool
     public let der: [UInt8]
     let subjectDER: [UInt8]
     let issuerDER: [UInt8]

@@ -105,19 +105,31 @@ public final class TrustStore: @unchecked Sendable {
 
     /// nil when the chain leads to a bundle CA; otherwise why not.
     public func problem(with chain: [CertificateFacts], cache: CertificateCache) -> String? {
+        // Names first: a chain whose issuer names never reach a bundle CA is
+        // untrusted whatever its signatures, and needs no RSA verification.
+        if let problem = walk(chain, cache: nil) { return problem }
+        return walk(chain, cache: cache)
+    }
+
+    /// Follows issuers from the leaf; with a cache, each link's signature must verify too.
+    func walk(_ chain: [CertificateFacts], cache: CertificateCache?) -> String? {
         let anchors = loaded()
         guard !anchors.isEmpty else { return nil }  // no usable bundle: nothing to judge against
         guard var current = chain.first else { return "no certificate" }
+        func signed(_ subject: CertificateFacts, by issuer: CertificateFacts) -> Bool {
+            cache.map { $0.isSigned(subject, by: issuer) != false } ?? true
+        }
         for _ in 0..<10 {
             if anchors.fingerprints.contains(current.sha256) { return nil }
-            if let issuers = anchors.bySubject[current.issuerDER],
-                issuers.contains(where: { cache.isSigned(current, by: $0) != false })
-            {
+            if let issuers = anchors.bySubject[current.issuerDER], issuers.contains(where: { signed(current, by: $0) }) {
                 return nil
             }
             guard let next = chain.first(where: {
-                $0.sha256 != current.sha256 && $0.isIssuer(of: current) && cache.isSigned(current, by: $0) != false
+                $0.sha256 != current.sha256 && $0.isIssuer(of: current) && signed(current, by: $0)
             }) else {
+                if anchors.bySubject[current.issuerDER] != nil {
+                    return "the signature of '\(current.subject)' does not verify with its issuer's key"
+                }
                 return current.isSelfIssued
                     ? "self-issued certificate '\(current.subject)' is not in the CA bundle"
                     : "issuer '\(current.issuer)' is neither sent by the server nor in the CA bundle"
