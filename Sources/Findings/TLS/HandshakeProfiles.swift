@@ -75,71 +75,70 @@ struct ProfileDigest {
         add(n)
     }
 
-    /// Order-insensitive: a sum of mixed values, then the count.
-    mutating func addSet(_ list: [UInt16]) {
-        var sum: UInt64 = 0
-        var n: UInt64 = 0
-        for v in list where !TLSVersion.isGREASE(v) {
-            sum &+= DERKey.fold(UInt64(v) ^ h, 0xe703_7ed1_a0b4_28db)
-            n += 1
+    /// Four values per fold.
+    mutating func add(packed values: [UInt16]) {
+        values.withUnsafeBytes { raw in
+            var i = 0
+            while i + 8 <= raw.count {
+                add(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                i += 8
+            }
+            var tail: UInt64 = UInt64(values.count)
+            while i < raw.count {
+                tail = tail << 8 | UInt64(raw[i])
+                i += 1
+            }
+            add(tail)
         }
-        add(sum)
-        add(n)
     }
 }
 
-extension Array where Element == UInt16 {
-    /// Equal once GREASE values are dropped from both.
-    func equalsIgnoringGREASE(_ other: [UInt16]) -> Bool {
-        lazy.filter { !TLSVersion.isGREASE($0) }.elementsEqual(other.lazy.filter { !TLSVersion.isGREASE($0) })
-    }
-
-    /// The same values in any order, GREASE dropped (extension lists: a few
-    /// dozen values, compared without allocating).
-    func sameSetIgnoringGREASE(_ other: [UInt16]) -> Bool {
-        func count(_ v: UInt16, in list: [UInt16]) -> Int { list.reduce(0) { $0 + ($1 == v ? 1 : 0) } }
-        var n = 0
-        for v in self where !TLSVersion.isGREASE(v) {
-            n += 1
-            if count(v, in: self) != count(v, in: other) { return false }
-        }
-        return n == other.reduce(0) { $0 + (TLSVersion.isGREASE($1) ? 0 : 1) }
-    }
-}
-
+/// The fields the client judgement reads, normalised into one array (GREASE
+/// dropped, extensions sorted, each list prefixed by its length), so that
+/// equality is one array comparison. The SNI and key shares do not count.
 struct ClientKey: Hashable {
-    let hello: ClientHello
+    let profile: [UInt16]
     let digest: UInt64
 
-    init(_ hello: ClientHello, seed: UInt64) {
-        self.hello = hello
+    init(_ h: ClientHello, seed: UInt64) {
+        var p: [UInt16] = []
+        p.reserveCapacity(
+            h.cipherSuites.count + h.extensions.count + h.supportedGroups.count + h.signatureAlgorithms.count
+                + h.supportedVersions.count + h.ecPointFormats.count + (h.firstALPNValue?.count ?? 0)
+                + 2 * h.sslv2CipherKinds.count + 12)
+        func list(_ values: [UInt16], sorted: Bool = false) {
+            let start = p.count
+            p.append(0)
+            for v in values where !TLSVersion.isGREASE(v) { p.append(v) }
+            p[start] = UInt16(truncatingIfNeeded: p.count - start - 1)
+            if sorted { p[(start + 1)...].sort() }
+        }
+        p.append(h.legacyVersion.rawValue)
+        p.append(h.isSSLv2Format ? 1 : 0)
+        list(h.cipherSuites)
+        list(h.extensions, sorted: true)
+        list(h.supportedGroups)
+        list(h.signatureAlgorithms)
+        list(h.supportedVersions)
+        p.append(UInt16(truncatingIfNeeded: h.ecPointFormats.count))
+        for f in h.ecPointFormats { p.append(UInt16(f)) }
+        let alpn = h.firstALPNValue ?? []
+        p.append(h.firstALPNValue == nil ? 0xffff : UInt16(truncatingIfNeeded: alpn.count))
+        for byte in alpn { p.append(UInt16(byte)) }
+        p.append(UInt16(truncatingIfNeeded: h.sslv2CipherKinds.count))
+        for kind in h.sslv2CipherKinds {
+            p.append(UInt16(truncatingIfNeeded: kind >> 16))
+            p.append(UInt16(truncatingIfNeeded: kind))
+        }
         var d = ProfileDigest(seed: seed)
-        d.add(UInt64(hello.legacyVersion.rawValue))
-        d.add(hello.cipherSuites)
-        d.addSet(hello.extensions)
-        d.add(hello.supportedGroups)
-        d.add(hello.signatureAlgorithms)
-        d.add(hello.supportedVersions)
-        d.add(hello.ecPointFormats.map(UInt16.init))
-        d.add(UInt64(hello.firstALPNValue?.count ?? 0))
-        for b in hello.firstALPNValue ?? [] { d.add(UInt64(b)) }
-        d.add(UInt64(hello.sslv2CipherKinds.count))
+        d.add(packed: p)
+        profile = p
         digest = d.h
     }
 
     func hash(into hasher: inout Hasher) { hasher.combine(digest) }
 
-    /// The fields the client judgement reads (the SNI and key shares do not count).
-    static func == (a: ClientKey, b: ClientKey) -> Bool {
-        let x = a.hello, y = b.hello
-        return a.digest == b.digest && x.legacyVersion == y.legacyVersion
-            && x.cipherSuites.equalsIgnoringGREASE(y.cipherSuites) && x.extensions.sameSetIgnoringGREASE(y.extensions)
-            && x.supportedGroups.equalsIgnoringGREASE(y.supportedGroups)
-            && x.signatureAlgorithms.equalsIgnoringGREASE(y.signatureAlgorithms)
-            && x.supportedVersions.equalsIgnoringGREASE(y.supportedVersions)
-            && x.ecPointFormats == y.ecPointFormats && x.firstALPNValue == y.firstALPNValue
-            && x.isSSLv2Format == y.isSSLv2Format && x.sslv2CipherKinds == y.sslv2CipherKinds
-    }
+    static func == (a: ClientKey, b: ClientKey) -> Bool { a.digest == b.digest && a.profile == b.profile }
 }
 
 struct ServerKey: Hashable {

@@ -37,7 +37,8 @@ public struct TLSAssessor: Sendable {
         // What depends only on the client's hello, or only on the server's
         // answer to it, is judged once per distinct hello (most traffic comes
         // from a few TLS stacks) and reused.
-        if let client = h.clientHello {
+        let client = h.clientHello
+        if let client {
             let judged = profiles.client(client) { judgeClient(client) }
             summary.sni = client.serverName
             summary.clientVersions = judged.clientVersions
@@ -46,19 +47,19 @@ public struct TLSAssessor: Sendable {
             out.templates += judged.findings
         }
         if let server = h.serverHello {
-            let judged = profiles.server(server, client: h.clientHello) { judgeServer(server, client: h.clientHello) }
+            let judged = profiles.server(server, client: client) { judgeServer(server, client: client) }
             summary.version = judged.version
             summary.cipher = judged.cipher
             summary.ja3s = judged.ja3s
             summary.alpn = server.alpn.map { [$0] } ?? []
             out.templates += judged.findings
         }
-        if summary.alpn.isEmpty, let offered = h.clientHello?.alpn { summary.alpn = offered }
+        if summary.alpn.isEmpty, let offered = client?.alpn { summary.alpn = offered }
         if h.certificateEncrypted {
             summary.certificateStatus = "encrypted"
         } else if !h.certificates.isEmpty {
             summary.certificateStatus = "visible"
-            judgeCertificates(h.certificates, sni: h.clientHello?.serverName, at: now ?? time, &summary, &out)
+            judgeCertificates(h.certificates, sni: client?.serverName, at: now ?? time, &summary, &out)
         } else if h.serverHello != nil {
             summary.certificateStatus = "not_seen"
         }
