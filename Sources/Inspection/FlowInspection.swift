@@ -85,7 +85,8 @@ public struct FlowInspection {
 
     /// Drops the analyzers' state when the flow's record has been written
     /// (the slot is reused by the next flow).
-    public mutating func release() {
+    public mutating func release(_ context: inout InspectionContext) {
+        tls?.release(&context)
         tls = nil
         startTLS = nil
         isDone = true

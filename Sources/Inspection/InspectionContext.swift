@@ -1,14 +1,36 @@
-/// State shared by all flows' analyzers: the budget for bytes analyzers copy
-/// (partial handshake messages, STARTTLS lines) and the counters of what they
-/// did and which caps they hit. Owned by the pipeline, passed `inout`.
+/// State shared by all flows' analyzers: the budgets for bytes analyzers
+/// copy — partial messages waiting for their end, and the facts kept until a
+/// flow's record is written (hellos, certificates) — and the counters of what
+/// they did and which caps they hit. Owned by the pipeline, passed `inout`.
 public struct InspectionContext: Sendable {
-    /// Bytes all analyzers may hold at once (default 16 MiB).
+    /// Partial-message bytes all analyzers may hold at once (default 16 MiB).
     public var maxBufferedBytes: Int
     public private(set) var bufferedBytes = 0
     public private(set) var peakBufferedBytes = 0
+    /// Handshake facts (hello bodies, certificates) all flows may keep at once
+    /// (default 64 MiB): a flood of half-finished handshakes cannot grow memory.
+    public var maxKeptBytes: Int
+    public private(set) var keptBytes = 0
+    public private(set) var peakKeptBytes = 0
     public var counters = InspectionCounters()
 
-    public init(maxBufferedBytes: Int = 16 << 20) { self.maxBufferedBytes = maxBufferedBytes }
+    public init(maxBufferedBytes: Int = 16 << 20, maxKeptBytes: Int = 64 << 20) {
+        self.maxBufferedBytes = maxBufferedBytes
+        self.maxKeptBytes = maxKeptBytes
+    }
+
+    /// Charges `n` bytes of kept facts; false (and a cap hit counted) when over budget.
+    mutating func keep(_ n: Int) -> Bool {
+        guard keptBytes + n <= maxKeptBytes else {
+            counters.keptCapHits &+= 1
+            return false
+        }
+        keptBytes += n
+        peakKeptBytes = max(peakKeptBytes, keptBytes)
+        return true
+    }
+
+    mutating func unkeep(_ n: Int) { keptBytes -= n }
 
     /// Reserves `n` bytes; false (and a cap hit counted) when over budget.
     mutating func reserve(_ n: Int) -> Bool {
@@ -39,6 +61,8 @@ public struct InspectionCounters: Sendable, Equatable {
     public var startTLSUpgrades: UInt64 = 0
     /// A copy an analyzer wanted to make was refused by the shared budget.
     public var bufferCapHits: UInt64 = 0
+    /// A hello or certificate was not kept: the facts budget was full.
+    public var keptCapHits: UInt64 = 0
 
     public init() {}
 }

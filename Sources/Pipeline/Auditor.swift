@@ -249,7 +249,7 @@ public struct Auditor {
             flow: table[slot], inspection: inspections[Int(slot)], findings: Int(inspections[Int(slot)].findingCount),
             endReason: reason, tls: tlsSummaries.removeValue(forKey: slot))
         reporter.flow(record)
-        inspections[Int(slot)].release()
+        inspections[Int(slot)].release(&context)
         table.remove(slot: slot)
     }
 
@@ -278,6 +278,7 @@ public struct Auditor {
         stats.peakHeldBytes = budget.peakBufferedBytes
         stats.inspection = context.counters
         stats.peakAnalyzerBytes = context.peakBufferedBytes
+        stats.peakKeptBytes = context.peakKeptBytes
     }
 
     public mutating func noteInputError(_ message: String) {

@@ -233,6 +233,8 @@ public final class Reporter {
         o.object("analyzer_buffers") { o in
             o.add("peak_bytes", s.peakAnalyzerBytes)
             o.add("cap_hits", i.bufferCapHits)
+            o.add("peak_kept_bytes", s.peakKeptBytes)
+            o.add("kept_cap_hits", i.keptCapHits)
         }
         o.add("input_error", ifPresent: s.inputError)
     }

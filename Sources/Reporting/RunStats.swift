@@ -34,6 +34,8 @@ public struct RunStats: Sendable {
     /// What the analyzers counted (TLS handshakes, STARTTLS, caps).
     public var inspection = InspectionCounters()
     public var peakAnalyzerBytes = 0
+    /// Peak bytes of handshake facts kept for flow records.
+    public var peakKeptBytes = 0
     /// The TLS policy findings were judged by.
     public var tlsPolicy: String?
 
@@ -64,6 +66,9 @@ public struct RunStats: Sendable {
         if decode.truncatedBySnaplen > 0 { w.append("\(decode.truncatedBySnaplen) packets cut by the snap length") }
         if inspection.bufferCapHits > 0 {
             w.append("analyzer buffer cap hit \(inspection.bufferCapHits) times: some handshakes were not read whole")
+        }
+        if inspection.keptCapHits > 0 {
+            w.append("handshake facts budget full \(inspection.keptCapHits) times: some hellos or certificates were not kept")
         }
         if inspection.tlsMalformed > 0 { w.append("\(inspection.tlsMalformed) malformed TLS handshake messages") }
         if let e = inputError { w.append("input error: \(e)") }

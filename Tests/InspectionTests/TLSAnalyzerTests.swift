@@ -1088,3 +1088,43 @@ struct TLSVersionTests {
         for v: UInt16 in [0xeeee, 0x0a1a, 0x1a0a, 0x0b0b, 0xabab, 0x0000, 0x0303] { #expect(!TLSVersion.isGREASE(v), "\(v)") }
     }
 }
+
+/// Hellos and certificates stay with a flow until its record is written; they
+/// are charged to their own budget so half-finished handshakes cannot grow memory.
+@Suite("TLS analyzer: kept facts budget")
+struct TLSKeptFactsTests {
+    @Test func factsAreChargedAndReleased() {
+        let d = TLSDrive()
+        d.send(B.clientHelloRecord(Hellos.full), .toServer)
+        d.send(Hellos.serverFlight, .toClient)
+        #expect(d.handshake.clientHello != nil)
+        #expect(d.handshake.certificates.count == 2)
+        let kept = d.context.keptBytes
+        // The ClientHello body, the ServerHello body and both certificates.
+        #expect(kept > Hellos.leaf.count + Hellos.intermediate.count)
+        d.analyzer.release(&d.context)
+        #expect(d.context.keptBytes == 0)
+        #expect(d.context.peakKeptBytes == kept)
+    }
+
+    @Test func aFullFactsBudgetKeepsNothingAndSaysSo() {
+        let d = TLSDrive()
+        d.context.maxKeptBytes = 16
+        d.send(B.clientHelloRecord(Hellos.full), .toServer)
+        #expect(d.handshake.clientHello == nil)
+        #expect(d.context.counters.keptCapHits == 1)
+        #expect(d.handshake.problem?.contains("budget") == true)
+        #expect(d.context.keptBytes == 0)
+    }
+
+    @Test func certificatesPastTheFactsBudgetAreDroppedAndCounted() {
+        let d = TLSDrive()
+        d.send(B.clientHelloRecord(Hellos.full), .toServer)
+        // Room for the hellos and the leaf, not for the intermediate.
+        d.context.maxKeptBytes = d.context.keptBytes + 200 + Hellos.leaf.count
+        d.send(Hellos.serverFlight, .toClient)
+        #expect(d.handshake.certificates == [Hellos.leaf])
+        #expect(d.context.counters.tlsCertificatesDropped == 1)
+        #expect(d.context.counters.keptCapHits == 1)
+    }
+}

@@ -280,10 +280,14 @@ public final class TLSAnalyzer: StreamAnalyzer {
             case (.toServer, TLSHandshakeType.clientHello):
                 let hello = try ClientHello(parsing: body)
                 context.counters.tlsClientHellos &+= 1
-                if handshake.clientHello == nil { handshake.clientHello = hello }
+                if handshake.clientHello == nil {
+                    guard keep(body.count, &context) else { return giveUp(&r, TLSAnalyzer.factsBudgetFull, context: &context) }
+                    handshake.clientHello = hello
+                }
             case (.toClient, TLSHandshakeType.serverHello):
                 let hello = try ServerHello(parsing: body)
                 context.counters.tlsServerHellos &+= 1
+                guard keep(body.count, &context) else { return giveUp(&r, TLSAnalyzer.factsBudgetFull, context: &context) }
                 if hello.isHelloRetryRequest {
                     handshake.helloRetryRequest = hello
                 } else if handshake.serverHello == nil {
@@ -311,7 +315,7 @@ public final class TLSAnalyzer: StreamAnalyzer {
         var list = try r.lengthPrefixed24()
         while list.readableBytes > 0 {
             let der = try list.lengthPrefixed24()
-            if handshake.certificates.count < TLSAnalyzer.maxCertificates {
+            if handshake.certificates.count < TLSAnalyzer.maxCertificates && keep(der.readableBytes, &context) {
                 handshake.certificates.append(Array(der.readableView))
             } else {
                 context.counters.tlsCertificatesDropped &+= 1
@@ -340,6 +344,26 @@ public final class TLSAnalyzer: StreamAnalyzer {
             context.counters.tlsMalformed &+= 1
             giveUp(&r, "SSLv2 hello: \(error)", context: &context)
         }
+    }
+
+    /// Bytes of hellos and certificates this flow keeps, charged to the
+    /// context's facts budget until `release`.
+    var keptBytes = 0
+
+    static let factsBudgetFull = "the analyzers' budget for kept handshake facts is full"
+
+    func keep(_ n: Int, _ context: inout InspectionContext) -> Bool {
+        guard context.keep(n) else { return false }
+        keptBytes += n
+        return true
+    }
+
+    /// Gives back everything the flow holds (its record has been written).
+    public func release(_ context: inout InspectionContext) {
+        toServer.stop(&context)
+        toClient.stop(&context)
+        context.unkeep(keptBytes)
+        keptBytes = 0
     }
 
     func noteAlert(level: UInt8, description: UInt8, _ direction: Direction) {
