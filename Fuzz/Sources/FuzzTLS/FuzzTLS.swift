@@ -377,8 +377,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     endAnalyzer(split, &splitContext, label: "analyzer, split")
 
     // Release, as the pipeline does after writing the flow record.
-    run.inspection.release()
+    run.inspection.release(&run.context)
     precondition(run.inspection.tls == nil && run.inspection.isDone, "release() left the analyzer")
     precondition(run.context.bufferedBytes == 0, "\(run.context.bufferedBytes) bytes buffered after release()")
+    precondition(run.context.keptBytes == 0, "\(run.context.keptBytes) bytes of handshake facts kept after release()")
     return 0
 }
