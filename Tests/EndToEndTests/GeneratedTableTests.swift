@@ -3,14 +3,8 @@ import Testing
 
 /// Generated sources must match what their generator makes of the committed
 /// data: the cipher-suite table comes from the IANA registry CSV.
-@Suite(.enabled(if: GeneratedTableTests.hasPython, "python3 is not installed: generated-table check skipped"))
+@Suite(.enabled(if: pythonIsInstalled(), "python3 is not installed: generated-table check skipped"))
 struct GeneratedTableTests {
-    static var hasPython: Bool {
-        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":").contains {
-            FileManager.default.isExecutableFile(atPath: "\($0)/python3")
-        }
-    }
-
     @Test func cipherSuiteRegistryIsCurrent() throws {
         let script = Paths.root.appendingPathComponent("scripts/gen_cipher_suites.py")
         let python = Process()
@@ -24,5 +18,12 @@ struct GeneratedTableTests {
         python.waitUntilExit()
         #expect(python.terminationStatus == 0, "\(text)")
         #expect(text.contains("up to date"))
+    }
+}
+
+/// Whether `python3` is on the PATH.
+func pythonIsInstalled() -> Bool {
+    (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":").contains {
+        FileManager.default.isExecutableFile(atPath: "\($0)/python3")
     }
 }
