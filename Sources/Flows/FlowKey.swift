@@ -83,8 +83,10 @@ public struct FlowHasher: Sendable {
         self.seed = (seed.0 ^ next(), seed.1 ^ next(), seed.2 ^ next(), next(), next(), next())
     }
 
+    /// One multiply-fold step (128-bit product, high ^ low): also the mixing
+    /// step of the other seeded digests (certificates, TLS hello profiles).
     @inlinable
-    static func fold(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    public static func fold(_ a: UInt64, _ b: UInt64) -> UInt64 {
         let m = a.multipliedFullWidth(by: b)
         return m.high ^ m.low
     }

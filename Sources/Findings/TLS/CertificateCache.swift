@@ -81,37 +81,17 @@ public final class CertificateCache: @unchecked Sendable {
     }
 }
 
-/// DER bytes as a dictionary key. Hashing an array of bytes with `Hasher`
-/// costs ~10 instructions a byte; this digests a certificate eight bytes at a
-/// time with a per-process seed (a wyhash-style multiply-fold, so crafted
-/// certificates cannot be made to collide without the seed) and hands only
-/// the digest to `Hasher`. Equality compares the bytes.
+/// DER bytes as a dictionary key: `Hasher` sees only their seeded digest
+/// (see `SeededDigest`); equality compares the bytes.
 struct DERKey: Hashable {
     let bytes: [UInt8]
     let digest: UInt64
 
     init(_ bytes: [UInt8], seed: UInt64) {
         self.bytes = bytes
-        var h = seed ^ UInt64(bytes.count)
-        bytes.withUnsafeBytes { raw in
-            var i = 0
-            while i + 8 <= raw.count {
-                h = DERKey.fold(h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self), 0xa076_1d64_78bd_642f ^ seed)
-                i += 8
-            }
-            var tail: UInt64 = 0
-            while i < raw.count {
-                tail = tail << 8 | UInt64(raw[i])
-                i += 1
-            }
-            h = DERKey.fold(h ^ tail, 0xe703_7ed1_a0b4_28db)
-        }
-        digest = h
-    }
-
-    static func fold(_ a: UInt64, _ b: UInt64) -> UInt64 {
-        let m = a.multipliedFullWidth(by: b)
-        return m.high ^ m.low
+        var d = SeededDigest(seed: seed)
+        bytes.withUnsafeBytes { d.add(bytes: $0) }
+        digest = d.h
     }
 
     func hash(into hasher: inout Hasher) { hasher.combine(digest) }

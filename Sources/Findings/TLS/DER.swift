@@ -21,15 +21,11 @@ enum DERTag {
     static let integer: UInt8 = 0x02
     static let bitString: UInt8 = 0x03
     static let octetString: UInt8 = 0x04
-    static let null: UInt8 = 0x05
     static let oid: UInt8 = 0x06
-    static let utf8String: UInt8 = 0x0c
-    static let printableString: UInt8 = 0x13
     static let teletexString: UInt8 = 0x14
     static let ia5String: UInt8 = 0x16
     static let utcTime: UInt8 = 0x17
     static let generalizedTime: UInt8 = 0x18
-    static let visibleString: UInt8 = 0x1a
     static let universalString: UInt8 = 0x1c
     static let bmpString: UInt8 = 0x1e
     static let sequence: UInt8 = 0x30

@@ -56,43 +56,6 @@ final class HandshakeProfiles: @unchecked Sendable {
     }
 }
 
-/// Seeded multiply-fold over 16-bit values (see `DERKey`).
-struct ProfileDigest {
-    var h: UInt64
-
-    init(seed: UInt64) { h = seed }
-
-    mutating func add(_ v: UInt64) { h = DERKey.fold(h ^ v, 0xa076_1d64_78bd_642f) }
-
-    /// GREASE values are skipped: clients (Chrome, Firefox) pick them at
-    /// random per connection, and no judgement reads them.
-    mutating func add(_ list: [UInt16]) {
-        var n: UInt64 = 0
-        for v in list where !TLSVersion.isGREASE(v) {
-            add(UInt64(v))
-            n += 1
-        }
-        add(n)
-    }
-
-    /// Four values per fold.
-    mutating func add(packed values: [UInt16]) {
-        values.withUnsafeBytes { raw in
-            var i = 0
-            while i + 8 <= raw.count {
-                add(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                i += 8
-            }
-            var tail: UInt64 = UInt64(values.count)
-            while i < raw.count {
-                tail = tail << 8 | UInt64(raw[i])
-                i += 1
-            }
-            add(tail)
-        }
-    }
-}
-
 /// The fields the client judgement reads, normalised into one array (GREASE
 /// dropped, extensions sorted, each list prefixed by its length), so that
 /// equality is one array comparison. The SNI and key shares do not count.
@@ -130,8 +93,8 @@ struct ClientKey: Hashable {
             p.append(UInt16(truncatingIfNeeded: kind >> 16))
             p.append(UInt16(truncatingIfNeeded: kind))
         }
-        var d = ProfileDigest(seed: seed)
-        d.add(packed: p)
+        var d = SeededDigest(seed: seed)
+        p.withUnsafeBytes { d.add(bytes: $0) }
         profile = p
         digest = d.h
     }
@@ -151,7 +114,7 @@ struct ServerKey: Hashable {
         self.hello = hello
         clientHighest = client?.highestVersion
         clientRenegotiation = client?.offersSecureRenegotiation ?? false
-        var d = ProfileDigest(seed: seed)
+        var d = SeededDigest(seed: seed)
         d.add(UInt64(hello.legacyVersion.rawValue) << 32 | UInt64(hello.selectedVersion?.rawValue ?? 0) << 16 | UInt64(hello.cipherSuite))
         d.add(UInt64(hello.compressionMethod) << 24 | UInt64(clientHighest?.rawValue ?? 0) << 8 | (clientRenegotiation ? 1 : 0))
         d.add(hello.extensions)

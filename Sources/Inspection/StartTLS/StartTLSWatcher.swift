@@ -106,13 +106,11 @@ public final class StartTLSWatcher {
             }
         case .imap:
             // `<tag> STARTTLS`
-            if let space = unit.firstIndex(of: 0x20), space > 0,
-                Array(unit[(space + 1)...]).startsWith("STARTTLS", caseInsensitive: true)
-            {
+            if let space = unit.firstIndex(of: 0x20), space > 0, unit.startsWith("STARTTLS", caseInsensitive: true, at: space + 1) {
                 imapTag = Array(unit[..<space])
                 requestedAt = end
             }
-        case .xmpp: if unit.trimmingLeadingSpace.startsWith("<starttls", caseInsensitive: false) { requestedAt = end }
+        case .xmpp: if unit.startsWith("<starttls", caseInsensitive: false, at: unit.firstNonSpace) { requestedAt = end }
         case .postgresql:
             // SSLRequest: length 8, code 80877103 (RFC-less: PostgreSQL protocol §55.2.10).
             if index == 0 && unit == [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f] { requestedAt = end }
@@ -127,7 +125,7 @@ public final class StartTLSWatcher {
             if index == 0 && unit.count > 5 && unit[5] == 0xe0 { requestedAt = end } else { return .finished }
         case .ldap:
             // ExtendedRequest ([APPLICATION 23]) naming the StartTLS OID.
-            if unit.contains(0x77) && unit.containsSequence(Array("1.3.6.1.4.1.1466.20037".utf8)) { requestedAt = end }
+            if unit.contains(0x77) && unit.containsSequence("1.3.6.1.4.1.1466.20037") { requestedAt = end }
         }
         return .none
     }
@@ -141,13 +139,14 @@ public final class StartTLSWatcher {
         case .pop3: accepted = unit.startsWith("+OK", caseInsensitive: true)
         case .imap:
             // Untagged lines, and replies to earlier (pipelined) commands, may come first.
-            guard unit.startsWith(imapTag + [0x20], caseInsensitive: false) else { return .none }
-            accepted = unit.startsWith(imapTag + Array(" OK".utf8), caseInsensitive: true)
+            guard unit.startsWith(imapTag, caseInsensitive: false), unit.startsWith(" ", caseInsensitive: false, at: imapTag.count)
+            else { return .none }
+            accepted = unit.startsWith(" OK", caseInsensitive: true, at: imapTag.count)
         case .xmpp:
-            let element = unit.trimmingLeadingSpace
-            if element.startsWith("<proceed", caseInsensitive: false) {
+            let start = unit.firstNonSpace
+            if unit.startsWith("<proceed", caseInsensitive: false, at: start) {
                 accepted = true
-            } else if element.startsWith("<failure", caseInsensitive: false) {
+            } else if unit.startsWith("<failure", caseInsensitive: false, at: start) {
                 accepted = false
             } else {
                 return .none
@@ -164,7 +163,7 @@ public final class StartTLSWatcher {
             accepted = true
         case .ldap:
             // ExtendedResponse ([APPLICATION 24]) with resultCode success (ENUMERATED 0).
-            accepted = unit.contains(0x78) && unit.containsSequence([0x0a, 0x01, 0x00])
+            accepted = unit.contains(0x78) && unit.containsSequence("\u{0a}\u{01}\u{00}")
         }
         requestedAt = nil
         if accepted { return .upgrade(toServer: requested, toClient: end) }
@@ -266,8 +265,19 @@ struct UnitReader {
     }
 }
 
+/// Byte tests on a unit's first bytes, without building arrays (they run
+/// once per line of a watched mail or database session).
 extension Array where Element == UInt8 {
-    func startsWith(_ text: String, caseInsensitive: Bool) -> Bool { startsWith(Array(text.utf8), caseInsensitive: caseInsensitive) }
+    func startsWith(_ text: StaticString, caseInsensitive: Bool, at offset: Int = 0) -> Bool {
+        let n = text.utf8CodeUnitCount
+        guard count - offset >= n else { return false }
+        let t = text.utf8Start
+        for k in 0..<n {
+            let a = self[offset + k], b = t[k]
+            if caseInsensitive ? (a | 0x20) != (b | 0x20) : a != b { return false }
+        }
+        return true
+    }
 
     func startsWith(_ other: [UInt8], caseInsensitive: Bool) -> Bool {
         guard count >= other.count else { return false }
@@ -278,13 +288,17 @@ extension Array where Element == UInt8 {
         return true
     }
 
-    func containsSequence(_ needle: [UInt8]) -> Bool {
-        guard !needle.isEmpty, count >= needle.count else { return false }
-        for start in 0...(count - needle.count) where self[start] == needle[0] {
-            if Array(self[start..<(start + needle.count)]) == needle { return true }
+    func containsSequence(_ needle: StaticString) -> Bool {
+        let n = needle.utf8CodeUnitCount
+        guard n > 0, count >= n else { return false }
+        let t = needle.utf8Start
+        outer: for start in 0...(count - n) {
+            for k in 0..<n where self[start + k] != t[k] { continue outer }
+            return true
         }
         return false
     }
 
-    var trimmingLeadingSpace: [UInt8] { Array(drop(while: { $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 })) }
+    /// Index of the first byte that is not a space, tab or line break.
+    var firstNonSpace: Int { firstIndex(where: { $0 != 0x20 && $0 != 0x0a && $0 != 0x0d && $0 != 0x09 }) ?? count }
 }

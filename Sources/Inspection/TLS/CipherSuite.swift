@@ -132,11 +132,7 @@ public enum SSLv2CipherKind {
         0x07_00c0: "SSL_CK_DES_192_EDE3_CBC_WITH_MD5",
     ]
 
-    public static func name(_ kind: UInt32) -> String {
-        if let n = names[kind] { return n }
-        let digits = String(kind, radix: 16)
-        return "0x" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
-    }
+    public static func name(_ kind: UInt32) -> String { names[kind] ?? TLSVersion.hexCode(kind, digits: 6) }
 
     /// Every SSL 2.0 cipher is broken (MD5 MAC at best; the protocol itself is).
     public static func weaknesses(_ kind: UInt32) -> CipherWeaknesses {

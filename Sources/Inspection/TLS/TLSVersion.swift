@@ -45,9 +45,12 @@ public struct TLSVersion: RawRepresentable, Hashable, Comparable, Sendable, Cust
     /// them in lists to keep servers tolerant; they carry no meaning.
     public static func isGREASE(_ v: UInt16) -> Bool { v & 0x0f0f == 0x0a0a && v >> 8 == v & 0xff }
 
-    static func hex(_ v: UInt16) -> String {
-        let digits = String(v, radix: 16)
-        return "0x" + String(repeating: "0", count: 4 - digits.count) + digits
+    static func hex(_ v: UInt16) -> String { hexCode(UInt32(v), digits: 4) }
+
+    /// `0x` and `digits` lower-case hex digits: how unnamed code points are written.
+    static func hexCode(_ v: UInt32, digits: Int) -> String {
+        let text = String(v, radix: 16)
+        return "0x" + String(repeating: "0", count: max(0, digits - text.count)) + text
     }
 }
 
