@@ -115,6 +115,8 @@ fi
 [ -x "$repo/.build/release/plainsight" ] || die "no $repo/.build/release/plainsight (build it, or drop --no-build)"
 # Time a private copy, so a concurrent rebuild cannot swap the binary mid-run.
 ps_bin="$work/plainsight"
+# The copy under test sits outside the checkout: point it at the rule files.
+export PLAINSIGHT_PATTERNS="$repo/Patterns"
 cp "$repo/.build/release/plainsight" "$ps_bin"
 floor_bin="$work/floor"
 shim="$work/malloc_count.so"
