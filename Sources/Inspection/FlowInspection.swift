@@ -38,10 +38,8 @@ public struct FlowInspection {
     var startTLS: StartTLSWatcher?
     let tlsEnabled: Bool
     public private(set) var isDone = false
-    /// The pipeline has judged this flow's TLS handshake (findings written).
+    /// The pipeline has sent this flow's TLS handshake to be judged.
     public var tlsAssessed = false
-    /// Findings raised on this flow so far.
-    public var findingCount: UInt32 = 0
 
     public init(serverPort: UInt16, transport: TransportProtocol, selection: AnalyzerSelection) {
         identifier = AppIdentifier(serverPort: serverPort, transport: transport)

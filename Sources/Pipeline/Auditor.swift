@@ -31,12 +31,11 @@ public struct Auditor {
     var table: FlowTable
     var inspections: [FlowInspection] = []
     var context: InspectionContext
-    /// The `tls` object of flows whose handshake was judged, until their record is written.
-    var tlsSummaries: [Int32: TLSSummary] = [:]
     var budget: ReassemblyBudget
     var packet = DecodedPacket()
     let options: AuditorOptions
-    let reporter: Reporter
+    /// Judges handshakes and writes records on its own thread (see `OutputStage`).
+    let output: OutputStage
     var nextSweep: Microseconds = .min
 
     static let directions: [Direction] = [.toServer, .toClient]
@@ -46,7 +45,7 @@ public struct Auditor {
 
     public init(options: AuditorOptions, reporter: Reporter, hasher: FlowHasher = FlowHasher()) {
         self.options = options
-        self.reporter = reporter
+        output = OutputStage(reporter: reporter, assessor: options.tls)
         decoder = PacketDecoder(limits: options.decoding)
         table = FlowTable(limits: options.flows, hasher: hasher)
         context = InspectionContext(maxBufferedBytes: options.maxAnalyzerBytes)
@@ -99,20 +98,15 @@ public struct Auditor {
         if !inspections[Int(slot)].tlsAssessed && inspections[Int(slot)].tlsReady { assessTLS(slot, at: timestamp) }
     }
 
-    /// Judges a flow's TLS handshake once: writes its findings now (a
-    /// long-lived connection is reported when its handshake ends, not when
-    /// it closes) and keeps the `tls` summary for the flow record.
+    /// Sends a flow's TLS handshake to be judged, once: its findings are
+    /// written when the handshake ends (a long-lived connection is reported
+    /// then, not when it closes), its `tls` summary with the flow record.
     mutating func assessTLS(_ slot: Int32, at time: Microseconds) {
         inspections[Int(slot)].tlsAssessed = true
-        guard let assessor = options.tls, let handshake = inspections[Int(slot)].tls?.handshake else { return }
-        let (summary, findings) = assessor.assess(
-            handshake, flow: FlowIdentity(table[slot]), app: inspections[Int(slot)].app, at: time)
-        tlsSummaries[slot] = summary
-        for finding in findings {
-            stats.findingsBySeverity[finding.severity.rawValue] &+= 1
-            reporter.finding(finding)
-        }
-        inspections[Int(slot)].findingCount &+= UInt32(truncatingIfNeeded: findings.count)
+        guard options.tls != nil, let handshake = inspections[Int(slot)].tls?.takeHandshake() else { return }
+        output.send(
+            .handshake(slot: slot, handshake, FlowIdentity(table[slot]), inspections[Int(slot)].app, at: time),
+            bytes: handshake.certificates.reduce(0) { $0 + $1.count })
     }
 
     /// Applies one packet to its flow and the flow's inspection state. One
@@ -245,10 +239,7 @@ public struct Auditor {
         if !inspections[Int(slot)].tlsAssessed && inspections[Int(slot)].tls != nil {
             assessTLS(slot, at: table[slot].lastSeen)
         }
-        let record = FlowRecord(
-            flow: table[slot], inspection: inspections[Int(slot)], findings: Int(inspections[Int(slot)].findingCount),
-            endReason: reason, tls: tlsSummaries.removeValue(forKey: slot))
-        reporter.flow(record)
+        output.send(.flow(slot: slot, FlowRecord(flow: table[slot], inspection: inspections[Int(slot)], findings: 0, endReason: reason)))
         inspections[Int(slot)].release(&context)
         table.remove(slot: slot)
     }
@@ -261,12 +252,23 @@ public struct Auditor {
             stats.flowCounters.flowsTimedOut &+= 1
         }
         decoder.expireFragments(now: now)
+        // Live: flows that ended quietly are written within a second.
+        output.submit()
     }
 
     /// Ends every open flow (end of input or shutdown) and completes the stats.
     public mutating func finish() {
         for slot in table.allSlots() { finishFlow(slot, reason: .endOfInput) }
+        output.drain()
+        stats.findingsBySeverity = output.findingsBySeverity
         collectCounters()
+    }
+
+    /// Queues a periodic stats record (live), in order with the flows and findings.
+    public mutating func writeStats(now: Microseconds) {
+        collectCounters()
+        output.send(.stats(stats, now: now))
+        output.submit()
     }
 
     /// Copies the stage counters into `stats` (for periodic live stats too).

@@ -166,9 +166,8 @@ public struct LiveRun {
             if now >= nextStats {
                 nextStats = now + statsInterval
                 if let drops = source.dropCounts() { auditor.setDrops(kernel: drops.kernel, interface: drops.interface) }
-                auditor.collectCounters()
                 auditor.setWallSeconds(now - started)
-                reporter.stats(auditor.stats, final: false, now: Clock.nowMicroseconds())
+                auditor.writeStats(now: Clock.nowMicroseconds())
             }
         }
         if let drops = source.dropCounts() { auditor.setDrops(kernel: drops.kernel, interface: drops.interface) }

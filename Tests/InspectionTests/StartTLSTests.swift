@@ -320,21 +320,41 @@ struct StartTLSTests {
         let response: [UInt8] = [0x30, 0x84, 0x00, 0x00, 0x00, 0x28, 0x02, 0x01, 0x01,
                                  0x78, 0x84, 0x00, 0x00, 0x00, 0x1f, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
                                  0x8a, 0x16] + oid
-        var w = StartTLSWatcher(dialect: .ldap)
+        let w = StartTLSWatcher(dialect: .ldap)
         #expect(request.withUnsafeBytes { w.ingest($0, direction: .toServer, offset: 0) } == StartTLSWatcher.Event.none)
         let event = response.withUnsafeBytes { w.ingest($0, direction: .toClient, offset: 0) }
         #expect(event == .upgrade(toServer: 39, toClient: 46))
     }
 
+    /// The server's lines are not kept while no upgrade is pending; a line
+    /// that began before the client's STARTTLS and ends after it is not the
+    /// answer (here an EHLO reply cut by a segment boundary): the answer is
+    /// the next line, and TLS starts after it.
+    @Test func aServerLineThatBeganBeforeTheRequestIsNotItsAnswer() {
+        let smtp = StartTLSWatcher(dialect: .smtp)
+        var serverOffset: UInt64 = 0
+        func server(_ text: String) -> StartTLSWatcher.Event {
+            let bytes = Array(text.utf8)
+            defer { serverOffset += UInt64(bytes.count) }
+            return bytes.withUnsafeBytes { smtp.ingest($0, direction: .toClient, offset: serverOffset) }
+        }
+        #expect(server("220 mx ESMTP\r\n250-mx greets you\r\n250-PIPEL") == .none)
+        let command = Array("STARTTLS\r\n".utf8)
+        #expect(command.withUnsafeBytes { smtp.ingest($0, direction: .toServer, offset: 0) } == .none)
+        #expect(server("INING\r\n") == .none)
+        let before = serverOffset
+        #expect(server("220 2.0.0 Ready to start TLS\r\n") == .upgrade(toServer: 10, toClient: before + 30))
+    }
+
     @Test func watcherOffsetsForTheShortForm() {
-        var w = StartTLSWatcher(dialect: .ldap)
+        let w = StartTLSWatcher(dialect: .ldap)
         let request = S.ldapStartTLSRequest
         let response = S.ldapExtendedResponse(resultCode: 0)
         #expect(request.count == 31 && response.count == 38)
         #expect(request.withUnsafeBytes { w.ingest($0, direction: .toServer, offset: 0) } == StartTLSWatcher.Event.none)
         #expect(response.withUnsafeBytes { w.ingest($0, direction: .toClient, offset: 0) } == .upgrade(toServer: 31, toClient: 38))
 
-        var smtp = StartTLSWatcher(dialect: .smtp)
+        let smtp = StartTLSWatcher(dialect: .smtp)
         let greeting = Array("220 mx ESMTP\r\n".utf8)
         _ = greeting.withUnsafeBytes { smtp.ingest($0, direction: .toClient, offset: 0) }
         let command = Array("STARTTLS\r\n".utf8)

@@ -249,6 +249,19 @@ struct TLSHelloFieldTests {
         #expect(escaped.serverName == "evil?[31m.example")
     }
 
+    /// RFC 8446 §4.2 forbids repeating an extension; when a client does,
+    /// the first one counts (and the wire list still shows both).
+    @Test func aRepeatedExtensionCountsOnce() throws {
+        var s = B.ClientHelloSpec()
+        s.extensions = [B.sni("first.example"), B.supportedVersions([0x0304, 0x0303]), B.sni("second.example"),
+                        B.supportedVersions([0x0301]), B.supportedGroups([0x001d]), B.supportedGroups([0x0017, 0x0018])]
+        let h = try B.clientHelloBody(s).withUnsafeBytes { try ClientHello(parsing: $0) }
+        #expect(h.serverName == "first.example")
+        #expect(h.supportedVersions == [0x0304, 0x0303])
+        #expect(h.supportedGroups == [0x001d])
+        #expect(h.extensions == [0, 43, 0, 43, 10, 10])
+    }
+
     @Test func alpnListIsCappedButTheFirstValueIsRaw() throws {
         var s = B.ClientHelloSpec()
         let names = (0..<20).map { "proto-\($0)" }

@@ -199,42 +199,64 @@ public final class CertificateFacts: Sendable {
     }
 
     /// RFC 4514-style text of a Name (last RDN first, `+` within an RDN) and
-    /// its commonName values. Built as bytes: names are written for every
-    /// new certificate.
+    /// its commonName values. Written into one byte buffer: names are built
+    /// for every new certificate.
     static func name(_ element: DERElement) throws -> (String, [String]) {
         var rdns = element.contents
-        var parts: [[UInt8]] = []
+        var sets: [ByteReader] = []
+        while rdns.readableBytes > 0 { sets.append(try rdns.derElement(DERTag.set, "RelativeDistinguishedName").contents) }
+        var text: [UInt8] = []
+        text.reserveCapacity(element.contents.readableBytes + 8 * sets.count)
         var commonNames: [String] = []
-        while rdns.readableBytes > 0 {
-            var set = try rdns.derElement(DERTag.set, "RelativeDistinguishedName").contents
-            var rdn: [UInt8] = []
+        for (i, var set) in sets.reversed().enumerated() {
+            if i > 0 { text.append(UInt8(ascii: ",")) }
+            var first = true
+            var setCNs: [String] = []
             while set.readableBytes > 0 {
                 var attribute = try set.derElement(DERTag.sequence, "AttributeTypeAndValue").contents
                 let type = try attribute.derElement(DERTag.oid, "attribute type").contents.readableView
-                let value = directoryString(try attribute.derElement())
+                let value = try attribute.derElement()
+                if !first { text.append(UInt8(ascii: "+")) }
+                first = false
                 let short = OID.lookup(type, in: attributeNames)
-                if short == "CN" { commonNames.append(String(decoding: value, as: UTF8.self)) }
-                if !rdn.isEmpty { rdn.append(UInt8(ascii: "+")) }
-                rdn.append(contentsOf: (short ?? OID.dotted(type)).utf8)
-                rdn.append(UInt8(ascii: "="))
-                for b in value {
-                    // RFC 4514 §2.4: the characters that separate names are escaped.
-                    if b == UInt8(ascii: ",") || b == UInt8(ascii: "+") || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\")
-                        || b == UInt8(ascii: "<") || b == UInt8(ascii: ">") || b == UInt8(ascii: ";")
-                    {
-                        rdn.append(UInt8(ascii: "\\"))
-                    }
-                    rdn.append(b)
-                }
+                text.append(contentsOf: (short ?? OID.dotted(type)).utf8)
+                text.append(UInt8(ascii: "="))
+                let start = text.count
+                appendDirectoryString(value, to: &text)
+                if short == "CN" { setCNs.append(String(decoding: text[start...], as: UTF8.self)) }
+                escapeSeparators(&text, from: start)
             }
-            parts.append(rdn)
-        }
-        var text: [UInt8] = []
-        for (i, part) in parts.reversed().enumerated() {
-            if i > 0 { text.append(UInt8(ascii: ",")) }
-            text += part
+            // The RDNs are read last first; CNs are listed in certificate order.
+            if !setCNs.isEmpty { commonNames.insert(contentsOf: setCNs, at: 0) }
         }
         return (String(decoding: text, as: UTF8.self), commonNames)
+    }
+
+    /// RFC 4514 §2.4: the characters that separate names are escaped (rarely present: checked first).
+    static func escapeSeparators(_ text: inout [UInt8], from start: Int) {
+        func isSeparator(_ b: UInt8) -> Bool {
+            b == UInt8(ascii: ",") || b == UInt8(ascii: "+") || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\")
+                || b == UInt8(ascii: "<") || b == UInt8(ascii: ">") || b == UInt8(ascii: ";")
+        }
+        guard text[start...].contains(where: isSeparator) else { return }
+        let value = Array(text[start...])
+        text.removeSubrange(start...)
+        for b in value {
+            if isSeparator(b) { text.append(UInt8(ascii: "\\")) }
+            text.append(b)
+        }
+    }
+
+    /// Appends the UTF-8 text of a DirectoryString (see `directoryString`),
+    /// straight from the certificate when it is printable ASCII (the usual case).
+    static func appendDirectoryString(_ e: DERElement, to text: inout [UInt8]) {
+        let b = e.contents.readableView
+        let plain = e.tag != DERTag.bmpString && e.tag != DERTag.universalString && e.tag != DERTag.teletexString
+        if plain && b.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) {
+            text.append(contentsOf: b)
+        } else {
+            text.append(contentsOf: directoryString(e))
+        }
     }
 
     /// The UTF-8 text of a DirectoryString (UTF-8, printable, IA5, teletex as

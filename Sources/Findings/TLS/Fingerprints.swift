@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import Inspection
 
 /// Client and server TLS fingerprints: JA3/JA3S (Salesforce; MD5 of the
@@ -13,36 +14,43 @@ public enum TLSFingerprint {
     public static func ja3String(_ h: ClientHello) -> String { ja3Text(h).string }
 
     static func ja3Text(_ h: ClientHello) -> ASCII {
-        var t = ASCII()
+        let suites = h.cipherSuites, extensions = h.extensions, groups = h.supportedGroups, formats = h.ecPointFormats
+        var t = ASCII(values: 1 + suites.count + extensions.count + groups.count + formats.count)
         t.decimal(UInt64(h.legacyVersion.rawValue))
         t.byte(",")
-        t.decimalList(h.cipherSuites)
+        t.decimalList(suites)
         t.byte(",")
-        t.decimalList(h.extensions)
+        t.decimalList(extensions)
         t.byte(",")
-        t.decimalList(h.supportedGroups)
+        t.decimalList(groups)
         t.byte(",")
-        for (i, format) in h.ecPointFormats.enumerated() {
+        for (i, format) in formats.enumerated() {
             if i > 0 { t.byte("-") }
             t.decimal(UInt64(format))
         }
         return t
     }
 
-    public static func ja3(_ h: ClientHello) -> String { hex(Insecure.MD5.hash(data: ja3Text(h).bytes)) }
+    public static func ja3(_ h: ClientHello) -> String {
+        ja3Text(h).withBytes { hex(Insecure.MD5.hash(data: $0)) }
+    }
 
     /// `version,cipher,extensions` of the ServerHello.
-    public static func ja3sString(_ h: ServerHello) -> String {
-        var t = ASCII()
+    public static func ja3sString(_ h: ServerHello) -> String { ja3sText(h).string }
+
+    static func ja3sText(_ h: ServerHello) -> ASCII {
+        var t = ASCII(values: 2 + h.extensions.count)
         t.decimal(UInt64(h.legacyVersion.rawValue))
         t.byte(",")
         t.decimal(UInt64(h.cipherSuite))
         t.byte(",")
         t.decimalList(h.extensions)
-        return t.string
+        return t
     }
 
-    public static func ja3s(_ h: ServerHello) -> String { hex(Insecure.MD5.hash(data: Array(ja3sString(h).utf8))) }
+    public static func ja3s(_ h: ServerHello) -> String {
+        ja3sText(h).withBytes { hex(Insecure.MD5.hash(data: $0)) }
+    }
 
     /// JA4 over TCP: `t<version><d|i><ciphers><extensions><alpn>_<hash of
     /// sorted ciphers>_<hash of sorted extensions and signature algorithms>`.
@@ -56,18 +64,18 @@ public enum TLSFingerprint {
         a += twoDigits(ciphers.count) + twoDigits(extensions.count) + ja4ALPN(h.firstALPNValue)
 
         // Fixed-width lower-case hex sorts as the numbers do: sort the values.
-        var b = ASCII()
+        var b = ASCII(values: ciphers.count)
         b.hexList(ciphers.sorted())
-        var c = ASCII()
+        var c = ASCII(values: extensions.count + h.signatureAlgorithms.count + 1)
         c.hexList(extensions.filter { $0 != TLSExtension.serverName && $0 != TLSExtension.alpn }.sorted())
         let sigalgs = h.signatureAlgorithms.filter { !TLSVersion.isGREASE($0) }
         if !sigalgs.isEmpty {
             c.byte("_")
             c.hexList(sigalgs)
         }
-        let bHash = ciphers.isEmpty ? zeroHash : truncatedSHA256(b.bytes)
+        let bHash = ciphers.isEmpty ? zeroHash : b.withBytes(truncatedSHA256)
         // No extensions besides SNI and ALPN (and so no signature algorithms): zeros.
-        let cHash = c.bytes.isEmpty ? zeroHash : truncatedSHA256(c.bytes)
+        let cHash = c.isEmpty ? zeroHash : c.withBytes(truncatedSHA256)
         return a + "_" + bHash + "_" + cHash
     }
 
@@ -104,57 +112,92 @@ public enum TLSFingerprint {
         return capped < 10 ? "0\(capped)" : "\(capped)"
     }
 
-    static func truncatedSHA256(_ bytes: [UInt8]) -> String { String(hex(SHA256.hash(data: bytes)).prefix(12)) }
+    static func truncatedSHA256(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(hex(SHA256.hash(data: bytes)).prefix(12))
+    }
 
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        var t = ASCII()
-        for byte in digest {
-            t.bytes.append(ASCII.hexDigits[Int(byte >> 4)])
-            t.bytes.append(ASCII.hexDigits[Int(byte & 0xf)])
+    /// Lower-case hex of a digest, written straight into the string's storage.
+    static func hex(_ digest: some ContiguousBytes) -> String {
+        digest.withUnsafeBytes { raw in
+            String(unsafeUninitializedCapacity: 2 * raw.count) { out in
+                for (i, byte) in raw.enumerated() {
+                    out[2 * i] = ASCII.hexDigits[Int(byte >> 4)]
+                    out[2 * i + 1] = ASCII.hexDigits[Int(byte & 0xf)]
+                }
+                return 2 * raw.count
+            }
         }
-        return t.string
     }
 }
 
-/// An ASCII text built byte by byte.
+/// An ASCII text written into storage sized up front for `values` numbers
+/// (each at most five digits and a separator): fingerprints are built per
+/// handshake, and growing an array digit by digit cost more than the rest of JA3.
 struct ASCII {
-    var bytes: [UInt8] = []
+    private var storage: [UInt8]
+    private var count = 0
 
     static let hexDigits = Array("0123456789abcdef".utf8)
 
-    init() { bytes.reserveCapacity(256) }
+    init(values: Int) { storage = [UInt8](repeating: 0, count: 6 * values + 1) }
 
-    var string: String { String(decoding: bytes, as: UTF8.self) }
+    var isEmpty: Bool { count == 0 }
+    var string: String { withBytes { String(decoding: $0, as: UTF8.self) } }
 
-    mutating func byte(_ c: Unicode.Scalar) { bytes.append(UInt8(ascii: c)) }
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try storage.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+    }
 
-    /// Constant divisors only (the compiler turns them into multiplies):
-    /// the values written are 16-bit code points.
+    mutating func byte(_ c: Unicode.Scalar) {
+        storage[count] = UInt8(ascii: c)
+        count += 1
+    }
+
     mutating func decimal(_ v: UInt64) {
-        if v >= 100_000 { decimal(v / 100_000) }
-        let low = v % 100_000
-        if v >= 10_000 { bytes.append(0x30 + UInt8(low / 10_000)) }
-        if v >= 1000 { bytes.append(0x30 + UInt8(low / 1000 % 10)) }
-        if v >= 100 { bytes.append(0x30 + UInt8(low / 100 % 10)) }
-        if v >= 10 { bytes.append(0x30 + UInt8(low / 10 % 10)) }
-        bytes.append(0x30 + UInt8(low % 10))
+        storage.withUnsafeMutableBufferPointer { count = ASCII.write(v, to: $0, at: count) }
     }
 
     /// GREASE values are left out (both JA3 and JA4 say so).
     mutating func decimalList(_ values: [UInt16]) {
-        var first = true
-        for v in values where !TLSVersion.isGREASE(v) {
-            if !first { byte("-") }
-            first = false
-            decimal(UInt64(v))
+        storage.withUnsafeMutableBufferPointer { out in
+            var first = true
+            for v in values where !TLSVersion.isGREASE(v) {
+                if !first {
+                    out[count] = UInt8(ascii: "-")
+                    count += 1
+                }
+                first = false
+                count = ASCII.write(UInt64(v), to: out, at: count)
+            }
         }
+    }
+
+    /// Writes the digits of `v` at `at`; returns the index after them.
+    static func write(_ v: UInt64, to out: UnsafeMutableBufferPointer<UInt8>, at: Int) -> Int {
+        var digits = 1
+        var rest = v
+        while rest >= 10 {
+            rest /= 10
+            digits += 1
+        }
+        rest = v
+        var i = at + digits
+        repeat {
+            i -= 1
+            out[i] = 0x30 &+ UInt8(truncatingIfNeeded: rest % 10)
+            rest /= 10
+        } while rest > 0
+        return at + digits
     }
 
     /// Four lower-case hex digits per value, comma-separated.
     mutating func hexList(_ values: [UInt16]) {
         for (i, v) in values.enumerated() {
             if i > 0 { byte(",") }
-            for shift in stride(from: 12, through: 0, by: -4) { bytes.append(ASCII.hexDigits[Int(v >> UInt16(shift) & 0xf)]) }
+            for shift in stride(from: 12, through: 0, by: -4) {
+                storage[count] = ASCII.hexDigits[Int(v >> UInt16(shift) & 0xf)]
+                count += 1
+            }
         }
     }
 }

@@ -64,11 +64,14 @@ struct ClientKey: Hashable {
     let digest: UInt64
 
     init(_ h: ClientHello, seed: UInt64) {
+        // Each list is decoded from the hello's bytes once.
+        let suites = h.cipherSuites, extensions = h.extensions, groups = h.supportedGroups
+        let sigalgs = h.signatureAlgorithms, versions = h.supportedVersions, formats = h.ecPointFormats
+        let alpn = h.firstALPNValue, kinds = h.sslv2CipherKinds
         var p: [UInt16] = []
         p.reserveCapacity(
-            h.cipherSuites.count + h.extensions.count + h.supportedGroups.count + h.signatureAlgorithms.count
-                + h.supportedVersions.count + h.ecPointFormats.count + (h.firstALPNValue?.count ?? 0)
-                + 2 * h.sslv2CipherKinds.count + 12)
+            suites.count + extensions.count + groups.count + sigalgs.count + versions.count + formats.count
+                + (alpn?.count ?? 0) + 2 * kinds.count + 12)
         func list(_ values: [UInt16], sorted: Bool = false) {
             let start = p.count
             p.append(0)
@@ -78,18 +81,17 @@ struct ClientKey: Hashable {
         }
         p.append(h.legacyVersion.rawValue)
         p.append(h.isSSLv2Format ? 1 : 0)
-        list(h.cipherSuites)
-        list(h.extensions, sorted: true)
-        list(h.supportedGroups)
-        list(h.signatureAlgorithms)
-        list(h.supportedVersions)
-        p.append(UInt16(truncatingIfNeeded: h.ecPointFormats.count))
-        for f in h.ecPointFormats { p.append(UInt16(f)) }
-        let alpn = h.firstALPNValue ?? []
-        p.append(h.firstALPNValue == nil ? 0xffff : UInt16(truncatingIfNeeded: alpn.count))
-        for byte in alpn { p.append(UInt16(byte)) }
-        p.append(UInt16(truncatingIfNeeded: h.sslv2CipherKinds.count))
-        for kind in h.sslv2CipherKinds {
+        list(suites)
+        list(extensions, sorted: true)
+        list(groups)
+        list(sigalgs)
+        list(versions)
+        p.append(UInt16(truncatingIfNeeded: formats.count))
+        for f in formats { p.append(UInt16(f)) }
+        p.append(alpn == nil ? 0xffff : UInt16(truncatingIfNeeded: alpn!.count))
+        for byte in alpn ?? [] { p.append(UInt16(byte)) }
+        p.append(UInt16(truncatingIfNeeded: kinds.count))
+        for kind in kinds {
             p.append(UInt16(truncatingIfNeeded: kind >> 16))
             p.append(UInt16(truncatingIfNeeded: kind))
         }

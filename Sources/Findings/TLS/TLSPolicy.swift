@@ -45,7 +45,7 @@ public struct TLSPolicy: Sendable {
     }
 
     /// What a rule is about and how to fix it (from `rules.yaml`).
-    public struct RuleText: Sendable, Decodable {
+    public struct RuleText: Sendable {
         public var title: String
         public var remediation: String
         public var references: [String]?
@@ -99,11 +99,12 @@ public struct TLSPolicy: Sendable {
         var policy = try parse(try String(contentsOf: file, encoding: .utf8), source: file.path)
         let rulesFile = patterns.appendingPathComponent("tls/rules.yaml")
         if FileManager.default.fileExists(atPath: rulesFile.path) {
-            do {
-                policy.rules = try YAMLDecoder().decode(
-                    [String: RuleText].self, from: try String(contentsOf: rulesFile, encoding: .utf8))
-            } catch {
-                throw PolicyError("\(rulesFile.path): \(error)")
+            let rules = try PolicyYAML(try String(contentsOf: rulesFile, encoding: .utf8), source: rulesFile.path)
+            for rule in try rules.keys() {
+                let entry = try rules.field(rule)
+                policy.rules[rule] = RuleText(
+                    title: try entry.text("title"), remediation: try entry.text("remediation"),
+                    references: try entry.optionalTexts("references"))
             }
         }
         return policy
@@ -118,88 +119,121 @@ public struct TLSPolicy: Sendable {
 
     /// Parses a policy document; `source` names it in errors.
     public static func parse(_ yaml: String, source: String) throws -> TLSPolicy {
-        let file: PolicyFile
-        do {
-            file = try YAMLDecoder().decode(PolicyFile.self, from: yaml)
-        } catch let error as DecodingError {
-            throw PolicyError("\(source): \(PolicyError.describe(error))")
-        } catch {
-            throw PolicyError("\(source): not valid YAML: \(error)")
-        }
-        func severity(_ text: String, _ field: String) throws -> Severity? {
+        let file = try PolicyYAML(yaml, source: source)
+        func severity(_ field: PolicyYAML, _ key: String) throws -> Severity? {
+            let text = try field.text(key)
             if text == "allowed" { return nil }
             guard let s = Severity(name: text) else {
-                throw PolicyError("\(source): \(field): '\(text)' is not a severity (info, low, medium, high, critical) or 'allowed'")
+                throw PolicyError("\(source): \(field.path(key)): '\(text)' is not a severity (info, low, medium, high, critical) or 'allowed'")
             }
             return s
         }
         var versions: [TLSVersion: Severity?] = [:]
-        for (name, value) in file.versions {
+        let versionsField = try file.field("versions")
+        for name in try versionsField.keys() {
             guard let v = TLSVersion(name: name) else {
                 throw PolicyError("\(source): versions: unknown version '\(name)' (SSLv2, SSLv3, TLSv1.0 … TLSv1.3)")
             }
-            versions[v] = try severity(value, "versions.\(name)")
+            versions[v] = try severity(versionsField, name)
         }
         var weaknesses: [String: Severity?] = [:]
         let knownWeaknesses = CipherWeaknesses.named.map(\.name)
-        for (name, value) in file.cipher_weaknesses {
+        let weaknessesField = try file.field("cipher_weaknesses")
+        for name in try weaknessesField.keys() {
             guard knownWeaknesses.contains(name) else {
                 throw PolicyError("\(source): cipher_weaknesses: unknown weakness '\(name)' (\(knownWeaknesses.joined(separator: ", ")))")
             }
-            weaknesses[name] = try severity(value, "cipher_weaknesses.\(name)")
+            weaknesses[name] = try severity(weaknessesField, name)
         }
-        let c = file.certificate
+        let c = try file.field("certificate")
         var policy = TLSPolicy(
-            name: file.name, title: file.title, reference: file.reference, versions: versions,
-            cipherWeaknesses: weaknesses, clientOffers: try severity(file.client_offers, "client_offers"),
-            downgrade: try severity(file.downgrade, "downgrade"), compression: try severity(file.compression, "compression"),
-            insecureRenegotiation: try severity(file.insecure_renegotiation, "insecure_renegotiation"),
-            heartbeat: try severity(file.heartbeat, "heartbeat"),
+            name: try file.text("name"), title: try file.text("title"), reference: try file.text("reference"),
+            versions: versions, cipherWeaknesses: weaknesses, clientOffers: try severity(file, "client_offers"),
+            downgrade: try severity(file, "downgrade"), compression: try severity(file, "compression"),
+            insecureRenegotiation: try severity(file, "insecure_renegotiation"),
+            heartbeat: try severity(file, "heartbeat"),
             certificate: CertificateRules(
-                expired: try severity(c.expired, "certificate.expired"),
-                notYetValid: try severity(c.not_yet_valid, "certificate.not_yet_valid"),
-                expiring: try severity(c.expiring, "certificate.expiring"), expiringWithinDays: c.expiring_within_days,
-                selfSigned: try severity(c.self_signed, "certificate.self_signed"),
-                untrusted: try severity(c.untrusted, "certificate.untrusted"),
-                nameMismatch: try severity(c.name_mismatch, "certificate.name_mismatch"),
-                weakKey: try severity(c.weak_key, "certificate.weak_key"), minRSABits: c.min_rsa_bits,
-                minECBits: c.min_ec_bits, weakSignature: try severity(c.weak_signature, "certificate.weak_signature"),
-                weakSignatureHashes: c.weak_signature_hashes,
-                longValidity: try severity(c.long_validity, "certificate.long_validity"),
-                maxValidityDays: c.max_validity_days))
+                expired: try severity(c, "expired"), notYetValid: try severity(c, "not_yet_valid"),
+                expiring: try severity(c, "expiring"), expiringWithinDays: try c.number("expiring_within_days"),
+                selfSigned: try severity(c, "self_signed"), untrusted: try severity(c, "untrusted"),
+                nameMismatch: try severity(c, "name_mismatch"), weakKey: try severity(c, "weak_key"),
+                minRSABits: try c.number("min_rsa_bits"), minECBits: try c.number("min_ec_bits"),
+                weakSignature: try severity(c, "weak_signature"),
+                weakSignatureHashes: try c.texts("weak_signature_hashes"),
+                longValidity: try severity(c, "long_validity"), maxValidityDays: try c.number("max_validity_days")))
         policy.weaknessSeverities = CipherWeaknesses.named.map { weaknesses[$0.name] ?? .medium }
         return policy
     }
+}
 
-    /// The file layout (snake_case keys, as users write them).
-    struct PolicyFile: Decodable {
-        var name: String
-        var title: String
-        var reference: String
-        var versions: [String: String]
-        var cipher_weaknesses: [String: String]
-        var client_offers: String
-        var downgrade: String
-        var compression: String
-        var insecure_renegotiation: String
-        var heartbeat: String
-        var certificate: Certificate
+/// A mapping of a policy or rules file, read through Yams' node tree with
+/// every scalar taken as text (numbers are converted here). `YAMLDecoder`
+/// and Yams' default tag resolution (regular expressions per scalar) cost
+/// ~30M instructions for these two small files: most of a run's startup.
+struct PolicyYAML {
+    let mapping: Node.Mapping
+    let source: String
+    /// Dotted position of this mapping in the file (`certificate`), empty at the top.
+    let position: String
 
-        struct Certificate: Decodable {
-            var expired: String
-            var not_yet_valid: String
-            var expiring: String
-            var expiring_within_days: Int
-            var self_signed: String
-            var untrusted: String
-            var name_mismatch: String
-            var weak_key: String
-            var min_rsa_bits: Int
-            var min_ec_bits: Int
-            var weak_signature: String
-            var weak_signature_hashes: [String]
-            var long_validity: String
-            var max_validity_days: Int
+    init(_ yaml: String, source: String) throws {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml, .basic)
+        } catch {
+            throw PolicyError("\(source): not valid YAML: \(error)")
+        }
+        guard let mapping = root?.mapping else { throw PolicyError("\(source): expected a mapping of fields") }
+        self.init(mapping: mapping, source: source, position: "")
+    }
+
+    init(mapping: Node.Mapping, source: String, position: String) {
+        self.mapping = mapping
+        self.source = source
+        self.position = position
+    }
+
+    func path(_ key: String) -> String { position.isEmpty ? key : position + "." + key }
+
+    func value(_ key: String) throws -> Node {
+        guard let node = mapping[key] else { throw PolicyError("\(source): missing field \(path(key))") }
+        return node
+    }
+
+    func mismatch(_ key: String, _ expected: String) -> PolicyError {
+        PolicyError("\(source): field \(path(key)): expected \(expected)")
+    }
+
+    func field(_ key: String) throws -> PolicyYAML {
+        guard let inner = try value(key).mapping else { throw mismatch(key, "a mapping") }
+        return PolicyYAML(mapping: inner, source: source, position: path(key))
+    }
+
+    func text(_ key: String) throws -> String {
+        guard let scalar = try value(key).scalar else { throw mismatch(key, "text") }
+        return scalar.string
+    }
+
+    func number(_ key: String) throws -> Int {
+        guard let scalar = try value(key).scalar, let n = Int(scalar.string) else { throw mismatch(key, "a number") }
+        return n
+    }
+
+    func texts(_ key: String) throws -> [String] {
+        guard let list = try value(key).sequence else { throw mismatch(key, "a list") }
+        return try list.map {
+            guard let scalar = $0.scalar else { throw mismatch(key, "a list of text") }
+            return scalar.string
+        }
+    }
+
+    func optionalTexts(_ key: String) throws -> [String]? { mapping[key] == nil ? nil : try texts(key) }
+
+    /// The keys, in file order.
+    func keys() throws -> [String] {
+        try mapping.keys.map {
+            guard let name = $0.scalar?.string else { throw PolicyError("\(source): \(position): keys must be text") }
+            return name
         }
     }
 }
@@ -207,19 +241,4 @@ public struct TLSPolicy: Sendable {
 public struct PolicyError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
-
-    /// "missing field certificate.min_rsa_bits", "field versions.TLSv1.0: expected a string", …
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ keys: [CodingKey]) -> String { keys.map(\.stringValue).joined(separator: ".") }
-        switch error {
-        case .keyNotFound(let key, let context):
-            return "missing field " + path(context.codingPath + [key])
-        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
-            return "field \(path(context.codingPath)): expected \(type == Int.self ? "a number" : type == [String].self ? "a list" : type == String.self ? "text" : "\(type)")"
-        case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? context.debugDescription : "field \(path(context.codingPath)): \(context.debugDescription)"
-        @unknown default:
-            return "\(error)"
-        }
-    }
 }

@@ -21,6 +21,17 @@ import Flows
 public final class StartTLSWatcher {
     public enum Dialect: UInt8, Sendable {
         case smtp, imap, pop3, ftp, xmpp, ldap, postgresql, mysql, rdp
+
+        /// Units end at a terminator byte (`\n`, XMPP's `>`), not at a stated length.
+        var terminator: UInt8? {
+            switch self {
+            case .smtp, .imap, .pop3, .ftp: 0x0a
+            case .xmpp: UInt8(ascii: ">")
+            case .ldap, .postgresql, .mysql, .rdp: nil
+            }
+        }
+
+        var isText: Bool { terminator != nil }
     }
 
     public enum Event: Equatable {
@@ -75,13 +86,16 @@ public final class StartTLSWatcher {
             // prefix array shared, and every append would then copy it.
             let consumed = direction == .toServer
                 ? units.toServer.consume(bytes, from: i, dialect: dialect, direction: direction)
-                : units.toClient.consume(bytes, from: i, dialect: dialect, direction: direction)
+                : units.toClient.consume(
+                    bytes, from: i, dialect: dialect, direction: direction, skipping: requestedAt == nil && dialect.isText)
             let unitEnd = offset + UInt64(i + consumed)
             i += consumed
             guard direction == .toServer ? units.toServer.complete : units.toClient.complete else { continue }
+            // A server line that began before the client asked to upgrade is
+            // not the answer, and was not kept (most server lines are these).
             let event = direction == .toServer
                 ? clientUnit(units.toServer.prefix, index: units.toServer.index, end: unitEnd)
-                : serverUnit(units.toClient.prefix, index: units.toClient.index, end: unitEnd)
+                : units.toClient.skipping ? .none : serverUnit(units.toClient.prefix, index: units.toClient.index, end: unitEnd)
             if direction == .toServer { units.toServer.reset(nextOffset: unitEnd) } else { units.toClient.reset(nextOffset: unitEnd) }
             if event != .none {
                 if event == .finished { finished = true }
@@ -180,25 +194,25 @@ struct UnitReader {
     /// Length of the current unit when the dialect states it (binary dialects).
     var expected: Int?
     var complete = false
+    /// The current unit is passed over, its bytes not kept.
+    var skipping = false
     /// Units completed before this one in the direction.
     var index = 0
     /// Stream offset where the next unit starts.
     var nextOffset: UInt64 = 0
 
     /// Consumes bytes of the current unit from `start`; returns how many.
+    /// `skipping` (text dialects): when the unit starts here, do not keep its bytes.
     mutating func consume(
-        _ bytes: UnsafeRawBufferPointer, from start: Int, dialect: StartTLSWatcher.Dialect, direction: Direction
+        _ bytes: UnsafeRawBufferPointer, from start: Int, dialect: StartTLSWatcher.Dialect, direction: Direction,
+        skipping: Bool = false
     ) -> Int {
         // Text dialects: find the terminator, keep the unit's first bytes.
-        let terminator: UInt8? = switch dialect {
-        case .smtp, .imap, .pop3, .ftp: 0x0a
-        case .xmpp: UInt8(ascii: ">")
-        default: nil
-        }
-        if let terminator {
+        if let terminator = dialect.terminator {
+            if seen == 0 { self.skipping = skipping }
             let found = memchr(bytes.baseAddress! + start, Int32(terminator), bytes.count - start)
             let end = found.map { UnsafeRawPointer($0) - bytes.baseAddress! + 1 } ?? bytes.count
-            let keep = min(end - start, StartTLSWatcher.maxUnitPrefix - prefix.count)
+            let keep = self.skipping ? 0 : min(end - start, StartTLSWatcher.maxUnitPrefix - prefix.count)
             if keep > 0 { prefix.append(contentsOf: bytes[start..<(start + keep)]) }
             seen += end - start
             complete = end <= bytes.count && bytes[end - 1] == terminator

@@ -38,8 +38,7 @@ public final class TLSAnalyzer: StreamAnalyzer {
     /// Nothing more to learn: the client's hello (or its direction is over)
     /// and the server's first flight (or its direction is over).
     public var isDone: Bool {
-        let clientDone = handshake.clientHello != nil || toServer.isFinished
-        return clientDone && (serverFlightComplete || toClient.isFinished)
+        (clientHelloSeen || toServer.isFinished) && (serverFlightComplete || toClient.isFinished)
     }
 
     /// The server's stream has said enough once its first flight is in; the
@@ -49,9 +48,15 @@ public final class TLSAnalyzer: StreamAnalyzer {
         direction == .toServer ? isDone : serverFlightComplete
     }
 
-    var serverFlightComplete: Bool {
-        guard let hello = handshake.serverHello else { return false }
-        return hello.version >= .tls13 || hello.isSSLv2 || handshake.certificateMessageSeen
+    // Kept as flags, set as messages arrive: they are tested per chunk, and
+    // reading them from `handshake` copied the hellos each time.
+    var clientHelloSeen = false
+    /// The ServerHello and, below TLS 1.3, the certificate or ServerHelloDone are in.
+    var serverFlightComplete = false
+
+    func noteServerFlight() {
+        guard let hello = handshake.serverHello else { return }
+        serverFlightComplete = hello.version >= .tls13 || hello.isSSLv2 || handshake.certificateMessageSeen
             || handshake.serverHelloDoneSeen
     }
 
@@ -280,9 +285,10 @@ public final class TLSAnalyzer: StreamAnalyzer {
             case (.toServer, TLSHandshakeType.clientHello):
                 let hello = try ClientHello(parsing: body)
                 context.counters.tlsClientHellos &+= 1
-                if handshake.clientHello == nil {
+                if !clientHelloSeen {
                     guard keep(body.count, &context) else { return giveUp(&r, TLSAnalyzer.factsBudgetFull, context: &context) }
                     handshake.clientHello = hello
+                    clientHelloSeen = true
                 }
             case (.toClient, TLSHandshakeType.serverHello):
                 let hello = try ServerHello(parsing: body)
@@ -294,12 +300,15 @@ public final class TLSAnalyzer: StreamAnalyzer {
                     handshake.serverHello = hello
                     // TLS 1.3: everything after the ServerHello is encrypted.
                     if hello.version >= .tls13 { r.encrypted = true }
+                    noteServerFlight()
                 }
             case (.toClient, TLSHandshakeType.certificate) where !handshake.certificateMessageSeen:
                 handshake.certificateMessageSeen = true
+                noteServerFlight()
                 try readCertificates(body, context: &context)
             case (.toClient, TLSHandshakeType.serverHelloDone):
                 handshake.serverHelloDoneSeen = true
+                noteServerFlight()
             default:
                 break
             }
@@ -330,7 +339,10 @@ public final class TLSAnalyzer: StreamAnalyzer {
             if direction == .toServer {
                 let hello = try ClientHello(sslv2: record)
                 context.counters.tlsClientHellos &+= 1
-                if handshake.clientHello == nil { handshake.clientHello = hello }
+                if !clientHelloSeen {
+                    handshake.clientHello = hello
+                    clientHelloSeen = true
+                }
             } else {
                 let hello = try ServerHello(sslv2: record)
                 context.counters.tlsServerHellos &+= 1
@@ -339,6 +351,7 @@ public final class TLSAnalyzer: StreamAnalyzer {
                     handshake.certificateMessageSeen = true
                     handshake.certificates = [der]
                 }
+                noteServerFlight()
             }
         } catch {
             context.counters.tlsMalformed &+= 1
@@ -356,6 +369,14 @@ public final class TLSAnalyzer: StreamAnalyzer {
         guard context.keep(n) else { return false }
         keptBytes += n
         return true
+    }
+
+    /// Hands the handshake over to be judged, leaving an empty one (the
+    /// flow is done with it: no copy, and its memory is freed by the judge).
+    public func takeHandshake() -> TLSHandshake {
+        var taken = TLSHandshake()
+        swap(&taken, &handshake)
+        return taken
     }
 
     /// Gives back everything the flow holds (its record has been written).

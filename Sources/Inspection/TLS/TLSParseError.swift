@@ -8,6 +8,7 @@ public struct TLSParseError: Error, Equatable, Sendable, CustomStringConvertible
     init(_ description: String) { self.description = description }
 
     static let truncated = TLSParseError("message shorter than its lengths say")
+    static let oddList = TLSParseError("list of 16-bit values has an odd length")
 }
 
 extension ByteReader {
@@ -37,21 +38,14 @@ extension ByteReader {
         return v
     }
 
-    /// A list of 16-bit values filling the whole reader (cipher suites, groups, …).
-    mutating func uint16List() throws -> [UInt16] {
-        guard readableBytes % 2 == 0 else { throw TLSParseError("list of 16-bit values has an odd length") }
-        var list: [UInt16] = []
-        list.reserveCapacity(readableBytes / 2)
-        while let v = readUInt16() { list.append(v) }
-        return list
-    }
+    /// The unread bytes as text (see `printableText(_:)`).
+    func printableText() -> String { Inspection.printableText(readableView) }
+}
 
-    /// The unread bytes as text, for names (SNI, ALPN): bytes that are not
-    /// printable ASCII become `?` so a crafted name cannot smuggle controls
-    /// into logs. Capped at `limit` bytes.
-    func printableText(limit: Int = 255) -> String {
-        let view = UnsafeRawBufferPointer(rebasing: readableView.prefix(limit))
-        if view.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) { return String(decoding: view, as: UTF8.self) }
-        return String(decoding: view.map { $0 >= 0x20 && $0 < 0x7f ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
-    }
+/// Bytes as text, for names (SNI, ALPN): bytes that are not printable ASCII
+/// become `?` so a crafted name cannot smuggle controls into logs. Capped at 255 bytes.
+func printableText<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> String {
+    let shown = bytes.prefix(255)
+    if shown.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) { return String(decoding: shown, as: UTF8.self) }
+    return String(decoding: shown.map { $0 >= 0x20 && $0 < 0x7f ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
 }

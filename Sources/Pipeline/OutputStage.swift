@@ -1,0 +1,103 @@
+import Decoding
+import Dispatch
+import Findings
+import Inspection
+import Reporting
+
+/// The end of the pipeline — judging TLS handshakes and writing records — on
+/// its own thread, so the capture loop spends its time on packets.
+///
+/// Judging a handshake (certificate parsing, chain walk, fingerprints,
+/// finding texts) and writing JSON cost far more per event than a packet
+/// costs: on the shared benchmark, doing them inline made a TLS-heavy run
+/// ~55 % slower than one that only tracks flows. Here the capture loop only
+/// queues what happened, in order; one serial queue assesses and writes, so
+/// the output is exactly what the inline version wrote, line for line.
+///
+/// Events travel in batches (a queue hop per event would cost more than
+/// writing it). At most `maxBatchesInFlight` batches wait at once: when the
+/// writer falls behind, the capture loop waits for it (offline: the run
+/// slows; live: the kernel buffer absorbs it and counts its drops), so
+/// memory stays bounded. A batch is sent early once its handshakes carry
+/// `maxBatchBytes` of hello and certificate bytes.
+final class OutputStage: @unchecked Sendable {
+    enum Event: Sendable {
+        /// A flow's handshake to judge; `slot` names the flow until its record is written.
+        case handshake(slot: Int32, TLSHandshake, FlowIdentity, AppProtocol, at: Microseconds)
+        /// A finished flow; its `tls` summary and finding count are filled in here.
+        case flow(slot: Int32, FlowRecord)
+        /// A periodic (live) stats record; the finding tallies are filled in here.
+        case stats(RunStats, now: Microseconds)
+    }
+
+    static let batchSize = 256
+    static let maxBatchesInFlight = 8
+    static let maxBatchBytes = 4 << 20
+
+    // Capture-loop side.
+    private var batch: [Event] = []
+    private var batchBytes = 0
+    private let queue = DispatchQueue(label: "plainsight.output")
+    private let free = DispatchSemaphore(value: OutputStage.maxBatchesInFlight)
+
+    // Writer side: touched only on `queue` (and by the capture loop after `drain`).
+    private let reporter: Reporter
+    private let assessor: TLSAssessor?
+    private var summaries: [Int32: (summary: TLSSummary, findings: Int)] = [:]
+    private(set) var findingsBySeverity = [UInt64](repeating: 0, count: Severity.allCases.count)
+
+    init(reporter: Reporter, assessor: TLSAssessor?) {
+        self.reporter = reporter
+        self.assessor = assessor
+        batch.reserveCapacity(OutputStage.batchSize)
+    }
+
+    /// Queues one event; `bytes` is what it keeps alive (handshake copies).
+    func send(_ event: Event, bytes: Int = 0) {
+        batch.append(event)
+        batchBytes += bytes
+        if batch.count >= OutputStage.batchSize || batchBytes >= OutputStage.maxBatchBytes { submit() }
+    }
+
+    /// Hands the current batch to the writer (waits while too many are pending).
+    func submit() {
+        guard !batch.isEmpty else { return }
+        let events = batch
+        batch = []
+        batch.reserveCapacity(OutputStage.batchSize)
+        batchBytes = 0
+        free.wait()
+        queue.async {
+            for event in events { self.write(event) }
+            self.free.signal()
+        }
+    }
+
+    /// Returns once everything sent so far is judged and written.
+    func drain() {
+        submit()
+        queue.sync {}
+    }
+
+    private func write(_ event: Event) {
+        switch event {
+        case .handshake(let slot, let handshake, let flow, let app, let time):
+            guard let assessor else { return }
+            let (summary, findings) = assessor.assess(handshake, flow: flow, app: app, at: time)
+            summaries[slot] = (summary, findings.count)
+            for finding in findings {
+                findingsBySeverity[finding.severity.rawValue] &+= 1
+                reporter.finding(finding)
+            }
+        case .flow(let slot, var record):
+            if let judged = summaries.removeValue(forKey: slot) {
+                record.tls = judged.summary
+                record.findings += judged.findings
+            }
+            reporter.flow(record)
+        case .stats(var stats, let now):
+            stats.findingsBySeverity = findingsBySeverity
+            reporter.stats(stats, final: false, now: now)
+        }
+    }
+}

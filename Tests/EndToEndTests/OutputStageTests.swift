@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+
+/// Handshakes are judged and records written on the output thread, in
+/// batches: with many flows in flight at once, every finding must still come
+/// before its flow's record, each record must count its own findings, and
+/// each copy of a handshake must be judged exactly as the original.
+@Suite struct OutputStageTests {
+    /// `Captures/tls12-bad-certs.pcap` (four TLS 1.2 flows with certificate
+    /// findings) copied `copies` times, each copy 10 ms after the previous one
+    /// (so ~50 copies overlap) and with its own client ports.
+    static func manyCopies(_ copies: Int) throws -> URL {
+        let original = try Data(contentsOf: Paths.captures.appendingPathComponent("tls12-bad-certs.pcap"))
+        let bytes = [UInt8](original)
+        var packets: [(time: UInt64, frame: [UInt8])] = []
+        var i = 24
+        while i + 16 <= bytes.count {
+            func u32(_ at: Int) -> UInt32 { UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24 }
+            let time = UInt64(u32(i)) * 1_000_000 + UInt64(u32(i + 4))
+            let length = Int(u32(i + 8))
+            packets.append((time, Array(bytes[(i + 16)..<(i + 16 + length)])))
+            i += 16 + length
+        }
+        var out: [(time: UInt64, frame: [UInt8])] = []
+        for k in 0..<copies {
+            for var (time, frame) in packets {
+                // Ethernet, IPv4 (IHL), TCP ports: the server ports are 14440-14443.
+                let tcp = 14 + Int(frame[14] & 0x0f) * 4
+                let source = Int(frame[tcp]) << 8 | Int(frame[tcp + 1])
+                let clientAt = (14440...14443).contains(source) ? tcp + 2 : tcp
+                let server = (14440...14443).contains(source) ? source : Int(frame[tcp + 2]) << 8 | Int(frame[tcp + 3])
+                let client = 10_000 + k * 4 + (server - 14440)
+                frame[clientAt] = UInt8(client >> 8)
+                frame[clientAt + 1] = UInt8(client & 0xff)
+                time += UInt64(k) * 10_000
+                out.append((time, frame))
+            }
+        }
+        out.sort { $0.time < $1.time }
+        var file = Array(bytes[0..<24])
+        for (time, frame) in out {
+            for v in [UInt32(time / 1_000_000), UInt32(time % 1_000_000), UInt32(frame.count), UInt32(frame.count)] {
+                file += [UInt8(v & 0xff), UInt8(v >> 8 & 0xff), UInt8(v >> 16 & 0xff), UInt8(v >> 24)]
+            }
+            file += frame
+        }
+        let url = Paths.temporaryDirectory().appendingPathComponent("tls12-bad-certs-x\(copies).pcap")
+        try Data(file).write(to: url)
+        return url
+    }
+
+    @Test func findingsPrecedeTheirFlowAndAreCountedWithManyFlowsInFlight() throws {
+        let copies = 100
+        let pcap = try Self.manyCopies(copies)
+        defer { try? FileManager.default.removeItem(at: pcap.deletingLastPathComponent()) }
+        let many = try plainsight(["read", pcap.path, "--format", "json"])
+        let one = try plainsight(["read", Paths.captures.appendingPathComponent("tls12-bad-certs.pcap").path, "--format", "json"])
+        #expect(many.status == one.status, "\(many.stderr)")
+
+        func flowID(_ r: [String: Any]) -> String { (r["flow"] as? [String: Any])?["id"] as? String ?? "" }
+        var findingsSeen: [String: Int] = [:]
+        var recordsWritten = Set<String>()
+        for r in many.records {
+            switch r["type"] as? String {
+            case "finding":
+                #expect(!recordsWritten.contains(flowID(r)), "a finding after its flow's record")
+                findingsSeen[flowID(r), default: 0] += 1
+            case "flow":
+                recordsWritten.insert(flowID(r))
+                #expect(r["findings"] as? Int == findingsSeen[flowID(r)] ?? 0, "\(flowID(r))")
+            default:
+                break
+            }
+        }
+        #expect(many.flows.count == copies * one.flows.count)
+        let manyFindings = many.records.filter { $0["type"] as? String == "finding" }
+        let oneFindings = one.records.filter { $0["type"] as? String == "finding" }
+        #expect(!oneFindings.isEmpty)
+        #expect(manyFindings.count == copies * oneFindings.count)
+
+        // Every copy's `tls` object is the original's (keyed by server port).
+        func tlsByServer(_ flows: [[String: Any]]) -> [String: [NSDictionary]] {
+            var by: [String: [NSDictionary]] = [:]
+            for f in flows {
+                let server = ((f["flow"] as? [String: Any])?["server"] as? [String: Any])?["port"] as? Int ?? 0
+                by["\(server)", default: []].append(f["tls"] as? NSDictionary ?? [:])
+            }
+            return by
+        }
+        let original = tlsByServer(one.flows)
+        for (server, objects) in tlsByServer(many.flows) {
+            #expect(objects.count == copies)
+            for object in objects { #expect(object == original[server]?.first, "server port \(server)") }
+        }
+        let stats = try #require(many.stats)
+        let oneStats = try #require(one.stats)
+        let counts = stats["findings"] as? [String: Int] ?? [:]
+        let oneCounts = oneStats["findings"] as? [String: Int] ?? [:]
+        #expect(!counts.isEmpty)
+        for (severity, n) in oneCounts { #expect(counts[severity] == copies * n, "\(severity)") }
+    }
+}
