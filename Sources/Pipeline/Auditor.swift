@@ -252,9 +252,11 @@ public struct Auditor {
             stats.flowCounters.flowsTimedOut &+= 1
         }
         decoder.expireFragments(now: now)
-        // Live: flows that ended quietly are written within a second.
-        output.submit()
     }
+
+    /// Hands what is queued to the output thread now (live: records are
+    /// written within a second, however slowly batches fill).
+    public mutating func flushOutput() { output.submit() }
 
     /// Ends every open flow (end of input or shutdown) and completes the stats.
     public mutating func finish() {

@@ -68,15 +68,26 @@ final class OutputStage: @unchecked Sendable {
         batchBytes = 0
         free.wait()
         queue.async {
-            for event in events { self.write(event) }
+            self.write(events)
             self.free.signal()
         }
     }
 
-    /// Returns once everything sent so far is judged and written.
+    /// Returns once everything sent so far is judged and written. The last
+    /// partial batch is written on the calling thread: a small capture never
+    /// starts the output thread at all.
     func drain() {
-        submit()
         queue.sync {}
+        let events = batch
+        batch = []
+        batchBytes = 0
+        write(events)
+    }
+
+    /// Writes a batch in order, each event read in place (copying the
+    /// records out of the array cost as much as writing some of them).
+    private func write(_ events: [Event]) {
+        events.withUnsafeBufferPointer { for i in $0.indices { write($0[i]) } }
     }
 
     private func write(_ event: Event) {
@@ -89,12 +100,15 @@ final class OutputStage: @unchecked Sendable {
                 findingsBySeverity[finding.severity.rawValue] &+= 1
                 reporter.finding(finding)
             }
-        case .flow(let slot, var record):
+        case .flow(let slot, let record):
             if let judged = summaries.removeValue(forKey: slot) {
+                var record = record
                 record.tls = judged.summary
                 record.findings += judged.findings
+                reporter.flow(record)
+            } else {
+                reporter.flow(record)
             }
-            reporter.flow(record)
         case .stats(var stats, let now):
             stats.findingsBySeverity = findingsBySeverity
             reporter.stats(stats, final: false, now: now)

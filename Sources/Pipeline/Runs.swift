@@ -141,6 +141,7 @@ public struct LiveRun {
 
         let started = Clock.seconds()
         var nextStats = started + statsInterval
+        var nextFlush = started + 1
         var auditor = Auditor(options: auditorOptions, reporter: reporter)
         auditor.setInputs([options.interface])
         let linkType = LinkType(rawValue: source.linkType)
@@ -163,6 +164,10 @@ public struct LiveRun {
             }
             let now = Clock.seconds()
             if let duration, now - started >= duration { break }
+            if now >= nextFlush {
+                nextFlush = now + 1
+                auditor.flushOutput()
+            }
             if now >= nextStats {
                 nextStats = now + statsInterval
                 if let drops = source.dropCounts() { auditor.setDrops(kernel: drops.kernel, interface: drops.interface) }

@@ -358,6 +358,26 @@ struct FingerprintTests {
         #expect(TLSFingerprint.ja3(h) == "ae1027abd22396118d04b3eafaf3a97a")  // hashlib.md5
     }
 
+    /// FuzzTLS found it: with every list empty JA3 is the version and four
+    /// commas, more than the text's room for "one number and a separator
+    /// per value" (a five-digit legacy version left no room for the commas).
+    @Test func ja3OfAHelloWithEmptyListsAndAFiveDigitVersion() throws {
+        var s = B.ClientHelloSpec()
+        s.version = 0xc012
+        s.cipherSuites = []
+        s.extensions = nil
+        let h = try parseClientHello(s)
+        #expect(TLSFingerprint.ja3String(h) == "49170,,,,")
+        #expect(TLSFingerprint.ja3(h) == "8940937dc40a3058f6cabc846e410056")  // hashlib.md5
+        var server = B.ServerHelloSpec()
+        server.version = 0xffff
+        server.cipherSuite = 0xffff
+        server.extensions = []
+        let sh = try parseServerHello(server)
+        #expect(TLSFingerprint.ja3sString(sh) == "65535,65535,")
+        #expect(TLSFingerprint.ja3s(sh) == "78d64c01e9872f74a3349b6c56490fbf")  // hashlib.md5
+    }
+
     @Test func ja3s() throws {
         var s = B.ServerHelloSpec()
         s.cipherSuite = 0xc02f

@@ -131,15 +131,19 @@ public enum TLSFingerprint {
 }
 
 /// An ASCII text written into storage sized up front for `values` numbers
-/// (each at most five digits and a separator): fingerprints are built per
-/// handshake, and growing an array digit by digit cost more than the rest of JA3.
+/// (each at most five digits and a separator) and a few fixed separators
+/// (JA3 has four commas even when every list is empty): fingerprints are
+/// built per handshake, and growing an array digit by digit cost more than
+/// the rest of JA3.
 struct ASCII {
     private var storage: [UInt8]
     private var count = 0
 
     static let hexDigits = Array("0123456789abcdef".utf8)
 
-    init(values: Int) { storage = [UInt8](repeating: 0, count: 6 * values + 1) }
+    init(values: Int) { storage = [UInt8](repeating: 0, count: 6 * values + ASCII.fixedSeparators) }
+
+    static let fixedSeparators = 8
 
     var isEmpty: Bool { count == 0 }
     var string: String { withBytes { String(decoding: $0, as: UTF8.self) } }
