@@ -7,7 +7,9 @@ import Flows
 /// this set as they are built.
 public struct AnalyzerSelection: Sendable, Equatable {
     public static let known = ["flows", "tls"]
-    public var names: Set<String>
+    public let names: Set<String>
+    /// Read once per new flow: a stored flag, not a set lookup.
+    public let tls: Bool
 
     public static let all = AnalyzerSelection(names: Set(known))
 
@@ -19,12 +21,13 @@ public struct AnalyzerSelection: Sendable, Equatable {
             guard AnalyzerSelection.known.contains(item) else { return nil }
             names.insert(item)
         }
-        self.names = names
+        self.init(names: names)
     }
 
-    init(names: Set<String>) { self.names = names }
-
-    public var tls: Bool { names.contains("tls") }
+    init(names: Set<String>) {
+        self.names = names
+        tls = names.contains("tls")
+    }
 }
 
 /// Everything Inspection keeps for one flow, stored by the pipeline in an

@@ -104,9 +104,10 @@ public struct Auditor {
     mutating func assessTLS(_ slot: Int32, at time: Microseconds) {
         inspections[Int(slot)].tlsAssessed = true
         guard options.tls != nil, let handshake = inspections[Int(slot)].tls?.takeHandshake() else { return }
+        let bytes = handshake.certificates.reduce(0) { $0 + $1.count }
         output.send(
             .handshake(slot: slot, handshake, FlowIdentity(table[slot]), inspections[Int(slot)].app, at: time),
-            bytes: handshake.certificates.reduce(0) { $0 + $1.count })
+            bytes: bytes)
     }
 
     /// Applies one packet to its flow and the flow's inspection state. One

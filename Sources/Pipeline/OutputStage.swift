@@ -34,17 +34,17 @@ final class OutputStage: @unchecked Sendable {
     static let maxBatchesInFlight = 8
     static let maxBatchBytes = 4 << 20
 
-    // Capture-loop side.
-    private var batch: [Event] = []
-    private var batchBytes = 0
+    // Capture-loop side (one thread: no dynamic exclusivity checks).
+    @exclusivity(unchecked) private var batch: [Event] = []
+    @exclusivity(unchecked) private var batchBytes = 0
     private let queue = DispatchQueue(label: "plainsight.output")
     private let free = DispatchSemaphore(value: OutputStage.maxBatchesInFlight)
 
     // Writer side: touched only on `queue` (and by the capture loop after `drain`).
     private let reporter: Reporter
     private let assessor: TLSAssessor?
-    private var summaries: [Int32: (summary: TLSSummary, findings: Int)] = [:]
-    private(set) var findingsBySeverity = [UInt64](repeating: 0, count: Severity.allCases.count)
+    @exclusivity(unchecked) private var summaries: [Int32: (summary: TLSSummary, findings: Int)] = [:]
+    @exclusivity(unchecked) private(set) var findingsBySeverity = [UInt64](repeating: 0, count: Severity.allCases.count)
 
     init(reporter: Reporter, assessor: TLSAssessor?) {
         self.reporter = reporter
@@ -53,7 +53,7 @@ final class OutputStage: @unchecked Sendable {
     }
 
     /// Queues one event; `bytes` is what it keeps alive (handshake copies).
-    func send(_ event: Event, bytes: Int = 0) {
+    func send(_ event: consuming Event, bytes: Int = 0) {
         batch.append(event)
         batchBytes += bytes
         if batch.count >= OutputStage.batchSize || batchBytes >= OutputStage.maxBatchBytes { submit() }

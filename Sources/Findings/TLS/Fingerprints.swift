@@ -11,28 +11,51 @@ import Inspection
 public enum TLSFingerprint {
     /// `version,ciphers,extensions,groups,point_formats` with `-` inside
     /// each list; the version is the ClientHello's legacy version field.
-    public static func ja3String(_ h: ClientHello) -> String { ja3Text(h).string }
+    public static func ja3String(_ h: ClientHello) -> String { withJA3Text(h) { String(decoding: $0, as: UTF8.self) } }
 
-    static func ja3Text(_ h: ClientHello) -> ASCII {
-        let suites = h.cipherSuites, extensions = h.extensions, groups = h.supportedGroups, formats = h.ecPointFormats
-        var t = ASCII(values: 1 + suites.count + extensions.count + groups.count + formats.count)
-        t.decimal(UInt64(h.legacyVersion.rawValue))
-        t.byte(",")
-        t.decimalList(suites)
-        t.byte(",")
-        t.decimalList(extensions)
-        t.byte(",")
-        t.decimalList(groups)
-        t.byte(",")
-        for (i, format) in formats.enumerated() {
-            if i > 0 { t.byte("-") }
-            t.decimal(UInt64(format))
+    public static func ja3(_ h: ClientHello) -> String { withJA3Text(h) { hex(Insecure.MD5.hash(data: $0)) } }
+
+    /// Writes the JA3 text into a stack buffer straight from the hello's
+    /// bytes (it runs for every handshake: no arrays, no per-value appends).
+    static func withJA3Text<R>(_ h: ClientHello, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        h.withRawLists { raw in
+            // At most five digits and a separator per value, and four commas.
+            let values = 1 + raw.cipherSuites.count / 2 + raw.extensionBlock.count / 4 + raw.supportedGroups.count / 2
+                + raw.ecPointFormats.count
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 6 * values + 4) { out in
+                var n = 0
+                func put(_ b: UInt8) {
+                    out[n] = b
+                    n += 1
+                }
+                func decimal(_ v: UInt16) { n = ASCII.write(UInt64(v), to: out, at: n) }
+                /// A list of 16-bit values `stride` bytes apart, GREASE left out.
+                func list(_ bytes: UnsafeRawBufferPointer, next: (Int) -> Int) {
+                    put(UInt8(ascii: ","))
+                    var first = true
+                    var i = 0
+                    while i + 2 <= bytes.count {
+                        let v = UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1])
+                        i = next(i)
+                        guard !TLSVersion.isGREASE(v) else { continue }
+                        if !first { put(UInt8(ascii: "-")) }
+                        first = false
+                        decimal(v)
+                    }
+                }
+                decimal(h.legacyVersion.rawValue)
+                list(raw.cipherSuites) { $0 + 2 }
+                let block = raw.extensionBlock
+                list(block) { $0 + 4 + (Int(block[$0 + 2]) << 8 | Int(block[$0 + 3])) }
+                list(raw.supportedGroups) { $0 + 2 }
+                put(UInt8(ascii: ","))
+                for (i, format) in raw.ecPointFormats.enumerated() {
+                    if i > 0 { put(UInt8(ascii: "-")) }
+                    decimal(UInt16(format))
+                }
+                return body(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(out)[..<n]))
+            }
         }
-        return t
-    }
-
-    public static func ja3(_ h: ClientHello) -> String {
-        ja3Text(h).withBytes { hex(Insecure.MD5.hash(data: $0)) }
     }
 
     /// `version,cipher,extensions` of the ServerHello.

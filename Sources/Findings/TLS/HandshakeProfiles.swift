@@ -64,30 +64,37 @@ struct ClientKey: Hashable {
     let digest: UInt64
 
     init(_ h: ClientHello, seed: UInt64) {
-        // Each list is decoded from the hello's bytes once.
-        let suites = h.cipherSuites, extensions = h.extensions, groups = h.supportedGroups
-        let sigalgs = h.signatureAlgorithms, versions = h.supportedVersions, formats = h.ecPointFormats
         let alpn = h.firstALPNValue, kinds = h.sslv2CipherKinds
         var p: [UInt16] = []
-        p.reserveCapacity(
-            suites.count + extensions.count + groups.count + sigalgs.count + versions.count + formats.count
-                + (alpn?.count ?? 0) + 2 * kinds.count + 12)
-        func list(_ values: [UInt16], sorted: Bool = false) {
-            let start = p.count
-            p.append(0)
-            for v in values where !TLSVersion.isGREASE(v) { p.append(v) }
-            p[start] = UInt16(truncatingIfNeeded: p.count - start - 1)
-            if sorted { p[(start + 1)...].sort() }
+        h.withRawLists { raw in
+            p.reserveCapacity(
+                (raw.cipherSuites.count + raw.supportedGroups.count + raw.signatureAlgorithms.count
+                    + raw.supportedVersions.count) / 2 + raw.extensionBlock.count / 4 + raw.ecPointFormats.count
+                    + (alpn?.count ?? 0) + 2 * kinds.count + 12)
+            // Each list read in place from the hello's bytes, GREASE left out.
+            func list(_ bytes: UnsafeRawBufferPointer, sorted: Bool = false, next: (Int) -> Int = { $0 + 2 }) {
+                let start = p.count
+                p.append(0)
+                var i = 0
+                while i + 2 <= bytes.count {
+                    let v = UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1])
+                    if !TLSVersion.isGREASE(v) { p.append(v) }
+                    i = next(i)
+                }
+                p[start] = UInt16(truncatingIfNeeded: p.count - start - 1)
+                if sorted { p.withUnsafeMutableBufferPointer { $0[(start + 1)...].sort() } }
+            }
+            p.append(h.legacyVersion.rawValue)
+            p.append(h.isSSLv2Format ? 1 : 0)
+            list(raw.cipherSuites)
+            let block = raw.extensionBlock
+            list(block, sorted: true) { $0 + 4 + (Int(block[$0 + 2]) << 8 | Int(block[$0 + 3])) }
+            list(raw.supportedGroups)
+            list(raw.signatureAlgorithms)
+            list(raw.supportedVersions)
+            p.append(UInt16(truncatingIfNeeded: raw.ecPointFormats.count))
+            for f in raw.ecPointFormats { p.append(UInt16(f)) }
         }
-        p.append(h.legacyVersion.rawValue)
-        p.append(h.isSSLv2Format ? 1 : 0)
-        list(suites)
-        list(extensions, sorted: true)
-        list(groups)
-        list(sigalgs)
-        list(versions)
-        p.append(UInt16(truncatingIfNeeded: formats.count))
-        for f in formats { p.append(UInt16(f)) }
         p.append(alpn == nil ? 0xffff : UInt16(truncatingIfNeeded: alpn!.count))
         for byte in alpn ?? [] { p.append(UInt16(byte)) }
         p.append(UInt16(truncatingIfNeeded: kinds.count))

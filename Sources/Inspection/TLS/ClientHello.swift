@@ -163,6 +163,42 @@ public struct ClientHello: Sendable, Equatable {
         }
     }
 
+    /// The lists fingerprints read, as the hello's own bytes: readers that
+    /// run over every hello (JA3) walk them in place instead of building arrays.
+    public struct RawLists {
+        /// 16-bit values (an SSLv2-format hello's TLS suites, re-encoded so).
+        public let cipherSuites: UnsafeRawBufferPointer
+        /// Extensions as sent: type, 16-bit length, data; repeated.
+        public let extensionBlock: UnsafeRawBufferPointer
+        /// 16-bit values.
+        public let supportedGroups: UnsafeRawBufferPointer
+        /// 8-bit values.
+        public let ecPointFormats: UnsafeRawBufferPointer
+        /// 16-bit values.
+        public let signatureAlgorithms: UnsafeRawBufferPointer
+        /// 16-bit values.
+        public let supportedVersions: UnsafeRawBufferPointer
+    }
+
+    public func withRawLists<R>(_ body: (RawLists) throws -> R) rethrows -> R {
+        try bytes.withUnsafeBytes { all in
+            func view(_ r: Range<Int>) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: all[r]) }
+            guard isSSLv2Format else {
+                return try body(RawLists(
+                    cipherSuites: view(suites), extensionBlock: view(extensionBlock), supportedGroups: view(groups),
+                    ecPointFormats: view(pointFormats), signatureAlgorithms: view(sigalgs),
+                    supportedVersions: view(versions)))
+            }
+            let tlsSuites = cipherSuites.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xff)] }
+            let none = view(0..<0)
+            return try tlsSuites.withUnsafeBytes {
+                try body(RawLists(
+                    cipherSuites: $0, extensionBlock: none, supportedGroups: none, ecPointFormats: none,
+                    signatureAlgorithms: none, supportedVersions: none))
+            }
+        }
+    }
+
     /// The first host_name of server_name, as printable text.
     public var serverName: String? { hostName.map { printableText(bytes[$0]) } }
 
