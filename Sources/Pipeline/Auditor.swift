@@ -104,7 +104,7 @@ public struct Auditor {
     mutating func assessTLS(_ slot: Int32, at time: Microseconds) {
         inspections[Int(slot)].tlsAssessed = true
         guard options.tls != nil, let handshake = inspections[Int(slot)].tls?.takeHandshake() else { return }
-        let bytes = handshake.certificates.reduce(0) { $0 + $1.count }
+        let bytes = handshake.certificateBytes
         output.send(
             .handshake(slot: slot, handshake, FlowIdentity(table[slot]), inspections[Int(slot)].app, at: time),
             bytes: bytes)

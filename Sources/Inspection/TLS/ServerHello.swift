@@ -45,6 +45,7 @@ public struct ServerHello: Sendable, Equatable {
         }
         guard r.readableBytes > 0 else { return }
         var extensionBlock = try r.lengthPrefixed(UInt16.self)
+        extensions.reserveCapacity(extensionBlock.readableBytes / 4)
         while extensionBlock.readableBytes > 0 {
             let type = try extensionBlock.uint16()
             var data = try extensionBlock.lengthPrefixed(UInt16.self)

@@ -270,15 +270,19 @@ public final class TLSAnalyzer: StreamAnalyzer {
             if p.count == 4 + length {
                 r.releasePending(&context)
                 p.withUnsafeBytes { m in
-                    readMessage(type: m[0], UnsafeRawBufferPointer(rebasing: m[4...]), direction: direction, &r, context: &context)
+                    readMessage(
+                        type: m[0], UnsafeRawBufferPointer(rebasing: m[4...]), direction: direction, &r, context: &context,
+                        assembled: p)
                 }
             }
         }
     }
 
+    /// `assembled`: the whole message, when it was put together in a reader's
+    /// buffer (a certificate chain keeps that buffer instead of copying it).
     func readMessage(
         type: UInt8, _ body: UnsafeRawBufferPointer, direction: Direction, _ r: inout RecordReader,
-        context: inout InspectionContext
+        context: inout InspectionContext, assembled: [UInt8]? = nil
     ) {
         do {
             switch (direction, type) {
@@ -305,7 +309,7 @@ public final class TLSAnalyzer: StreamAnalyzer {
             case (.toClient, TLSHandshakeType.certificate) where !handshake.certificateMessageSeen:
                 handshake.certificateMessageSeen = true
                 noteServerFlight()
-                try readCertificates(body, context: &context)
+                try readCertificates(body, assembled: assembled, context: &context)
             case (.toClient, TLSHandshakeType.serverHelloDone):
                 handshake.serverHelloDoneSeen = true
                 noteServerFlight()
@@ -318,17 +322,26 @@ public final class TLSAnalyzer: StreamAnalyzer {
         }
     }
 
-    /// A TLS 1.2 Certificate message: a 24-bit list of 24-bit-length DER certificates.
-    func readCertificates(_ body: UnsafeRawBufferPointer, context: inout InspectionContext) throws {
+    /// A TLS 1.2 Certificate message: a 24-bit list of 24-bit-length DER
+    /// certificates. The first `maxCertificates` that fit the facts budget are
+    /// kept (once one does not, the rest are dropped too), as one copy of the
+    /// message, or the reassembly buffer it came in.
+    func readCertificates(_ body: UnsafeRawBufferPointer, assembled: [UInt8]?, context: inout InspectionContext) throws {
         var r = ByteReader(body)
         var list = try r.lengthPrefixed24()
+        var kept = 0
+        var keeping = true
+        defer {
+            if kept > 0 {
+                handshake.certificateMessage = assembled ?? Array(body)
+                handshake.certificateListStart = assembled == nil ? 3 : 7
+                handshake.certificatesKept = kept
+            }
+        }
         while list.readableBytes > 0 {
             let der = try list.lengthPrefixed24()
-            if handshake.certificates.count < TLSAnalyzer.maxCertificates && keep(der.readableBytes, &context) {
-                handshake.certificates.append(Array(der.readableView))
-            } else {
-                context.counters.tlsCertificatesDropped &+= 1
-            }
+            keeping = keeping && kept < TLSAnalyzer.maxCertificates && keep(der.readableBytes, &context)
+            if keeping { kept += 1 } else { context.counters.tlsCertificatesDropped &+= 1 }
         }
     }
 

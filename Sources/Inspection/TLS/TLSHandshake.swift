@@ -8,7 +8,34 @@ public struct TLSHandshake: Sendable {
     /// A TLS 1.3 HelloRetryRequest (the server asked for another key share).
     public var helloRetryRequest: ServerHello?
     /// DER certificates as sent, leaf first (at most `TLSAnalyzer.maxCertificates`).
-    public var certificates: [[UInt8]] = []
+    /// Read out of `certificateMessage` when asked for: the analyzer keeps the
+    /// message as one copy (or its reassembly buffer itself), not an array per certificate.
+    public var certificates: [[UInt8]] {
+        get {
+            var list: [[UInt8]] = []
+            var i = certificateListStart
+            while list.count < certificatesKept && i + 3 <= certificateMessage.count {
+                let length = Int(certificateMessage[i]) << 16 | Int(certificateMessage[i + 1]) << 8 | Int(certificateMessage[i + 2])
+                list.append(Array(certificateMessage[(i + 3)..<(i + 3 + length)]))
+                i += 3 + length
+            }
+            return list
+        }
+        set {
+            certificateMessage = newValue.flatMap { [UInt8($0.count >> 16), UInt8($0.count >> 8 & 0xff), UInt8($0.count & 0xff)] + $0 }
+            certificateListStart = 0
+            certificatesKept = newValue.count
+        }
+    }
+    /// A TLS Certificate message (or an SSL 2.0 certificate re-encoded as
+    /// one): 24-bit-length-prefixed DER certificates from `certificateListStart`.
+    var certificateMessage: [UInt8] = []
+    var certificateListStart = 0
+    /// The first this many certificates of the list were kept.
+    var certificatesKept = 0
+
+    /// Bytes held for the certificates (what a queue of handshakes holds).
+    public var certificateBytes: Int { certificateMessage.count }
     public var certificateMessageSeen = false
     public var serverHelloDoneSeen = false
     /// The first fatal alert sent in clear, and by whom.
