@@ -1,5 +1,8 @@
 import Decoding
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import Findings
 import Inspection
 import Reporting
@@ -29,6 +32,11 @@ final class OutputStage: @unchecked Sendable {
         /// A periodic (live) stats record; the finding tallies are filled in here.
         case stats(RunStats, now: Microseconds)
     }
+
+    /// `PLAINSIGHT_BENCH_DISCARD_OUTPUT=1`: events are dropped instead of
+    /// judged and written, so a benchmark can time the capture thread alone
+    /// (Benchmarks/analyzer_overhead.sh). Never set in production: nothing is reported.
+    static let discardForBenchmark = getenv("PLAINSIGHT_BENCH_DISCARD_OUTPUT").map { String(cString: $0) == "1" } ?? false
 
     static let batchSize = 256
     static let maxBatchesInFlight = 8
@@ -87,6 +95,7 @@ final class OutputStage: @unchecked Sendable {
     /// Writes a batch in order, each event read in place (copying the
     /// records out of the array cost as much as writing some of them).
     private func write(_ events: [Event]) {
+        guard !OutputStage.discardForBenchmark else { return }
         events.withUnsafeBufferPointer { for i in $0.indices { write($0[i]) } }
     }
 

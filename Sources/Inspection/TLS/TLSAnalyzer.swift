@@ -251,6 +251,10 @@ public final class TLSAnalyzer: StreamAnalyzer {
                 }
                 need = 4 + length - p.count
             }
+            if r.pending.isEmpty && rest.count >= 4 {
+                // The header is in view (and was checked above): room for the whole message at once.
+                r.pending.reserveCapacity(4 + (Int(rest[1]) << 16 | Int(rest[2]) << 8 | Int(rest[3])))
+            }
             let take = min(need, rest.count)
             guard r.append(UnsafeRawBufferPointer(rebasing: rest[..<take]), limit: 4 + TLSAnalyzer.maxHandshakeMessage, &context)
             else {
