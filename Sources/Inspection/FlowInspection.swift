@@ -116,10 +116,14 @@ public struct FlowInspection {
             return
         }
         // Replay what came before this chunk, then the chunk itself.
-        for (d, prefix) in [(Direction.toServer, held.toServer), (Direction.toClient, held.toClient)] where !prefix.isEmpty {
+        func replay(_ prefix: [UInt8], _ d: Direction) {
             let chunkStartsAfterPrefix = d != direction || offset == UInt64(prefix.count)
-            if chunkStartsAfterPrefix { prefix.withUnsafeBytes { ingest($0, direction: d, offset: 0, context: &context) } }
+            if !prefix.isEmpty && chunkStartsAfterPrefix {
+                prefix.withUnsafeBytes { ingest($0, direction: d, offset: 0, context: &context) }
+            }
         }
+        replay(held.toServer, .toServer)
+        replay(held.toClient, .toClient)
         ingest(bytes, direction: direction, offset: offset, context: &context)
     }
 
