@@ -10,6 +10,9 @@ public final class ByteSink {
     @exclusivity(unchecked) private(set) var base: UnsafeMutablePointer<UInt8>
     @exclusivity(unchecked) public private(set) var count = 0
     @exclusivity(unchecked) private var capacity: Int
+    /// The day number and `YYYY-MM-DD` of the last timestamp written (see `appendTimestamp`).
+    @exclusivity(unchecked) var lastDay = Int64.min
+    @exclusivity(unchecked) var lastDate: (UInt64, UInt16) = (0, 0)
 
     public init(capacity: Int = 1 << 16) {
         self.capacity = max(capacity, 64)

@@ -203,35 +203,40 @@ extension ByteSink {
         }
     }
 
-    /// `2026-11-28T06:37:20.123456Z`, unquoted.
+    /// `2026-11-28T06:37:20.123456Z`, unquoted. The date part is kept from
+    /// the previous call when the day is the same: records come in capture
+    /// order, and the civil-date conversion was most of a timestamp's cost.
     func appendTimestamp(_ time: Microseconds) {
-        write(maximum: 27) { ByteSink.writeTimestamp(time, at: $0) }
-    }
-
-    /// Writes `2026-11-28T06:37:20.123456Z` (27 bytes).
-    static func writeTimestamp(_ time: Microseconds, at s: UnsafeMutablePointer<UInt8>) -> Int {
         // Years 0001–9999 are what RFC 3339 can write; clamp anything else.
         let time = min(max(time, -62_135_596_800_000_000), 253_402_300_799_999_999)
         let (days, microOfDay) = CivilDate.split(time)
-        let secondOfDay = microOfDay / 1_000_000
-        let micros = microOfDay % 1_000_000
-        let date = CivilDate(daysSinceEpoch: days)
-        let (year, month, day) = (date.year, date.month, date.day)
-        writeDigits(UInt64(max(0, year)), width: 4, at: s)
-        s[4] = UInt8(ascii: "-")
-        writeDigits(UInt64(month), width: 2, at: s + 5)
-        s[7] = UInt8(ascii: "-")
-        writeDigits(UInt64(day), width: 2, at: s + 8)
-        s[10] = UInt8(ascii: "T")
-        writeDigits(UInt64(secondOfDay / 3600), width: 2, at: s + 11)
-        s[13] = UInt8(ascii: ":")
-        writeDigits(UInt64(secondOfDay / 60 % 60), width: 2, at: s + 14)
-        s[16] = UInt8(ascii: ":")
-        writeDigits(UInt64(secondOfDay % 60), width: 2, at: s + 17)
-        s[19] = UInt8(ascii: ".")
-        writeDigits(UInt64(micros), width: 6, at: s + 20)
-        s[26] = UInt8(ascii: "Z")
-        return 27
+        if days != lastDay {
+            let date = CivilDate(daysSinceEpoch: days)
+            withUnsafeMutableBytes(of: &lastDate) { raw in
+                let d = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                ByteSink.writeDigits(UInt64(max(0, date.year)), width: 4, at: d)
+                d[4] = UInt8(ascii: "-")
+                ByteSink.writeDigits(UInt64(date.month), width: 2, at: d + 5)
+                d[7] = UInt8(ascii: "-")
+                ByteSink.writeDigits(UInt64(date.day), width: 2, at: d + 8)
+            }
+            lastDay = days
+        }
+        let date = lastDate
+        write(maximum: 27) { s in
+            withUnsafeBytes(of: date) { UnsafeMutableRawPointer(s).copyMemory(from: $0.baseAddress!, byteCount: 10) }
+            let secondOfDay = microOfDay / 1_000_000
+            s[10] = UInt8(ascii: "T")
+            ByteSink.writeDigits(UInt64(secondOfDay / 3600), width: 2, at: s + 11)
+            s[13] = UInt8(ascii: ":")
+            ByteSink.writeDigits(UInt64(secondOfDay / 60 % 60), width: 2, at: s + 14)
+            s[16] = UInt8(ascii: ":")
+            ByteSink.writeDigits(UInt64(secondOfDay % 60), width: 2, at: s + 17)
+            s[19] = UInt8(ascii: ".")
+            ByteSink.writeDigits(UInt64(microOfDay % 1_000_000), width: 6, at: s + 20)
+            s[26] = UInt8(ascii: "Z")
+            return 27
+        }
     }
 }
 

@@ -184,9 +184,8 @@ struct TimestampTests {
         #expect(rfc3339(-11_670_912_000_000_000) == "1600-03-01T00:00:00.000000Z")
     }
 
-    /// `writeTimestamp` floors with `time - 999_999`, which overflows for the
-    /// lowest 999_999 values of `Microseconds`: the process traps instead of
-    /// writing a record. Disabled because a trap would end the whole test run.
+    /// Flooring with `time - 999_999` overflowed for the lowest 999_999 values
+    /// of `Microseconds`: the process trapped instead of writing a record.
     @Test
     func anyMicrosecondsValueIsWrittenWithoutTrapping() {
         #expect(rfc3339(Int64.min).utf8.count == 27)
@@ -218,6 +217,31 @@ struct TimestampTests {
             // Foundation writes whole seconds: "...:SSZ".
             let expected = String(foundation.dropLast()) + "." + String(format: "%06lld", micros) + "Z"
             #expect(text == expected, "\(seconds) s + \(micros) µs")
+        }
+    }
+
+    /// One sink keeps the date of its last timestamp: timestamps written in
+    /// turn, on the same day, the next, back, and far away, must each be right.
+    @Test func oneSinkWritesEachDayItsOwnDate() {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        let sink = ByteSink(capacity: 64)
+        var g = SplitMix64(seed: 0x7157_0004)
+        var seconds: Int64 = 1_764_000_000
+        for step in 0..<3000 {
+            // Mostly small steps (same day), sometimes across midnight, back, or years away.
+            switch step % 7 {
+            case 0: seconds += 86_400
+            case 1: seconds -= Int64.random(in: 0..<200_000, using: &g)
+            case 2: seconds = Int64.random(in: -2_208_988_800..<4_102_444_800, using: &g)
+            default: seconds += Int64.random(in: 0..<600, using: &g)
+            }
+            sink.removeAll()
+            sink.appendTimestamp(seconds * 1_000_000 + 123_456)
+            let text = String(decoding: sink.view, as: UTF8.self)
+            let foundation = formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+            #expect(text == String(foundation.dropLast()) + ".123456Z", "step \(step): \(seconds) s")
         }
     }
 
