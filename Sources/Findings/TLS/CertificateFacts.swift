@@ -191,7 +191,9 @@ public final class CertificateFacts: Sendable {
                 let general = try generalNames.derElement()
                 if general.tag == 0x82 {  // [2] dNSName
                     let ia5 = DERElement(tag: DERTag.ia5String, encoded: general.encoded, contents: general.contents)
-                    names.append(String(decoding: directoryString(ia5), as: UTF8.self))
+                    var name: [UInt8] = []
+                    appendDirectoryString(ia5, to: &name)
+                    names.append(String(decoding: name, as: UTF8.self))
                 }
             }
         }
@@ -247,21 +249,10 @@ public final class CertificateFacts: Sendable {
         }
     }
 
-    /// Appends the UTF-8 text of a DirectoryString (see `directoryString`),
-    /// straight from the certificate when it is printable ASCII (the usual case).
+    /// Appends the UTF-8 text of a DirectoryString (UTF-8, printable, IA5,
+    /// teletex as Latin-1, BMP, universal); control characters become `?`.
+    /// Printable ASCII (the usual case) is copied straight from the certificate.
     static func appendDirectoryString(_ e: DERElement, to text: inout [UInt8]) {
-        let b = e.contents.readableView
-        let plain = e.tag != DERTag.bmpString && e.tag != DERTag.universalString && e.tag != DERTag.teletexString
-        if plain && b.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) {
-            text.append(contentsOf: b)
-        } else {
-            text.append(contentsOf: directoryString(e))
-        }
-    }
-
-    /// The UTF-8 text of a DirectoryString (UTF-8, printable, IA5, teletex as
-    /// Latin-1, BMP, universal); control characters become `?`.
-    static func directoryString(_ e: DERElement) -> [UInt8] {
         let b = e.contents.readableView
         func clean(_ v: UInt32) -> UInt32 { v >= 0x20 && v != 0x7f && Unicode.Scalar(v) != nil ? v : 0x3f }
         switch e.tag {
@@ -275,13 +266,14 @@ public final class CertificateFacts: Sendable {
                 scalars.append(Unicode.Scalar(clean(v))!)
                 i += width
             }
-            return Array(String(scalars).utf8)
+            text.append(contentsOf: String(scalars).utf8)
         default:
             if b.allSatisfy({ $0 >= 0x20 && $0 != 0x7f }) {
                 // Printable ASCII or well-formed UTF-8 (repaired by decoding if not).
-                return b.allSatisfy({ $0 < 0x80 }) ? Array(b) : Array(String(decoding: b, as: UTF8.self).utf8)
+                if b.allSatisfy({ $0 < 0x80 }) { text.append(contentsOf: b) } else { text.append(contentsOf: String(decoding: b, as: UTF8.self).utf8) }
+                return
             }
-            return Array(String(decoding: b, as: UTF8.self).unicodeScalars.map { Unicode.Scalar(clean($0.value))! }
+            text.append(contentsOf: String(decoding: b, as: UTF8.self).unicodeScalars.map { Unicode.Scalar(clean($0.value))! }
                 .reduce(into: "") { $0.unicodeScalars.append($1) }.utf8)
         }
     }

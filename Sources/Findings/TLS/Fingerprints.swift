@@ -29,7 +29,7 @@ public enum TLSFingerprint {
                     n += 1
                 }
                 func decimal(_ v: UInt16) { n = ASCII.write(UInt64(v), to: out, at: n) }
-                /// A list of 16-bit values `stride` bytes apart, GREASE left out.
+                /// A list of 16-bit values, each at the start of an entry `next` steps over; GREASE left out.
                 func list(_ bytes: UnsafeRawBufferPointer, next: (Int) -> Int) {
                     put(UInt8(ascii: ","))
                     var first = true
@@ -45,8 +45,7 @@ public enum TLSFingerprint {
                 }
                 decimal(h.legacyVersion.rawValue)
                 list(raw.cipherSuites) { $0 + 2 }
-                let block = raw.extensionBlock
-                list(block) { $0 + 4 + (Int(block[$0 + 2]) << 8 | Int(block[$0 + 3])) }
+                list(raw.extensionBlock) { raw.nextExtension(after: $0) }
                 list(raw.supportedGroups) { $0 + 2 }
                 put(UInt8(ascii: ","))
                 for (i, format) in raw.ecPointFormats.enumerated() {
@@ -62,7 +61,7 @@ public enum TLSFingerprint {
     public static func ja3sString(_ h: ServerHello) -> String { ja3sText(h).string }
 
     static func ja3sText(_ h: ServerHello) -> ASCII {
-        var t = ASCII(values: 2 + h.extensions.count)
+        var t = ASCII()
         t.decimal(UInt64(h.legacyVersion.rawValue))
         t.byte(",")
         t.decimal(UInt64(h.cipherSuite))
@@ -87,9 +86,9 @@ public enum TLSFingerprint {
         a += twoDigits(ciphers.count) + twoDigits(extensions.count) + ja4ALPN(h.firstALPNValue)
 
         // Fixed-width lower-case hex sorts as the numbers do: sort the values.
-        var b = ASCII(values: ciphers.count)
+        var b = ASCII()
         b.hexList(ciphers.sorted())
-        var c = ASCII(values: extensions.count + h.signatureAlgorithms.count + 1)
+        var c = ASCII()
         c.hexList(extensions.filter { $0 != TLSExtension.serverName && $0 != TLSExtension.alpn }.sorted())
         let sigalgs = h.signatureAlgorithms.filter { !TLSVersion.isGREASE($0) }
         if !sigalgs.isEmpty {
@@ -153,49 +152,33 @@ public enum TLSFingerprint {
     }
 }
 
-/// An ASCII text written into storage sized up front for `values` numbers
-/// (each at most five digits and a separator) and a few fixed separators
-/// (JA3 has four commas even when every list is empty): fingerprints are
-/// built per handshake, and growing an array digit by digit cost more than
-/// the rest of JA3.
+/// An ASCII text built by appending: JA3S and JA4 are built once per
+/// distinct hello (JA3, built per handshake, writes into a stack buffer).
 struct ASCII {
-    private var storage: [UInt8]
-    private var count = 0
+    private var bytes: [UInt8] = []
 
     static let hexDigits = Array("0123456789abcdef".utf8)
 
-    init(values: Int) { storage = [UInt8](repeating: 0, count: 6 * values + ASCII.fixedSeparators) }
+    var isEmpty: Bool { bytes.isEmpty }
+    var string: String { String(decoding: bytes, as: UTF8.self) }
 
-    static let fixedSeparators = 8
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R { try bytes.withUnsafeBytes(body) }
 
-    var isEmpty: Bool { count == 0 }
-    var string: String { withBytes { String(decoding: $0, as: UTF8.self) } }
-
-    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try storage.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
-    }
-
-    mutating func byte(_ c: Unicode.Scalar) {
-        storage[count] = UInt8(ascii: c)
-        count += 1
-    }
+    mutating func byte(_ c: Unicode.Scalar) { bytes.append(UInt8(ascii: c)) }
 
     mutating func decimal(_ v: UInt64) {
-        storage.withUnsafeMutableBufferPointer { count = ASCII.write(v, to: $0, at: count) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            bytes.append(contentsOf: digits[..<ASCII.write(v, to: digits, at: 0)])
+        }
     }
 
     /// GREASE values are left out (both JA3 and JA4 say so).
     mutating func decimalList(_ values: [UInt16]) {
-        storage.withUnsafeMutableBufferPointer { out in
-            var first = true
-            for v in values where !TLSVersion.isGREASE(v) {
-                if !first {
-                    out[count] = UInt8(ascii: "-")
-                    count += 1
-                }
-                first = false
-                count = ASCII.write(UInt64(v), to: out, at: count)
-            }
+        var first = true
+        for v in values where !TLSVersion.isGREASE(v) {
+            if !first { byte("-") }
+            first = false
+            decimal(UInt64(v))
         }
     }
 
@@ -221,10 +204,7 @@ struct ASCII {
     mutating func hexList(_ values: [UInt16]) {
         for (i, v) in values.enumerated() {
             if i > 0 { byte(",") }
-            for shift in stride(from: 12, through: 0, by: -4) {
-                storage[count] = ASCII.hexDigits[Int(v >> UInt16(shift) & 0xf)]
-                count += 1
-            }
+            for shift in stride(from: 12, through: 0, by: -4) { bytes.append(ASCII.hexDigits[Int(v >> UInt16(shift) & 0xf)]) }
         }
     }
 }

@@ -87,8 +87,7 @@ struct ClientKey: Hashable {
             p.append(h.legacyVersion.rawValue)
             p.append(h.isSSLv2Format ? 1 : 0)
             list(raw.cipherSuites)
-            let block = raw.extensionBlock
-            list(block, sorted: true) { $0 + 4 + (Int(block[$0 + 2]) << 8 | Int(block[$0 + 3])) }
+            list(raw.extensionBlock, sorted: true) { raw.nextExtension(after: $0) }
             list(raw.supportedGroups)
             list(raw.signatureAlgorithms)
             list(raw.supportedVersions)

@@ -155,9 +155,13 @@ public struct ClientHello: Sendable, Equatable {
     }
 
     /// Calls `body` with each extension type, in wire order (no array).
-    func forEachExtension(_ body: (UInt16) -> Void) {
-        var i = extensionBlock.lowerBound
-        while i + 4 <= extensionBlock.upperBound {
+    func forEachExtension(_ body: (UInt16) -> Void) { forEachEntry(extensionBlock, body) }
+
+    /// Walks entries of a 16-bit type and a 16-bit-length body (extensions,
+    /// key shares), calling `body` with each type.
+    func forEachEntry(_ range: Range<Int>, _ body: (UInt16) -> Void) {
+        var i = range.lowerBound
+        while i + 4 <= range.upperBound {
             body(UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1]))
             i += 4 + (Int(bytes[i + 2]) << 8 | Int(bytes[i + 3]))
         }
@@ -178,6 +182,11 @@ public struct ClientHello: Sendable, Equatable {
         public let signatureAlgorithms: UnsafeRawBufferPointer
         /// 16-bit values.
         public let supportedVersions: UnsafeRawBufferPointer
+
+        /// Where the extension after the one at `i` starts in `extensionBlock`.
+        @inlinable public func nextExtension(after i: Int) -> Int {
+            i + 4 + (Int(extensionBlock[i + 2]) << 8 | Int(extensionBlock[i + 3]))
+        }
     }
 
     public func withRawLists<R>(_ body: (RawLists) throws -> R) rethrows -> R {
@@ -216,11 +225,7 @@ public struct ClientHello: Sendable, Equatable {
     /// The groups of the key shares sent (TLS 1.3).
     public var keyShareGroups: [UInt16] {
         var list: [UInt16] = []
-        var i = keyShares.lowerBound
-        while i + 4 <= keyShares.upperBound {
-            list.append(UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1]))
-            i += 4 + (Int(bytes[i + 2]) << 8 | Int(bytes[i + 3]))
-        }
+        forEachEntry(keyShares) { list.append($0) }
         return list
     }
 
