@@ -1,0 +1,77 @@
+import Flows
+
+/// Something a cleartext analyzer saw on the wire that the output stage
+/// turns into a finding. Sightings carry raw bytes (a password, a token):
+/// the output stage masks and fingerprints them and never writes them.
+public enum Sighting: Sendable, Equatable {
+    case credential(CredentialSighting)
+    /// The server offered an upgrade to TLS (SMTP/IMAP `STARTTLS`, POP3
+    /// `STLS`, FTP `AUTH TLS`) and the client went on in cleartext; `command`
+    /// is the first thing it sent instead that mattered (`AUTH`, `MAIL`,
+    /// `USER`, `LOGIN`, ...), upper-cased.
+    case startTLSNotUsed(command: String)
+    /// The client asked for TLS and the server refused (`454`, `-ERR`, `NO`,
+    /// `5xx`), or accepted and the client went on in cleartext.
+    case startTLSFailed
+}
+
+/// A credential seen in clear. `username` and `secret` are the bytes as
+/// sent (decoded from base64 where the mechanism encodes them).
+public struct CredentialSighting: Sendable, Equatable {
+    public var mechanism: CredentialMechanism
+    public var username: [UInt8]?
+    /// The password, token, cookie value or challenge response.
+    public var secret: [UInt8]
+    /// Whether the server accepted it, when its answer was seen.
+    public var outcome: LoginOutcome
+    public var direction: Direction
+
+    public init(
+        mechanism: CredentialMechanism, username: [UInt8]?, secret: [UInt8], outcome: LoginOutcome = .unknown,
+        direction: Direction = .toServer
+    ) {
+        self.mechanism = mechanism
+        self.username = username
+        self.secret = secret
+        self.outcome = outcome
+        self.direction = direction
+    }
+}
+
+public enum LoginOutcome: String, Sendable, Equatable {
+    case accepted, rejected, unknown
+}
+
+/// How a credential was sent; the rule id is `credential.<rawValue>`.
+public enum CredentialMechanism: String, Sendable, CaseIterable {
+    // Plaintext: an eavesdropper has the password.
+    case httpBasic = "http-basic"
+    case httpForm = "http-form-password"
+    case urlPassword = "url-password"
+    case ftp = "ftp-password"
+    case pop3 = "pop3-password"
+    case imapLogin = "imap-login"
+    case saslPlain = "sasl-plain"
+    case saslLogin = "sasl-login"
+    // Crackable offline: a challenge response or hash.
+    case httpDigest = "http-digest"
+    case cramMD5 = "cram-md5"
+    case apop = "pop3-apop"
+    case ntlm = "ntlm"
+    // Bearer tokens and session identifiers: replayable as they are.
+    case httpBearer = "http-bearer"
+    case httpAPIKey = "http-api-key"
+    case httpCookie = "http-session-cookie"
+
+    public enum Grade: String, Sendable {
+        case plaintext, crackable, token
+    }
+
+    public var grade: Grade {
+        switch self {
+        case .httpBasic, .httpForm, .urlPassword, .ftp, .pop3, .imapLogin, .saslPlain, .saslLogin: .plaintext
+        case .httpDigest, .cramMD5, .apop, .ntlm: .crackable
+        case .httpBearer, .httpAPIKey, .httpCookie: .token
+        }
+    }
+}
