@@ -3,6 +3,8 @@
 #
 #   sudo bash Captures/record.sh
 #   RECORD_SSH=0 RECORD_PG=0 sudo bash Captures/record.sh   # without SSH / PostgreSQL
+#   RECORD_ONLY=cleartext sudo bash Captures/record.sh       # only the cleartext-auth set
+#   RECORD_ONLY=cleartext RECORD_REDIS=0 sudo bash Captures/record.sh   # ... without Redis
 #
 # Every server binds to 127.0.0.1 or ::1 and every client talks only to it;
 # tcpdump records on the loopback interface with a port filter, so nothing
@@ -53,11 +55,31 @@ P_STARTTLS_IMAP=11144 # starttls-mail.pcap: IMAP STARTTLS
 P_STARTTLS_POP3=11111 #                     POP3 STLS
 P_FTP_TLS=12122       #                     FTP AUTH TLS (control connection only)
 P_PGSQL=15432         # starttls-postgres.pcap
+# Cleartext authentication set (RECORD_ONLY=cleartext records only these)
+P_HTTP_AUTH=18090     # http-auth-curl.pcap: Basic/Bearer/API key/form/cookie
+P_SMTP_AUTH=12526     # smtp-auth.pcap: aiosmtpd, AUTH PLAIN ok + AUTH LOGIN refused
+P_FTP_REJECT=12123    # ftp-rejected.pcap: pyftpdlib, PASS wrong-password -> 530
+P_FTP_FEAT=12124      #                    pyftpdlib TLS_FTPHandler, FEAT (AUTH TLS), clear login
+P_FTP_AUTH_PASV_LO=12140  # passive range of those two servers (no data connection is made)
+P_FTP_AUTH_PASV_HI=12141
+P_POP3_SASL=11112     # pop3-imap-auth.pcap: POP3 CAPA + AUTH PLAIN
+P_IMAP_AUTH=11145     #                      IMAP AUTHENTICATE PLAIN; LOGIN wrong password
+P_REDIS=16379         # redis-auth.pcap: redis-server requirepass, AUTH ok + WRONGPASS
 
 log() { printf '[record] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || die "run as root (tcpdump needs it, and apt-get may be needed)"
+
+# RECORD_ONLY=cleartext: record only the cleartext-authentication set
+# (http-auth-curl, smtp-auth, ftp-rejected, pop3-imap-auth, redis-auth) and
+# write only their oracles; every other capture is left untouched.
+RECORD_ONLY="${RECORD_ONLY:-}"
+case "$RECORD_ONLY" in
+    "") ;;
+    cleartext) RECORD_SSH=0; RECORD_PG=0 ;;
+    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext)" ;;
+esac
 
 # ------------------------------------------------------------ housekeeping
 WORK="$(mktemp -d /tmp/plainsight-captures.XXXXXX)"
@@ -115,6 +137,7 @@ have runuser  || pkgs+=(util-linux)
 [ -x "$PY" ]  || pkgs+=(python3)
 pymod pyftpdlib || pkgs+=(python3-pyftpdlib)
 pymod aiosmtpd  || pkgs+=(python3-aiosmtpd)
+pymod OpenSSL   || pkgs+=(python3-openssl)   # pyftpdlib's TLS_FTPHandler (ftp-rejected.pcap)
 if [ "${#pkgs[@]}" -gt 0 ]; then
     # shellcheck disable=SC2207
     pkgs=($(printf '%s\n' "${pkgs[@]}" | sort -u))
@@ -125,6 +148,7 @@ for t in tcpdump tshark dumpcap capinfos openssl curl ss ip timeout gnutls-cli r
 done
 pymod pyftpdlib || die "python module pyftpdlib missing for $PY"
 pymod aiosmtpd  || die "python module aiosmtpd missing for $PY"
+pymod OpenSSL   || die "python module OpenSSL (pyopenssl) missing for $PY"
 
 # SSH is optional (RECORD_SSH=0 skips it); skipped too if openssh-server
 # cannot be installed. Installing openssh-server must not start a system sshd
@@ -165,6 +189,19 @@ fi
 if [ "$WANT_PG" = 1 ] && { [ -z "$(pg_bindir)" ] || ! have psql || ! id postgres >/dev/null 2>&1; }; then
     log "PostgreSQL not available: starttls-postgres.pcap will not be recorded"
     WANT_PG=0
+fi
+
+# Redis is optional (RECORD_REDIS=0 skips redis-auth.pcap). Installing
+# redis-server must not start the system service (it would listen on 6379),
+# hence the same no-start policy as for sshd; the capture runs a private
+# foreground redis-server of its own.
+WANT_REDIS="${RECORD_REDIS:-1}"
+if [ "$WANT_REDIS" = 1 ] && { ! have redis-server || ! have redis-cli; }; then
+    apt_install_nostart redis-server redis-tools
+fi
+if [ "$WANT_REDIS" = 1 ] && { ! have redis-server || ! have redis-cli; }; then
+    log "redis not available: redis-auth.pcap will not be recorded"
+    WANT_REDIS=0
 fi
 
 # start_bg NAME CMD...: run CMD in the background, log to $WORK/NAME.log; pid in BG_PID
@@ -258,6 +295,69 @@ finish_file() {
 
 RECORDED=()
 
+# ------------------------------------------------------------------- oracles
+# write_oracles: oracle/FILE.json for every capture recorded by this run
+write_oracles() {
+if [ -f "$ORACLE_TOOL" ]; then
+    mkdir -p "$ORACLE_DIR"
+    # tshark maps dissectors by well-known port; these captures use unusual
+    # ports, so the oracle runs with a private Wireshark profile whose
+    # "Decode As" table maps our ports to their protocols (nothing else changes).
+    mkdir -p "$WORK/wireshark"
+    {
+        echo "# PlainSight Captures/record.sh: decode-as table for the loopback captures"
+        echo "decode_as_entry: tcp.port,$P_TLS13,(none),TLS"
+        echo "decode_as_entry: tcp.port,$P_TLS12,(none),TLS"
+        for p in "$P_HTTP" "$P_HTTP_ANY" "$P_HTTP_SLL1" "$P_HTTP6"; do
+            echo "decode_as_entry: tcp.port,$p,(none),HTTP"
+        done
+        echo "decode_as_entry: tcp.port,$P_SMTP,(none),SMTP"
+        echo "decode_as_entry: tcp.port,$P_FTP,(none),FTP"
+        echo "decode_as_entry: tcp.port,$P_POP3,(none),POP"
+        echo "decode_as_entry: tcp.port,$P_IMAP,(none),IMAP"
+        echo "decode_as_entry: udp.port,$P_DNS,(none),DNS"
+        echo "decode_as_entry: tcp.port,$P_SSH,(none),SSH"
+        for p in "$P_TLS10" "$P_TLS11" "$P_WEAK_NULL" "$P_WEAK_3DES" "$P_WEAK_RSA" \
+                 "$P_WEAK_ADH" "$P_WEAK_MD5" "$P_HRR" "$P_CERT_EXPIRED" "$P_CERT_WEAK" \
+                 "$P_CERT_WRONGSNI" "$P_CERT_VALID"; do
+            echo "decode_as_entry: tcp.port,$p,(none),TLS"
+        done
+        # STARTTLS: tshark follows the upgrade once the cleartext protocol is known
+        echo "decode_as_entry: tcp.port,$P_STARTTLS_SMTP,(none),SMTP"
+        echo "decode_as_entry: tcp.port,$P_STARTTLS_IMAP,(none),IMAP"
+        echo "decode_as_entry: tcp.port,$P_STARTTLS_POP3,(none),POP"
+        echo "decode_as_entry: tcp.port,$P_FTP_TLS,(none),FTP"
+        echo "decode_as_entry: tcp.port,$P_PGSQL,(none),PGSQL"
+        # cleartext authentication set
+        echo "decode_as_entry: tcp.port,$P_HTTP_AUTH,(none),HTTP"
+        echo "decode_as_entry: tcp.port,$P_SMTP_AUTH,(none),SMTP"
+        echo "decode_as_entry: tcp.port,$P_FTP_REJECT,(none),FTP"
+        echo "decode_as_entry: tcp.port,$P_FTP_FEAT,(none),FTP"
+        echo "decode_as_entry: tcp.port,$P_POP3_SASL,(none),POP"
+        echo "decode_as_entry: tcp.port,$P_IMAP_AUTH,(none),IMAP"
+        echo "decode_as_entry: tcp.port,$P_REDIS,(none),RESP"
+    } >"$WORK/wireshark/decode_as_entries"
+    for f in "${RECORDED[@]}"; do
+        log "oracle/$f.json"
+        WIRESHARK_CONFIG_DIR="$WORK/wireshark" ORACLE_CACHE_DIR="$WORK/oracle-cache" \
+            "$PY" "$ORACLE_TOOL" "$OUT/$f" >"$WORK/$f.json"
+        mv -f "$WORK/$f.json" "$ORACLE_DIR/$f.json"
+        chmod 644 "$ORACLE_DIR/$f.json"
+    done
+else
+    log "oracle tool $ORACLE_TOOL not found: oracle/*.json not (re)generated"
+fi
+}
+
+# print_summary: one line per capture recorded by this run
+print_summary() {
+log "done: ${#RECORDED[@]} captures in $OUT"
+for f in "${RECORDED[@]}"; do
+    printf '[record]   %-26s %7s bytes  %s\n' "$f" "$(stat -c %s "$OUT/$f")" \
+        "$(capinfos -T -r -c -E "$OUT/$f" | awk -F'\t' '{print $3" packets, link type "$2}')" >&2
+done
+}
+
 # ------------------------------------------------------------ TLS (openssl)
 log "generating a throwaway self-signed RSA-2048 certificate"
 openssl req -x509 -newkey rsa:2048 -nodes -days 30 \
@@ -265,6 +365,121 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 30 \
     -subj "/O=PlainSight test/CN=plainsight.test" \
     -addext "subjectAltName=DNS:plainsight.test" >/dev/null 2>&1
 SELF_CERT="-cert $WORK/cert.pem -key $WORK/key.pem"
+
+# port_filter PORT...: "port A or port B ..."
+port_filter() {
+    local f="" p
+    for p in "$@"; do f="${f:+$f or }port $p"; done
+    printf '%s' "$f"
+}
+
+# py_session FILE PORT SERVER-CMD CLIENT-CMD [SERVER-ARGS...]: one helper
+# server on PORT, one run of the helper client, recorded with 'port PORT'
+py_session() {
+    local file="$1" port="$2" scmd="$3" ccmd="$4" srv
+    shift 4
+    log "recording $file ($scmd / $ccmd on 127.0.0.1:$port)"
+    port_free tcp "$port"
+    start_bg "$scmd" "$PY" "$HELPERS" "$scmd" "$port" "$@"
+    srv=$BG_PID
+    wait_listen tcp "$port"
+    start_capture "$file" lo "port $port"
+    timeout 30 "$PY" "$HELPERS" "$ccmd" "$port" >"$WORK/$ccmd.log" 2>&1 ||
+        { cat "$WORK/$ccmd.log" >&2; die "$ccmd failed"; }
+    stop_capture "$file"
+    stop_pid "$srv"
+}
+
+# run_client NAME PORT: run helper client NAME once against PORT (log in $WORK)
+run_client() {
+    timeout 30 "$PY" "$HELPERS" "$1" "$2" >"$WORK/$1-$2.log" 2>&1 ||
+        { cat "$WORK/$1-$2.log" >&2; die "$1 failed"; }
+}
+
+# ------------------------------------------- cleartext authentication set
+# Credentials sent in clear (accepted and refused) on plain connections, each
+# file on its own ports. Recorded by a full run and by RECORD_ONLY=cleartext.
+record_cleartext_set() {
+    local srvs=() p
+
+    # http-auth-curl.pcap: six curl connections to a credential-checking
+    # http.server (record_helpers.py http-auth-server); see README
+    py_session http-auth-curl.pcap "$P_HTTP_AUTH" http-auth-server http-auth-client
+    sed 's/^/[record]   /' "$WORK/http-auth-client.log" >&2
+
+    # smtp-auth.pcap: aiosmtpd advertising STARTTLS + AUTH; AUTH PLAIN in clear
+    # (235) and a mail, then AUTH LOGIN with the wrong password (535)
+    py_session smtp-auth.pcap "$P_SMTP_AUTH" smtp-auth-server smtp-auth-client \
+        "$WORK/cert.pem" "$WORK/key.pem"
+    grep -E "^\(235|^refused" "$WORK/smtp-auth-client.log" | sed 's/^/[record]   /' >&2 || true
+
+    # ftp-rejected.pcap: pyftpdlib; wrong password (530) on one port, and on the
+    # other a TLS_FTPHandler whose FEAT lists AUTH TLS, logged into in clear
+    log "recording ftp-rejected.pcap (pyftpdlib / ftplib, 127.0.0.1:$P_FTP_REJECT and :$P_FTP_FEAT)"
+    port_free tcp "$P_FTP_REJECT" "$P_FTP_FEAT" $(seq "$P_FTP_AUTH_PASV_LO" "$P_FTP_AUTH_PASV_HI")
+    mkdir -p "$WORK/ftproot-auth"
+    printf 'PlainSight FTP test file.\nNothing secret in here.\n' >"$WORK/ftproot-auth/readme.txt"
+    start_bg ftp-reject-server "$PY" "$HELPERS" ftp-server "$P_FTP_REJECT" \
+        "$P_FTP_AUTH_PASV_LO" "$P_FTP_AUTH_PASV_HI" "$WORK/ftproot-auth"; srvs+=("$BG_PID")
+    start_bg ftp-feat-server "$PY" "$HELPERS" ftp-server "$P_FTP_FEAT" \
+        "$P_FTP_AUTH_PASV_LO" "$P_FTP_AUTH_PASV_HI" "$WORK/ftproot-auth" \
+        "$WORK/cert.pem" "$WORK/key.pem"; srvs+=("$BG_PID")
+    wait_listen tcp "$P_FTP_REJECT"
+    wait_listen tcp "$P_FTP_FEAT"
+    start_capture ftp-rejected.pcap lo "$(port_filter "$P_FTP_REJECT" "$P_FTP_FEAT")"
+    run_client ftp-rejected-client "$P_FTP_REJECT"
+    run_client ftp-feat-client "$P_FTP_FEAT"
+    stop_capture ftp-rejected.pcap
+    for p in "${srvs[@]}"; do stop_pid "$p"; done
+    srvs=()
+
+    # pop3-imap-auth.pcap: scripted servers; POP3 CAPA + AUTH PLAIN, IMAP
+    # AUTHENTICATE PLAIN, IMAP LOGIN with the wrong password
+    log "recording pop3-imap-auth.pcap (POP3 SASL :$P_POP3_SASL, IMAP AUTHENTICATE/LOGIN :$P_IMAP_AUTH)"
+    port_free tcp "$P_POP3_SASL" "$P_IMAP_AUTH"
+    start_bg pop3-sasl-server "$PY" "$HELPERS" pop3-sasl-server "$P_POP3_SASL"; srvs+=("$BG_PID")
+    start_bg imap-auth-server "$PY" "$HELPERS" imap-auth-server "$P_IMAP_AUTH"; srvs+=("$BG_PID")
+    wait_listen tcp "$P_POP3_SASL"
+    wait_listen tcp "$P_IMAP_AUTH"
+    start_capture pop3-imap-auth.pcap lo "$(port_filter "$P_POP3_SASL" "$P_IMAP_AUTH")"
+    run_client pop3-sasl-client "$P_POP3_SASL"
+    run_client imap-auth-client "$P_IMAP_AUTH"
+    stop_capture pop3-imap-auth.pcap
+    for p in "${srvs[@]}"; do stop_pid "$p"; done
+    srvs=()
+
+    # redis-auth.pcap: a private foreground redis-server (127.0.0.1 only, no
+    # persistence, requirepass); redis-cli with the right and a wrong password
+    if [ "$WANT_REDIS" = 1 ]; then
+        log "recording redis-auth.pcap (redis-server requirepass / redis-cli, 127.0.0.1:$P_REDIS)"
+        port_free tcp "$P_REDIS"
+        mkdir -p "$WORK/redis"
+        start_bg redis-server redis-server --bind 127.0.0.1 --port "$P_REDIS" \
+            --requirepass demo-password --protected-mode yes --daemonize no \
+            --save "" --appendonly no --dir "$WORK/redis" --logfile ""
+        srvs+=("$BG_PID")
+        wait_listen tcp "$P_REDIS"
+        start_capture redis-auth.pcap lo "port $P_REDIS"
+        timeout 20 redis-cli -h 127.0.0.1 -p "$P_REDIS" -a demo-password --no-auth-warning PING \
+            >"$WORK/redis-cli-ok.log" 2>&1 || true
+        timeout 20 redis-cli -h 127.0.0.1 -p "$P_REDIS" -a wrong-password --no-auth-warning PING \
+            >"$WORK/redis-cli-wrong.log" 2>&1 || true
+        stop_capture redis-auth.pcap
+        for p in "${srvs[@]}"; do stop_pid "$p"; done
+        srvs=()
+        sed 's/^/[record]   redis-cli (right password): /' "$WORK/redis-cli-ok.log" >&2
+        sed 's/^/[record]   redis-cli (wrong password): /' "$WORK/redis-cli-wrong.log" >&2
+        grep -qx PONG "$WORK/redis-cli-ok.log" || die "redis-cli with the right password got no PONG"
+        grep -q WRONGPASS "$WORK/redis-cli-wrong.log" || die "redis-cli with a wrong password got no WRONGPASS"
+    fi
+}
+
+if [ "$RECORD_ONLY" = cleartext ]; then
+    record_cleartext_set
+    write_oracles
+    print_summary
+    exit 0
+fi
 
 # tls_server PORT "certificate args" "server args": start openssl s_server on
 # 127.0.0.1:PORT for one client (-naccept 1); -rev: it answers each line with
@@ -304,13 +519,6 @@ tls_session() {
     tls_client "$port" plainsight.test "$WORK/cert.pem" 2 "$cargs"
     stop_capture "$file"
     stop_pid "$srv"
-}
-
-# port_filter PORT...: "port A or port B ..."
-port_filter() {
-    local f="" p
-    for p in "$@"; do f="${f:+$f or }port $p"; done
-    printf '%s' "$f"
 }
 
 tls_session tls13-openssl.pcap "$P_TLS13" "" "-tls1_3"
@@ -519,21 +727,7 @@ stop_capture mixed-sll1.pcap
 stop_pid "$HTTP_PID"
 
 # ------------------------------------------------------- SMTP / POP3 / IMAP
-# py_session FILE PORT SERVER-CMD CLIENT-CMD
-py_session() {
-    local file="$1" port="$2" scmd="$3" ccmd="$4" srv
-    log "recording $file ($scmd / $ccmd on 127.0.0.1:$port)"
-    port_free tcp "$port"
-    start_bg "$scmd" "$PY" "$HELPERS" "$scmd" "$port"
-    srv=$BG_PID
-    wait_listen tcp "$port"
-    start_capture "$file" lo "port $port"
-    timeout 30 "$PY" "$HELPERS" "$ccmd" "$port" >"$WORK/$ccmd.log" 2>&1 ||
-        { cat "$WORK/$ccmd.log" >&2; die "$ccmd failed"; }
-    stop_capture "$file"
-    stop_pid "$srv"
-}
-
+# (py_session is defined above, after the certificate)
 py_session smtp-python.pcap "$P_SMTP" smtp-server smtp-client
 py_session pop3-python.pcap "$P_POP3" pop3-server pop3-client
 py_session imap-python.pcap "$P_IMAP" imap-server imap-client
@@ -604,6 +798,9 @@ py_tls_client starttls-pop3-client "$P_STARTTLS_POP3"
 py_tls_client ftp-tls-client "$P_FTP_TLS"
 stop_capture starttls-mail.pcap
 for p in "${MAIL_SRVS[@]}"; do stop_pid "$p"; done
+
+# -------------------------------------------- cleartext authentication set
+record_cleartext_set
 
 # ---------------------------------------------------------------- SSH
 if [ "$WANT_SSH" = 1 ]; then
@@ -685,50 +882,5 @@ HBA
 fi
 
 # ------------------------------------------------------------------- oracles
-if [ -f "$ORACLE_TOOL" ]; then
-    mkdir -p "$ORACLE_DIR"
-    # tshark maps dissectors by well-known port; these captures use unusual
-    # ports, so the oracle runs with a private Wireshark profile whose
-    # "Decode As" table maps our ports to their protocols (nothing else changes).
-    mkdir -p "$WORK/wireshark"
-    {
-        echo "# PlainSight Captures/record.sh: decode-as table for the loopback captures"
-        echo "decode_as_entry: tcp.port,$P_TLS13,(none),TLS"
-        echo "decode_as_entry: tcp.port,$P_TLS12,(none),TLS"
-        for p in "$P_HTTP" "$P_HTTP_ANY" "$P_HTTP_SLL1" "$P_HTTP6"; do
-            echo "decode_as_entry: tcp.port,$p,(none),HTTP"
-        done
-        echo "decode_as_entry: tcp.port,$P_SMTP,(none),SMTP"
-        echo "decode_as_entry: tcp.port,$P_FTP,(none),FTP"
-        echo "decode_as_entry: tcp.port,$P_POP3,(none),POP"
-        echo "decode_as_entry: tcp.port,$P_IMAP,(none),IMAP"
-        echo "decode_as_entry: udp.port,$P_DNS,(none),DNS"
-        echo "decode_as_entry: tcp.port,$P_SSH,(none),SSH"
-        for p in "$P_TLS10" "$P_TLS11" "$P_WEAK_NULL" "$P_WEAK_3DES" "$P_WEAK_RSA" \
-                 "$P_WEAK_ADH" "$P_WEAK_MD5" "$P_HRR" "$P_CERT_EXPIRED" "$P_CERT_WEAK" \
-                 "$P_CERT_WRONGSNI" "$P_CERT_VALID"; do
-            echo "decode_as_entry: tcp.port,$p,(none),TLS"
-        done
-        # STARTTLS: tshark follows the upgrade once the cleartext protocol is known
-        echo "decode_as_entry: tcp.port,$P_STARTTLS_SMTP,(none),SMTP"
-        echo "decode_as_entry: tcp.port,$P_STARTTLS_IMAP,(none),IMAP"
-        echo "decode_as_entry: tcp.port,$P_STARTTLS_POP3,(none),POP"
-        echo "decode_as_entry: tcp.port,$P_FTP_TLS,(none),FTP"
-        echo "decode_as_entry: tcp.port,$P_PGSQL,(none),PGSQL"
-    } >"$WORK/wireshark/decode_as_entries"
-    for f in "${RECORDED[@]}"; do
-        log "oracle/$f.json"
-        WIRESHARK_CONFIG_DIR="$WORK/wireshark" ORACLE_CACHE_DIR="$WORK/oracle-cache" \
-            "$PY" "$ORACLE_TOOL" "$OUT/$f" >"$WORK/$f.json"
-        mv -f "$WORK/$f.json" "$ORACLE_DIR/$f.json"
-        chmod 644 "$ORACLE_DIR/$f.json"
-    done
-else
-    log "oracle tool $ORACLE_TOOL not found: oracle/*.json not (re)generated"
-fi
-
-log "done: ${#RECORDED[@]} captures in $OUT"
-for f in "${RECORDED[@]}"; do
-    printf '[record]   %-26s %7s bytes  %s\n' "$f" "$(stat -c %s "$OUT/$f")" \
-        "$(capinfos -T -r -c -E "$OUT/$f" | awk -F'\t' '{print $3" packets, link type "$2}')" >&2
-done
+write_oracles
+print_summary

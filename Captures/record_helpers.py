@@ -25,6 +25,17 @@ TLS (CERT/KEY: server certificate and key files, CA: the client's trust file):
     record_helpers.py starttls-pop3-client PORT CA
     record_helpers.py ftp-tls-server PORT CERT KEY
     record_helpers.py ftp-tls-client PORT CA
+
+Cleartext authentication (record.sh's "cleartext" set, RECORD_ONLY=cleartext):
+
+    record_helpers.py http-auth-server PORT   record_helpers.py http-auth-client PORT
+    record_helpers.py smtp-auth-server PORT CERT KEY
+    record_helpers.py smtp-auth-client PORT
+    record_helpers.py ftp-server PORT PASV_LO PASV_HI DIR CERT KEY   (pyftpdlib TLS_FTPHandler)
+    record_helpers.py ftp-rejected-client PORT
+    record_helpers.py ftp-feat-client PORT
+    record_helpers.py pop3-sasl-server PORT   record_helpers.py pop3-sasl-client PORT
+    record_helpers.py imap-auth-server PORT   record_helpers.py imap-auth-client PORT
 """
 import os
 import socket
@@ -221,7 +232,10 @@ def smtp_client(port):
 
 
 # ---------------------------------------------------------------------- FTP
-def ftp_server(port, pasv_lo, pasv_hi, directory):
+def ftp_server(port, pasv_lo, pasv_hi, directory, certfile=None, keyfile=None):
+    # With CERT and KEY: pyftpdlib's TLS_FTPHandler (needs python3-openssl), so
+    # FEAT advertises AUTH TLS / AUTH SSL / PBSZ / PROT; TLS stays optional
+    # (tls_control_required False), so a client may still log in in clear.
     import logging
     from pyftpdlib.authorizers import DummyAuthorizer
     from pyftpdlib.handlers import FTPHandler
@@ -231,6 +245,11 @@ def ftp_server(port, pasv_lo, pasv_hi, directory):
     auth = DummyAuthorizer()
     auth.add_user(FAKE_USER, FAKE_PASS, directory, perm="elr")  # read-only
     handler = FTPHandler
+    if certfile:
+        from pyftpdlib.handlers import TLS_FTPHandler
+        handler = TLS_FTPHandler
+        handler.certfile = certfile
+        handler.keyfile = keyfile
     handler.authorizer = auth
     handler.passive_ports = range(int(pasv_lo), int(pasv_hi) + 1)
     handler.permit_foreign_addresses = False
@@ -664,6 +683,354 @@ def ftp_tls_client(port, cafile):
     print(ftp.quit())
 
 
+# ------------------------------------------- cleartext authentication (new set)
+# Credentials sent in clear, accepted and refused, on plain connections.
+WRONG_PASS = "wrong-password"
+# A made-up JWT: base64url {"alg":"HS256","typ":"JWT"} . base64url
+# {"sub":"demo","name":"PlainSight Demo","iat":1700000000,"exp":1700003600}
+# . base64url "fake-signature-not-a-real-hmac!!" (not a real HMAC).
+FAKE_JWT = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+            ".eyJzdWIiOiJkZW1vIiwibmFtZSI6IlBsYWluU2lnaHQgRGVtbyIsImlhdCI6MTcwMDAwMDAwMCwiZXhwIjoxNzAwMDAzNjAwfQ"
+            ".ZmFrZS1zaWduYXR1cmUtbm90LWEtcmVhbC1obWFjISE")
+FAKE_API_KEY = "demo-api-key-0123456789abcdef"
+FAKE_SESSION = "5f2b9c0e7d4a4e1f9a3c6b8d2e7f1a0c"   # fixed, so tests can look for it
+RESET_PAGE = (
+    "<!DOCTYPE html>\n<html><head><title>Account help</title></head>\n"
+    "<body><h1>Forgot your password?</h1>\n"
+    "<p>Enter your e-mail address and we will send you a link to choose a new password.</p>\n"
+    "<form method=\"post\" action=\"/reset\"><input type=\"email\" name=\"email\"></form>\n"
+    "</body></html>\n")
+
+
+def http_auth_server(port):
+    """HTTP/1.1 (keep-alive) server that checks the fake credentials.
+
+    GET /basic      Basic demo:demo-password -> 200, else 401 + WWW-Authenticate
+    GET /bearer     Bearer FAKE_JWT -> 200, else 401 (WWW-Authenticate: Bearer)
+    GET /apikey     X-API-Key FAKE_API_KEY -> 200, else 401
+    POST /login     form username=demo&password=demo-password -> 302 + Set-Cookie
+    GET /account    Cookie sessionid=FAKE_SESSION -> 200, else 302 to /login
+    GET /reset.html an HTML page that merely mentions "password" -> 200
+    Every reply has a Content-Length, so 401s keep the connection open.
+    """
+    import base64
+    import http.server
+    import urllib.parse
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "PlainSightTest/1.0"
+
+        def reply(self, code, body, ctype="text/plain; charset=utf-8", headers=()):
+            data = body.encode("utf-8")
+            self.send_response(code)
+            for k, v in headers:
+                self.send_header(k, v)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def unauthorized(self, scheme):
+            self.reply(401, "401 Unauthorized: valid credentials required\n",
+                       headers=[("WWW-Authenticate", scheme + ' realm="plainsight"')])
+
+        def do_GET(self):
+            auth = self.headers.get("Authorization", "")
+            if self.path == "/basic":
+                ok = False
+                if auth.startswith("Basic "):
+                    try:
+                        ok = base64.b64decode(auth[6:]).decode() == FAKE_USER + ":" + FAKE_PASS
+                    except ValueError:
+                        pass
+                if ok:
+                    self.reply(200, "Hello demo: Basic authentication accepted\n")
+                else:
+                    self.unauthorized("Basic")
+            elif self.path == "/bearer":
+                if auth == "Bearer " + FAKE_JWT:
+                    self.reply(200, '{"user":"demo","scheme":"bearer","ok":true}\n',
+                               ctype="application/json")
+                else:
+                    self.unauthorized("Bearer")
+            elif self.path == "/apikey":
+                if self.headers.get("X-API-Key") == FAKE_API_KEY:
+                    self.reply(200, '{"user":"demo","scheme":"api-key","ok":true}\n',
+                               ctype="application/json")
+                else:
+                    self.unauthorized("ApiKey")
+            elif self.path == "/account":
+                cookies = dict(c.strip().partition("=")[::2]
+                               for c in self.headers.get("Cookie", "").split(";") if "=" in c)
+                if cookies.get("sessionid") == FAKE_SESSION:
+                    self.reply(200, "<!DOCTYPE html>\n<html><body><p>Signed in as demo "
+                               "(theme %s).</p></body></html>\n" % cookies.get("theme", "light"),
+                               ctype="text/html; charset=utf-8")
+                else:
+                    self.reply(302, "", headers=[("Location", "/login")])
+            elif self.path == "/reset.html":
+                self.reply(200, RESET_PAGE, ctype="text/html; charset=utf-8")
+            else:
+                self.reply(404, "404 Not Found\n")
+
+        def do_POST(self):
+            n = int(self.headers.get("Content-Length") or 0)
+            form = urllib.parse.parse_qs(self.rfile.read(n).decode("ascii", "replace"))
+            if (self.path == "/login" and form.get("username") == [FAKE_USER]
+                    and form.get("password") == [FAKE_PASS]):
+                self.reply(302, "", headers=[
+                    ("Location", "/account"),
+                    ("Set-Cookie", "sessionid=%s; Path=/; HttpOnly" % FAKE_SESSION)])
+            else:
+                self.reply(401, "401 Unauthorized: login failed\n")
+
+    class Server(http.server.ThreadingHTTPServer):
+        allow_reuse_address = True
+
+    with Server((HOST4, int(port)), Handler) as httpd:
+        httpd.serve_forever()
+
+
+def http_auth_client(port):
+    """curl, one invocation (= one TCP connection) per step; see README."""
+    import subprocess
+    u = "http://%s:%d" % (HOST4, int(port))
+    curl = ["curl", "--http1.1", "-sS", "--max-time", "10", "--noproxy", "*",
+            "-o", "/dev/null", "-w", "%{http_code} %{method} %{url_effective} connects=%{num_connects}\\n"]
+    steps = [
+        # (a) Basic, right password -> 200
+        ["-u", "%s:%s" % (FAKE_USER, FAKE_PASS), u + "/basic"],
+        # (b) Basic, wrong password -> 401
+        ["-u", "%s:%s" % (FAKE_USER, WRONG_PASS), u + "/basic"],
+        # (c) no credentials -> 401 challenge, then (h) a page that mentions "password"
+        [u + "/basic", "-o", "/dev/null", u + "/reset.html"],
+        # (d) Bearer token (made-up JWT) -> 200
+        ["-H", "Authorization: Bearer " + FAKE_JWT, u + "/bearer"],
+        # (e) API key header -> 200
+        ["-H", "X-API-Key: " + FAKE_API_KEY, u + "/apikey"],
+        # (f) form login -> 302 + Set-Cookie, then (g) the session cookie -> 200
+        ["-d", "username=%s&password=%s" % (FAKE_USER, FAKE_PASS), u + "/login",
+         "--next", "-o", "/dev/null", "-w", "%{http_code} %{method} %{url_effective} connects=%{num_connects}\\n",
+         "-H", "Cookie: sessionid=%s; theme=dark" % FAKE_SESSION, u + "/account"],
+    ]
+    for args in steps:
+        out = subprocess.run(curl + args, check=True, capture_output=True, text=True).stdout
+        print(out, end="", flush=True)
+
+
+def smtp_auth_server(port, certfile, keyfile):
+    # aiosmtpd with AUTH allowed before TLS (auth_require_tls=False) and a TLS
+    # context, so EHLO advertises STARTTLS and AUTH; the client uses neither
+    # STARTTLS nor TLS. Accepts demo/demo-password only.
+    import asyncio
+    import ssl
+    from aiosmtpd.handlers import Sink
+    from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(certfile, keyfile)
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = (isinstance(auth_data, LoginPassword) and auth_data.login == FAKE_USER.encode()
+              and auth_data.password == FAKE_PASS.encode())
+        print("AUTH %s %r -> %s" % (mechanism, auth_data, ok), flush=True)
+        # handled=False: aiosmtpd itself answers 235 or 535
+        return AuthResult(success=ok, handled=False)
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(
+            lambda: SMTP(Sink(), hostname="mail.plainsight.test", tls_context=ctx,
+                         require_starttls=False, auth_require_tls=False,
+                         authenticator=authenticator),
+            host=HOST4, port=int(port), reuse_address=True)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+def smtp_auth_client(port):
+    import smtplib
+    from email.message import EmailMessage
+    msg = EmailMessage()
+    msg["From"] = "Demo User <demo@plainsight.test>"
+    msg["To"] = "Bob Example <bob@plainsight.test>"
+    msg["Subject"] = "PlainSight loopback AUTH test"
+    msg["Message-ID"] = "<loopback-test-4@plainsight.test>"
+    msg.set_content("Hello Bob,\nthis harmless test message was sent after AUTH PLAIN "
+                    "without TLS.\n-- Demo\n")
+    # 1: AUTH PLAIN (initial response) accepted, one mail, QUIT
+    s = smtplib.SMTP(HOST4, int(port), local_hostname="client.plainsight.test", timeout=TIMEOUT)
+    s.set_debuglevel(1)
+    s.ehlo()
+    if not s.has_extn("starttls") or "PLAIN" not in s.esmtp_features.get("auth", ""):
+        sys.exit("server does not advertise STARTTLS and AUTH PLAIN")
+    s.user, s.password = FAKE_USER, FAKE_PASS
+    print(s.auth("PLAIN", s.auth_plain))            # 235
+    s.send_message(msg)
+    print(s.quit())
+    # 2: AUTH LOGIN (no initial response: username and password each after a 334) refused
+    s = smtplib.SMTP(HOST4, int(port), local_hostname="client.plainsight.test", timeout=TIMEOUT)
+    s.set_debuglevel(1)
+    s.ehlo()
+    s.user, s.password = FAKE_USER, WRONG_PASS
+    try:
+        s.auth("LOGIN", s.auth_login, initial_response_ok=False)
+        sys.exit("AUTH LOGIN with the wrong password was accepted")
+    except smtplib.SMTPAuthenticationError as e:
+        print("refused as expected:", e.smtp_code, e.smtp_error)
+    print(s.quit())
+
+
+def ftp_rejected_client(port):
+    import ftplib
+    ftp = ftplib.FTP(timeout=TIMEOUT)
+    print(ftp.connect(HOST4, int(port)))
+    try:
+        ftp.login(FAKE_USER, WRONG_PASS)        # USER, PASS -> 530
+        sys.exit("FTP login with the wrong password was accepted")
+    except ftplib.error_perm as e:
+        print("refused as expected:", e)
+    print(ftp.quit())
+
+
+def ftp_feat_client(port):
+    import ftplib
+    ftp = ftplib.FTP(timeout=TIMEOUT)
+    print(ftp.connect(HOST4, int(port)))
+    feat = ftp.sendcmd("FEAT")
+    print(feat)
+    if "AUTH TLS" not in feat:
+        sys.exit("server does not advertise AUTH TLS")
+    print(ftp.login(FAKE_USER, FAKE_PASS))     # in clear: no AUTH TLS
+    print(ftp.pwd())
+    print(ftp.quit())
+
+
+def sasl_plain(user, password):
+    import base64
+    return base64.b64encode(("\0%s\0%s" % (user, password)).encode()).decode()
+
+
+def parse_sasl_plain(b64):
+    import base64
+    try:
+        parts = base64.b64decode(b64, validate=True).decode().split("\0")
+    except ValueError:
+        return None
+    return parts[1:] if len(parts) == 3 else None
+
+
+class POP3SASLHandler(LineHandler):
+    """POP3 with CAPA listing STLS and SASL PLAIN; AUTH PLAIN (RFC 5034)."""
+
+    def handle(self):
+        self.send("+OK POP3 PlainSight test server ready")
+        authed = False
+        for line in self.lines():
+            cmd, _, arg = line.partition(" ")
+            cmd = cmd.upper()
+            if cmd == "CAPA":
+                self.send("+OK Capability list follows", "USER", "SASL PLAIN", "STLS",
+                          "UIDL", "TOP", "RESP-CODES", "AUTH-RESP-CODE", ".")
+            elif cmd == "AUTH":
+                mech, _, initial = arg.partition(" ")
+                if mech.upper() != "PLAIN":
+                    self.send("-ERR unsupported SASL mechanism")
+                    continue
+                if not initial:
+                    self.send("+ ")
+                    initial = next(self.lines(), "")
+                if parse_sasl_plain(initial) == [FAKE_USER, FAKE_PASS]:
+                    authed = True
+                    self.send("+OK demo authenticated, 0 messages")
+                else:
+                    self.send("-ERR [AUTH] authentication failed")
+            elif cmd == "STAT" and authed:
+                self.send("+OK 0 0")
+            elif cmd == "QUIT":
+                self.send("+OK POP3 server signing off")
+                return
+            else:
+                self.send("-ERR command not valid here")
+
+
+def pop3_sasl_client(port):
+    import poplib
+    p = poplib.POP3(HOST4, int(port), timeout=TIMEOUT)
+    print(p.getwelcome().decode())
+    caps = p.capa()
+    print(caps)
+    if "STLS" not in caps or "PLAIN" not in caps.get("SASL", []):
+        sys.exit("server does not advertise STLS and SASL PLAIN")
+    # poplib has no AUTH method: AUTH PLAIN with the initial response (RFC 5034)
+    print(p._shortcmd("AUTH PLAIN " + sasl_plain(FAKE_USER, FAKE_PASS)).decode())
+    print("STAT", p.stat())
+    print(p.quit().decode())
+
+
+class IMAPAuthHandler(LineHandler):
+    """IMAP advertising STARTTLS and AUTH=PLAIN; AUTHENTICATE PLAIN and LOGIN in clear."""
+    CAPS = "IMAP4rev1 STARTTLS AUTH=PLAIN"
+
+    def handle(self):
+        self.send("* OK IMAP4rev1 PlainSight test server ready")
+        for line in self.lines():
+            tag, _, rest = line.partition(" ")
+            cmd, _, arg = rest.partition(" ")
+            cmd = cmd.upper()
+            if not tag or not cmd:
+                self.send("* BAD empty command")
+            elif cmd == "CAPABILITY":
+                self.send("* CAPABILITY " + self.CAPS, "%s OK CAPABILITY completed" % tag)
+            elif cmd == "AUTHENTICATE":
+                mech, _, initial = arg.partition(" ")
+                if mech.upper() != "PLAIN":
+                    self.send("%s NO unsupported mechanism" % tag)
+                    continue
+                if not initial:
+                    self.send("+ ")
+                    initial = next(self.lines(), "")
+                if parse_sasl_plain(initial) == [FAKE_USER, FAKE_PASS]:
+                    self.send("%s OK [CAPABILITY IMAP4rev1] AUTHENTICATE completed" % tag)
+                else:
+                    self.send("%s NO [AUTHENTICATIONFAILED] Invalid credentials" % tag)
+            elif cmd == "LOGIN":
+                args = [a.strip('"') for a in arg.split(" ")]
+                if args == [FAKE_USER, FAKE_PASS]:
+                    self.send("%s OK [CAPABILITY IMAP4rev1] LOGIN completed" % tag)
+                else:
+                    self.send("%s NO [AUTHENTICATIONFAILED] Invalid credentials" % tag)
+            elif cmd == "NOOP":
+                self.send("%s OK NOOP completed" % tag)
+            elif cmd == "LOGOUT":
+                self.send("* BYE IMAP4rev1 server logging out", "%s OK LOGOUT completed" % tag)
+                return
+            else:
+                self.send("%s BAD command not supported here" % tag)
+
+
+def imap_auth_client(port):
+    import imaplib
+    # 1: AUTHENTICATE PLAIN (continuation, no SASL-IR) accepted, LOGOUT
+    m = imaplib.IMAP4(HOST4, int(port), timeout=TIMEOUT)    # sends CAPABILITY
+    print(m.welcome.decode(), m.capabilities)
+    if "STARTTLS" not in m.capabilities or "AUTH=PLAIN" not in m.capabilities:
+        sys.exit("server does not advertise STARTTLS and AUTH=PLAIN")
+    print(m.authenticate("PLAIN", lambda _: ("\0%s\0%s" % (FAKE_USER, FAKE_PASS)).encode()))
+    print(m.logout())
+    # 2: LOGIN with the wrong password refused, LOGOUT
+    m = imaplib.IMAP4(HOST4, int(port), timeout=TIMEOUT)
+    try:
+        m.login(FAKE_USER, WRONG_PASS)
+        sys.exit("IMAP LOGIN with the wrong password was accepted")
+    except imaplib.IMAP4.error as e:
+        print("refused as expected:", e)
+    print(m.logout())
+
+
 # ------------------------------------------------------------------- main
 def main(argv):
     if len(argv) < 2:
@@ -709,6 +1076,26 @@ def main(argv):
         StartTLSServer(args[0], FTPTLSHandler, *args[1:]).serve_forever()
     elif cmd == "ftp-tls-client":
         ftp_tls_client(*args)
+    elif cmd == "http-auth-server":
+        http_auth_server(*args)
+    elif cmd == "http-auth-client":
+        http_auth_client(*args)
+    elif cmd == "smtp-auth-server":
+        smtp_auth_server(*args)
+    elif cmd == "smtp-auth-client":
+        smtp_auth_client(*args)
+    elif cmd == "ftp-rejected-client":
+        ftp_rejected_client(*args)
+    elif cmd == "ftp-feat-client":
+        ftp_feat_client(*args)
+    elif cmd == "pop3-sasl-server":
+        LoopbackTCPServer((HOST4, int(args[0])), POP3SASLHandler).serve_forever()
+    elif cmd == "pop3-sasl-client":
+        pop3_sasl_client(*args)
+    elif cmd == "imap-auth-server":
+        LoopbackTCPServer((HOST4, int(args[0])), IMAPAuthHandler).serve_forever()
+    elif cmd == "imap-auth-client":
+        imap_auth_client(*args)
     else:
         sys.exit("unknown sub-command %r\n%s" % (cmd, __doc__))
 

@@ -18,6 +18,9 @@ public struct Finding: Sendable {
     public var evidence: String?
     /// Rule-specific fields, written as a JSON object in this order.
     public var details: [(key: String, value: String)]
+    /// A deduplicated finding (the same exposure or credential on the same
+    /// server endpoint): how many times it was seen, first and last time.
+    public var occurrences: (count: Int, first: Int64, last: Int64)?
 
     public init(
         timestamp: Int64, rule: String, category: FindingCategory, severity: Severity, flow: FlowIdentity,

@@ -3,13 +3,14 @@ import Flows
 
 /// Which analyzers run (`--analyzers`). `flows` — decoding, reassembly, flow
 /// records and protocol identification — always runs; `tls` reads handshakes
-/// (including STARTTLS upgrades). The cleartext and content analyzers join
-/// this set as they are built.
+/// (including STARTTLS upgrades); `cleartext` reads logins, tokens and
+/// STARTTLS lapses in protocols that should be encrypted.
 public struct AnalyzerSelection: Sendable, Equatable {
-    public static let known = ["flows", "tls"]
+    public static let known = ["flows", "tls", "cleartext"]
     public let names: Set<String>
-    /// Read once per new flow: a stored flag, not a set lookup.
+    /// Read once per new flow: stored flags, not set lookups.
     public let tls: Bool
+    public let cleartext: Bool
 
     public static let all = AnalyzerSelection(names: Set(known))
 
@@ -27,19 +28,26 @@ public struct AnalyzerSelection: Sendable, Equatable {
     init(names: Set<String>) {
         self.names = names
         tls = names.contains("tls")
+        cleartext = names.contains("cleartext")
     }
 }
 
 /// Everything Inspection keeps for one flow, stored by the pipeline in an
 /// array indexed by the flow's table slot: identification first, then the
-/// analyzer for what was identified — TLS, or a STARTTLS watch on a
-/// cleartext protocol that may upgrade — and whether all of it is done.
+/// analyzers for what was identified — TLS; or, on a cleartext protocol, its
+/// login reader and a STARTTLS watch that hands the stream to TLS when it
+/// upgrades — and whether all of it is done.
 public struct FlowInspection {
     public private(set) var identifier: AppIdentifier
     /// The handshake reader of a TLS flow (also of an upgraded STARTTLS one).
     public private(set) var tls: TLSAnalyzer?
     var startTLS: StartTLSWatcher?
+    var cleartext: CleartextAnalyzer?
+    var cleartextDone = false
+    /// What the cleartext analyzer saw, until the pipeline takes it.
+    var sightings: [Sighting] = []
     let tlsEnabled: Bool
+    let cleartextEnabled: Bool
     public private(set) var isDone = false
     /// The pipeline has sent this flow's TLS handshake to be judged.
     public var tlsAssessed = false
@@ -47,6 +55,15 @@ public struct FlowInspection {
     public init(serverPort: UInt16, transport: TransportProtocol, selection: AnalyzerSelection) {
         identifier = AppIdentifier(serverPort: serverPort, transport: transport)
         tlsEnabled = selection.tls && transport == .tcp
+        cleartextEnabled = selection.cleartext && transport == .tcp
+    }
+
+    /// The cleartext analyzer saw something since the last `takeSightings()`.
+    public var hasSightings: Bool { !sightings.isEmpty }
+
+    public mutating func takeSightings() -> [Sighting] {
+        defer { sightings = [] }
+        return sightings
     }
 
     public var app: AppProtocol { identifier.app }
@@ -60,8 +77,8 @@ public struct FlowInspection {
         guard !isDone else { return }
         if let tls {
             if tls.ingest(bytes, direction: direction, offset: offset, context: &context) == .done { isDone = true }
-        } else if startTLS != nil {
-            watchUpgrade(bytes, direction: direction, offset: offset, context: &context)
+        } else if startTLS != nil || cleartext != nil {
+            inspectCleartext(bytes, direction: direction, offset: offset, context: &context)
         } else {
             identify(bytes, direction: direction, offset: offset, context: &context)
         }
@@ -71,9 +88,13 @@ public struct FlowInspection {
         guard !isDone else { return }
         if let tls {
             if tls.gap(direction: direction, offset: offset, length: length, context: &context) == .done { isDone = true }
-        } else if startTLS != nil {
-            startTLS?.gap()
-            isDone = true
+        } else if startTLS != nil || cleartext != nil {
+            startTLS = nil  // a gap loses the unit boundaries an upgrade is found by
+            if let cleartext, !cleartextDone {
+                cleartextDone = cleartext.gap(direction: direction, offset: offset, length: length, context: &context) == .done
+                cleartext.collect(into: &sightings)
+            }
+            isDone = cleartext == nil || cleartextDone
         } else if identifier.gap(direction: direction, offset: offset, length: length, context: &context) == .done {
             isDone = true
         }
@@ -82,6 +103,10 @@ public struct FlowInspection {
     public mutating func end(direction: Direction, context: inout InspectionContext) {
         identifier.end(direction: direction, context: &context)
         tls?.end(direction: direction, context: &context)
+        if let cleartext, !cleartextDone {
+            cleartext.end(direction: direction, context: &context)
+            cleartext.collect(into: &sightings)
+        }
     }
 
     /// Drops the analyzers' state when the flow's record has been written
@@ -90,28 +115,28 @@ public struct FlowInspection {
         tls?.release(&context)
         tls = nil
         startTLS = nil
+        cleartext = nil
+        sightings = []
         isDone = true
     }
 
-    /// Runs identification; when it names TLS or an upgradable protocol, the
-    /// matching analyzer starts from the direction's first byte: the bytes
-    /// identification held, then this chunk.
+    /// Runs identification; when it names TLS, a cleartext protocol with an
+    /// analyzer or an upgradable one, the matching analyzers start from the
+    /// direction's first byte: the bytes identification held, then this chunk.
     mutating func identify(
         _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
     ) {
         let held = (toServer: identifier.heldPrefix(.toServer), toClient: identifier.heldPrefix(.toClient))
         let verdict = identifier.ingest(bytes, direction: direction, offset: offset, context: &context)
         guard verdict == .done else { return }
-        guard tlsEnabled else {
-            isDone = true
-            return
-        }
         let app = identifier.app
         if app == .tls {
-            tls = TLSAnalyzer()
-        } else if let dialect = StartTLSWatcher.dialect(for: app) {
-            startTLS = StartTLSWatcher(dialect: dialect)
+            if tlsEnabled { tls = TLSAnalyzer() }
         } else {
+            if tlsEnabled, let dialect = StartTLSWatcher.dialect(for: app) { startTLS = StartTLSWatcher(dialect: dialect) }
+            if cleartextEnabled { cleartext = CleartextAnalyzer.make(for: app, depth: context.cleartextDepth) }
+        }
+        guard tls != nil || startTLS != nil || cleartext != nil else {
             isDone = true
             return
         }
@@ -127,6 +152,28 @@ public struct FlowInspection {
         ingest(bytes, direction: direction, offset: offset, context: &context)
     }
 
+    /// A cleartext protocol: its analyzer reads the chunk first (the reply
+    /// that accepts an upgrade is still cleartext), then the STARTTLS watch;
+    /// once the stream upgrades, the analyzer ends and TLS reads the rest.
+    mutating func inspectCleartext(
+        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
+    ) {
+        if let cleartext, !cleartextDone {
+            cleartextDone = cleartext.ingest(bytes, direction: direction, offset: offset, context: &context) == .done
+            cleartext.collect(into: &sightings)
+        }
+        if startTLS != nil { watchUpgrade(bytes, direction: direction, offset: offset, context: &context) }
+        if tls != nil {
+            if let cleartext, !cleartextDone {
+                for d in [Direction.toServer, .toClient] { cleartext.end(direction: d, context: &context) }
+                cleartext.collect(into: &sightings)
+            }
+            cleartextDone = true
+        } else if startTLS == nil && (cleartext == nil || cleartextDone) {
+            isDone = true
+        }
+    }
+
     mutating func watchUpgrade(
         _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
     ) {
@@ -135,7 +182,7 @@ public struct FlowInspection {
         case .none:
             break
         case .finished:
-            isDone = true
+            startTLS = nil
         case .upgrade(let toServer, let toClient):
             context.counters.startTLSUpgrades &+= 1
             let analyzer = TLSAnalyzer(startingAt: (toServer, toClient), upgradedFrom: identifier.app)

@@ -13,10 +13,17 @@ public struct InspectionContext: Sendable {
     public private(set) var keptBytes = 0
     public private(set) var peakKeptBytes = 0
     public var counters = InspectionCounters()
+    /// Bytes of each direction a cleartext analyzer reads before it stops
+    /// (`--cleartext-depth`): logins and tokens come early in a session; a
+    /// download does not need reading to its end.
+    public var cleartextDepth: UInt64
 
-    public init(maxBufferedBytes: Int = 16 << 20, maxKeptBytes: Int = 64 << 20) {
+    public static let defaultCleartextDepth: UInt64 = 1 << 20
+
+    public init(maxBufferedBytes: Int = 16 << 20, maxKeptBytes: Int = 64 << 20, cleartextDepth: UInt64 = defaultCleartextDepth) {
         self.maxBufferedBytes = maxBufferedBytes
         self.maxKeptBytes = maxKeptBytes
+        self.cleartextDepth = cleartextDepth
     }
 
     /// Charges `n` bytes of kept facts; false (and a cap hit counted) when over budget.
@@ -63,6 +70,12 @@ public struct InspectionCounters: Sendable, Equatable {
     public var bufferCapHits: UInt64 = 0
     /// A hello or certificate was not kept: the facts budget was full.
     public var keptCapHits: UInt64 = 0
+    /// HTTP lines (start, header, chunk-size, trailer) longer than `HTTPAnalyzer.maxLine`: skipped.
+    public var httpOversizedLines: UInt64 = 0
+    /// HTTP requests past `HTTPAnalyzer.maxPendingRequests` awaiting a response: their credentials went out as unknown.
+    public var httpPendingOverflows: UInt64 = 0
+    /// HTTP messages whose start line, length or chunk framing did not parse; the direction was given up.
+    public var httpMalformed: UInt64 = 0
 
     public init() {}
 }

@@ -11,6 +11,10 @@ public struct AuditorOptions: Sendable {
     public var analyzers = AnalyzerSelection.all
     /// Judges TLS handshakes (nil: the `tls` analyzer is off).
     public var tls: TLSAssessor?
+    /// Judges and deduplicates cleartext sightings (nil: the `cleartext` analyzer is off).
+    public var cleartext: CleartextAssessor?
+    /// Bytes per direction the cleartext analyzers read (`--cleartext-depth`).
+    public var cleartextDepth = InspectionContext.defaultCleartextDepth
     /// Bytes analyzers may copy in all (partial handshake messages, ...).
     public var maxAnalyzerBytes = 16 << 20
     public init() {}
@@ -45,10 +49,10 @@ public struct Auditor {
 
     public init(options: AuditorOptions, reporter: Reporter, hasher: FlowHasher = FlowHasher()) {
         self.options = options
-        output = OutputStage(reporter: reporter, assessor: options.tls)
+        output = OutputStage(reporter: reporter, assessor: options.tls, cleartext: options.cleartext)
         decoder = PacketDecoder(limits: options.decoding)
         table = FlowTable(limits: options.flows, hasher: hasher)
-        context = InspectionContext(maxBufferedBytes: options.maxAnalyzerBytes)
+        context = InspectionContext(maxBufferedBytes: options.maxAnalyzerBytes, cleartextDepth: options.cleartextDepth)
         stats.tlsPolicy = options.tls?.policy.name
         budget = ReassemblyBudget(
             maxBytes: options.flows.maxHeldBytesTotal, maxSegments: options.flows.maxHeldSegmentsTotal)
@@ -96,6 +100,15 @@ public struct Auditor {
             budget: &budget, counters: &stats.flowCounters, context: &context)
         table.touch(slot, at: timestamp, stage: stage)
         if !inspections[Int(slot)].tlsAssessed && inspections[Int(slot)].tlsReady { assessTLS(slot, at: timestamp) }
+        if inspections[Int(slot)].hasSightings { sendSightings(slot, at: timestamp) }
+    }
+
+    /// Queues what the flow's cleartext analyzer saw, stamped with the
+    /// packet that completed it.
+    mutating func sendSightings(_ slot: Int32, at time: Microseconds) {
+        let sightings = inspections[Int(slot)].takeSightings()
+        guard options.cleartext != nil else { return }
+        output.send(.sightings(slot: slot, sightings, FlowIdentity(table[slot]), inspections[Int(slot)].app, at: time))
     }
 
     /// Sends a flow's TLS handshake to be judged, once: its findings are
@@ -240,6 +253,7 @@ public struct Auditor {
         if !inspections[Int(slot)].tlsAssessed && inspections[Int(slot)].tls != nil {
             assessTLS(slot, at: table[slot].lastSeen)
         }
+        if inspections[Int(slot)].hasSightings { sendSightings(slot, at: table[slot].lastSeen) }
         output.send(.flow(slot: slot, FlowRecord(flow: table[slot], inspection: inspections[Int(slot)], findings: 0, endReason: reason)))
         inspections[Int(slot)].release(&context)
         table.remove(slot: slot)

@@ -27,6 +27,8 @@ final class OutputStage: @unchecked Sendable {
     enum Event: Sendable {
         /// A flow's handshake to judge; `slot` names the flow until its record is written.
         case handshake(slot: Int32, TLSHandshake, FlowIdentity, AppProtocol, at: Microseconds)
+        /// What a cleartext analyzer saw on a flow (credentials, STARTTLS lapses).
+        case sightings(slot: Int32, [Sighting], FlowIdentity, AppProtocol, at: Microseconds)
         /// A finished flow; its `tls` summary and finding count are filled in here.
         case flow(slot: Int32, FlowRecord)
         /// A periodic (live) stats record; the finding tallies are filled in here.
@@ -51,12 +53,14 @@ final class OutputStage: @unchecked Sendable {
     // Writer side: touched only on `queue` (and by the capture loop after `drain`).
     private let reporter: Reporter
     private let assessor: TLSAssessor?
+    private let cleartext: CleartextAssessor?
     @exclusivity(unchecked) private var summaries: [Int32: (summary: TLSSummary, findings: Int)] = [:]
     @exclusivity(unchecked) private(set) var findingsBySeverity = [UInt64](repeating: 0, count: Severity.allCases.count)
 
-    init(reporter: Reporter, assessor: TLSAssessor?) {
+    init(reporter: Reporter, assessor: TLSAssessor?, cleartext: CleartextAssessor?) {
         self.reporter = reporter
         self.assessor = assessor
+        self.cleartext = cleartext
         batch.reserveCapacity(OutputStage.batchSize)
     }
 
@@ -81,7 +85,8 @@ final class OutputStage: @unchecked Sendable {
         }
     }
 
-    /// Returns once everything sent so far is judged and written. The last
+    /// Returns once everything sent so far is judged and written, then the
+    /// deduplicated cleartext findings with their final counts. The last
     /// partial batch is written on the calling thread: a small capture never
     /// starts the output thread at all.
     func drain() {
@@ -90,6 +95,17 @@ final class OutputStage: @unchecked Sendable {
         batch = []
         batchBytes = 0
         write(events)
+        writeDeduplicated()
+    }
+
+    /// Writes the cleartext findings that are new or seen again since the
+    /// last time (each counted in the tallies once, when first written).
+    private func writeDeduplicated() {
+        guard let cleartext, !OutputStage.discardForBenchmark else { return }
+        for (finding, isNew) in cleartext.takeChanged() {
+            if isNew { findingsBySeverity[finding.severity.rawValue] &+= 1 }
+            reporter.finding(finding)
+        }
     }
 
     /// Writes a batch in order, each event read in place (copying the
@@ -109,16 +125,17 @@ final class OutputStage: @unchecked Sendable {
                 findingsBySeverity[finding.severity.rawValue] &+= 1
                 reporter.finding(finding)
             }
-        case .flow(let slot, let record):
+        case .sightings(let slot, let sightings, let flow, let app, let time):
+            for sighting in sightings { cleartext?.note(sighting, slot: slot, flow: flow, app: app, at: time) }
+        case .flow(let slot, var record):
             if let judged = summaries.removeValue(forKey: slot) {
-                var record = record
                 record.tls = judged.summary
                 record.findings += judged.findings
-                reporter.flow(record)
-            } else {
-                reporter.flow(record)
             }
+            if let cleartext { record.findings += cleartext.flowEnded(slot: slot, record: record) }
+            reporter.flow(record)
         case .stats(var stats, let now):
+            writeDeduplicated()
             stats.findingsBySeverity = findingsBySeverity
             reporter.stats(stats, final: false, now: now)
         }

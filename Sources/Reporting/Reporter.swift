@@ -164,6 +164,11 @@ public final class Reporter {
         o.add("app", f.app.description)
         o.add("message", f.message)
         o.add("evidence", ifPresent: f.evidence)
+        if let seen = f.occurrences {
+            o.add("count", UInt64(seen.count))
+            o.add("first_seen", timestamp: seen.first)
+            o.add("last_seen", timestamp: seen.last)
+        }
         if !f.details.isEmpty {
             o.object("details") { o in
                 for (k, v) in f.details { o.add(key: k, v) }

@@ -82,6 +82,17 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "The Patterns folder (default: $PLAINSIGHT_PATTERNS, else the one beside the program, else /usr/local/share/plainsight/Patterns).")
     var patternsDir: String?
 
+    @Option(help: "Bytes of each direction of a cleartext flow read for logins and tokens, in KiB.")
+    var cleartextDepthKb = Int(InspectionContext.defaultCleartextDepth >> 10)
+
+    @Flag(help: "Write '(redacted)' instead of usernames in credential findings.")
+    var redactUsernames = false
+
+    @Option(help: ArgumentHelp(
+        "Key file of credential fingerprints (32 bytes, created 0600 when missing; runs sharing it give comparable fingerprints). Default: $XDG_STATE_HOME/plainsight/fingerprint.key or ~/.local/state/plainsight/fingerprint.key; 'none': a key for this run only.",
+        valueName: "file|none"))
+    var fingerprintKey: String?
+
     func validate() throws {
         if let format, OutputFormat(rawValue: format) == nil {
             throw ValidationError("--format must be text or json, not '\(format)'")
@@ -103,6 +114,9 @@ struct CommonOptions: ParsableArguments {
         guard tcpTimeout <= 315_360_000, udpTimeout <= 315_360_000 else {
             throw ValidationError("timeouts are at most 315360000 seconds (10 years)")
         }
+        guard cleartextDepthKb > 0 && cleartextDepthKb <= 1 << 30 else {
+            throw ValidationError("--cleartext-depth-kb is 1 to 1073741824")
+        }
         if let days = certExpiryDays, days < 0 || days > 36_500 {
             throw ValidationError("--cert-expiry-days is 0 to 36500")
         }
@@ -118,6 +132,30 @@ struct CommonOptions: ParsableArguments {
         o.flows.maxHeldBytesPerDirection = maxHeldPerFlowKb << 10
         o.flows.establishedTimeout = Int64(tcpTimeout) * 1_000_000
         o.flows.udpTimeout = Int64(udpTimeout) * 1_000_000
+        o.cleartextDepth = UInt64(cleartextDepthKb) << 10
+        if o.analyzers.cleartext {
+            do {
+                let rules = try CleartextRules.load(patterns: try PatternsDirectory.locate(explicit: patternsDir))
+                let key: FingerprintKey
+                switch fingerprintKey {
+                case "none": key = FingerprintKey.ephemeral()
+                case let path?: key = try FingerprintKey.loadOrCreate(at: path)
+                case nil:
+                    // A sensor user without a writable home still runs; its
+                    // fingerprints are then comparable within the run only.
+                    do {
+                        key = try FingerprintKey.loadOrCreate(at: FingerprintKey.defaultPath())
+                    } catch let error as PolicyError {
+                        printError("warning: \(error.description); credential fingerprints are comparable within this run only (see --fingerprint-key)")
+                        key = FingerprintKey.ephemeral()
+                    }
+                }
+                o.cleartext = CleartextAssessor(rules: rules, fingerprints: key, redactUsernames: redactUsernames)
+            } catch let error as PolicyError {
+                printError(error.description)
+                throw ExitCode(ExitStatus.inputError)
+            }
+        }
         if o.analyzers.tls {
             do {
                 var policy = try TLSPolicy.load(tlsPolicy, patterns: try PatternsDirectory.locate(explicit: patternsDir))

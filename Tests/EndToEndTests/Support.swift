@@ -34,6 +34,10 @@ enum Paths {
         return beside
     }
 
+    /// `XDG_STATE_HOME` of every run: the fingerprint key is created here,
+    /// not in the home of whoever runs the tests.
+    static let stateHome = temporaryDirectory()
+
     static func temporaryDirectory() -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plainsight-tests-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -48,6 +52,7 @@ func plainsight(_ arguments: [String], timeout: Double = 60, whileRunning: ((Pro
     let process = Process()
     process.executableURL = Paths.binary
     process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(["XDG_STATE_HOME": Paths.stateHome.path]) { $1 }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

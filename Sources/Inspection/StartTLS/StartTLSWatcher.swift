@@ -105,9 +105,6 @@ public final class StartTLSWatcher {
         return .none
     }
 
-    /// A gap loses the unit boundaries: stop watching.
-    public func gap() { finished = true }
-
     // MARK: the dialects
 
     func clientUnit(_ unit: [UInt8], index: Int, end: UInt64) -> Event {

@@ -1,0 +1,203 @@
+import Decoding
+import Flows
+import Inspection
+
+/// Turns what the cleartext analyzers saw into findings, once per exposure:
+/// the same credential (same keyed fingerprint), the same protocol in clear,
+/// or the same STARTTLS lapse on the same server endpoint is one finding
+/// with a count and first/last seen, however many flows repeat it.
+///
+/// Runs on the output thread. Findings are not written as they happen (the
+/// count would be wrong); `takeChanged()` hands over those that are new or
+/// were seen again since the last call — at the end of a file run, and at
+/// every periodic stats record in live mode, where a later line with the
+/// same `details.key` supersedes the earlier one.
+public final class CleartextAssessor: @unchecked Sendable {
+    public let rules: CleartextRules
+    let fingerprints: FingerprintKey
+    let redactUsernames: Bool
+
+    /// What makes two sightings the same finding.
+    struct Key: Hashable {
+        var rule: String
+        var transport: TransportProtocol
+        var server: IPAddress
+        var port: UInt16
+        /// The credential's keyed fingerprint (empty for exposures).
+        var fingerprint: String
+
+        /// `E` and 16 hex digits of a fixed (unkeyed) FNV-1a hash of the key:
+        /// the same exposure gets the same id in every run, and a live
+        /// sensor's later line for it carries the same id.
+        var stableID: String {
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            func mix(_ byte: UInt8) { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+            for b in rule.utf8 { mix(b) }
+            mix(transport.rawValue)
+            for word in [server.high, server.low, UInt64(port)] { for k in 0..<8 { mix(UInt8(truncatingIfNeeded: word >> (8 * k))) } }
+            for b in fingerprint.utf8 { mix(b) }
+            let hex = String(h, radix: 16)
+            return "E" + String(repeating: "0", count: 16 - hex.count) + hex
+        }
+    }
+
+    struct Aggregate {
+        var finding: Finding
+        var accepted = 0
+        var rejected = 0
+        var changed = true
+        var written = false
+    }
+
+    // Swift dictionaries hash with a per-process random seed: keys built
+    // from attacker-chosen usernames and addresses cannot be aimed at one bucket.
+    var index: [Key: Int] = [:]
+    var aggregates: [Aggregate] = []
+    /// Per flow slot: the aggregates it contributed to, and whether it carried credentials.
+    var flows: [Int32: (aggregates: Set<Int>, credentials: Bool)] = [:]
+
+    public init(rules: CleartextRules, fingerprints: FingerprintKey, redactUsernames: Bool = false) {
+        self.rules = rules
+        self.fingerprints = fingerprints
+        self.redactUsernames = redactUsernames
+    }
+
+    /// Records one sighting on the flow in `slot`.
+    public func note(_ sighting: Sighting, slot: Int32, flow: FlowIdentity, app: AppProtocol, at time: Int64) {
+        switch sighting {
+        case .credential(let credential):
+            note(credential, slot: slot, flow: flow, app: app, at: time)
+        case .startTLSNotUsed(let command):
+            let id = CleartextRules.startTLSNotUsed
+            guard let rule = rules[id] else { return }
+            add(
+                Key(rule: id, transport: flow.transport, server: flow.server, port: flow.serverPort, fingerprint: ""),
+                slot: slot, at: time, severity: rule.severity
+            ) {
+                Finding(
+                    timestamp: time, rule: id, category: .cleartext, severity: rule.severity, flow: flow,
+                    direction: .toServer, app: app,
+                    message: "\(rule.title): the \(app) server offered TLS and the client sent \(command) in clear",
+                    details: [("command", command)] + CleartextAssessor.advice(rule))
+            }
+        case .startTLSFailed:
+            let id = CleartextRules.startTLSFailed
+            guard let rule = rules[id] else { return }
+            add(
+                Key(rule: id, transport: flow.transport, server: flow.server, port: flow.serverPort, fingerprint: ""),
+                slot: slot, at: time, severity: rule.severity
+            ) {
+                Finding(
+                    timestamp: time, rule: id, category: .cleartext, severity: rule.severity, flow: flow,
+                    direction: nil, app: app, message: "\(rule.title) (\(app))",
+                    details: CleartextAssessor.advice(rule))
+            }
+        }
+    }
+
+    func note(_ credential: CredentialSighting, slot: Int32, flow: FlowIdentity, app: AppProtocol, at time: Int64) {
+        let id = CleartextRules.credentialRule(credential.mechanism)
+        guard let rule = rules[id] else { return }
+        let username = credential.username ?? []
+        let fingerprint = fingerprints.fingerprint(Array(credential.mechanism.rawValue.utf8), username, credential.secret)
+        let key = Key(rule: id, transport: flow.transport, server: flow.server, port: flow.serverPort, fingerprint: fingerprint)
+        flows[slot, default: ([], false)].credentials = true
+        let at = add(key, slot: slot, at: time, severity: rule.severity) {
+            var details: [(key: String, value: String)] = [
+                ("protocol", app.description), ("mechanism", credential.mechanism.rawValue),
+                ("exposure", credential.mechanism.grade.rawValue),
+            ]
+            if let name = credential.username {
+                details.append(("username", redactUsernames ? "(redacted)" : Redaction.name(name)))
+            }
+            details.append(("fingerprint", fingerprint))
+            details.append(("secret_length", String(credential.secret.count)))
+            let who = credential.username.map { redactUsernames ? "" : " for user '\(Redaction.name($0))'" } ?? ""
+            return Finding(
+                timestamp: time, rule: id, category: .credential, severity: rule.severity, flow: flow,
+                direction: credential.direction, app: app, message: "\(rule.title)\(who)",
+                evidence: Redaction.mask(credential.secret), details: details + CleartextAssessor.advice(rule))
+        }
+        switch credential.outcome {
+        case .accepted: aggregates[at].accepted += 1
+        case .rejected: aggregates[at].rejected += 1
+        case .unknown: break
+        }
+    }
+
+    /// The flow in `slot` ended: a cleartext protocol that should be
+    /// encrypted becomes (or adds to) its endpoint's `cleartext.<protocol>`
+    /// finding. Returns how many findings the flow contributed to (its
+    /// record's `findings`), and forgets the slot.
+    public func flowEnded(slot: Int32, record: FlowRecord) -> Int {
+        if record.encrypted == false, let (id, rule) = rules.exposureRule(for: record.app) {
+            let credentials = flows[slot]?.credentials ?? false
+            let severity = credentials ? (rule.withCredentials ?? rule.severity) : rule.severity
+            let flow = record.identity
+            let app = record.app
+            add(
+                Key(rule: id, transport: flow.transport, server: flow.server, port: flow.serverPort, fingerprint: ""),
+                slot: slot, at: record.identity.start, last: record.end, severity: severity
+            ) {
+                Finding(
+                    timestamp: flow.start, rule: id, category: .cleartext, severity: severity, flow: flow,
+                    direction: nil, app: app, message: "\(rule.title)",
+                    details: [("protocol", app.description)] + CleartextAssessor.advice(rule))
+            }
+        }
+        return flows.removeValue(forKey: slot)?.aggregates.count ?? 0
+    }
+
+    /// Findings new or seen again since the last call, in the order first
+    /// seen; `isNew` the first time a finding is handed over.
+    public func takeChanged() -> [(finding: Finding, isNew: Bool)] {
+        var out: [(finding: Finding, isNew: Bool)] = []
+        for i in aggregates.indices where aggregates[i].changed {
+            aggregates[i].changed = false
+            let isNew = !aggregates[i].written
+            aggregates[i].written = true
+            var finding = aggregates[i].finding
+            if finding.category == .credential {
+                let a = aggregates[i]
+                let outcome = a.accepted > 0 ? "accepted" : a.rejected > 0 ? "rejected" : "unknown"
+                finding.details.insert(("outcome", outcome), at: finding.details.firstIndex { $0.key == "fingerprint" } ?? 0)
+                if a.accepted > 0 && a.rejected > 0 {
+                    finding.details.insert(("rejected_count", String(a.rejected)), at: finding.details.firstIndex { $0.key == "fingerprint" } ?? 0)
+                }
+            }
+            out.append((finding, isNew))
+        }
+        return out
+    }
+
+    /// Adds an occurrence to the finding with `key`, creating it with `make`
+    /// on first sight; the worst severity seen wins. Returns its index.
+    @discardableResult
+    func add(
+        _ key: Key, slot: Int32, at time: Int64, last: Int64? = nil, severity: Severity, make: () -> Finding
+    ) -> Int {
+        let i: Int
+        if let found = index[key] {
+            i = found
+            let seen = aggregates[i].finding.occurrences!
+            aggregates[i].finding.occurrences = (seen.count + 1, min(seen.first, time), max(seen.last, last ?? time))
+            if severity > aggregates[i].finding.severity { aggregates[i].finding.severity = severity }
+            aggregates[i].changed = true
+        } else {
+            i = aggregates.count
+            var finding = make()
+            finding.occurrences = (1, time, last ?? time)
+            finding.details.append(("key", key.stableID))
+            aggregates.append(Aggregate(finding: finding))
+            index[key] = i
+        }
+        flows[slot, default: ([], false)].aggregates.insert(i)
+        return i
+    }
+
+    static func advice(_ rule: CleartextRules.Rule) -> [(key: String, value: String)] {
+        var out: [(key: String, value: String)] = [("remediation", rule.remediation)]
+        if !rule.references.isEmpty { out.append(("references", rule.references.joined(separator: "; "))) }
+        return out
+    }
+}

@@ -1,0 +1,76 @@
+import Crypto
+import Foundation
+
+/// The secret key of keyed fingerprints: a credential, token or PII value is
+/// reported as HMAC-SHA256(key, value), so a later run (or report) can say
+/// "the same password as before" while the value itself is never stored, and
+/// nobody without the key can test guesses against the fingerprint.
+///
+/// The key lives in a file created once with mode 0600 (default
+/// `$XDG_STATE_HOME/plainsight/fingerprint.key`, else
+/// `~/.local/state/plainsight/fingerprint.key`); runs that share it produce
+/// comparable fingerprints.
+public struct FingerprintKey: Sendable {
+    let key: SymmetricKey
+
+    public static let byteCount = 32
+
+    init(bytes: [UInt8]) { key = SymmetricKey(data: bytes) }
+
+    /// A key for this run only (fingerprints comparable within the run).
+    public static func ephemeral() -> FingerprintKey { FingerprintKey(bytes: SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }) }
+
+    /// The default key file's path.
+    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") { return state + "/plainsight/fingerprint.key" }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return home + "/.local/state/plainsight/fingerprint.key"
+    }
+
+    /// Reads the key at `path`, creating it (and its folder, 0700) when missing.
+    public static func loadOrCreate(at path: String) throws -> FingerprintKey {
+        if let data = FileManager.default.contents(atPath: path) {
+            guard data.count == byteCount else {
+                throw PolicyError("fingerprint key \(path): expected \(byteCount) bytes, found \(data.count)")
+            }
+            return FingerprintKey(bytes: Array(data))
+        }
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty {
+            try? FileManager.default.createDirectory(
+                atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        let fresh = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+        // O_EXCL: two runs starting together must not overwrite each other's key.
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else {
+            if errno == EEXIST, let data = FileManager.default.contents(atPath: path), data.count == byteCount {
+                return FingerprintKey(bytes: Array(data))
+            }
+            throw PolicyError("cannot create fingerprint key \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        let written = fresh.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == fresh.count else { throw PolicyError("cannot write fingerprint key \(path)") }
+        return FingerprintKey(bytes: fresh)
+    }
+
+    /// `hmac-sha256:` and the first 24 hex digits (96 bits) of the HMAC of
+    /// the parts, each length-prefixed so ("ab", "c") and ("a", "bc") differ.
+    public func fingerprint(_ parts: [UInt8]...) -> String {
+        var mac = HMAC<SHA256>(key: key)
+        for part in parts {
+            let n = UInt32(truncatingIfNeeded: part.count)
+            mac.update(data: [UInt8(n >> 24), UInt8(n >> 16 & 0xff), UInt8(n >> 8 & 0xff), UInt8(n & 0xff)])
+            mac.update(data: part)
+        }
+        let digest = Array(mac.finalize())
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        var text = "hmac-sha256:"
+        for byte in digest.prefix(12) {
+            text.unicodeScalars.append(UnicodeScalar(hex[Int(byte >> 4)]))
+            text.unicodeScalars.append(UnicodeScalar(hex[Int(byte & 0x0f)]))
+        }
+        return text
+    }
+}

@@ -1,0 +1,25 @@
+/// How secrets are shown in evidence: never in full. Long tokens keep their
+/// first and last four characters (enough to recognise a key's kind and to
+/// match it with the owner's records, as `AKIA************MPLE`); anything
+/// shorter — passwords — is eight stars whatever its length.
+public enum Redaction {
+    /// Tokens at least this long keep four characters at each end.
+    public static let shownEndsFrom = 20
+
+    public static func mask(_ secret: [UInt8]) -> String {
+        guard secret.count >= shownEndsFrom else { return "********" }
+        let middle = min(secret.count - 8, 12)
+        return printable(secret.prefix(4)) + String(repeating: "*", count: middle) + printable(secret.suffix(4))
+    }
+
+    /// Bytes as text, anything outside printable ASCII shown as `?`.
+    static func printable(_ bytes: ArraySlice<UInt8>) -> String {
+        String(decoding: bytes.map { $0 >= 0x21 && $0 < 0x7f ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
+    }
+
+    /// A username or cookie name as text: UTF-8 (invalid sequences replaced),
+    /// at most 128 bytes.
+    public static func name(_ bytes: [UInt8]) -> String {
+        String(decoding: bytes.prefix(128), as: UTF8.self)
+    }
+}

@@ -1,0 +1,52 @@
+import Flows
+
+/// The cleartext analyzer of one flow, chosen by the identified protocol:
+/// one class reference, so the flow slot stays small, dispatched by a switch
+/// (no existential on the packet path).
+enum CleartextAnalyzer {
+    case http(HTTPAnalyzer)
+    case login(LoginDialogAnalyzer)
+
+    /// The analyzer for `app`, nil when PlainSight reads nothing more of it.
+    static func make(for app: AppProtocol, depth: UInt64) -> CleartextAnalyzer? {
+        switch app {
+        case .http: .http(HTTPAnalyzer(maxDepth: depth))
+        case .smtp: .login(LoginDialogAnalyzer(dialect: .smtp, maxDepth: depth))
+        case .pop3: .login(LoginDialogAnalyzer(dialect: .pop3, maxDepth: depth))
+        case .imap: .login(LoginDialogAnalyzer(dialect: .imap, maxDepth: depth))
+        case .ftp: .login(LoginDialogAnalyzer(dialect: .ftp, maxDepth: depth))
+        default: nil
+        }
+    }
+
+    func ingest(
+        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
+    ) -> AnalyzerVerdict {
+        switch self {
+        case .http(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .login(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        }
+    }
+
+    func gap(direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext) -> AnalyzerVerdict {
+        switch self {
+        case .http(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .login(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        }
+    }
+
+    func end(direction: Direction, context: inout InspectionContext) {
+        switch self {
+        case .http(let a): a.end(direction: direction, context: &context)
+        case .login(let a): a.end(direction: direction, context: &context)
+        }
+    }
+
+    /// Moves what the analyzer saw into `outbox` (a count check when there is nothing).
+    func collect(into outbox: inout [Sighting]) {
+        switch self {
+        case .http(let a): if !a.sightings.isEmpty { outbox += a.takeSightings() }
+        case .login(let a): if !a.sightings.isEmpty { outbox += a.takeSightings() }
+        }
+    }
+}

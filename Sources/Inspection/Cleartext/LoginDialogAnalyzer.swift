@@ -1,0 +1,587 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Flows
+
+/// Reads the login dialogue of a cleartext command/reply protocol — SMTP,
+/// POP3, IMAP, FTP — and reports the credentials a client sent in clear
+/// (with the server's verdict on them) and what it did with an offer of TLS.
+///
+/// Both directions are split into lines (CRLF or a bare LF) as they arrive.
+/// A line that lies inside one chunk is read in place; one that spans chunks
+/// has its first `maxLine` bytes copied, charged to the context's buffer
+/// budget (a refused charge empties that line: `bufferCapHits` counts it).
+/// Longer lines are read up to `maxLine` bytes, the rest skipped. IMAP
+/// literals and SMTP `BDAT` chunks are passed over by length (a literal that
+/// is a LOGIN argument is kept, up to `maxLine` bytes, also charged).
+///
+/// Replies are matched to commands by counting (each SMTP/POP3/FTP command
+/// gets exactly one final reply, in order; the greeting is reply 0) or, for
+/// IMAP, by tag — so the verdicts do not depend on how the two directions'
+/// chunks interleave. A credential is emitted when its reply is seen; when
+/// the server direction ends, gaps or passes `maxDepth` first, it is emitted
+/// with outcome `.unknown` (a credential is never lost).
+///
+/// It is `.done` once both directions have ended (or gapped, or passed
+/// `maxDepth` bytes), after the reply to QUIT/LOGOUT, and after a TLS upgrade
+/// was accepted (the rest is TLS). Per chunk it allocates nothing unless a
+/// line spans chunks for the first time in its direction, or a credential or
+/// tag is kept.
+public final class LoginDialogAnalyzer: StreamAnalyzer {
+    public enum Dialect: Sendable { case smtp, pop3, imap, ftp }
+
+    public let dialect: Dialect
+    /// Bytes read per direction before giving up on it.
+    public let maxDepth: UInt64
+    /// What was seen so far, in order.
+    public private(set) var sightings: [Sighting] = []
+
+    /// Bytes of a line kept (and of an IMAP literal argument).
+    public static let maxLine = 1024
+    /// Credentials waiting for their reply; past it the oldest is emitted as `.unknown`.
+    static let maxPendingCredentials = 4
+    /// Replies of interest waited for (STARTTLS, QUIT, CAPA...); past it the oldest is forgotten.
+    static let maxExpectations = 8
+
+    // One flow's state, used on the packet thread only.
+    @exclusivity(unchecked) var readers = (toServer: LoginLineReader(), toClient: LoginLineReader())
+    /// Set by a line handler: the bytes that follow the line are data, not lines.
+    var rawRequest: (length: UInt64, capture: Bool)?
+    var isDone = false
+
+    // MARK: dialogue bookkeeping
+
+    /// Client commands counted so far; command n is answered by reply n.
+    var commandCount: UInt64 = 0
+    /// Complete (final) server replies so far; the greeting is reply 0.
+    var replyCount: UInt64 = 0
+    var expectations: [LoginExpectation] = []
+    var pending: [PendingCredential] = []
+    var sasl: SASLExchange?
+    /// Argument of the last USER command (FTP, POP3).
+    var lastUser: [UInt8]?
+    /// The reply (IMAP: the command count) in which TLS was first offered.
+    var offerIndex: UInt64?
+    /// Credential commands sent while no upgrade had been asked for (the first few).
+    var cleartextCommands: [(index: UInt64, word: StaticString)] = []
+    /// The client asked for TLS at some point (refused or not).
+    var tlsRequested = false
+    var reportedNotUsed = false
+    var reportedFailed = false
+
+    // MARK: per-dialect reply and command state
+
+    /// FTP: code of the multi-line reply being read.
+    var multiLineCode: Int?
+    /// POP3: inside the body of a multi-line `+OK` reply.
+    var inReplyBody = false
+    /// SMTP: inside the mail text after DATA, until the `.` line.
+    var inData = false
+    /// IMAP: a command continued after a literal.
+    var imap = IMAPCommandState()
+
+    public init(dialect: Dialect, maxDepth: UInt64) {
+        self.dialect = dialect
+        self.maxDepth = maxDepth
+    }
+
+    /// Returns the sightings so far and forgets them.
+    public func takeSightings() -> [Sighting] {
+        defer { sightings.removeAll() }
+        return sightings
+    }
+
+    // MARK: StreamAnalyzer
+
+    public func ingest(
+        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
+    ) -> AnalyzerVerdict {
+        guard !isDone else { return .done }
+        var r = LoginLineReader()
+        if direction == .toServer { swap(&r, &readers.toServer) } else { swap(&r, &readers.toClient) }
+        read(bytes, offset: offset, into: &r, direction: direction, context: &context)
+        if direction == .toServer { swap(&r, &readers.toServer) } else { swap(&r, &readers.toClient) }
+        return settle(&context)
+    }
+
+    /// Lost bytes lose the line boundaries: the direction stops.
+    public func gap(
+        direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
+    ) -> AnalyzerVerdict {
+        guard !isDone else { return .done }
+        if direction == .toServer { readers.toServer.stop(&context) } else { readers.toClient.stop(&context) }
+        return settle(&context)
+    }
+
+    public func end(direction: Direction, context: inout InspectionContext) {
+        guard !isDone else { return }
+        if direction == .toServer { readers.toServer.stop(&context) } else { readers.toClient.stop(&context) }
+        _ = settle(&context)
+    }
+
+    /// After any input: with the server's stream over no reply can decide a
+    /// waiting credential; with both over (or done) everything is let go.
+    func settle(_ context: inout InspectionContext) -> AnalyzerVerdict {
+        if readers.toClient.finished { flushPending() }
+        if readers.toServer.finished && readers.toClient.finished { isDone = true }
+        guard isDone else { return .needMore }
+        flushPending()
+        sasl = nil
+        readers.toServer.stop(&context)
+        readers.toClient.stop(&context)
+        imap.clear(&context)
+        return .done
+    }
+
+    // MARK: lines
+
+    func read(
+        _ bytes: UnsafeRawBufferPointer, offset: UInt64, into r: inout LoginLineReader, direction: Direction,
+        context: inout InspectionContext
+    ) {
+        guard !r.finished else { return }
+        let chunkEnd = offset + UInt64(bytes.count)
+        guard chunkEnd > r.expectedOffset else { return }  // seen already
+        guard offset <= r.expectedOffset, r.expectedOffset < maxDepth else {
+            r.stop(&context)  // a hole before this chunk, or the depth is reached
+            return
+        }
+        var i = Int(r.expectedOffset - offset)
+        let n = Int(min(chunkEnd, maxDepth) - offset)
+        r.expectedOffset = offset + UInt64(n)
+        // Safe: chunkEnd > expectedOffset >= offset, so the chunk is not empty.
+        let base = bytes.baseAddress!
+        while i < n && !isDone {
+            if r.rawRemaining > 0 {
+                let take = Int(min(UInt64(n - i), r.rawRemaining))
+                if r.rawCapture { rawData(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + take)]), context: &context) }
+                r.rawRemaining -= UInt64(take)
+                i += take
+                if r.rawRemaining == 0 && r.rawCapture {
+                    r.rawCapture = false
+                    rawDataEnded()
+                }
+                continue
+            }
+            guard let found = memchr(base + i, 0x0a, n - i) else {
+                r.hold(UnsafeRawBufferPointer(rebasing: bytes[i..<n]), &context)
+                break
+            }
+            let lf = UnsafeRawPointer(found) - base
+            if r.spanning {
+                r.hold(UnsafeRawBufferPointer(rebasing: bytes[i..<lf]), &context)
+                let length = r.seen - (r.lastWasCR ? 1 : 0)
+                if r.dropped {
+                    // Its bytes are lost, not the fact that it was a line: the
+                    // command and reply counts stay in step.
+                    deliver(UnsafeRawBufferPointer(start: nil, count: 0), truncated: true, direction: direction, context: &context)
+                } else {
+                    // Moved out for the call (a swap: no copy), then back to keep its capacity.
+                    var held: [UInt8] = []
+                    swap(&held, &r.held)
+                    held.withUnsafeBytes {
+                        deliver(
+                            UnsafeRawBufferPointer(rebasing: $0[..<min(length, $0.count)]),
+                            truncated: length > LoginDialogAnalyzer.maxLine, direction: direction, context: &context)
+                    }
+                    swap(&held, &r.held)
+                }
+                r.endLine(&context)
+            } else {
+                var length = lf - i
+                if length > 0 && bytes[lf - 1] == 0x0d { length -= 1 }
+                deliver(
+                    UnsafeRawBufferPointer(rebasing: bytes[i..<(i + min(length, LoginDialogAnalyzer.maxLine))]),
+                    truncated: length > LoginDialogAnalyzer.maxLine, direction: direction, context: &context)
+            }
+            i = lf + 1
+            if let raw = rawRequest {
+                rawRequest = nil
+                r.rawRemaining = raw.length
+                r.rawCapture = raw.capture && raw.length > 0
+                if raw.capture && raw.length == 0 { rawDataEnded() }
+            }
+        }
+        if r.expectedOffset >= maxDepth { r.stop(&context) }
+    }
+
+    func deliver(_ bytes: UnsafeRawBufferPointer, truncated: Bool, direction: Direction, context: inout InspectionContext) {
+        let line = LoginLine(bytes: bytes, truncated: truncated)
+        switch (dialect, direction) {
+        case (.smtp, .toServer): smtpClientLine(line)
+        case (.smtp, .toClient): smtpServerLine(line)
+        case (.pop3, .toServer): pop3ClientLine(line)
+        case (.pop3, .toClient): pop3ServerLine(line)
+        case (.imap, .toServer): imapClientLine(line, context: &context)
+        case (.imap, .toClient): imapServerLine(line)
+        case (.ftp, .toServer): ftpClientLine(line)
+        case (.ftp, .toClient): ftpServerLine(line)
+        }
+    }
+
+    func rawData(_ bytes: UnsafeRawBufferPointer, context: inout InspectionContext) {
+        imap.appendLiteral(bytes, &context)
+    }
+
+    func rawDataEnded() { imap.literalEnded() }
+
+    // MARK: commands and replies
+
+    /// Counts a client command; returns the index of the reply that answers it.
+    func nextCommand() -> UInt64 {
+        commandCount += 1
+        return commandCount
+    }
+
+    func expect(_ kind: LoginExpectation.Kind, reply: UInt64, tag: [UInt8] = []) {
+        if expectations.count >= LoginDialogAnalyzer.maxExpectations { expectations.removeFirst() }
+        expectations.append(LoginExpectation(reply: reply, tag: tag, kind: kind))
+    }
+
+    func expects(_ kind: LoginExpectation.Kind, reply: UInt64) -> Bool {
+        expectations.contains { $0.reply == reply && $0.kind == kind }
+    }
+
+    /// A final reply (numbered in order) is complete.
+    func completeReply(_ status: LoginReplyStatus) {
+        let index = replyCount
+        replyCount += 1
+        var k = 0
+        while k < pending.count {
+            if pending[k].reply == index {
+                emit(pending.remove(at: k), status: status)
+            } else if pending[k].reply < index {
+                emit(pending.remove(at: k), status: nil)  // its reply went by unrecognised
+            } else {
+                k += 1
+            }
+        }
+        if let exchange = sasl, exchange.lastIndex <= index, status != .continuation { sasl = nil }
+        k = 0
+        while k < expectations.count {
+            if expectations[k].reply == index {
+                let kind = expectations.remove(at: k).kind
+                expectationMet(kind, status: status)
+            } else if expectations[k].reply < index {
+                expectations.remove(at: k)
+            } else {
+                k += 1
+            }
+        }
+    }
+
+    /// IMAP: a tagged reply is complete.
+    func completeTaggedReply(tag: LoginLine, _ status: LoginReplyStatus) {
+        var k = 0
+        while k < pending.count {
+            if tag.equals(pending[k].tag) { emit(pending.remove(at: k), status: status) } else { k += 1 }
+        }
+        if let exchange = sasl, tag.equals(exchange.tag) { sasl = nil }
+        k = 0
+        while k < expectations.count {
+            if tag.equals(expectations[k].tag) {
+                let kind = expectations.remove(at: k).kind
+                expectationMet(kind, status: status)
+            } else {
+                k += 1
+            }
+        }
+    }
+
+    func expectationMet(_ kind: LoginExpectation.Kind, status: LoginReplyStatus) {
+        switch kind {
+        case .startTLS:
+            switch status {
+            case .positive, .intermediate:
+                // Upgraded: what follows is TLS, read by the TLS analyzer.
+                isDone = true
+            case .negative:
+                if !reportedFailed {
+                    reportedFailed = true
+                    sightings.append(.startTLSFailed)
+                }
+            case .continuation:
+                break
+            }
+        case .quit:
+            isDone = true
+        case .data:
+            if status == .negative { inData = false }
+        case .listing, .multiLine:
+            break
+        }
+    }
+
+    // MARK: credentials
+
+    func addCredential(
+        _ mechanism: CredentialMechanism, username: [UInt8]?, secret: [UInt8], reply: UInt64, tag: [UInt8] = []
+    ) {
+        if pending.count >= LoginDialogAnalyzer.maxPendingCredentials { emit(pending.removeFirst(), status: nil) }
+        pending.append(
+            PendingCredential(
+                sighting: CredentialSighting(mechanism: mechanism, username: username, secret: secret), reply: reply, tag: tag))
+    }
+
+    /// `nil`: no verdict.
+    func emit(_ credential: PendingCredential, status: LoginReplyStatus?) {
+        var sighting = credential.sighting
+        switch status {
+        case .positive: sighting.outcome = .accepted
+        case .negative: sighting.outcome = .rejected
+        case .continuation, .intermediate, nil: sighting.outcome = .unknown
+        }
+        sightings.append(.credential(sighting))
+    }
+
+    func flushPending() {
+        for credential in pending { emit(credential, status: nil) }
+        pending.removeAll()
+    }
+
+    // MARK: STARTTLS
+
+    /// The server offered TLS in reply `index` (IMAP: after `index` commands).
+    func noteOffer(_ index: UInt64) {
+        if offerIndex == nil { offerIndex = index }
+        checkNotUsed()
+    }
+
+    /// The client asked to upgrade.
+    func noteTLSRequest(reply: UInt64, tag: [UInt8] = []) {
+        tlsRequested = true
+        expect(.startTLS, reply: reply, tag: tag)
+    }
+
+    /// A credential command (or SMTP MAIL) went out in clear. Once the client
+    /// has asked for TLS, later ones are not sent "instead of" it.
+    func noteCleartext(_ word: StaticString, command index: UInt64) {
+        guard !reportedNotUsed, !tlsRequested, cleartextCommands.count < 4 else { return }
+        cleartextCommands.append((index, word))
+        checkNotUsed()
+    }
+
+    func checkNotUsed() {
+        guard !reportedNotUsed, let offered = offerIndex else { return }
+        guard let first = cleartextCommands.first(where: { $0.index > offered }) else { return }
+        reportedNotUsed = true
+        sightings.append(.startTLSNotUsed(command: first.word.description))
+    }
+}
+
+// MARK: - Bookkeeping
+
+/// How a server answered.
+enum LoginReplyStatus: Equatable {
+    /// 2xx, `+OK`, `OK`.
+    case positive
+    /// 4xx/5xx, `-ERR`, `NO`/`BAD`.
+    case negative
+    /// Go on: SMTP 3xx (334, 354), POP3/IMAP `+`.
+    case continuation
+    /// FTP 3xx: more is needed (331 after USER, 332 after PASS).
+    case intermediate
+
+    /// SMTP/FTP reply code classes.
+    init(code: Int, ftp: Bool) {
+        switch code / 100 {
+        case 2: self = .positive
+        case 3: self = ftp ? .intermediate : .continuation
+        default: self = .negative
+        }
+    }
+}
+
+/// A reply something waits for: by number, or (IMAP) by tag.
+struct LoginExpectation {
+    enum Kind: Equatable {
+        /// STARTTLS/STLS/AUTH TLS.
+        case startTLS
+        /// QUIT/LOGOUT: the dialogue is over.
+        case quit
+        /// POP3 CAPA, FTP FEAT: the reply lists capabilities.
+        case listing
+        /// POP3: a `+OK` reply has a body ending in a `.` line.
+        case multiLine
+        /// SMTP DATA: the mail text follows unless refused.
+        case data
+    }
+
+    var reply: UInt64
+    var tag: [UInt8]
+    var kind: Kind
+}
+
+struct PendingCredential {
+    var sighting: CredentialSighting
+    var reply: UInt64
+    /// IMAP: the command's tag.
+    var tag: [UInt8]
+}
+
+/// One direction split into lines.
+struct LoginLineReader {
+    /// Stream offset of the next byte to read.
+    var expectedOffset: UInt64 = 0
+    /// Ended, gapped or past the depth: nothing more is read.
+    var finished = false
+    /// First bytes (up to `maxLine`) of a line that began in an earlier chunk.
+    var held: [UInt8] = []
+    /// Bytes of `held` charged to the context.
+    var charged = 0
+    /// The current line began in an earlier chunk.
+    var spanning = false
+    /// Bytes of the current line seen so far (without its LF).
+    var seen = 0
+    var lastWasCR = false
+    /// The budget refused the copy: the line is read to its end and dropped.
+    var dropped = false
+    /// Bytes still to pass as data (a literal, a BDAT chunk), not lines.
+    var rawRemaining: UInt64 = 0
+    var rawCapture = false
+
+    /// Keeps the start of a line that goes on in the next chunk.
+    mutating func hold(_ bytes: UnsafeRawBufferPointer, _ context: inout InspectionContext) {
+        spanning = true
+        guard !bytes.isEmpty else { return }
+        seen += bytes.count
+        lastWasCR = bytes[bytes.count - 1] == 0x0d
+        let take = min(bytes.count, LoginDialogAnalyzer.maxLine - held.count)
+        guard take > 0, !dropped else { return }
+        guard context.reserve(take) else {
+            dropped = true
+            return
+        }
+        if held.capacity < LoginDialogAnalyzer.maxLine { held.reserveCapacity(LoginDialogAnalyzer.maxLine) }
+        held.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[..<take]))
+        charged += take
+    }
+
+    mutating func endLine(_ context: inout InspectionContext) {
+        held.removeAll(keepingCapacity: true)
+        context.release(charged)
+        charged = 0
+        spanning = false
+        seen = 0
+        lastWasCR = false
+        dropped = false
+    }
+
+    mutating func stop(_ context: inout InspectionContext) {
+        endLine(&context)
+        held = []
+        rawRemaining = 0
+        finished = true
+    }
+}
+
+/// A line (without its CR LF) read in place, with byte tests that build nothing.
+struct LoginLine {
+    let bytes: UnsafeRawBufferPointer
+    /// Only the first `maxLine` bytes are here.
+    var truncated = false
+
+    var count: Int { bytes.count }
+    subscript(i: Int) -> UInt8 { bytes[i] }
+
+    /// End of the word starting at `start`: the next space or the line end.
+    func wordEnd(from start: Int) -> Int {
+        var i = start
+        while i < count && bytes[i] != 0x20 { i += 1 }
+        return i
+    }
+
+    func skipSpaces(from start: Int) -> Int {
+        var i = start
+        while i < count && bytes[i] == 0x20 { i += 1 }
+        return i
+    }
+
+    /// `start..<end` is `text`, ignoring ASCII case.
+    func word(_ start: Int, _ end: Int, is text: StaticString) -> Bool {
+        end - start == text.utf8CodeUnitCount && hasPrefix(text, at: start)
+    }
+
+    /// The first word is `text` (ignoring case).
+    func verb(is text: StaticString) -> Bool { word(0, wordEnd(from: 0), is: text) }
+
+    func hasPrefix(_ text: StaticString, at start: Int = 0) -> Bool {
+        let n = text.utf8CodeUnitCount
+        guard start >= 0, count - start >= n else { return false }
+        let t = text.utf8Start
+        for k in 0..<n where LoginLine.lower(bytes[start + k]) != LoginLine.lower(t[k]) { return false }
+        return true
+    }
+
+    /// `text` occurs as a whole word (between non-alphanumeric bytes), ignoring case.
+    func containsWord(_ text: StaticString, from start: Int = 0) -> Bool {
+        let n = text.utf8CodeUnitCount
+        guard count - start >= n else { return false }
+        for i in start...(count - n) where hasPrefix(text, at: i) {
+            let before = i == start || !LoginLine.isWordByte(bytes[i - 1])
+            let after = i + n == count || !LoginLine.isWordByte(bytes[i + n])
+            if before && after { return true }
+        }
+        return false
+    }
+
+    func equals(_ other: [UInt8]) -> Bool {
+        guard other.count == count else { return false }
+        for k in 0..<count where bytes[k] != other[k] { return false }
+        return true
+    }
+
+    func copy(_ start: Int, _ end: Int) -> [UInt8] { Array(bytes[start..<end]) }
+
+    /// Everything after the verb and one space (a password may hold spaces).
+    func argument() -> [UInt8] {
+        let end = wordEnd(from: 0)
+        return end < count ? copy(end + 1, count) : []
+    }
+
+    /// The three-digit code of an SMTP/FTP reply line.
+    func replyCode() -> Int? {
+        guard count >= 3 else { return nil }
+        var code = 0
+        for k in 0..<3 {
+            let d = bytes[k]
+            guard d >= 0x30 && d <= 0x39 else { return nil }
+            code = code * 10 + Int(d - 0x30)
+        }
+        guard count == 3 || bytes[3] == 0x20 || bytes[3] == 0x2d else { return nil }
+        return code
+    }
+
+    /// The length of a literal `{n}` or `{n+}` that ends the line.
+    func trailingLiteral() -> UInt64? {
+        guard !truncated, count >= 3, bytes[count - 1] == UInt8(ascii: "}") else { return nil }
+        var i = count - 2
+        if bytes[i] == UInt8(ascii: "+") { i -= 1 }
+        var length: UInt64 = 0
+        var scale: UInt64 = 1
+        var digits = 0
+        while i >= 0 && bytes[i] >= 0x30 && bytes[i] <= 0x39 {
+            guard digits < 18 else { return nil }
+            length += UInt64(bytes[i] - 0x30) * scale
+            scale *= 10
+            digits += 1
+            i -= 1
+        }
+        guard digits > 0, i >= 0, bytes[i] == UInt8(ascii: "{") else { return nil }
+        return length
+    }
+
+    /// Index of the `{` of the trailing literal.
+    func trailingLiteralStart() -> Int? {
+        guard trailingLiteral() != nil else { return nil }
+        var i = count - 1
+        while bytes[i] != UInt8(ascii: "{") { i -= 1 }
+        return i
+    }
+
+    static func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5a ? b | 0x20 : b }
+
+    static func isWordByte(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b == 0x2d
+    }
+}

@@ -1,0 +1,52 @@
+/// The SMTP side of `LoginDialogAnalyzer`: `AUTH` (RFC 4954) with its `334`
+/// continuations and `235`/`535` verdicts, the `STARTTLS` keyword of an EHLO
+/// reply and the `STARTTLS` command (RFC 3207), and the mail text after
+/// `DATA` (RFC 5321 §4.1.1.4) or in `BDAT` chunks (RFC 3030), which is
+/// skipped: a message about "AUTH PLAIN" is not a login.
+extension LoginDialogAnalyzer {
+    func smtpClientLine(_ line: LoginLine) {
+        if inData {
+            // The text ends at a line holding only "." (dot-stuffed lines start "..").
+            if line.count == 1 && line[0] == UInt8(ascii: ".") && !line.truncated {
+                inData = false
+                _ = nextCommand()
+            }
+            return
+        }
+        if sasl != nil && saslResponse(line) { return }
+        let index = nextCommand()
+        let verbEnd = line.wordEnd(from: 0)
+        if line.word(0, verbEnd, is: "AUTH") {
+            noteCleartext("AUTH", command: index)
+            startSASL(line, from: verbEnd, reply: index)
+        } else if line.word(0, verbEnd, is: "MAIL") {
+            noteCleartext("MAIL", command: index)
+        } else if line.word(0, verbEnd, is: "STARTTLS") {
+            noteTLSRequest(reply: index)
+        } else if line.word(0, verbEnd, is: "DATA") {
+            inData = true
+            expect(.data, reply: index)
+        } else if line.word(0, verbEnd, is: "BDAT") {
+            // `BDAT <size> [LAST]`: exactly <size> bytes of message follow.
+            var size: UInt64 = 0
+            var i = line.skipSpaces(from: verbEnd)
+            while i < line.count && line[i] >= 0x30 && line[i] <= 0x39 && size < UInt64.max / 20 {
+                size = size * 10 + UInt64(line[i] - 0x30)
+                i += 1
+            }
+            if size > 0 { rawRequest = (size, false) }
+        } else if line.word(0, verbEnd, is: "QUIT") {
+            expect(.quit, reply: index)
+        }
+    }
+
+    func smtpServerLine(_ line: LoginLine) {
+        guard let code = line.replyCode() else { return }
+        // EHLO keyword lines: `250-STARTTLS` / `250 STARTTLS`.
+        if code == 250 && line.count >= 12 && line.word(4, line.wordEnd(from: 4), is: "STARTTLS") {
+            noteOffer(replyCount)
+        }
+        let last = line.count == 3 || line[3] == 0x20
+        if last { completeReply(LoginReplyStatus(code: code, ftp: false)) }
+    }
+}

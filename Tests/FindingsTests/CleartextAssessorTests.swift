@@ -1,0 +1,236 @@
+import Foundation
+import Testing
+@testable import Decoding
+@testable import Findings
+@testable import Flows
+@testable import Inspection
+
+/// The cleartext rule set, redaction, keyed fingerprints and deduplication.
+struct CleartextRulesTests {
+    @Test func theShippedRulesCoverEveryMechanismAndTheUpgradeLapses() throws {
+        let rules = try CleartextRules.load(patterns: patternsURL)
+        for mechanism in CredentialMechanism.allCases {
+            let rule = try #require(rules[CleartextRules.credentialRule(mechanism)], "\(mechanism)")
+            #expect(!rule.remediation.isEmpty)
+        }
+        #expect(rules[CleartextRules.startTLSNotUsed]?.severity == .medium)
+        #expect(rules.exposureRule(for: .telnet)?.rule.severity == .high)
+        #expect(rules.exposureRule(for: .http)?.rule.severity == .low)
+        #expect(rules.exposureRule(for: .http)?.rule.withCredentials == .high)
+        #expect(rules.exposureRule(for: .ftp)?.rule.references.contains("PCI DSS 4.0 req. 8.3.2") == true)
+        // Encrypted protocols have no exposure rule.
+        #expect(rules.exposureRule(for: .tls) == nil)
+        #expect(rules.exposureRule(for: .ssh) == nil)
+    }
+
+    @Test func aMissingRuleIsNamed() throws {
+        let text = try String(contentsOf: patternsURL.appendingPathComponent("cleartext/rules.yaml"), encoding: .utf8)
+        let cut = text.replacingOccurrences(of: "credential.cram-md5:", with: "credential.cram-md5-renamed:")
+        #expect {
+            _ = try CleartextRules.parse(cut, source: "edited.yaml")
+        } throws: { ($0 as? PolicyError)?.description == "edited.yaml: missing rules: credential.cram-md5" }
+    }
+
+    @Test func aBadSeverityIsNamedWithItsField() throws {
+        let text = try String(contentsOf: patternsURL.appendingPathComponent("cleartext/rules.yaml"), encoding: .utf8)
+        let cut = text.replacingOccurrences(of: "  severity: high\n  with_credentials: high\n  title: Telnet", with: "  severity: severe\n  with_credentials: high\n  title: Telnet")
+        #expect(cut != text)
+        #expect {
+            _ = try CleartextRules.parse(cut, source: "edited.yaml")
+        } throws: { "\($0)".contains("cleartext.telnet.severity") && "\($0)".contains("'severe'") }
+    }
+}
+
+struct RedactionTests {
+    @Test func passwordsAreEightStarsWhateverTheirLength() {
+        #expect(Redaction.mask(Array("a".utf8)) == "********")
+        #expect(Redaction.mask(Array("demo-password".utf8)) == "********")
+        #expect(Redaction.mask(Array("nineteen-characters".utf8)) == "********")
+    }
+
+    @Test func longTokensKeepFourCharactersAtEachEnd() {
+        #expect(Redaction.mask(Array("AKIAIOSFODNN7EXAMPLE".utf8)) == "AKIA************MPLE")
+        let jwt = Array("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vIn0.c2lnbmF0dXJl".utf8)
+        let masked = Redaction.mask(jwt)
+        #expect(masked == "eyJh" + String(repeating: "*", count: 12) + "dXJl")
+        #expect(!masked.contains("ZW1v"))
+        // Unprintable ends are not written as they are.
+        #expect(Redaction.mask([0x0a] + Array(repeating: 0x41, count: 30) + [0x00]) == "?AAA************AAA?")
+    }
+}
+
+struct FingerprintKeyTests {
+    @Test func theKeyFileIsCreatedOnceWithMode0600() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("state/plainsight/fingerprint.key").path
+        let first = try FingerprintKey.loadOrCreate(at: path)
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let folderMode = try FileManager.default.attributesOfItem(
+            atPath: (path as NSString).deletingLastPathComponent)[.posixPermissions] as? Int
+        #expect(folderMode == 0o700)
+        #expect(FileManager.default.contents(atPath: path)?.count == 32)
+        let again = try FingerprintKey.loadOrCreate(at: path)
+        let secret = Array("demo-password".utf8)
+        #expect(first.fingerprint(secret) == again.fingerprint(secret))
+        #expect(first.fingerprint(secret) != FingerprintKey.ephemeral().fingerprint(secret))
+    }
+
+    @Test func fingerprintsAreHMACsOfLengthPrefixedParts() {
+        let key = FingerprintKey(bytes: Array(repeating: 7, count: 32))
+        let a = key.fingerprint(Array("ab".utf8), Array("c".utf8))
+        let b = key.fingerprint(Array("a".utf8), Array("bc".utf8))
+        #expect(a != b)
+        #expect(a.hasPrefix("hmac-sha256:") && a.count == "hmac-sha256:".count + 24)
+        #expect(a == key.fingerprint(Array("ab".utf8), Array("c".utf8)))
+    }
+
+    @Test func aKeyFileOfTheWrongSizeIsRefused() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("short.key").path
+        #expect(FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3])))
+        #expect(throws: PolicyError.self) { _ = try FingerprintKey.loadOrCreate(at: path) }
+    }
+
+    @Test func theDefaultPathFollowsXDGStateHome() {
+        #expect(FingerprintKey.defaultPath(environment: ["XDG_STATE_HOME": "/var/lib/x", "HOME": "/root"])
+            == "/var/lib/x/plainsight/fingerprint.key")
+        #expect(FingerprintKey.defaultPath(environment: ["HOME": "/home/a"]) == "/home/a/.local/state/plainsight/fingerprint.key")
+    }
+}
+
+struct CleartextAssessorTests {
+    static let key = FingerprintKey(bytes: Array(repeating: 1, count: 32))
+
+    func makeAssessor(redactUsernames: Bool = false) throws -> CleartextAssessor {
+        CleartextAssessor(
+            rules: try CleartextRules.load(patterns: patternsURL), fingerprints: Self.key, redactUsernames: redactUsernames)
+    }
+
+    func ftpLogin(_ password: String, outcome: LoginOutcome) -> Sighting {
+        .credential(CredentialSighting(
+            mechanism: .ftp, username: Array("demo".utf8), secret: Array(password.utf8), outcome: outcome))
+    }
+
+    /// A finished cleartext flow's record on `identity`.
+    func record(_ identity: FlowIdentity, app: AppProtocol, bytes: UInt64 = 100, end: Int64) -> FlowRecord {
+        var p = DecodedPacket()
+        p.source = identity.client
+        p.destination = identity.server
+        p.sourcePort = identity.clientPort
+        p.destinationPort = identity.serverPort
+        p.transport = .tcp
+        p.tcpFlags = [.syn]
+        p.timestamp = identity.start
+        var sentByLow = false
+        let flow = Flow(key: FlowKey(p, sentByLow: &sentByLow), first: p, sentByLow: sentByLow)
+        var r = FlowRecord(
+            flow: flow, inspection: FlowInspection(serverPort: identity.serverPort, transport: .tcp, selection: .all),
+            findings: 0, endReason: .closed)
+        r.app = app
+        r.bytes = (bytes, bytes)
+        r.end = end
+        return r
+    }
+
+    @Test func theSameLoginOnTheSameServerIsOneFindingWithACount() throws {
+        let a = try makeAssessor()
+        let t0 = utc(2026, 11, 28, 10)
+        for i in 0..<3 {
+            let flow = makeFlowIdentity(serverPort: 21, start: t0 + Int64(i) * 1_000_000)
+            a.note(ftpLogin("demo-password", outcome: .accepted), slot: Int32(i), flow: flow, app: .ftp, at: flow.start + 10)
+            #expect(a.flowEnded(slot: Int32(i), record: record(flow, app: .ftp, end: flow.start + 20)) == 2)
+        }
+        let findings = a.takeChanged()
+        #expect(findings.map(\.finding.rule) == ["credential.ftp-password", "cleartext.ftp"])
+        #expect(findings.allSatisfy { $0.isNew })
+        let login = findings[0].finding
+        #expect(login.occurrences?.count == 3)
+        #expect(login.occurrences?.first == t0 + 10)
+        #expect(login.occurrences?.last == t0 + 2_000_000 + 10)
+        #expect(login.severity == .high)
+        #expect(login.evidence == "********")
+        #expect(login.detailMap["username"] == "demo")
+        #expect(login.detailMap["outcome"] == "accepted")
+        #expect(login.detailMap["exposure"] == "plaintext")
+        #expect(login.detailMap["secret_length"] == "13")
+        #expect(login.detailMap["fingerprint"] == Self.key.fingerprint(Array("ftp-password".utf8), Array("demo".utf8), Array("demo-password".utf8)))
+        #expect(login.message == "FTP login in clear for user 'demo'")
+        // The flow-level exposure counts flows and spans them; a login raises its severity.
+        let exposure = findings[1].finding
+        #expect(exposure.occurrences?.count == 3)
+        #expect(exposure.occurrences?.last == t0 + 2_000_000 + 20)
+        #expect(exposure.severity == .high)
+        // Nothing changed since: nothing to hand over.
+        #expect(a.takeChanged().isEmpty)
+        // The password never appears in any written field.
+        for f in findings.map(\.finding) {
+            #expect(!(f.evidence ?? "").contains("demo-password"))
+            #expect(!f.details.contains { $0.value.contains("demo-password") })
+        }
+    }
+
+    @Test func aDifferentPasswordOrServerIsAnotherFinding() throws {
+        let a = try makeAssessor()
+        let f1 = makeFlowIdentity(serverPort: 21)
+        let f2 = makeFlowIdentity(serverPort: 2121)
+        a.note(ftpLogin("demo-password", outcome: .accepted), slot: 1, flow: f1, app: .ftp, at: 1)
+        a.note(ftpLogin("wrong-password", outcome: .rejected), slot: 1, flow: f1, app: .ftp, at: 2)
+        a.note(ftpLogin("demo-password", outcome: .unknown), slot: 2, flow: f2, app: .ftp, at: 3)
+        let findings = a.takeChanged().map(\.finding)
+        #expect(findings.count == 3)
+        #expect(findings.map { $0.detailMap["outcome"] } == ["accepted", "rejected", "unknown"])
+        #expect(Set(findings.map { $0.detailMap["key"]! }).count == 3)
+        #expect(findings[0].detailMap["fingerprint"] == findings[2].detailMap["fingerprint"])
+    }
+
+    @Test func aFindingSeenAgainIsHandedOverAgainWithItsNewCount() throws {
+        let a = try makeAssessor()
+        let flow = makeFlowIdentity(serverPort: 21)
+        a.note(ftpLogin("demo-password", outcome: .rejected), slot: 1, flow: flow, app: .ftp, at: 1)
+        let first = a.takeChanged()
+        #expect(first.count == 1 && first[0].isNew && first[0].finding.occurrences?.count == 1)
+        a.note(ftpLogin("demo-password", outcome: .accepted), slot: 2, flow: flow, app: .ftp, at: 5)
+        let second = a.takeChanged()
+        #expect(second.count == 1 && !second[0].isNew)
+        #expect(second[0].finding.occurrences?.count == 2)
+        #expect(second[0].finding.detailMap["outcome"] == "accepted")
+        #expect(second[0].finding.detailMap["rejected_count"] == "1")
+        #expect(second[0].finding.detailMap["key"] == first[0].finding.detailMap["key"])
+    }
+
+    @Test func plainHTTPWithoutCredentialsIsLowAndEncryptedOrEmptyFlowsAreNothing() throws {
+        let a = try makeAssessor()
+        let web = makeFlowIdentity(serverPort: 8080)
+        #expect(a.flowEnded(slot: 1, record: record(web, app: .http, end: 5)) == 1)
+        #expect(a.flowEnded(slot: 2, record: record(makeFlowIdentity(serverPort: 443), app: .tls, end: 5)) == 0)
+        #expect(a.flowEnded(slot: 3, record: record(makeFlowIdentity(serverPort: 21), app: .ftp, bytes: 0, end: 5)) == 0)
+        #expect(a.flowEnded(slot: 4, record: record(makeFlowIdentity(serverPort: 9), app: .unknown, end: 5)) == 0)
+        let findings = a.takeChanged().map(\.finding)
+        #expect(findings.map(\.rule) == ["cleartext.http"])
+        #expect(findings[0].severity == .low)
+        #expect(findings[0].category == .cleartext)
+        #expect(findings[0].direction == nil)
+    }
+
+    @Test func usernamesCanBeRedacted() throws {
+        let a = try makeAssessor(redactUsernames: true)
+        a.note(ftpLogin("demo-password", outcome: .accepted), slot: 1, flow: makeFlowIdentity(serverPort: 21), app: .ftp, at: 1)
+        let f = try #require(a.takeChanged().first?.finding)
+        #expect(f.detailMap["username"] == "(redacted)")
+        #expect(!f.message.contains("demo"))
+    }
+
+    @Test func startTLSLapsesAreCleartextFindingsNamingTheCommand() throws {
+        let a = try makeAssessor()
+        let flow = makeFlowIdentity(serverPort: 587)
+        a.note(.startTLSNotUsed(command: "AUTH"), slot: 1, flow: flow, app: .smtp, at: 1)
+        a.note(.startTLSFailed, slot: 2, flow: flow, app: .smtp, at: 2)
+        let findings = a.takeChanged().map(\.finding)
+        #expect(findings.map(\.rule) == ["cleartext.starttls-not-used", "cleartext.starttls-failed"])
+        #expect(findings[0].detailMap["command"] == "AUTH")
+        #expect(findings[0].message.contains("sent AUTH in clear"))
+    }
+}
