@@ -28,6 +28,9 @@ let package = Package(
         // A script of chunks, gaps and ends on one FlowInspection (identification, STARTTLS, TLS
         // handshake reassembly) under a small shared InspectionContext budget, then TLSAssessor.
         .executableTarget(name: "FuzzTLS", dependencies: [stages, "FuzzSupport"], swiftSettings: fuzzTarget),
+        // A script of chunks, gaps and ends on one cleartext analyzer (HTTP, or the mail/FTP
+        // login reader in one dialect) under a small budget, then CleartextAssessor.
+        .executableTarget(name: "FuzzCleartext", dependencies: [stages, "FuzzSupport"], swiftSettings: fuzzTarget),
         // One DER certificate through CertificateFacts, TLSAssessor and TrustStore.readPEM.
         .executableTarget(name: "FuzzCertificate", dependencies: [stages, "FuzzSupport"], swiftSettings: fuzzTarget),
     ]

@@ -11,11 +11,13 @@ import Foundation
 /// `~/.local/state/plainsight/fingerprint.key`); runs that share it produce
 /// comparable fingerprints.
 public struct FingerprintKey: Sendable {
-    let key: SymmetricKey
+    /// The HMAC with the key already absorbed: each fingerprint starts from a
+    /// copy (keying an HMAC per credential cost more than the rest of it).
+    let keyed: HMAC<SHA256>
 
     public static let byteCount = 32
 
-    init(bytes: [UInt8]) { key = SymmetricKey(data: bytes) }
+    init(bytes: [UInt8]) { keyed = HMAC<SHA256>(key: SymmetricKey(data: bytes)) }
 
     /// A key for this run only (fingerprints comparable within the run).
     public static func ephemeral() -> FingerprintKey { FingerprintKey(bytes: SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }) }
@@ -58,19 +60,26 @@ public struct FingerprintKey: Sendable {
     /// `hmac-sha256:` and the first 24 hex digits (96 bits) of the HMAC of
     /// the parts, each length-prefixed so ("ab", "c") and ("a", "bc") differ.
     public func fingerprint(_ parts: [UInt8]...) -> String {
-        var mac = HMAC<SHA256>(key: key)
+        var message: [UInt8] = []
+        message.reserveCapacity(parts.reduce(0) { $0 + 4 + $1.count })
         for part in parts {
             let n = UInt32(truncatingIfNeeded: part.count)
-            mac.update(data: [UInt8(n >> 24), UInt8(n >> 16 & 0xff), UInt8(n >> 8 & 0xff), UInt8(n & 0xff)])
-            mac.update(data: part)
+            message += [UInt8(n >> 24), UInt8(n >> 16 & 0xff), UInt8(n >> 8 & 0xff), UInt8(n & 0xff)]
+            message += part
         }
-        let digest = Array(mac.finalize())
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
-        var text = "hmac-sha256:"
-        for byte in digest.prefix(12) {
-            text.unicodeScalars.append(UnicodeScalar(hex[Int(byte >> 4)]))
-            text.unicodeScalars.append(UnicodeScalar(hex[Int(byte & 0x0f)]))
+        var mac = keyed
+        message.withUnsafeBytes { mac.update(data: $0) }
+        let prefix = "hmac-sha256:"
+        return String(unsafeUninitializedCapacity: prefix.utf8.count + 24) { out in
+            var i = 0
+            for c in prefix.utf8 { out[i] = c; i += 1 }
+            let hex = Array("0123456789abcdef".utf8)
+            for byte in mac.finalize().prefix(12) {
+                out[i] = hex[Int(byte >> 4)]
+                out[i + 1] = hex[Int(byte & 0x0f)]
+                i += 2
+            }
+            return i
         }
-        return text
     }
 }

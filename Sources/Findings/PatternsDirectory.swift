@@ -1,7 +1,8 @@
 import Foundation
 
-/// Finds the `Patterns/` folder: the rule files (TLS policies, and later
-/// cleartext and content rules) that users read, copy and extend.
+/// Finds the `Patterns/` folder: the rule files (TLS policies and rule
+/// texts, cleartext rules, and later content rules) that users read, copy
+/// and extend.
 public enum PatternsDirectory {
     /// Installed copies, after the ones next to the program.
     static let installed = ["/usr/local/share/plainsight/Patterns", "/usr/share/plainsight/Patterns"]
@@ -23,7 +24,7 @@ public enum PatternsDirectory {
         }
         for path in installed where isPatterns(URL(fileURLWithPath: path)) { return URL(fileURLWithPath: path) }
         throw PolicyError(
-            "cannot find the Patterns folder (TLS policies); give it with --patterns-dir or PLAINSIGHT_PATTERNS, "
+            "cannot find the Patterns folder (TLS policies, cleartext rules); give it with --patterns-dir or PLAINSIGHT_PATTERNS, "
                 + "or install it as \(installed[0])")
     }
 

@@ -235,6 +235,11 @@ public final class Reporter {
             o.add("certificates_dropped", i.tlsCertificatesDropped)
             o.add("starttls_upgrades", i.startTLSUpgrades)
         }
+        o.object("http") { o in
+            o.add("oversized_lines", i.httpOversizedLines)
+            o.add("pending_overflows", i.httpPendingOverflows)
+            o.add("malformed", i.httpMalformed)
+        }
         o.object("analyzer_buffers") { o in
             o.add("peak_bytes", s.peakAnalyzerBytes)
             o.add("cap_hits", i.bufferCapHits)

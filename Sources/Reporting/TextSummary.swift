@@ -91,7 +91,8 @@ struct TextSummary {
             t += Severity.allCases.reversed().filter { s.findingsBySeverity[$0.rawValue] > 0 }
                 .map { "\(s.findingsBySeverity[$0.rawValue]) \($0)" }.joined(separator: ", ") + "\n"
             for f in findings.sorted(by: { $0.severity > $1.severity }) {
-                t += "  [\(f.severity)] \(f.rule) \(f.flow.client):\(f.flow.clientPort) -> \(f.flow.server):\(f.flow.serverPort) \(f.message)\n"
+                let times = f.occurrences.map { $0.count > 1 ? " (seen \($0.count) times)" : "" } ?? ""
+                t += "  [\(f.severity)] \(f.rule) \(f.flow.client):\(f.flow.clientPort) -> \(f.flow.server):\(f.flow.serverPort) \(f.message)\(times)\n"
             }
             if findingsNotShown > 0 { t += "  ... and \(findingsNotShown) more (use --format json for all)\n" }
         }

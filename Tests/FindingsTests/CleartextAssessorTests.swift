@@ -157,7 +157,7 @@ struct CleartextAssessorTests {
         #expect(login.detailMap["exposure"] == "plaintext")
         #expect(login.detailMap["secret_length"] == "13")
         #expect(login.detailMap["fingerprint"] == Self.key.fingerprint(Array("ftp-password".utf8), Array("demo".utf8), Array("demo-password".utf8)))
-        #expect(login.message == "FTP login in clear for user 'demo'")
+        #expect(login.message == "FTP login in clear for user 'demo' (accepted by the server)")
         // The flow-level exposure counts flows and spans them; a login raises its severity.
         let exposure = findings[1].finding
         #expect(exposure.occurrences?.count == 3)

@@ -36,6 +36,8 @@ let tcpCases: [Case] = [
     Case(name: "HTTP POST", bytes: ascii("POST /api HTTP/1.1\r\nHost: a\r\n\r\n"), direction: .toServer, port: 8080,
          expected: .http),
     Case(name: "HTTP 200", bytes: Sample.httpResponse, direction: .toClient, port: 80, expected: .http),
+    Case(name: "WebDAV MKCOL", bytes: ascii("MKCOL /webdav HTTP/1.1\r\nHost: a\r\n\r\n"), direction: .toServer, port: 8080,
+         expected: .http),
     Case(name: "SMTP greeting", bytes: Sample.smtpGreeting, direction: .toClient, port: 2526, expected: .smtp),
     Case(name: "SMTP greeting", bytes: Sample.smtpGreeting, direction: .toClient, port: 25, expected: .smtp),
     Case(name: "220 host", bytes: Sample.smtpHostOnlyGreeting, direction: .toClient, port: 587, expected: .smtp),

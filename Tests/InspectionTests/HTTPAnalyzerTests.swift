@@ -421,4 +421,23 @@ struct HTTPAnalyzerTests {
         #expect(CleartextBase64.decode(ascii("Zm9vY")) == nil)
         #expect(CleartextBase64.decode(ascii("")) == [])
     }
+
+    /// Identification may name HTTP only from the server's answer (a method
+    /// it did not know): the client's first request is gone, and its next
+    /// one starts at an offset past 0. That is where the direction starts,
+    /// not a hole (ndpi__webdav.pcap: the NTLM login was the second request).
+    @Test func aDirectionFirstSeenPastItsStartIsReadFromThere() {
+        var x = HTTPExchange()
+        x.offsets.toServer = 153
+        x.server("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"dav\"\r\nContent-Length: 0\r\n\r\n")
+        x.client(Self.basicRequest("demo:dav-password", path: "/webdav"))
+        x.server("HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n")
+        #expect(x.credentials.map(\.outcome) == [.accepted])
+        #expect(x.credentials.first?.secret == ascii("dav-password"))
+        // Once bytes were read, a jump is a hole: the direction stops.
+        x.offsets.toServer += 10
+        x.client(Self.basicRequest("demo:other"))
+        x.server("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        #expect(x.credentials.count == 1)
+    }
 }

@@ -107,12 +107,20 @@ public final class CleartextAssessor: @unchecked Sendable {
                 ("protocol", app.description), ("mechanism", credential.mechanism.rawValue),
                 ("exposure", credential.mechanism.grade.rawValue),
             ]
+            // A session cookie's "username" is the cookie's name: not personal, never redacted.
+            let isCookie = credential.mechanism == .httpCookie
+            var who = ""
             if let name = credential.username {
-                details.append(("username", redactUsernames ? "(redacted)" : Redaction.name(name)))
+                if isCookie {
+                    details.append(("cookie_name", Redaction.name(name)))
+                    who = " (cookie '\(Redaction.name(name))')"
+                } else {
+                    details.append(("username", redactUsernames ? "(redacted)" : Redaction.name(name)))
+                    who = redactUsernames ? "" : " for user '\(Redaction.name(name))'"
+                }
             }
             details.append(("fingerprint", fingerprint))
             details.append(("secret_length", String(credential.secret.count)))
-            let who = credential.username.map { redactUsernames ? "" : " for user '\(Redaction.name($0))'" } ?? ""
             return Finding(
                 timestamp: time, rule: id, category: .credential, severity: rule.severity, flow: flow,
                 direction: credential.direction, app: app, message: "\(rule.title)\(who)",
@@ -160,6 +168,7 @@ public final class CleartextAssessor: @unchecked Sendable {
             if finding.category == .credential {
                 let a = aggregates[i]
                 let outcome = a.accepted > 0 ? "accepted" : a.rejected > 0 ? "rejected" : "unknown"
+                if outcome != "unknown" { finding.message += " (\(outcome) by the server)" }
                 finding.details.insert(("outcome", outcome), at: finding.details.firstIndex { $0.key == "fingerprint" } ?? 0)
                 if a.accepted > 0 && a.rejected > 0 {
                     finding.details.insert(("rejected_count", String(a.rejected)), at: finding.details.firstIndex { $0.key == "fingerprint" } ?? 0)

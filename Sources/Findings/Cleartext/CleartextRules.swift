@@ -17,6 +17,8 @@ public struct CleartextRules: Sendable {
     }
 
     public private(set) var rules: [String: Rule] = [:]
+    /// `cleartext.<protocol>` by app code: looked up for every flow that ends.
+    var exposureRules: [(id: String, rule: Rule)?] = []
 
     public static let startTLSNotUsed = "cleartext.starttls-not-used"
     public static let startTLSFailed = "cleartext.starttls-failed"
@@ -26,8 +28,7 @@ public struct CleartextRules: Sendable {
     /// The `cleartext.<protocol>` rule of an identified protocol, nil when
     /// the protocol is not one that should be encrypted (or is encrypted).
     public func exposureRule(for app: AppProtocol) -> (id: String, rule: Rule)? {
-        let id = "cleartext." + app.description
-        return rules[id].map { (id, $0) }
+        Int(app.rawValue) < exposureRules.count ? exposureRules[Int(app.rawValue)] : nil
     }
 
     public static func credentialRule(_ mechanism: CredentialMechanism) -> String { "credential." + mechanism.rawValue }
@@ -67,6 +68,10 @@ public struct CleartextRules: Sendable {
         let required = CredentialMechanism.allCases.map(credentialRule) + [startTLSNotUsed, startTLSFailed]
         let missing = required.filter { set.rules[$0] == nil }
         guard missing.isEmpty else { throw PolicyError("\(source): missing rules: \(missing.joined(separator: ", "))") }
+        set.exposureRules = (0...UInt8.max).map { code in
+            let id = "cleartext." + AppProtocol(rawValue: code).description
+            return set.rules[id].map { (id, $0) }
+        }
         return set
     }
 }

@@ -137,6 +137,12 @@ public final class HTTPAnalyzer: StreamAnalyzer {
         context: inout InspectionContext
     ) {
         guard r.phase != .stopped else { return }
+        // A direction whose first bytes went to identification without being
+        // held (its first message did not look like HTTP) starts here.
+        if !r.begun {
+            r.begun = true
+            r.expectedOffset = max(r.expectedOffset, offset)
+        }
         let end = offset + UInt64(bytes.count)
         guard end > r.expectedOffset else { return }  // already read (a replayed prefix)
         guard offset <= r.expectedOffset else {
@@ -516,6 +522,8 @@ extension HTTPAnalyzer {
     struct MessageReader {
         var phase = Phase.startLine
         var expectedOffset: UInt64 = 0
+        /// Some bytes of the direction were read.
+        var begun = false
         /// Body or chunk bytes left to skip.
         var remaining: UInt64 = 0
         /// A line cut by a chunk boundary (charged to the budget).

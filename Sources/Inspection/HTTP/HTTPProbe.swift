@@ -1,6 +1,9 @@
 extension Probes {
+    /// RFC 9110 methods, PATCH, and WebDAV's (RFC 4918, RFC 3253, RFC 5323):
+    /// WebDAV shares are a common place for NTLM and Basic logins in clear.
     static let httpMethods: [StaticString] = [
         "GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ", "PATCH ", "CONNECT ", "TRACE ",
+        "PROPFIND ", "PROPPATCH ", "MKCOL ", "COPY ", "MOVE ", "LOCK ", "UNLOCK ", "REPORT ", "SEARCH ",
     ]
 
     /// HTTP/1.x: a request line starting with a method and a space, or a

@@ -1,0 +1,196 @@
+// FuzzCleartext: a script of chunks, gaps and ends on ONE cleartext analyzer
+// (HTTPAnalyzer, or LoginDialogAnalyzer in one of its dialects) with ONE
+// InspectionContext whose byte budget may be tiny, then the sightings through
+// CleartextAssessor (fingerprints, redaction, deduplication) as the output
+// stage runs it.
+//
+// Input format (make_cleartext_corpus.py writes it):
+//   byte 0      bits 0-2 the analyzer (0 HTTP, 1 SMTP, 2 POP3, 3 IMAP, 4 FTP,
+//               5-7 HTTP); bits 3-4 the budget (maxBufferedBytes 65536, 4096,
+//               512, 64); bit 5 which direction ends first after the script
+//               (0: to the server); bits 6-7 the depth (1 MiB, 4096, 300, 64)
+//   then events, each a byte `e`:
+//     e & 3 == 0  data to the server, 1: data to the client; length e >> 2
+//                 (1...63), or when that is 0 a u16 LE (0...65535); the bytes
+//     e & 3 == 2  gap in direction e >> 2 & 1, length max(1, u16 LE)
+//     e & 3 == 3  end of direction e >> 2 & 1 (later events of that direction
+//                 are skipped, as the pipeline sends nothing after an end)
+//
+// Checked (precondition) after every event: the shared budget stays within
+// 0...maxBufferedBytes ("budget-cap"); once the analyzer answered `.done` it
+// keeps answering it ("done-monotonic"). After the script: both directions
+// end and every budget byte is released ("end-releases").
+// "segmentation": the same script with each run of consecutive
+// same-direction chunks merged into one chunk (the order of the directions
+// kept) gives the same sightings, when neither run hit the budget cap and the
+// depth is the default (a depth cut lands at another place inside a merged chunk).
+// The assessor: no finding's evidence, fingerprint or key holds a secret of
+// 8 bytes or more in clear ("redaction"; the message and username fields
+// name the user, which may be anything).
+//
+// FUZZ_IGNORE (environment, comma-separated): budget-cap, done-monotonic,
+// end-releases, segmentation, redaction.
+
+@testable import Decoding
+@testable import Findings
+@testable import Flows
+@testable import Inspection
+
+import FuzzSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+enum Event {
+    case data(Direction, [UInt8])
+    case gap(Direction, UInt64)
+    case end(Direction)
+}
+
+let budgets = [65_536, 4096, 512, 64]
+let depths: [UInt64] = [1 << 20, 4096, 300, 64]
+let apps: [AppProtocol] = [.http, .smtp, .pop3, .imap, .ftp, .http, .http, .http]
+
+let rules: CleartextRules = {
+    do {
+        return try CleartextRules.load(patterns: repositoryRoot.appendingPathComponent("Patterns"))
+    } catch {
+        fatalError("cannot load Patterns/cleartext/rules.yaml: \(error)")
+    }
+}()
+
+/// Calls `body` with a private copy of `bytes`, so ASan sees reads past the chunk.
+func withChunk<R>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
+    defer { chunk.deallocate() }
+    chunk.copyBytes(from: bytes)
+    return body(UnsafeRawBufferPointer(chunk))
+}
+
+/// One analyzer and its context, with the per-event checks.
+struct Run {
+    let label: String
+    let analyzer: CleartextAnalyzer
+    var context: InspectionContext
+    var offsets: [UInt64] = [0, 0]
+    var ended = [false, false]
+    var done = false
+    var sightings: [Sighting] = []
+
+    init(_ label: String, app: AppProtocol, budget: Int, depth: UInt64) {
+        self.label = label
+        analyzer = CleartextAnalyzer.make(for: app, depth: depth)!
+        context = InspectionContext(maxBufferedBytes: budget, cleartextDepth: depth)
+    }
+
+    mutating func apply(_ event: Event) {
+        var verdict: AnalyzerVerdict?
+        switch event {
+        case .data(let d, let bytes):
+            guard !ended[d.rawValue], !bytes.isEmpty else { return }
+            let offset = offsets[d.rawValue]
+            verdict = withChunk(bytes) { analyzer.ingest($0, direction: d, offset: offset, context: &context) }
+            offsets[d.rawValue] += UInt64(bytes.count)
+        case .gap(let d, let length):
+            guard !ended[d.rawValue] else { return }
+            verdict = analyzer.gap(direction: d, offset: offsets[d.rawValue], length: length, context: &context)
+            offsets[d.rawValue] += length
+        case .end(let d):
+            guard !ended[d.rawValue] else { return }
+            ended[d.rawValue] = true
+            analyzer.end(direction: d, context: &context)
+        }
+        analyzer.collect(into: &sightings)
+        let buffered = context.bufferedBytes
+        check("budget-cap", buffered >= 0 && buffered <= context.maxBufferedBytes,
+              "\(label): \(buffered) bytes buffered, budget \(context.maxBufferedBytes)")
+        if let verdict {
+            if done { check("done-monotonic", verdict == .done, "\(label): .done, then .needMore") }
+            done = done || verdict == .done
+        }
+    }
+
+    mutating func endBoth(clientFirst: Bool) {
+        for d in clientFirst ? [Direction.toClient, .toServer] : [.toServer, .toClient] { apply(.end(d)) }
+        check("end-releases", context.bufferedBytes == 0,
+              "\(label): \(context.bufferedBytes) bytes still buffered after both directions ended")
+    }
+}
+
+/// Merges each run of consecutive chunks of one direction into one chunk.
+func merged(_ events: [Event]) -> [Event] {
+    var out: [Event] = []
+    for event in events {
+        if case .data(let d, let bytes) = event, case .data(let last, let previous)? = out.last, last == d {
+            out[out.count - 1] = .data(d, previous + bytes)
+        } else {
+            out.append(event)
+        }
+    }
+    return out
+}
+
+/// The secrets, as text, to look for in the output.
+func secrets(_ sightings: [Sighting]) -> [String] {
+    sightings.compactMap {
+        guard case .credential(let c) = $0, c.secret.count >= 4,
+              let text = String(validating: c.secret, as: UTF8.self), !text.contains("*") else { return nil }
+        return text
+    }
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    var input = FuzzInput(data, size)
+    let options = input.u8()
+    let app = apps[Int(options & 7)]
+    let budget = budgets[Int(options >> 3 & 3)]
+    let clientFirst = options & 0x20 == 0
+    let depth = depths[Int(options >> 6)]
+
+    var events: [Event] = []
+    while input.remaining > 0 && events.count < 512 {
+        let e = input.u8()
+        switch e & 3 {
+        case 0, 1:
+            let d: Direction = e & 3 == 0 ? .toServer : .toClient
+            let n = e >> 2 == 0 ? Int(input.u16()) : Int(e >> 2)
+            events.append(.data(d, Array(input.bytes(n))))
+        case 2:
+            events.append(.gap(e >> 2 & 1 == 0 ? .toServer : .toClient, UInt64(max(1, input.u16()))))
+        default:
+            events.append(.end(e >> 2 & 1 == 0 ? .toServer : .toClient))
+        }
+    }
+
+    var run = Run("chunked", app: app, budget: budget, depth: depth)
+    for event in events { run.apply(event) }
+    run.endBoth(clientFirst: clientFirst)
+
+    if depth == depths[0] {
+        var whole = Run("merged", app: app, budget: budget, depth: depth)
+        for event in merged(events) { whole.apply(event) }
+        whole.endBoth(clientFirst: clientFirst)
+        if run.context.counters.bufferCapHits == 0 && whole.context.counters.bufferCapHits == 0 {
+            check("segmentation", run.sightings == whole.sightings,
+                  "chunked \(run.sightings) vs merged \(whole.sightings)")
+        }
+    }
+
+    // The output stage's side: judge, deduplicate, write nothing in clear.
+    let assessor = CleartextAssessor(rules: rules, fingerprints: FingerprintKey(bytes: Array(repeating: 9, count: 32)))
+    let flow = fuzzFlowIdentity(serverPort: 8080)
+    for (i, sighting) in run.sightings.enumerated() {
+        assessor.note(sighting, slot: 1, flow: flow, app: app, at: Int64(i))
+    }
+    let hidden = secrets(run.sightings)
+    for (finding, _) in assessor.takeChanged() {
+        let written = [finding.evidence ?? ""]
+            + finding.details.filter { ["fingerprint", "key", "secret_length"].contains($0.key) }.map(\.value)
+        for secret in hidden where secret.count >= 8 {
+            check("redaction", !written.contains { $0.contains(secret) }, "\(finding.rule) shows \(secret)")
+        }
+    }
+    return 0
+}

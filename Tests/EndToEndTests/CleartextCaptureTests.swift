@@ -1,0 +1,182 @@
+import Foundation
+import Testing
+
+/// `plainsight read` on the loopback recordings of logins in clear
+/// (Captures/README.md lists what each connection sent and how the server
+/// answered): each credential is found once per server endpoint with its
+/// user, mechanism and outcome, each protocol in clear is named once, and
+/// no password, token or cookie value appears anywhere in the output.
+@Suite struct CleartextCaptureTests {
+    /// One finding reduced to what these tests compare.
+    struct Seen: Hashable, CustomStringConvertible {
+        var rule: String
+        var port: Int
+        var username: String?
+        var outcome: String?
+        var count: Int
+        var description: String { "\(rule) :\(port) \(username ?? "-") \(outcome ?? "-") ×\(count)" }
+    }
+
+    static func findings(_ sample: String, _ extra: [String] = []) throws -> (Set<Seen>, PlainSightRun) {
+        let run = try plainsight(["read", Paths.captures.appendingPathComponent(sample).path, "--format", "json"] + extra)
+        #expect(run.status == 0, "\(run.stderr)")
+        let seen = run.records.filter { $0["type"] as? String == "finding" }.map { r -> Seen in
+            let details = r["details"] as? [String: Any] ?? [:]
+            let server = (r["flow"] as! [String: Any])["server"] as! [String: Any]
+            return Seen(
+                rule: r["rule"] as! String, port: server["port"] as! Int, username: details["username"] as? String,
+                outcome: details["outcome"] as? String, count: r["count"] as? Int ?? 0)
+        }
+        return (Set(seen), run)
+    }
+
+    /// Every value the recordings sent as a secret, as sent and base64-encoded.
+    static let secrets = [
+        "demo-password", "wrong-password", "demo-api-key-0123456789abcdef", "5f2b9c0e7d4a4e1f9a3c6b8d2e7f1a0c",
+        "ZmFrZS1zaWduYXR1cmUtbm90LWEtcmVhbC1obWFjISE", "ZGVtbzpkZW1vLXBhc3N3b3Jk", "AGRlbW8AZGVtby1wYXNzd29yZA",
+        "d3JvbmctcGFzc3dvcmQ",
+    ]
+
+    static let samples = ["http-auth-curl.pcap", "smtp-auth.pcap", "ftp-rejected.pcap", "pop3-imap-auth.pcap",
+                          "ftp-python.pcap", "pop3-python.pcap", "imap-python.pcap"]
+
+    @Test func httpBasicBearerAPIKeyFormAndCookie() throws {
+        let (seen, run) = try Self.findings("http-auth-curl.pcap")
+        #expect(seen == [
+            Seen(rule: "credential.http-basic", port: 18090, username: "demo", outcome: "accepted", count: 1),
+            Seen(rule: "credential.http-basic", port: 18090, username: "demo", outcome: "rejected", count: 1),
+            Seen(rule: "credential.http-bearer", port: 18090, username: nil, outcome: "accepted", count: 1),
+            Seen(rule: "credential.http-api-key", port: 18090, username: nil, outcome: "accepted", count: 1),
+            Seen(rule: "credential.http-form-password", port: 18090, username: "demo", outcome: "accepted", count: 1),
+            // Set by the login's 302, sent back with the next request: one cookie, seen twice.
+            Seen(rule: "credential.http-session-cookie", port: 18090, username: nil, outcome: "accepted", count: 2),
+            // Six connections to one server: one exposure, high because credentials crossed it.
+            Seen(rule: "cleartext.http", port: 18090, username: nil, outcome: nil, count: 6),
+        ])
+        let exposure = try #require(run.records.first { $0["rule"] as? String == "cleartext.http" })
+        #expect(exposure["severity"] as? String == "high")
+        let bearer = try #require(run.records.first { $0["rule"] as? String == "credential.http-bearer" })
+        #expect(bearer["evidence"] as? String == "eyJh************jISE")
+        #expect(bearer["direction"] as? String == "to_server")
+        let details = try #require(bearer["details"] as? [String: Any])
+        #expect(details["exposure"] as? String == "token")
+        #expect((details["fingerprint"] as? String)?.hasPrefix("hmac-sha256:") == true)
+        // The 401 challenge without credentials and the page that says "password" raise nothing more.
+        #expect(run.records.filter { $0["type"] as? String == "finding" }.count == 7)
+        // Each flow record counts the findings it contributed to.
+        #expect(run.flows.map { $0["findings"] as! Int }.sorted() == [1, 2, 2, 2, 2, 3])
+    }
+
+    @Test func smtpAuthWithoutTheOfferedStartTLS() throws {
+        let (seen, _) = try Self.findings("smtp-auth.pcap")
+        #expect(seen == [
+            Seen(rule: "credential.sasl-plain", port: 12526, username: "demo", outcome: "accepted", count: 1),
+            Seen(rule: "credential.sasl-login", port: 12526, username: "demo", outcome: "rejected", count: 1),
+            Seen(rule: "cleartext.starttls-not-used", port: 12526, username: nil, outcome: nil, count: 2),
+            Seen(rule: "cleartext.smtp", port: 12526, username: nil, outcome: nil, count: 2),
+        ])
+    }
+
+    @Test func ftpRejectedAndLoggedInAfterFEATOfferedTLS() throws {
+        let (seen, _) = try Self.findings("ftp-rejected.pcap")
+        #expect(seen == [
+            Seen(rule: "credential.ftp-password", port: 12123, username: "demo", outcome: "rejected", count: 1),
+            Seen(rule: "credential.ftp-password", port: 12124, username: "demo", outcome: "accepted", count: 1),
+            Seen(rule: "cleartext.starttls-not-used", port: 12124, username: nil, outcome: nil, count: 1),
+            Seen(rule: "cleartext.ftp", port: 12123, username: nil, outcome: nil, count: 1),
+            Seen(rule: "cleartext.ftp", port: 12124, username: nil, outcome: nil, count: 1),
+        ])
+    }
+
+    @Test func pop3AndIMAPSASLAndARejectedLogin() throws {
+        let (seen, _) = try Self.findings("pop3-imap-auth.pcap")
+        #expect(seen == [
+            Seen(rule: "credential.sasl-plain", port: 11112, username: "demo", outcome: "accepted", count: 1),
+            Seen(rule: "credential.sasl-plain", port: 11145, username: "demo", outcome: "accepted", count: 1),
+            Seen(rule: "credential.imap-login", port: 11145, username: "demo", outcome: "rejected", count: 1),
+            Seen(rule: "cleartext.starttls-not-used", port: 11112, username: nil, outcome: nil, count: 1),
+            Seen(rule: "cleartext.starttls-not-used", port: 11145, username: nil, outcome: nil, count: 2),
+            Seen(rule: "cleartext.pop3", port: 11112, username: nil, outcome: nil, count: 1),
+            Seen(rule: "cleartext.imap", port: 11145, username: nil, outcome: nil, count: 2),
+        ])
+    }
+
+    @Test func theEarlierMailAndFTPSamples() throws {
+        #expect(try Self.findings("ftp-python.pcap").0 == [
+            Seen(rule: "credential.ftp-password", port: 12121, username: "demo", outcome: "accepted", count: 1),
+            Seen(rule: "cleartext.ftp", port: 12121, username: nil, outcome: nil, count: 1),
+        ])
+        #expect(try Self.findings("pop3-python.pcap").0 == [
+            Seen(rule: "credential.pop3-password", port: 11110, username: "demo", outcome: "accepted", count: 1),
+            Seen(rule: "cleartext.pop3", port: 11110, username: nil, outcome: nil, count: 1),
+        ])
+        #expect(try Self.findings("imap-python.pcap").0 == [
+            Seen(rule: "credential.imap-login", port: 11143, username: "demo", outcome: "accepted", count: 1),
+            Seen(rule: "cleartext.imap", port: 11143, username: nil, outcome: nil, count: 1),
+        ])
+        // Mail without AUTH: the protocol is in clear, low.
+        let (smtp, run) = try Self.findings("smtp-python.pcap")
+        #expect(smtp == [Seen(rule: "cleartext.smtp", port: 12525, username: nil, outcome: nil, count: 1)])
+        #expect(run.records.first { $0["rule"] as? String == "cleartext.smtp" }?["severity"] as? String == "low")
+    }
+
+    @Test func loginsInsideStartTLSAreNotCleartext() throws {
+        for sample in ["starttls-mail.pcap", "starttls-smtp.pcap"] {
+            let (seen, _) = try Self.findings(sample)
+            #expect(seen.filter { $0.rule.hasPrefix("credential.") || $0.rule.hasPrefix("cleartext.") }.isEmpty, "\(sample)")
+        }
+    }
+
+    @Test(arguments: CleartextCaptureTests.samples)
+    func noSecretIsWrittenInAnyFormat(sample: String) throws {
+        let file = Paths.captures.appendingPathComponent(sample).path
+        for format in ["json", "text"] {
+            let run = try plainsight(["read", file, "--format", format])
+            for secret in Self.secrets {
+                #expect(!run.stdout.contains(secret), "\(sample) \(format) shows \(secret)")
+                #expect(!run.stderr.contains(secret))
+            }
+        }
+    }
+
+    @Test func usernamesCanBeRedactedAndFingerprintsFollowTheKeyFile() throws {
+        let dir = Paths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let key = dir.appendingPathComponent("k/fingerprint.key").path
+        let args = ["--redact-usernames", "--fingerprint-key", key]
+        let (seen, first) = try Self.findings("ftp-python.pcap", args)
+        #expect(seen.contains { $0.rule == "credential.ftp-password" && $0.username == "(redacted)" })
+        #expect(!first.stdout.contains("\"demo\""))
+        #expect((try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? Int) == 0o600)
+        func fingerprint(_ run: PlainSightRun) -> String? {
+            (run.records.first { $0["rule"] as? String == "credential.ftp-password" }?["details"] as? [String: Any])?["fingerprint"] as? String
+        }
+        // The same key: the same fingerprint in a later run; another key: another one.
+        let (_, again) = try Self.findings("ftp-python.pcap", args)
+        #expect(fingerprint(first) != nil && fingerprint(first) == fingerprint(again))
+        let (_, other) = try Self.findings("ftp-python.pcap", ["--fingerprint-key", "none"])
+        #expect(fingerprint(other) != fingerprint(first))
+    }
+
+    @Test func withoutTheCleartextAnalyzerThereAreNoSuchFindings() throws {
+        let (seen, run) = try Self.findings("http-auth-curl.pcap", ["--analyzers", "flows,tls"])
+        #expect(seen.isEmpty)
+        #expect(run.flows.allSatisfy { $0["app"] as? String == "http" })
+    }
+
+    @Test func aBrokenRulesFileIsAnInputError() throws {
+        let dir = Paths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // A copy of the Patterns folder whose cleartext rules are cut short.
+        try FileManager.default.copyItem(
+            at: Paths.root.appendingPathComponent("Patterns/tls"), to: dir.appendingPathComponent("tls"))
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("cleartext"), withIntermediateDirectories: true)
+        try "cleartext.http: [".write(to: dir.appendingPathComponent("cleartext/rules.yaml"), atomically: true, encoding: .utf8)
+        let run = try plainsight([
+            "read", Paths.captures.appendingPathComponent("http-curl.pcap").path, "--analyzers", "cleartext",
+            "--patterns-dir", dir.path,
+        ])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("cleartext/rules.yaml: not valid YAML"))
+    }
+}

@@ -1,0 +1,401 @@
+import Foundation
+import Testing
+
+/// Cleartext exposure against tshark (the oracle beside each real capture):
+/// every credential tshark's `-z credentials` tap or its per-conversation
+/// `auth` fields show in a protocol PlainSight inspects is a `credential.*`
+/// finding on the same flow with the same user name; no credential finding
+/// of a kind tshark dissects appears where tshark saw none; and every
+/// conversation tshark dissects as a cleartext protocol PlainSight identifies
+/// has that `app` on its flow record. (RealCaptureTests compares endpoints and
+/// TLS only, not these apps.) A user's fresh clone has no ../shared: skipped then.
+@Suite(.enabled(if: FileManager.default.fileExists(atPath: Paths.realCaptures.path),
+                "../shared/captures/real is absent (a fresh clone): cleartext oracle comparison skipped"))
+struct CleartextOracleTests {
+    // MARK: what is compared
+
+    /// Oracle `auth` protocols whose credentials PlainSight looks for
+    /// (HTTP/1.x, FTP, POP3, IMAP, SMTP; NTLM only inside HTTP).
+    static let covered: Set<String> = ["http", "http-form", "ftp", "pop", "imap", "smtp"]
+
+    /// Oracle `auth` protocols whose credentials PlainSight does not analyse
+    /// yet (later work). Must be exactly the uncovered protocols the oracles
+    /// hold (`notYetCoveredIsExactlyWhatTheOraclesSkip`): a credential in any
+    /// other protocol fails the test instead of being passed over.
+    static let notYetCovered: Set<String> = [
+        "snmp",  // community strings, SNMPv3 USM user names
+        "kerberos",  // AS/TGS exchanges (cname, realm)
+        "ntlmssp",  // NTLM outside HTTP: SMB session setup, LDAP SASL/GSS-SPNEGO binds
+        "ldap",  // simple binds (cleartext passwords), SASL binds
+        "smb",  // SMB1 ANSI passwords
+        "mysql",  // login handshake (user name, scrambled password)
+        "pgsql",  // startup user, MD5 / SCRAM password messages
+        "redis",  // AUTH commands
+        "mqtt",  // CONNECT user name / password
+        "sip",  // Digest Authorization over UDP
+        "irc",  // PASS / OPER
+        "rsh",  // client and server user names
+        "vnc",  // RFB security handshake
+        "socks",  // SOCKS5 user/password sub-negotiation
+    ]
+
+    /// `-z credentials` protocol names → oracle `auth` protocol names.
+    static let tapProtocols = [
+        "FTP": "ftp", "HTTP basic auth": "http", "POP3": "pop", "IMAP": "imap", "SMTP": "smtp", "NTLMSSP": "ntlmssp",
+        "Kerberos": "kerberos",
+    ]
+
+    /// tshark protocol names → the `app` PlainSight writes. `ftp-data` is
+    /// left out: data channels are not identified (PlainSight does not follow
+    /// PASV/PORT), so they are `unknown`.
+    static let cleartextApps = [
+        "http": "http", "ftp": "ftp", "pop": "pop3", "imap": "imap", "smtp": "smtp", "telnet": "telnet",
+        "ldap": "ldap", "pgsql": "postgresql", "mysql": "mysql", "xmpp": "xmpp",
+    ]
+
+    /// Conversations where tshark names a cleartext protocol from the port
+    /// alone and the bytes do not show it, with the reason.
+    static let appDisagreements: [String: String] = [
+        "ndpi__KakaoTalk_chat.pcap tcp 10.24.82.188:51021 > 103.246.57.251:8080":
+            "KakaoTalk's binary protocol on port 8080; no HTTP message in the stream, tshark decodes port 8080 as HTTP",
+        "ndpi__instagram.pcap tcp 192.168.0.103:33976 > 77.67.29.17:80":
+            "picked up in the middle of a response body (no request or status line captured); tshark goes by port 80",
+        "ndpi__instagram.pcap tcp 192.168.0.103:41562 > 92.122.48.138:80":
+            "picked up in the middle of a response body (no request or status line captured); tshark goes by port 80",
+        "ndpi__instagram.pcap tcp 192.168.0.103:58216 > 31.13.86.52:80":
+            "picked up in the middle of a response body (no request or status line captured); tshark goes by port 80",
+        "ndpi__instagram.pcap tcp 192.168.0.103:44151 > 2.22.236.51:80":
+            "picked up in the middle of a response body (no request or status line captured); tshark goes by port 80",
+        "zeek__mysql__auth.pcap tcp 192.168.1.3:55834 > 192.168.1.8:3306":
+            "the server's only message is ERR 1130 (host not allowed), no handshake; tshark goes by port 3306",
+        "zeek__mysql__auth.pcap tcp 192.168.1.3:55835 > 192.168.1.8:3306":
+            "the server's only message is ERR 1130 (host not allowed), no handshake; tshark goes by port 3306",
+        "zeek__mysql__auth.pcap tcp 192.168.1.3:55836 > 192.168.1.8:3306":
+            "the server's only message is ERR 1130 (host not allowed), no handshake; tshark goes by port 3306",
+    ]
+
+    /// Credential mechanisms tshark does not dissect (session cookies, API
+    /// keys, bearer tokens, passwords in URLs): PlainSight may find them
+    /// where the oracle has nothing, so they are not counted as false positives.
+    static let mechanismsTsharkDoesNotShow: Set<String> = [
+        "credential.http-session-cookie", "credential.http-api-key", "credential.http-bearer", "credential.url-password",
+    ]
+
+    // MARK: the oracle's credentials
+
+    /// One credential the oracle shows on a conversation.
+    struct Expected: CustomStringConvertible {
+        var conversation: String  // endpoints() string
+        var server: String  // "transport ip:port"
+        var client: String  // "ip:port"
+        var username: String?
+        var rule: String?  // nil: any credential.* (a tap entry without a dissected command)
+        var source: String
+        var description: String {
+            "\(rule ?? "credential.*") user \(username.map { "'\($0)'" } ?? "(any)") on \(conversation) [\(source)]"
+        }
+    }
+
+    struct OracleCredentials {
+        var expected: [Expected] = []
+        var skipped: [String: Int] = [:]  // not-yet-covered protocol → auth items
+        var unclassified: [String] = []
+    }
+
+    static var captures: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: Paths.realCaptures.path)) ?? [])
+            .filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") }.sorted()
+    }
+
+    static func oracle(_ capture: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(
+            with: Data(contentsOf: Paths.realCaptures.appendingPathComponent("oracle/\(capture).json"))) as! [String: Any]
+    }
+
+    static func serverKey(_ record: [String: Any]) -> String {
+        let f = record["flow"] as? [String: Any] ?? record
+        let s = f["server"] as! [String: Any]
+        return "\(f["transport"] ?? "?") \(s["ip"]!):\(s["port"]!)"
+    }
+
+    static func clientKey(_ record: [String: Any]) -> String {
+        let f = record["flow"] as? [String: Any] ?? record
+        let c = f["client"] as! [String: Any]
+        return "\(c["ip"]!):\(c["port"]!)"
+    }
+
+    /// Standard base64 with or without padding; nil when it is not base64.
+    static func base64(_ text: String) -> [UInt8]? {
+        var t = text.trimmingCharacters(in: .whitespaces)
+        while t.count % 4 != 0 { t += "=" }
+        return Data(base64Encoded: t).map { Array($0) }
+    }
+
+    /// A base64 user name (SMTP AUTH LOGIN in tshark's tap) decoded when it
+    /// decodes to printable UTF-8; otherwise the text as it is.
+    static func maybeBase64(_ text: String) -> String {
+        guard let bytes = base64(text), !bytes.isEmpty, let s = String(bytes: bytes, encoding: .utf8),
+            s.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7f })
+        else { return text }
+        return s
+    }
+
+    /// SASL PLAIN `authzid NUL authcid NUL passwd` (RFC 4616): the authcid.
+    static func saslPlainUser(_ b64: String) -> String? {
+        guard let bytes = base64(b64) else { return nil }
+        let parts = bytes.split(separator: 0, omittingEmptySubsequences: false)
+        guard parts.count == 3 else { return nil }
+        return String(decoding: parts[1], as: UTF8.self)
+    }
+
+    static let saslRules = ["PLAIN": "credential.sasl-plain", "LOGIN": "credential.sasl-login", "CRAM-MD5": "credential.cram-md5"]
+
+    /// The credentials an oracle shows, from its per-conversation `auth`
+    /// items and its `-z credentials` tap.
+    static func oracleCredentials(_ json: [String: Any]) -> OracleCredentials {
+        var result = OracleCredentials()
+        let conversations = json["conversations"] as! [[String: Any]]
+        for c in conversations {
+            let items = (c["auth"] as? [[String: Any]] ?? []).sorted { ($0["frame"] as! Int) < ($1["frame"] as! Int) }
+            guard !items.isEmpty else { continue }
+            let conversation = endpoints(c)
+            let protocols = c["protocols"] as? [String] ?? []
+            var lastUser: String?
+            func expect(_ rule: String?, _ user: String?, _ item: [String: Any]) {
+                result.expected.append(
+                    Expected(
+                        conversation: conversation, server: serverKey(c), client: clientKey(c), username: user,
+                        rule: rule, source: "frame \(item["frame"]!) \(item["protocol"]!) \(item["command"] ?? item["header"] ?? "")"))
+            }
+            func unclassified(_ item: [String: Any]) {
+                result.unclassified.append("\(conversation): \(item)")
+            }
+            for item in items {
+                let proto = item["protocol"] as! String
+                let command = (item["command"] as? String)?.uppercased()
+                let arg = item["arg"] as? String
+                let words = arg?.split(separator: " ").map(String.init) ?? []
+                switch proto {
+                case "ftp":
+                    switch command {
+                    case "USER": lastUser = arg
+                    case "PASS": expect("credential.ftp-password", lastUser, item)
+                    case "AUTH": break  // AUTH TLS: an upgrade, not a credential
+                    default: unclassified(item)
+                    }
+                case "pop":
+                    switch command {
+                    case "USER": lastUser = arg
+                    case "PASS": expect("credential.pop3-password", lastUser, item)
+                    case "APOP": expect("credential.pop3-apop", words.first, item)
+                    case "STLS": break
+                    case "AUTH":
+                        // A bare AUTH asks for the mechanism list (RFC 5034 §4); the
+                        // client's response follows on its own line, which tshark does not name.
+                        guard let mechanism = words.first?.uppercased() else { break }
+                        guard let rule = saslRules[mechanism] else { unclassified(item); break }
+                        expect(rule, mechanism == "PLAIN" && words.count > 1 ? saslPlainUser(words[1]) : nil, item)
+                    default: unclassified(item)
+                    }
+                case "imap":
+                    switch command {
+                    case "LOGIN": expect("credential.imap-login", item["username"] as? String, item)
+                    case "AUTHENTICATE":
+                        guard let rule = saslRules[words.first?.uppercased() ?? ""] else { unclassified(item); break }
+                        expect(rule, nil, item)
+                    case "STARTTLS": break
+                    default: unclassified(item)
+                    }
+                case "smtp":
+                    switch command {
+                    case "AUTH":
+                        guard let mechanism = words.first?.uppercased(), let rule = saslRules[mechanism] else {
+                            unclassified(item)
+                            break
+                        }
+                        var user: String?
+                        if words.count > 1 { user = mechanism == "PLAIN" ? saslPlainUser(words[1]) : maybeBase64(words[1]) }
+                        expect(rule, user, item)
+                    case "AUTH-DATA":
+                        if let pair = item["username_password"] as? String {
+                            expect("credential.sasl-plain", saslPlainUser(pair), item)
+                        } else if let user = item["username"] as? String {
+                            expect("credential.sasl-login", maybeBase64(user), item)
+                        } else {
+                            unclassified(item)
+                        }
+                    case "STARTTLS": break
+                    default: unclassified(item)
+                    }
+                case "http":
+                    let header = (item["header"] as? String)?.lowercased()
+                    let value = item["value"] as? String ?? ""
+                    if header == "basic-decoded" { break }  // the Basic item again, decoded
+                    guard header == "authorization" || header == "proxy-authorization" else { unclassified(item); break }
+                    let scheme = value.split(separator: " ").first.map { $0.lowercased() } ?? ""
+                    let rest = value.drop { $0 != " " }.trimmingCharacters(in: .whitespaces)
+                    switch scheme {
+                    case "basic":
+                        let decoded = base64(rest).map { String(decoding: $0, as: UTF8.self) }
+                        expect("credential.http-basic", decoded.map { String($0.prefix { $0 != ":" }) }, item)
+                    case "digest":
+                        let user = rest.range(of: #"username="([^"]*)""#, options: .regularExpression).map {
+                            String(rest[$0].dropFirst("username=\"".count).dropLast())
+                        }
+                        expect("credential.http-digest", user, item)
+                    case "bearer": expect("credential.http-bearer", nil, item)
+                    case "ntlm", "negotiate":
+                        // Only the AUTHENTICATE message (tshark's ntlmssp item on the same frame) is a credential.
+                        let frame = item["frame"] as! Int
+                        if let authenticate = items.first(where: {
+                            $0["protocol"] as? String == "ntlmssp" && $0["frame"] as? Int == frame
+                                && $0["message"] as? String == "AUTHENTICATE"
+                        }) {
+                            expect("credential.ntlm", authenticate["username"] as? String, item)
+                        }
+                    default: unclassified(item)
+                    }
+                case "http-form":
+                    let fields = (item["fields"] as? [[String]] ?? []).filter { $0.count == 2 }
+                    func named(_ test: (String) -> Bool) -> [String]? { fields.first { test($0[0].lowercased()) } }
+                    // A form without a password field carries no credential.
+                    guard named({ $0.contains("pass") || $0.contains("pwd") }) != nil else { break }
+                    let user = named { ["user", "username", "login", "email", "uname", "log"].contains($0) || $0.contains("user") }
+                    expect("credential.http-form-password", user?[1], item)
+                case "ntlmssp" where protocols.contains("http"):
+                    break  // read with the HTTP Authorization item of the same frame
+                default:
+                    if notYetCovered.contains(proto) { result.skipped[proto, default: 0] += 1 } else { unclassified(item) }
+                }
+            }
+        }
+        // The tap: placed on the conversation whose auth items hold its packet.
+        for entry in json["credentials_tap"] as? [[String: Any]] ?? [] {
+            let name = entry["protocol"] as? String ?? "?"
+            guard let proto = tapProtocols[name] else {
+                result.unclassified.append("tap entry in an unknown protocol: \(entry)")
+                continue
+            }
+            if notYetCovered.contains(proto) {
+                result.skipped[proto, default: 0] += 1
+                continue
+            }
+            let packets = [entry["packet"] as? Int, entry["username_packet"] as? Int].compactMap { $0 }
+            guard
+                let c = conversations.first(where: { c in
+                    (c["auth"] as? [[String: Any]] ?? []).contains { packets.contains($0["frame"] as? Int ?? -1) }
+                })
+            else {
+                result.unclassified.append("tap entry on no conversation's auth frames: \(entry)")
+                continue
+            }
+            var user = entry["username"] as? String
+            if proto == "smtp", let u = user { user = maybeBase64(u) }
+            let conversation = endpoints(c)
+            // Already expected from the conversation's auth items (with a mechanism)?
+            if result.expected.contains(where: { $0.conversation == conversation && $0.username == user }) { continue }
+            result.expected.append(
+                Expected(
+                    conversation: conversation, server: serverKey(c), client: clientKey(c), username: user, rule: nil,
+                    source: "tap packet \(entry["packet"] ?? "?") \(name)"))
+        }
+        // A nameless expectation is covered by a named one of the same rule on the same conversation.
+        let all = result.expected
+        result.expected.removeAll { e in
+            e.username == nil
+                && all.contains {
+                    $0.username != nil && $0.conversation == e.conversation && $0.rule == e.rule
+                }
+        }
+        // One expectation per conversation, rule and user (SMTP's AUTH and AUTH-data items name the same login).
+        var seen: Set<String> = []
+        result.expected.removeAll { !seen.insert("\($0.conversation)|\($0.rule ?? "")|\($0.username ?? "")").inserted }
+        return result
+    }
+
+    // MARK: tests
+
+    static func credentialFindings(_ run: PlainSightRun) -> [[String: Any]] {
+        run.records.filter { $0["type"] as? String == "finding" && ($0["rule"] as? String ?? "").hasPrefix("credential.") }
+    }
+
+    static func summary(_ finding: [String: Any]) -> String {
+        let details = finding["details"] as? [String: Any] ?? [:]
+        return "\(finding["rule"]!) user \(details["username"] ?? "-") outcome \(details["outcome"] ?? "-") count "
+            + "\(finding["count"] ?? "?") on \(endpoints(finding))"
+    }
+
+    @Test(arguments: CleartextOracleTests.captures)
+    func everyCredentialTsharkSeesIsFound(capture: String) throws {
+        let oracle = CleartextOracleTests.oracleCredentials(try CleartextOracleTests.oracle(capture))
+        #expect(oracle.unclassified.isEmpty, "oracle auth items in no known protocol or command: \(oracle.unclassified)")
+        guard !oracle.expected.isEmpty else { return }
+        let run = try plainsight(["read", Paths.realCaptures.appendingPathComponent(capture).path, "--format", "json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let findings = CleartextOracleTests.credentialFindings(run)
+        for e in oracle.expected {
+            let candidates = findings.filter { f in
+                let details = f["details"] as? [String: Any] ?? [:]
+                return (e.rule == nil || f["rule"] as? String == e.rule) && CleartextOracleTests.serverKey(f) == e.server
+                    && (e.username == nil || details["username"] as? String == e.username)
+            }
+            // The same flow, or a deduplicated finding (count > 1) naming an earlier flow to the same server.
+            let found = candidates.contains {
+                CleartextOracleTests.clientKey($0) == e.client || ($0["count"] as? Int ?? 1) > 1
+            }
+            #expect(
+                found,
+                "\(capture): missed \(e); PlainSight wrote: \(findings.map(CleartextOracleTests.summary))")
+        }
+    }
+
+    @Test(arguments: CleartextOracleTests.captures)
+    func noCredentialWhereTsharkSawNone(capture: String) throws {
+        let oracle = CleartextOracleTests.oracleCredentials(try CleartextOracleTests.oracle(capture))
+        let run = try plainsight(["read", Paths.realCaptures.appendingPathComponent(capture).path, "--format", "json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        for f in CleartextOracleTests.credentialFindings(run) {
+            let rule = f["rule"] as! String
+            if CleartextOracleTests.mechanismsTsharkDoesNotShow.contains(rule) { continue }
+            let user = (f["details"] as? [String: Any])?["username"] as? String
+            let matched = oracle.expected.contains { e in
+                e.server == CleartextOracleTests.serverKey(f) && (e.rule == nil || e.rule == rule)
+                    && (e.username == nil || e.username == user)
+            }
+            #expect(matched, "\(capture): tshark shows no such credential: \(CleartextOracleTests.summary(f))")
+        }
+    }
+
+    @Test func notYetCoveredIsExactlyWhatTheOraclesSkip() throws {
+        var skipped: [String: Int] = [:]
+        for capture in CleartextOracleTests.captures {
+            for (proto, n) in CleartextOracleTests.oracleCredentials(try CleartextOracleTests.oracle(capture)).skipped {
+                skipped[proto, default: 0] += n
+            }
+        }
+        print(
+            "CleartextOracleTests: oracle auth items not compared yet (protocols not covered): "
+                + skipped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        #expect(Set(skipped.keys) == CleartextOracleTests.notYetCovered)
+        #expect(CleartextOracleTests.notYetCovered.isDisjoint(with: CleartextOracleTests.covered))
+    }
+
+    @Test(arguments: CleartextOracleTests.captures)
+    func cleartextFlowsHaveTheirApp(capture: String) throws {
+        let json = try CleartextOracleTests.oracle(capture)
+        var expected: [String: Set<String>] = [:]
+        for c in json["conversations"] as! [[String: Any]] {
+            let apps = Set((c["protocols"] as? [String] ?? []).compactMap { CleartextOracleTests.cleartextApps[$0] })
+            let key = endpoints(c)
+            if !apps.isEmpty && CleartextOracleTests.appDisagreements["\(capture) \(key)"] == nil { expected[key] = apps }
+        }
+        guard !expected.isEmpty else { return }
+        let run = try plainsight(["read", Paths.realCaptures.appendingPathComponent(capture).path, "--format", "json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let apps = Dictionary(run.flows.map { (endpoints($0), $0["app"] as? String ?? "-") }, uniquingKeysWith: { a, _ in a })
+        for (conversation, want) in expected.sorted(by: { $0.key < $1.key }) {
+            let got = apps[conversation] ?? "(no flow)"
+            #expect(want.contains(got), "\(capture) \(conversation): app \(got), tshark dissects it as \(want.sorted())")
+        }
+    }
+}
