@@ -278,6 +278,7 @@ public struct Auditor {
         for slot in table.allSlots() { finishFlow(slot, reason: .endOfInput) }
         output.drain()
         stats.findingsBySeverity = output.findingsBySeverity
+        stats.cleartextFindingsDropped = output.cleartextFindingsDropped
         collectCounters()
     }
 

@@ -56,6 +56,8 @@ final class OutputStage: @unchecked Sendable {
     private let cleartext: CleartextAssessor?
     @exclusivity(unchecked) private var summaries: [Int32: (summary: TLSSummary, findings: Int)] = [:]
     @exclusivity(unchecked) private(set) var findingsBySeverity = [UInt64](repeating: 0, count: Severity.allCases.count)
+    /// Cleartext sightings past the cap of distinct findings (read after `drain`).
+    var cleartextFindingsDropped: UInt64 { cleartext?.dropped ?? 0 }
 
     init(reporter: Reporter, assessor: TLSAssessor?, cleartext: CleartextAssessor?) {
         self.reporter = reporter
@@ -136,6 +138,7 @@ final class OutputStage: @unchecked Sendable {
             reporter.flow(record)
         case .stats(var stats, let now):
             writeDeduplicated()
+            stats.cleartextFindingsDropped = cleartext?.dropped ?? 0
             stats.findingsBySeverity = findingsBySeverity
             reporter.stats(stats, final: false, now: now)
         }

@@ -224,6 +224,7 @@ public final class Reporter {
             o.add("max_flows", s.flowCap)
             o.add("held_bytes_cap_hits", f.tcpHeldBytesCapHits)
             o.add("max_held_bytes", s.heldBytesCap)
+            o.add("cleartext_findings_dropped", s.cleartextFindingsDropped)
         }
         o.add("bypassed_packets", f.bypassedPackets)
         let i = s.inspection

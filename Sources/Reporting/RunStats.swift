@@ -22,6 +22,8 @@ public struct RunStats: Sendable {
     public var kernelDrops: UInt64?
     public var interfaceDrops: UInt64?
     public var findingsBySeverity = [UInt64](repeating: 0, count: Severity.allCases.count)
+    /// Cleartext sightings not kept because the deduplicated findings were at their cap.
+    public var cleartextFindingsDropped: UInt64 = 0
     public var firstPacket: Microseconds?
     public var lastPacket: Microseconds?
     public var wallSeconds = 0.0
@@ -71,6 +73,9 @@ public struct RunStats: Sendable {
             w.append("handshake facts budget full \(inspection.keptCapHits) times: some hellos or certificates were not kept")
         }
         if inspection.tlsMalformed > 0 { w.append("\(inspection.tlsMalformed) malformed TLS handshake messages") }
+        if cleartextFindingsDropped > 0 {
+            w.append("\(cleartextFindingsDropped) cleartext sightings not reported: the cap of distinct cleartext findings was reached")
+        }
         if let e = inputError { w.append("input error: \(e)") }
         return w
     }

@@ -233,4 +233,17 @@ struct CleartextAssessorTests {
         #expect(findings[0].detailMap["command"] == "AUTH")
         #expect(findings[0].message.contains("sent AUTH in clear"))
     }
+
+    @Test func pastTheCapNewFindingsAreCountedNotKept() throws {
+        let a = CleartextAssessor(
+            rules: try CleartextRules.load(patterns: patternsURL), fingerprints: Self.key, maxFindings: 3)
+        let flow = makeFlowIdentity(serverPort: 21)
+        for i in 0..<5 { a.note(ftpLogin("guess-\(i)", outcome: .rejected), slot: 1, flow: flow, app: .ftp, at: Int64(i)) }
+        // A known finding still counts its repeats.
+        a.note(ftpLogin("guess-0", outcome: .rejected), slot: 2, flow: flow, app: .ftp, at: 9)
+        let findings = a.takeChanged().map(\.finding)
+        #expect(findings.count == 3)
+        #expect(a.dropped == 2)
+        #expect(findings[0].occurrences?.count == 2)
+    }
 }

@@ -49,6 +49,13 @@ public final class CleartextAssessor: @unchecked Sendable {
         var written = false
     }
 
+    /// Distinct findings kept (default 100,000): a brute-force run (one
+    /// fingerprint per guessed password) or a flood of endpoints cannot grow
+    /// memory without bound.
+    public let maxFindings: Int
+    /// Sightings dropped because `maxFindings` distinct findings existed.
+    public private(set) var dropped: UInt64 = 0
+
     // Swift dictionaries hash with a per-process random seed: keys built
     // from attacker-chosen usernames and addresses cannot be aimed at one bucket.
     var index: [Key: Int] = [:]
@@ -56,8 +63,9 @@ public final class CleartextAssessor: @unchecked Sendable {
     /// Per flow slot: the aggregates it contributed to, and whether it carried credentials.
     var flows: [Int32: (aggregates: Set<Int>, credentials: Bool)] = [:]
 
-    public init(rules: CleartextRules, fingerprints: FingerprintKey, redactUsernames: Bool = false) {
+    public init(rules: CleartextRules, fingerprints: FingerprintKey, redactUsernames: Bool = false, maxFindings: Int = 100_000) {
         self.rules = rules
+        self.maxFindings = maxFindings
         self.fingerprints = fingerprints
         self.redactUsernames = redactUsernames
     }
@@ -102,7 +110,7 @@ public final class CleartextAssessor: @unchecked Sendable {
         let fingerprint = fingerprints.fingerprint(Array(credential.mechanism.rawValue.utf8), username, credential.secret)
         let key = Key(rule: id, transport: flow.transport, server: flow.server, port: flow.serverPort, fingerprint: fingerprint)
         flows[slot, default: ([], false)].credentials = true
-        let at = add(key, slot: slot, at: time, severity: rule.severity) {
+        guard let at = add(key, slot: slot, at: time, severity: rule.severity, make: {
             var details: [(key: String, value: String)] = [
                 ("protocol", app.description), ("mechanism", credential.mechanism.rawValue),
                 ("exposure", credential.mechanism.grade.rawValue),
@@ -125,7 +133,7 @@ public final class CleartextAssessor: @unchecked Sendable {
                 timestamp: time, rule: id, category: .credential, severity: rule.severity, flow: flow,
                 direction: credential.direction, app: app, message: "\(rule.title)\(who)",
                 evidence: Redaction.mask(credential.secret), details: details + CleartextAssessor.advice(rule))
-        }
+        }) else { return }
         switch credential.outcome {
         case .accepted: aggregates[at].accepted += 1
         case .rejected: aggregates[at].rejected += 1
@@ -184,7 +192,7 @@ public final class CleartextAssessor: @unchecked Sendable {
     @discardableResult
     func add(
         _ key: Key, slot: Int32, at time: Int64, last: Int64? = nil, severity: Severity, make: () -> Finding
-    ) -> Int {
+    ) -> Int? {
         let i: Int
         if let found = index[key] {
             i = found
@@ -193,6 +201,10 @@ public final class CleartextAssessor: @unchecked Sendable {
             if severity > aggregates[i].finding.severity { aggregates[i].finding.severity = severity }
             aggregates[i].changed = true
         } else {
+            guard aggregates.count < maxFindings else {
+                dropped &+= 1
+                return nil
+            }
             i = aggregates.count
             var finding = make()
             finding.occurrences = (1, time, last ?? time)

@@ -11,7 +11,9 @@ public enum Sighting: Sendable, Equatable {
     /// `USER`, `LOGIN`, ...), upper-cased.
     case startTLSNotUsed(command: String)
     /// The client asked for TLS and the server refused (`454`, `-ERR`, `NO`,
-    /// `5xx`), or accepted and the client went on in cleartext.
+    /// `5xx`). (An accepted upgrade hands the stream to the TLS analyzer; a
+    /// client that then goes on in clear shows as a TLS flow whose handshake
+    /// did not parse, `tls.problem`.)
     case startTLSFailed
 }
 
