@@ -20,9 +20,11 @@ public struct AppProtocol: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let postgresql = AppProtocol(rawValue: 12)
     public static let mysql = AppProtocol(rawValue: 13)
     public static let rdp = AppProtocol(rawValue: 14)
+    public static let redis = AppProtocol(rawValue: 15)
+    public static let snmp = AppProtocol(rawValue: 16)
 
     /// Names indexed by raw value.
-    static let names = ["unknown", "tls", "ssh", "http", "smtp", "ftp", "pop3", "imap", "telnet", "dns", "xmpp", "ldap", "postgresql", "mysql", "rdp"]
+    static let names = ["unknown", "tls", "ssh", "http", "smtp", "ftp", "pop3", "imap", "telnet", "dns", "xmpp", "ldap", "postgresql", "mysql", "rdp", "redis", "snmp"]
 
     /// The name used in flow records and findings (`tls`, `http`, ...).
     public var description: String {

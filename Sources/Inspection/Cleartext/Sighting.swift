@@ -55,11 +55,19 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     case imapLogin = "imap-login"
     case saslPlain = "sasl-plain"
     case saslLogin = "sasl-login"
+    case telnet = "telnet-password"
+    case ldapSimpleBind = "ldap-simple-bind"
+    case snmpCommunity = "snmp-community"
+    case postgresqlPassword = "postgresql-password"
+    case redisAuth = "redis-auth"
     // Crackable offline: a challenge response or hash.
     case httpDigest = "http-digest"
     case cramMD5 = "cram-md5"
     case apop = "pop3-apop"
     case ntlm = "ntlm"
+    case mysqlNative = "mysql-native-password"
+    case postgresqlMD5 = "postgresql-md5"
+    case scram = "scram"
     // Bearer tokens and session identifiers: replayable as they are.
     case httpBearer = "http-bearer"
     case httpAPIKey = "http-api-key"
@@ -71,8 +79,9 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
 
     public var grade: Grade {
         switch self {
-        case .httpBasic, .httpForm, .urlPassword, .ftp, .pop3, .imapLogin, .saslPlain, .saslLogin: .plaintext
-        case .httpDigest, .cramMD5, .apop, .ntlm: .crackable
+        case .httpBasic, .httpForm, .urlPassword, .ftp, .pop3, .imapLogin, .saslPlain, .saslLogin, .telnet,
+             .ldapSimpleBind, .snmpCommunity, .postgresqlPassword, .redisAuth: .plaintext
+        case .httpDigest, .cramMD5, .apop, .ntlm, .mysqlNative, .postgresqlMD5, .scram: .crackable
         case .httpBearer, .httpAPIKey, .httpCookie: .token
         }
     }
