@@ -13,6 +13,8 @@ public struct AuditorOptions: Sendable {
     public var tls: TLSAssessor?
     /// Judges and deduplicates cleartext sightings (nil: the `cleartext` analyzer is off).
     public var cleartext: CleartextAssessor?
+    /// Accepted risks (`--allowlist`).
+    public var allowlist = Allowlist()
     /// Bytes per direction the cleartext analyzers read (`--cleartext-depth`).
     public var cleartextDepth = InspectionContext.defaultCleartextDepth
     /// Bytes analyzers may copy in all (partial handshake messages, ...).
@@ -49,7 +51,8 @@ public struct Auditor {
 
     public init(options: AuditorOptions, reporter: Reporter, hasher: FlowHasher = FlowHasher()) {
         self.options = options
-        output = OutputStage(reporter: reporter, assessor: options.tls, cleartext: options.cleartext)
+        output = OutputStage(
+            reporter: reporter, assessor: options.tls, cleartext: options.cleartext, allowlist: options.allowlist)
         decoder = PacketDecoder(limits: options.decoding)
         table = FlowTable(limits: options.flows, hasher: hasher)
         context = InspectionContext(maxBufferedBytes: options.maxAnalyzerBytes, cleartextDepth: options.cleartextDepth)
@@ -279,6 +282,7 @@ public struct Auditor {
         output.drain()
         stats.findingsBySeverity = output.findingsBySeverity
         stats.cleartextFindingsDropped = output.cleartextFindingsDropped
+        stats.allowlist = output.allowlistCounts
         collectCounters()
     }
 

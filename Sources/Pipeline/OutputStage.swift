@@ -56,13 +56,29 @@ final class OutputStage: @unchecked Sendable {
     private let cleartext: CleartextAssessor?
     @exclusivity(unchecked) private var summaries: [Int32: (summary: TLSSummary, findings: Int)] = [:]
     @exclusivity(unchecked) private(set) var findingsBySeverity = [UInt64](repeating: 0, count: Severity.allCases.count)
+    /// Each allowlist entry's reason and the findings it suppressed (read after `drain`).
+    var allowlistCounts: [(reason: String, suppressed: UInt64)] {
+        zip(allowlist.entries, allowlist.suppressed).map { ($0.reason, $1) }
+    }
+
+    /// Microseconds since the epoch, now: allowlist entries expire by the calendar.
+    private func wallClock() -> Int64 {
+        var t = timespec()
+        clock_gettime(CLOCK_REALTIME, &t)
+        return Int64(t.tv_sec) * 1_000_000 + Int64(t.tv_nsec) / 1000
+    }
+
     /// Cleartext sightings past the cap of distinct findings (read after `drain`).
     var cleartextFindingsDropped: UInt64 { cleartext?.dropped ?? 0 }
 
-    init(reporter: Reporter, assessor: TLSAssessor?, cleartext: CleartextAssessor?) {
+    /// Accepted risks: matching findings are counted, not written.
+    @exclusivity(unchecked) private(set) var allowlist: Allowlist
+
+    init(reporter: Reporter, assessor: TLSAssessor?, cleartext: CleartextAssessor?, allowlist: Allowlist) {
         self.reporter = reporter
         self.assessor = assessor
         self.cleartext = cleartext
+        self.allowlist = allowlist
         batch.reserveCapacity(OutputStage.batchSize)
     }
 
@@ -105,6 +121,7 @@ final class OutputStage: @unchecked Sendable {
     private func writeDeduplicated() {
         guard let cleartext, !OutputStage.discardForBenchmark else { return }
         for (finding, isNew) in cleartext.takeChanged() {
+            if allowlist.suppresses(finding, now: wallClock(), count: isNew) { continue }
             if isNew { findingsBySeverity[finding.severity.rawValue] &+= 1 }
             reporter.finding(finding)
         }
@@ -123,7 +140,7 @@ final class OutputStage: @unchecked Sendable {
             guard let assessor else { return }
             let (summary, findings) = assessor.assess(handshake, flow: flow, app: app, at: time)
             summaries[slot] = (summary, findings.count)
-            for finding in findings {
+            for finding in findings where !allowlist.suppresses(finding, now: wallClock()) {
                 findingsBySeverity[finding.severity.rawValue] &+= 1
                 reporter.finding(finding)
             }
@@ -139,6 +156,7 @@ final class OutputStage: @unchecked Sendable {
         case .stats(var stats, let now):
             writeDeduplicated()
             stats.cleartextFindingsDropped = cleartext?.dropped ?? 0
+            stats.allowlist = allowlistCounts
             stats.findingsBySeverity = findingsBySeverity
             reporter.stats(stats, final: false, now: now)
         }

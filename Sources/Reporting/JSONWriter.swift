@@ -111,6 +111,19 @@ public struct JSONObject {
         body(&inner)
         inner.close()
     }
+
+    /// An array with one object per item, each written in place by `body`.
+    public mutating func objects<S: Sequence>(_ name: StaticString, _ items: S, _ body: (S.Element, inout JSONObject) -> Void) {
+        key(name)
+        sink.append(UInt8(ascii: "["))
+        for (i, item) in items.enumerated() {
+            if i > 0 { sink.append(UInt8(ascii: ",")) }
+            var inner = JSONObject(into: sink)
+            body(item, &inner)
+            inner.close()
+        }
+        sink.append(UInt8(ascii: "]"))
+    }
 }
 
 /// JSON value encodings, written straight into the sink.

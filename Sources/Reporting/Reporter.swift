@@ -227,6 +227,15 @@ public final class Reporter {
             o.add("cleartext_findings_dropped", s.cleartextFindingsDropped)
         }
         o.add("bypassed_packets", f.bypassedPackets)
+        if !s.allowlist.isEmpty {
+            o.object("allowlist") { o in
+                o.add("suppressed", s.allowlist.reduce(0) { $0 + $1.suppressed })
+                o.objects("entries", s.allowlist) { entry, o in
+                    o.add("reason", entry.reason)
+                    o.add("suppressed", entry.suppressed)
+                }
+            }
+        }
         let i = s.inspection
         o.object("tls") { o in
             o.add("client_hellos", i.tlsClientHellos)

@@ -22,6 +22,8 @@ public struct RunStats: Sendable {
     public var kernelDrops: UInt64?
     public var interfaceDrops: UInt64?
     public var findingsBySeverity = [UInt64](repeating: 0, count: Severity.allCases.count)
+    /// Each allowlist entry's reason and how many findings it suppressed.
+    public var allowlist: [(reason: String, suppressed: UInt64)] = []
     /// Cleartext sightings not kept because the deduplicated findings were at their cap.
     public var cleartextFindingsDropped: UInt64 = 0
     public var firstPacket: Microseconds?
@@ -73,6 +75,8 @@ public struct RunStats: Sendable {
             w.append("handshake facts budget full \(inspection.keptCapHits) times: some hellos or certificates were not kept")
         }
         if inspection.tlsMalformed > 0 { w.append("\(inspection.tlsMalformed) malformed TLS handshake messages") }
+        let suppressed = allowlist.reduce(0) { $0 + $1.suppressed }
+        if suppressed > 0 { w.append("\(suppressed) findings suppressed by the allowlist (counts per entry in the stats record)") }
         if cleartextFindingsDropped > 0 {
             w.append("\(cleartextFindingsDropped) cleartext sightings not reported: the cap of distinct cleartext findings was reached")
         }

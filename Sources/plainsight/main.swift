@@ -85,6 +85,11 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Bytes of each direction of a cleartext flow read for logins and tokens, in KiB.")
     var cleartextDepthKb = Int(InspectionContext.defaultCleartextDepth >> 10)
 
+    @Option(help: ArgumentHelp(
+        "YAML file of accepted risks: findings matching an entry (rule, server/client address or CIDR, port) are counted in the stats record instead of written; each entry needs a reason and may expire.",
+        valueName: "file"))
+    var allowlist: String?
+
     @Flag(help: "Write '(redacted)' instead of usernames in credential findings.")
     var redactUsernames = false
 
@@ -133,6 +138,18 @@ struct CommonOptions: ParsableArguments {
         o.flows.establishedTimeout = Int64(tcpTimeout) * 1_000_000
         o.flows.udpTimeout = Int64(udpTimeout) * 1_000_000
         o.cleartextDepth = UInt64(cleartextDepthKb) << 10
+        if let allowlist {
+            do {
+                o.allowlist = try Allowlist.load(path: allowlist)
+            } catch let error as PolicyError {
+                printError(error.description)
+                throw ExitCode(ExitStatus.inputError)
+            }
+            let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
+            for entry in o.allowlist.expired(at: now) {
+                printError("warning: allowlist entry '\(entry.reason)' has expired and no longer suppresses anything")
+            }
+        }
         if o.analyzers.cleartext {
             do {
                 let rules = try CleartextRules.load(patterns: try PatternsDirectory.locate(explicit: patternsDir))

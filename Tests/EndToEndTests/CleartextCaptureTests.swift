@@ -179,4 +179,36 @@ import Testing
         #expect(run.status == 2)
         #expect(run.stderr.contains("cleartext/rules.yaml: not valid YAML"))
     }
+
+    @Test func anAllowlistedExposureIsCountedNotWrittenUntilItExpires() throws {
+        let dir = Paths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("allow.yaml")
+        try """
+            allow:
+              - rule: cleartext.http
+                server: 127.0.0.0/8
+                port: 18090
+                reason: Test server on loopback
+              - rule: credential.*
+                reason: Lapsed exception
+                expires: 2020-01-31
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let (seen, run) = try Self.findings("http-auth-curl.pcap", ["--allowlist", file.path])
+        #expect(!seen.contains { $0.rule == "cleartext.http" })
+        #expect(seen.filter { $0.rule.hasPrefix("credential.") }.count == 6, "the expired entry suppresses nothing")
+        #expect(run.stderr.contains("allowlist entry 'Lapsed exception' has expired"))
+        let allowlist = try #require(run.stats?["allowlist"] as? [String: Any])
+        #expect(allowlist["suppressed"] as? Int == 1)
+        let entries = try #require(allowlist["entries"] as? [[String: Any]])
+        #expect(entries.map { $0["suppressed"] as? Int } == [1, 0])
+        #expect(entries.first?["reason"] as? String == "Test server on loopback")
+        let findings = try #require(run.stats?["findings"] as? [String: Int])
+        #expect(findings.values.reduce(0, +) == 6, "suppressed findings are not in the tallies")
+
+        try "allow:\n  - rule: cleartext.http\n".write(to: file, atomically: true, encoding: .utf8)
+        let bad = try plainsight(["read", Paths.captures.appendingPathComponent("http-curl.pcap").path, "--allowlist", file.path])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("missing field allow[0].reason"))
+    }
 }
