@@ -15,6 +15,7 @@ with directions). Deterministic; re-running it rewrites the folder.
 import os
 import shutil
 import struct
+import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -25,18 +26,24 @@ CAPTURES = os.path.join(HERE, "..", "Captures")
 REAL_DIR = "/work/shared/captures/real"
 OUT = os.path.join(HERE, "Corpus", "FuzzCleartext")
 
-# Analyzer codes of the option byte.
-HTTP, SMTP, POP3, IMAP, FTP = 0, 1, 2, 3, 4
+# Analyzer codes of the option byte (bits 0-3); bits 4-5 budget, bit 7 depth 300.
+HTTP, SMTP, POP3, IMAP, FTP, REDIS, MYSQL, POSTGRESQL, TELNET, LDAP, SNMP = range(11)
 
 OWN = {
     "http-auth-curl.pcap": HTTP, "http-curl.pcap": HTTP, "smtp-auth.pcap": SMTP, "smtp-python.pcap": SMTP,
     "ftp-rejected.pcap": FTP, "ftp-python.pcap": FTP, "pop3-python.pcap": POP3, "imap-python.pcap": IMAP,
+    "redis-auth.pcap": REDIS, "starttls-postgres.pcap": POSTGRESQL,
 }
 REAL = {
     "ndpi__http_auth.pcap": HTTP, "arkime__http-digestauth.pcap": HTTP, "ndpi__webdav.pcap": HTTP,
     "arkime__80211http.pcap": HTTP, "ndpi__pop3.pcap": POP3, "ndpi__imap.pcap": IMAP,
     "arkime__smtp-data-250.pcap": SMTP, "ndpi__ftp.pcap": FTP, "zeek__ftp__ipv4.pcap": FTP,
+    "ndpi__mysql.pcapng": MYSQL, "zeek__mysql__auth.pcap": MYSQL, "ndpi__pgsql.pcap": POSTGRESQL,
+    "ndpi__telnet.pcap": TELNET, "zeek__ldap__simpleauth.pcap": LDAP, "zeek__ldap__sasl-ntlm.pcap": LDAP,
+    "zeek__redis__auth.pcap": REDIS,
 }
+# SNMP: each UDP datagram is one chunk (the direction by destination port).
+SNMP_REAL = ["arkime__SNMPv2c_get_requests.pcap", "ndpi__snmp.pcap"]
 MAX_SCRIPT = 32 * 1024
 
 
@@ -71,9 +78,21 @@ def main():
             seeds[tag] = script(code, chunks)
             seeds[tag + "-pieces7"] = script(code, pieces(chunks, 7))
             if n == streams(path)[0]:
-                seeds[tag + "-budget64"] = script(code | 0x18, pieces(chunks, 30))
+                seeds[tag + "-budget64"] = script(code | 0x30, pieces(chunks, 30))
                 seeds[tag + "-depth300"] = script(code | 0x80, chunks)
                 seeds[tag + "-servergap"] = script(code, chunks[:3], extra=bytes([0x06]) + struct.pack("<H", 50))
+    for name in SNMP_REAL:
+        path = os.path.join(REAL_DIR, name)
+        if not os.path.exists(path):
+            continue
+        out = subprocess.run(["tshark", "-r", path, "-Y", "udp", "-T", "fields", "-e", "udp.dstport", "-e", "udp.payload"],
+                             check=True, capture_output=True, text=True).stdout
+        datagrams = []
+        for line in out.splitlines():
+            port, _, payload = line.partition("\t")
+            if payload:
+                datagrams.append((0 if port in ("161", "162") else 1, bytes.fromhex(payload.replace(":", ""))))
+        seeds["real-" + name[:-len(".pcap")]] = script(SNMP, datagrams[:40])
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(OUT)
     for name, data in sorted(seeds.items()):

@@ -32,8 +32,8 @@ public struct AnalyzerDescriptor: Sendable {
 public enum AnalyzerRegistry {
     public static let all: [AnalyzerDescriptor] = [
         Probes.tls, Probes.ssh, Probes.http, Probes.smtp, Probes.ftp, Probes.pop3, Probes.imap, Probes.telnet,
-        Probes.xmpp, Probes.ldap, Probes.postgresql, Probes.mysql, Probes.rdp,
-        Probes.dns,
+        Probes.xmpp, Probes.ldap, Probes.postgresql, Probes.mysql, Probes.rdp, Probes.redis,
+        Probes.dns, Probes.snmp,
     ]
 
     static let tcp = all.filter { $0.transport == .tcp }

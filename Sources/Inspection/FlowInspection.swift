@@ -55,7 +55,7 @@ public struct FlowInspection {
     public init(serverPort: UInt16, transport: TransportProtocol, selection: AnalyzerSelection) {
         identifier = AppIdentifier(serverPort: serverPort, transport: transport)
         tlsEnabled = selection.tls && transport == .tcp
-        cleartextEnabled = selection.cleartext && transport == .tcp
+        cleartextEnabled = selection.cleartext
     }
 
     /// The cleartext analyzer saw something since the last `takeSightings()`.
@@ -115,6 +115,9 @@ public struct FlowInspection {
         tls?.release(&context)
         tls = nil
         startTLS = nil
+        // Ending both directions returns whatever the analyzer still holds
+        // to the budget (an analyzer that finished early may hold nothing).
+        for d in [Direction.toServer, .toClient] { cleartext?.end(direction: d, context: &context) }
         cleartext = nil
         sightings = []
         isDone = true

@@ -40,8 +40,9 @@ struct AnalyzerRegistryTests {
 
     @Test func registryCoversTheDocumentedProtocols() {
         #expect(Set(AnalyzerRegistry.all.map(\.name))
-            == ["tls", "ssh", "http", "smtp", "ftp", "pop3", "imap", "telnet", "xmpp", "ldap", "postgresql", "mysql", "rdp", "dns"])
-        #expect(AnalyzerRegistry.udp.map(\.name) == ["dns"])
+            == ["tls", "ssh", "http", "smtp", "ftp", "pop3", "imap", "telnet", "xmpp", "ldap", "postgresql", "mysql", "rdp",
+                "redis", "dns", "snmp"])
+        #expect(AnalyzerRegistry.udp.map(\.name) == ["dns", "snmp"])
     }
 
     @Test func portHintsAreNonZero() {

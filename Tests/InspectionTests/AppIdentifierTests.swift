@@ -94,9 +94,10 @@ struct AppIdentifierTests {
 
     @Test(arguments: greetings)
     func greetingAfterTheClientSpokeIsNotAGreeting(reply: [UInt8], port: UInt16) {
-        // A Redis server's +OK answers a client: the client spoke first.
+        // A server's `+OK` (or a greeting-like line) answering a client that
+        // spoke first (here memcached's `version`) is not a greeting.
         var id = AppIdentifier(serverPort: port, transport: .tcp)
-        feed(&id, [ascii("*1\r\n$4\r\nPING\r\n")], .toServer)
+        feed(&id, [ascii("version\r\n")], .toServer)
         #expect(id.isDecided(.toServer))
         let v = feed(&id, [reply], .toClient)
         #expect(v == [.done])

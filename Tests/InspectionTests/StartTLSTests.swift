@@ -433,7 +433,7 @@ struct StartTLSTests {
     }
 
     @Test func postgresqlRefusal() {
-        var c = Conversation(port: 5432)
+        var c = Conversation(port: 5432, selection: Self.tlsOnly)
         c.client(S.sslRequest)
         c.server("N")
         Self.expectNoTLS(c, "postgresql N")
@@ -445,7 +445,7 @@ struct StartTLSTests {
     }
 
     @Test func mysqlLoginWithoutSSL() {
-        var c = Conversation(port: 3306)
+        var c = Conversation(port: 3306, selection: Self.tlsOnly)
         c.server(S.mysqlGreeting)
         c.client(S.mysqlLogin)
         Self.expectNoTLS(c, "mysql plain login")

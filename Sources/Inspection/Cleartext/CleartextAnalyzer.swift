@@ -6,6 +6,12 @@ import Flows
 enum CleartextAnalyzer {
     case http(HTTPAnalyzer)
     case login(LoginDialogAnalyzer)
+    case redis(RedisLoginAnalyzer)
+    case mysql(MySQLLoginAnalyzer)
+    case postgresql(PostgreSQLLoginAnalyzer)
+    case telnet(TelnetLoginAnalyzer)
+    case ldap(LDAPLoginAnalyzer)
+    case snmp(SNMPCommunityAnalyzer)
 
     /// The analyzer for `app`, nil when PlainSight reads nothing more of it.
     static func make(for app: AppProtocol, depth: UInt64) -> CleartextAnalyzer? {
@@ -15,6 +21,12 @@ enum CleartextAnalyzer {
         case .pop3: .login(LoginDialogAnalyzer(dialect: .pop3, maxDepth: depth))
         case .imap: .login(LoginDialogAnalyzer(dialect: .imap, maxDepth: depth))
         case .ftp: .login(LoginDialogAnalyzer(dialect: .ftp, maxDepth: depth))
+        case .redis: .redis(RedisLoginAnalyzer(maxDepth: depth))
+        case .mysql: .mysql(MySQLLoginAnalyzer(maxDepth: depth))
+        case .postgresql: .postgresql(PostgreSQLLoginAnalyzer(maxDepth: depth))
+        case .telnet: .telnet(TelnetLoginAnalyzer(maxDepth: depth))
+        case .ldap: .ldap(LDAPLoginAnalyzer(maxDepth: depth))
+        case .snmp: .snmp(SNMPCommunityAnalyzer())
         default: nil
         }
     }
@@ -25,6 +37,12 @@ enum CleartextAnalyzer {
         switch self {
         case .http(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         case .login(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .redis(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .mysql(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .postgresql(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .telnet(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .ldap(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .snmp(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         }
     }
 
@@ -32,6 +50,12 @@ enum CleartextAnalyzer {
         switch self {
         case .http(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         case .login(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .redis(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .mysql(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .postgresql(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .telnet(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .ldap(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .snmp(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         }
     }
 
@@ -39,6 +63,12 @@ enum CleartextAnalyzer {
         switch self {
         case .http(let a): a.end(direction: direction, context: &context)
         case .login(let a): a.end(direction: direction, context: &context)
+        case .redis(let a): a.end(direction: direction, context: &context)
+        case .mysql(let a): a.end(direction: direction, context: &context)
+        case .postgresql(let a): a.end(direction: direction, context: &context)
+        case .telnet(let a): a.end(direction: direction, context: &context)
+        case .ldap(let a): a.end(direction: direction, context: &context)
+        case .snmp(let a): a.end(direction: direction, context: &context)
         }
     }
 
@@ -47,6 +77,12 @@ enum CleartextAnalyzer {
         switch self {
         case .http(let a): if !a.sightings.isEmpty { outbox += a.takeSightings() }
         case .login(let a): if !a.sightings.isEmpty { outbox += a.takeSightings() }
+        case .redis(let a): if !a.sightings.isEmpty { outbox += a.takeSightings() }
+        case .mysql(let a): if !a.sightings.isEmpty { outbox += a.takeSightings() }
+        case .postgresql(let a): if !a.sightings.isEmpty { outbox += a.takeSightings() }
+        case .telnet(let a): if !a.sightings.isEmpty { outbox += a.takeSightings() }
+        case .ldap(let a): if !a.sightings.isEmpty { outbox += a.takeSightings() }
+        case .snmp(let a): if !a.sightings.isEmpty { outbox += a.takeSightings() }
         }
     }
 }

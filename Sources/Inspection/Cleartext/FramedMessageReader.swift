@@ -1,0 +1,172 @@
+import Flows
+
+/// A login dialogue of a length-framed protocol (MySQL, PostgreSQL): how its
+/// messages are cut, and what to do with each.
+protocol FramedDialogue: AnyObject {
+    /// Bytes of the next message's header in `direction` (1...8).
+    func headerSize(_ direction: Direction) -> Int
+    /// The body length a complete header announces (header bytes accumulated
+    /// big-endian in `header`); nil: not this protocol, the direction stops.
+    func bodyLength(header: UInt64, direction: Direction) -> Int?
+    /// A complete message. `body` is empty and `skipped` true when it was too
+    /// long (or over budget) to keep. Returns false to stop the direction.
+    func message(
+        header: UInt64, body: UnsafeRawBufferPointer, skipped: Bool, direction: Direction,
+        context: inout InspectionContext
+    ) -> Bool
+    /// Nothing more is read in either direction.
+    var isDone: Bool { get }
+}
+
+/// One direction of a length-framed protocol cut into messages. A message
+/// inside one chunk is handed over in place; one that spans chunks is copied
+/// (its whole length reserved from the context's budget up front), up to
+/// `maxMessage` bytes: longer ones are skipped by length and counted.
+struct FramedMessageReader {
+    /// Stream offset of the next byte to read.
+    var expectedOffset: UInt64 = 0
+    /// Ended, gapped, malformed or past the depth: nothing more is read.
+    var stopped = false
+    var header: UInt64 = 0
+    var headerHave = 0
+    var inBody = false
+    var bodyLength = 0
+    var bodyRemaining = 0
+    /// The body read so far when it spans chunks.
+    var held: [UInt8] = []
+    /// Bytes reserved from the context for `held`.
+    var charged = 0
+    /// The body is not kept (too long, or refused by the budget).
+    var skipping = false
+
+    mutating func endMessage(_ context: inout InspectionContext) {
+        header = 0
+        headerHave = 0
+        inBody = false
+        bodyLength = 0
+        bodyRemaining = 0
+        skipping = false
+        held.removeAll(keepingCapacity: true)
+        context.release(charged)
+        charged = 0
+    }
+
+    mutating func stop(_ context: inout InspectionContext) {
+        endMessage(&context)
+        held = []
+        stopped = true
+    }
+}
+
+extension FramedDialogue {
+    /// Reads one chunk of `direction` into messages. A chunk that does not
+    /// continue the stream (a hole before it, a direction first seen past
+    /// offset 0) stops the direction: the framing is lost with the bytes.
+    func readFramed(
+        _ bytes: UnsafeRawBufferPointer, offset: UInt64, into r: inout FramedMessageReader, direction: Direction,
+        maxDepth: UInt64, maxMessage: Int, oversized: inout UInt64, context: inout InspectionContext
+    ) {
+        guard !r.stopped else { return }
+        let chunkEnd = offset + UInt64(bytes.count)
+        guard chunkEnd > r.expectedOffset else { return }  // seen already
+        guard offset <= r.expectedOffset, r.expectedOffset < maxDepth else {
+            r.stop(&context)
+            return
+        }
+        var i = Int(r.expectedOffset - offset)
+        let n = Int(min(chunkEnd, maxDepth) - offset)
+        r.expectedOffset = offset + UInt64(n)
+        while i < n && !r.stopped && !isDone {
+            if !r.inBody {
+                let need = headerSize(direction)
+                while r.headerHave < need && i < n {
+                    r.header = r.header << 8 | UInt64(bytes[i])
+                    r.headerHave += 1
+                    i += 1
+                }
+                guard r.headerHave == need else { break }
+                guard let length = bodyLength(header: r.header, direction: direction), length >= 0 else {
+                    r.stop(&context)
+                    break
+                }
+                r.inBody = true
+                r.bodyLength = length
+                r.bodyRemaining = length
+                if length > maxMessage {
+                    oversized &+= 1
+                    r.skipping = true
+                }
+            }
+            let available = n - i
+            if r.bodyRemaining == r.bodyLength && !r.skipping && available >= r.bodyLength {
+                // The whole body is in this chunk: read in place.
+                let body = UnsafeRawBufferPointer(rebasing: bytes[i..<(i + r.bodyLength)])
+                i += r.bodyLength
+                let header = r.header
+                r.endMessage(&context)
+                if !message(header: header, body: body, skipped: false, direction: direction, context: &context) {
+                    r.stop(&context)
+                }
+                continue
+            }
+            let take = min(available, r.bodyRemaining)
+            if !r.skipping && r.charged == 0 && r.bodyLength > 0 {
+                if context.reserve(r.bodyLength) {
+                    r.charged = r.bodyLength
+                    r.held.reserveCapacity(r.bodyLength)
+                } else {
+                    r.skipping = true  // counted by the context
+                }
+            }
+            if !r.skipping { r.held.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[i..<(i + take)])) }
+            i += take
+            r.bodyRemaining -= take
+            guard r.bodyRemaining == 0 else { break }
+            let header = r.header
+            let skipped = r.skipping
+            // Moved out for the call (a swap, no copy), then back to keep its capacity.
+            var held: [UInt8] = []
+            swap(&held, &r.held)
+            let keep = held.withUnsafeBytes {
+                message(header: header, body: skipped ? UnsafeRawBufferPointer(rebasing: $0[0..<0]) : $0,
+                        skipped: skipped, direction: direction, context: &context)
+            }
+            swap(&held, &r.held)
+            r.endMessage(&context)
+            if !keep { r.stop(&context) }
+        }
+        if r.expectedOffset >= maxDepth && !r.stopped { r.stop(&context) }
+    }
+}
+
+/// Small byte tests over a message body, read in place.
+extension UnsafeRawBufferPointer {
+    /// Index of the first NUL at or after `start`, or nil.
+    func nul(from start: Int) -> Int? {
+        var k = start
+        while k < count {
+            if self[k] == 0 { return k }
+            k += 1
+        }
+        return nil
+    }
+
+    /// `start..<end` holds exactly `text` (exact case).
+    func bytesEqual(_ start: Int, _ end: Int, _ text: StaticString) -> Bool {
+        let n = text.utf8CodeUnitCount
+        guard start >= 0, end <= count, end - start == n else { return false }
+        let t = text.utf8Start
+        for k in 0..<n where self[start + k] != t[k] { return false }
+        return true
+    }
+
+    func uint32BE(at k: Int) -> UInt32? {
+        guard k >= 0, k + 4 <= count else { return nil }
+        return UInt32(self[k]) << 24 | UInt32(self[k + 1]) << 16 | UInt32(self[k + 2]) << 8 | UInt32(self[k + 3])
+    }
+
+    func uint32LE(at k: Int) -> UInt32? {
+        guard k >= 0, k + 4 <= count else { return nil }
+        return UInt32(self[k]) | UInt32(self[k + 1]) << 8 | UInt32(self[k + 2]) << 16 | UInt32(self[k + 3]) << 24
+    }
+}
