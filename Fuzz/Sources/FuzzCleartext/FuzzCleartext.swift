@@ -57,14 +57,6 @@ let apps: [AppProtocol] = [
     .http, .smtp, .pop3, .imap, .ftp, .redis, .mysql, .postgresql, .telnet, .ldap, .snmp, .http, .http, .http, .http, .http,
 ]
 
-let rules: CleartextRules = {
-    do {
-        return try CleartextRules.load(patterns: repositoryRoot.appendingPathComponent("Patterns"))
-    } catch {
-        fatalError("cannot load Patterns/cleartext/rules.yaml: \(error)")
-    }
-}()
-
 /// Calls `body` with a private copy of `bytes`, so ASan sees reads past the chunk.
 func withChunk<R>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) -> R) -> R {
     let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
@@ -184,7 +176,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     }
 
     // The output stage's side: judge, deduplicate, write nothing in clear.
-    let assessor = CleartextAssessor(rules: rules, fingerprints: FingerprintKey(bytes: Array(repeating: 9, count: 32)))
+    let assessor = makeCleartextAssessor()
     let flow = fuzzFlowIdentity(serverPort: 8080)
     for (i, sighting) in run.sightings.enumerated() {
         assessor.note(sighting, slot: 1, flow: flow, app: app, at: Int64(i))

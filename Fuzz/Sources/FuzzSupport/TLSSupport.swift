@@ -1,5 +1,6 @@
-// What the targets that judge TLS handshakes share (FuzzTLS, FuzzCertificate,
-// FuzzPipeline): the policy, parsed once, a flow identity to put in findings,
+// What the targets that judge TLS handshakes and cleartext sightings share
+// (FuzzTLS, FuzzCertificate, FuzzCleartext, FuzzPipeline): the policy and the
+// cleartext rules, parsed once, a flow identity to put in findings,
 // and paths into the repository (found from this file's location).
 
 import Foundation
@@ -25,6 +26,21 @@ public let fuzzPolicy: TLSPolicy = {
         preconditionFailure("the embedded policy does not parse: \(error)")
     }
 }()
+
+/// `Patterns/cleartext/rules.yaml`, loaded once (FuzzCleartext, FuzzPipeline).
+public let fuzzCleartextRules: CleartextRules = {
+    do {
+        return try CleartextRules.load(patterns: repositoryRoot.appendingPathComponent("Patterns"))
+    } catch {
+        preconditionFailure("cannot load Patterns/cleartext/rules.yaml: \(error)")
+    }
+}()
+
+/// A fresh cleartext assessor with a fixed fingerprint key (one per input,
+/// for the same reason as `makeAssessor`: it remembers what it saw).
+public func makeCleartextAssessor() -> CleartextAssessor {
+    CleartextAssessor(rules: fuzzCleartextRules, fingerprints: FingerprintKey(bytes: Array(repeating: 9, count: 32)))
+}
 
 /// A fresh assessor (mozilla-intermediate, capture time; no trust store unless
 /// given). One per input: TLSAssessor keeps a CertificateCache across
