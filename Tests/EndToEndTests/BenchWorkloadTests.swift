@@ -33,7 +33,7 @@ struct BenchWorkloadTests {
         // Protocols PlainSight identifies today; each generated flow is one
         // 5-tuple, so the counts must agree exactly (UDP DNS uses a fresh
         // source port per query).
-        for app in ["tls", "http", "smtp", "ftp", "pop3", "imap", "telnet", "dns"] {
+        for app in ["tls", "http", "smtp", "ftp", "pop3", "imap", "telnet", "mysql", "redis", "dns", "snmp"] {
             #expect(apps[app, default: 0] == expected[app, default: 0], "\(app)")
         }
         let stats = try #require(run.stats)
@@ -109,6 +109,12 @@ struct BenchWorkloadTests {
         #expect(occurrences["credential.http-session-cookie", default: 0] == planted["session_cookie", default: 0])
         #expect(occurrences["credential.sasl-plain", default: 0] + occurrences["credential.sasl-login", default: 0]
             == planted["smtp_auth", default: 0])
+        #expect(occurrences["credential.telnet-password", default: 0] == planted["telnet_password", default: 0])
+        #expect(occurrences["credential.redis-auth", default: 0] == planted["redis_auth", default: 0])
+        #expect(occurrences["credential.mysql-native-password", default: 0] == planted["mysql_login", default: 0])
+        // SNMP: one finding occurrence per community per flow (the truth counts every datagram).
+        let withItem = truth["flows_with_item"] as! [String: Int]
+        #expect(occurrences["credential.snmp-community", default: 0] == withItem["snmp_community", default: 0])
         #expect(planted["ftp_password", default: 0] > 0 && planted["session_cookie", default: 0] > 0, "a workload with logins")
         // Flows in clear, per protocol (STARTTLS flows are encrypted, FTP data connections not identified yet).
         let flows = truth["flows"] as! [String: Any]
@@ -118,6 +124,9 @@ struct BenchWorkloadTests {
         #expect(occurrences["cleartext.ftp", default: 0] == byProtocol["ftp", default: 0])
         #expect(occurrences["cleartext.pop3", default: 0] == byProtocol["pop3", default: 0])
         #expect(occurrences["cleartext.telnet", default: 0] == byProtocol["telnet", default: 0])
+        #expect(occurrences["cleartext.mysql", default: 0] == byProtocol["mysql", default: 0])
+        #expect(occurrences["cleartext.redis", default: 0] == byProtocol["redis", default: 0])
+        #expect(occurrences["cleartext.snmp", default: 0] == byProtocol["snmp", default: 0])
         #expect(occurrences["cleartext.smtp", default: 0] == byProtocol["smtp", default: 0] - detail["smtp.starttls", default: 0])
         #expect(occurrences["cleartext.imap", default: 0] == byProtocol["imap", default: 0] - detail["imap.starttls", default: 0])
     }
