@@ -38,7 +38,7 @@ import Testing
     ]
 
     static let samples = ["http-auth-curl.pcap", "smtp-auth.pcap", "ftp-rejected.pcap", "pop3-imap-auth.pcap",
-                          "ftp-python.pcap", "pop3-python.pcap", "imap-python.pcap"]
+                          "ftp-python.pcap", "pop3-python.pcap", "imap-python.pcap", "redis-auth.pcap"]
 
     @Test func httpBasicBearerAPIKeyFormAndCookie() throws {
         let (seen, run) = try Self.findings("http-auth-curl.pcap")
@@ -120,8 +120,17 @@ import Testing
         #expect(run.records.first { $0["rule"] as? String == "cleartext.smtp" }?["severity"] as? String == "low")
     }
 
+    @Test func redisAuthAcceptedAndRefused() throws {
+        let (seen, _) = try Self.findings("redis-auth.pcap")
+        #expect(seen == [
+            Seen(rule: "credential.redis-auth", port: 16379, username: nil, outcome: "accepted", count: 1),
+            Seen(rule: "credential.redis-auth", port: 16379, username: nil, outcome: "rejected", count: 1),
+            Seen(rule: "cleartext.redis", port: 16379, username: nil, outcome: nil, count: 2),
+        ])
+    }
+
     @Test func loginsInsideStartTLSAreNotCleartext() throws {
-        for sample in ["starttls-mail.pcap", "starttls-smtp.pcap"] {
+        for sample in ["starttls-mail.pcap", "starttls-smtp.pcap", "starttls-postgres.pcap"] {
             let (seen, _) = try Self.findings(sample)
             #expect(seen.filter { $0.rule.hasPrefix("credential.") || $0.rule.hasPrefix("cleartext.") }.isEmpty, "\(sample)")
         }

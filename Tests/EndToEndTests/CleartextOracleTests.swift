@@ -8,35 +8,49 @@ import Testing
 /// of a kind tshark dissects appears where tshark saw none; and every
 /// conversation tshark dissects as a cleartext protocol PlainSight identifies
 /// has that `app` on its flow record. (RealCaptureTests compares endpoints and
-/// TLS only, not these apps.) A user's fresh clone has no ../shared: skipped then.
+/// TLS only, not these apps.) Outcomes are compared where the oracle shows
+/// one (PostgreSQL's AuthenticationOk). A user's fresh clone has no
+/// ../shared: skipped then.
 @Suite(.enabled(if: FileManager.default.fileExists(atPath: Paths.realCaptures.path),
                 "../shared/captures/real is absent (a fresh clone): cleartext oracle comparison skipped"))
 struct CleartextOracleTests {
     // MARK: what is compared
 
     /// Oracle `auth` protocols whose credentials PlainSight looks for
-    /// (HTTP/1.x, FTP, POP3, IMAP, SMTP; NTLM only inside HTTP).
-    static let covered: Set<String> = ["http", "http-form", "ftp", "pop", "imap", "smtp"]
+    /// (HTTP/1.x, FTP, POP3, IMAP, SMTP, LDAP, SNMP v1/v2c, MySQL, PostgreSQL,
+    /// Redis; NTLM inside HTTP and LDAP). Telnet is inspected too, but tshark
+    /// has no `auth` item for it (see `mechanismsTsharkDoesNotShow`).
+    static let covered: Set<String> = [
+        "http", "http-form", "ftp", "pop", "imap", "smtp", "ldap", "snmp", "mysql", "pgsql", "redis",
+    ]
 
     /// Oracle `auth` protocols whose credentials PlainSight does not analyse
     /// yet (later work). Must be exactly the uncovered protocols the oracles
     /// hold (`notYetCoveredIsExactlyWhatTheOraclesSkip`): a credential in any
     /// other protocol fails the test instead of being passed over.
     static let notYetCovered: Set<String> = [
-        "snmp",  // community strings, SNMPv3 USM user names
         "kerberos",  // AS/TGS exchanges (cname, realm)
-        "ntlmssp",  // NTLM outside HTTP: SMB session setup, LDAP SASL/GSS-SPNEGO binds
-        "ldap",  // simple binds (cleartext passwords), SASL binds
+        "ntlmssp",  // NTLM outside HTTP and LDAP: SMB session setup (PlainSight does not inspect SMB)
         "smb",  // SMB1 ANSI passwords
-        "mysql",  // login handshake (user name, scrambled password)
-        "pgsql",  // startup user, MD5 / SCRAM password messages
-        "redis",  // AUTH commands
         "mqtt",  // CONNECT user name / password
         "sip",  // Digest Authorization over UDP
         "irc",  // PASS / OPER
         "rsh",  // client and server user names
         "vnc",  // RFB security handshake
         "socks",  // SOCKS5 user/password sub-negotiation
+    ]
+
+    /// Oracle `auth` items in a covered protocol that carry no credential
+    /// PlainSight reports, by design, with the reason. Like `notYetCovered`,
+    /// exactly the kinds the oracles hold: an item of another kind that is
+    /// not a credential is unclassified until it is listed here.
+    static let notReported: [String: String] = [
+        "mysql login without a password":
+            "a HandshakeResponse with a user name and an empty auth response (the server answers 'using password: NO'): "
+            + "no secret crosses the wire, and PlainSight reports secrets, not login attempts",
+        "snmpv3":
+            "SNMPv3 (USM) messages: the user name is not a secret and USM authenticates with an HMAC, not a community; "
+            + "PlainSight reads community-based SNMP (v1/v2c) only, and SNMPv3 flows are `unknown` (SNMPProbe)",
     ]
 
     /// `-z credentials` protocol names → oracle `auth` protocol names.
@@ -47,10 +61,14 @@ struct CleartextOracleTests {
 
     /// tshark protocol names → the `app` PlainSight writes. `ftp-data` is
     /// left out: data channels are not identified (PlainSight does not follow
-    /// PASV/PORT), so they are `unknown`.
+    /// PASV/PORT), so they are `unknown`. tshark 4.0 calls the Redis protocol `resp` (`redis` is listed for
+    /// later versions). `snmp` counts only on conversations where the oracle
+    /// shows a community (`cleartextAppsTsharkSees`): PlainSight identifies
+    /// community-based SNMP only.
     static let cleartextApps = [
         "http": "http", "ftp": "ftp", "pop": "pop3", "imap": "imap", "smtp": "smtp", "telnet": "telnet",
-        "ldap": "ldap", "pgsql": "postgresql", "mysql": "mysql", "xmpp": "xmpp",
+        "ldap": "ldap", "pgsql": "postgresql", "mysql": "mysql", "xmpp": "xmpp", "resp": "redis", "redis": "redis",
+        "snmp": "snmp",
     ]
 
     /// Conversations where tshark names a cleartext protocol from the port
@@ -75,10 +93,14 @@ struct CleartextOracleTests {
     ]
 
     /// Credential mechanisms tshark does not dissect (session cookies, API
-    /// keys, bearer tokens, passwords in URLs): PlainSight may find them
-    /// where the oracle has nothing, so they are not counted as false positives.
+    /// keys, bearer tokens, passwords in URLs; Telnet logins, which tshark's
+    /// telnet dissector leaves as terminal data with no user or password field,
+    /// so the oracle has no `auth` item for ndpi__telnet.pcap): PlainSight may
+    /// find them where the oracle has nothing, so they are not counted as false
+    /// positives.
     static let mechanismsTsharkDoesNotShow: Set<String> = [
         "credential.http-session-cookie", "credential.http-api-key", "credential.http-bearer", "credential.url-password",
+        "credential.telnet-password",
     ]
 
     // MARK: the oracle's credentials
@@ -91,14 +113,16 @@ struct CleartextOracleTests {
         var username: String?
         var rule: String?  // nil: any credential.* (a tap entry without a dissected command)
         var source: String
+        var outcome: String? = nil  // nil: any (the oracle shows no server answer)
         var description: String {
-            "\(rule ?? "credential.*") user \(username.map { "'\($0)'" } ?? "(any)") on \(conversation) [\(source)]"
+            "\(rule ?? "credential.*") user \(username.map { "'\($0)'" } ?? "(any)")"
+                + "\(outcome.map { " outcome \($0)" } ?? "") on \(conversation) [\(source)]"
         }
     }
 
     struct OracleCredentials {
         var expected: [Expected] = []
-        var skipped: [String: Int] = [:]  // not-yet-covered protocol → auth items
+        var skipped: [String: Int] = [:]  // not-yet-covered protocol or not-reported kind → auth items
         var unclassified: [String] = []
     }
 
@@ -161,6 +185,8 @@ struct CleartextOracleTests {
             let conversation = endpoints(c)
             let protocols = c["protocols"] as? [String] ?? []
             var lastUser: String?
+            var lastAuthType: String?  // PostgreSQL: the last Authentication request
+            var pendingLogin: Int?  // PostgreSQL: the expectation an AuthenticationOk settles
             func expect(_ rule: String?, _ user: String?, _ item: [String: Any]) {
                 result.expected.append(
                     Expected(
@@ -169,6 +195,13 @@ struct CleartextOracleTests {
             }
             func unclassified(_ item: [String: Any]) {
                 result.unclassified.append("\(conversation): \(item)")
+            }
+            func notReported(_ kind: String, _ item: [String: Any]) {
+                guard CleartextOracleTests.notReported[kind] != nil else {
+                    result.unclassified.append("\(conversation): '\(kind)' is not in notReported: \(item)")
+                    return
+                }
+                result.skipped[kind, default: 0] += 1
             }
             for item in items {
                 let proto = item["protocol"] as! String
@@ -264,6 +297,100 @@ struct CleartextOracleTests {
                     expect("credential.http-form-password", user?[1], item)
                 case "ntlmssp" where protocols.contains("http"):
                     break  // read with the HTTP Authorization item of the same frame
+                case "ldap":
+                    guard item["op"] as? String == "bindRequest" else { unclassified(item); break }
+                    if let mechanism = (item["sasl_mechanism"] as? String)?.uppercased() {
+                        switch mechanism {
+                        case "PLAIN": expect("credential.sasl-plain", nil, item)
+                        case "NTLM", "GSS-SPNEGO": break  // the NTLMSSP item of the same frame names the user
+                        default: unclassified(item)
+                        }
+                    } else if let password = item["simple_password"] as? String, !password.isEmpty {
+                        expect("credential.ldap-simple-bind", item["name"] as? String ?? "", item)
+                    } else {
+                        // An anonymous or unauthenticated simple bind (RFC 4513 §5.1.1-2):
+                        // no password, nothing PlainSight reports. None in the captures yet.
+                        notReported("ldap bind without a password", item)
+                    }
+                case "ntlmssp" where protocols.contains("ldap"):
+                    // SASL NTLM and GSS-SPNEGO binds: only AUTHENTICATE carries the user.
+                    switch item["message"] as? String {
+                    case "AUTHENTICATE": expect("credential.ntlm", item["username"] as? String, item)
+                    case "NEGOTIATE", "CHALLENGE": break
+                    default: unclassified(item)
+                    }
+                case "snmp":
+                    if let community = item["community"] as? String {
+                        // v1/v2c: one expectation per conversation (the dedup below); no user name.
+                        if community.isEmpty { notReported("snmp empty community", item) } else {
+                            expect("credential.snmp-community", nil, item)
+                        }
+                    } else {
+                        // SNMPv3: engine discovery (no fields) and USM messages (usm_user).
+                        notReported("snmpv3", item)
+                    }
+                case "mysql":
+                    let user = item["username"] as? String
+                    let scramble = item["password_hash_present"] as? Bool
+                    switch (user, scramble) {
+                    case (let user?, true): expect("credential.mysql-native-password", user, item)
+                    case (_?, false): notReported("mysql login without a password", item)
+                    case (nil, false) where c["tls_seen"] as? Bool == true:
+                        break  // an SSLRequest (the short response before TLS): the login follows encrypted
+                    default: unclassified(item)
+                    }
+                case "pgsql":
+                    var known = Set(["frame", "protocol"])
+                    if let user = item["startup_user"] as? String {
+                        lastUser = user
+                        known.formUnion(["startup_user", "database"])
+                    }
+                    if let type = item["authtype"] as? String {
+                        known.insert("authtype")
+                        lastAuthType = type
+                        // AuthenticationOk after a password or SASL exchange: the login was accepted.
+                        if type == "0", let k = pendingLogin { result.expected[k].outcome = "accepted" }
+                    }
+                    if let password = item["password"] as? String {
+                        known.insert("password")
+                        // The PasswordMessage answers AuthenticationCleartextPassword (3) or
+                        // AuthenticationMD5Password (5); without the request, the md5 prefix tells.
+                        let md5 = password.hasPrefix("md5") && password.count == 35
+                        switch lastAuthType {
+                        case "3", nil where !md5:
+                            expect("credential.postgresql-password", lastUser, item)
+                            pendingLogin = result.expected.count - 1
+                        case "5", nil:
+                            expect("credential.postgresql-md5", lastUser, item)
+                            pendingLogin = result.expected.count - 1
+                        default: unclassified(item)
+                        }
+                    }
+                    if let mechanisms = item["sasl_mechanisms"] as? [String] {
+                        known.insert("sasl_mechanisms")
+                        let frame = item["frame"] as? Int
+                        let fromServer = items.contains {
+                            $0["protocol"] as? String == "pgsql" && $0["frame"] as? Int == frame && $0["authtype"] != nil
+                        }
+                        // The server's AuthenticationSASL lists mechanisms (a frame with authtype 10);
+                        // the client's SASLInitialResponse names the one it uses.
+                        if !fromServer {
+                            if mechanisms.count == 1, mechanisms[0].uppercased().hasPrefix("SCRAM-") {
+                                expect("credential.scram", lastUser, item)
+                                pendingLogin = result.expected.count - 1
+                            } else {
+                                unclassified(item)
+                            }
+                        }
+                    }
+                    if !Set(item.keys).isSubset(of: known) { unclassified(item) }
+                case "redis":
+                    guard command == "AUTH", let args = item["args"] as? [String], args.count == 1 || args.count == 2 else {
+                        unclassified(item)
+                        break
+                    }
+                    // `AUTH password` (no user name) or `AUTH username password` (Redis 6 ACL).
+                    expect("credential.redis-auth", args.count == 2 ? args[0] : nil, item)
                 default:
                     if notYetCovered.contains(proto) { result.skipped[proto, default: 0] += 1 } else { unclassified(item) }
                 }
@@ -338,6 +465,7 @@ struct CleartextOracleTests {
                 let details = f["details"] as? [String: Any] ?? [:]
                 return (e.rule == nil || f["rule"] as? String == e.rule) && CleartextOracleTests.serverKey(f) == e.server
                     && (e.username == nil || details["username"] as? String == e.username)
+                    && (e.outcome == nil || details["outcome"] as? String == e.outcome)
             }
             // The same flow, or a deduplicated finding (count > 1) naming an earlier flow to the same server.
             let found = candidates.contains {
@@ -366,18 +494,34 @@ struct CleartextOracleTests {
         }
     }
 
+    /// `notYetCovered` and `notReported` hold exactly what the oracles skip: no stale entry.
     @Test func notYetCoveredIsExactlyWhatTheOraclesSkip() throws {
         var skipped: [String: Int] = [:]
         for capture in CleartextOracleTests.captures {
-            for (proto, n) in CleartextOracleTests.oracleCredentials(try CleartextOracleTests.oracle(capture)).skipped {
-                skipped[proto, default: 0] += n
+            for (kind, n) in CleartextOracleTests.oracleCredentials(try CleartextOracleTests.oracle(capture)).skipped {
+                skipped[kind, default: 0] += n
             }
+        }
+        let notReported = Set(CleartextOracleTests.notReported.keys)
+        func list(_ keys: Set<String>) -> String {
+            skipped.filter { keys.contains($0.key) }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+                .joined(separator: ", ")
         }
         print(
             "CleartextOracleTests: oracle auth items not compared yet (protocols not covered): "
-                + skipped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
-        #expect(Set(skipped.keys) == CleartextOracleTests.notYetCovered)
+                + list(CleartextOracleTests.notYetCovered) + "; not reported by design: " + list(notReported))
+        #expect(Set(skipped.keys).subtracting(notReported) == CleartextOracleTests.notYetCovered)
+        #expect(Set(skipped.keys).intersection(notReported) == notReported)
         #expect(CleartextOracleTests.notYetCovered.isDisjoint(with: CleartextOracleTests.covered))
+        #expect(CleartextOracleTests.notYetCovered.isDisjoint(with: notReported))
+    }
+
+    /// The PlainSight apps a conversation's tshark protocols name.
+    static func cleartextAppsTsharkSees(_ c: [String: Any]) -> Set<String> {
+        var protocols = Set(c["protocols"] as? [String] ?? [])
+        // SNMPv3 has no community and is not identified (SNMPProbe): `snmp` only where a community shows.
+        if !(c["auth"] as? [[String: Any]] ?? []).contains(where: { $0["community"] != nil }) { protocols.remove("snmp") }
+        return Set(protocols.compactMap { CleartextOracleTests.cleartextApps[$0] })
     }
 
     @Test(arguments: CleartextOracleTests.captures)
@@ -385,7 +529,7 @@ struct CleartextOracleTests {
         let json = try CleartextOracleTests.oracle(capture)
         var expected: [String: Set<String>] = [:]
         for c in json["conversations"] as! [[String: Any]] {
-            let apps = Set((c["protocols"] as? [String] ?? []).compactMap { CleartextOracleTests.cleartextApps[$0] })
+            let apps = CleartextOracleTests.cleartextAppsTsharkSees(c)
             let key = endpoints(c)
             if !apps.isEmpty && CleartextOracleTests.appDisagreements["\(capture) \(key)"] == nil { expected[key] = apps }
         }

@@ -19,6 +19,7 @@ import Testing
         "http-auth-curl.pcap": ("http", false),
         "smtp-auth.pcap": ("smtp", false),
         "ftp-rejected.pcap": ("ftp", false),
+        "redis-auth.pcap": ("redis", false),
         "dns-udp.pcap": ("dns", false),
         "ssh-openssh.pcap": ("ssh", true),
         "tls10-openssl.pcap": ("tls", true),

@@ -246,4 +246,20 @@ struct CleartextAssessorTests {
         #expect(a.dropped == 2)
         #expect(findings[0].occurrences?.count == 2)
     }
+
+    @Test func challengeResponsesOfOneAccountAreOneFinding() throws {
+        let a = try makeAssessor()
+        let flow = makeFlowIdentity(serverPort: 389)
+        for response in ["a1b2", "c3d4", "e5f6"] {
+            a.note(.credential(CredentialSighting(
+                mechanism: .ntlm, username: Array("agent.smith".utf8), secret: Array(response.utf8), outcome: .rejected)),
+                slot: 1, flow: flow, app: .ldap, at: 1)
+        }
+        a.note(.credential(CredentialSighting(
+            mechanism: .ntlm, username: Array("neo".utf8), secret: Array("a1b2".utf8), outcome: .accepted)),
+            slot: 1, flow: flow, app: .ldap, at: 2)
+        let findings = a.takeChanged().map(\.finding)
+        #expect(findings.map { $0.occurrences?.count } == [3, 1])
+        #expect(findings.map { $0.detailMap["username"] } == ["agent.smith", "neo"])
+    }
 }

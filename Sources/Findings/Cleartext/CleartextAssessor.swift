@@ -107,7 +107,11 @@ public final class CleartextAssessor: @unchecked Sendable {
         let id = CleartextRules.credentialRule(credential.mechanism)
         guard let rule = rules[id] else { return }
         let username = credential.username ?? []
-        let fingerprint = fingerprints.fingerprint(Array(credential.mechanism.rawValue.utf8), username, credential.secret)
+        // A challenge response differs in every session: what repeats — and
+        // what "the same credential" means — is the account it logs into.
+        let perAccount = credential.mechanism.grade == .crackable && credential.username != nil
+        let fingerprint = fingerprints.fingerprint(
+            Array(credential.mechanism.rawValue.utf8), username, perAccount ? [] : credential.secret)
         let key = Key(rule: id, transport: flow.transport, server: flow.server, port: flow.serverPort, fingerprint: fingerprint)
         flows[slot, default: ([], false)].credentials = true
         guard let at = add(key, slot: slot, at: time, severity: rule.severity, make: {
