@@ -138,8 +138,9 @@ struct LoginDialogAnalyzerTests {
         var run = LoginRun(.ftp)
         run.play(LoginSamples.ftpAccepted)
         #expect(run.sightings == [loginCredential(.ftp, "alice", "open sesame", .accepted)])
-        #expect(run.verdicts.last == .done, "the reply to QUIT ends the dialogue")
-        #expect(run.verdicts.dropLast().allSatisfy { $0 == .needMore })
+        // The 230 (step 5) accepts the login: the session after it is not read.
+        #expect(run.verdicts.prefix(4).allSatisfy { $0 == .needMore })
+        #expect(run.verdicts.dropFirst(4).allSatisfy { $0 == .done })
     }
 
     @Test func ftpLoginRejectedWith530() {
@@ -202,13 +203,27 @@ struct LoginDialogAnalyzerTests {
     }
 
     @Test func pop3RetrievedMailIsNotReadAsReplies() {
-        // A mail body holding "-ERR" must not answer the PASS that follows it... nor anything else.
+        // A mail body holding "-ERR" must not answer the PASS that follows it
+        // (a failed login, so the session is still read)... nor anything else.
         let sightings = loginSightings(.pop3, [
-            .s("+OK ready\r\n"), .c("USER a\r\n"), .s("+OK\r\n"), .c("PASS b\r\n"), .s("+OK logged in\r\n"),
-            .c("RETR 1\r\n"), .s("+OK 40 octets\r\n-ERR not a reply\r\nPASS x\r\n.\r\n"),
-            .c("USER c\r\nPASS d\r\n"), .s("+OK\r\n-ERR no\r\n"),
+            .s("+OK ready\r\n"), .c("USER a\r\n"), .s("+OK\r\n"), .c("PASS b\r\n"), .s("-ERR no\r\n"),
+            .c("LIST\r\n"), .s("+OK 1 message\r\n1 40\r\n-ERR not a reply\r\nPASS x\r\n.\r\n"),
+            .c("USER c\r\nPASS d\r\n"), .s("+OK\r\n+OK logged in\r\n"),
         ])
-        #expect(sightings == [loginCredential(.pop3, "a", "b", .accepted), loginCredential(.pop3, "c", "d", .rejected)])
+        #expect(sightings == [loginCredential(.pop3, "a", "b", .rejected), loginCredential(.pop3, "c", "d", .accepted)])
+    }
+
+    @Test func anAcceptedLoginEndsTheReading() {
+        // After +OK to PASS, the mailbox download is not read: a line in it
+        // that looks like a login is never seen.
+        var run = LoginRun(.pop3)
+        run.play([
+            .s("+OK ready\r\n"), .c("USER a\r\n"), .s("+OK\r\n"), .c("PASS b\r\n"), .s("+OK logged in\r\n"),
+            .c("RETR 1\r\n"), .s("+OK 40 octets\r\nPASS x\r\n.\r\n"), .c("USER c\r\nPASS d\r\n"),
+        ])
+        #expect(run.sightings == [loginCredential(.pop3, "a", "b", .accepted)])
+        #expect(run.verdicts.dropFirst(4).allSatisfy { $0 == .done })
+        #expect(run.context.bufferedBytes == 0)
     }
 
     @Test func pop3AuthPlainWithContinuation() {

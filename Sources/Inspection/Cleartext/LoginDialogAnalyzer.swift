@@ -23,8 +23,9 @@ import Flows
 /// with outcome `.unknown` (a credential is never lost).
 ///
 /// It is `.done` once both directions have ended (or gapped, or passed
-/// `maxDepth` bytes), after the reply to QUIT/LOGOUT, and after a TLS upgrade
-/// was accepted (the rest is TLS). Per chunk it allocates nothing unless a
+/// `maxDepth` bytes), once a login was accepted and nothing else waits for a
+/// reply (the session that follows holds no login), after the reply to
+/// QUIT/LOGOUT, and after a TLS upgrade was accepted (the rest is TLS). Per chunk it allocates nothing unless a
 /// line spans chunks for the first time in its direction, or a credential or
 /// tag is kept.
 public final class LoginDialogAnalyzer: StreamAnalyzer {
@@ -67,6 +68,8 @@ public final class LoginDialogAnalyzer: StreamAnalyzer {
     /// The client asked for TLS at some point (refused or not).
     var tlsRequested = false
     var reportedNotUsed = false
+    /// A login was accepted.
+    var loggedIn = false
     var reportedFailed = false
 
     // MARK: per-dialect reply and command state
@@ -124,6 +127,9 @@ public final class LoginDialogAnalyzer: StreamAnalyzer {
     func settle(_ context: inout InspectionContext) -> AnalyzerVerdict {
         if readers.toClient.finished { flushPending() }
         if readers.toServer.finished && readers.toClient.finished { isDone = true }
+        // Logged in, nothing left waiting: the rest of the session (mail,
+        // files, listings) holds no login, and is not read.
+        if loggedIn && pending.isEmpty && sasl == nil { isDone = true }
         guard isDone else { return .needMore }
         flushPending()
         sasl = nil
@@ -327,7 +333,9 @@ public final class LoginDialogAnalyzer: StreamAnalyzer {
     func emit(_ credential: PendingCredential, status: LoginReplyStatus?) {
         var sighting = credential.sighting
         switch status {
-        case .positive: sighting.outcome = .accepted
+        case .positive:
+            sighting.outcome = .accepted
+            loggedIn = true
         case .negative: sighting.outcome = .rejected
         case .continuation, .intermediate, nil: sighting.outcome = .unknown
         }

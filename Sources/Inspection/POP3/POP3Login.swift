@@ -50,7 +50,7 @@ extension LoginDialogAnalyzer {
             if line.count == 1 && line[0] == UInt8(ascii: ".") && !line.truncated {
                 inReplyBody = false
                 completeReply(.positive)
-            } else if line.verb(is: "STLS") && expects(.listing, reply: replyCount) {
+            } else if expects(.listing, reply: replyCount) && line.verb(is: "STLS") {  // a mail's lines are not scanned
                 noteOffer(replyCount)
             }
             return
