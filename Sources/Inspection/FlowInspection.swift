@@ -117,7 +117,10 @@ public struct FlowInspection {
         startTLS = nil
         // Ending both directions returns whatever the analyzer still holds
         // to the budget (an analyzer that finished early may hold nothing).
-        for d in [Direction.toServer, .toClient] { cleartext?.end(direction: d, context: &context) }
+        if let cleartext {
+            cleartext.end(direction: .toServer, context: &context)
+            cleartext.end(direction: .toClient, context: &context)
+        }
         cleartext = nil
         sightings = []
         isDone = true
@@ -168,7 +171,8 @@ public struct FlowInspection {
         if startTLS != nil { watchUpgrade(bytes, direction: direction, offset: offset, context: &context) }
         if tls != nil {
             if let cleartext, !cleartextDone {
-                for d in [Direction.toServer, .toClient] { cleartext.end(direction: d, context: &context) }
+                cleartext.end(direction: .toServer, context: &context)
+                cleartext.end(direction: .toClient, context: &context)
                 cleartext.collect(into: &sightings)
             }
             cleartextDone = true
