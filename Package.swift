@@ -50,7 +50,9 @@ let package = Package(
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "TestSupport"]),
         .testTarget(
             name: "ReportingTests", dependencies: ["Reporting", "Findings", "Decoding", "Flows", "Inspection", "TestSupport"]),
-        .testTarget(name: "FindingsTests", dependencies: ["Findings", "Inspection", "Decoding", "Flows", "TestSupport"]),
+        .testTarget(
+            name: "FindingsTests",
+            dependencies: ["Findings", "Inspection", "Decoding", "Flows", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "FuzzRegressionTests",
             dependencies: ["Decoding", "Flows", "Inspection", "Findings", "Reporting", "TestSupport"]),

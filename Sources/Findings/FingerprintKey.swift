@@ -11,13 +11,26 @@ import Foundation
 /// `~/.local/state/plainsight/fingerprint.key`); runs that share it produce
 /// comparable fingerprints.
 public struct FingerprintKey: Sendable {
-    /// The HMAC with the key already absorbed: each fingerprint starts from a
-    /// copy (keying an HMAC per credential cost more than the rest of it).
-    let keyed: HMAC<SHA256>
+    /// HMAC-SHA256 (RFC 2104) with the key's two padded blocks already
+    /// hashed: each fingerprint starts from copies of these states (keying
+    /// an HMAC per credential cost more than the rest of the work).
+    let inner: SHA256
+    let outer: SHA256
 
     public static let byteCount = 32
 
-    init(bytes: [UInt8]) { keyed = HMAC<SHA256>(key: SymmetricKey(data: bytes)) }
+    init(bytes: [UInt8]) {
+        // Keys are 32 bytes, shorter than SHA-256's 64-byte block: no pre-hash.
+        var padded = bytes + [UInt8](repeating: 0, count: 64 - bytes.count)
+        var inner = SHA256()
+        var outer = SHA256()
+        for i in padded.indices { padded[i] ^= 0x36 }
+        padded.withUnsafeBytes { inner.update(bufferPointer: $0) }
+        for i in padded.indices { padded[i] ^= 0x36 ^ 0x5c }
+        padded.withUnsafeBytes { outer.update(bufferPointer: $0) }
+        self.inner = inner
+        self.outer = outer
+    }
 
     /// A key for this run only (fingerprints comparable within the run).
     public static func ephemeral() -> FingerprintKey { FingerprintKey(bytes: SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }) }
@@ -67,14 +80,17 @@ public struct FingerprintKey: Sendable {
             message += [UInt8(n >> 24), UInt8(n >> 16 & 0xff), UInt8(n >> 8 & 0xff), UInt8(n & 0xff)]
             message += part
         }
-        var mac = keyed
-        message.withUnsafeBytes { mac.update(data: $0) }
+        var innerHash = inner
+        message.withUnsafeBytes { innerHash.update(bufferPointer: $0) }
+        var outerHash = outer
+        innerHash.finalize().withUnsafeBytes { outerHash.update(bufferPointer: $0) }
+        let mac = outerHash.finalize()
         let prefix = "hmac-sha256:"
         return String(unsafeUninitializedCapacity: prefix.utf8.count + 24) { out in
             var i = 0
             for c in prefix.utf8 { out[i] = c; i += 1 }
             let hex = Array("0123456789abcdef".utf8)
-            for byte in mac.finalize().prefix(12) {
+            for byte in mac.prefix(12) {
                 out[i] = hex[Int(byte >> 4)]
                 out[i + 1] = hex[Int(byte & 0x0f)]
                 i += 2

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 @testable import Decoding
@@ -84,6 +85,16 @@ struct FingerprintKeyTests {
         #expect(a != b)
         #expect(a.hasPrefix("hmac-sha256:") && a.count == "hmac-sha256:".count + 24)
         #expect(a == key.fingerprint(Array("ab".utf8), Array("c".utf8)))
+    }
+
+    @Test func fingerprintsAreStandardHMACSHA256() {
+        // RFC 2104 via swift-crypto's own HMAC, against the precomputed states.
+        let keyBytes = (0..<32).map { UInt8($0 * 7 & 0xff) }
+        let key = FingerprintKey(bytes: keyBytes)
+        let message: [UInt8] = [0, 0, 0, 4] + Array("demo".utf8) + [0, 0, 0, 2] + Array("pw".utf8)
+        let reference = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: keyBytes))
+        let hex = Array(reference).prefix(12).map { String(format: "%02x", $0) }.joined()
+        #expect(key.fingerprint(Array("demo".utf8), Array("pw".utf8)) == "hmac-sha256:" + hex)
     }
 
     @Test func aKeyFileOfTheWrongSizeIsRefused() throws {
