@@ -1,13 +1,14 @@
 /// How secrets are shown in evidence: never in full. Long tokens keep their
 /// first and last four characters (enough to recognise a key's kind and to
-/// match it with the owner's records, as `AKIA************MPLE`); anything
-/// shorter — passwords — is eight stars whatever its length.
+/// match it with the owner's records, as `AKIA************MPLE`); passwords,
+/// challenge responses and short tokens are eight stars whatever their length
+/// (a long passphrase must not lose eight of its characters).
 public enum Redaction {
     /// Tokens at least this long keep four characters at each end.
     public static let shownEndsFrom = 20
 
-    public static func mask(_ secret: [UInt8]) -> String {
-        guard secret.count >= shownEndsFrom else { return "********" }
+    public static func mask(_ secret: [UInt8], isToken: Bool = true) -> String {
+        guard isToken && secret.count >= shownEndsFrom else { return "********" }
         let middle = min(secret.count - 8, 12)
         return printable(secret.prefix(4)) + String(repeating: "*", count: middle) + printable(secret.suffix(4))
     }

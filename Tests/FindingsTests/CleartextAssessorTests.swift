@@ -49,6 +49,10 @@ struct RedactionTests {
         #expect(Redaction.mask(Array("nineteen-characters".utf8)) == "********")
     }
 
+    @Test func aLongPasswordIsStillEightStars() {
+        #expect(Redaction.mask(Array("correct horse battery staple".utf8), isToken: false) == "********")
+    }
+
     @Test func longTokensKeepFourCharactersAtEachEnd() {
         #expect(Redaction.mask(Array("AKIAIOSFODNN7EXAMPLE".utf8)) == "AKIA************MPLE")
         let jwt = Array("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vIn0.c2lnbmF0dXJl".utf8)
@@ -224,6 +228,16 @@ struct CleartextAssessorTests {
         #expect(findings[0].severity == .low)
         #expect(findings[0].category == .cleartext)
         #expect(findings[0].direction == nil)
+    }
+
+    @Test func aLongPasswordIsMaskedWholeAndALongTokenKeepsItsEnds() throws {
+        let a = try makeAssessor()
+        let flow = makeFlowIdentity(serverPort: 21)
+        a.note(ftpLogin("correct horse battery staple", outcome: .accepted), slot: 1, flow: flow, app: .ftp, at: 1)
+        a.note(.credential(CredentialSighting(
+            mechanism: .httpBearer, username: nil, secret: Array("abcd0123456789012345wxyz".utf8))),
+            slot: 1, flow: flow, app: .http, at: 2)
+        #expect(a.takeChanged().map(\.finding.evidence) == ["********", "abcd************wxyz"])
     }
 
     @Test func usernamesCanBeRedacted() throws {

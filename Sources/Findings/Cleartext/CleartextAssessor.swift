@@ -136,7 +136,7 @@ public final class CleartextAssessor: @unchecked Sendable {
             return Finding(
                 timestamp: time, rule: id, category: .credential, severity: rule.severity, flow: flow,
                 direction: credential.direction, app: app, message: "\(rule.title)\(who)",
-                evidence: Redaction.mask(credential.secret), details: details + CleartextAssessor.advice(rule))
+                evidence: Redaction.mask(credential.secret, isToken: credential.mechanism.grade == .token), details: details + CleartextAssessor.advice(rule))
         }) else { return }
         switch credential.outcome {
         case .accepted: aggregates[at].accepted += 1
