@@ -407,13 +407,24 @@ struct DatabaseLoginTests {
         #expect(run.context.bufferedBytes == 0)
     }
 
-    @Test func mysqlClearPasswordIsNotReported() {
+    @Test func mysqlClearPasswordIsReportedAsThePassword() {
         let steps: [Step] = [
             .server(MySQLBytes.handshake(plugin: "mysql_native_password")),
             .client(MySQLBytes.response(user: "app", auth: ascii("plain") + [0], plugin: "mysql_clear_password")),
             .server(MySQLBytes.ok(2)),
         ]
-        #expect(databaseSightings(.mysql, steps) == [])
+        expectEverySplit(.mysql, steps, [credential(.mysqlClearPassword, ascii("app"), ascii("plain"), .accepted)])
+    }
+
+    @Test func mysqlAuthSwitchToTheClearPasswordPlugin() {
+        let steps: [Step] = [
+            .server(MySQLBytes.handshake(plugin: "caching_sha2_password")),
+            .client(MySQLBytes.response(user: "ldapuser", auth: counting(32, from: 0x10), plugin: "caching_sha2_password")),
+            .server(MySQLBytes.authSwitch(2, plugin: "mysql_clear_password")),
+            .client(MySQLBytes.packet(3, ascii("pam-secret") + [0])),
+            .server(MySQLBytes.err(4)),
+        ]
+        expectEverySplit(.mysql, steps, [credential(.mysqlClearPassword, ascii("ldapuser"), ascii("pam-secret"), .rejected)])
     }
 
     @Test func mysqlEndBeforeTheVerdictIsUnknown() {

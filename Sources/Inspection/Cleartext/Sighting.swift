@@ -60,6 +60,7 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     case snmpCommunity = "snmp-community"
     case postgresqlPassword = "postgresql-password"
     case redisAuth = "redis-auth"
+    case mysqlClearPassword = "mysql-clear-password"
     // Crackable offline: a challenge response or hash.
     case httpDigest = "http-digest"
     case cramMD5 = "cram-md5"
@@ -80,7 +81,7 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     public var grade: Grade {
         switch self {
         case .httpBasic, .httpForm, .urlPassword, .ftp, .pop3, .imapLogin, .saslPlain, .saslLogin, .telnet,
-             .ldapSimpleBind, .snmpCommunity, .postgresqlPassword, .redisAuth: .plaintext
+             .ldapSimpleBind, .snmpCommunity, .postgresqlPassword, .redisAuth, .mysqlClearPassword: .plaintext
         case .httpDigest, .cramMD5, .apop, .ntlm, .mysqlNative, .postgresqlMD5, .scram: .crackable
         case .httpBearer, .httpAPIKey, .httpCookie: .token
         }

@@ -17,9 +17,8 @@ import Flows
 /// database, plugin name. A 32-byte SSLRequest (CLIENT_SSL) means TLS
 /// follows: nothing is reported and the analyzer is done.
 ///
-/// `mysql_clear_password` responses carry the password itself; there is no
-/// MySQL cleartext mechanism yet, so they are not reported but counted in
-/// `clearPasswordsSkipped`. Other plugins (sha256_password, GSSAPI,
+/// `mysql_clear_password` responses carry the password itself (NUL-ended):
+/// reported as `.mysqlClearPassword`. Other plugins (sha256_password, GSSAPI,
 /// Kerberos) send nothing crackable and are not reported.
 ///
 /// After OK or ERR the analyzer is `.done`. Packets inside one chunk are read
@@ -34,8 +33,6 @@ public final class MySQLLoginAnalyzer: StreamAnalyzer, FramedDialogue {
     public private(set) var sightings: [Sighting] = []
     /// Packets longer than `maxMessage`: skipped unread.
     public private(set) var oversizedMessages: UInt64 = 0
-    /// `mysql_clear_password` responses seen and not reported.
-    public private(set) var clearPasswordsSkipped: UInt64 = 0
     /// Longest packet copied when it spans chunks.
     public static let maxMessage = 8192
 
@@ -223,8 +220,8 @@ public final class MySQLLoginAnalyzer: StreamAnalyzer, FramedDialogue {
             credential.secret = Array(body)
             pending = credential
         case .clear:
-            clearPasswordsSkipped &+= 1
-            pending = nil
+            pending = CredentialSighting(
+                mechanism: .mysqlClearPassword, username: pending?.username ?? user, secret: MySQLLoginAnalyzer.clearText(body))
         case .other:
             pending = nil
         }
@@ -285,11 +282,17 @@ public final class MySQLLoginAnalyzer: StreamAnalyzer, FramedDialogue {
             // An empty response: an account without a password, nothing to crack (unless a switch follows).
             pending = CredentialSighting(mechanism: .mysqlNative, username: user, secret: Array(body[auth]))
         case .clear:
-            clearPasswordsSkipped &+= 1
+            pending = CredentialSighting(
+                mechanism: .mysqlClearPassword, username: user, secret: MySQLLoginAnalyzer.clearText(body[auth]))
         case .other:
             break
         }
         return true
+    }
+
+    /// A `mysql_clear_password` response: the password, up to its NUL.
+    static func clearText<C: Collection>(_ bytes: C) -> [UInt8] where C.Element == UInt8 {
+        Array(bytes.prefix { $0 != 0 })
     }
 
     /// A length-encoded integer at `k`: its value and the index after it.
