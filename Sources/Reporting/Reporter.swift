@@ -250,6 +250,10 @@ public final class Reporter {
             o.add("pending_overflows", i.httpPendingOverflows)
             o.add("malformed", i.httpMalformed)
         }
+        o.object("cleartext") { o in
+            o.add("oversized_messages", i.cleartextOversizedMessages)
+            o.add("snmp_communities_dropped", i.snmpCommunitiesDropped)
+        }
         o.object("analyzer_buffers") { o in
             o.add("peak_bytes", s.peakAnalyzerBytes)
             o.add("cap_hits", i.bufferCapHits)

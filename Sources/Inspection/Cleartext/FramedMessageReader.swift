@@ -94,6 +94,7 @@ extension FramedDialogue {
                 r.bodyRemaining = length
                 if length > maxMessage {
                     oversized &+= 1
+                    context.counters.cleartextOversizedMessages &+= 1
                     r.skipping = true
                 }
             }

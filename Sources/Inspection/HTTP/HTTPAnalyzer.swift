@@ -88,12 +88,6 @@ public final class HTTPAnalyzer: StreamAnalyzer {
         stop(direction, context: &context)
     }
 
-    /// Returns held bytes to the budget and emits whatever still waits.
-    public func release(_ context: inout InspectionContext) {
-        stop(.toServer, context: &context)
-        stop(.toClient, context: &context)
-    }
-
     func stop(_ direction: Direction, context: inout InspectionContext) {
         if direction == .toServer {
             stop(&toServer, direction: direction, context: &context)

@@ -93,13 +93,6 @@ public final class LDAPLoginAnalyzer: StreamAnalyzer {
         _ = settle(&context)
     }
 
-    /// Returns held bytes to the budget and emits whatever still waits.
-    public func release(_ context: inout InspectionContext) {
-        stop(.toServer, context: &context)
-        stop(.toClient, context: &context)
-        _ = settle(&context)
-    }
-
     func stop(_ direction: Direction, context: inout InspectionContext) {
         if direction == .toServer { toServer.stop(&context) } else { toClient.stop(&context) }
     }
@@ -205,6 +198,7 @@ public final class LDAPLoginAnalyzer: StreamAnalyzer {
         guard LDAPLoginAnalyzer.isOfInterest(op, direction) else { return }
         guard total <= UInt64(LDAPLoginAnalyzer.maxMessage) else {
             oversizedMessages &+= 1
+            context.counters.cleartextOversizedMessages &+= 1
             return
         }
         // Safe: total <= maxMessage.

@@ -103,6 +103,7 @@ public final class SNMPCommunityAnalyzer: StreamAnalyzer {
         }
         guard seen.count < SNMPCommunityAnalyzer.maxCommunities else {
             droppedCommunities &+= 1
+            context.counters.snmpCommunitiesDropped &+= 1
             return .needMore
         }
         let community = Array(m.community)
