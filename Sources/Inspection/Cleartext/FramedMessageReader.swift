@@ -1,8 +1,19 @@
 import Flows
 
 /// A login dialogue of a length-framed protocol (MySQL, PostgreSQL): how its
-/// messages are cut, and what to do with each.
+/// messages are cut, and what to do with each. The extension below reads the
+/// chunks, gaps and ends of both directions for it.
 protocol FramedDialogue: AnyObject {
+    var toServer: FramedMessageReader { get set }
+    var toClient: FramedMessageReader { get set }
+    /// Bytes of each direction read before it stops.
+    var maxDepth: UInt64 { get }
+    /// Longest message copied when it spans chunks.
+    static var maxMessage: Int { get }
+    /// Messages longer than `maxMessage`: skipped unread.
+    var oversizedMessages: UInt64 { get set }
+    /// Emits the credential waiting for a verdict (if any) with `outcome`.
+    func finish(_ outcome: LoginOutcome)
     /// Bytes of the next message's header in `direction` (1...8).
     func headerSize(_ direction: Direction) -> Int
     /// The body length a complete header announces (header bytes accumulated
@@ -15,7 +26,7 @@ protocol FramedDialogue: AnyObject {
         context: inout InspectionContext
     ) -> Bool
     /// Nothing more is read in either direction.
-    var isDone: Bool { get }
+    var isDone: Bool { get set }
 }
 
 /// One direction of a length-framed protocol cut into messages. A message
@@ -59,12 +70,44 @@ struct FramedMessageReader {
 }
 
 extension FramedDialogue {
+    /// `StreamAnalyzer.ingest` of a framed dialogue.
+    func ingestFramed(
+        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
+    ) -> AnalyzerVerdict {
+        guard !isDone else { return .done }
+        // The reader is moved out while it reads (a swap, no copy of its buffer).
+        var r = FramedMessageReader()
+        if direction == .toServer { swap(&r, &toServer) } else { swap(&r, &toClient) }
+        readFramed(bytes, offset: offset, into: &r, direction: direction, context: &context)
+        if direction == .toServer { swap(&r, &toServer) } else { swap(&r, &toClient) }
+        return settle(&context)
+    }
+
+    /// `StreamAnalyzer.gap` and `end`: the direction stops (lost bytes lose the framing).
+    func stopFramed(_ direction: Direction, context: inout InspectionContext) -> AnalyzerVerdict {
+        guard !isDone else { return .done }
+        if direction == .toServer { toServer.stop(&context) } else { toClient.stop(&context) }
+        return settle(&context)
+    }
+
+    /// With the server's stream over no verdict can come; with both over (or
+    /// the login decided) everything is let go.
+    func settle(_ context: inout InspectionContext) -> AnalyzerVerdict {
+        if toClient.stopped { finish(.unknown) }
+        if toServer.stopped && toClient.stopped { isDone = true }
+        guard isDone else { return .needMore }
+        finish(.unknown)
+        toServer.stop(&context)
+        toClient.stop(&context)
+        return .done
+    }
+
     /// Reads one chunk of `direction` into messages. A chunk that does not
     /// continue the stream (a hole before it, a direction first seen past
     /// offset 0) stops the direction: the framing is lost with the bytes.
     func readFramed(
         _ bytes: UnsafeRawBufferPointer, offset: UInt64, into r: inout FramedMessageReader, direction: Direction,
-        maxDepth: UInt64, maxMessage: Int, oversized: inout UInt64, context: inout InspectionContext
+        context: inout InspectionContext
     ) {
         guard !r.stopped else { return }
         let chunkEnd = offset + UInt64(bytes.count)
@@ -92,8 +135,8 @@ extension FramedDialogue {
                 r.inBody = true
                 r.bodyLength = length
                 r.bodyRemaining = length
-                if length > maxMessage {
-                    oversized &+= 1
+                if length > Self.maxMessage {
+                    oversizedMessages &+= 1
                     context.counters.cleartextOversizedMessages &+= 1
                     r.skipping = true
                 }

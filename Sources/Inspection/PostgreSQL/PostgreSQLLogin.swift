@@ -27,13 +27,13 @@ public final class PostgreSQLLoginAnalyzer: StreamAnalyzer, FramedDialogue {
     /// Credentials seen, in the order their outcome was settled.
     public private(set) var sightings: [Sighting] = []
     /// Messages longer than `maxMessage`: skipped unread.
-    public private(set) var oversizedMessages: UInt64 = 0
+    public internal(set) var oversizedMessages: UInt64 = 0
     /// Longest message copied when it spans chunks.
     public static let maxMessage = 8192
 
     @exclusivity(unchecked) var toServer = FramedMessageReader()
     @exclusivity(unchecked) var toClient = FramedMessageReader()
-    public private(set) var isDone = false
+    public internal(set) var isDone = false
 
     /// The StartupMessage went by: client messages are typed from now on.
     var started = false
@@ -68,40 +68,17 @@ public final class PostgreSQLLoginAnalyzer: StreamAnalyzer, FramedDialogue {
     public func ingest(
         _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
     ) -> AnalyzerVerdict {
-        guard !isDone else { return .done }
-        var r = FramedMessageReader()
-        if direction == .toServer { swap(&r, &toServer) } else { swap(&r, &toClient) }
-        readFramed(
-            bytes, offset: offset, into: &r, direction: direction, maxDepth: maxDepth,
-            maxMessage: PostgreSQLLoginAnalyzer.maxMessage, oversized: &oversizedMessages, context: &context)
-        if direction == .toServer { swap(&r, &toServer) } else { swap(&r, &toClient) }
-        return settle(&context)
+        ingestFramed(bytes, direction: direction, offset: offset, context: &context)
     }
 
     public func gap(
         direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
     ) -> AnalyzerVerdict {
-        guard !isDone else { return .done }
-        if direction == .toServer { toServer.stop(&context) } else { toClient.stop(&context) }
-        return settle(&context)
+        stopFramed(direction, context: &context)
     }
 
     public func end(direction: Direction, context: inout InspectionContext) {
-        guard !isDone else { return }
-        if direction == .toServer { toServer.stop(&context) } else { toClient.stop(&context) }
-        _ = settle(&context)
-    }
-
-    /// With the server's stream over no verdict can come; with both over (or
-    /// the login decided) everything is let go.
-    func settle(_ context: inout InspectionContext) -> AnalyzerVerdict {
-        if toClient.stopped { finish(.unknown) }
-        if toServer.stopped && toClient.stopped { isDone = true }
-        guard isDone else { return .needMore }
-        finish(.unknown)
-        toServer.stop(&context)
-        toClient.stop(&context)
-        return .done
+        _ = stopFramed(direction, context: &context)
     }
 
     func finish(_ outcome: LoginOutcome) {
