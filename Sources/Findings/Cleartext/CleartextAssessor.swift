@@ -26,6 +26,15 @@ public final class CleartextAssessor: @unchecked Sendable {
         /// The credential's keyed fingerprint (empty for exposures).
         var fingerprint: String
 
+        /// `rule` on the server endpoint of `flow`.
+        init(rule: String, flow: FlowIdentity, fingerprint: String) {
+            self.rule = rule
+            transport = flow.transport
+            server = flow.server
+            port = flow.serverPort
+            self.fingerprint = fingerprint
+        }
+
         /// `E` and 16 hex digits of a fixed (unkeyed) FNV-1a hash of the key:
         /// the same exposure gets the same id in every run, and a live
         /// sensor's later line for it carries the same id.
@@ -76,30 +85,33 @@ public final class CleartextAssessor: @unchecked Sendable {
         case .credential(let credential):
             note(credential, slot: slot, flow: flow, app: app, at: time)
         case .startTLSNotUsed(let command):
-            let id = CleartextRules.startTLSNotUsed
-            guard let rule = rules[id] else { return }
-            add(
-                Key(rule: id, transport: flow.transport, server: flow.server, port: flow.serverPort, fingerprint: ""),
-                slot: slot, at: time, severity: rule.severity
-            ) {
-                Finding(
-                    timestamp: time, rule: id, category: .cleartext, severity: rule.severity, flow: flow,
-                    direction: .toServer, app: app,
-                    message: "\(rule.title): the \(app) server offered TLS and the client sent \(command) in clear",
-                    details: [("command", command)] + CleartextAssessor.advice(rule))
+            addEndpointFinding(
+                CleartextRules.startTLSNotUsed, slot: slot, flow: flow, app: app, at: time, direction: .toServer
+            ) { rule in
+                ("\(rule.title): the \(app) server offered TLS and the client sent \(command) in clear", [("command", command)])
             }
         case .startTLSFailed:
-            let id = CleartextRules.startTLSFailed
-            guard let rule = rules[id] else { return }
-            add(
-                Key(rule: id, transport: flow.transport, server: flow.server, port: flow.serverPort, fingerprint: ""),
-                slot: slot, at: time, severity: rule.severity
-            ) {
-                Finding(
-                    timestamp: time, rule: id, category: .cleartext, severity: rule.severity, flow: flow,
-                    direction: nil, app: app, message: "\(rule.title) (\(app))",
-                    details: CleartextAssessor.advice(rule))
+            addEndpointFinding(CleartextRules.startTLSFailed, slot: slot, flow: flow, app: app, at: time) { rule in
+                ("\(rule.title) (\(app))", [])
             }
+        }
+    }
+
+    /// Adds an occurrence of the cleartext finding `id` (no credential in
+    /// it) on the flow's server endpoint; `describe` gives its message and
+    /// rule-specific details when it is new.
+    func addEndpointFinding(
+        _ id: String, severity: Severity? = nil, slot: Int32, flow: FlowIdentity, app: AppProtocol, at time: Int64,
+        last: Int64? = nil, direction: Direction? = nil,
+        describe: (CleartextRules.Rule) -> (message: String, details: [(key: String, value: String)])
+    ) {
+        guard let rule = rules[id] else { return }
+        let severity = severity ?? rule.severity
+        add(Key(rule: id, flow: flow, fingerprint: ""), slot: slot, at: time, last: last, severity: severity) {
+            let (message, details) = describe(rule)
+            return Finding(
+                timestamp: time, rule: id, category: .cleartext, severity: severity, flow: flow, direction: direction,
+                app: app, message: message, details: details + CleartextAssessor.advice(rule))
         }
     }
 
@@ -112,7 +124,7 @@ public final class CleartextAssessor: @unchecked Sendable {
         let perAccount = credential.mechanism.grade == .crackable && credential.username != nil
         let fingerprint = fingerprints.fingerprint(
             Array(credential.mechanism.rawValue.utf8), username, perAccount ? [] : credential.secret)
-        let key = Key(rule: id, transport: flow.transport, server: flow.server, port: flow.serverPort, fingerprint: fingerprint)
+        let key = Key(rule: id, flow: flow, fingerprint: fingerprint)
         flows[slot, default: ([], false)].credentials = true
         guard let at = add(key, slot: slot, at: time, severity: rule.severity, make: {
             var details: [(key: String, value: String)] = [
@@ -136,7 +148,8 @@ public final class CleartextAssessor: @unchecked Sendable {
             return Finding(
                 timestamp: time, rule: id, category: .credential, severity: rule.severity, flow: flow,
                 direction: credential.direction, app: app, message: "\(rule.title)\(who)",
-                evidence: Redaction.mask(credential.secret, isToken: credential.mechanism.grade == .token), details: details + CleartextAssessor.advice(rule))
+                evidence: Redaction.mask(credential.secret, isToken: credential.mechanism.grade == .token),
+                details: details + CleartextAssessor.advice(rule))
         }) else { return }
         switch credential.outcome {
         case .accepted: aggregates[at].accepted += 1
@@ -152,17 +165,12 @@ public final class CleartextAssessor: @unchecked Sendable {
     public func flowEnded(slot: Int32, record: FlowRecord) -> Int {
         if record.encrypted == false, let (id, rule) = rules.exposureRule(for: record.app) {
             let credentials = flows[slot]?.credentials ?? false
-            let severity = credentials ? (rule.withCredentials ?? rule.severity) : rule.severity
-            let flow = record.identity
             let app = record.app
-            add(
-                Key(rule: id, transport: flow.transport, server: flow.server, port: flow.serverPort, fingerprint: ""),
-                slot: slot, at: record.identity.start, last: record.end, severity: severity
-            ) {
-                Finding(
-                    timestamp: flow.start, rule: id, category: .cleartext, severity: severity, flow: flow,
-                    direction: nil, app: app, message: "\(rule.title)",
-                    details: [("protocol", app.description)] + CleartextAssessor.advice(rule))
+            addEndpointFinding(
+                id, severity: credentials ? (rule.withCredentials ?? rule.severity) : rule.severity, slot: slot,
+                flow: record.identity, app: app, at: record.identity.start, last: record.end
+            ) { rule in
+                (rule.title, [("protocol", app.description)])
             }
         }
         return flows.removeValue(forKey: slot)?.aggregates.count ?? 0
