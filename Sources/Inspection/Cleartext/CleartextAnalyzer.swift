@@ -1,5 +1,24 @@
 import Flows
 
+/// What every cleartext reader has: the sightings it made, which the
+/// pipeline takes after each chunk.
+protocol SightingSource: AnyObject {
+    var sightings: [Sighting] { get set }
+}
+
+extension SightingSource {
+    /// Returns the sightings made so far and forgets them.
+    func takeSightings() -> [Sighting] {
+        defer { sightings = [] }
+        return sightings
+    }
+
+    /// Moves the sightings into `outbox` (a count check when there are none).
+    func moveSightings(into outbox: inout [Sighting]) {
+        if !sightings.isEmpty { outbox += takeSightings() }
+    }
+}
+
 /// The cleartext analyzer of one flow, chosen by the identified protocol:
 /// one class reference, so the flow slot stays small, dispatched by a switch
 /// (no existential on the packet path).
@@ -75,14 +94,14 @@ enum CleartextAnalyzer {
     /// Moves what the analyzer saw into `outbox` (a count check when there is nothing).
     func collect(into outbox: inout [Sighting]) {
         switch self {
-        case .http(let a): if !a.sightings.isEmpty { outbox += a.takeSightings() }
-        case .login(let a): if !a.sightings.isEmpty { outbox += a.takeSightings() }
-        case .redis(let a): if !a.sightings.isEmpty { outbox += a.takeSightings() }
-        case .mysql(let a): if !a.sightings.isEmpty { outbox += a.takeSightings() }
-        case .postgresql(let a): if !a.sightings.isEmpty { outbox += a.takeSightings() }
-        case .telnet(let a): if !a.sightings.isEmpty { outbox += a.takeSightings() }
-        case .ldap(let a): if !a.sightings.isEmpty { outbox += a.takeSightings() }
-        case .snmp(let a): if !a.sightings.isEmpty { outbox += a.takeSightings() }
+        case .http(let a): a.moveSightings(into: &outbox)
+        case .login(let a): a.moveSightings(into: &outbox)
+        case .redis(let a): a.moveSightings(into: &outbox)
+        case .mysql(let a): a.moveSightings(into: &outbox)
+        case .postgresql(let a): a.moveSightings(into: &outbox)
+        case .telnet(let a): a.moveSightings(into: &outbox)
+        case .ldap(let a): a.moveSightings(into: &outbox)
+        case .snmp(let a): a.moveSightings(into: &outbox)
         }
     }
 }

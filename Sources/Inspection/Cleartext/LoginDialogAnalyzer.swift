@@ -28,14 +28,14 @@ import Flows
 /// QUIT/LOGOUT, and after a TLS upgrade was accepted (the rest is TLS). Per chunk it allocates nothing unless a
 /// line spans chunks for the first time in its direction, or a credential or
 /// tag is kept.
-public final class LoginDialogAnalyzer: StreamAnalyzer {
+public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource {
     public enum Dialect: Sendable { case smtp, pop3, imap, ftp }
 
     public let dialect: Dialect
     /// Bytes read per direction before giving up on it.
     public let maxDepth: UInt64
     /// What was seen so far, in order.
-    public private(set) var sightings: [Sighting] = []
+    public internal(set) var sightings: [Sighting] = []
 
     /// Bytes of a line kept (and of an IMAP literal argument).
     public static let maxLine = 1024
@@ -86,12 +86,6 @@ public final class LoginDialogAnalyzer: StreamAnalyzer {
     public init(dialect: Dialect, maxDepth: UInt64) {
         self.dialect = dialect
         self.maxDepth = maxDepth
-    }
-
-    /// Returns the sightings so far and forgets them.
-    public func takeSightings() -> [Sighting] {
-        defer { sightings.removeAll() }
-        return sightings
     }
 
     // MARK: StreamAnalyzer

@@ -29,9 +29,9 @@ import Flows
 /// unknown outcome. The analyzer is `.done` once both directions stopped.
 ///
 /// A class: one per HTTP flow, the flow slot holds a reference.
-public final class HTTPAnalyzer: StreamAnalyzer {
+public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
     /// Credentials seen, in the order their outcome was settled.
-    public private(set) var sightings: [Sighting] = []
+    public internal(set) var sightings: [Sighting] = []
 
     /// Bytes of each direction read before it stops.
     public let maxDepth: UInt64
@@ -54,12 +54,6 @@ public final class HTTPAnalyzer: StreamAnalyzer {
 
     public init(maxDepth: UInt64) {
         self.maxDepth = maxDepth
-    }
-
-    /// Returns the sightings made so far and forgets them.
-    public func takeSightings() -> [Sighting] {
-        defer { sightings = [] }
-        return sightings
     }
 
     public var isDone: Bool { toServer.phase == .stopped && toClient.phase == .stopped }

@@ -38,11 +38,11 @@ import Flows
 /// A direction stops at its end, a gap, `maxDepth` bytes, or framing that is
 /// not an LDAPMessage (e.g. SASL-wrapped traffic after a bind with a
 /// security layer); the analyzer is `.done` once both stopped.
-public final class LDAPLoginAnalyzer: StreamAnalyzer {
+public final class LDAPLoginAnalyzer: StreamAnalyzer, SightingSource {
     /// Bytes of each direction read before it stops.
     public let maxDepth: UInt64
     /// Credentials seen, in the order their outcome was settled.
-    public private(set) var sightings: [Sighting] = []
+    public internal(set) var sightings: [Sighting] = []
     /// Messages of interest longer than `maxMessage` that spanned chunks: skipped.
     public private(set) var oversizedMessages: UInt64 = 0
     /// Largest message copied when it spans chunks.
@@ -58,12 +58,6 @@ public final class LDAPLoginAnalyzer: StreamAnalyzer {
 
     public init(maxDepth: UInt64) {
         self.maxDepth = maxDepth
-    }
-
-    /// Returns the sightings made so far and forgets them.
-    public func takeSightings() -> [Sighting] {
-        defer { sightings = [] }
-        return sightings
     }
 
     public var isDone: Bool { toServer.stopped && toClient.stopped }

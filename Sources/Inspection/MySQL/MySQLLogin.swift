@@ -26,11 +26,11 @@ import Flows
 /// (charged to the context's budget); longer ones are skipped and counted in
 /// `oversizedMessages`. A credential whose verdict was not seen is emitted
 /// as `.unknown`.
-public final class MySQLLoginAnalyzer: StreamAnalyzer, FramedDialogue {
+public final class MySQLLoginAnalyzer: StreamAnalyzer, FramedDialogue, SightingSource {
     /// Bytes of each direction read before it stops.
     public let maxDepth: UInt64
     /// Credentials seen, in the order their outcome was settled.
-    public private(set) var sightings: [Sighting] = []
+    public internal(set) var sightings: [Sighting] = []
     /// Packets longer than `maxMessage`: skipped unread.
     public internal(set) var oversizedMessages: UInt64 = 0
     /// Longest packet copied when it spans chunks.
@@ -85,12 +85,6 @@ public final class MySQLLoginAnalyzer: StreamAnalyzer, FramedDialogue {
 
     public init(maxDepth: UInt64) {
         self.maxDepth = maxDepth
-    }
-
-    /// Returns the sightings made so far and forgets them.
-    public func takeSightings() -> [Sighting] {
-        defer { sightings = [] }
-        return sightings
     }
 
     // MARK: StreamAnalyzer

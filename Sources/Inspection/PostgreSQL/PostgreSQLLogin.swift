@@ -21,11 +21,11 @@ import Flows
 /// longer ones are skipped by length and counted in `oversizedMessages`.
 /// A credential whose verdict was not seen (the server's stream ended,
 /// gapped or passed `maxDepth`) is emitted as `.unknown`.
-public final class PostgreSQLLoginAnalyzer: StreamAnalyzer, FramedDialogue {
+public final class PostgreSQLLoginAnalyzer: StreamAnalyzer, FramedDialogue, SightingSource {
     /// Bytes of each direction read before it stops.
     public let maxDepth: UInt64
     /// Credentials seen, in the order their outcome was settled.
-    public private(set) var sightings: [Sighting] = []
+    public internal(set) var sightings: [Sighting] = []
     /// Messages longer than `maxMessage`: skipped unread.
     public internal(set) var oversizedMessages: UInt64 = 0
     /// Longest message copied when it spans chunks.
@@ -55,12 +55,6 @@ public final class PostgreSQLLoginAnalyzer: StreamAnalyzer, FramedDialogue {
 
     public init(maxDepth: UInt64) {
         self.maxDepth = maxDepth
-    }
-
-    /// Returns the sightings made so far and forgets them.
-    public func takeSightings() -> [Sighting] {
-        defer { sightings = [] }
-        return sightings
     }
 
     // MARK: StreamAnalyzer

@@ -24,11 +24,11 @@ import Flows
 /// copied up to `maxLine`/`maxArgument` bytes (charged to the context's
 /// budget); other bulk strings are skipped by length. A credential whose
 /// reply was not seen is emitted as `.unknown`.
-public final class RedisLoginAnalyzer: StreamAnalyzer {
+public final class RedisLoginAnalyzer: StreamAnalyzer, SightingSource {
     /// Bytes of each direction read before it stops.
     public let maxDepth: UInt64
     /// Credentials seen, in the order their outcome was settled.
-    public private(set) var sightings: [Sighting] = []
+    public internal(set) var sightings: [Sighting] = []
     /// Commands read before the client direction stops.
     public static let maxCommands: UInt64 = 64
     /// Longest line kept (longer ones are read truncated).
@@ -66,12 +66,6 @@ public final class RedisLoginAnalyzer: StreamAnalyzer {
 
     public init(maxDepth: UInt64) {
         self.maxDepth = maxDepth
-    }
-
-    /// Returns the sightings made so far and forgets them.
-    public func takeSightings() -> [Sighting] {
-        defer { sightings = [] }
-        return sightings
     }
 
     // MARK: StreamAnalyzer

@@ -65,9 +65,9 @@ public enum SNMPMessage {
 /// tracked per flow (more are counted in `droppedCommunities`, not reported).
 /// Datagrams that are not v1/v2c messages are passed over. It never answers
 /// `.done`: a later datagram may carry another community.
-public final class SNMPCommunityAnalyzer: StreamAnalyzer {
+public final class SNMPCommunityAnalyzer: StreamAnalyzer, SightingSource {
     /// Credentials seen, in the order their outcome was settled.
-    public private(set) var sightings: [Sighting] = []
+    public internal(set) var sightings: [Sighting] = []
     /// Distinct communities past `maxCommunities`: not reported.
     public private(set) var droppedCommunities: UInt64 = 0
     /// Distinct communities tracked per flow.
@@ -82,12 +82,6 @@ public final class SNMPCommunityAnalyzer: StreamAnalyzer {
     @exclusivity(unchecked) var seen: [Seen] = []
 
     public init() {}
-
-    /// Returns the sightings made so far and forgets them.
-    public func takeSightings() -> [Sighting] {
-        defer { sightings = [] }
-        return sightings
-    }
 
     public func ingest(
         _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext

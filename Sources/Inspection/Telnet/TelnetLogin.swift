@@ -45,11 +45,11 @@ import Flows
 /// context's buffer budget (`heldBytes`) and returned when the analyzer is
 /// done; if the budget refuses them, the flow is not read (`bufferCapHits`
 /// counts it). Per chunk nothing is allocated unless a credential is kept.
-public final class TelnetLoginAnalyzer: StreamAnalyzer {
+public final class TelnetLoginAnalyzer: StreamAnalyzer, SightingSource {
     /// Bytes read per direction before giving up on it.
     public let maxDepth: UInt64
     /// Credentials seen, in the order their outcome was settled.
-    public private(set) var sightings: [Sighting] = []
+    public internal(set) var sightings: [Sighting] = []
 
     /// Bytes of a typed line (username or password) kept.
     public static let maxLine = 256
@@ -84,12 +84,6 @@ public final class TelnetLoginAnalyzer: StreamAnalyzer {
 
     public init(maxDepth: UInt64) {
         self.maxDepth = maxDepth
-    }
-
-    /// Returns the sightings made so far and forgets them.
-    public func takeSightings() -> [Sighting] {
-        defer { sightings = [] }
-        return sightings
     }
 
     // MARK: StreamAnalyzer
