@@ -45,25 +45,11 @@ import FuzzSupport
 import Glibc
 #endif
 
-enum Event {
-    case data(Direction, [UInt8])
-    case gap(Direction, UInt64)
-    case end(Direction)
-}
-
 let budgets = [65_536, 4096, 512, 64]
 let depths: [UInt64] = [1 << 20, 300]
 let apps: [AppProtocol] = [
     .http, .smtp, .pop3, .imap, .ftp, .redis, .mysql, .postgresql, .telnet, .ldap, .snmp, .http, .http, .http, .http, .http,
 ]
-
-/// Calls `body` with a private copy of `bytes`, so ASan sees reads past the chunk.
-func withChunk<R>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) -> R) -> R {
-    let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
-    defer { chunk.deallocate() }
-    chunk.copyBytes(from: bytes)
-    return body(UnsafeRawBufferPointer(chunk))
-}
 
 /// One analyzer and its context, with the per-event checks.
 struct Run {
@@ -81,7 +67,7 @@ struct Run {
         context = InspectionContext(maxBufferedBytes: budget, cleartextDepth: depth)
     }
 
-    mutating func apply(_ event: Event) {
+    mutating func apply(_ event: StreamEvent) {
         var verdict: AnalyzerVerdict?
         switch event {
         case .data(let d, let bytes):
@@ -115,19 +101,6 @@ struct Run {
     }
 }
 
-/// Merges each run of consecutive chunks of one direction into one chunk.
-func merged(_ events: [Event]) -> [Event] {
-    var out: [Event] = []
-    for event in events {
-        if case .data(let d, let bytes) = event, case .data(let last, let previous)? = out.last, last == d {
-            out[out.count - 1] = .data(d, previous + bytes)
-        } else {
-            out.append(event)
-        }
-    }
-    return out
-}
-
 /// The secrets, as text, to look for in the output.
 func secrets(_ sightings: [Sighting]) -> [String] {
     sightings.compactMap {
@@ -146,20 +119,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let clientFirst = options & 0x40 == 0
     let depth = depths[Int(options >> 7)]
 
-    var events: [Event] = []
-    while input.remaining > 0 && events.count < 512 {
-        let e = input.u8()
-        switch e & 3 {
-        case 0, 1:
-            let d: Direction = e & 3 == 0 ? .toServer : .toClient
-            let n = e >> 2 == 0 ? Int(input.u16()) : Int(e >> 2)
-            events.append(.data(d, Array(input.bytes(n))))
-        case 2:
-            events.append(.gap(e >> 2 & 1 == 0 ? .toServer : .toClient, UInt64(max(1, input.u16()))))
-        default:
-            events.append(.end(e >> 2 & 1 == 0 ? .toServer : .toClient))
-        }
-    }
+    let events = input.streamEvents(limit: 512)
 
     var run = Run("chunked", app: app, budget: budget, depth: depth)
     for event in events { run.apply(event) }

@@ -1,5 +1,6 @@
 // FuzzTLS: a script of chunks, gaps and ends on ONE FlowInspection (selection
-// .all: identification, then TLS or a STARTTLS watch that hands over to TLS)
+// `tls`: identification, then TLS or a STARTTLS watch that hands over to TLS;
+// the cleartext readers are FuzzCleartext's)
 // with ONE InspectionContext whose byte budget is small, so the cap paths of
 // the handshake reassembly run. After the script both directions end, the
 // handshake (if the flow became TLS) is judged by TLSAssessor with the
@@ -68,21 +69,7 @@ import FuzzSupport
 import Glibc
 #endif
 
-enum Event {
-    case data(Direction, [UInt8])
-    case gap(Direction, UInt64)
-    case end(Direction)
-}
-
 let budgets = [65_536, 16_384, 2048, 200]
-
-/// Calls `body` with a private copy of `bytes`, so ASan sees reads past the chunk.
-func withChunk<R>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) -> R) -> R {
-    let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
-    defer { chunk.deallocate() }
-    chunk.copyBytes(from: bytes)
-    return body(UnsafeRawBufferPointer(chunk))
-}
 
 /// Bytes the analyzer's two readers hold (what they charged to the budget).
 func heldBytes(_ tls: TLSAnalyzer?) -> Int {
@@ -102,13 +89,14 @@ struct Run {
 
     init(_ label: String, port: UInt16, budget: Int) {
         self.label = label
-        inspection = FlowInspection(serverPort: port, transport: .tcp, selection: .all)
+        // `tls` alone: the cleartext readers (which also hold budget bytes) are FuzzCleartext's.
+        inspection = FlowInspection(serverPort: port, transport: .tcp, selection: AnalyzerSelection(parsing: "tls")!)
         context = InspectionContext(maxBufferedBytes: budget)
     }
 
     /// Applies one event. Returns nil when it was skipped (its direction had
     /// ended, or an empty chunk), else whether the flow was done before it.
-    mutating func apply(_ event: Event) -> Bool? {
+    mutating func apply(_ event: StreamEvent) -> Bool? {
         let doneBefore = inspection.isDone
         switch event {
         case .data(let d, let bytes):
@@ -204,19 +192,6 @@ func segmentationCheck(_ name: String, _ a: InspectionContext, _ b: InspectionCo
     a.counters.tlsOversizedMessages == b.counters.tlsOversizedMessages ? name : "oversized-deferred"
 }
 
-/// Merges each run of consecutive chunks of one direction into one chunk.
-func merged(_ events: [Event]) -> [Event] {
-    var out: [Event] = []
-    for event in events {
-        if case .data(let d, let bytes) = event, case .data(let last, let previous)? = out.last, last == d {
-            out[out.count - 1] = .data(d, previous + bytes)
-        } else {
-            out.append(event)
-        }
-    }
-    return out
-}
-
 /// A TLSAnalyzer fed `chunks` in order at consistent per-direction offsets
 /// until it says `.done` (as FlowInspection feeds it); also returns how many
 /// chunks it was fed.
@@ -268,26 +243,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let port = input.u16()
     let analyzerStart = (UInt64(input.u8()), UInt64(input.u8()))
 
-    var events: [Event] = []
-    while input.remaining > 0 && events.count < 4096 {
-        let e = input.u8()
-        let direction: Direction = (e & 3 == 1 || (e & 3 >= 2 && e >> 2 & 1 == 1)) ? .toClient : .toServer
-        switch e & 3 {
-        case 0, 1:
-            var length = Int(e >> 2)
-            if length == 0 { length = Int(input.u16()) }
-            let bytes = input.bytes(length)
-            events.append(.data(direction, Array(bytes)))
-        case 2:
-            events.append(.gap(direction, UInt64(max(1, input.u16()))))
-        default:
-            events.append(.end(direction))
-        }
-    }
+    let events = input.streamEvents(limit: 4096)
 
     // The script, as given.
     var run = Run("script", port: port, budget: budget)
-    var untilDone: [Event] = []
+    var untilDone: [StreamEvent] = []
     for event in events {
         if let doneBefore = run.apply(event), !doneBefore { untilDone.append(event) }
     }
