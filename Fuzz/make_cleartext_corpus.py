@@ -26,29 +26,45 @@ CAPTURES = os.path.join(HERE, "..", "Captures")
 REAL_DIR = "/work/shared/captures/real"
 OUT = os.path.join(HERE, "Corpus", "FuzzCleartext")
 
-# Analyzer codes of the option byte (bits 0-3); bits 4-5 budget, bit 7 depth 300.
-HTTP, SMTP, POP3, IMAP, FTP, REDIS, MYSQL, POSTGRESQL, TELNET, LDAP, SNMP = range(11)
+# Byte 0 of a script: the analyzer's index in this list, the same order as
+# `apps` in FuzzCleartext.swift (append new ones at the end of both).
+ANALYZERS = [
+    "http",
+    "smtp",
+    "pop3",
+    "imap",
+    "ftp",
+    "redis",
+    "mysql",
+    "postgresql",
+    "telnet",
+    "ldap",
+    "snmp",
+]
+# Byte 1: bits 0-1 the budget (3: 64 bytes), bit 2 server ends first, bit 3 depth 300.
+TINY_BUDGET, DEPTH_300 = 0x03, 0x08
 
 OWN = {
-    "http-auth-curl.pcap": HTTP, "http-curl.pcap": HTTP, "smtp-auth.pcap": SMTP, "smtp-python.pcap": SMTP,
-    "ftp-rejected.pcap": FTP, "ftp-python.pcap": FTP, "pop3-python.pcap": POP3, "imap-python.pcap": IMAP,
-    "redis-auth.pcap": REDIS, "starttls-postgres.pcap": POSTGRESQL,
+    "http-auth-curl.pcap": "http", "http-curl.pcap": "http", "smtp-auth.pcap": "smtp", "smtp-python.pcap": "smtp",
+    "ftp-rejected.pcap": "ftp", "ftp-python.pcap": "ftp", "pop3-python.pcap": "pop3", "imap-python.pcap": "imap",
+    "redis-auth.pcap": "redis", "starttls-postgres.pcap": "postgresql",
 }
 REAL = {
-    "ndpi__http_auth.pcap": HTTP, "arkime__http-digestauth.pcap": HTTP, "ndpi__webdav.pcap": HTTP,
-    "arkime__80211http.pcap": HTTP, "ndpi__pop3.pcap": POP3, "ndpi__imap.pcap": IMAP,
-    "arkime__smtp-data-250.pcap": SMTP, "ndpi__ftp.pcap": FTP, "zeek__ftp__ipv4.pcap": FTP,
-    "ndpi__mysql.pcapng": MYSQL, "zeek__mysql__auth.pcap": MYSQL, "ndpi__pgsql.pcap": POSTGRESQL,
-    "ndpi__telnet.pcap": TELNET, "zeek__ldap__simpleauth.pcap": LDAP, "zeek__ldap__sasl-ntlm.pcap": LDAP,
-    "zeek__redis__auth.pcap": REDIS,
+    "ndpi__http_auth.pcap": "http", "arkime__http-digestauth.pcap": "http", "ndpi__webdav.pcap": "http",
+    "arkime__80211http.pcap": "http", "ndpi__pop3.pcap": "pop3", "ndpi__imap.pcap": "imap",
+    "arkime__smtp-data-250.pcap": "smtp", "ndpi__ftp.pcap": "ftp", "zeek__ftp__ipv4.pcap": "ftp",
+    "ndpi__mysql.pcapng": "mysql", "zeek__mysql__auth.pcap": "mysql", "ndpi__pgsql.pcap": "postgresql",
+    "ndpi__telnet.pcap": "telnet", "zeek__ldap__simpleauth.pcap": "ldap", "zeek__ldap__sasl-ntlm.pcap": "ldap",
+    "zeek__redis__auth.pcap": "redis",
 }
 # SNMP: each UDP datagram is one chunk (the direction by destination port).
 SNMP_REAL = ["arkime__SNMPv2c_get_requests.pcap", "ndpi__snmp.pcap"]
 MAX_SCRIPT = 32 * 1024
 
 
-def script(options, chunks, extra=b""):
-    out = bytearray([options])
+def script(analyzer, chunks, extra=b"", options=0):
+    """`analyzer` is a name in ANALYZERS."""
+    out = bytearray([ANALYZERS.index(analyzer), options])
     total = 0
     for direction, data in chunks:
         data = data[:0xFFFF]
@@ -78,8 +94,8 @@ def main():
             seeds[tag] = script(code, chunks)
             seeds[tag + "-pieces7"] = script(code, pieces(chunks, 7))
             if n == streams(path)[0]:
-                seeds[tag + "-budget64"] = script(code | 0x30, pieces(chunks, 30))
-                seeds[tag + "-depth300"] = script(code | 0x80, chunks)
+                seeds[tag + "-budget64"] = script(code, pieces(chunks, 30), options=TINY_BUDGET)
+                seeds[tag + "-depth300"] = script(code, chunks, options=DEPTH_300)
                 seeds[tag + "-servergap"] = script(code, chunks[:3], extra=bytes([0x06]) + struct.pack("<H", 50))
     for name in SNMP_REAL:
         path = os.path.join(REAL_DIR, name)
@@ -92,7 +108,7 @@ def main():
             port, _, payload = line.partition("\t")
             if payload:
                 datagrams.append((0 if port in ("161", "162") else 1, bytes.fromhex(payload.replace(":", ""))))
-        seeds["real-" + name[:-len(".pcap")]] = script(SNMP, datagrams[:40])
+        seeds["real-" + name[:-len(".pcap")]] = script("snmp", datagrams[:40])
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(OUT)
     for name, data in sorted(seeds.items()):

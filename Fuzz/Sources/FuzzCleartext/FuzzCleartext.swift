@@ -1,16 +1,15 @@
 // FuzzCleartext: a script of chunks, gaps and ends on ONE cleartext analyzer
-// (HTTP, the mail/FTP login reader in one dialect, Redis, MySQL, PostgreSQL,
-// Telnet, LDAP, or SNMP with each chunk a datagram) with ONE
+// (any of `apps`; for a UDP protocol each chunk is a datagram) with ONE
 // InspectionContext whose byte budget may be tiny, then the sightings through
 // CleartextAssessor (fingerprints, redaction, deduplication) as the output
 // stage runs it.
 //
 // Input format (make_cleartext_corpus.py writes it):
-//   byte 0      bits 0-3 the analyzer (0 HTTP, 1 SMTP, 2 POP3, 3 IMAP, 4 FTP,
-//               5 Redis, 6 MySQL, 7 PostgreSQL, 8 Telnet, 9 LDAP, 10 SNMP,
-//               11-15 HTTP); bits 4-5 the budget (maxBufferedBytes 65536,
-//               4096, 512, 64); bit 6 which direction ends first after the
-//               script (0: to the server); bit 7 the depth (1 MiB, or 300)
+//   byte 0      the analyzer: an index into `apps` below (modulo its length;
+//               the corpus generator names them the same way)
+//   byte 1      bits 0-1 the budget (maxBufferedBytes 65536, 4096, 512, 64);
+//               bit 2 which direction ends first after the script (0: to the
+//               server); bit 3 the depth (1 MiB, or 300)
 //   then events, each a byte `e`:
 //     e & 3 == 0  data to the server, 1: data to the client; length e >> 2
 //                 (1...63), or when that is 0 a u16 LE (0...65535); the bytes
@@ -26,7 +25,7 @@
 // same-direction chunks merged into one chunk (the order of the directions
 // kept) gives the same sightings, when neither run hit the budget cap and the
 // depth is the default (a depth cut lands at another place inside a merged
-// chunk); not for SNMP, whose chunks are datagrams.
+// chunk); not for UDP protocols, whose chunks are datagrams.
 // The assessor: no finding's evidence, fingerprint or key holds a secret of
 // 8 bytes or more in clear ("redaction"; the message and username fields
 // name the user, which may be anything).
@@ -47,9 +46,23 @@ import Glibc
 
 let budgets = [65_536, 4096, 512, 64]
 let depths: [UInt64] = [1 << 20, 300]
+/// The analyzers, by the index in byte 0. Append new ones at the end (and
+/// to ANALYZERS in make_cleartext_corpus.py): existing seeds keep their meaning.
 let apps: [AppProtocol] = [
-    .http, .smtp, .pop3, .imap, .ftp, .redis, .mysql, .postgresql, .telnet, .ldap, .snmp, .http, .http, .http, .http, .http,
+    .http,
+    .smtp,
+    .pop3,
+    .imap,
+    .ftp,
+    .redis,
+    .mysql,
+    .postgresql,
+    .telnet,
+    .ldap,
+    .snmp,
 ]
+/// Protocols read datagram by datagram: merging chunks changes the input.
+let datagramApps = Set(AnalyzerRegistry.all.filter { $0.transport == .udp }.map(\.app))
 
 /// One analyzer and its context, with the per-event checks.
 struct Run {
@@ -113,11 +126,11 @@ func secrets(_ sightings: [Sighting]) -> [String] {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     var input = FuzzInput(data, size)
+    let app = apps[Int(input.u8()) % apps.count]
     let options = input.u8()
-    let app = apps[Int(options & 15)]
-    let budget = budgets[Int(options >> 4 & 3)]
-    let clientFirst = options & 0x40 == 0
-    let depth = depths[Int(options >> 7)]
+    let budget = budgets[Int(options & 3)]
+    let clientFirst = options & 4 == 0
+    let depth = depths[Int(options >> 3 & 1)]
 
     let events = input.streamEvents(limit: 512)
 
@@ -125,7 +138,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     for event in events { run.apply(event) }
     run.endBoth(clientFirst: clientFirst)
 
-    if depth == depths[0] && app != .snmp {
+    if depth == depths[0] && !datagramApps.contains(app) {
         var whole = Run("merged", app: app, budget: budget, depth: depth)
         for event in merged(events) { whole.apply(event) }
         whole.endBoth(clientFirst: clientFirst)
