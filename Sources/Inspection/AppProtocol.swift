@@ -22,9 +22,34 @@ public struct AppProtocol: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let rdp = AppProtocol(rawValue: 14)
     public static let redis = AppProtocol(rawValue: 15)
     public static let snmp = AppProtocol(rawValue: 16)
+    public static let mssql = AppProtocol(rawValue: 17)
+    public static let mongodb = AppProtocol(rawValue: 18)
+    public static let cassandra = AppProtocol(rawValue: 19)
+    public static let memcached = AppProtocol(rawValue: 20)
+    public static let kafka = AppProtocol(rawValue: 21)
+    public static let amqp = AppProtocol(rawValue: 22)
+    public static let mqtt = AppProtocol(rawValue: 23)
+    public static let nats = AppProtocol(rawValue: 24)
+    public static let socks = AppProtocol(rawValue: 25)
+    public static let sip = AppProtocol(rawValue: 26)
+    public static let rtsp = AppProtocol(rawValue: 27)
+    public static let irc = AppProtocol(rawValue: 28)
+    public static let vnc = AppProtocol(rawValue: 29)
+    public static let rlogin = AppProtocol(rawValue: 30)
+    public static let rsh = AppProtocol(rawValue: 31)
+    public static let tftp = AppProtocol(rawValue: 32)
+    public static let syslog = AppProtocol(rawValue: 33)
+    public static let smb = AppProtocol(rawValue: 34)
+    public static let kerberos = AppProtocol(rawValue: 35)
+    public static let http2 = AppProtocol(rawValue: 36)
 
     /// Names indexed by raw value.
-    static let names = ["unknown", "tls", "ssh", "http", "smtp", "ftp", "pop3", "imap", "telnet", "dns", "xmpp", "ldap", "postgresql", "mysql", "rdp", "redis", "snmp"]
+    static let names = [
+        "unknown", "tls", "ssh", "http", "smtp", "ftp", "pop3", "imap", "telnet", "dns", "xmpp", "ldap",
+        "postgresql", "mysql", "rdp", "redis", "snmp", "mssql", "mongodb", "cassandra", "memcached", "kafka",
+        "amqp", "mqtt", "nats", "socks", "sip", "rtsp", "irc", "vnc", "rlogin", "rsh", "tftp", "syslog", "smb",
+        "kerberos", "http2",
+    ]
 
     /// The name used in flow records and findings (`tls`, `http`, ...).
     public var description: String {
