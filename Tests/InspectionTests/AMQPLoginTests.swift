@@ -148,6 +148,8 @@ struct AMQPLoginTests {
         }
         #expect(run(Probes.amqp.probeToServer, Array(AMQPBytes.header091.prefix(6)), port: 5672) == .needMore)
         #expect(run(Probes.amqp.probeToServer, ascii("AMQP") + [9, 9, 9, 9], port: 5672) == .noMatch)
+        // AMQP 1.0's TLS negotiation header: TLS follows, not AMQP in clear.
+        #expect(run(Probes.amqp.probeToServer, ascii("AMQP") + [2, 1, 0, 0], port: 5672) == .noMatch)
         #expect(run(Probes.amqp.probeToServer, ascii("AMQPLAIN"), port: 5672) == .noMatch)
         #expect(identify([AMQPBytes.header091], .toServer, port: 80).app == .amqp)
     }
