@@ -40,6 +40,8 @@ ANALYZERS = [
     "telnet",
     "ldap",
     "snmp",
+    "smb",
+    "kerberos",
 ]
 # Byte 1: bits 0-1 the budget (3: 64 bytes), bit 2 server ends first, bit 3 depth 300.
 TINY_BUDGET, DEPTH_300 = 0x03, 0x08
@@ -55,10 +57,12 @@ REAL = {
     "arkime__smtp-data-250.pcap": "smtp", "ndpi__ftp.pcap": "ftp", "zeek__ftp__ipv4.pcap": "ftp",
     "ndpi__mysql.pcapng": "mysql", "zeek__mysql__auth.pcap": "mysql", "ndpi__pgsql.pcap": "postgresql",
     "ndpi__telnet.pcap": "telnet", "zeek__ldap__simpleauth.pcap": "ldap", "zeek__ldap__sasl-ntlm.pcap": "ldap",
-    "zeek__redis__auth.pcap": "redis",
+    "zeek__redis__auth.pcap": "redis", "arkime__smbtorture-ntlmssp.pcap": "smb",
+    "zeek__smb__raw_ntlm_in_smb.pcap": "smb", "ndpi__smbv1.pcap": "smb", "ndpi__kerberos-login.pcap": "kerberos",
 }
-# SNMP: each UDP datagram is one chunk (the direction by destination port).
+# UDP protocols: each datagram is one chunk (the direction by destination port).
 SNMP_REAL = ["arkime__SNMPv2c_get_requests.pcap", "ndpi__snmp.pcap"]
+KERBEROS_REAL = ["ndpi__kerberos-login.pcap", "zeek__krb__auth.pcap", "arkime__krb5-udp.pcap"]
 MAX_SCRIPT = 32 * 1024
 
 
@@ -97,7 +101,9 @@ def main():
                 seeds[tag + "-budget64"] = script(code, pieces(chunks, 30), options=TINY_BUDGET)
                 seeds[tag + "-depth300"] = script(code, chunks, options=DEPTH_300)
                 seeds[tag + "-servergap"] = script(code, chunks[:3], extra=bytes([0x06]) + struct.pack("<H", 50))
-    for name in SNMP_REAL:
+    udp = [(name, "snmp", ("161", "162")) for name in SNMP_REAL]
+    udp += [(name, "kerberos", ("88",)) for name in KERBEROS_REAL]
+    for name, code, server_ports in udp:
         path = os.path.join(REAL_DIR, name)
         if not os.path.exists(path):
             continue
@@ -107,8 +113,10 @@ def main():
         for line in out.splitlines():
             port, _, payload = line.partition("\t")
             if payload:
-                datagrams.append((0 if port in ("161", "162") else 1, bytes.fromhex(payload.replace(":", ""))))
-        seeds["real-" + name[:-len(".pcap")]] = script("snmp", datagrams[:40])
+                datagrams.append((0 if port in server_ports else 1, bytes.fromhex(payload.replace(":", ""))))
+        # "-udp": ndpi__kerberos-login.pcap also has a TCP session, seeded above.
+        suffix = "-udp" if code == "kerberos" else ""
+        seeds["real-" + name[:-len(".pcap")] + suffix] = script(code, datagrams[:40])
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(OUT)
     for name, data in sorted(seeds.items()):

@@ -34,6 +34,7 @@ public enum AnalyzerRegistry {
         Probes.tls, Probes.ssh, Probes.http, Probes.smtp, Probes.ftp, Probes.pop3, Probes.imap, Probes.telnet,
         Probes.xmpp, Probes.ldap, Probes.postgresql, Probes.mysql, Probes.rdp, Probes.redis,
         Probes.dns, Probes.snmp,
+        Probes.smb, Probes.kerberos, Probes.kerberosTCP,
     ]
 
     static let tcp = all.filter { $0.transport == .tcp }

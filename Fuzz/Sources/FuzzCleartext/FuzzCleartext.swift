@@ -60,6 +60,8 @@ let apps: [AppProtocol] = [
     .telnet,
     .ldap,
     .snmp,
+    .smb,
+    .kerberos,
 ]
 /// Protocols read datagram by datagram: merging chunks changes the input.
 let datagramApps = Set(AnalyzerRegistry.all.filter { $0.transport == .udp }.map(\.app))

@@ -31,6 +31,8 @@ enum CleartextAnalyzer {
     case telnet(TelnetLoginAnalyzer)
     case ldap(LDAPLoginAnalyzer)
     case snmp(SNMPCommunityAnalyzer)
+    case smb(SMBLoginAnalyzer)
+    case kerberos(KerberosAnalyzer)
 
     /// The analyzer for `app`, nil when PlainSight reads nothing more of it.
     static func make(for app: AppProtocol, depth: UInt64) -> CleartextAnalyzer? {
@@ -46,6 +48,8 @@ enum CleartextAnalyzer {
         case .telnet: .telnet(TelnetLoginAnalyzer(maxDepth: depth))
         case .ldap: .ldap(LDAPLoginAnalyzer(maxDepth: depth))
         case .snmp: .snmp(SNMPCommunityAnalyzer())
+        case .smb: .smb(SMBLoginAnalyzer(maxDepth: depth))
+        case .kerberos: .kerberos(KerberosAnalyzer(maxDepth: depth))
         default: nil
         }
     }
@@ -62,6 +66,8 @@ enum CleartextAnalyzer {
         case .telnet(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         case .ldap(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         case .snmp(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .smb(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .kerberos(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         }
     }
 
@@ -75,6 +81,8 @@ enum CleartextAnalyzer {
         case .telnet(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         case .ldap(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         case .snmp(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .smb(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .kerberos(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         }
     }
 
@@ -88,6 +96,8 @@ enum CleartextAnalyzer {
         case .telnet(let a): a.end(direction: direction, context: &context)
         case .ldap(let a): a.end(direction: direction, context: &context)
         case .snmp(let a): a.end(direction: direction, context: &context)
+        case .smb(let a): a.end(direction: direction, context: &context)
+        case .kerberos(let a): a.end(direction: direction, context: &context)
         }
     }
 
@@ -102,6 +112,17 @@ enum CleartextAnalyzer {
         case .telnet(let a): a.moveSightings(into: &outbox)
         case .ldap(let a): a.moveSightings(into: &outbox)
         case .snmp(let a): a.moveSightings(into: &outbox)
+        case .smb(let a): a.moveSightings(into: &outbox)
+        case .kerberos(let a): a.moveSightings(into: &outbox)
+        }
+    }
+
+    /// The protocol turned on its own encryption after the login (SMB3):
+    /// the flow record says `encrypted`, and no `cleartext.*` exposure follows.
+    var payloadProtected: Bool {
+        switch self {
+        case .smb(let a): a.isEncrypted
+        default: false
         }
     }
 }

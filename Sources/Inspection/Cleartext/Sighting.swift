@@ -61,6 +61,7 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     case postgresqlPassword = "postgresql-password"
     case redisAuth = "redis-auth"
     case mysqlClearPassword = "mysql-clear-password"
+    case smbPlaintextPassword = "smb-plaintext-password"
     // Crackable offline: a challenge response or hash.
     case httpDigest = "http-digest"
     case cramMD5 = "cram-md5"
@@ -69,6 +70,9 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     case mysqlNative = "mysql-native-password"
     case postgresqlMD5 = "postgresql-md5"
     case scram = "scram"
+    case kerberosRC4PreAuth = "kerberos-rc4-preauth"
+    case kerberosASREPRC4 = "kerberos-asrep-rc4"
+    case kerberosTGSRC4 = "kerberos-tgs-rc4"
     // Bearer tokens and session identifiers: replayable as they are.
     case httpBearer = "http-bearer"
     case httpAPIKey = "http-api-key"
@@ -81,8 +85,10 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     public var grade: Grade {
         switch self {
         case .httpBasic, .httpForm, .urlPassword, .ftp, .pop3, .imapLogin, .saslPlain, .saslLogin, .telnet,
-             .ldapSimpleBind, .snmpCommunity, .postgresqlPassword, .redisAuth, .mysqlClearPassword: .plaintext
+             .ldapSimpleBind, .snmpCommunity, .postgresqlPassword, .redisAuth, .mysqlClearPassword,
+             .smbPlaintextPassword: .plaintext
         case .httpDigest, .cramMD5, .apop, .ntlm, .mysqlNative, .postgresqlMD5, .scram: .crackable
+        case .kerberosRC4PreAuth, .kerberosASREPRC4, .kerberosTGSRC4: .crackable
         case .httpBearer, .httpAPIKey, .httpCookie: .token
         }
     }
