@@ -65,13 +65,18 @@ public final class KerberosAnalyzer: StreamAnalyzer, FramedDialogue, SightingSou
         return .needMore
     }
 
+    /// A gap or an end before any data can only be a stream's (datagrams have no gaps, and
+    /// the pipeline starts an analyzer on data): framing is settled as TCP, so a `.done`
+    /// answered here stays.
     public func gap(
         direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
     ) -> AnalyzerVerdict {
-        isUDP == true ? .needMore : stopFramed(direction, context: &context)
+        if isUDP == nil { isUDP = false }
+        return isUDP == true ? .needMore : stopFramed(direction, context: &context)
     }
 
     public func end(direction: Direction, context: inout InspectionContext) {
+        if isUDP == nil { isUDP = false }
         if isUDP == true {
             finish(.unknown)
         } else {
