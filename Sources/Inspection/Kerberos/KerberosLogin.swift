@@ -191,14 +191,3 @@ public final class KerberosAnalyzer: StreamAnalyzer, FramedDialogue, SightingSou
         finish(code == KerberosMessage.preauthFailed ? .rejected : .unknown)
     }
 }
-
-extension BERCursor {
-    /// `bytes` are `text` ignoring ASCII case.
-    static func equalIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ text: StaticString) -> Bool {
-        let n = text.utf8CodeUnitCount
-        guard bytes.count == n else { return false }
-        let t = text.utf8Start
-        for k in 0..<n where bytes[k] | 0x20 != t[k] | 0x20 { return false }
-        return true
-    }
-}

@@ -407,17 +407,3 @@ struct LDAPMessageReader {
         stopped = true
     }
 }
-
-extension BERCursor {
-    /// Whether `text` occurs anywhere in `bytes` (exact case).
-    static func contains(_ bytes: UnsafeRawBufferPointer, _ text: StaticString) -> Bool {
-        let n = text.utf8CodeUnitCount
-        guard bytes.count >= n else { return false }
-        let t = text.utf8Start
-        outer: for start in 0...(bytes.count - n) {
-            for k in 0..<n where bytes[start + k] != t[k] { continue outer }
-            return true
-        }
-        return false
-    }
-}
