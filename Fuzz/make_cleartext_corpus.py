@@ -45,6 +45,8 @@ ANALYZERS = [
     "amqp",
     "nats",
     "socks",
+    "smb",
+    "kerberos",
 ]
 # Byte 1: bits 0-1 the budget (3: 64 bytes), bit 2 server ends first, bit 3 depth 300.
 TINY_BUDGET, DEPTH_300 = 0x03, 0x08
@@ -61,10 +63,12 @@ REAL = {
     "ndpi__mysql.pcapng": "mysql", "zeek__mysql__auth.pcap": "mysql", "ndpi__pgsql.pcap": "postgresql",
     "ndpi__telnet.pcap": "telnet", "zeek__ldap__simpleauth.pcap": "ldap", "zeek__ldap__sasl-ntlm.pcap": "ldap",
     "zeek__redis__auth.pcap": "redis", "ndpi__mqtt.pcap": "mqtt", "zeek__mqtt.pcap": "mqtt",
-    "zeek__socks-auth.pcap": "socks", "zeek__socks-with-ssl.pcap": "socks",
+    "zeek__socks-auth.pcap": "socks", "zeek__socks-with-ssl.pcap": "socks", "arkime__smbtorture-ntlmssp.pcap": "smb",
+    "zeek__smb__raw_ntlm_in_smb.pcap": "smb", "ndpi__smbv1.pcap": "smb", "ndpi__kerberos-login.pcap": "kerberos",
 }
-# SNMP: each UDP datagram is one chunk (the direction by destination port).
+# UDP protocols: each datagram is one chunk (the direction by destination port).
 SNMP_REAL = ["arkime__SNMPv2c_get_requests.pcap", "ndpi__snmp.pcap"]
+KERBEROS_REAL = ["ndpi__kerberos-login.pcap", "zeek__krb__auth.pcap", "arkime__krb5-udp.pcap"]
 MAX_SCRIPT = 32 * 1024
 
 
@@ -150,6 +154,40 @@ def script(analyzer, chunks, extra=b"", options=0):
     return bytes(out) + extra
 
 
+def smb_seeds():
+    """Byte-exact SMB sessions the real captures lack (MS-CIFS 2.2.4.53, MS-SMB2 2.2.5/2.2.6/2.2.41):
+    SMB1 with a plaintext password, SMB2 NTLMSSP with an encrypting session, SMB2 then a transform header."""
+    le16, le32 = (lambda v: struct.pack("<H", v)), (lambda v: struct.pack("<I", v))
+
+    def nbss(m):
+        return b"\x00" + struct.pack(">I", len(m))[1:] + m
+
+    def smb1(command, words, data, status=0, reply=False):
+        h = b"\xffSMB" + bytes([command]) + le32(status) + bytes([0x98 if reply else 0x18]) + le16(0x4001) + bytes(20)
+        return nbss(h + bytes([len(words) // 2]) + words + le16(len(data)) + data)
+
+    def smb2(command, body, status=0, reply=False):
+        h = b"\xfeSMB" + le16(64) + le16(1) + le32(status) + le16(command) + le16(1) + le32(1 if reply else 0) + bytes(44)
+        return nbss(h + body)
+
+    ntlm = (b"NTLMSSP\x00" + le32(3) + le16(24) + le16(24) + le32(64) + le16(24) + le16(24) + le32(88)
+            + bytes(8) + le16(4) + le16(4) + le32(112) + bytes(8) + bytes(8) + le32(0) + bytes(24) + bytes(range(24)) + b"user")
+    negotiate_response = smb1(0x72, le16(0) + b"\x01" + bytes(31), bytes(8), reply=True)
+    password = b"Secret1\x00"
+    setup = smb1(0x73, b"\xff\x00" + bytes(12) + le16(len(password)) + le16(0) + bytes(8), password + b"alice\x00")
+    setup2 = smb2(1, le16(25) + b"\x00\x01" + bytes(8) + le16(88) + le16(len(ntlm)) + bytes(8) + ntlm)
+    def setup2_response(flags):
+        return smb2(1, le16(9) + le16(flags) + le16(0) + le16(0), reply=True)
+    transform = nbss(b"\xfdSMB" + bytes(48) + bytes(range(32)))
+    return {
+        "smb1-plaintext": script("smb", [(0, smb1(0x72, b"", b"\x02NT LM 0.12\x00")), (1, negotiate_response),
+                                         (0, setup), (1, smb1(0x73, bytes(6), b"", reply=True))]),
+        "smb2-encrypt-flag": script("smb", [(0, setup2), (1, setup2_response(4))]),
+        "smb2-transform": script("smb", [(0, setup2), (1, setup2_response(0)), (0, transform), (1, transform)]),
+        "smb2-pieces7": script("smb", pieces([(0, setup2), (1, setup2_response(0))], 7)),
+    }
+
+
 def main():
     seeds = {}
     sources = [(os.path.join(CAPTURES, n), code, n) for n, code in OWN.items()]
@@ -173,7 +211,9 @@ def main():
         seeds[name] = script(code, chunks)
         seeds[name + "-pieces7"] = script(code, pieces(chunks, 7))
         seeds[name + "-budget64"] = script(code, pieces(chunks, 30), options=TINY_BUDGET)
-    for name in SNMP_REAL:
+    udp = [(name, "snmp", ("161", "162")) for name in SNMP_REAL]
+    udp += [(name, "kerberos", ("88",)) for name in KERBEROS_REAL]
+    for name, code, server_ports in udp:
         path = os.path.join(REAL_DIR, name)
         if not os.path.exists(path):
             continue
@@ -183,8 +223,11 @@ def main():
         for line in out.splitlines():
             port, _, payload = line.partition("\t")
             if payload:
-                datagrams.append((0 if port in ("161", "162") else 1, bytes.fromhex(payload.replace(":", ""))))
-        seeds["real-" + name[:-len(".pcap")]] = script("snmp", datagrams[:40])
+                datagrams.append((0 if port in server_ports else 1, bytes.fromhex(payload.replace(":", ""))))
+        # "-udp": ndpi__kerberos-login.pcap also has a TCP session, seeded above.
+        suffix = "-udp" if code == "kerberos" else ""
+        seeds["real-" + name[:-len(".pcap")] + suffix] = script(code, datagrams[:40])
+    seeds.update(smb_seeds())
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(OUT)
     for name, data in sorted(seeds.items()):

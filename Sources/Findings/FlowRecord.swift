@@ -87,14 +87,18 @@ public struct FlowRecord: Sendable {
     public var encrypted: Bool? {
         if bytes.toServer + bytes.toClient == 0 || app == .unknown { return nil }
         // A STARTTLS stream is protected once its handshake got as far as a ServerHello.
-        return app.isEncrypted || tls?.version != nil
+        return app.isEncrypted || tls?.version != nil || payloadProtected
     }
+
+    /// The protocol encrypted its own payload after the login (SMB3 encryption).
+    public var payloadProtected = false
 
     public init(flow: Flow, inspection: FlowInspection, findings: Int, endReason: FlowEndReason, tls: TLSSummary? = nil) {
         self.tls = tls
         identity = FlowIdentity(flow)
         end = flow.lastSeen
         app = inspection.app
+        payloadProtected = inspection.payloadProtected
         packets = flow.packets
         bytes = flow.bytes
         self.findings = findings

@@ -35,6 +35,7 @@ public enum AnalyzerRegistry {
         Probes.xmpp, Probes.ldap, Probes.postgresql, Probes.mysql, Probes.rdp, Probes.redis,
         Probes.dns, Probes.snmp,
         Probes.mqtt, Probes.amqp, Probes.kafka, Probes.socks,
+        Probes.smb, Probes.kerberos, Probes.kerberosTCP,
     ]
 
     static let tcp = all.filter { $0.transport == .tcp }

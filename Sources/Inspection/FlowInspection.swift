@@ -68,6 +68,9 @@ public struct FlowInspection {
 
     public var app: AppProtocol { identifier.app }
 
+    /// The cleartext analyzer saw the protocol encrypt the rest of the flow (SMB3).
+    public var payloadProtected: Bool { cleartext?.payloadProtected ?? false }
+
     /// The TLS handshake is complete enough to judge (the analyzer is done).
     public var tlsReady: Bool { tls?.isDone ?? false }
 

@@ -18,10 +18,12 @@ struct CleartextOracleTests {
 
     /// Oracle `auth` protocols whose credentials PlainSight looks for
     /// (HTTP/1.x, FTP, POP3, IMAP, SMTP, LDAP, SNMP v1/v2c, MySQL, PostgreSQL,
-    /// Redis, MQTT, SOCKS5; NTLM inside HTTP and LDAP). Telnet is inspected too, but tshark
-    /// has no `auth` item for it (see `mechanismsTsharkDoesNotShow`).
+    /// Redis, MQTT, SOCKS5, SMB, Kerberos; NTLM inside HTTP, LDAP and SMB).
+    /// Telnet is inspected too, but tshark has no `auth` item for it (see
+    /// `mechanismsTsharkDoesNotShow`).
     static let covered: Set<String> = [
         "http", "http-form", "ftp", "pop", "imap", "smtp", "ldap", "snmp", "mysql", "pgsql", "redis", "mqtt", "socks",
+        "smb", "ntlmssp", "kerberos",
     ]
 
     /// Oracle `auth` protocols whose credentials PlainSight does not analyse
@@ -29,9 +31,6 @@ struct CleartextOracleTests {
     /// hold (`notYetCoveredIsExactlyWhatTheOraclesSkip`): a credential in any
     /// other protocol fails the test instead of being passed over.
     static let notYetCovered: Set<String> = [
-        "kerberos",  // AS/TGS exchanges (cname, realm)
-        "ntlmssp",  // NTLM outside HTTP and LDAP: SMB session setup (PlainSight does not inspect SMB)
-        "smb",  // SMB1 ANSI passwords
         "sip",  // Digest Authorization over UDP
         "irc",  // PASS / OPER
         "rsh",  // client and server user names
@@ -49,6 +48,16 @@ struct CleartextOracleTests {
         "snmpv3":
             "SNMPv3 (USM) messages: the user name is not a secret and USM authenticates with an HMAC, not a community; "
             + "PlainSight reads community-based SNMP (v1/v2c) only, and SNMPv3 flows are `unknown` (SNMPProbe)",
+        "smb anonymous session setup":
+            "an SMB1 SESSION_SETUP_ANDX with no account and a single NUL password byte (a null session): "
+            + "no secret crosses the wire",
+        "kerberos as-req":
+            "an AS-REQ names the client; it is crackable only with RC4 pre-authentication, and the one in the "
+            + "oracles (arkime__krb5-udp.pcap) pre-authenticates with AES (etype 18, `tshark -e kerberos.etype`), "
+            + "which PlainSight does not report",
+        "kerberos tgs-req":
+            "a TGS-REQ carries a ticket and an authenticator sealed with keys the KDC chose, not a password: "
+            + "nothing to crack (the TGS-REP's service ticket is what can be)",
     ]
 
     /// `-z credentials` protocol names → oracle `auth` protocol names.
@@ -67,6 +76,7 @@ struct CleartextOracleTests {
         "http": "http", "ftp": "ftp", "pop": "pop3", "imap": "imap", "smtp": "smtp", "telnet": "telnet",
         "ldap": "ldap", "pgsql": "postgresql", "mysql": "mysql", "xmpp": "xmpp", "resp": "redis", "redis": "redis",
         "snmp": "snmp", "mqtt": "mqtt", "amqp": "amqp", "kafka": "kafka", "socks": "socks",
+        "smb": "smb", "smb2": "smb", "kerberos": "kerberos",
     ]
 
     /// Conversations where tshark names a cleartext protocol from the port
@@ -295,6 +305,40 @@ struct CleartextOracleTests {
                     expect("credential.http-form-password", user?[1], item)
                 case "ntlmssp" where protocols.contains("http"):
                     break  // read with the HTTP Authorization item of the same frame
+                case "ntlmssp" where protocols.contains("smb") || protocols.contains("smb2"):
+                    // SMB session setup security blobs: only AUTHENTICATE carries the user.
+                    switch item["message"] as? String {
+                    case "AUTHENTICATE": expect("credential.ntlm", item["username"] as? String, item)
+                    case "NEGOTIATE", "CHALLENGE": break
+                    default: unclassified(item)
+                    }
+                case "smb":
+                    // SESSION_SETUP_ANDX without extended security: tshark shows the account and password fields.
+                    let account = item["account"] as? String ?? ""
+                    let passwords = [item["ansi_password_hex"], item["unicode_password_hex"]].compactMap { $0 as? String }
+                    if account.isEmpty && passwords.allSatisfy({ $0.allSatisfy { $0 == "0" } }) {
+                        notReported("smb anonymous session setup", item)
+                    } else {
+                        unclassified(item)  // none in the captures yet: plaintext or NTLMv1 depends on the server's security mode
+                    }
+                case "kerberos":
+                    let types = item["msg_type"] as? [String] ?? []
+                    let sname = item["sname"] as? [String] ?? []
+                    let realm = (item["realm"] as? [String])?.first ?? ""
+                    if types == ["10"] {
+                        notReported("kerberos as-req", item)
+                    } else if types.first == "12" {
+                        notReported("kerberos tgs-req", item)
+                    } else if types == ["13"], let service = sname.first {
+                        // A TGS-REP: its service ticket (sname@realm) is Kerberoastable when sealed with RC4.
+                        // The oracle records no etype; every non-krbtgt ticket in the captures is RC4 (etype 23
+                        // by `tshark -e kerberos.etype`), so each is expected. krbtgt's key is random: not reported.
+                        if service.lowercased() != "krbtgt" {
+                            expect("credential.kerberos-tgs-rc4", sname.joined(separator: "/") + "@" + realm, item)
+                        }
+                    } else {
+                        unclassified(item)  // AS-REP (RC4: AS-REP roasting) and KRB-ERROR: none in the captures yet
+                    }
                 case "ldap":
                     guard item["op"] as? String == "bindRequest" else { unclassified(item); break }
                     if let mechanism = (item["sasl_mechanism"] as? String)?.uppercased() {
@@ -528,6 +572,8 @@ struct CleartextOracleTests {
         var protocols = Set(c["protocols"] as? [String] ?? [])
         // SNMPv3 has no community and is not identified (SNMPProbe): `snmp` only where a community shows.
         if !(c["auth"] as? [[String: Any]] ?? []).contains(where: { $0["community"] != nil }) { protocols.remove("snmp") }
+        // SMB over NetBIOS datagrams (UDP 138 browser announcements) is not an SMB session: only TCP is identified.
+        if c["transport"] as? String == "udp" { protocols.remove("smb") }
         return Set(protocols.compactMap { CleartextOracleTests.cleartextApps[$0] })
     }
 

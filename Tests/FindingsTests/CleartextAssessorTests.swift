@@ -223,6 +223,20 @@ struct CleartextAssessorTests {
         #expect(second[0].finding.detailMap["key"] == first[0].finding.detailMap["key"])
     }
 
+    /// SMB without SMB3 encryption is `cleartext.smb` (medium); a session that encrypted (the SMB reader's
+    /// `payloadProtected`) is an encrypted flow and no exposure.
+    @Test func smbIsCleartextUnlessTheSessionEncrypted() throws {
+        let a = try makeAssessor()
+        var encrypted = record(makeFlowIdentity(serverPort: 445), app: .smb, end: 5)
+        encrypted.payloadProtected = true
+        #expect(encrypted.encrypted == true)
+        #expect(a.flowEnded(slot: 1, record: encrypted) == 0)
+        #expect(a.flowEnded(slot: 2, record: record(makeFlowIdentity(serverPort: 139), app: .smb, end: 5)) == 1)
+        let findings = a.takeChanged().map(\.finding)
+        #expect(findings.map(\.rule) == ["cleartext.smb"])
+        #expect(findings.first?.severity == .medium)
+    }
+
     @Test func plainHTTPWithoutCredentialsIsLowAndEncryptedOrEmptyFlowsAreNothing() throws {
         let a = try makeAssessor()
         let web = makeFlowIdentity(serverPort: 8080)

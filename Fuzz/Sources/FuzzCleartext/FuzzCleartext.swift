@@ -65,6 +65,8 @@ let apps: [AppProtocol] = [
     .amqp,
     .nats,
     .socks,
+    .smb,
+    .kerberos,
 ]
 /// Protocols read datagram by datagram: merging chunks changes the input.
 let datagramApps = Set(AnalyzerRegistry.all.filter { $0.transport == .udp }.map(\.app))

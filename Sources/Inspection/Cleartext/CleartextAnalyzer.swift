@@ -36,6 +36,8 @@ enum CleartextAnalyzer {
     case amqp(AMQPLoginAnalyzer)
     case nats(NATSLoginAnalyzer)
     case socks(SOCKSLoginAnalyzer)
+    case smb(SMBLoginAnalyzer)
+    case kerberos(KerberosAnalyzer)
 
     /// The analyzer for `app`, nil when PlainSight reads nothing more of it.
     static func make(for app: AppProtocol, depth: UInt64) -> CleartextAnalyzer? {
@@ -56,6 +58,8 @@ enum CleartextAnalyzer {
         case .amqp: .amqp(AMQPLoginAnalyzer(maxDepth: depth))
         case .nats: .nats(NATSLoginAnalyzer(maxDepth: depth))
         case .socks: .socks(SOCKSLoginAnalyzer(maxDepth: depth))
+        case .smb: .smb(SMBLoginAnalyzer(maxDepth: depth))
+        case .kerberos: .kerberos(KerberosAnalyzer(maxDepth: depth))
         default: nil
         }
     }
@@ -77,6 +81,8 @@ enum CleartextAnalyzer {
         case .amqp(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         case .nats(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         case .socks(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .smb(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .kerberos(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         }
     }
 
@@ -95,6 +101,8 @@ enum CleartextAnalyzer {
         case .amqp(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         case .nats(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         case .socks(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .smb(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .kerberos(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         }
     }
 
@@ -113,6 +121,8 @@ enum CleartextAnalyzer {
         case .amqp(let a): a.end(direction: direction, context: &context)
         case .nats(let a): a.end(direction: direction, context: &context)
         case .socks(let a): a.end(direction: direction, context: &context)
+        case .smb(let a): a.end(direction: direction, context: &context)
+        case .kerberos(let a): a.end(direction: direction, context: &context)
         }
     }
 
@@ -132,6 +142,17 @@ enum CleartextAnalyzer {
         case .amqp(let a): a.moveSightings(into: &outbox)
         case .nats(let a): a.moveSightings(into: &outbox)
         case .socks(let a): a.moveSightings(into: &outbox)
+        case .smb(let a): a.moveSightings(into: &outbox)
+        case .kerberos(let a): a.moveSightings(into: &outbox)
+        }
+    }
+
+    /// The protocol turned on its own encryption after the login (SMB3):
+    /// the flow record says `encrypted`, and no `cleartext.*` exposure follows.
+    var payloadProtected: Bool {
+        switch self {
+        case .smb(let a): a.isEncrypted
+        default: false
         }
     }
 }

@@ -65,6 +65,7 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     case amqpPassword = "amqp-password"
     case natsPassword = "nats-password"
     case socksPassword = "socks-password"
+    case smbPlaintextPassword = "smb-plaintext-password"
     // Crackable offline: a challenge response or hash.
     case httpDigest = "http-digest"
     case cramMD5 = "cram-md5"
@@ -73,6 +74,9 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     case mysqlNative = "mysql-native-password"
     case postgresqlMD5 = "postgresql-md5"
     case scram = "scram"
+    case kerberosRC4PreAuth = "kerberos-rc4-preauth"
+    case kerberosASREPRC4 = "kerberos-asrep-rc4"
+    case kerberosTGSRC4 = "kerberos-tgs-rc4"
     // Bearer tokens and session identifiers: replayable as they are.
     case httpBearer = "http-bearer"
     case httpAPIKey = "http-api-key"
@@ -87,8 +91,9 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
         switch self {
         case .httpBasic, .httpForm, .urlPassword, .ftp, .pop3, .imapLogin, .saslPlain, .saslLogin, .telnet,
              .ldapSimpleBind, .snmpCommunity, .postgresqlPassword, .redisAuth, .mysqlClearPassword, .mqttPassword,
-             .amqpPassword, .natsPassword, .socksPassword: .plaintext
+             .amqpPassword, .natsPassword, .socksPassword, .smbPlaintextPassword: .plaintext
         case .httpDigest, .cramMD5, .apop, .ntlm, .mysqlNative, .postgresqlMD5, .scram: .crackable
+        case .kerberosRC4PreAuth, .kerberosASREPRC4, .kerberosTGSRC4: .crackable
         case .httpBearer, .httpAPIKey, .httpCookie, .natsToken: .token
         }
     }

@@ -313,7 +313,7 @@ public final class LDAPLoginAnalyzer: StreamAnalyzer, SightingSource {
     /// An NTLM AUTHENTICATE message anywhere in `token` (bare, or in SPNEGO).
     func ntlm(_ token: UnsafeRawBufferPointer, id: Int64) {
         guard token.count >= 52, BERCursor.contains(token, "NTLMSSP\0") else { return }
-        if let c = HTTPAnalyzer.ntlmAuthenticate(Array(token)) { addPending(c, id: id) }
+        if let c = NTLMMessage.authenticate(Array(token)) { addPending(c, id: id) }
     }
 
     ///     BindResponse ::= [APPLICATION 1] SEQUENCE {
@@ -405,19 +405,5 @@ struct LDAPMessageReader {
         remaining = 0
         headCount = 0
         stopped = true
-    }
-}
-
-extension BERCursor {
-    /// Whether `text` occurs anywhere in `bytes` (exact case).
-    static func contains(_ bytes: UnsafeRawBufferPointer, _ text: StaticString) -> Bool {
-        let n = text.utf8CodeUnitCount
-        guard bytes.count >= n else { return false }
-        let t = text.utf8Start
-        outer: for start in 0...(bytes.count - n) {
-            for k in 0..<n where bytes[start + k] != t[k] { continue outer }
-            return true
-        }
-        return false
     }
 }

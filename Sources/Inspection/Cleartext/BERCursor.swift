@@ -1,7 +1,7 @@
 /// A non-owning cursor over BER-encoded bytes (X.690 §8.1) as LDAP (RFC 4511
-/// §5.1) and SNMP v1/v2c (RFC 1157 §4, RFC 3416) use them: one-byte tags
-/// (tag numbers below 31) and definite lengths in the short form or the long
-/// form with 1 to 4 length bytes. Reads never trap: an element that does not
+/// §5.1), SNMP v1/v2c (RFC 1157 §4, RFC 3416) and Kerberos (RFC 4120 §5, DER)
+/// use them: one-byte tags (tag numbers below 31) and definite lengths in the
+/// short form or the long form with 1 to 4 length bytes. Reads never trap: an element that does not
 /// fit what is left returns `nil` and leaves the cursor where it was.
 ///
 /// Elements are returned as views into the input (nothing is copied); a
@@ -94,5 +94,26 @@ struct BERCursor {
         let t = text.utf8Start
         for k in 0..<n where bytes[k] != t[k] { return false }
         return true
+    }
+
+    /// `bytes` are `text` ignoring ASCII case (letters only in `text`).
+    static func equalIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ text: StaticString) -> Bool {
+        let n = text.utf8CodeUnitCount
+        guard bytes.count == n else { return false }
+        let t = text.utf8Start
+        for k in 0..<n where bytes[k] | 0x20 != t[k] | 0x20 { return false }
+        return true
+    }
+
+    /// Whether `text` occurs anywhere in `bytes` (exact case).
+    static func contains(_ bytes: UnsafeRawBufferPointer, _ text: StaticString) -> Bool {
+        let n = text.utf8CodeUnitCount
+        guard bytes.count >= n else { return false }
+        let t = text.utf8Start
+        outer: for start in 0...(bytes.count - n) {
+            for k in 0..<n where bytes[start + k] != t[k] { continue outer }
+            return true
+        }
+        return false
     }
 }
