@@ -31,9 +31,13 @@ public struct AnalyzerDescriptor: Sendable {
 /// only among probes that could match the same bytes: the more specific first.
 public enum AnalyzerRegistry {
     public static let all: [AnalyzerDescriptor] = [
-        Probes.tls, Probes.ssh, Probes.http, Probes.smtp, Probes.ftp, Probes.pop3, Probes.imap, Probes.telnet,
-        Probes.xmpp, Probes.ldap, Probes.postgresql, Probes.mysql, Probes.rdp, Probes.redis,
+        // SIP and RTSP before HTTP: they share `OPTIONS `, and their probes look at the URI that follows.
+        Probes.tls, Probes.ssh, Probes.sipTCP, Probes.rtsp, Probes.http, Probes.smtp, Probes.ftp, Probes.pop3,
+        Probes.imap, Probes.telnet, Probes.xmpp, Probes.ldap, Probes.postgresql, Probes.mysql, Probes.rdp,
+        Probes.redis,
         Probes.dns, Probes.snmp,
+        Probes.irc, Probes.vnc, Probes.rlogin, Probes.rsh,
+        Probes.sipUDP, Probes.tftp, Probes.syslog,
     ]
 
     static let tcp = all.filter { $0.transport == .tcp }

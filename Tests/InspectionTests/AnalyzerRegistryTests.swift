@@ -5,16 +5,21 @@ import Testing
 
 @Suite("AnalyzerRegistry")
 struct AnalyzerRegistryTests {
-    @Test func namesAreUnique() {
-        let names = AnalyzerRegistry.all.map(\.name)
-        #expect(Set(names).count == names.count, "\(names)")
-        #expect(names.allSatisfy { !$0.isEmpty })
+    /// Unique per transport: SIP runs over both UDP and TCP, with one descriptor each.
+    @Test func namesAreUniquePerTransport() {
+        for list in [AnalyzerRegistry.tcp, AnalyzerRegistry.udp] {
+            let names = list.map(\.name)
+            #expect(Set(names).count == names.count, "\(names)")
+            #expect(names.allSatisfy { !$0.isEmpty })
+        }
     }
 
-    @Test func appIdsAreUnique() {
-        let apps = AnalyzerRegistry.all.map(\.app)
-        #expect(Set(apps).count == apps.count)
-        #expect(!apps.contains(.unknown))
+    @Test func appIdsAreUniquePerTransport() {
+        for list in [AnalyzerRegistry.tcp, AnalyzerRegistry.udp] {
+            let apps = list.map(\.app)
+            #expect(Set(apps).count == apps.count)
+            #expect(!apps.contains(.unknown))
+        }
     }
 
     @Test func nameIsTheAppName() {
@@ -41,8 +46,8 @@ struct AnalyzerRegistryTests {
     @Test func registryCoversTheDocumentedProtocols() {
         #expect(Set(AnalyzerRegistry.all.map(\.name))
             == ["tls", "ssh", "http", "smtp", "ftp", "pop3", "imap", "telnet", "xmpp", "ldap", "postgresql", "mysql", "rdp",
-                "redis", "dns", "snmp"])
-        #expect(AnalyzerRegistry.udp.map(\.name) == ["dns", "snmp"])
+                "redis", "dns", "snmp", "sip", "rtsp", "irc", "vnc", "rlogin", "rsh", "tftp", "syslog"])
+        #expect(AnalyzerRegistry.udp.map(\.name) == ["dns", "snmp", "sip", "tftp", "syslog"])
     }
 
     @Test func portHintsAreNonZero() {

@@ -1,3 +1,4 @@
+import Decoding
 import Flows
 
 /// What every cleartext reader has: the sightings it made, which the
@@ -31,9 +32,17 @@ enum CleartextAnalyzer {
     case telnet(TelnetLoginAnalyzer)
     case ldap(LDAPLoginAnalyzer)
     case snmp(SNMPCommunityAnalyzer)
+    case headerAuth(HeaderAuthAnalyzer)
+    case irc(IRCLoginAnalyzer)
+    case vnc(VNCLoginAnalyzer)
+    case rsh(RshLoginAnalyzer)
 
     /// The analyzer for `app`, nil when PlainSight reads nothing more of it.
-    static func make(for app: AppProtocol, depth: UInt64) -> CleartextAnalyzer? {
+    /// `transport` tells SIP over UDP (a message per datagram) from SIP over
+    /// TCP; `serverPort` tells rexec (512) from rsh (same message shape).
+    static func make(
+        for app: AppProtocol, depth: UInt64, transport: TransportProtocol = .tcp, serverPort: UInt16 = 0
+    ) -> CleartextAnalyzer? {
         switch app {
         case .http: .http(HTTPAnalyzer(maxDepth: depth))
         case .smtp: .login(LoginDialogAnalyzer(dialect: .smtp, maxDepth: depth))
@@ -46,6 +55,12 @@ enum CleartextAnalyzer {
         case .telnet: .telnet(TelnetLoginAnalyzer(maxDepth: depth))
         case .ldap: .ldap(LDAPLoginAnalyzer(maxDepth: depth))
         case .snmp: .snmp(SNMPCommunityAnalyzer())
+        case .sip: .headerAuth(HeaderAuthAnalyzer(dialect: .sip, datagrams: transport == .udp, maxDepth: depth))
+        case .rtsp: .headerAuth(HeaderAuthAnalyzer(dialect: .rtsp, datagrams: false, maxDepth: depth))
+        case .irc: .irc(IRCLoginAnalyzer(maxDepth: depth))
+        case .vnc: .vnc(VNCLoginAnalyzer(maxDepth: depth))
+        case .rsh: .rsh(RshLoginAnalyzer(variant: serverPort == RshLoginAnalyzer.rexecPort ? .rexec : .rsh, maxDepth: depth))
+        case .rlogin: .telnet(TelnetLoginAnalyzer(maxDepth: depth, rlogin: true))
         default: nil
         }
     }
@@ -62,6 +77,10 @@ enum CleartextAnalyzer {
         case .telnet(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         case .ldap(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         case .snmp(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .headerAuth(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .irc(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .vnc(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .rsh(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         }
     }
 
@@ -75,6 +94,10 @@ enum CleartextAnalyzer {
         case .telnet(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         case .ldap(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         case .snmp(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .headerAuth(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .irc(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .vnc(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .rsh(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         }
     }
 
@@ -88,6 +111,10 @@ enum CleartextAnalyzer {
         case .telnet(let a): a.end(direction: direction, context: &context)
         case .ldap(let a): a.end(direction: direction, context: &context)
         case .snmp(let a): a.end(direction: direction, context: &context)
+        case .headerAuth(let a): a.end(direction: direction, context: &context)
+        case .irc(let a): a.end(direction: direction, context: &context)
+        case .vnc(let a): a.end(direction: direction, context: &context)
+        case .rsh(let a): a.end(direction: direction, context: &context)
         }
     }
 
@@ -102,6 +129,10 @@ enum CleartextAnalyzer {
         case .telnet(let a): a.moveSightings(into: &outbox)
         case .ldap(let a): a.moveSightings(into: &outbox)
         case .snmp(let a): a.moveSightings(into: &outbox)
+        case .headerAuth(let a): a.moveSightings(into: &outbox)
+        case .irc(let a): a.moveSightings(into: &outbox)
+        case .vnc(let a): a.moveSightings(into: &outbox)
+        case .rsh(let a): a.moveSightings(into: &outbox)
         }
     }
 }

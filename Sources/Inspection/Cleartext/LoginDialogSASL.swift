@@ -18,6 +18,15 @@ struct SASLExchange {
     var username: [UInt8]?
     /// Client responses still due (`other`: until the final reply).
     var due: Int
+
+    /// A decoded PLAIN message `authzid NUL authcid NUL passwd` (RFC 4616 §2):
+    /// the authentication identity and the password; nil without two NULs.
+    static func plainFields(_ message: [UInt8]) -> (username: [UInt8], password: [UInt8])? {
+        guard let first = message.firstIndex(of: 0), let second = message[(first + 1)...].firstIndex(of: 0) else {
+            return nil
+        }
+        return (Array(message[(first + 1)..<second]), Array(message[(second + 1)...]))
+    }
 }
 
 extension LoginDialogAnalyzer {
@@ -100,9 +109,7 @@ extension LoginDialogAnalyzer {
 
     /// PLAIN: `authzid NUL authcid NUL passwd` (RFC 4616 §2).
     func plainResponse(_ message: [UInt8], reply index: UInt64, tag: [UInt8]) {
-        guard let first = message.firstIndex(of: 0), let second = message[(first + 1)...].firstIndex(of: 0) else { return }
-        addCredential(
-            .saslPlain, username: Array(message[(first + 1)..<second]), secret: Array(message[(second + 1)...]),
-            reply: index, tag: tag)
+        guard let (username, password) = SASLExchange.plainFields(message) else { return }
+        addCredential(.saslPlain, username: username, secret: password, reply: index, tag: tag)
     }
 }

@@ -61,6 +61,13 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     case postgresqlPassword = "postgresql-password"
     case redisAuth = "redis-auth"
     case mysqlClearPassword = "mysql-clear-password"
+    case rtspBasic = "rtsp-basic"
+    case ircPassword = "irc-password"
+    case rexecPassword = "rexec-password"
+    case rloginPassword = "rlogin-password"
+    /// A VNC server that lets a client in with security type None: no secret
+    /// crossed the wire because none is asked for (the secret is empty).
+    case vncNone = "vnc-none"
     // Crackable offline: a challenge response or hash.
     case httpDigest = "http-digest"
     case cramMD5 = "cram-md5"
@@ -69,10 +76,19 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     case mysqlNative = "mysql-native-password"
     case postgresqlMD5 = "postgresql-md5"
     case scram = "scram"
+    case sipDigest = "sip-digest"
+    case rtspDigest = "rtsp-digest"
+    /// RFB VNC Authentication: the secret is the 16-byte challenge then the
+    /// 16-byte DES response (the password is the DES key).
+    case vncChallengeResponse = "vnc-challenge-response"
     // Bearer tokens and session identifiers: replayable as they are.
     case httpBearer = "http-bearer"
     case httpAPIKey = "http-api-key"
     case httpCookie = "http-session-cookie"
+    /// rsh/rlogin host trust (`.rhosts`, `hosts.equiv`): the user name is
+    /// the server account, the secret the client-side user name the server
+    /// trusts; anyone who can send from a trusted address replays it.
+    case rhostsTrust = "rhosts-trust"
 
     public enum Grade: String, Sendable {
         case plaintext, crackable, token
@@ -81,9 +97,11 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     public var grade: Grade {
         switch self {
         case .httpBasic, .httpForm, .urlPassword, .ftp, .pop3, .imapLogin, .saslPlain, .saslLogin, .telnet,
-             .ldapSimpleBind, .snmpCommunity, .postgresqlPassword, .redisAuth, .mysqlClearPassword: .plaintext
-        case .httpDigest, .cramMD5, .apop, .ntlm, .mysqlNative, .postgresqlMD5, .scram: .crackable
-        case .httpBearer, .httpAPIKey, .httpCookie: .token
+             .ldapSimpleBind, .snmpCommunity, .postgresqlPassword, .redisAuth, .mysqlClearPassword, .rtspBasic,
+             .ircPassword, .rexecPassword, .rloginPassword, .vncNone: .plaintext
+        case .httpDigest, .cramMD5, .apop, .ntlm, .mysqlNative, .postgresqlMD5, .scram, .sipDigest, .rtspDigest,
+             .vncChallengeResponse: .crackable
+        case .httpBearer, .httpAPIKey, .httpCookie, .rhostsTrust: .token
         }
     }
 }
