@@ -391,6 +391,18 @@ struct LegacyLoginTests {
         #expect(got == [credential(.saslPlain, ascii("tim"), ascii(password), .accepted)])
     }
 
+    @Test func ircSASLMessageOverTheCapIsCountedAndNotRead() {
+        // Five full 400-byte pieces: past maxSASL (1600 bytes) before the message ends.
+        var run = LegacyRun(.irc)
+        let piece = String(repeating: "QUFB", count: 100)
+        run.send(ascii("AUTHENTICATE PLAIN\r\n" + String(repeating: "AUTHENTICATE \(piece)\r\n", count: 5) + "AUTHENTICATE +\r\n"), .toServer)
+        run.send(ascii(":irc 903 tim :ok\r\n"), .toClient)
+        run.endBoth()
+        #expect(run.sightings.isEmpty)
+        #expect(run.context.counters.cleartextOversizedMessages == 1)
+        #expect(run.context.bufferedBytes == 0)
+    }
+
     @Test func ircEndBeforeTheVerdictIsUnknown() {
         #expect(legacySightings(.irc, [.client(ascii("PASS x\r\nNICK n\r\n"))]) == [credential(.ircPassword, ascii("n"), ascii("x"), .unknown)])
     }

@@ -152,9 +152,13 @@ public final class IRCLoginAnalyzer: StreamAnalyzer, SightingSource, LineDialogu
         let isPlus = argument.count == 1 && argument[0] == UInt8(ascii: "+")
         if !isPlus {
             let take = min(argument.count, IRCLoginAnalyzer.maxSASL - sasl.count)
-            if take < argument.count || !context.reserve(take) {
-                context.counters.cleartextOversizedMessages &+= take < argument.count ? 1 : 0
+            guard take == argument.count else {
+                context.counters.cleartextOversizedMessages &+= 1  // longer than maxSASL: not read
                 endSASL(&context)
+                return
+            }
+            guard context.reserve(take) else {
+                endSASL(&context)  // refused by the budget (counted by the context)
                 return
             }
             saslCharged += take
