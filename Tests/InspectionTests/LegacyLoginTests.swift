@@ -243,6 +243,16 @@ struct LegacyLoginTests {
             ])
     }
 
+    @Test func pastEightWaitingCredentialsTheOldestIsUnknownAndCounted() {
+        var run = LegacyRun(.sip, transport: .udp)
+        for cseq in 1...9 { run.send(SIPBytes.register(cseq: cseq, response: "r\(cseq)"), .toServer) }
+        run.send(SIPBytes.response(200, "OK", cseq: 9), .toClient)
+        #expect(run.context.counters.cleartextPendingOverflows == 1)
+        #expect(run.sightings == [
+            credential(.sipDigest, ascii("bob"), ascii("r1"), .unknown), credential(.sipDigest, ascii("bob"), ascii("r9"), .accepted),
+        ])
+    }
+
     @Test func sipBasicAndRequestsWithoutAuthorizationAreNotReported() {
         // RFC 3261 §22.1 forbids Basic; a request without credentials has none.
         let basic = ascii(

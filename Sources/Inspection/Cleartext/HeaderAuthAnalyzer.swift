@@ -19,8 +19,9 @@ import Flows
 /// and 407 reject it, other final answers leave it `.unknown`; provisional
 /// (1xx) answers are passed over. A retransmitted request (same keys, same
 /// secret) is not counted twice. At most `maxPending` credentials wait for
-/// an answer; past it the oldest goes out as `.unknown`, and so does every
-/// waiting one when the answers can no longer come.
+/// an answer; past it the oldest goes out as `.unknown` (counted in
+/// `cleartextPendingOverflows`), and so does every waiting one when the
+/// answers can no longer come.
 ///
 /// Over TCP it is `.done` once both directions stopped, or once a
 /// credential was accepted and nothing else waits (later requests repeat the
@@ -134,29 +135,29 @@ public final class HeaderAuthAnalyzer: StreamAnalyzer, SightingSource, LineDialo
             start = lf + 1
         }
         // A datagram holds exactly one message (RFC 3261 §18.3), with or without its empty line.
-        if direction == .toServer { finishDatagram(&messages.toServer, direction) } else {
-            finishDatagram(&messages.toClient, direction)
+        if direction == .toServer { finishDatagram(&messages.toServer, direction, context: &context) } else {
+            finishDatagram(&messages.toClient, direction, context: &context)
         }
     }
 
-    func finishDatagram(_ m: inout HeaderMessage, _ direction: Direction) {
-        if m.phase == .headers { messageDone(&m, direction) }
+    func finishDatagram(_ m: inout HeaderMessage, _ direction: Direction, context: inout InspectionContext) {
+        if m.phase == .headers { messageDone(&m, direction, context: &context) }
         m.reset()
         m.phase = .start  // the next datagram is a message of its own, whatever this one was
     }
 
     func deliver(_ bytes: UnsafeRawBufferPointer, truncated: Bool, direction: Direction, context: inout InspectionContext) {
         if direction == .toServer {
-            line(LoginLine(bytes: bytes, truncated: truncated), &messages.toServer, direction)
+            line(LoginLine(bytes: bytes, truncated: truncated), &messages.toServer, direction, context: &context)
         } else {
-            line(LoginLine(bytes: bytes, truncated: truncated), &messages.toClient, direction)
+            line(LoginLine(bytes: bytes, truncated: truncated), &messages.toClient, direction, context: &context)
         }
     }
 
     func rawData(_ bytes: UnsafeRawBufferPointer, context: inout InspectionContext) {}
     func rawDataEnded() {}
 
-    func line(_ line: LoginLine, _ m: inout HeaderMessage, _ direction: Direction) {
+    func line(_ line: LoginLine, _ m: inout HeaderMessage, _ direction: Direction, context: inout InspectionContext) {
         switch m.phase {
         case .lost:
             return
@@ -178,7 +179,7 @@ public final class HeaderAuthAnalyzer: StreamAnalyzer, SightingSource, LineDialo
         case .headers:
             if line.count == 0 {
                 let body = m.contentLength
-                messageDone(&m, direction)
+                messageDone(&m, direction, context: &context)
                 m.reset()
                 if !datagrams && body > 0 { rawRequest = (body, false) }
             } else {
@@ -258,7 +259,7 @@ public final class HeaderAuthAnalyzer: StreamAnalyzer, SightingSource, LineDialo
 
     /// A message's headers are complete: a request's credentials wait for
     /// their response; a final response settles the credentials it answers.
-    func messageDone(_ m: inout HeaderMessage, _ direction: Direction) {
+    func messageDone(_ m: inout HeaderMessage, _ direction: Direction, context: inout InspectionContext) {
         if m.isRequest {
             for var c in m.credentials {
                 c.direction = direction
@@ -267,7 +268,10 @@ public final class HeaderAuthAnalyzer: StreamAnalyzer, SightingSource, LineDialo
                         && $0.sighting.secret == c.secret
                 }
                 guard !retransmitted else { continue }
-                if pending.count >= HeaderAuthAnalyzer.maxPending { emit(pending.removeFirst().sighting, .unknown) }
+                if pending.count >= HeaderAuthAnalyzer.maxPending {
+                    context.counters.cleartextPendingOverflows &+= 1
+                    emit(pending.removeFirst().sighting, .unknown)
+                }
                 pending.append(PendingHeaderCredential(sighting: c, callID: m.callID, cseq: m.cseq))
             }
             return
