@@ -47,6 +47,12 @@ ANALYZERS = [
     "socks",
     "smb",
     "kerberos",
+    "sip",
+    "rtsp",
+    "irc",
+    "vnc",
+    "rsh",
+    "rlogin",
 ]
 # Byte 1: bits 0-1 the budget (3: 64 bytes), bit 2 server ends first, bit 3 depth 300.
 TINY_BUDGET, DEPTH_300 = 0x03, 0x08
@@ -65,11 +71,14 @@ REAL = {
     "zeek__redis__auth.pcap": "redis", "ndpi__mqtt.pcap": "mqtt", "zeek__mqtt.pcap": "mqtt",
     "zeek__socks-auth.pcap": "socks", "zeek__socks-with-ssl.pcap": "socks", "arkime__smbtorture-ntlmssp.pcap": "smb",
     "zeek__smb__raw_ntlm_in_smb.pcap": "smb", "ndpi__smbv1.pcap": "smb", "ndpi__kerberos-login.pcap": "kerberos",
+    "ndpi__rtsp.pcap": "rtsp", "zeek__irc-basic.pcap": "irc", "zeek__irc-more-commands.pcap": "irc",
+    "zeek__rfb__vncmac.pcap": "vnc", "ndpi__rsh.pcap": "rsh",
 }
 # UDP protocols: each datagram is one chunk (the direction by destination port).
 SNMP_REAL = ["arkime__SNMPv2c_get_requests.pcap", "ndpi__snmp.pcap"]
+# SIP over UDP: each datagram one chunk (the direction by the first sender), fed to the TCP reader.
+SIP_REAL = ["ndpi__sip.pcap"]
 KERBEROS_REAL = ["ndpi__kerberos-login.pcap", "zeek__krb__auth.pcap", "arkime__krb5-udp.pcap"]
-MAX_SCRIPT = 32 * 1024
 
 
 def broker_exchanges():
@@ -136,6 +145,34 @@ def broker_exchanges():
         ("own-amqp-amqplain", "amqp", amqp), ("own-amqp-plain", "amqp", amqp_plain),
         ("own-nats-password", "nats", nats), ("own-nats-token", "nats", nats_token),
     ]
+MAX_SCRIPT = 32 * 1024
+
+
+def own_exchanges():
+    """Byte-exact logins built from the specifications (as in LegacyLoginTests)."""
+    challenge, response = bytes(range(0x30, 0x40)), bytes(range(0xC0, 0xD0))
+    return {
+        # RFC 6143 7.1-7.2: 3.8, one type (VNC Authentication), SecurityResult OK; and 3.3 None.
+        "own-vnc38-auth": script("vnc", [(1, b"RFB 003.008\n"), (0, b"RFB 003.008\n"), (1, b"\x01\x02"), (0, b"\x02"),
+                                         (1, challenge), (0, response), (1, b"\x00\x00\x00\x00"), (0, b"\x01")]),
+        "own-vnc33-none": script("vnc", [(1, b"RFB 003.003\n"), (0, b"RFB 003.003\n"), (1, b"\x00\x00\x00\x01")]),
+        # RFC 1282: rlogin handshake, prompt, typed password, accepted.
+        "own-rlogin": script("rlogin", [(0, b"\x00lns\x00root\x00xterm/38400\x00"), (1, b"\x00Password: "),
+                                        (0, b"toor\r"), (1, b"\r\nLast login: today\r\n# ")]),
+        # IRC SASL PLAIN and NickServ IDENTIFY.
+        "own-irc-sasl": script("irc", [(0, b"CAP REQ :sasl\r\nAUTHENTICATE PLAIN\r\n"), (1, b"AUTHENTICATE +\r\n"),
+                                       (0, b"AUTHENTICATE AHRpbQBwdzE=\r\n"), (1, b":irc 903 tim :ok\r\n"),
+                                       (0, b"PRIVMSG NickServ :IDENTIFY hunter2\r\n"),
+                                       (1, b":NickServ!s@s NOTICE tim :Invalid password\r\n")]),
+        # RTSP Basic then Digest (RFC 2326 10.2).
+        "own-rtsp-auth": script("rtsp", [(0, b"DESCRIBE rtsp://cam/ RTSP/1.0\r\nCSeq: 2\r\nAuthorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n\r\n"),
+                                         (1, b"RTSP/1.0 401 Unauthorized\r\nCSeq: 2\r\nContent-Length: 0\r\n\r\n"),
+                                         (0, b"DESCRIBE rtsp://cam/ RTSP/1.0\r\nCSeq: 3\r\nAuthorization: Digest username=\"a\", response=\"ff\"\r\n\r\n"),
+                                         (1, b"RTSP/1.0 200 OK\r\nCSeq: 3\r\nContent-Length: 4\r\n\r\nv=0\n"),
+                                         (1, b"$\x00\x00\x02ab")]),
+        # rexec-shaped opening read as rsh (the port is not in the script).
+        "own-rsh": script("rsh", [(0, b"1022\x00lns\x00root\x00mkdir testdir\x00"), (1, b"\x00")]),
+    }
 
 
 def script(analyzer, chunks, extra=b"", options=0):
@@ -228,6 +265,20 @@ def main():
         suffix = "-udp" if code == "kerberos" else ""
         seeds["real-" + name[:-len(".pcap")] + suffix] = script(code, datagrams[:40])
     seeds.update(smb_seeds())
+    for name in SIP_REAL:
+        path = os.path.join(REAL_DIR, name)
+        if not os.path.exists(path):
+            continue
+        out = subprocess.run(["tshark", "-r", path, "-Y", "sip", "-T", "fields", "-e", "ip.src", "-e", "udp.payload"],
+                             check=True, capture_output=True, text=True).stdout
+        datagrams, first = [], None
+        for line in out.splitlines():
+            src, _, payload = line.partition("\t")
+            first = first or src
+            if payload:
+                datagrams.append((0 if src == first else 1, bytes.fromhex(payload.replace(":", ""))))
+        seeds["real-" + name[:-len(".pcap")]] = script("sip", datagrams[:40])
+    seeds.update(own_exchanges())
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(OUT)
     for name, data in sorted(seeds.items()):

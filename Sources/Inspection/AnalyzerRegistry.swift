@@ -31,9 +31,14 @@ public struct AnalyzerDescriptor: Sendable {
 /// only among probes that could match the same bytes: the more specific first.
 public enum AnalyzerRegistry {
     public static let all: [AnalyzerDescriptor] = [
-        Probes.tls, Probes.ssh, Probes.nats, Probes.http, Probes.smtp, Probes.ftp, Probes.pop3, Probes.imap, Probes.telnet,
-        Probes.xmpp, Probes.ldap, Probes.postgresql, Probes.mysql, Probes.rdp, Probes.redis,
+        // SIP and RTSP before HTTP: they share `OPTIONS `, and their probes look at the URI that follows.
+        // NATS before HTTP too: HTTP's probe takes any `CONNECT ` for a proxy request.
+        Probes.tls, Probes.ssh, Probes.nats, Probes.sipTCP, Probes.rtsp, Probes.http, Probes.smtp, Probes.ftp, Probes.pop3,
+        Probes.imap, Probes.telnet, Probes.xmpp, Probes.ldap, Probes.postgresql, Probes.mysql, Probes.rdp,
+        Probes.redis,
         Probes.dns, Probes.snmp,
+        Probes.irc, Probes.vnc, Probes.rlogin, Probes.rsh,
+        Probes.sipUDP, Probes.tftp, Probes.syslog,
         Probes.mqtt, Probes.amqp, Probes.kafka, Probes.socks,
         Probes.smb, Probes.kerberos, Probes.kerberosTCP,
     ]

@@ -48,12 +48,14 @@ public struct FlowInspection {
     var sightings: [Sighting] = []
     let tlsEnabled: Bool
     let cleartextEnabled: Bool
+    let transport: TransportProtocol
     public private(set) var isDone = false
     /// The pipeline has sent this flow's TLS handshake to be judged.
     public var tlsAssessed = false
 
     public init(serverPort: UInt16, transport: TransportProtocol, selection: AnalyzerSelection) {
         identifier = AppIdentifier(serverPort: serverPort, transport: transport)
+        self.transport = transport
         tlsEnabled = selection.tls && transport == .tcp
         cleartextEnabled = selection.cleartext
     }
@@ -143,7 +145,10 @@ public struct FlowInspection {
             if tlsEnabled { tls = TLSAnalyzer() }
         } else {
             if tlsEnabled, let dialect = StartTLSWatcher.dialect(for: app) { startTLS = StartTLSWatcher(dialect: dialect) }
-            if cleartextEnabled { cleartext = CleartextAnalyzer.make(for: app, depth: context.cleartextDepth) }
+            if cleartextEnabled {
+                cleartext = CleartextAnalyzer.make(
+                    for: app, depth: context.cleartextDepth, transport: transport, serverPort: identifier.serverPort)
+            }
         }
         guard tls != nil || startTLS != nil || cleartext != nil else {
             isDone = true

@@ -77,10 +77,13 @@ public struct InspectionCounters: Sendable, Equatable {
     /// HTTP messages whose start line, length or chunk framing did not parse; the direction was given up.
     public var httpMalformed: UInt64 = 0
     /// Login messages past their reader's cap (databases 8 KiB, LDAP 64 KiB, brokers and SOCKS 8-16 KiB,
-    /// NATS lines 16 KiB): skipped by length (a NATS line is read truncated).
+    /// NATS lines 16 KiB, IRC SASL messages 1600 bytes): skipped by length (a NATS line is read truncated).
     public var cleartextOversizedMessages: UInt64 = 0
     /// SNMP communities past the per-flow cap (8): counted, not reported.
     public var snmpCommunitiesDropped: UInt64 = 0
+    /// SIP/RTSP credentials past `HeaderAuthAnalyzer.maxPending` waiting for
+    /// their response: the oldest went out as unknown.
+    public var cleartextPendingOverflows: UInt64 = 0
 
     public init() {}
 }

@@ -253,6 +253,7 @@ public final class Reporter {
         o.object("cleartext") { o in
             o.add("oversized_messages", i.cleartextOversizedMessages)
             o.add("snmp_communities_dropped", i.snmpCommunitiesDropped)
+            o.add("pending_overflows", i.cleartextPendingOverflows)
         }
         o.object("analyzer_buffers") { o in
             o.add("peak_bytes", s.peakAnalyzerBytes)

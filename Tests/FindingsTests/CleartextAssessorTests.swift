@@ -308,4 +308,35 @@ struct CleartextAssessorTests {
         #expect(findings.map { $0.occurrences?.count } == [3, 1])
         #expect(findings.map { $0.detailMap["username"] } == ["agent.smith", "neo"])
     }
+
+    /// VNC Authentication has no user name: every session's challenge differs, and what repeats is the
+    /// server's password, so the sessions of one endpoint are one finding.
+    @Test func challengeResponsesWithoutAUserNameAreOneFindingPerEndpoint() throws {
+        let a = try makeAssessor()
+        for (port, secret) in [(5900, "challenge1response1"), (5900, "challenge2response2"), (5901, "challenge1response1")] {
+            a.note(.credential(CredentialSighting(
+                mechanism: .vncChallengeResponse, username: nil, secret: Array(secret.utf8), outcome: .accepted)),
+                slot: 1, flow: makeFlowIdentity(serverPort: UInt16(port)), app: .vnc, at: 1)
+        }
+        let findings = a.takeChanged().map(\.finding)
+        #expect(findings.map { $0.occurrences?.count } == [2, 1])
+        #expect(findings.allSatisfy { $0.rule == "credential.vnc-challenge-response" && $0.severity == .high })
+    }
+
+    /// rsh's host trust and VNC's None carry no password; their findings name the mechanism and the account.
+    @Test func hostTrustAndNoAuthenticationFindings() throws {
+        let a = try makeAssessor()
+        let flow = makeFlowIdentity(serverPort: 514)
+        a.note(.credential(CredentialSighting(
+            mechanism: .rhostsTrust, username: Array("root".utf8), secret: Array("lns".utf8), outcome: .rejected)),
+            slot: 1, flow: flow, app: .rsh, at: 1)
+        a.note(.credential(CredentialSighting(mechanism: .vncNone, username: nil, secret: [], outcome: .accepted)),
+            slot: 2, flow: makeFlowIdentity(serverPort: 5900), app: .vnc, at: 2)
+        let findings = a.takeChanged().map(\.finding)
+        #expect(findings.map(\.rule) == ["credential.rhosts-trust", "credential.vnc-none"])
+        #expect(findings[0].detailMap["username"] == "root" && findings[0].detailMap["exposure"] == "token")
+        #expect(findings[0].detailMap["outcome"] == "rejected")
+        #expect(findings[1].severity == .critical && findings[1].detailMap["secret_length"] == "0")
+        #expect(findings.allSatisfy { $0.evidence?.contains("lns") != true })
+    }
 }

@@ -5,8 +5,8 @@ import Testing
 
 @Suite("AnalyzerRegistry")
 struct AnalyzerRegistryTests {
-    /// One descriptor per protocol and transport (Kerberos has one for UDP and one for TCP).
-    @Test func namesAreUnique() {
+    /// Unique per transport: SIP and Kerberos run over both UDP and TCP, with one descriptor each.
+    @Test func namesAreUniquePerTransport() {
         for list in [AnalyzerRegistry.tcp, AnalyzerRegistry.udp] {
             let names = list.map(\.name)
             #expect(Set(names).count == names.count, "\(names)")
@@ -14,7 +14,7 @@ struct AnalyzerRegistryTests {
         }
     }
 
-    @Test func appIdsAreUnique() {
+    @Test func appIdsAreUniquePerTransport() {
         for list in [AnalyzerRegistry.tcp, AnalyzerRegistry.udp] {
             let apps = list.map(\.app)
             #expect(Set(apps).count == apps.count)
@@ -46,8 +46,9 @@ struct AnalyzerRegistryTests {
     @Test func registryCoversTheDocumentedProtocols() {
         #expect(Set(AnalyzerRegistry.all.map(\.name))
             == ["tls", "ssh", "http", "smtp", "ftp", "pop3", "imap", "telnet", "xmpp", "ldap", "postgresql", "mysql", "rdp",
-                "redis", "dns", "snmp", "nats", "mqtt", "amqp", "kafka", "socks", "smb", "kerberos"])
-        #expect(AnalyzerRegistry.udp.map(\.name) == ["dns", "snmp", "kerberos"])
+                "redis", "dns", "snmp", "nats", "mqtt", "amqp", "kafka", "socks", "smb", "kerberos", "sip", "rtsp", "irc", "vnc",
+                "rlogin", "rsh", "tftp", "syslog"])
+        #expect(AnalyzerRegistry.udp.map(\.name) == ["dns", "snmp", "sip", "tftp", "syslog", "kerberos"])
     }
 
     @Test func portHintsAreNonZero() {

@@ -67,9 +67,16 @@ let apps: [AppProtocol] = [
     .socks,
     .smb,
     .kerberos,
+    .sip,  // over TCP (make's default transport); SIP datagrams are fuzzed as a TCP stream
+    .rtsp,
+    .irc,
+    .vnc,
+    .rsh,
+    .rlogin,
 ]
 /// Protocols read datagram by datagram: merging chunks changes the input.
-let datagramApps = Set(AnalyzerRegistry.all.filter { $0.transport == .udp }.map(\.app))
+/// (SIP runs over both; its analyzer here reads TCP, so chunks may merge.)
+let datagramApps = Set(AnalyzerRegistry.all.filter { $0.transport == .udp }.map(\.app)).subtracting([.sip])
 
 /// One analyzer and its context, with the per-event checks.
 struct Run {

@@ -120,8 +120,9 @@ public final class CleartextAssessor: @unchecked Sendable {
         guard let rule = rules[id] else { return }
         let username = credential.username ?? []
         // A challenge response differs in every session: what repeats — and
-        // what "the same credential" means — is the account it logs into.
-        let perAccount = credential.mechanism.grade == .crackable && credential.username != nil
+        // what "the same credential" means — is the account it logs into (with
+        // no user name, as in VNC Authentication, the endpoint's one password).
+        let perAccount = credential.mechanism.grade == .crackable
         let fingerprint = fingerprints.fingerprint(
             Array(credential.mechanism.rawValue.utf8), username, perAccount ? [] : credential.secret)
         let key = Key(rule: id, flow: flow, fingerprint: fingerprint)

@@ -1,3 +1,4 @@
+import Decoding
 import Flows
 
 /// What every cleartext reader has: the sightings it made, which the
@@ -38,9 +39,17 @@ enum CleartextAnalyzer {
     case socks(SOCKSLoginAnalyzer)
     case smb(SMBLoginAnalyzer)
     case kerberos(KerberosAnalyzer)
+    case headerAuth(HeaderAuthAnalyzer)
+    case irc(IRCLoginAnalyzer)
+    case vnc(VNCLoginAnalyzer)
+    case rsh(RshLoginAnalyzer)
 
     /// The analyzer for `app`, nil when PlainSight reads nothing more of it.
-    static func make(for app: AppProtocol, depth: UInt64) -> CleartextAnalyzer? {
+    /// `transport` tells SIP over UDP (a message per datagram) from SIP over
+    /// TCP; `serverPort` tells rexec (512) from rsh (same message shape).
+    static func make(
+        for app: AppProtocol, depth: UInt64, transport: TransportProtocol = .tcp, serverPort: UInt16 = 0
+    ) -> CleartextAnalyzer? {
         switch app {
         case .http: .http(HTTPAnalyzer(maxDepth: depth))
         case .smtp: .login(LoginDialogAnalyzer(dialect: .smtp, maxDepth: depth))
@@ -60,6 +69,12 @@ enum CleartextAnalyzer {
         case .socks: .socks(SOCKSLoginAnalyzer(maxDepth: depth))
         case .smb: .smb(SMBLoginAnalyzer(maxDepth: depth))
         case .kerberos: .kerberos(KerberosAnalyzer(maxDepth: depth))
+        case .sip: .headerAuth(HeaderAuthAnalyzer(dialect: .sip, datagrams: transport == .udp, maxDepth: depth))
+        case .rtsp: .headerAuth(HeaderAuthAnalyzer(dialect: .rtsp, datagrams: false, maxDepth: depth))
+        case .irc: .irc(IRCLoginAnalyzer(maxDepth: depth))
+        case .vnc: .vnc(VNCLoginAnalyzer(maxDepth: depth))
+        case .rsh: .rsh(RshLoginAnalyzer(variant: serverPort == RshLoginAnalyzer.rexecPort ? .rexec : .rsh, maxDepth: depth))
+        case .rlogin: .telnet(TelnetLoginAnalyzer(maxDepth: depth, rlogin: true))
         default: nil
         }
     }
@@ -83,6 +98,10 @@ enum CleartextAnalyzer {
         case .socks(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         case .smb(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         case .kerberos(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .headerAuth(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .irc(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .vnc(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .rsh(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         }
     }
 
@@ -103,6 +122,10 @@ enum CleartextAnalyzer {
         case .socks(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         case .smb(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         case .kerberos(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .headerAuth(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .irc(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .vnc(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .rsh(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         }
     }
 
@@ -123,6 +146,10 @@ enum CleartextAnalyzer {
         case .socks(let a): a.end(direction: direction, context: &context)
         case .smb(let a): a.end(direction: direction, context: &context)
         case .kerberos(let a): a.end(direction: direction, context: &context)
+        case .headerAuth(let a): a.end(direction: direction, context: &context)
+        case .irc(let a): a.end(direction: direction, context: &context)
+        case .vnc(let a): a.end(direction: direction, context: &context)
+        case .rsh(let a): a.end(direction: direction, context: &context)
         }
     }
 
@@ -144,6 +171,10 @@ enum CleartextAnalyzer {
         case .socks(let a): a.moveSightings(into: &outbox)
         case .smb(let a): a.moveSightings(into: &outbox)
         case .kerberos(let a): a.moveSightings(into: &outbox)
+        case .headerAuth(let a): a.moveSightings(into: &outbox)
+        case .irc(let a): a.moveSightings(into: &outbox)
+        case .vnc(let a): a.moveSightings(into: &outbox)
+        case .rsh(let a): a.moveSightings(into: &outbox)
         }
     }
 

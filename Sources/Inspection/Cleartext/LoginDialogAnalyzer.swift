@@ -28,7 +28,7 @@ import Flows
 /// QUIT/LOGOUT, and after a TLS upgrade was accepted (the rest is TLS). Per chunk it allocates nothing unless a
 /// line spans chunks for the first time in its direction, or a credential or
 /// tag is kept.
-public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource {
+public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDialogue {
     public enum Dialect: Sendable { case smtp, pop3, imap, ftp }
 
     public let dialect: Dialect
@@ -96,7 +96,7 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource {
         guard !isDone else { return .done }
         var r = LoginLineReader()
         if direction == .toServer { swap(&r, &readers.toServer) } else { swap(&r, &readers.toClient) }
-        read(bytes, offset: offset, into: &r, direction: direction, context: &context)
+        readLines(bytes, offset: offset, into: &r, direction: direction, context: &context)
         if direction == .toServer { swap(&r, &readers.toServer) } else { swap(&r, &readers.toClient) }
         return settle(&context)
     }
@@ -134,76 +134,6 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource {
     }
 
     // MARK: lines
-
-    func read(
-        _ bytes: UnsafeRawBufferPointer, offset: UInt64, into r: inout LoginLineReader, direction: Direction,
-        context: inout InspectionContext
-    ) {
-        guard !r.finished else { return }
-        let chunkEnd = offset + UInt64(bytes.count)
-        guard chunkEnd > r.expectedOffset else { return }  // seen already
-        guard offset <= r.expectedOffset, r.expectedOffset < maxDepth else {
-            r.stop(&context)  // a hole before this chunk, or the depth is reached
-            return
-        }
-        var i = Int(r.expectedOffset - offset)
-        let n = Int(min(chunkEnd, maxDepth) - offset)
-        r.expectedOffset = offset + UInt64(n)
-        // Safe: chunkEnd > expectedOffset >= offset, so the chunk is not empty.
-        let base = bytes.baseAddress!
-        while i < n && !isDone {
-            if r.rawRemaining > 0 {
-                let take = Int(min(UInt64(n - i), r.rawRemaining))
-                if r.rawCapture { rawData(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + take)]), context: &context) }
-                r.rawRemaining -= UInt64(take)
-                i += take
-                if r.rawRemaining == 0 && r.rawCapture {
-                    r.rawCapture = false
-                    rawDataEnded()
-                }
-                continue
-            }
-            guard let found = memchr(base + i, 0x0a, n - i) else {
-                r.hold(UnsafeRawBufferPointer(rebasing: bytes[i..<n]), &context)
-                break
-            }
-            let lf = UnsafeRawPointer(found) - base
-            if r.spanning {
-                r.hold(UnsafeRawBufferPointer(rebasing: bytes[i..<lf]), &context)
-                let length = r.seen - (r.lastWasCR ? 1 : 0)
-                if r.dropped {
-                    // Its bytes are lost, not the fact that it was a line: the
-                    // command and reply counts stay in step.
-                    deliver(UnsafeRawBufferPointer(start: nil, count: 0), truncated: true, direction: direction, context: &context)
-                } else {
-                    // Moved out for the call (a swap: no copy), then back to keep its capacity.
-                    var held: [UInt8] = []
-                    swap(&held, &r.held)
-                    held.withUnsafeBytes {
-                        deliver(
-                            UnsafeRawBufferPointer(rebasing: $0[..<min(length, $0.count)]),
-                            truncated: length > LoginDialogAnalyzer.maxLine, direction: direction, context: &context)
-                    }
-                    swap(&held, &r.held)
-                }
-                r.endLine(&context)
-            } else {
-                var length = lf - i
-                if length > 0 && bytes[lf - 1] == 0x0d { length -= 1 }
-                deliver(
-                    UnsafeRawBufferPointer(rebasing: bytes[i..<(i + min(length, LoginDialogAnalyzer.maxLine))]),
-                    truncated: length > LoginDialogAnalyzer.maxLine, direction: direction, context: &context)
-            }
-            i = lf + 1
-            if let raw = rawRequest {
-                rawRequest = nil
-                r.rawRemaining = raw.length
-                r.rawCapture = raw.capture && raw.length > 0
-                if raw.capture && raw.length == 0 { rawDataEnded() }
-            }
-        }
-        if r.expectedOffset >= maxDepth { r.stop(&context) }
-    }
 
     func deliver(_ bytes: UnsafeRawBufferPointer, truncated: Bool, direction: Direction, context: inout InspectionContext) {
         let line = LoginLine(bytes: bytes, truncated: truncated)
@@ -423,6 +353,8 @@ struct PendingCredential {
 
 /// One direction split into lines.
 struct LoginLineReader {
+    /// Bytes of a line kept (the rest of a longer line is skipped).
+    static let maxLine = LoginDialogAnalyzer.maxLine
     /// Stream offset of the next byte to read.
     var expectedOffset: UInt64 = 0
     /// Ended, gapped or past the depth: nothing more is read.
@@ -448,13 +380,13 @@ struct LoginLineReader {
         guard !bytes.isEmpty else { return }
         seen += bytes.count
         lastWasCR = bytes[bytes.count - 1] == 0x0d
-        let take = min(bytes.count, LoginDialogAnalyzer.maxLine - held.count)
+        let take = min(bytes.count, LoginLineReader.maxLine - held.count)
         guard take > 0, !dropped else { return }
         guard context.reserve(take) else {
             dropped = true
             return
         }
-        if held.capacity < LoginDialogAnalyzer.maxLine { held.reserveCapacity(LoginDialogAnalyzer.maxLine) }
+        if held.capacity < LoginLineReader.maxLine { held.reserveCapacity(LoginLineReader.maxLine) }
         held.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[..<take]))
         charged += take
     }

@@ -66,6 +66,13 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     case natsPassword = "nats-password"
     case socksPassword = "socks-password"
     case smbPlaintextPassword = "smb-plaintext-password"
+    case rtspBasic = "rtsp-basic"
+    case ircPassword = "irc-password"
+    case rexecPassword = "rexec-password"
+    case rloginPassword = "rlogin-password"
+    /// A VNC server that lets a client in with security type None: no secret
+    /// crossed the wire because none is asked for (the secret is empty).
+    case vncNone = "vnc-none"
     // Crackable offline: a challenge response or hash.
     case httpDigest = "http-digest"
     case cramMD5 = "cram-md5"
@@ -77,11 +84,20 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     case kerberosRC4PreAuth = "kerberos-rc4-preauth"
     case kerberosASREPRC4 = "kerberos-asrep-rc4"
     case kerberosTGSRC4 = "kerberos-tgs-rc4"
+    case sipDigest = "sip-digest"
+    case rtspDigest = "rtsp-digest"
+    /// RFB VNC Authentication: the secret is the 16-byte challenge then the
+    /// 16-byte DES response (the password is the DES key).
+    case vncChallengeResponse = "vnc-challenge-response"
     // Bearer tokens and session identifiers: replayable as they are.
     case httpBearer = "http-bearer"
     case httpAPIKey = "http-api-key"
     case httpCookie = "http-session-cookie"
     case natsToken = "nats-token"
+    /// rsh/rlogin host trust (`.rhosts`, `hosts.equiv`): the user name is
+    /// the server account, the secret the client-side user name the server
+    /// trusts; anyone who can send from a trusted address replays it.
+    case rhostsTrust = "rhosts-trust"
 
     public enum Grade: String, Sendable {
         case plaintext, crackable, token
@@ -91,10 +107,12 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
         switch self {
         case .httpBasic, .httpForm, .urlPassword, .ftp, .pop3, .imapLogin, .saslPlain, .saslLogin, .telnet,
              .ldapSimpleBind, .snmpCommunity, .postgresqlPassword, .redisAuth, .mysqlClearPassword, .mqttPassword,
-             .amqpPassword, .natsPassword, .socksPassword, .smbPlaintextPassword: .plaintext
-        case .httpDigest, .cramMD5, .apop, .ntlm, .mysqlNative, .postgresqlMD5, .scram: .crackable
+             .amqpPassword, .natsPassword, .socksPassword, .smbPlaintextPassword, .rtspBasic, .ircPassword,
+             .rexecPassword, .rloginPassword, .vncNone: .plaintext
+        case .httpDigest, .cramMD5, .apop, .ntlm, .mysqlNative, .postgresqlMD5, .scram, .sipDigest, .rtspDigest,
+             .vncChallengeResponse: .crackable
         case .kerberosRC4PreAuth, .kerberosASREPRC4, .kerberosTGSRC4: .crackable
-        case .httpBearer, .httpAPIKey, .httpCookie, .natsToken: .token
+        case .httpBearer, .httpAPIKey, .httpCookie, .natsToken, .rhostsTrust: .token
         }
     }
 }

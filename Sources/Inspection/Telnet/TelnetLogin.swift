@@ -40,6 +40,13 @@ import Flows
 /// typing (or about to type) a line after the server's last prompt — a
 /// password typed then is reported as `.unknown` right away.
 ///
+/// rlogin (RFC 1282) is read the same way with `rlogin: true`: the client's
+/// opening `NUL client-user NUL server-user NUL terminal/speed NUL` names
+/// the account (the server user is the username; no login prompt follows),
+/// the server's NUL that acknowledges it is passed over, there are no
+/// Telnet commands to strip (every byte is data), and a typed password is
+/// `.rloginPassword`.
+///
 /// Memory: the server text, the typed line and the username are fixed-size
 /// buffers allocated once per flow on its first byte, charged to the
 /// context's buffer budget (`heldBytes`) and returned when the analyzer is
@@ -82,8 +89,15 @@ public final class TelnetLoginAnalyzer: StreamAnalyzer, SightingSource {
     var charged = 0
     var isDone = false
 
-    public init(maxDepth: UInt64) {
+    /// rlogin instead of Telnet.
+    public let rlogin: Bool
+    /// rlogin: NULs of the client's opening handshake read so far (it ends at the fourth).
+    var handshakeNULs = 0
+    static let rloginHandshakeNULs = 4
+
+    public init(maxDepth: UInt64, rlogin: Bool = false) {
         self.maxDepth = maxDepth
+        self.rlogin = rlogin
     }
 
     // MARK: StreamAnalyzer
@@ -185,7 +199,19 @@ public final class TelnetLoginAnalyzer: StreamAnalyzer, SightingSource {
         var i = Int(s.expectedOffset - offset)
         let n = Int(min(chunkEnd, maxDepth) - offset)
         s.expectedOffset = offset + UInt64(n)
-        if direction == .toServer {
+        if rlogin {
+            // No Telnet commands: every byte is data, after the client's handshake.
+            while i < n && !isDone {
+                if direction == .toClient {
+                    serverText(bytes[i])
+                } else if handshakeNULs < TelnetLoginAnalyzer.rloginHandshakeNULs {
+                    rloginHandshake(bytes[i])
+                } else {
+                    clientData(bytes[i])
+                }
+                i += 1
+            }
+        } else if direction == .toServer {
             while i < n && !isDone {
                 switch s.decoder.next(bytes[i]) {
                 case .none: break
@@ -203,6 +229,16 @@ public final class TelnetLoginAnalyzer: StreamAnalyzer, SightingSource {
         if s.expectedOffset >= maxDepth && !isDone {
             s.stopped = true
             if direction == .toClient { serverStopped(ended: false) }
+        }
+    }
+
+    /// rlogin's opening fields; the third (the server user) names the account.
+    func rloginHandshake(_ b: UInt8) {
+        if b == 0 {
+            handshakeNULs += 1
+            if handshakeNULs == 3 { hasUsername = !username.isEmpty }
+        } else if handshakeNULs == 2 && username.count < TelnetLoginAnalyzer.maxLine {
+            username.append(b)
         }
     }
 
@@ -312,7 +348,8 @@ public final class TelnetLoginAnalyzer: StreamAnalyzer, SightingSource {
         case .password:
             if !line.isEmpty {
                 if pending != nil { decide(.unknown) }
-                pending = CredentialSighting(mechanism: .telnet, username: hasUsername ? username : nil, secret: line)
+                pending = CredentialSighting(
+                    mechanism: rlogin ? .rloginPassword : .telnet, username: hasUsername ? username : nil, secret: line)
                 outputSincePassword = 0
                 visibleOutputSincePassword = false
                 if toClient.stopped { decide(.unknown) }  // the server's stream is over: no answer

@@ -1,0 +1,101 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Flows
+
+/// A dialogue of a line-based text protocol (SMTP, POP3, IMAP, FTP, IRC, and
+/// the header part of SIP and RTSP): how each line is read, and what follows
+/// a line that is data rather than lines (an IMAP literal, a message body).
+/// The extension below cuts a direction's chunks into lines for it.
+protocol LineDialogue: AnyObject {
+    /// Bytes read per direction before giving up on it.
+    var maxDepth: UInt64 { get }
+    /// Nothing more is read in either direction.
+    var isDone: Bool { get }
+    /// Set by `deliver`: the bytes that follow the line are data, not lines
+    /// (`capture`: handed to `rawData`, otherwise skipped).
+    var rawRequest: (length: UInt64, capture: Bool)? { get set }
+    /// One line without its CR LF; `truncated` when only its first
+    /// `LoginLineReader.maxLine` bytes are there.
+    func deliver(_ bytes: UnsafeRawBufferPointer, truncated: Bool, direction: Direction, context: inout InspectionContext)
+    func rawData(_ bytes: UnsafeRawBufferPointer, context: inout InspectionContext)
+    func rawDataEnded()
+}
+
+extension LineDialogue {
+    /// Splits one chunk of `direction` into lines (CR LF or a bare LF). A
+    /// line inside the chunk is handed over in place; one that spans chunks
+    /// has its first `LoginLineReader.maxLine` bytes copied, charged to the
+    /// context's budget. A chunk that does not continue the stream (a hole
+    /// before it) stops the direction: the line boundaries are lost.
+    func readLines(
+        _ bytes: UnsafeRawBufferPointer, offset: UInt64, into r: inout LoginLineReader, direction: Direction,
+        context: inout InspectionContext
+    ) {
+        guard !r.finished else { return }
+        let chunkEnd = offset + UInt64(bytes.count)
+        guard chunkEnd > r.expectedOffset else { return }  // seen already
+        guard offset <= r.expectedOffset, r.expectedOffset < maxDepth else {
+            r.stop(&context)  // a hole before this chunk, or the depth is reached
+            return
+        }
+        var i = Int(r.expectedOffset - offset)
+        let n = Int(min(chunkEnd, maxDepth) - offset)
+        r.expectedOffset = offset + UInt64(n)
+        // Safe: chunkEnd > expectedOffset >= offset, so the chunk is not empty.
+        let base = bytes.baseAddress!
+        while i < n && !isDone {
+            if r.rawRemaining > 0 {
+                let take = Int(min(UInt64(n - i), r.rawRemaining))
+                if r.rawCapture { rawData(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + take)]), context: &context) }
+                r.rawRemaining -= UInt64(take)
+                i += take
+                if r.rawRemaining == 0 && r.rawCapture {
+                    r.rawCapture = false
+                    rawDataEnded()
+                }
+                continue
+            }
+            guard let found = memchr(base + i, 0x0a, n - i) else {
+                r.hold(UnsafeRawBufferPointer(rebasing: bytes[i..<n]), &context)
+                break
+            }
+            let lf = UnsafeRawPointer(found) - base
+            if r.spanning {
+                r.hold(UnsafeRawBufferPointer(rebasing: bytes[i..<lf]), &context)
+                let length = r.seen - (r.lastWasCR ? 1 : 0)
+                if r.dropped {
+                    // Its bytes are lost, not the fact that it was a line: the
+                    // command and reply counts stay in step.
+                    deliver(UnsafeRawBufferPointer(start: nil, count: 0), truncated: true, direction: direction, context: &context)
+                } else {
+                    // Moved out for the call (a swap: no copy), then back to keep its capacity.
+                    var held: [UInt8] = []
+                    swap(&held, &r.held)
+                    held.withUnsafeBytes {
+                        deliver(
+                            UnsafeRawBufferPointer(rebasing: $0[..<min(length, $0.count)]),
+                            truncated: length > LoginLineReader.maxLine, direction: direction, context: &context)
+                    }
+                    swap(&held, &r.held)
+                }
+                r.endLine(&context)
+            } else {
+                var length = lf - i
+                if length > 0 && bytes[lf - 1] == 0x0d { length -= 1 }
+                deliver(
+                    UnsafeRawBufferPointer(rebasing: bytes[i..<(i + min(length, LoginLineReader.maxLine))]),
+                    truncated: length > LoginLineReader.maxLine, direction: direction, context: &context)
+            }
+            i = lf + 1
+            if let raw = rawRequest {
+                rawRequest = nil
+                r.rawRemaining = raw.length
+                r.rawCapture = raw.capture && raw.length > 0
+                if raw.capture && raw.length == 0 { rawDataEnded() }
+            }
+        }
+        if r.expectedOffset >= maxDepth { r.stop(&context) }
+    }
+
+}
