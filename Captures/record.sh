@@ -65,6 +65,7 @@ P_FTP_AUTH_PASV_HI=12141
 P_POP3_SASL=11112     # pop3-imap-auth.pcap: POP3 CAPA + AUTH PLAIN
 P_IMAP_AUTH=11145     #                      IMAP AUTHENTICATE PLAIN; LOGIN wrong password
 P_REDIS=16379         # redis-auth.pcap: redis-server requirepass, AUTH ok + WRONGPASS
+P_H2C=18095           # h2c-curl.pcap: python h2 server, curl prior knowledge / Upgrade: h2c / gRPC-style
 
 log() { printf '[record] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -137,6 +138,7 @@ have runuser  || pkgs+=(util-linux)
 [ -x "$PY" ]  || pkgs+=(python3)
 pymod pyftpdlib || pkgs+=(python3-pyftpdlib)
 pymod aiosmtpd  || pkgs+=(python3-aiosmtpd)
+pymod h2        || pkgs+=(python3-h2)        # h2c-curl.pcap's server
 pymod OpenSSL   || pkgs+=(python3-openssl)   # pyftpdlib's TLS_FTPHandler (ftp-rejected.pcap)
 if [ "${#pkgs[@]}" -gt 0 ]; then
     # shellcheck disable=SC2207
@@ -406,6 +408,11 @@ record_cleartext_set() {
     # http.server (record_helpers.py http-auth-server); see README
     py_session http-auth-curl.pcap "$P_HTTP_AUTH" http-auth-server http-auth-client
     sed 's/^/[record]   /' "$WORK/http-auth-client.log" >&2
+
+    # h2c-curl.pcap: four curl connections in HTTP/2 without TLS to a
+    # credential-checking h2 server (record_helpers.py h2c-auth-server)
+    py_session h2c-curl.pcap "$P_H2C" h2c-auth-server h2c-auth-client
+    sed 's/^/[record]   /' "$WORK/h2c-auth-client.log" >&2
 
     # smtp-auth.pcap: aiosmtpd advertising STARTTLS + AUTH; AUTH PLAIN in clear
     # (235) and a mail, then AUTH LOGIN with the wrong password (535)

@@ -31,6 +31,7 @@ enum CleartextAnalyzer {
     case telnet(TelnetLoginAnalyzer)
     case ldap(LDAPLoginAnalyzer)
     case snmp(SNMPCommunityAnalyzer)
+    case http2(HTTP2Analyzer)
 
     /// The analyzer for `app`, nil when PlainSight reads nothing more of it.
     static func make(for app: AppProtocol, depth: UInt64) -> CleartextAnalyzer? {
@@ -46,6 +47,7 @@ enum CleartextAnalyzer {
         case .telnet: .telnet(TelnetLoginAnalyzer(maxDepth: depth))
         case .ldap: .ldap(LDAPLoginAnalyzer(maxDepth: depth))
         case .snmp: .snmp(SNMPCommunityAnalyzer())
+        case .http2: .http2(HTTP2Analyzer(maxDepth: depth))
         default: nil
         }
     }
@@ -62,6 +64,7 @@ enum CleartextAnalyzer {
         case .telnet(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         case .ldap(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         case .snmp(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .http2(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         }
     }
 
@@ -75,6 +78,7 @@ enum CleartextAnalyzer {
         case .telnet(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         case .ldap(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         case .snmp(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .http2(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         }
     }
 
@@ -88,6 +92,7 @@ enum CleartextAnalyzer {
         case .telnet(let a): a.end(direction: direction, context: &context)
         case .ldap(let a): a.end(direction: direction, context: &context)
         case .snmp(let a): a.end(direction: direction, context: &context)
+        case .http2(let a): a.end(direction: direction, context: &context)
         }
     }
 
@@ -102,6 +107,12 @@ enum CleartextAnalyzer {
         case .telnet(let a): a.moveSightings(into: &outbox)
         case .ldap(let a): a.moveSightings(into: &outbox)
         case .snmp(let a): a.moveSightings(into: &outbox)
+        case .http2(let a): a.moveSightings(into: &outbox)
         }
+    }
+
+    /// The HTTP/1 analyzer saw the connection switch to HTTP/2 (`Upgrade: h2c`).
+    var h2cUpgrade: H2CUpgrade? {
+        if case .http(let a) = self { a.h2cUpgrade } else { nil }
     }
 }
