@@ -338,6 +338,7 @@ if [ -f "$ORACLE_TOOL" ]; then
         echo "decode_as_entry: tcp.port,$P_POP3_SASL,(none),POP"
         echo "decode_as_entry: tcp.port,$P_IMAP_AUTH,(none),IMAP"
         echo "decode_as_entry: tcp.port,$P_REDIS,(none),RESP"
+        echo "decode_as_entry: tcp.port,$P_H2C,(none),HTTP2"
     } >"$WORK/wireshark/decode_as_entries"
     for f in "${RECORDED[@]}"; do
         log "oracle/$f.json"

@@ -60,6 +60,7 @@ let apps: [AppProtocol] = [
     .telnet,
     .ldap,
     .snmp,
+    .http2,
 ]
 /// Protocols read datagram by datagram: merging chunks changes the input.
 let datagramApps = Set(AnalyzerRegistry.all.filter { $0.transport == .udp }.map(\.app))
