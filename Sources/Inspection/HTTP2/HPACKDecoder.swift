@@ -69,8 +69,8 @@ struct HPACKDecoder {
     /// Decodes one complete header block (§3.2, §6); on failure the table is
     /// no longer the peer's and the caller stops the direction.
     mutating func decode(_ block: UnsafeRawBufferPointer, context: inout InspectionContext) -> Failure? {
-        if scratch.capacity > HPACKDecoder.keptScratch { scratch = [] } else { scratch.removeAll(keepingCapacity: true) }
-        if fields.count > HPACKDecoder.keptScratch / 16 { fields = [] } else { fields.removeAll(keepingCapacity: true) }
+        scratch.removeAll(keepingCapacity: true)
+        fields.removeAll(keepingCapacity: true)
         truncated = false
         var cursor = HPACKCursor(block)
         var sawField = false
@@ -119,6 +119,13 @@ struct HPACKDecoder {
         } else {
             fields.append((nameEnd, scratch.count))
         }
+    }
+
+    /// The caller has read the block's fields: buffers grown past
+    /// `keptScratch` by a large block are freed (a flow keeps little between blocks).
+    mutating func endBlock() {
+        if scratch.capacity > HPACKDecoder.keptScratch { scratch = [] }
+        if fields.capacity > HPACKDecoder.keptScratch / 16 { fields = [] }
     }
 
     /// Frees the table and buffers, returning the table's charge.

@@ -29,6 +29,9 @@ struct HPACKCursor {
         while position < bytes.count {
             let b = bytes[position]
             position += 1
+            // Past 28 bits of continuation (leading zero groups included) the
+            // next group would shift out of range, or into the sign bit.
+            guard shift <= 28 else { return nil }
             value += Int(b & 0x7f) << shift
             guard value <= HPACKCursor.maxInteger else { return nil }
             if b & 0x80 == 0 { return value }

@@ -298,7 +298,7 @@ public final class HTTP2Analyzer: StreamAnalyzer, SightingSource {
             guard frame.stream == 0, p.count == 8 else { return malformed(&r, context: &context) }
             if direction == .toClient, let last = p.uint32BE(at: 0) {
                 let lastStream = last & 0x7fff_ffff
-                for p in pending where p.stream > lastStream { emit(p.credentials, .unknown) }
+                for waiting in pending where waiting.stream > lastStream { emit(waiting.credentials, .unknown) }
                 pending.removeAll { $0.stream > lastStream }
             }
         default:
@@ -394,12 +394,15 @@ public final class HTTP2Analyzer: StreamAnalyzer, SightingSource {
             return
         }
         if r.decoder.truncated { context.counters.http2TruncatedHeaderLists &+= 1 }
-        guard r.blockKind == HTTP2Frame.headers else { return }  // a server push's request: not the client's
-        if isRequest {
-            request(stream, r.decoder, context: &context)
-        } else if direction == .toClient {
-            response(stream, r.decoder, endStream: r.blockEndStream)
+        // A server push's request (PUSH_PROMISE) is not the client's: decoded for the table only.
+        if r.blockKind == HTTP2Frame.headers {
+            if isRequest {
+                request(stream, r.decoder, context: &context)
+            } else if direction == .toClient {
+                response(stream, r.decoder, endStream: r.blockEndStream)
+            }
         }
+        r.decoder.endBlock()
     }
 
     /// A request's fields through the HTTP/1 credential parsers.

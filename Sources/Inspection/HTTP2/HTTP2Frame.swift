@@ -9,6 +9,8 @@ struct HTTP2Frame {
     static let headerSize = 9
 
     /// Frame types (§6); others are ignored (§5.5).
+    /// DATA carries a stream's body: skipped by length (its stream is in the
+    /// frame header, for the content scanner to follow when it reads bodies).
     static let data: UInt8 = 0x0
     static let headers: UInt8 = 0x1
     static let priority: UInt8 = 0x2
