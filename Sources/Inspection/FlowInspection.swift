@@ -36,7 +36,8 @@ public struct AnalyzerSelection: Sendable, Equatable {
 /// array indexed by the flow's table slot: identification first, then the
 /// analyzers for what was identified — TLS; or, on a cleartext protocol, its
 /// login reader and a STARTTLS watch that hands the stream to TLS when it
-/// upgrades — and whether all of it is done.
+/// upgrades (HTTP/1.1 that switches to HTTP/2 with `Upgrade: h2c` is handed
+/// from one cleartext reader to the other) — and whether all of it is done.
 public struct FlowInspection {
     public private(set) var identifier: AppIdentifier
     /// The handshake reader of a TLS flow (also of an upgraded STARTTLS one).

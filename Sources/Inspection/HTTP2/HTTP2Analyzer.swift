@@ -170,7 +170,8 @@ public final class HTTP2Analyzer: StreamAnalyzer, SightingSource {
                     i += 1
                 }
                 if r.headerHave == HTTP2Frame.headerSize {
-                    beginFrame(HTTP2Frame(first5: r.first5, streamBytes: r.streamBytes), into: &r, direction: direction, context: &context)
+                    let frame = HTTP2Frame(first5: r.first5, streamBytes: r.streamBytes)
+                    beginFrame(frame, into: &r, direction: direction, context: &context)
                 }
             } else if r.readLeft > 0 {
                 i = readPayload(bytes, from: i, limit: n, into: &r, direction: direction, context: &context)
@@ -214,7 +215,8 @@ public final class HTTP2Analyzer: StreamAnalyzer, SightingSource {
             // CONTINUATION that only ends its block) is processed now;
             // DATA and the other skipped types are only counted off.
             if frame.readsPayload {
-                process(frame, payload: UnsafeRawBufferPointer(start: nil, count: 0), into: &r, direction: direction, context: &context)
+                let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+                process(frame, payload: empty, into: &r, direction: direction, context: &context)
             }
             if !r.stopped && r.skipLeft == 0 { r.frame = nil }
         }
@@ -284,9 +286,11 @@ public final class HTTP2Analyzer: StreamAnalyzer, SightingSource {
             lo += fixed
             r.blockKind = frame.type
             r.blockEndStream = frame.flags & HTTP2Frame.endStream != 0
-            fragment(p, lo, hi, stream: frame.stream, last: frame.flags & HTTP2Frame.endHeaders != 0, into: &r, direction: direction, context: &context)
+            let last = frame.flags & HTTP2Frame.endHeaders != 0
+            fragment(p, lo, hi, stream: frame.stream, last: last, into: &r, direction: direction, context: &context)
         case HTTP2Frame.continuation:
-            fragment(p, 0, p.count, stream: frame.stream, last: frame.flags & HTTP2Frame.endHeaders != 0, into: &r, direction: direction, context: &context)
+            let last = frame.flags & HTTP2Frame.endHeaders != 0
+            fragment(p, 0, p.count, stream: frame.stream, last: last, into: &r, direction: direction, context: &context)
         case HTTP2Frame.settings:
             settings(frame, p, into: &r, direction: direction, context: &context)
         case HTTP2Frame.rstStream:
