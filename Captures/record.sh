@@ -66,6 +66,7 @@ P_POP3_SASL=11112     # pop3-imap-auth.pcap: POP3 CAPA + AUTH PLAIN
 P_IMAP_AUTH=11145     #                      IMAP AUTHENTICATE PLAIN; LOGIN wrong password
 P_REDIS=16379         # redis-auth.pcap: redis-server requirepass, AUTH ok + WRONGPASS
 P_MQTT=11883          # mqtt-auth.pcap: mosquitto password_file, MQTT 5 / 3.1.1 / 3.1 CONNECTs
+P_H2C=18095           # h2c-curl.pcap: python h2 server, curl prior knowledge / Upgrade: h2c / gRPC-style
 
 log() { printf '[record] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -138,6 +139,7 @@ have runuser  || pkgs+=(util-linux)
 [ -x "$PY" ]  || pkgs+=(python3)
 pymod pyftpdlib || pkgs+=(python3-pyftpdlib)
 pymod aiosmtpd  || pkgs+=(python3-aiosmtpd)
+pymod h2        || pkgs+=(python3-h2)        # h2c-curl.pcap's server
 pymod OpenSSL   || pkgs+=(python3-openssl)   # pyftpdlib's TLS_FTPHandler (ftp-rejected.pcap)
 if [ "${#pkgs[@]}" -gt 0 ]; then
     # shellcheck disable=SC2207
@@ -350,6 +352,7 @@ if [ -f "$ORACLE_TOOL" ]; then
         echo "decode_as_entry: tcp.port,$P_IMAP_AUTH,(none),IMAP"
         echo "decode_as_entry: tcp.port,$P_REDIS,(none),RESP"
         echo "decode_as_entry: tcp.port,$P_MQTT,(none),MQTT"
+        echo "decode_as_entry: tcp.port,$P_H2C,(none),HTTP2"
     } >"$WORK/wireshark/decode_as_entries"
     for f in "${RECORDED[@]}"; do
         log "oracle/$f.json"
@@ -420,6 +423,11 @@ record_cleartext_set() {
     # http.server (record_helpers.py http-auth-server); see README
     py_session http-auth-curl.pcap "$P_HTTP_AUTH" http-auth-server http-auth-client
     sed 's/^/[record]   /' "$WORK/http-auth-client.log" >&2
+
+    # h2c-curl.pcap: four curl connections in HTTP/2 without TLS to a
+    # credential-checking h2 server (record_helpers.py h2c-auth-server)
+    py_session h2c-curl.pcap "$P_H2C" h2c-auth-server h2c-auth-client
+    sed 's/^/[record]   /' "$WORK/h2c-auth-client.log" >&2
 
     # smtp-auth.pcap: aiosmtpd advertising STARTTLS + AUTH; AUTH PLAIN in clear
     # (235) and a mail, then AUTH LOGIN with the wrong password (535)

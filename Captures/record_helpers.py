@@ -36,6 +36,7 @@ Cleartext authentication (record.sh's "cleartext" set, RECORD_ONLY=cleartext):
     record_helpers.py ftp-feat-client PORT
     record_helpers.py pop3-sasl-server PORT   record_helpers.py pop3-sasl-client PORT
     record_helpers.py imap-auth-server PORT   record_helpers.py imap-auth-client PORT
+    record_helpers.py h2c-auth-server PORT    record_helpers.py h2c-auth-client PORT   (python3-h2)
 """
 import os
 import socket
@@ -819,6 +820,111 @@ def http_auth_client(port):
         print(out, end="", flush=True)
 
 
+FAKE_H2C_TOKEN = "h2c-demo-token-7f3a9c1e5b"
+FAKE_GRPC_TOKEN = "grpc-demo-token-2d8e6a4f0c"
+
+
+def h2c_auth_server(port):
+    """HTTP/2 in clear (h2c) with the python h2 library, prior knowledge or
+    HTTP/1.1 Upgrade: h2c. It checks the fake credentials:
+
+    /bearer     authorization: Bearer FAKE_H2C_TOKEN -> 200, else 401
+    /apikey     x-api-key FAKE_API_KEY -> 200, else 401
+    /plainsight.Demo/Get (content-type application/grpc): :status 200, then
+                trailers grpc-status 0 for Bearer FAKE_GRPC_TOKEN, else 16 (UNAUTHENTICATED)
+    """
+    import h2.config
+    import h2.connection
+    import h2.events
+
+    def answer(conn, sid, headers):
+        path = headers.get(":path", "")
+        auth = headers.get("authorization", "")
+        if headers.get("content-type", "").startswith("application/grpc"):
+            ok = auth == "Bearer " + FAKE_GRPC_TOKEN
+            conn.send_headers(sid, [(":status", "200"), ("content-type", "application/grpc")])
+            conn.send_data(sid, b"\x00\x00\x00\x00\x00")
+            conn.send_headers(sid, [("grpc-status", "0" if ok else "16")] +
+                              ([] if ok else [("grpc-message", "invalid token")]), end_stream=True)
+            return
+        if path == "/bearer":
+            ok = auth == "Bearer " + FAKE_H2C_TOKEN
+        elif path == "/apikey":
+            ok = headers.get("x-api-key") == FAKE_API_KEY
+        else:
+            ok = False
+        body = b'{"ok":true}\n' if ok else b"401 Unauthorized\n"
+        conn.send_headers(sid, [(":status", "200" if ok else "401"), ("content-type", "text/plain"),
+                                ("content-length", str(len(body)))] +
+                          ([] if ok else [("www-authenticate", 'Bearer realm="plainsight"')]))
+        conn.send_data(sid, body, end_stream=True)
+
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self):
+            sock = self.request
+            sock.settimeout(TIMEOUT)
+            conn = h2.connection.H2Connection(
+                config=h2.config.H2Configuration(client_side=False, header_encoding="utf-8"))
+            data = b""
+            while len(data) < 24 and b"\r\n\r\n" not in data:
+                more = sock.recv(65536)
+                if not more:
+                    return
+                data += more
+            requests = {}
+            if data.startswith(b"PRI * HTTP/2.0"):
+                conn.initiate_connection()
+            else:
+                # HTTP/1.1 Upgrade: h2c (RFC 7540 3.2): the request becomes stream 1
+                head, _, data = data.partition(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                method, path, _ = lines[0].split(" ", 2)
+                fields = dict((k.strip().lower(), v.strip()) for k, _, v in
+                              (line.partition(":") for line in lines[1:]))
+                sock.sendall(b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n")
+                conn.initiate_upgrade_connection(fields["http2-settings"])
+                fields.update({":method": method, ":path": path})
+                answer(conn, 1, fields)
+            sock.sendall(conn.data_to_send())
+            while True:
+                for event in conn.receive_data(data) if data else []:
+                    if isinstance(event, h2.events.RequestReceived):
+                        requests[event.stream_id] = dict(event.headers)
+                    if isinstance(event, h2.events.StreamEnded) and event.stream_id in requests:
+                        answer(conn, event.stream_id, requests.pop(event.stream_id))
+                sock.sendall(conn.data_to_send())
+                try:
+                    data = sock.recv(65536)
+                except OSError:
+                    return
+                if not data:
+                    return
+
+    LoopbackTCPServer.allow_reuse_address = True
+    with LoopbackTCPServer((HOST4, int(port)), Handler) as srv:
+        srv.serve_forever()
+
+
+def h2c_auth_client(port):
+    """curl, one connection per step: prior knowledge with the right and a
+    wrong bearer token, the HTTP/1.1 Upgrade with an API key, and a gRPC-style
+    POST whose trailers say UNAUTHENTICATED."""
+    import subprocess
+    u = "http://%s:%d" % (HOST4, int(port))
+    curl = ["curl", "-sS", "--max-time", "10", "--noproxy", "*", "-o", "/dev/null",
+            "-w", "%{http_code} %{http_version} %{url_effective}\\n"]
+    steps = [
+        ["--http2-prior-knowledge", "-H", "Authorization: Bearer " + FAKE_H2C_TOKEN, u + "/bearer"],
+        ["--http2-prior-knowledge", "-H", "Authorization: Bearer wrong-h2c-token", u + "/bearer"],
+        ["--http2", "-H", "X-API-Key: " + FAKE_API_KEY, u + "/apikey"],
+        ["--http2-prior-knowledge", "-H", "Content-Type: application/grpc", "-H", "TE: trailers",
+         "-H", "Authorization: Bearer wrong-grpc-token", "--data-binary", "@-", u + "/plainsight.Demo/Get"],
+    ]
+    for step in steps:
+        out = subprocess.run(curl + step, input=b"\x00\x00\x00\x00\x00", capture_output=True, check=True)
+        sys.stdout.write(out.stdout.decode())
+
+
 def smtp_auth_server(port, certfile, keyfile):
     # aiosmtpd with AUTH allowed before TLS (auth_require_tls=False) and a TLS
     # context, so EHLO advertises STARTTLS and AUTH; the client uses neither
@@ -1096,6 +1202,10 @@ def main(argv):
         LoopbackTCPServer((HOST4, int(args[0])), IMAPAuthHandler).serve_forever()
     elif cmd == "imap-auth-client":
         imap_auth_client(*args)
+    elif cmd == "h2c-auth-server":
+        h2c_auth_server(*args)
+    elif cmd == "h2c-auth-client":
+        h2c_auth_client(*args)
     else:
         sys.exit("unknown sub-command %r\n%s" % (cmd, __doc__))
 

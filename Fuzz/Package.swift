@@ -31,6 +31,8 @@ let package = Package(
         // A script of chunks, gaps and ends on one cleartext analyzer (HTTP, or the mail/FTP
         // login reader in one dialect) under a small budget, then CleartextAssessor.
         .executableTarget(name: "FuzzCleartext", dependencies: [stages, "FuzzSupport"], swiftSettings: fuzzTarget),
+        // Header blocks through one HPACKDecoder (RFC 7541) under a small budget, and one Huffman string.
+        .executableTarget(name: "FuzzHPACK", dependencies: [stages, "FuzzSupport"], swiftSettings: fuzzTarget),
         // One DER certificate through CertificateFacts, TLSAssessor and TrustStore.readPEM.
         .executableTarget(name: "FuzzCertificate", dependencies: [stages, "FuzzSupport"], swiftSettings: fuzzTarget),
     ]

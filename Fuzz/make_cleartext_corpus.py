@@ -53,6 +53,7 @@ ANALYZERS = [
     "vnc",
     "rsh",
     "rlogin",
+    "http2",
 ]
 # Byte 1: bits 0-1 the budget (3: 64 bytes), bit 2 server ends first, bit 3 depth 300.
 TINY_BUDGET, DEPTH_300 = 0x03, 0x08
@@ -61,6 +62,7 @@ OWN = {
     "http-auth-curl.pcap": "http", "http-curl.pcap": "http", "smtp-auth.pcap": "smtp", "smtp-python.pcap": "smtp",
     "ftp-rejected.pcap": "ftp", "ftp-python.pcap": "ftp", "pop3-python.pcap": "pop3", "imap-python.pcap": "imap",
     "redis-auth.pcap": "redis", "starttls-postgres.pcap": "postgresql", "mqtt-auth.pcap": "mqtt",
+    "redis-auth.pcap": "redis", "starttls-postgres.pcap": "postgresql", "h2c-curl.pcap": "http2",
 }
 REAL = {
     "ndpi__http_auth.pcap": "http", "arkime__http-digestauth.pcap": "http", "ndpi__webdav.pcap": "http",

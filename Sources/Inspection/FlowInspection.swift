@@ -36,7 +36,8 @@ public struct AnalyzerSelection: Sendable, Equatable {
 /// array indexed by the flow's table slot: identification first, then the
 /// analyzers for what was identified — TLS; or, on a cleartext protocol, its
 /// login reader and a STARTTLS watch that hands the stream to TLS when it
-/// upgrades — and whether all of it is done.
+/// upgrades (HTTP/1.1 that switches to HTTP/2 with `Upgrade: h2c` is handed
+/// from one cleartext reader to the other) — and whether all of it is done.
 public struct FlowInspection {
     public private(set) var identifier: AppIdentifier
     /// The handshake reader of a TLS flow (also of an upgraded STARTTLS one).
@@ -175,6 +176,7 @@ public struct FlowInspection {
         if let cleartext, !cleartextDone {
             cleartextDone = cleartext.ingest(bytes, direction: direction, offset: offset, context: &context) == .done
             cleartext.collect(into: &sightings)
+            if let upgrade = cleartext.h2cUpgrade { switchToHTTP2(upgrade, bytes, direction: direction, offset: offset, context: &context) }
         }
         if startTLS != nil { watchUpgrade(bytes, direction: direction, offset: offset, context: &context) }
         if tls != nil {
@@ -187,6 +189,20 @@ public struct FlowInspection {
         } else if startTLS == nil && (cleartext == nil || cleartextDone) {
             isDone = true
         }
+    }
+
+    /// HTTP/1.1 switched to HTTP/2 in clear: the HTTP/1 analyzer has stopped;
+    /// an HTTP/2 one reads on from where each direction's frames begin (the
+    /// server's may already start inside this chunk).
+    mutating func switchToHTTP2(
+        _ upgrade: H2CUpgrade, _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64,
+        context: inout InspectionContext
+    ) {
+        context.counters.h2cUpgrades &+= 1
+        let analyzer = HTTP2Analyzer(maxDepth: context.cleartextDepth, upgrade: upgrade)
+        cleartext = .http2(analyzer)
+        cleartextDone = analyzer.ingest(bytes, direction: direction, offset: offset, context: &context) == .done
+        analyzer.moveSightings(into: &sightings)
     }
 
     mutating func watchUpgrade(

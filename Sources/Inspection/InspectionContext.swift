@@ -84,6 +84,20 @@ public struct InspectionCounters: Sendable, Equatable {
     /// SIP/RTSP credentials past `HeaderAuthAnalyzer.maxPending` waiting for
     /// their response: the oldest went out as unknown.
     public var cleartextPendingOverflows: UInt64 = 0
+    /// HTTP/1.1 connections switched to HTTP/2 in clear (`Upgrade: h2c`) and handed to `HTTP2Analyzer`.
+    public var h2cUpgrades: UInt64 = 0
+    /// HTTP/2 frames that broke the framing rules, or header blocks HPACK could not decode; the direction was given up.
+    public var http2Malformed: UInt64 = 0
+    /// HPACK dynamic tables sized past `HPACKDecoder.maxTableSize`; the direction was given up.
+    public var http2TableOverflows: UInt64 = 0
+    /// HTTP/2 client directions stopped at `HTTP2Analyzer.maxStreams` requests.
+    public var http2StreamCapHits: UInt64 = 0
+    /// HTTP/2 requests with credentials past `HTTP2Analyzer.maxPendingStreams` awaiting a response: sent out as unknown.
+    public var http2PendingOverflows: UInt64 = 0
+    /// HTTP/2 header blocks or read frames longer than `HTTP2Analyzer.maxHeaderBlock`; the direction was given up.
+    public var http2OversizedHeaderBlocks: UInt64 = 0
+    /// HTTP/2 header lists past `HPACKDecoder.maxHeaderListSize` decoded bytes: the fields past it were not read.
+    public var http2TruncatedHeaderLists: UInt64 = 0
 
     public init() {}
 }

@@ -250,6 +250,15 @@ public final class Reporter {
             o.add("pending_overflows", i.httpPendingOverflows)
             o.add("malformed", i.httpMalformed)
         }
+        o.object("http2") { o in
+            o.add("h2c_upgrades", i.h2cUpgrades)
+            o.add("malformed", i.http2Malformed)
+            o.add("table_overflows", i.http2TableOverflows)
+            o.add("stream_cap_hits", i.http2StreamCapHits)
+            o.add("pending_overflows", i.http2PendingOverflows)
+            o.add("oversized_header_blocks", i.http2OversizedHeaderBlocks)
+            o.add("truncated_header_lists", i.http2TruncatedHeaderLists)
+        }
         o.object("cleartext") { o in
             o.add("oversized_messages", i.cleartextOversizedMessages)
             o.add("snmp_communities_dropped", i.snmpCommunitiesDropped)

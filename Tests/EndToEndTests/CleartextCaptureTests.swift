@@ -34,11 +34,12 @@ import Testing
     static let secrets = [
         "demo-password", "wrong-password", "demo-api-key-0123456789abcdef", "5f2b9c0e7d4a4e1f9a3c6b8d2e7f1a0c",
         "ZmFrZS1zaWduYXR1cmUtbm90LWEtcmVhbC1obWFjISE", "ZGVtbzpkZW1vLXBhc3N3b3Jk", "AGRlbW8AZGVtby1wYXNzd29yZA",
-        "d3JvbmctcGFzc3dvcmQ",
+        "d3JvbmctcGFzc3dvcmQ", "h2c-demo-token-7f3a9c1e5b", "wrong-h2c-token", "wrong-grpc-token",
     ]
 
     static let samples = ["http-auth-curl.pcap", "smtp-auth.pcap", "ftp-rejected.pcap", "pop3-imap-auth.pcap",
-                          "ftp-python.pcap", "pop3-python.pcap", "imap-python.pcap", "redis-auth.pcap", "mqtt-auth.pcap"]
+                          "ftp-python.pcap", "pop3-python.pcap", "imap-python.pcap", "redis-auth.pcap", "mqtt-auth.pcap",
+                          "h2c-curl.pcap"]
 
     @Test func httpBasicBearerAPIKeyFormAndCookie() throws {
         let (seen, run) = try Self.findings("http-auth-curl.pcap")
@@ -140,6 +141,30 @@ import Testing
         ])
         #expect(run.records.first { $0["rule"] as? String == "cleartext.mqtt" }?["severity"] as? String == "high")
         #expect(run.flows.allSatisfy { $0["app"] as? String == "mqtt" })
+    }
+
+    /// HTTP/2 without TLS: two prior-knowledge connections (the right and a
+    /// wrong bearer token: 200, 401), one HTTP/1.1 `Upgrade: h2c` whose API key
+    /// is answered on HTTP/2 stream 1, and a gRPC-style call whose trailers say
+    /// grpc-status 16 under `:status 200`.
+    @Test func http2CleartextPriorKnowledgeUpgradeAndGRPC() throws {
+        let (seen, run) = try Self.findings("h2c-curl.pcap")
+        #expect(seen == [
+            Seen(rule: "credential.http-bearer", port: 18095, username: nil, outcome: "accepted", count: 1),
+            // Two different tokens (wrong-h2c-token: 401; wrong-grpc-token: grpc-status 16), one line each below.
+            Seen(rule: "credential.http-bearer", port: 18095, username: nil, outcome: "rejected", count: 1),
+            Seen(rule: "credential.http-api-key", port: 18095, username: nil, outcome: "accepted", count: 1),
+            Seen(rule: "cleartext.http2", port: 18095, username: nil, outcome: nil, count: 3),
+            // The upgraded connection was identified as HTTP/1.1.
+            Seen(rule: "cleartext.http", port: 18095, username: nil, outcome: nil, count: 1),
+        ])
+        #expect(run.records.filter { $0["type"] as? String == "finding" }.count == 6)
+        let exposure = try #require(run.records.first { $0["rule"] as? String == "cleartext.http2" })
+        #expect(exposure["severity"] as? String == "high")
+        #expect(run.flows.compactMap { $0["app"] as? String }.sorted() == ["http", "http2", "http2", "http2"])
+        let http2 = try #require(run.stats?["http2"] as? [String: Any])
+        #expect(http2["h2c_upgrades"] as? Int == 1)
+        #expect(http2["malformed"] as? Int == 0)
     }
 
     @Test func loginsInsideStartTLSAreNotCleartext() throws {

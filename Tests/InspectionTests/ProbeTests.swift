@@ -165,6 +165,19 @@ struct ProbeTests {
         #expect(run(Probes.http.probeToClient, ascii("HTTP/1.0 404 Not Found\r\n"), port: 8080) == .match)
     }
 
+    /// RFC 9113 §3.4: the whole 24-byte client preface, on any port; a `PRI`
+    /// request of HTTP/1 or a preface cut by other bytes is not HTTP/2, and
+    /// the HTTP/1 probe never takes the preface for a request.
+    @Test func http2PrefaceMatchesOnlyWhole() {
+        let preface = ascii("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+        #expect(run(Probes.http2.probeToServer, preface + [0, 0, 0, 4], port: 50051) == .match)
+        #expect(run(Probes.http2.probeToServer, preface, port: 12345) == .match)
+        #expect(run(Probes.http2.probeToServer, Array(preface.prefix(23)), port: 80) == .needMore)
+        #expect(run(Probes.http2.probeToServer, ascii("PRI * HTTP/1.1\r\n\r\n"), port: 80) == .noMatch)
+        #expect(run(Probes.http2.probeToServer, ascii("PRI * HTTP/2.0\r\n\r\nXM\r\n\r\n"), port: 80) == .noMatch)
+        #expect(run(Probes.http.probeToServer, preface, port: 80) == .noMatch)
+    }
+
     @Test func httpMethodNeedsItsSpaceAndExactCase() {
         #expect(run(Probes.http.probeToServer, ascii("GETX / HTTP/1.1\r\n"), port: 80) == .noMatch)
         #expect(run(Probes.http.probeToServer, ascii("get / HTTP/1.1\r\n"), port: 80) == .noMatch)

@@ -73,6 +73,7 @@ let apps: [AppProtocol] = [
     .vnc,
     .rsh,
     .rlogin,
+    .http2,
 ]
 /// Protocols read datagram by datagram: merging chunks changes the input.
 /// (SIP runs over both; its analyzer here reads TCP, so chunks may merge.)

@@ -43,6 +43,7 @@ enum CleartextAnalyzer {
     case irc(IRCLoginAnalyzer)
     case vnc(VNCLoginAnalyzer)
     case rsh(RshLoginAnalyzer)
+    case http2(HTTP2Analyzer)
 
     /// The analyzer for `app`, nil when PlainSight reads nothing more of it.
     /// `transport` tells SIP over UDP (a message per datagram) from SIP over
@@ -75,6 +76,7 @@ enum CleartextAnalyzer {
         case .vnc: .vnc(VNCLoginAnalyzer(maxDepth: depth))
         case .rsh: .rsh(RshLoginAnalyzer(variant: serverPort == RshLoginAnalyzer.rexecPort ? .rexec : .rsh, maxDepth: depth))
         case .rlogin: .telnet(TelnetLoginAnalyzer(maxDepth: depth, rlogin: true))
+        case .http2: .http2(HTTP2Analyzer(maxDepth: depth))
         default: nil
         }
     }
@@ -102,6 +104,7 @@ enum CleartextAnalyzer {
         case .irc(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         case .vnc(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         case .rsh(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .http2(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         }
     }
 
@@ -126,6 +129,7 @@ enum CleartextAnalyzer {
         case .irc(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         case .vnc(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         case .rsh(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .http2(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         }
     }
 
@@ -150,6 +154,7 @@ enum CleartextAnalyzer {
         case .irc(let a): a.end(direction: direction, context: &context)
         case .vnc(let a): a.end(direction: direction, context: &context)
         case .rsh(let a): a.end(direction: direction, context: &context)
+        case .http2(let a): a.end(direction: direction, context: &context)
         }
     }
 
@@ -175,6 +180,7 @@ enum CleartextAnalyzer {
         case .irc(let a): a.moveSightings(into: &outbox)
         case .vnc(let a): a.moveSightings(into: &outbox)
         case .rsh(let a): a.moveSightings(into: &outbox)
+        case .http2(let a): a.moveSightings(into: &outbox)
         }
     }
 
@@ -185,5 +191,10 @@ enum CleartextAnalyzer {
         case .smb(let a): a.isEncrypted
         default: false
         }
+    }
+
+    /// The HTTP/1 analyzer saw the connection switch to HTTP/2 (`Upgrade: h2c`).
+    var h2cUpgrade: H2CUpgrade? {
+        if case .http(let a) = self { a.h2cUpgrade } else { nil }
     }
 }

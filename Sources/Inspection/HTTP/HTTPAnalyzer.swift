@@ -51,6 +51,9 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
     /// Requests past `maxPendingRequests`, queued after `pending` by count only.
     var overflowRequests = 0
     var nextRequest: UInt64 = 0
+    /// The server switched the connection to HTTP/2 (`Upgrade: h2c`, `101`):
+    /// where it starts, for the flow to hand the stream to `HTTP2Analyzer`.
+    public internal(set) var h2cUpgrade: H2CUpgrade?
 
     public init(maxDepth: UInt64) {
         self.maxDepth = maxDepth
@@ -138,6 +141,7 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
             return
         }
         var i = Int(r.expectedOffset - offset)
+        r.chunkOffset = offset
         let allowed = maxDepth > offset ? maxDepth - offset : 0
         let limit = Int(min(UInt64(bytes.count), allowed))
         r.expectedOffset = offset + UInt64(max(limit, i))
@@ -221,6 +225,7 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
         }
         let newline = UnsafeRawPointer(found) - base
         let n = newline - start
+        r.lineEnd = r.chunkOffset + UInt64(newline + 1)
         if r.skippingLine {
             r.skippingLine = false
             line(nil, into: &r, direction: direction, context: &context)
@@ -349,32 +354,20 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
             r.chunked = last.equals("chunked", caseInsensitive: true)
             return
         }
+        // An offer to switch to HTTP/2 in clear, and the server's acceptance (RFC 7540 §3.2).
+        if name.equals("upgrade", caseInsensitive: true) { r.upgradeH2C = value.contains("h2c") }
         if direction == .toClient {
             if name.equals("set-cookie", caseInsensitive: true) {
-                // Only the first pair is the cookie; the rest are its attributes.
-                var pair = value
-                if let semicolon = value.firstIndex(of: UInt8(ascii: ";")) { pair = value.slice(0, semicolon) }
                 var found: [CredentialSighting] = []
-                HTTPAnalyzer.cookie(pair, direction: .toClient, into: &found)
+                HTTPAnalyzer.setCookie(value, into: &found)
                 for c in found { emit(c, .unknown) }
             }
             return
         }
         if name.equals("content-type", caseInsensitive: true) {
             r.formEncoded = value.hasPrefix("application/x-www-form-urlencoded", caseInsensitive: true)
-        } else if name.equals("authorization", caseInsensitive: true)
-            || name.equals("proxy-authorization", caseInsensitive: true)
-        {
-            HTTPAnalyzer.authorization(value, into: &r.credentials)
-        } else if name.equals("cookie", caseInsensitive: true) {
-            var rest = value
-            while !rest.isEmpty {
-                let semicolon = rest.firstIndex(of: UInt8(ascii: ";")) ?? rest.count
-                HTTPAnalyzer.cookie(rest.slice(0, semicolon), direction: .toServer, into: &r.credentials)
-                rest = semicolon < rest.count ? rest.slice(semicolon + 1, rest.count) : rest.slice(0, 0)
-            }
-        } else if HTTPAnalyzer.isAPIKeyHeader(name) && !value.isEmpty {
-            r.credentials.append(CredentialSighting(mechanism: .httpAPIKey, username: nil, secret: Array(value)))
+        } else {
+            HTTPAnalyzer.requestHeader(name: name, value: value, into: &r.credentials)
         }
     }
 
@@ -384,6 +377,9 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
             let credentials = r.credentials
             r.credentials = []
             r.request = enqueue(method: r.method, credentials: credentials, context: &context)
+            if r.upgradeH2C && !r.transferEncoding && r.request != nil {
+                pending[pending.count - 1].h2cStart = r.lineEnd + (r.contentLength ?? 0)
+            }
             if r.transferEncoding {
                 // A request whose last coding is not chunked cannot be framed (RFC 9112 §6.3).
                 guard r.chunked else { return malformed(&r, direction: direction, context: &context) }
@@ -404,9 +400,14 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
             return
         }
         let request = dequeue()
-        let outcome: LoginOutcome =
-            status == 401 || status == 403 || status == 407 ? .rejected
-            : status >= 200 && status < 400 ? .accepted : .unknown
+        if status == 101 && r.upgradeH2C, let start = request.h2cStart {
+            // HTTP/2 follows; the request's response will come as its stream 1.
+            h2cUpgrade = H2CUpgrade(toServer: start, toClient: r.lineEnd, credentials: request.credentials)
+            stop(&r, direction: direction, context: &context)
+            stop(.toServer, context: &context)
+            return
+        }
+        let outcome = HTTPAnalyzer.outcome(status: status)
         for c in request.credentials { emit(c, outcome) }
         if status == 101 || (request.method == .connect && status >= 200 && status < 300) {
             // Another protocol (or a tunnel) follows in both directions.
@@ -504,6 +505,8 @@ extension HTTPAnalyzer {
         var number: UInt64
         var method: Method
         var credentials: [CredentialSighting]
+        /// It offered `Upgrade: h2c`: where HTTP/2 would start after it.
+        var h2cStart: UInt64?
     }
 
     /// One direction: where it is in the current message, and the line it holds.
@@ -519,6 +522,9 @@ extension HTTPAnalyzer {
         var heldReserved = 0
         /// The current line is past `maxLine` (or over budget): read to its end, not kept.
         var skippingLine = false
+        /// Stream offsets: of the chunk being read, and just past the last complete line.
+        var chunkOffset: UInt64 = 0
+        var lineEnd: UInt64 = 0
 
         // The current message.
         var method = Method.other
@@ -535,9 +541,12 @@ extension HTTPAnalyzer {
         var scanForm = false
         var form: [UInt8] = []
         var formReserved = 0
+        /// The message carries `Upgrade: h2c`.
+        var upgradeH2C = false
 
         mutating func startMessage(method: Method) {
             self.method = method
+            upgradeH2C = false
             status = 0
             contentLength = nil
             badFraming = false
@@ -602,6 +611,39 @@ extension HTTPAnalyzer {
         } else if scheme.equals("ntlm", caseInsensitive: true) || scheme.equals("negotiate", caseInsensitive: true) {
             if let decoded = CleartextBase64.decode(rest), let c = NTLMMessage.authenticate(decoded) { out.append(c) }
         }
+    }
+
+    /// The credentials one request header field carries — HTTP/1 and HTTP/2
+    /// alike: `Authorization`/`Proxy-Authorization`, session cookies in
+    /// `Cookie`, API-key headers. `value` is trimmed.
+    static func requestHeader(
+        name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, into out: inout [CredentialSighting]
+    ) {
+        if name.equals("authorization", caseInsensitive: true) || name.equals("proxy-authorization", caseInsensitive: true) {
+            authorization(value, into: &out)
+        } else if name.equals("cookie", caseInsensitive: true) {
+            var rest = value
+            while !rest.isEmpty {
+                let semicolon = rest.firstIndex(of: UInt8(ascii: ";")) ?? rest.count
+                cookie(rest.slice(0, semicolon), direction: .toServer, into: &out)
+                rest = semicolon < rest.count ? rest.slice(semicolon + 1, rest.count) : rest.slice(0, 0)
+            }
+        } else if isAPIKeyHeader(name) && !value.isEmpty {
+            out.append(CredentialSighting(mechanism: .httpAPIKey, username: nil, secret: Array(value)))
+        }
+    }
+
+    /// `Set-Cookie`: only the first pair is the cookie; the rest are its attributes.
+    static func setCookie(_ value: UnsafeRawBufferPointer, into out: inout [CredentialSighting]) {
+        var pair = value
+        if let semicolon = value.firstIndex(of: UInt8(ascii: ";")) { pair = value.slice(0, semicolon) }
+        cookie(pair, direction: .toClient, into: &out)
+    }
+
+    /// What a final response status says of the request's credentials:
+    /// 401, 403 and 407 reject them, 2xx and 3xx accept them.
+    static func outcome(status: Int) -> LoginOutcome {
+        status == 401 || status == 403 || status == 407 ? .rejected : status >= 200 && status < 400 ? .accepted : .unknown
     }
 
     /// `name=value` or `name="quoted value"` pairs separated by commas (RFC 7616 §3.4).
