@@ -80,6 +80,10 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource {
     var inReplyBody = false
     /// SMTP: inside the mail text after DATA, until the `.` line.
     var inData = false
+    /// SMTP: the mail text being read (dot-unstuffed, decoded when content is wanted).
+    var message: SMTPMessageReader?
+    /// Number of the next content stream (mail parts) of this flow.
+    var nextContentStream: UInt32 = 0
     /// IMAP: a command continued after a literal.
     var imap = IMAPCommandState()
 
@@ -122,8 +126,10 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource {
         if readers.toClient.finished { flushPending() }
         if readers.toServer.finished && readers.toClient.finished { isDone = true }
         // Logged in, nothing left waiting: the rest of the session (mail,
-        // files, listings) holds no login, and is not read.
-        if loggedIn && pending.isEmpty && sasl == nil { isDone = true }
+        // files, listings) holds no login, and is not read — unless the
+        // content stage wants the mail SMTP carries.
+        if loggedIn && pending.isEmpty && sasl == nil && !(dialect == .smtp && context.wantsContent) { isDone = true }
+        if message != nil && (isDone || readers.toServer.finished) { endMessage(complete: false, &context) }
         guard isDone else { return .needMore }
         flushPending()
         sasl = nil
@@ -152,6 +158,22 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource {
         // Safe: chunkEnd > expectedOffset >= offset, so the chunk is not empty.
         let base = bytes.baseAddress!
         while i < n && !isDone {
+            if dialect == .smtp && direction == .toServer && (inData || message != nil) {
+                guard inData else {
+                    endMessage(complete: false, &context)  // DATA was refused
+                    continue
+                }
+                if message == nil { message = SMTPMessageReader(context: &context) }
+                let (used, ended) = message!.read(
+                    UnsafeRawBufferPointer(rebasing: bytes[i..<n]), ids: &nextContentStream, &context)
+                i += used
+                if ended {
+                    endMessage(complete: true, &context)
+                    inData = false
+                    _ = nextCommand()  // the text is answered like a command
+                }
+                continue
+            }
             if r.rawRemaining > 0 {
                 let take = Int(min(UInt64(n - i), r.rawRemaining))
                 if r.rawCapture { rawData(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + take)]), context: &context) }
@@ -217,6 +239,11 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource {
         case (.ftp, .toServer): ftpClientLine(line)
         case (.ftp, .toClient): ftpServerLine(line)
         }
+    }
+
+    func endMessage(complete: Bool, _ context: inout InspectionContext) {
+        message?.finish(complete: complete, &context)
+        message = nil
     }
 
     func rawData(_ bytes: UnsafeRawBufferPointer, context: inout InspectionContext) {
