@@ -29,9 +29,9 @@ final class Inflater {
         case corrupt
     }
 
-    static let outputSize = 16 << 10
+    static let outputSize = 8 << 10
     /// Bytes an inflater holds: the output buffer, zlib's state and its 32 KiB window.
-    static let charge = outputSize + (48 << 10)
+    static let charge = outputSize + (40 << 10)
 
     let format: Format
     private let stream: UnsafeMutablePointer<z_stream>
