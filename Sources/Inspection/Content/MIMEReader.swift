@@ -150,7 +150,8 @@ struct MIMEReader {
                 let media = MIMEHeader.mediaType(value)
                 entity.mediaType = Array(media.prefix(ContentLimits.maxLabel))
                 entity.multipart = MIMEHeader.hasPrefix(media, "multipart/")
-                entity.boundary = MIMEHeader.parameter(value, "boundary").map { Array($0) } ?? []
+                // One byte past the longest valid boundary is enough to refuse a longer one.
+                entity.boundary = MIMEHeader.parameter(value, "boundary").map { Array($0.prefix(MIMEReader.maxBoundary + 1)) } ?? []
                 if entity.filename.isEmpty, let name = MIMEHeader.parameter(value, "name") {
                     entity.filename = Array(name.prefix(ContentLimits.maxLabel))
                 }
