@@ -348,3 +348,67 @@ func response(_ headers: String, _ body: [UInt8]) -> [UInt8] {
         cut.checkClean()
     }
 }
+
+@Suite struct ContentEdgeTests {
+    @Test func nestingPastTheCapIsOnePart() {
+        // Five nested multiparts: the fifth is past `MIMEReader.maxNesting` and is delivered undivided.
+        var body = "Content-Type: multipart/mixed; boundary=b0\r\n\r\n"
+        for level in 0..<5 {
+            body += "--b\(level)\r\nContent-Type: multipart/mixed; boundary=b\(level + 1)\r\n\r\n"
+        }
+        body += "--b5\r\n\r\ndeep\r\n--b5--\r\n"
+        for level in (0..<4).reversed() { body += "\r\n--b\(level)--\r\n" }
+        var run = ContentRun(.smtp)
+        run.send(ascii("220 mx\r\n250 ok\r\n354 go\r\n250 ok\r\n"), .toClient)
+        run.send(ascii("HELO c\r\nDATA\r\n" + body + ".\r\n"), .toServer)
+        run.endBoth()
+        #expect(MIMEReader.maxNesting == 4)
+        #expect(run.context.counters.content.nestingCapHits == 1)
+        #expect(run.streams.count == 1)
+        #expect(run.streams.first.map { String(decoding: $0.bytes, as: UTF8.self) } == "--b4\r\nContent-Type: multipart/mixed; boundary=b5\r\n\r\n--b5\r\n\r\ndeep\r\n--b5--\r\n")
+        run.checkClean()
+    }
+
+    @Test func quotedPrintableAndBase64Oddities() {
+        // A stray `=`, `=` with one hex digit, lower-case hex, base64 with spaces and garbage.
+        let mail = ascii(
+            "Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+                + "a = b =4 c=3d=\r\n\r\n--x\r\nContent-Transfer-Encoding: BASE64\r\n\r\naGVs bG8*\r\nh\r\n--x--\r\n.\r\n")
+        for cut in 0...mail.count {
+            var run = ContentRun(.smtp)
+            run.send(ascii("220 mx\r\n250 ok\r\n354 go\r\n250 ok\r\n"), .toClient)
+            run.send(ascii("HELO c\r\nDATA\r\n"), .toServer)
+            run.send(mail, .toServer, cutAt: cut)
+            run.endBoth()
+            // `=` CR LF is a soft break; the last line's break belongs to the delimiter.
+            #expect(run.streams.map(\.bytes) == [ascii("a = b =4 c="), ascii("hello!")], "cut \(cut)")
+            run.checkClean()
+        }
+    }
+
+    @Test func throughFlowInspectionFromIdentification() {
+        // The request's first bytes go to identification, are replayed to the HTTP reader, then the body.
+        let recorder = ContentRecorder()
+        var context = InspectionContext()
+        context.content = .recording(recorder)
+        context.flow = 7
+        var flow = FlowInspection(serverPort: 8080, transport: .tcp, selection: AnalyzerSelection(parsing: "content")!)
+        let body = ascii("q=a%2Bb")
+        let request = ascii(
+            "POST /s HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.count)\r\n\r\n")
+            + body
+        var offset: UInt64 = 0
+        for piece in [Array(request[..<3]), Array(request[3..<40]), Array(request[40...])] {
+            piece.withUnsafeBytes { flow.ingest($0, direction: .toServer, offset: offset, context: &context) }
+            offset += UInt64(piece.count)
+        }
+        flow.end(direction: .toServer, context: &context)
+        flow.end(direction: .toClient, context: &context)
+        flow.release(&context)
+        #expect(flow.app == .http)
+        #expect(recorder.streams.map(\.bytes) == [ascii("a+b")])
+        #expect(recorder.streams.first?.flow == 7 && recorder.streams.first?.name == "q")
+        #expect(recorder.open.isEmpty && recorder.violations.isEmpty)
+        #expect(context.bufferedBytes == 0)
+    }
+}
