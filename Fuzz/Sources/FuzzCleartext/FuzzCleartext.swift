@@ -66,6 +66,11 @@ let apps: [AppProtocol] = [
     .telnet,
     .ldap,
     .snmp,
+    .mqtt,
+    .kafka,
+    .amqp,
+    .nats,
+    .socks,
 ]
 /// Protocols read datagram by datagram: merging chunks changes the input.
 let datagramApps = Set(AnalyzerRegistry.all.filter { $0.transport == .udp }.map(\.app))

@@ -31,6 +31,11 @@ enum CleartextAnalyzer {
     case telnet(TelnetLoginAnalyzer)
     case ldap(LDAPLoginAnalyzer)
     case snmp(SNMPCommunityAnalyzer)
+    case mqtt(MQTTLoginAnalyzer)
+    case kafka(KafkaLoginAnalyzer)
+    case amqp(AMQPLoginAnalyzer)
+    case nats(NATSLoginAnalyzer)
+    case socks(SOCKSLoginAnalyzer)
 
     /// The analyzer for `app`, nil when PlainSight reads nothing more of it.
     static func make(for app: AppProtocol, depth: UInt64) -> CleartextAnalyzer? {
@@ -46,6 +51,11 @@ enum CleartextAnalyzer {
         case .telnet: .telnet(TelnetLoginAnalyzer(maxDepth: depth))
         case .ldap: .ldap(LDAPLoginAnalyzer(maxDepth: depth))
         case .snmp: .snmp(SNMPCommunityAnalyzer())
+        case .mqtt: .mqtt(MQTTLoginAnalyzer(maxDepth: depth))
+        case .kafka: .kafka(KafkaLoginAnalyzer(maxDepth: depth))
+        case .amqp: .amqp(AMQPLoginAnalyzer(maxDepth: depth))
+        case .nats: .nats(NATSLoginAnalyzer(maxDepth: depth))
+        case .socks: .socks(SOCKSLoginAnalyzer(maxDepth: depth))
         default: nil
         }
     }
@@ -62,6 +72,11 @@ enum CleartextAnalyzer {
         case .telnet(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         case .ldap(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         case .snmp(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .mqtt(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .kafka(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .amqp(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .nats(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .socks(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         }
     }
 
@@ -75,6 +90,11 @@ enum CleartextAnalyzer {
         case .telnet(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         case .ldap(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         case .snmp(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .mqtt(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .kafka(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .amqp(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .nats(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .socks(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         }
     }
 
@@ -88,6 +108,11 @@ enum CleartextAnalyzer {
         case .telnet(let a): a.end(direction: direction, context: &context)
         case .ldap(let a): a.end(direction: direction, context: &context)
         case .snmp(let a): a.end(direction: direction, context: &context)
+        case .mqtt(let a): a.end(direction: direction, context: &context)
+        case .kafka(let a): a.end(direction: direction, context: &context)
+        case .amqp(let a): a.end(direction: direction, context: &context)
+        case .nats(let a): a.end(direction: direction, context: &context)
+        case .socks(let a): a.end(direction: direction, context: &context)
         }
     }
 
@@ -102,6 +127,11 @@ enum CleartextAnalyzer {
         case .telnet(let a): a.moveSightings(into: &outbox)
         case .ldap(let a): a.moveSightings(into: &outbox)
         case .snmp(let a): a.moveSightings(into: &outbox)
+        case .mqtt(let a): a.moveSightings(into: &outbox)
+        case .kafka(let a): a.moveSightings(into: &outbox)
+        case .amqp(let a): a.moveSightings(into: &outbox)
+        case .nats(let a): a.moveSightings(into: &outbox)
+        case .socks(let a): a.moveSightings(into: &outbox)
         }
     }
 }

@@ -61,6 +61,10 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     case postgresqlPassword = "postgresql-password"
     case redisAuth = "redis-auth"
     case mysqlClearPassword = "mysql-clear-password"
+    case mqttPassword = "mqtt-password"
+    case amqpPassword = "amqp-password"
+    case natsPassword = "nats-password"
+    case socksPassword = "socks-password"
     // Crackable offline: a challenge response or hash.
     case httpDigest = "http-digest"
     case cramMD5 = "cram-md5"
@@ -73,6 +77,7 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     case httpBearer = "http-bearer"
     case httpAPIKey = "http-api-key"
     case httpCookie = "http-session-cookie"
+    case natsToken = "nats-token"
 
     public enum Grade: String, Sendable {
         case plaintext, crackable, token
@@ -81,9 +86,10 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     public var grade: Grade {
         switch self {
         case .httpBasic, .httpForm, .urlPassword, .ftp, .pop3, .imapLogin, .saslPlain, .saslLogin, .telnet,
-             .ldapSimpleBind, .snmpCommunity, .postgresqlPassword, .redisAuth, .mysqlClearPassword: .plaintext
+             .ldapSimpleBind, .snmpCommunity, .postgresqlPassword, .redisAuth, .mysqlClearPassword, .mqttPassword,
+             .amqpPassword, .natsPassword, .socksPassword: .plaintext
         case .httpDigest, .cramMD5, .apop, .ntlm, .mysqlNative, .postgresqlMD5, .scram: .crackable
-        case .httpBearer, .httpAPIKey, .httpCookie: .token
+        case .httpBearer, .httpAPIKey, .httpCookie, .natsToken: .token
         }
     }
 }
