@@ -23,10 +23,11 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Capture", dependencies: ["CPcap"]),
         .target(name: "Decoding"),
         .target(name: "Flows", dependencies: ["Decoding"]),
-        .target(name: "Inspection", dependencies: ["Decoding", "Flows"]),
+        .target(name: "Inspection", dependencies: ["Decoding", "Flows", "CZlib"]),
         .target(
             name: "Findings",
             dependencies: [
@@ -47,7 +48,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Flows", "Inspection"], path: "Tests/TestSupport"),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "TestSupport"]),
         .testTarget(name: "FlowsTests", dependencies: ["Decoding", "Flows", "TestSupport"]),
-        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "TestSupport"]),
+        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "TestSupport", "CZlib"]),
         .testTarget(
             name: "ReportingTests", dependencies: ["Reporting", "Findings", "Decoding", "Flows", "Inspection", "TestSupport"]),
         .testTarget(

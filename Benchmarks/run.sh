@@ -84,6 +84,7 @@ log "tools"
 need_pkgs=()
 command -v cc >/dev/null || need_pkgs+=(gcc libc6-dev)
 [ -e /usr/include/pcap/pcap.h ] || need_pkgs+=(libpcap-dev)
+[ -e /usr/include/zlib.h ] || need_pkgs+=(zlib1g-dev)
 command -v hyperfine >/dev/null || need_pkgs+=(hyperfine)
 command -v valgrind >/dev/null || need_pkgs+=(valgrind)
 command -v python3 >/dev/null || need_pkgs+=(python3)

@@ -74,7 +74,7 @@ REAL = {
     "zeek__socks-auth.pcap": "socks", "zeek__socks-with-ssl.pcap": "socks", "arkime__smbtorture-ntlmssp.pcap": "smb",
     "zeek__smb__raw_ntlm_in_smb.pcap": "smb", "ndpi__smbv1.pcap": "smb", "ndpi__kerberos-login.pcap": "kerberos",
     "ndpi__rtsp.pcap": "rtsp", "zeek__irc-basic.pcap": "irc", "zeek__irc-more-commands.pcap": "irc",
-    "zeek__rfb__vncmac.pcap": "vnc", "ndpi__rsh.pcap": "rsh",
+    "zeek__rfb__vncmac.pcap": "vnc", "ndpi__rsh.pcap": "rsh", "zeek__http__cooper-grill-dvwa.pcapng": "http",
 }
 # UDP protocols: each datagram is one chunk (the direction by destination port).
 SNMP_REAL = ["arkime__SNMPv2c_get_requests.pcap", "ndpi__snmp.pcap"]
@@ -225,6 +225,34 @@ def smb_seeds():
         "smb2-transform": script("smb", [(0, setup2), (1, setup2_response(0)), (0, transform), (1, transform)]),
         "smb2-pieces7": script("smb", pieces([(0, setup2), (1, setup2_response(0))], 7)),
     }
+def content_seeds():
+    """Bodies and mail for the content decoders: gzip, raw deflate, chunked, forms, multipart, MIME."""
+    import base64, gzip, zlib
+    text = b"".join(b"line %d: card 4111 1111 1111 1111\r\n" % i for i in range(200))
+    gz = gzip.compress(text, mtime=0)
+    raw = zlib.compressobj(9, zlib.DEFLATED, -15)
+    raw = raw.compress(text) + raw.flush()
+    get = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+    def chunked(body, size):
+        return b"".join(b"%x\r\n%s\r\n" % (len(body[k:k + size]), body[k:k + size]) for k in range(0, len(body), size)) + b"0\r\n\r\n"
+    seeds = {}
+    seeds["content-http-gzip"] = script("http", [(0, get), (1, b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(gz) + gz)])
+    seeds["content-http-deflate-chunked"] = script("http", [(0, get)] + pieces([(1, b"HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(raw, 100))], 37))
+    bomb = gzip.compress(bytes(1 << 20), mtime=0)
+    seeds["content-http-bomb"] = script("http", [(0, get), (1, b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(bomb) + bomb)])
+    form = b"user=j%C3%B6rg&pw=s3cr%20t+x&empty=&flag&bad=%zz%4"
+    seeds["content-http-form"] = script("http", pieces([(0, b"POST / HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n" % len(form) + form)], 5))
+    multipart = (b"pre\r\n--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nvalue\r\n-- no\r\n--B\r\n"
+                 b"Content-Disposition: form-data;\r\n name=\"f\"; filename=\"x.csv\"\r\nContent-Type: text/csv\r\n\r\n1,2\r\n\x00\xff\r\n--B--\r\nepi")
+    seeds["content-http-multipart"] = script("http", pieces([(0, b"POST / HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=B\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(multipart, 20))], 9))
+    b64 = base64.encodebytes(bytes(range(256))).replace(b"\n", b"\r\n")
+    mail = (b"Subject: x\r\nContent-Type: multipart/mixed;\r\n\tboundary=\"o\"\r\n\r\npre\r\n--o\r\nContent-Type: multipart/alternative; boundary=i\r\n\r\n"
+            b"--i\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nCaf=C3=A9 =3D=\r\n5\r\n..dot\r\n--i--\r\n--o\r\n"
+            b"Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"d.bin\"\r\n\r\n" + b64 + b"--o--\r\n.\r\n")
+    client = b"EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n" + mail + b"QUIT\r\n"
+    server = b"220 mx\r\n250 mx\r\n250 ok\r\n250 ok\r\n354 go\r\n250 ok\r\n221 bye\r\n"
+    seeds["content-smtp-mime"] = script("smtp", [(1, server)] + pieces([(0, client)], 11))
+    return seeds
 
 
 def main():
@@ -250,6 +278,7 @@ def main():
         seeds[name] = script(code, chunks)
         seeds[name + "-pieces7"] = script(code, pieces(chunks, 7))
         seeds[name + "-budget64"] = script(code, pieces(chunks, 30), options=TINY_BUDGET)
+    seeds.update(content_seeds())
     udp = [(name, "snmp", ("161", "162")) for name in SNMP_REAL]
     udp += [(name, "kerberos", ("88",)) for name in KERBEROS_REAL]
     for name, code, server_ports in udp:

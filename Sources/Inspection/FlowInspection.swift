@@ -4,13 +4,16 @@ import Flows
 /// Which analyzers run (`--analyzers`). `flows` — decoding, reassembly, flow
 /// records and protocol identification — always runs; `tls` reads handshakes
 /// (including STARTTLS upgrades); `cleartext` reads logins, tokens and
-/// STARTTLS lapses in protocols that should be encrypted.
+/// STARTTLS lapses in protocols that should be encrypted; `content` has the
+/// cleartext readers decode what messages carry (HTTP bodies, mail parts)
+/// for the content stage, and implies `cleartext`.
 public struct AnalyzerSelection: Sendable, Equatable {
-    public static let known = ["flows", "tls", "cleartext"]
+    public static let known = ["flows", "tls", "cleartext", "content"]
     public let names: Set<String>
     /// Read once per new flow: stored flags, not set lookups.
     public let tls: Bool
     public let cleartext: Bool
+    public let content: Bool
 
     public static let all = AnalyzerSelection(names: Set(known))
 
@@ -21,6 +24,7 @@ public struct AnalyzerSelection: Sendable, Equatable {
             if item == "all" { names.formUnion(AnalyzerSelection.known); continue }
             guard AnalyzerSelection.known.contains(item) else { return nil }
             names.insert(item)
+            if item == "content" { names.insert("cleartext") }
         }
         self.init(names: names)
     }
@@ -29,6 +33,7 @@ public struct AnalyzerSelection: Sendable, Equatable {
         self.names = names
         tls = names.contains("tls")
         cleartext = names.contains("cleartext")
+        content = names.contains("content")
     }
 }
 

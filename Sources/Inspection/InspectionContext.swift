@@ -13,6 +13,11 @@ public struct InspectionContext: Sendable {
     public private(set) var keptBytes = 0
     public private(set) var peakKeptBytes = 0
     public var counters = InspectionCounters()
+    /// Where decoded bodies and parts go (`.off`: not decoded).
+    public var content: ContentSink = .off
+    /// The pipeline's slot of the flow being inspected, set before each call:
+    /// content streams are named by it.
+    public var flow: UInt32 = 0
     /// Bytes of each direction a cleartext analyzer reads before it stops
     /// (`--cleartext-depth`): logins and tokens come early in a session; a
     /// download does not need reading to its end.
@@ -98,6 +103,8 @@ public struct InspectionCounters: Sendable, Equatable {
     public var http2OversizedHeaderBlocks: UInt64 = 0
     /// HTTP/2 header lists past `HPACKDecoder.maxHeaderListSize` decoded bytes: the fields past it were not read.
     public var http2TruncatedHeaderLists: UInt64 = 0
+    /// What the content decoders delivered and which of their caps they hit.
+    public var content = ContentCounters()
 
     public init() {}
 }

@@ -56,6 +56,8 @@ public struct Auditor {
         decoder = PacketDecoder(limits: options.decoding)
         table = FlowTable(limits: options.flows, hasher: hasher)
         context = InspectionContext(maxBufferedBytes: options.maxAnalyzerBytes, cleartextDepth: options.cleartextDepth)
+        // Until the content scanner exists, decoded content is counted.
+        if options.analyzers.content { context.content = .counting }
         stats.tlsPolicy = options.tls?.policy.name
         budget = ReassemblyBudget(
             maxBytes: options.flows.maxHeldBytesTotal, maxSegments: options.flows.maxHeldSegmentsTotal)
@@ -98,6 +100,7 @@ public struct Auditor {
             slot = createFlow(key, hash: hash, sentByLow: sentByLow)
         }
 
+        context.flow = UInt32(slot)
         let stage = Auditor.apply(
             packet, sentByLow: sentByLow, to: &table[slot], &inspections[Int(slot)], limits: options.flows,
             budget: &budget, counters: &stats.flowCounters, context: &context)
@@ -240,6 +243,7 @@ public struct Auditor {
         // A connection that closed and then timed out, was evicted, was
         // still listed at the end of input or saw its 5-tuple reused ended by closing.
         let reason = table[slot].stage == .closed ? .closed : reason
+        context.flow = UInt32(slot)
         for direction in Auditor.directions {
             if table[slot].key.transport == .tcp && !table[slot].bypassed {
                 table[slot][stream: direction].finish()

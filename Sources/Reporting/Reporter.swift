@@ -264,6 +264,20 @@ public final class Reporter {
             o.add("snmp_communities_dropped", i.snmpCommunitiesDropped)
             o.add("pending_overflows", i.cleartextPendingOverflows)
         }
+        o.object("content") { o in
+            let c = i.content
+            o.object("streams") { o in
+                for kind in ContentKind.allCases { o.add(key: kind.name, c.streams[Int(kind.rawValue)]) }
+            }
+            o.object("decoded_bytes") { o in
+                for kind in ContentKind.allCases { o.add(key: kind.name, c.bytes[Int(kind.rawValue)]) }
+            }
+            o.add("decoded_cap_hits", c.decodedCapHits)
+            o.add("ratio_cap_hits", c.ratioCapHits)
+            o.add("nesting_cap_hits", c.nestingCapHits)
+            o.add("corrupt_compressed", c.corruptCompressed)
+            o.add("unsupported_codings", c.unsupportedCodings)
+        }
         o.object("analyzer_buffers") { o in
             o.add("peak_bytes", s.peakAnalyzerBytes)
             o.add("cap_hits", i.bufferCapHits)

@@ -65,7 +65,7 @@ import Testing
         #expect(stats["drops"] is [String: Int])
         #expect((stats["capture_seconds"] as? Double ?? 0) > 0)
         #expect(stats["wall_seconds"] is Double)
-        #expect(stats["analyzers"] as? [String] == ["cleartext", "flows", "tls"])
+        #expect(stats["analyzers"] as? [String] == ["cleartext", "content", "flows", "tls"])
         #expect(stats["tls_policy"] as? String == "mozilla-intermediate")
     }
 

@@ -101,7 +101,7 @@ struct AnalyzerSelectionTests {
     }
 
     @Test func unknownNamesAreRejected() {
-        #expect(AnalyzerSelection(parsing: "content") == nil)
+        #expect(AnalyzerSelection(parsing: "pii") == nil)
         #expect(AnalyzerSelection(parsing: "flows,bogus") == nil)
         #expect(AnalyzerSelection(parsing: "Flows") == nil)
         #expect(AnalyzerSelection(parsing: "all;flows") == nil)

@@ -26,12 +26,18 @@
 // kept) gives the same sightings, when neither run hit the budget cap and the
 // depth is the default (a depth cut lands at another place inside a merged
 // chunk); not for UDP protocols, whose chunks are datagrams.
+// Content (the readers run with a recording content sink): pieces of a
+// stream arrive contiguous from offset 0 and each stream ends once
+// ("content-contiguous"); after both directions end no stream is open
+// ("content-ended"); chunked and merged give the same streams under the
+// "segmentation" conditions ("content-segmentation").
 // The assessor: no finding's evidence, fingerprint or key holds a secret of
 // 8 bytes or more in clear ("redaction"; the message and username fields
 // name the user, which may be anything).
 //
 // FUZZ_IGNORE (environment, comma-separated): budget-cap, done-monotonic,
-// end-releases, segmentation, redaction.
+// end-releases, segmentation, redaction, content-contiguous, content-ended,
+// content-segmentation.
 
 @testable import Decoding
 @testable import Findings
@@ -88,11 +94,14 @@ struct Run {
     var ended = [false, false]
     var done = false
     var sightings: [Sighting] = []
+    /// Decoded content, kept up to 64 KiB per stream.
+    let content = ContentRecorder(keep: 1 << 16)
 
     init(_ label: String, app: AppProtocol, budget: Int, depth: UInt64) {
         self.label = label
         analyzer = CleartextAnalyzer.make(for: app, depth: depth)!
         context = InspectionContext(maxBufferedBytes: budget, cleartextDepth: depth)
+        context.content = .recording(content)
     }
 
     mutating func apply(_ event: StreamEvent) {
@@ -116,6 +125,7 @@ struct Run {
         let buffered = context.bufferedBytes
         check("budget-cap", buffered >= 0 && buffered <= context.maxBufferedBytes,
               "\(label): \(buffered) bytes buffered, budget \(context.maxBufferedBytes)")
+        check("content-contiguous", content.violations.isEmpty, "\(label): \(content.violations)")
         if let verdict {
             if done { check("done-monotonic", verdict == .done, "\(label): .done, then .needMore") }
             done = done || verdict == .done
@@ -126,6 +136,7 @@ struct Run {
         for d in clientFirst ? [Direction.toClient, .toServer] : [.toServer, .toClient] { apply(.end(d)) }
         check("end-releases", context.bufferedBytes == 0,
               "\(label): \(context.bufferedBytes) bytes still buffered after both directions ended")
+        check("content-ended", content.open.isEmpty, "\(label): streams still open: \(content.open.map(\.id))")
     }
 }
 
@@ -160,6 +171,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         if run.context.counters.bufferCapHits == 0 && whole.context.counters.bufferCapHits == 0 {
             check("segmentation", run.sightings == whole.sightings,
                   "chunked \(run.sightings) vs merged \(whole.sightings)")
+            check("content-segmentation", run.content.streams == whole.content.streams,
+                  "chunked \(run.content.streams.map { ($0.id, $0.bytes.count) }) vs merged \(whole.content.streams.map { ($0.id, $0.bytes.count) })")
         }
     }
 

@@ -20,6 +20,16 @@ protocol LineDialogue: AnyObject {
     func deliver(_ bytes: UnsafeRawBufferPointer, truncated: Bool, direction: Direction, context: inout InspectionContext)
     func rawData(_ bytes: UnsafeRawBufferPointer, context: inout InspectionContext)
     func rawDataEnded()
+    /// Bytes at the start of `bytes` that are a stream of their own rather
+    /// than lines (SMTP `DATA` read as a message): how many were taken; nil
+    /// to read lines.
+    func streamBytes(_ bytes: UnsafeRawBufferPointer, direction: Direction, context: inout InspectionContext) -> Int?
+}
+
+extension LineDialogue {
+    func streamBytes(_ bytes: UnsafeRawBufferPointer, direction: Direction, context: inout InspectionContext) -> Int? {
+        nil
+    }
 }
 
 extension LineDialogue {
@@ -45,6 +55,10 @@ extension LineDialogue {
         // Safe: chunkEnd > expectedOffset >= offset, so the chunk is not empty.
         let base = bytes.baseAddress!
         while i < n && !isDone {
+            if let used = streamBytes(UnsafeRawBufferPointer(rebasing: bytes[i..<n]), direction: direction, context: &context) {
+                i += used
+                continue
+            }
             if r.rawRemaining > 0 {
                 let take = Int(min(UInt64(n - i), r.rawRemaining))
                 if r.rawCapture { rawData(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + take)]), context: &context) }

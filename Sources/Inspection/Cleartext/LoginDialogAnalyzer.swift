@@ -80,6 +80,10 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
     var inReplyBody = false
     /// SMTP: inside the mail text after DATA, until the `.` line.
     var inData = false
+    /// SMTP: the mail text being read (dot-unstuffed, decoded when content is wanted).
+    var message: SMTPMessageReader?
+    /// Number of the next content stream (mail parts) of this flow.
+    var nextContentStream: UInt32 = 0
     /// IMAP: a command continued after a literal.
     var imap = IMAPCommandState()
 
@@ -122,8 +126,10 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
         if readers.toClient.finished { flushPending() }
         if readers.toServer.finished && readers.toClient.finished { isDone = true }
         // Logged in, nothing left waiting: the rest of the session (mail,
-        // files, listings) holds no login, and is not read.
-        if loggedIn && pending.isEmpty && sasl == nil { isDone = true }
+        // files, listings) holds no login, and is not read — unless the
+        // content stage wants the mail SMTP carries.
+        if loggedIn && pending.isEmpty && sasl == nil && !(dialect == .smtp && context.wantsContent) { isDone = true }
+        if message != nil && (isDone || readers.toServer.finished) { endMessage(complete: false, &context) }
         guard isDone else { return .needMore }
         flushPending()
         sasl = nil
@@ -134,6 +140,24 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
     }
 
     // MARK: lines
+
+    /// SMTP `DATA` while the content stage wants the mail: the client's bytes
+    /// are the message (dot-stuffed, up to CRLF.CRLF), not command lines.
+    func streamBytes(_ bytes: UnsafeRawBufferPointer, direction: Direction, context: inout InspectionContext) -> Int? {
+        guard dialect == .smtp && direction == .toServer && (inData || message != nil) else { return nil }
+        guard inData else {
+            endMessage(complete: false, &context)  // DATA was refused
+            return nil
+        }
+        if message == nil { message = SMTPMessageReader(context: &context) }
+        let (used, ended) = message!.read(bytes, ids: &nextContentStream, &context)
+        if ended {
+            endMessage(complete: true, &context)
+            inData = false
+            _ = nextCommand()  // the text is answered like a command
+        }
+        return used
+    }
 
     func deliver(_ bytes: UnsafeRawBufferPointer, truncated: Bool, direction: Direction, context: inout InspectionContext) {
         let line = LoginLine(bytes: bytes, truncated: truncated)
@@ -147,6 +171,11 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
         case (.ftp, .toServer): ftpClientLine(line)
         case (.ftp, .toClient): ftpServerLine(line)
         }
+    }
+
+    func endMessage(complete: Bool, _ context: inout InspectionContext) {
+        message?.finish(complete: complete, &context)
+        message = nil
     }
 
     func rawData(_ bytes: UnsafeRawBufferPointer, context: inout InspectionContext) {

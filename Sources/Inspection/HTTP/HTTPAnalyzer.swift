@@ -54,6 +54,8 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
     /// The server switched the connection to HTTP/2 (`Upgrade: h2c`, `101`):
     /// where it starts, for the flow to hand the stream to `HTTP2Analyzer`.
     public internal(set) var h2cUpgrade: H2CUpgrade?
+    /// Number of the next content stream (bodies, form values, parts) of this flow.
+    var nextContentStream: UInt32 = 0
 
     public init(maxDepth: UInt64) {
         self.maxDepth = maxDepth
@@ -82,6 +84,12 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
     }
 
     public func end(direction: Direction, context: inout InspectionContext) {
+        // A body that runs to the end of the stream is complete now.
+        if direction == .toServer {
+            if toServer.untilEnd { toServer.finishBody(complete: true, &context) }
+        } else if toClient.untilEnd {
+            toClient.finishBody(complete: true, &context)
+        }
         stop(direction, context: &context)
     }
 
@@ -99,6 +107,8 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
     func stop(_ r: inout MessageReader, direction: Direction, context: inout InspectionContext) {
         r.dropHeld(&context)
         r.dropForm(&context)
+        r.finishBody(complete: false, &context)
+        r.dropContentType(&context)
         for c in r.credentials { emit(c, .unknown) }
         r.credentials = []
         r.phase = .stopped
@@ -164,6 +174,9 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
         context: inout InspectionContext
     ) -> Int {
         let n = Int(min(r.remaining, UInt64(limit - i)))
+        if r.body != nil {
+            r.body!.feed(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)]), ids: &nextContentStream, &context)
+        }
         if r.scanForm {
             let part = UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)])
             if r.form.isEmpty && UInt64(n) == r.remaining {
@@ -193,7 +206,7 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
                     r.formReserved = 0
                     r.scanForm = false
                 }
-                messageComplete(&r)
+                messageComplete(&r, &context)
             }
         }
         return i + n
@@ -275,7 +288,7 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
             if t.isEmpty {
                 headersDone(&r, direction: direction, context: &context)
             } else if t[0] != 0x20 && t[0] != 0x09 {  // obsolete folding: continuation lines are passed over
-                header(t, into: &r, direction: direction)
+                header(t, into: &r, direction: direction, context: &context)
             }
         case .chunkSize:
             guard let t = text else { return malformed(&r, direction: direction, context: &context) }
@@ -291,7 +304,7 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
             guard let t = text, t.isEmpty else { return malformed(&r, direction: direction, context: &context) }
             r.phase = .chunkSize
         case .trailers:
-            if let t = text, t.isEmpty { messageComplete(&r) }
+            if let t = text, t.isEmpty { messageComplete(&r, &context) }
         case .body, .chunkData, .stopped:
             break
         }
@@ -333,10 +346,21 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
         r.status = status
     }
 
-    func header(_ t: UnsafeRawBufferPointer, into r: inout MessageReader, direction: Direction) {
+    func header(
+        _ t: UnsafeRawBufferPointer, into r: inout MessageReader, direction: Direction, context: inout InspectionContext
+    ) {
         guard let colon = t.firstIndex(of: UInt8(ascii: ":")), colon > 0 else { return }
         let name = t.slice(0, colon).trimmed
         let value = t.slice(colon + 1, t.count).trimmed
+        // What the content stage needs to decode the body, in both directions.
+        if context.wantsContent {
+            if name.equals("content-type", caseInsensitive: true) {
+                r.keepContentType(value, &context)
+            } else if name.equals("content-encoding", caseInsensitive: true) {
+                r.contentCoding = HTTPContentCoding(value)
+                return
+            }
+        }
         // Framing, in both directions.
         if name.equals("content-length", caseInsensitive: true) {
             guard let n = HTTPAnalyzer.decimal(value) else {
@@ -384,19 +408,21 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
                 // A request whose last coding is not chunked cannot be framed (RFC 9112 §6.3).
                 guard r.chunked else { return malformed(&r, direction: direction, context: &context) }
                 r.phase = .chunkSize
+                startBody(&r, direction: direction, context: &context)
             } else if let n = r.contentLength, n > 0 {
                 r.remaining = n
                 r.phase = .body
                 r.scanForm = (r.method == .post || r.method == .put) && r.formEncoded
                     && n <= UInt64(HTTPAnalyzer.maxFormBody)
+                startBody(&r, direction: direction, context: &context)
             } else {
-                messageComplete(&r)
+                messageComplete(&r, &context)
             }
             return
         }
         let status = r.status
         if status >= 100 && status < 200 && status != 101 {
-            messageComplete(&r)  // interim: the final response follows
+            messageComplete(&r, &context)  // interim: the final response follows
             return
         }
         let request = dequeue()
@@ -416,23 +442,40 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
             return
         }
         if request.method == .head || status == 204 || status == 304 {
-            messageComplete(&r)
+            messageComplete(&r, &context)
         } else if r.transferEncoding && r.chunked {
             r.phase = .chunkSize
+            startBody(&r, direction: direction, context: &context)
         } else if !r.transferEncoding, let n = r.contentLength {
             if n == 0 {
-                messageComplete(&r)
+                messageComplete(&r, &context)
             } else {
                 r.remaining = n
                 r.phase = .body
+                startBody(&r, direction: direction, context: &context)
             }
+        } else if context.wantsContent {
+            // The body runs to the end of the stream (RFC 9112 §6.3 item 8): read it to there.
+            r.remaining = .max
+            r.phase = .body
+            r.untilEnd = true
+            startBody(&r, direction: direction, context: &context)
         } else {
             stop(&r, direction: direction, context: &context)  // the body runs to the end of the stream
         }
     }
 
-    func messageComplete(_ r: inout MessageReader) {
+    func messageComplete(_ r: inout MessageReader, _ context: inout InspectionContext) {
+        r.finishBody(complete: true, &context)
         r.phase = .startLine
+    }
+
+    /// The body about to be read is decoded for the content stage, when it is wanted.
+    func startBody(_ r: inout MessageReader, direction: Direction, context: inout InspectionContext) {
+        guard context.wantsContent else { return }
+        r.body = HTTPBodyDecoder(
+            request: direction == .toServer, direction: direction, contentType: r.contentType, coding: r.contentCoding,
+            ids: &nextContentStream, context: &context)
     }
 
     // MARK: requests waiting for responses
@@ -543,6 +586,14 @@ extension HTTPAnalyzer {
         var formReserved = 0
         /// The message carries `Upgrade: h2c`.
         var upgradeH2C = false
+        /// The body's `Content-Type` (capped; charged once per direction) and `Content-Encoding`.
+        var contentType: [UInt8] = []
+        var contentTypeReserved = 0
+        var contentCoding = HTTPContentCoding.identity
+        /// The body being decoded for the content stage.
+        var body: HTTPBodyDecoder?
+        /// A response body without length that runs to the end of the stream.
+        var untilEnd = false
 
         mutating func startMessage(method: Method) {
             self.method = method
@@ -555,7 +606,31 @@ extension HTTPAnalyzer {
             formEncoded = false
             request = nil
             scanForm = false
+            contentType.removeAll(keepingCapacity: true)
+            contentCoding = .identity
+            untilEnd = false
             phase = .headers
+        }
+
+        mutating func keepContentType(_ value: UnsafeRawBufferPointer, _ context: inout InspectionContext) {
+            if contentTypeReserved == 0 {
+                guard context.reserve(ContentLimits.maxLabel) else { return }
+                contentTypeReserved = ContentLimits.maxLabel
+                contentType.reserveCapacity(ContentLimits.maxLabel)
+            }
+            contentType.removeAll(keepingCapacity: true)
+            contentType.append(contentsOf: value.prefix(ContentLimits.maxLabel))
+        }
+
+        mutating func dropContentType(_ context: inout InspectionContext) {
+            context.release(contentTypeReserved)
+            contentTypeReserved = 0
+            contentType = []
+        }
+
+        mutating func finishBody(complete: Bool, _ context: inout InspectionContext) {
+            body?.finish(complete: complete, &context)
+            body = nil
         }
 
         mutating func dropHeld(_ context: inout InspectionContext) {

@@ -1,18 +1,11 @@
 /// The SMTP side of `LoginDialogAnalyzer`: `AUTH` (RFC 4954) with its `334`
 /// continuations and `235`/`535` verdicts, the `STARTTLS` keyword of an EHLO
-/// reply and the `STARTTLS` command (RFC 3207), and the mail text after
-/// `DATA` (RFC 5321 §4.1.1.4) or in `BDAT` chunks (RFC 3030), which is
-/// skipped: a message about "AUTH PLAIN" is not a login.
+/// reply and the `STARTTLS` command (RFC 3207). The mail text after `DATA`
+/// (RFC 5321 §4.1.1.4) is read by `SMTPMessageReader` (decoded for the
+/// content stage when wanted, never read for commands: a message about
+/// "AUTH PLAIN" is not a login); `BDAT` chunks (RFC 3030) are skipped.
 extension LoginDialogAnalyzer {
     func smtpClientLine(_ line: LoginLine) {
-        if inData {
-            // The text ends at a line holding only "." (dot-stuffed lines start "..").
-            if line.count == 1 && line[0] == UInt8(ascii: ".") && !line.truncated {
-                inData = false
-                _ = nextCommand()
-            }
-            return
-        }
         if sasl != nil && saslResponse(line) { return }
         let index = nextCommand()
         let verbEnd = line.wordEnd(from: 0)

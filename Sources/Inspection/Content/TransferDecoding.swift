@@ -1,0 +1,252 @@
+import Flows
+
+/// MIME `Content-Transfer-Encoding` undone incrementally (RFC 2045 §6):
+/// `base64` (§6.8) and `quoted-printable` (§6.7); anything else (7bit,
+/// 8bit, binary) passes through in place. A base64 quantum or a `=XX`
+/// escape split across chunks carries over in a few bits of state; the
+/// output goes through a small stack buffer into the stream.
+struct TransferDecoder {
+    enum Encoding: UInt8 { case identity, base64, quotedPrintable }
+
+    let encoding: Encoding
+    /// base64: the bits of the quantum being read and how many sextets it has.
+    private var quantum: UInt32 = 0
+    private var sextets = 0
+    /// quoted-printable: 0 plain; 1 after `=`; 2 after `=` and one hex digit; 3 after `=` CR.
+    private var escape: UInt8 = 0
+    private var high: UInt8 = 0
+
+    init(_ encoding: Encoding) { self.encoding = encoding }
+
+    /// Chunk of encoded input handled per stack buffer.
+    static let slice = 1024
+
+    mutating func decode(_ bytes: UnsafeRawBufferPointer, into stream: inout ContentStream, _ context: inout InspectionContext) {
+        guard stream.open else { return }
+        if encoding == .identity { return stream.write(bytes, &context) }
+        // QP output is at most as long as its input; base64 is 3/4 of it.
+        // +4: an escape begun in the previous slice may write 2 more bytes.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: TransferDecoder.slice + 4) { out in
+            var start = 0
+            while start < bytes.count && stream.open {
+                let end = min(bytes.count, start + TransferDecoder.slice)
+                let input = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+                let n = encoding == .base64 ? base64(input, out) : quotedPrintable(input, out)
+                stream.write(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(out)[..<n]), &context)
+                start = end
+            }
+        }
+    }
+
+    /// Bytes outside the alphabet (line breaks, spaces, garbage) are ignored
+    /// (§6.8); `=` ends a quantum early (padding).
+    private mutating func base64(_ input: UnsafeRawBufferPointer, _ out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var n = 0
+        for b in input {
+            let v: UInt32
+            switch b {
+            case 0x41...0x5a: v = UInt32(b - 0x41)
+            case 0x61...0x7a: v = UInt32(b - 0x61 + 26)
+            case 0x30...0x39: v = UInt32(b - 0x30 + 52)
+            case 0x2b: v = 62
+            case 0x2f: v = 63
+            case 0x3d:
+                // Padding: 2 sextets hold one byte, 3 hold two.
+                if sextets == 2 {
+                    out[n] = UInt8(truncatingIfNeeded: quantum >> 4)
+                    n += 1
+                } else if sextets == 3 {
+                    out[n] = UInt8(truncatingIfNeeded: quantum >> 10)
+                    out[n + 1] = UInt8(truncatingIfNeeded: quantum >> 2)
+                    n += 2
+                }
+                quantum = 0
+                sextets = 0
+                continue
+            default: continue
+            }
+            quantum = quantum << 6 | v
+            sextets += 1
+            if sextets == 4 {
+                out[n] = UInt8(truncatingIfNeeded: quantum >> 16)
+                out[n + 1] = UInt8(truncatingIfNeeded: quantum >> 8)
+                out[n + 2] = UInt8(truncatingIfNeeded: quantum)
+                n += 3
+                quantum = 0
+                sextets = 0
+            }
+        }
+        return n
+    }
+
+    /// `=XX` is a byte, `=` at a line end a soft line break; an `=` followed
+    /// by anything else is kept as it is (§6.7 note 1: be robust).
+    private mutating func quotedPrintable(_ input: UnsafeRawBufferPointer, _ out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var n = 0
+        for b in input {
+            switch escape {
+            case 1:
+                if b == 0x0d {
+                    escape = 3
+                } else if b == 0x0a {
+                    escape = 0  // soft line break (bare LF)
+                } else if let h = hexValue(b) {
+                    high = h
+                    escape = 2
+                } else {
+                    out[n] = 0x3d  // a stray `=`, kept; this byte is read again below
+                    n += 1
+                    escape = 0
+                    n = plain(b, out, n)
+                }
+            case 2:
+                escape = 0
+                if let l = hexValue(b) {
+                    out[n] = high << 4 | l
+                    n += 1
+                } else {
+                    // `=X` and a non-hex byte: kept as they were.
+                    out[n] = 0x3d
+                    out[n + 1] = hexDigit(high)
+                    n = plain(b, out, n + 2)
+                }
+            case 3:
+                escape = 0
+                if b != 0x0a { n = plain(b, out, n) }  // `=` CR LF: soft line break
+            default:
+                n = plain(b, out, n)
+            }
+        }
+        return n
+    }
+
+    private mutating func plain(_ b: UInt8, _ out: UnsafeMutableBufferPointer<UInt8>, _ n: Int) -> Int {
+        if b == 0x3d {
+            escape = 1
+            return n
+        }
+        out[n] = b
+        return n + 1
+    }
+
+    private func hexValue(_ b: UInt8) -> UInt8? {
+        switch b {
+        case 0x30...0x39: b - 0x30
+        case 0x41...0x46: b - 0x41 + 10
+        case 0x61...0x66: b - 0x61 + 10
+        default: nil
+        }
+    }
+
+    private func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x41 + v - 10 }
+}
+
+/// An `application/x-www-form-urlencoded` body (WHATWG URL §5.1) split into
+/// its values, percent-decoded (`+` is a space), one stream per non-empty
+/// value named by its field. The field name is kept (capped) across chunks.
+struct FormDecoder {
+    private var name: [UInt8] = []
+    private var inValue = false
+    /// 0 plain; 1 after `%`; 2 after `%` and one hex digit.
+    private var percent: UInt8 = 0
+    private var high: UInt8 = 0
+    private var value: ContentStream?
+    let direction: Direction
+
+    init(direction: Direction) {
+        self.direction = direction
+        name.reserveCapacity(ContentLimits.maxLabel)
+    }
+
+    /// Bytes it keeps (the field name), charged by the owner.
+    static let charge = ContentLimits.maxLabel + ContentStream.labelBytes
+
+    mutating func read(_ bytes: UnsafeRawBufferPointer, ids: inout UInt32, _ context: inout InspectionContext) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: TransferDecoder.slice) { out in
+            var n = 0
+            for b in bytes {
+                if b == UInt8(ascii: "&") {
+                    flush(out, &n, &context)
+                    endField(&context)
+                    continue
+                }
+                guard inValue else {
+                    if b == UInt8(ascii: "=") {
+                        inValue = true
+                        value = ContentStream(kind: .httpFormValue, direction: direction, id: ids, name: name[...])
+                        ids &+= 1
+                    } else if name.count < ContentLimits.maxLabel {
+                        name.append(b)
+                    }
+                    continue
+                }
+                if n + 2 >= out.count { flush(out, &n, &context) }
+                switch percent {
+                case 1:
+                    if let h = FormDecoder.hex(b) {
+                        high = h
+                        percent = 2
+                    } else {
+                        out[n] = UInt8(ascii: "%")  // not an escape: kept as it is
+                        n += 1
+                        percent = 0
+                        n = plain(b, out, n)
+                    }
+                case 2:
+                    percent = 0
+                    if let l = FormDecoder.hex(b) {
+                        out[n] = high << 4 | l
+                        n += 1
+                    } else {
+                        out[n] = UInt8(ascii: "%")
+                        out[n + 1] = FormDecoder.hexDigit(high)
+                        n = plain(b, out, n + 2)
+                    }
+                default:
+                    n = plain(b, out, n)
+                }
+            }
+            flush(out, &n, &context)
+        }
+    }
+
+    private mutating func plain(_ b: UInt8, _ out: UnsafeMutableBufferPointer<UInt8>, _ n: Int) -> Int {
+        if b == UInt8(ascii: "%") {
+            percent = 1
+            return n
+        }
+        out[n] = b == UInt8(ascii: "+") ? 0x20 : b
+        return n + 1
+    }
+
+    private mutating func flush(_ out: UnsafeMutableBufferPointer<UInt8>, _ n: inout Int, _ context: inout InspectionContext) {
+        if n > 0 { value?.write(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(out)[..<n]), &context) }
+        n = 0
+    }
+
+    private mutating func endField(_ context: inout InspectionContext) {
+        value?.finish(complete: true, &context)
+        value = nil
+        name.removeAll(keepingCapacity: true)
+        inValue = false
+        percent = 0
+    }
+
+    /// The body ended (`complete`) or was cut: a trailing `%` is dropped.
+    mutating func finish(complete: Bool, _ context: inout InspectionContext) {
+        value?.finish(complete: complete, &context)
+        value = nil
+        name = []
+    }
+
+    static func hex(_ b: UInt8) -> UInt8? {
+        switch b {
+        case 0x30...0x39: b - 0x30
+        case 0x41...0x46: b - 0x41 + 10
+        case 0x61...0x66: b - 0x61 + 10
+        default: nil
+        }
+    }
+
+    static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x41 + v - 10 }
+}

@@ -1,0 +1,157 @@
+import Flows
+
+/// Decodes one HTTP message body for the content stage: the framing (chunks)
+/// is undone by `HTTPAnalyzer`, which hands over the body bytes in order;
+/// this undoes the content coding — `gzip`, `deflate` (zlib or raw), or none
+/// (RFC 9110 §8.4) — and splits the result by media type: an url-encoded
+/// form into its values, a `multipart/*` body into its parts, anything else
+/// as one stream.
+///
+/// Caps: `ContentLimits.maxDecodedBytes` decoded bytes per body, and
+/// decompression stops at `ContentLimits.maxRatio` times its input once
+/// past `ContentLimits.ratioFloor` (both counted). An unsupported coding or
+/// corrupt compressed data leaves the body (or its rest) undelivered,
+/// counted. What it holds is reserved from the context's budget when it
+/// starts (refused: the body is not decoded, `bufferCapHits` counts it).
+struct HTTPBodyDecoder {
+    // Exactly one of the three is set (optionals, so they mutate in place).
+    private var whole: ContentStream?
+    private var form: FormDecoder?
+    private var parts: MIMEReader?
+    private var inflater: Inflater?
+    /// The body is compressed (the inflater is dropped when its stream ends).
+    private let compressed: Bool
+    private var decoded: UInt64 = 0
+    private var charged: Int
+    private var stopped = false
+
+    /// Starts a body; nil when it is not decoded (coding unsupported, budget full).
+    init?(
+        request: Bool, direction: Direction, contentType: [UInt8], coding: HTTPContentCoding, ids: inout UInt32,
+        context: inout InspectionContext
+    ) {
+        var format: Inflater.Format?
+        switch coding {
+        case .identity: format = nil
+        case .gzip: format = .gzip
+        case .deflate: format = .deflate
+        case .unsupported:
+            context.counters.content.unsupportedCodings &+= 1
+            return nil
+        }
+        var whole: ContentStream?
+        var form: FormDecoder?
+        var parts: MIMEReader?
+        var charge = format == nil ? 0 : Inflater.charge
+        contentType.withUnsafeBytes { value in
+            let media = MIMEHeader.mediaType(value)
+            if MIMEHeader.equals(media, "application/x-www-form-urlencoded") {
+                form = FormDecoder(direction: direction)
+                charge += FormDecoder.charge
+            } else if MIMEHeader.hasPrefix(media, "multipart/"), let boundary = MIMEHeader.parameter(value, "boundary"),
+                let reader = MIMEReader(parts: .httpMultipartPart, direction: direction, boundary: boundary)
+            {
+                parts = reader
+                charge += MIMEReader.charge
+            } else {
+                whole = (
+                    ContentStream(
+                        kind: request ? .httpRequestBody : .httpResponseBody, direction: direction, id: ids,
+                        mediaType: Array(media)[...]))
+                ids &+= 1
+                charge += ContentStream.labelBytes
+            }
+        }
+        guard context.reserve(charge) else { return nil }
+        self.whole = whole
+        self.form = form
+        self.parts = parts
+        charged = charge
+        compressed = format != nil
+        if let format { inflater = Inflater(format: format) }
+    }
+
+    /// Body bytes as they arrive on the wire (de-chunked).
+    mutating func feed(_ wire: UnsafeRawBufferPointer, ids: inout UInt32, _ context: inout InspectionContext) {
+        guard !stopped, !wire.isEmpty else { return }
+        guard compressed else { return decodedBytes(wire, ids: &ids, &context) }
+        guard let inflater else { return }  // its stream ended: what follows is ignored
+        guard inflater.setInput(wire) else {
+            context.counters.content.corruptCompressed &+= 1
+            return stop(complete: false, &context)
+        }
+        while !stopped {
+            let (produced, step) = inflater.step()
+            decodedBytes(produced, ids: &ids, &context)
+            if !stopped && inflater.totalOut > ContentLimits.ratioFloor
+                && inflater.totalOut > ContentLimits.maxRatio * inflater.totalIn
+            {
+                context.counters.content.ratioCapHits &+= 1
+                return stop(complete: false, &context)
+            }
+            switch step {
+            case .moreOutput: continue
+            case .needInput: return
+            case .end:
+                self.inflater = nil  // done: its memory goes back now
+                context.release(Inflater.charge)
+                charged -= Inflater.charge
+                return
+            case .corrupt:
+                context.counters.content.corruptCompressed &+= 1
+                return stop(complete: false, &context)
+            }
+        }
+    }
+
+    private mutating func decodedBytes(_ bytes: UnsafeRawBufferPointer, ids: inout UInt32, _ context: inout InspectionContext) {
+        guard !bytes.isEmpty else { return }
+        var piece = bytes
+        let room = ContentLimits.maxDecodedBytes - decoded
+        let capped = UInt64(bytes.count) > room
+        if capped {
+            piece = UnsafeRawBufferPointer(rebasing: bytes[..<Int(room)])
+            context.counters.content.decodedCapHits &+= 1
+        }
+        decoded += UInt64(piece.count)
+        whole?.write(piece, &context)
+        form?.read(piece, ids: &ids, &context)
+        parts?.read(piece, ids: &ids, &context)
+        if capped { stop(complete: false, &context) }
+    }
+
+    /// The body ended (`complete`: all of it was read) or was cut short.
+    mutating func finish(complete: Bool, _ context: inout InspectionContext) {
+        // A compressed body whose stream did not end is incomplete too.
+        stop(complete: complete && inflater == nil, &context)
+    }
+
+    private mutating func stop(complete: Bool, _ context: inout InspectionContext) {
+        guard !stopped else { return }
+        stopped = true
+        whole?.finish(complete: complete, &context)
+        form?.finish(complete: complete, &context)
+        parts?.finish(complete: complete, &context)
+        inflater = nil
+        context.release(charged)
+        charged = 0
+    }
+}
+
+/// `Content-Encoding` (RFC 9110 §8.4.1): what PlainSight can undo.
+enum HTTPContentCoding: UInt8 {
+    case identity, gzip, deflate, unsupported
+
+    init(_ value: UnsafeRawBufferPointer) {
+        let v = MIMEHeader.trimmed(value)
+        if v.isEmpty || MIMEHeader.equals(v, "identity") {
+            self = .identity
+        } else if MIMEHeader.equals(v, "gzip") || MIMEHeader.equals(v, "x-gzip") {
+            self = .gzip
+        } else if MIMEHeader.equals(v, "deflate") {
+            self = .deflate
+        } else {
+            self = .unsupported  // br, zstd, compress, or codings stacked with a comma
+        }
+    }
+}

@@ -1,0 +1,414 @@
+import CZlib
+import Testing
+@testable import Flows
+@testable import Inspection
+
+// The content interface: decoded HTTP bodies (RFC 9112 §7.1 chunked, RFC
+// 9110 §8.4 gzip/deflate, url-encoded forms, RFC 7578 multipart/form-data)
+// and SMTP DATA with MIME (RFC 5321 §4.5.2 dot-stuffing, RFC 2045/2046
+// base64, quoted-printable, nested multiparts), recorded byte-exact by a
+// `ContentRecorder`, fed whole and cut at every byte.
+
+/// One flow's exchange through any cleartext analyzer, with content recorded.
+struct ContentRun {
+    let analyzer: CleartextAnalyzer
+    let recorder = ContentRecorder()
+    var context = InspectionContext()
+    var offsets: [UInt64] = [0, 0]
+
+    init(_ app: AppProtocol, budget: Int = 16 << 20) {
+        analyzer = CleartextAnalyzer.make(for: app, depth: 1 << 22)!
+        context = InspectionContext(maxBufferedBytes: budget, cleartextDepth: 1 << 22)
+        context.content = .recording(recorder)
+    }
+
+    mutating func send(_ bytes: [UInt8], _ d: Direction) {
+        let offset = offsets[d.rawValue]
+        _ = bytes.withUnsafeBytes { analyzer.ingest($0, direction: d, offset: offset, context: &context) }
+        offsets[d.rawValue] += UInt64(bytes.count)
+    }
+
+    /// `bytes` to `d` in two chunks cut at `cut`.
+    mutating func send(_ bytes: [UInt8], _ d: Direction, cutAt cut: Int) {
+        for part in [Array(bytes[..<cut]), Array(bytes[cut...])] where !part.isEmpty { send(part, d) }
+    }
+
+    mutating func endBoth() {
+        analyzer.end(direction: .toServer, context: &context)
+        analyzer.end(direction: .toClient, context: &context)
+    }
+
+    var streams: [ContentRecorder.Stream] { recorder.streams }
+
+    /// Checks the interface's promises: contiguous pieces, every stream ended, nothing left charged.
+    func checkClean() {
+        #expect(recorder.violations.isEmpty, "\(recorder.violations)")
+        #expect(recorder.open.isEmpty)
+        #expect(context.bufferedBytes == 0)
+    }
+}
+
+/// zlib's own compressor: gzip (windowBits 31), zlib (15) or raw deflate (-15).
+func compress(_ input: [UInt8], windowBits: Int32) -> [UInt8] {
+    var stream = z_stream()
+    precondition(deflateInit2_(&stream, 9, Z_DEFLATED, windowBits, 9, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK)
+    var out = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(input.count))) + 64)
+    var input = input
+    let produced = input.withUnsafeMutableBufferPointer { i in
+        out.withUnsafeMutableBufferPointer { o in
+            stream.next_in = i.baseAddress
+            stream.avail_in = uInt(i.count)
+            stream.next_out = o.baseAddress
+            stream.avail_out = uInt(o.count)
+            precondition(deflate(&stream, Z_FINISH) == Z_STREAM_END)
+            return o.count - Int(stream.avail_out)
+        }
+    }
+    deflateEnd(&stream)
+    return Array(out[..<produced])
+}
+
+func response(_ headers: String, _ body: [UInt8]) -> [UInt8] {
+    ascii("HTTP/1.1 200 OK\r\n\(headers)\r\n") + body
+}
+
+@Suite struct HTTPContentTests {
+    static let get = ascii("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+
+    @Test func chunkedBodyIsDechunkedAtEverySplit() {
+        // RFC 9112 §7.1: sizes in hex, an extension, a trailer.
+        let wire = response(
+            "Transfer-Encoding: chunked\r\nContent-Type: text/plain; charset=utf-8\r\n",
+            ascii("5;ext=1\r\nHello\r\n8\r\n, world!\r\n0\r\nX-Trailer: 1\r\n\r\n"))
+        for cut in 0...wire.count {
+            var run = ContentRun(.http)
+            run.send(HTTPContentTests.get, .toServer)
+            run.send(wire, .toClient, cutAt: cut)
+            #expect(run.streams.count == 1)
+            #expect(run.streams.first?.bytes == ascii("Hello, world!"), "cut \(cut)")
+            #expect(run.streams.first?.kind == .httpResponseBody)
+            #expect(run.streams.first?.mediaType == "text/plain")
+            #expect(run.streams.first?.complete == true)
+            run.endBoth()
+            run.checkClean()
+        }
+    }
+
+    @Test func gzipBodyFromPython() {
+        // python3 -c 'import gzip; print(list(gzip.compress(b"Hello, gzip body!\n", mtime=0)))'
+        let gz: [UInt8] = [
+            0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0xd7, 0x51, 0x48,
+            0xaf, 0xca, 0x2c, 0x50, 0x48, 0xca, 0x4f, 0xa9, 0x54, 0xe4, 0x02, 0x00, 0x60, 0x82, 0x41, 0xe9, 0x12, 0x00,
+            0x00, 0x00,
+        ]
+        let wire = response("Content-Encoding: gzip\r\nContent-Length: \(gz.count)\r\n", gz)
+        for cut in 0...wire.count {
+            var run = ContentRun(.http)
+            run.send(HTTPContentTests.get, .toServer)
+            run.send(wire, .toClient, cutAt: cut)
+            #expect(run.streams.first?.bytes == ascii("Hello, gzip body!\n"), "cut \(cut)")
+            #expect(run.streams.first?.complete == true)
+            run.endBoth()
+            run.checkClean()
+        }
+    }
+
+    @Test(arguments: [(Int32(31), "gzip"), (15, "deflate"), (-15, "deflate")])
+    func compressedChunkedBodies(windowBits: Int32, coding: String) {
+        // Large enough for several inflate output buffers; zlib and raw deflate are both "deflate".
+        let text = (0..<4000).flatMap { ascii("line \($0) of a compressed page\n") }
+        let compressed = compress(text, windowBits: windowBits)
+        var chunked: [UInt8] = []
+        var k = 0
+        while k < compressed.count {
+            let n = min(1000, compressed.count - k)
+            chunked += ascii(String(n, radix: 16) + "\r\n") + compressed[k..<(k + n)] + ascii("\r\n")
+            k += n
+        }
+        chunked += ascii("0\r\n\r\n")
+        let wire = response("Content-Encoding: \(coding)\r\nTransfer-Encoding: chunked\r\n", chunked)
+        var run = ContentRun(.http)
+        run.send(HTTPContentTests.get, .toServer)
+        var at = 0
+        while at < wire.count {  // 733-byte segments: cuts fall everywhere in the framing
+            run.send(Array(wire[at..<min(wire.count, at + 733)]), .toClient)
+            at += 733
+        }
+        #expect(run.streams.count == 1)
+        #expect(run.streams.first?.bytes == text)
+        #expect(run.streams.first?.complete == true)
+        #expect(run.context.counters.content.bytes[Int(ContentKind.httpResponseBody.rawValue)] == UInt64(text.count))
+        run.endBoth()
+        run.checkClean()
+    }
+
+    @Test func zipBombStopsAtTheRatioCap() {
+        // 64 MiB of zeros deflate to ~64 KiB: far past 100:1.
+        let bomb = compress([UInt8](repeating: 0, count: 64 << 20), windowBits: 31)
+        let wire = response("Content-Encoding: gzip\r\nContent-Length: \(bomb.count)\r\n", bomb)
+        var run = ContentRun(.http)
+        run.send(HTTPContentTests.get, .toServer)
+        run.send(wire, .toClient)
+        #expect(run.context.counters.content.ratioCapHits == 1)
+        let delivered = run.streams.first?.bytes.count ?? 0
+        #expect(UInt64(delivered) > ContentLimits.ratioFloor)
+        #expect(UInt64(delivered) <= ContentLimits.maxDecodedBytes)
+        #expect(run.streams.first?.complete == false)
+        run.endBoth()
+        run.checkClean()
+    }
+
+    @Test func decodedCapCutsALargeBody() {
+        // 2 MiB of varied text compresses less than 100:1: the 1 MiB cap stops it.
+        var text: [UInt8] = []
+        var x: UInt32 = 1
+        while text.count < 2 << 20 {
+            x = x &* 1_103_515_245 &+ 12345
+            text.append(0x61 + UInt8(x >> 16 % 26 & 0x0f))
+        }
+        let compressed = compress(text, windowBits: 31)
+        let wire = response("Content-Encoding: gzip\r\nContent-Length: \(compressed.count)\r\n", compressed)
+        var run = ContentRun(.http)
+        run.send(HTTPContentTests.get, .toServer)
+        run.send(wire, .toClient)
+        #expect(run.streams.first?.bytes == Array(text[..<Int(ContentLimits.maxDecodedBytes)]))
+        #expect(run.context.counters.content.decodedCapHits == 1)
+        #expect(run.context.counters.content.ratioCapHits == 0)
+        run.endBoth()
+        run.checkClean()
+    }
+
+    @Test func corruptAndUnsupportedCodingsAreCounted() {
+        var run = ContentRun(.http)
+        run.send(HTTPContentTests.get + HTTPContentTests.get, .toServer)
+        run.send(response("Content-Encoding: gzip\r\nContent-Length: 10\r\n", ascii("not gzip!!")), .toClient)
+        run.send(response("Content-Encoding: br\r\nContent-Length: 4\r\n", ascii("\u{1b}abc")), .toClient)
+        #expect(run.context.counters.content.corruptCompressed == 1)
+        #expect(run.context.counters.content.unsupportedCodings == 1)
+        #expect(run.streams.isEmpty)
+        run.endBoth()
+        run.checkClean()
+    }
+
+    @Test func formValuesArePercentDecoded() {
+        let body = ascii("user=j%C3%B6rg&note=card+4111%201111&empty=&flag&pw=p%zz%4")
+        let request = ascii(
+            "POST /login HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.count)\r\n\r\n")
+            + body
+        for cut in 0...request.count {
+            var run = ContentRun(.http)
+            run.send(request, .toServer, cutAt: cut)
+            run.endBoth()
+            let values = run.streams.map { "\($0.name)=\(String(decoding: $0.bytes, as: UTF8.self))" }
+            #expect(values == ["user=jörg", "note=card 4111 1111", "pw=p%zz"], "cut \(cut)")
+            #expect(run.streams.allSatisfy { $0.kind == .httpFormValue })
+            run.checkClean()
+        }
+    }
+
+    @Test func multipartFormWithAFilePart() {
+        // RFC 7578 §4: parts named by Content-Disposition; the boundary from Content-Type (quoted).
+        let file: [UInt8] = ascii("id,ssn\r\n1,078-05-1120\r\n") + [0x00, 0xff, 0x2d, 0x2d, 0x0d]  // binary, a "--" and a CR
+        let body =
+            ascii("preamble\r\n--XyZ\r\nContent-Disposition: form-data; name=\"comment\"\r\n\r\nfirst line\r\n-- not a boundary\r\n")
+            + ascii("--XyZ\r\nContent-Disposition: form-data;\r\n name=\"upload\"; filename=\"people.csv\"\r\n")
+            + ascii("Content-Type: text/csv\r\n\r\n") + file + ascii("\r\n--XyZ--\r\nepilogue")
+        let request = ascii(
+            "POST /up HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=\"XyZ\"\r\nContent-Length: \(body.count)\r\n\r\n")
+            + body
+        for cut in 0...request.count {
+            var run = ContentRun(.http)
+            run.send(request, .toServer, cutAt: cut)
+            let s = run.streams
+            #expect(s.count == 2, "cut \(cut)")
+            guard s.count == 2 else { continue }
+            #expect(s[0].name == "comment" && s[0].filename == "" && s[0].kind == .httpMultipartPart)
+            #expect(s[0].bytes == ascii("first line\r\n-- not a boundary"), "cut \(cut)")
+            #expect(s[1].name == "upload" && s[1].filename == "people.csv" && s[1].mediaType == "text/csv")
+            #expect(s[1].bytes == file, "cut \(cut)")
+            #expect(s.allSatisfy { $0.complete == true })
+            run.endBoth()
+            run.checkClean()
+        }
+    }
+
+    @Test func contentOffDecodesNothing() {
+        var run = ContentRun(.http)
+        run.context.content = .off
+        run.send(HTTPContentTests.get, .toServer)
+        run.send(response("Content-Length: 5\r\n", ascii("Hello")), .toClient)
+        #expect(run.streams.isEmpty)
+        #expect(run.context.counters.content == ContentCounters())
+    }
+
+    @Test func bodyToTheEndOfTheStreamAndATinyBudget() {
+        var run = ContentRun(.http)
+        run.send(HTTPContentTests.get, .toServer)
+        run.send(ascii("HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<p>one"), .toClient)
+        run.send(ascii(" two</p>"), .toClient)
+        run.endBoth()
+        #expect(run.streams.first?.bytes == ascii("<p>one two</p>"))
+        #expect(run.streams.first?.complete == true)
+        run.checkClean()
+
+        // Over budget: the gzip body is not decoded, the refusal counted.
+        var poor = ContentRun(.http, budget: 1024)
+        poor.send(HTTPContentTests.get, .toServer)
+        poor.send(response("Content-Encoding: gzip\r\nContent-Length: 3\r\n", ascii("abc")), .toClient)
+        #expect(poor.streams.isEmpty)
+        #expect(poor.context.counters.bufferCapHits >= 1)
+        poor.endBoth()
+        poor.checkClean()
+    }
+}
+
+@Suite struct SMTPContentTests {
+    static let attachment: [UInt8] = (0..<200).map { UInt8($0) }
+
+    /// A mail with a nested multipart: a QP text part, an HTML alternative, a base64 attachment.
+    static let message: [UInt8] = {
+        let b64 = base64(attachment)
+        var lines: [String] = []
+        var k = b64.startIndex
+        while k < b64.endIndex {  // 76-character lines (RFC 2045 §6.8)
+            let e = b64.index(k, offsetBy: 76, limitedBy: b64.endIndex) ?? b64.endIndex
+            lines.append(String(b64[k..<e]))
+            k = e
+        }
+        return ascii(
+            "From: a@example.com\r\nSubject: report\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/mixed;\r\n\tboundary=\"outer\"\r\n\r\n"
+                + "This is a multi-part message.\r\n"
+                + "--outer\r\nContent-Type: multipart/alternative; boundary=inner\r\n\r\n"
+                + "--inner\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+                + "Caf=C3=A9 total =3D 5=\r\n0 EUR\r\n..leading dot\r\n"
+                + "--inner\r\nContent-Type: text/html\r\n\r\n<b>hi</b>\r\n--inner--\r\n"
+                + "--outer\r\nContent-Type: application/octet-stream; name=\"data.bin\"\r\n"
+                + "Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"data.bin\"\r\n\r\n"
+                + lines.joined(separator: "\r\n") + "\r\n--outer--\r\n.\r\n")
+    }()
+
+    static func session(_ message: [UInt8]) -> (client: [UInt8], server: [UInt8]) {
+        (
+            ascii("EHLO c\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n") + message
+                + ascii("QUIT\r\n"),
+            ascii("220 mx ESMTP\r\n250 mx\r\n250 ok\r\n250 ok\r\n354 go on\r\n250 queued\r\n221 bye\r\n")
+        )
+    }
+
+    @Test func mimeMessageSplitAtEveryByte() {
+        let (client, server) = SMTPContentTests.session(SMTPContentTests.message)
+        for cut in stride(from: 0, through: client.count, by: 1) {
+            var run = ContentRun(.smtp)
+            run.send(server, .toClient)
+            run.send(client, .toServer, cutAt: cut)
+            run.endBoth()
+            let s = run.streams
+            #expect(s.count == 3, "cut \(cut)")
+            guard s.count == 3 else { continue }
+            #expect(s[0].bytes == ascii("Café total = 50 EUR\r\n.leading dot"), "cut \(cut)")
+            #expect(s[0].mediaType == "text/plain")
+            #expect(s[1].bytes == ascii("<b>hi</b>") && s[1].mediaType == "text/html")
+            #expect(s[2].bytes == SMTPContentTests.attachment, "cut \(cut)")
+            #expect(s[2].filename == "data.bin" && s[2].kind == .smtpMessagePart)
+            #expect(s.allSatisfy { $0.complete == true })
+            run.checkClean()
+        }
+    }
+
+    @Test func plainMessageAndAResetAfterIt() {
+        // Not MIME: the whole body is one part; the session goes on after the end line.
+        let message = ascii("Subject: hi\r\n\r\nline one\r\n..two\r\n.\r\n")
+        var run = ContentRun(.smtp)
+        run.send(ascii("220 mx\r\n250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n250 ok\r\n"), .toClient)
+        run.send(ascii("HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n") + message, .toServer)
+        run.send(ascii("MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nSubject: 2\r\n\r\nsecond\r\n.\r\n"), .toServer)
+        run.endBoth()
+        #expect(run.streams.map(\.bytes) == [ascii("line one\r\n.two\r\n"), ascii("second\r\n")])
+        #expect(run.streams.map(\.id) == [0, 1])
+        run.checkClean()
+    }
+
+    @Test func refusedDataAndTruncatedMessages() {
+        // 554 to DATA: no text follows; the next command is read as a command.
+        var refused = ContentRun(.smtp)
+        refused.send(ascii("220 mx\r\n250 ok\r\n554 no\r\n"), .toClient)
+        refused.send(ascii("HELO c\r\nDATA\r\n"), .toServer)
+        refused.endBoth()
+        #expect(refused.streams.isEmpty)
+        refused.checkClean()
+
+        // The client's stream ends inside a base64 part: the part is incomplete.
+        let (client, _) = SMTPContentTests.session(SMTPContentTests.message)
+        var cut = ContentRun(.smtp)
+        cut.send(ascii("220 mx\r\n"), .toClient)
+        cut.send(Array(client[..<(client.count - 40)]), .toServer)
+        cut.endBoth()
+        #expect(cut.streams.last?.complete == false)
+        cut.checkClean()
+    }
+}
+
+@Suite struct ContentEdgeTests {
+    @Test func nestingPastTheCapIsOnePart() {
+        // Five nested multiparts: the fifth is past `MIMEReader.maxNesting` and is delivered undivided.
+        var body = "Content-Type: multipart/mixed; boundary=b0\r\n\r\n"
+        for level in 0..<5 {
+            body += "--b\(level)\r\nContent-Type: multipart/mixed; boundary=b\(level + 1)\r\n\r\n"
+        }
+        body += "--b5\r\n\r\ndeep\r\n--b5--\r\n"
+        for level in (0..<4).reversed() { body += "\r\n--b\(level)--\r\n" }
+        var run = ContentRun(.smtp)
+        run.send(ascii("220 mx\r\n250 ok\r\n354 go\r\n250 ok\r\n"), .toClient)
+        run.send(ascii("HELO c\r\nDATA\r\n" + body + ".\r\n"), .toServer)
+        run.endBoth()
+        #expect(MIMEReader.maxNesting == 4)
+        #expect(run.context.counters.content.nestingCapHits == 1)
+        #expect(run.streams.count == 1)
+        #expect(run.streams.first.map { String(decoding: $0.bytes, as: UTF8.self) } == "--b4\r\nContent-Type: multipart/mixed; boundary=b5\r\n\r\n--b5\r\n\r\ndeep\r\n--b5--\r\n")
+        run.checkClean()
+    }
+
+    @Test func quotedPrintableAndBase64Oddities() {
+        // A stray `=`, `=` with one hex digit, lower-case hex, base64 with spaces and garbage.
+        let mail = ascii(
+            "Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+                + "a = b =4 c=3d=\r\n\r\n--x\r\nContent-Transfer-Encoding: BASE64\r\n\r\naGVs bG8*\r\nh\r\n--x--\r\n.\r\n")
+        for cut in 0...mail.count {
+            var run = ContentRun(.smtp)
+            run.send(ascii("220 mx\r\n250 ok\r\n354 go\r\n250 ok\r\n"), .toClient)
+            run.send(ascii("HELO c\r\nDATA\r\n"), .toServer)
+            run.send(mail, .toServer, cutAt: cut)
+            run.endBoth()
+            // `=` CR LF is a soft break; the last line's break belongs to the delimiter.
+            #expect(run.streams.map(\.bytes) == [ascii("a = b =4 c="), ascii("hello!")], "cut \(cut)")
+            run.checkClean()
+        }
+    }
+
+    @Test func throughFlowInspectionFromIdentification() {
+        // The request's first bytes go to identification, are replayed to the HTTP reader, then the body.
+        let recorder = ContentRecorder()
+        var context = InspectionContext()
+        context.content = .recording(recorder)
+        context.flow = 7
+        var flow = FlowInspection(serverPort: 8080, transport: .tcp, selection: AnalyzerSelection(parsing: "content")!)
+        let body = ascii("q=a%2Bb")
+        let request = ascii(
+            "POST /s HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.count)\r\n\r\n")
+            + body
+        var offset: UInt64 = 0
+        for piece in [Array(request[..<3]), Array(request[3..<40]), Array(request[40...])] {
+            piece.withUnsafeBytes { flow.ingest($0, direction: .toServer, offset: offset, context: &context) }
+            offset += UInt64(piece.count)
+        }
+        flow.end(direction: .toServer, context: &context)
+        flow.end(direction: .toClient, context: &context)
+        flow.release(&context)
+        #expect(flow.app == .http)
+        #expect(recorder.streams.map(\.bytes) == [ascii("a+b")])
+        #expect(recorder.streams.first?.flow == 7 && recorder.streams.first?.name == "q")
+        #expect(recorder.open.isEmpty && recorder.violations.isEmpty)
+        #expect(context.bufferedBytes == 0)
+    }
+}
