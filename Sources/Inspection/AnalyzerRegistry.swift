@@ -33,7 +33,7 @@ public enum AnalyzerRegistry {
     public static let all: [AnalyzerDescriptor] = [
         Probes.tls, Probes.ssh, Probes.http, Probes.smtp, Probes.ftp, Probes.pop3, Probes.imap, Probes.telnet,
         Probes.xmpp, Probes.ldap, Probes.postgresql, Probes.mysql, Probes.rdp, Probes.redis,
-        Probes.dns, Probes.snmp,
+        Probes.dns, Probes.snmp, Probes.mssql, Probes.mongodb, Probes.cassandra, Probes.memcached,
     ]
 
     static let tcp = all.filter { $0.transport == .tcp }

@@ -31,6 +31,10 @@ enum CleartextAnalyzer {
     case telnet(TelnetLoginAnalyzer)
     case ldap(LDAPLoginAnalyzer)
     case snmp(SNMPCommunityAnalyzer)
+    case mssql(MSSQLLoginAnalyzer)
+    case mongodb(MongoDBLoginAnalyzer)
+    case cassandra(CassandraLoginAnalyzer)
+    case memcached(MemcachedLoginAnalyzer)
 
     /// The analyzer for `app`, nil when PlainSight reads nothing more of it.
     static func make(for app: AppProtocol, depth: UInt64) -> CleartextAnalyzer? {
@@ -46,6 +50,10 @@ enum CleartextAnalyzer {
         case .telnet: .telnet(TelnetLoginAnalyzer(maxDepth: depth))
         case .ldap: .ldap(LDAPLoginAnalyzer(maxDepth: depth))
         case .snmp: .snmp(SNMPCommunityAnalyzer())
+        case .mssql: .mssql(MSSQLLoginAnalyzer(maxDepth: depth))
+        case .mongodb: .mongodb(MongoDBLoginAnalyzer(maxDepth: depth))
+        case .cassandra: .cassandra(CassandraLoginAnalyzer(maxDepth: depth))
+        case .memcached: .memcached(MemcachedLoginAnalyzer(maxDepth: depth))
         default: nil
         }
     }
@@ -62,6 +70,10 @@ enum CleartextAnalyzer {
         case .telnet(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         case .ldap(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         case .snmp(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .mssql(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .mongodb(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .cassandra(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .memcached(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         }
     }
 
@@ -75,6 +87,10 @@ enum CleartextAnalyzer {
         case .telnet(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         case .ldap(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         case .snmp(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .mssql(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .mongodb(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .cassandra(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .memcached(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         }
     }
 
@@ -88,6 +104,10 @@ enum CleartextAnalyzer {
         case .telnet(let a): a.end(direction: direction, context: &context)
         case .ldap(let a): a.end(direction: direction, context: &context)
         case .snmp(let a): a.end(direction: direction, context: &context)
+        case .mssql(let a): a.end(direction: direction, context: &context)
+        case .mongodb(let a): a.end(direction: direction, context: &context)
+        case .cassandra(let a): a.end(direction: direction, context: &context)
+        case .memcached(let a): a.end(direction: direction, context: &context)
         }
     }
 
@@ -102,6 +122,10 @@ enum CleartextAnalyzer {
         case .telnet(let a): a.moveSightings(into: &outbox)
         case .ldap(let a): a.moveSightings(into: &outbox)
         case .snmp(let a): a.moveSightings(into: &outbox)
+        case .mssql(let a): a.moveSightings(into: &outbox)
+        case .mongodb(let a): a.moveSightings(into: &outbox)
+        case .cassandra(let a): a.moveSightings(into: &outbox)
+        case .memcached(let a): a.moveSightings(into: &outbox)
         }
     }
 }

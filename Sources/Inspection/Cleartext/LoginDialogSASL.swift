@@ -100,9 +100,7 @@ extension LoginDialogAnalyzer {
 
     /// PLAIN: `authzid NUL authcid NUL passwd` (RFC 4616 §2).
     func plainResponse(_ message: [UInt8], reply index: UInt64, tag: [UInt8]) {
-        guard let first = message.firstIndex(of: 0), let second = message[(first + 1)...].firstIndex(of: 0) else { return }
-        addCredential(
-            .saslPlain, username: Array(message[(first + 1)..<second]), secret: Array(message[(second + 1)...]),
-            reply: index, tag: tag)
+        guard let (user, password) = message.withUnsafeBytes({ SASLPlain.split($0) }) else { return }
+        addCredential(.saslPlain, username: user, secret: password, reply: index, tag: tag)
     }
 }

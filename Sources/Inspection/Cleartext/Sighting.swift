@@ -61,6 +61,10 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     case postgresqlPassword = "postgresql-password"
     case redisAuth = "redis-auth"
     case mysqlClearPassword = "mysql-clear-password"
+    case mssqlPassword = "mssql-password"
+    case mongodbPlain = "mongodb-plain"
+    case cassandraPassword = "cassandra-password"
+    case memcachedSASLPlain = "memcached-sasl-plain"
     // Crackable offline: a challenge response or hash.
     case httpDigest = "http-digest"
     case cramMD5 = "cram-md5"
@@ -69,6 +73,7 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     case mysqlNative = "mysql-native-password"
     case postgresqlMD5 = "postgresql-md5"
     case scram = "scram"
+    case mongodbCR = "mongodb-cr"
     // Bearer tokens and session identifiers: replayable as they are.
     case httpBearer = "http-bearer"
     case httpAPIKey = "http-api-key"
@@ -81,8 +86,9 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     public var grade: Grade {
         switch self {
         case .httpBasic, .httpForm, .urlPassword, .ftp, .pop3, .imapLogin, .saslPlain, .saslLogin, .telnet,
-             .ldapSimpleBind, .snmpCommunity, .postgresqlPassword, .redisAuth, .mysqlClearPassword: .plaintext
-        case .httpDigest, .cramMD5, .apop, .ntlm, .mysqlNative, .postgresqlMD5, .scram: .crackable
+             .ldapSimpleBind, .snmpCommunity, .postgresqlPassword, .redisAuth, .mysqlClearPassword, .mssqlPassword, .mongodbPlain, .cassandraPassword,
+             .memcachedSASLPlain: .plaintext
+        case .httpDigest, .cramMD5, .apop, .ntlm, .mysqlNative, .postgresqlMD5, .scram, .mongodbCR: .crackable
         case .httpBearer, .httpAPIKey, .httpCookie: .token
         }
     }

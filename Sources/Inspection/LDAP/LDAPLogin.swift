@@ -313,7 +313,7 @@ public final class LDAPLoginAnalyzer: StreamAnalyzer, SightingSource {
     /// An NTLM AUTHENTICATE message anywhere in `token` (bare, or in SPNEGO).
     func ntlm(_ token: UnsafeRawBufferPointer, id: Int64) {
         guard token.count >= 52, BERCursor.contains(token, "NTLMSSP\0") else { return }
-        if let c = HTTPAnalyzer.ntlmAuthenticate(Array(token)) { addPending(c, id: id) }
+        if let c = NTLM.authenticate(Array(token)) { addPending(c, id: id) }
     }
 
     ///     BindResponse ::= [APPLICATION 1] SEQUENCE {
