@@ -60,6 +60,10 @@ let apps: [AppProtocol] = [
     .telnet,
     .ldap,
     .snmp,
+    .mssql,
+    .mongodb,
+    .cassandra,
+    .memcached,
 ]
 /// Protocols read datagram by datagram: merging chunks changes the input.
 let datagramApps = Set(AnalyzerRegistry.all.filter { $0.transport == .udp }.map(\.app))
