@@ -512,6 +512,46 @@ struct DatabaseLoginMoreTests {
         #expect(identify([ascii("AUTH pw\r\n")], .toServer, port: 11211).app == .redis)
     }
 
+    /// Identification hands the flow to its reader (`CleartextAnalyzer.make`):
+    /// a whole login through `FlowInspection` on a port that is not the
+    /// protocol's, in small segments, gives the reader's sighting.
+    @Test func flowInspectionIdentifiesThenReadsTheLogin() {
+        let logins: [(AppProtocol, [Step], Sighting)] = [
+            (.mssql, [.client(TDSBytes.prelogin(0x12, encryption: 2)), .server(TDSBytes.prelogin(0x04, encryption: 2)),
+                      .client(TDSBytes.login7(user: "sa", password: "pw")), .server(TDSBytes.loginAck)],
+             credential(.mssqlPassword, ascii("sa"), ascii("pw"), .accepted)),
+            (.mongodb, [.client(MongoBytes.msg(1, BSON.doc(
+                            BSON.int32("saslStart", 1), BSON.string("mechanism", "PLAIN"), BSON.binary("payload", [0] + ascii("u") + [0] + ascii("p"))))),
+                        .server(MongoBytes.msg(2, responseTo: 1, BSON.doc(MongoBytes.ok)))],
+             credential(.mongodbPlain, ascii("u"), ascii("p"), .accepted)),
+            (.cassandra, [.client(CQLBytes.startup(0x04)), .server(CQLBytes.authenticate(0x04)),
+                          .client(CQLBytes.authResponse(0x04, "u", "p")), .server(CQLBytes.badCredentials(0x04))],
+             credential(.cassandraPassword, ascii("u"), ascii("p"), .rejected)),
+            (.memcached, [.client(MemcachedBytes.plain("u", "p")), .server(MemcachedBytes.response(0x21, status: 0, opaque: 1))],
+             credential(.memcachedSASLPlain, ascii("u"), ascii("p"), .accepted)),
+        ]
+        for (app, steps, expected) in logins {
+            var flow = FlowInspection(serverPort: 4000, transport: .tcp, selection: .all)
+            var offsets: (toServer: UInt64, toClient: UInt64) = (0, 0)
+            for step in steps {
+                let (bytes, d): ([UInt8], Direction)
+                switch step {
+                case .client(let b): (bytes, d) = (b, .toServer)
+                case .server(let b): (bytes, d) = (b, .toClient)
+                }
+                for piece in stride(from: 0, to: bytes.count, by: 5).map({ Array(bytes[$0..<min($0 + 5, bytes.count)]) }) {
+                    let offset = d == .toServer ? offsets.toServer : offsets.toClient
+                    piece.withUnsafeBytes { flow.ingest($0, direction: d, offset: offset) }
+                    if d == .toServer { offsets.toServer += UInt64(piece.count) } else { offsets.toClient += UInt64(piece.count) }
+                }
+            }
+            flow.end(direction: .toServer)
+            flow.end(direction: .toClient)
+            #expect(flow.app == app)
+            #expect(flow.takeSightings() == [expected], "\(app)")
+        }
+    }
+
     @Test func descriptorsNameTheirApps() {
         #expect(Probes.mssql.app == .mssql && Probes.mssql.portHints == [1433])
         #expect(Probes.mongodb.app == .mongodb && Probes.mongodb.portHints == [27017])
