@@ -65,6 +65,7 @@ P_FTP_AUTH_PASV_HI=12141
 P_POP3_SASL=11112     # pop3-imap-auth.pcap: POP3 CAPA + AUTH PLAIN
 P_IMAP_AUTH=11145     #                      IMAP AUTHENTICATE PLAIN; LOGIN wrong password
 P_REDIS=16379         # redis-auth.pcap: redis-server requirepass, AUTH ok + WRONGPASS
+P_MQTT=11883          # mqtt-auth.pcap: mosquitto password_file, MQTT 5 / 3.1.1 / 3.1 CONNECTs
 
 log() { printf '[record] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -72,7 +73,7 @@ die() { log "ERROR: $*"; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "run as root (tcpdump needs it, and apt-get may be needed)"
 
 # RECORD_ONLY=cleartext: record only the cleartext-authentication set
-# (http-auth-curl, smtp-auth, ftp-rejected, pop3-imap-auth, redis-auth) and
+# (http-auth-curl, smtp-auth, ftp-rejected, pop3-imap-auth, redis-auth, mqtt-auth) and
 # write only their oracles; every other capture is left untouched.
 RECORD_ONLY="${RECORD_ONLY:-}"
 case "$RECORD_ONLY" in
@@ -189,6 +190,18 @@ fi
 if [ "$WANT_PG" = 1 ] && { [ -z "$(pg_bindir)" ] || ! have psql || ! id postgres >/dev/null 2>&1; }; then
     log "PostgreSQL not available: starttls-postgres.pcap will not be recorded"
     WANT_PG=0
+fi
+
+# MQTT is optional (RECORD_MQTT=0 skips mqtt-auth.pcap): a private foreground
+# mosquitto (the package does not start a service here; the no-start policy
+# keeps it so elsewhere) and mosquitto_pub.
+WANT_MQTT="${RECORD_MQTT:-1}"
+if [ "$WANT_MQTT" = 1 ] && { ! have mosquitto || ! have mosquitto_pub || ! have mosquitto_passwd; }; then
+    apt_install_nostart mosquitto mosquitto-clients
+fi
+if [ "$WANT_MQTT" = 1 ] && { ! have mosquitto || ! have mosquitto_pub || ! have mosquitto_passwd; }; then
+    log "mosquitto not available: mqtt-auth.pcap will not be recorded"
+    WANT_MQTT=0
 fi
 
 # Redis is optional (RECORD_REDIS=0 skips redis-auth.pcap). Installing
@@ -336,6 +349,7 @@ if [ -f "$ORACLE_TOOL" ]; then
         echo "decode_as_entry: tcp.port,$P_POP3_SASL,(none),POP"
         echo "decode_as_entry: tcp.port,$P_IMAP_AUTH,(none),IMAP"
         echo "decode_as_entry: tcp.port,$P_REDIS,(none),RESP"
+        echo "decode_as_entry: tcp.port,$P_MQTT,(none),MQTT"
     } >"$WORK/wireshark/decode_as_entries"
     for f in "${RECORDED[@]}"; do
         log "oracle/$f.json"
@@ -471,6 +485,36 @@ record_cleartext_set() {
         sed 's/^/[record]   redis-cli (wrong password): /' "$WORK/redis-cli-wrong.log" >&2
         grep -qx PONG "$WORK/redis-cli-ok.log" || die "redis-cli with the right password got no PONG"
         grep -q WRONGPASS "$WORK/redis-cli-wrong.log" || die "redis-cli with a wrong password got no WRONGPASS"
+    fi
+
+    # mqtt-auth.pcap: a private foreground mosquitto (127.0.0.1 only, no
+    # anonymous clients, one user in a password file); mosquitto_pub as
+    # MQTT 5 (with CONNECT properties), 3.1.1 and 3.1 (with a will), right
+    # and wrong passwords
+    if [ "$WANT_MQTT" = 1 ]; then
+        log "recording mqtt-auth.pcap (mosquitto password_file / mosquitto_pub, 127.0.0.1:$P_MQTT)"
+        port_free tcp "$P_MQTT"
+        mkdir -p "$WORK/mqtt"
+        mosquitto_passwd -b -c "$WORK/mqtt/passwd" plant demo-password >/dev/null 2>&1
+        chmod 644 "$WORK/mqtt/passwd"
+        printf '%s\n' "listener $P_MQTT 127.0.0.1" "allow_anonymous false" \
+            "password_file $WORK/mqtt/passwd" "persistence false" "log_dest stderr" >"$WORK/mqtt/mosquitto.conf"
+        start_bg mosquitto mosquitto -c "$WORK/mqtt/mosquitto.conf"
+        srvs+=("$BG_PID")
+        wait_listen tcp "$P_MQTT"
+        start_capture mqtt-auth.pcap lo "port $P_MQTT"
+        local pub=(timeout 10 mosquitto_pub -h 127.0.0.1 -p "$P_MQTT" -t plant/line-3/temp -m 21.5 -u plant)
+        "${pub[@]}" -V mqttv5 -i gw-v5 -P demo-password -D connect session-expiry-interval 60 \
+            -D connect user-property site lyon >"$WORK/mqtt-v5.log" 2>&1 || die "mosquitto_pub (MQTT 5, right password) failed"
+        "${pub[@]}" -V mqttv311 -i gw-v311 -P wrong-password >"$WORK/mqtt-v311.log" 2>&1 \
+            && die "mosquitto_pub (3.1.1, wrong password) was accepted"
+        "${pub[@]}" -V mqttv31 -i gw-v31 -P demo-password --will-topic plant/gw-v31/state --will-payload offline \
+            >"$WORK/mqtt-v31.log" 2>&1 || die "mosquitto_pub (3.1, right password) failed"
+        "${pub[@]}" -V mqttv5 -i gw-v5-bad -P wrong-password >"$WORK/mqtt-v5-bad.log" 2>&1 \
+            && die "mosquitto_pub (MQTT 5, wrong password) was accepted"
+        stop_capture mqtt-auth.pcap
+        for p in "${srvs[@]}"; do stop_pid "$p"; done
+        srvs=()
     fi
 }
 

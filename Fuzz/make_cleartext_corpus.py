@@ -40,6 +40,11 @@ ANALYZERS = [
     "telnet",
     "ldap",
     "snmp",
+    "mqtt",
+    "kafka",
+    "amqp",
+    "nats",
+    "socks",
     "mssql",
     "mongodb",
     "cassandra",
@@ -51,7 +56,7 @@ TINY_BUDGET, DEPTH_300 = 0x03, 0x08
 OWN = {
     "http-auth-curl.pcap": "http", "http-curl.pcap": "http", "smtp-auth.pcap": "smtp", "smtp-python.pcap": "smtp",
     "ftp-rejected.pcap": "ftp", "ftp-python.pcap": "ftp", "pop3-python.pcap": "pop3", "imap-python.pcap": "imap",
-    "redis-auth.pcap": "redis", "starttls-postgres.pcap": "postgresql",
+    "redis-auth.pcap": "redis", "starttls-postgres.pcap": "postgresql", "mqtt-auth.pcap": "mqtt",
 }
 REAL = {
     "ndpi__http_auth.pcap": "http", "arkime__http-digestauth.pcap": "http", "ndpi__webdav.pcap": "http",
@@ -59,11 +64,79 @@ REAL = {
     "arkime__smtp-data-250.pcap": "smtp", "ndpi__ftp.pcap": "ftp", "zeek__ftp__ipv4.pcap": "ftp",
     "ndpi__mysql.pcapng": "mysql", "zeek__mysql__auth.pcap": "mysql", "ndpi__pgsql.pcap": "postgresql",
     "ndpi__telnet.pcap": "telnet", "zeek__ldap__simpleauth.pcap": "ldap", "zeek__ldap__sasl-ntlm.pcap": "ldap",
-    "zeek__redis__auth.pcap": "redis", "ndpi__mssql_tds.pcap": "mssql",
+    "zeek__redis__auth.pcap": "redis", "ndpi__mqtt.pcap": "mqtt", "zeek__mqtt.pcap": "mqtt",
+    "zeek__socks-auth.pcap": "socks", "zeek__socks-with-ssl.pcap": "socks",
+    "ndpi__mssql_tds.pcap": "mssql",
 }
 # SNMP: each UDP datagram is one chunk (the direction by destination port).
 SNMP_REAL = ["arkime__SNMPv2c_get_requests.pcap", "ndpi__snmp.pcap"]
 MAX_SCRIPT = 32 * 1024
+
+
+def broker_exchanges():
+    """Byte-exact logins for the readers without a real capture (Kafka,
+    AMQP 0-9-1, NATS), as the unit tests build them: (name, analyzer,
+    [(direction, bytes)]), direction 0 to the server."""
+    be16 = lambda v: struct.pack(">H", v)
+    be32 = lambda v: struct.pack(">I", v)
+    sized = lambda b: be32(len(b)) + b
+
+    def kafka_request(api, version, corr, body, flexible=False):
+        return sized(be16(api) + be16(version) + be32(corr) + be16(6) + b"client" + (b"\0" if flexible else b"") + body)
+
+    plain = b"\0alice\0alice-secret"
+    kafka = [
+        (0, kafka_request(18, 3, 1, b"\x08librdka\x065.3.0\0", flexible=True)),
+        (1, sized(be32(1) + be16(0) + b"\x01" + be32(0))),
+        (0, kafka_request(17, 1, 2, be16(5) + b"PLAIN")),
+        (1, sized(be32(2) + be16(0) + be32(1) + be16(5) + b"PLAIN")),
+        (0, kafka_request(36, 2, 3, bytes([len(plain) + 1]) + plain + b"\0", flexible=True)),
+        (1, sized(be32(3) + b"\0" + be16(58) + b"\0\x01" + be32(0) + be32(0) + b"\0")),
+    ]
+    scram_first, scram_final = b"n,,n=ingest,r=abc", b"c=biws,r=abcdef,p=cHJvb2Y="
+    kafka_v0 = [
+        (0, kafka_request(17, 0, 1, be16(13) + b"SCRAM-SHA-256")),
+        (1, sized(be32(1) + be16(0) + be32(1) + be16(13) + b"SCRAM-SHA-256")),
+        (0, sized(scram_first)), (1, sized(b"r=abcdef,s=c2FsdA==,i=4096")),
+        (0, sized(scram_final)), (1, sized(b"v=dmVyaWZpZXI=")),
+    ]
+
+    def amqp_method(cls, method, args):
+        payload = be16(cls) + be16(method) + args
+        return b"\x01" + be16(0) + be32(len(payload)) + payload + b"\xce"
+
+    longstr = lambda b: be32(len(b)) + b
+    shortstr = lambda b: bytes([len(b)]) + b
+    props = longstr(shortstr(b"product") + b"S" + longstr(b"pika"))
+    amqplain = shortstr(b"LOGIN") + b"S" + longstr(b"guest") + shortstr(b"PASSWORD") + b"S" + longstr(b"guest")
+    amqp = [
+        (0, b"AMQP\0\0\x09\x01"),
+        (1, amqp_method(10, 10, b"\0\x09" + props + longstr(b"AMQPLAIN PLAIN") + longstr(b"en_US"))),
+        (0, amqp_method(10, 11, props + shortstr(b"AMQPLAIN") + longstr(amqplain) + shortstr(b"en_US"))),
+        (1, amqp_method(10, 50, be16(403) + shortstr(b"ACCESS_REFUSED") + be16(0) + be16(0))),
+    ]
+    amqp_plain = [
+        (0, b"AMQP\0\0\x09\x01"),
+        (0, amqp_method(10, 11, props + shortstr(b"PLAIN") + longstr(b"\0orders\0pw") + shortstr(b"en_US"))),
+        (1, amqp_method(10, 10, b"\0\x09" + props + longstr(b"PLAIN") + longstr(b"en_US"))),
+        (1, b"\x08\0\0\0\0\0\0\xce"),
+        (1, amqp_method(10, 30, be16(2047) + be32(131072) + be16(60))),
+    ]
+    nats = [
+        (1, b'INFO {"server_id":"N1","version":"2.10.7","auth_required":true,"nonce":"abc"}\r\n'),
+        (0, b'CONNECT {"verbose":false,"user":"billing","pass":"p\\"w\\u00e9","opts":{"a":[1,"]"]}}\r\nPING\r\n'),
+        (1, b"PONG\r\n"),
+    ]
+    nats_token = [
+        (1, b'INFO {"server_id":"N1"}\r\n'),
+        (0, b'CONNECT {"auth_token":"t0k","jwt":"eyJ.eyJ.sig","nkey":"UABC","sig":"c2ln"}\r\n'),
+        (1, b"-ERR 'Authorization Violation'\r\n"),
+    ]
+    return [
+        ("own-kafka-plain", "kafka", kafka), ("own-kafka-scram-v0", "kafka", kafka_v0),
+        ("own-amqp-amqplain", "amqp", amqp), ("own-amqp-plain", "amqp", amqp_plain),
+        ("own-nats-password", "nats", nats), ("own-nats-token", "nats", nats_token),
+    ]
 
 
 def database_logins():
@@ -202,6 +275,10 @@ def main():
                 seeds[tag + "-budget64"] = script(code, pieces(chunks, 30), options=TINY_BUDGET)
                 seeds[tag + "-depth300"] = script(code, chunks, options=DEPTH_300)
                 seeds[tag + "-servergap"] = script(code, chunks[:3], extra=bytes([0x06]) + struct.pack("<H", 50))
+    for name, code, chunks in broker_exchanges():
+        seeds[name] = script(code, chunks)
+        seeds[name + "-pieces7"] = script(code, pieces(chunks, 7))
+        seeds[name + "-budget64"] = script(code, pieces(chunks, 30), options=TINY_BUDGET)
     for name in SNMP_REAL:
         path = os.path.join(REAL_DIR, name)
         if not os.path.exists(path):

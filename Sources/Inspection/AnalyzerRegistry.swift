@@ -31,9 +31,11 @@ public struct AnalyzerDescriptor: Sendable {
 /// only among probes that could match the same bytes: the more specific first.
 public enum AnalyzerRegistry {
     public static let all: [AnalyzerDescriptor] = [
-        Probes.tls, Probes.ssh, Probes.http, Probes.smtp, Probes.ftp, Probes.pop3, Probes.imap, Probes.telnet,
+        Probes.tls, Probes.ssh, Probes.nats, Probes.http, Probes.smtp, Probes.ftp, Probes.pop3, Probes.imap, Probes.telnet,
         Probes.xmpp, Probes.ldap, Probes.postgresql, Probes.mysql, Probes.rdp, Probes.redis,
-        Probes.dns, Probes.snmp, Probes.mssql, Probes.mongodb, Probes.cassandra, Probes.memcached,
+        Probes.dns, Probes.snmp,
+        Probes.mqtt, Probes.amqp, Probes.kafka, Probes.socks,
+        Probes.mssql, Probes.mongodb, Probes.cassandra, Probes.memcached,
     ]
 
     static let tcp = all.filter { $0.transport == .tcp }

@@ -38,7 +38,7 @@ import Testing
     ]
 
     static let samples = ["http-auth-curl.pcap", "smtp-auth.pcap", "ftp-rejected.pcap", "pop3-imap-auth.pcap",
-                          "ftp-python.pcap", "pop3-python.pcap", "imap-python.pcap", "redis-auth.pcap"]
+                          "ftp-python.pcap", "pop3-python.pcap", "imap-python.pcap", "redis-auth.pcap", "mqtt-auth.pcap"]
 
     @Test func httpBasicBearerAPIKeyFormAndCookie() throws {
         let (seen, run) = try Self.findings("http-auth-curl.pcap")
@@ -127,6 +127,19 @@ import Testing
             Seen(rule: "credential.redis-auth", port: 16379, username: nil, outcome: "rejected", count: 1),
             Seen(rule: "cleartext.redis", port: 16379, username: nil, outcome: nil, count: 2),
         ])
+    }
+
+    @Test func mqttConnectPasswordsOfEveryVersion() throws {
+        // mosquitto: MQTT 5 and 3.1 accepted (CONNACK 0), 3.1.1 refused with 5, MQTT 5 with 0x87.
+        // The same password twice is one finding per outcome, with its count.
+        let (seen, run) = try Self.findings("mqtt-auth.pcap")
+        #expect(seen == [
+            Seen(rule: "credential.mqtt-password", port: 11883, username: "plant", outcome: "accepted", count: 2),
+            Seen(rule: "credential.mqtt-password", port: 11883, username: "plant", outcome: "rejected", count: 2),
+            Seen(rule: "cleartext.mqtt", port: 11883, username: nil, outcome: nil, count: 4),
+        ])
+        #expect(run.records.first { $0["rule"] as? String == "cleartext.mqtt" }?["severity"] as? String == "high")
+        #expect(run.flows.allSatisfy { $0["app"] as? String == "mqtt" })
     }
 
     @Test func loginsInsideStartTLSAreNotCleartext() throws {

@@ -18,10 +18,10 @@ struct CleartextOracleTests {
 
     /// Oracle `auth` protocols whose credentials PlainSight looks for
     /// (HTTP/1.x, FTP, POP3, IMAP, SMTP, LDAP, SNMP v1/v2c, MySQL, PostgreSQL,
-    /// Redis; NTLM inside HTTP and LDAP). Telnet is inspected too, but tshark
+    /// Redis, MQTT, SOCKS5; NTLM inside HTTP and LDAP). Telnet is inspected too, but tshark
     /// has no `auth` item for it (see `mechanismsTsharkDoesNotShow`).
     static let covered: Set<String> = [
-        "http", "http-form", "ftp", "pop", "imap", "smtp", "ldap", "snmp", "mysql", "pgsql", "redis",
+        "http", "http-form", "ftp", "pop", "imap", "smtp", "ldap", "snmp", "mysql", "pgsql", "redis", "mqtt", "socks",
     ]
 
     /// Oracle `auth` protocols whose credentials PlainSight does not analyse
@@ -32,12 +32,10 @@ struct CleartextOracleTests {
         "kerberos",  // AS/TGS exchanges (cname, realm)
         "ntlmssp",  // NTLM outside HTTP and LDAP: SMB session setup (PlainSight does not inspect SMB)
         "smb",  // SMB1 ANSI passwords
-        "mqtt",  // CONNECT user name / password
         "sip",  // Digest Authorization over UDP
         "irc",  // PASS / OPER
         "rsh",  // client and server user names
         "vnc",  // RFB security handshake
-        "socks",  // SOCKS5 user/password sub-negotiation
     ]
 
     /// Oracle `auth` items in a covered protocol that carry no credential
@@ -68,7 +66,7 @@ struct CleartextOracleTests {
     static let cleartextApps = [
         "http": "http", "ftp": "ftp", "pop": "pop3", "imap": "imap", "smtp": "smtp", "telnet": "telnet",
         "ldap": "ldap", "pgsql": "postgresql", "mysql": "mysql", "xmpp": "xmpp", "resp": "redis", "redis": "redis",
-        "snmp": "snmp", "tds": "mssql",
+        "snmp": "snmp", "mqtt": "mqtt", "amqp": "amqp", "kafka": "kafka", "socks": "socks", "tds": "mssql",
     ]
 
     /// Conversations where tshark names a cleartext protocol from the port
@@ -391,6 +389,15 @@ struct CleartextOracleTests {
                     }
                     // `AUTH password` (no user name) or `AUTH username password` (Redis 6 ACL).
                     expect("credential.redis-auth", args.count == 2 ? args[0] : nil, item)
+                case "mqtt":
+                    // CONNECT (MQTT 3.1.1 §3.1.3.4-5): a password makes it a credential.
+                    guard let password = item["password"] as? String else { unclassified(item); break }
+                    guard !password.isEmpty else { unclassified(item); break }
+                    expect("credential.mqtt-password", item["username"] as? String, item)
+                case "socks":
+                    // The RFC 1929 sub-negotiation (user name and password).
+                    guard item["password"] != nil else { unclassified(item); break }
+                    expect("credential.socks-password", item["username"] as? String, item)
                 default:
                     if notYetCovered.contains(proto) { result.skipped[proto, default: 0] += 1 } else { unclassified(item) }
                 }

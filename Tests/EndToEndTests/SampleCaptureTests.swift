@@ -20,6 +20,7 @@ import Testing
         "smtp-auth.pcap": ("smtp", false),
         "ftp-rejected.pcap": ("ftp", false),
         "redis-auth.pcap": ("redis", false),
+        "mqtt-auth.pcap": ("mqtt", false),
         "dns-udp.pcap": ("dns", false),
         "ssh-openssh.pcap": ("ssh", true),
         "tls10-openssl.pcap": ("tls", true),

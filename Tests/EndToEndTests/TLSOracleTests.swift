@@ -9,7 +9,7 @@ import Testing
     /// Flows where PlainSight and tshark may differ, with the reason.
     static let knownDisagreements: [String: String] = [
         "zeek__socks-with-ssl.pcap tcp 10.0.0.50:59580 > 85.194.84.197:1080":
-            "TLS tunnelled through a SOCKS proxy: PlainSight does not follow SOCKS, so the stream is not identified",
+            "TLS tunnelled through a SOCKS proxy: PlainSight identifies the SOCKS handshake (app socks) but does not follow the tunnel into TLS",
     ]
 
     static let versionNames = [

@@ -19,6 +19,13 @@ struct CleartextRulesTests {
         #expect(rules.exposureRule(for: .http)?.rule.severity == .low)
         #expect(rules.exposureRule(for: .http)?.rule.withCredentials == .high)
         #expect(rules.exposureRule(for: .ftp)?.rule.references.contains("PCI DSS 4.0 req. 8.3.2") == true)
+        // Brokers and SOCKS: every one that can carry a password is high once one crossed it.
+        for app: AppProtocol in [.mqtt, .kafka, .amqp, .nats, .socks] {
+            #expect(rules.exposureRule(for: app)?.rule.withCredentials == .high, "\(app)")
+        }
+        #expect(rules.exposureRule(for: .socks)?.rule.severity == .low)
+        #expect(rules[CleartextRules.credentialRule(.natsToken)]?.severity == .high)
+        #expect(CredentialMechanism.natsToken.grade == .token && CredentialMechanism.socksPassword.grade == .plaintext)
         // Encrypted protocols have no exposure rule.
         #expect(rules.exposureRule(for: .tls) == nil)
         #expect(rules.exposureRule(for: .ssh) == nil)

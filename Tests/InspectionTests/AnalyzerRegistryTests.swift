@@ -41,7 +41,8 @@ struct AnalyzerRegistryTests {
     @Test func registryCoversTheDocumentedProtocols() {
         #expect(Set(AnalyzerRegistry.all.map(\.name))
             == ["tls", "ssh", "http", "smtp", "ftp", "pop3", "imap", "telnet", "xmpp", "ldap", "postgresql", "mysql", "rdp",
-                "redis", "dns", "snmp", "mssql", "mongodb", "cassandra", "memcached"])
+                "redis", "dns", "snmp", "nats", "mqtt", "amqp", "kafka", "socks", "mssql", "mongodb",
+                "cassandra", "memcached"])
         #expect(AnalyzerRegistry.udp.map(\.name) == ["dns", "snmp"])
     }
 

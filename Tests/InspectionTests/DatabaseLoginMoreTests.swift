@@ -6,9 +6,8 @@ import Testing
 // MemcachedLoginAnalyzer on byte-exact exchanges built here from their
 // specifications, fed whole, split at every byte of each direction and byte
 // by byte (`expectEverySplit`, DatabaseLoginTests.swift); their probes on
-// other ports and on look-alikes. (`le16`/`le32` come from HTTPAnalyzerTests.)
+// other ports and on look-alikes. (`le16`/`le32` come from HTTPAnalyzerTests, `be32` from BrokerLoginSupport.)
 
-func be32(_ v: Int) -> [UInt8] { [UInt8(truncatingIfNeeded: v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
 
 // MARK: - Builders
 

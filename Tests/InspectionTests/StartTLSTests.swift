@@ -595,3 +595,34 @@ struct NewProbeTests {
         }
     }
 }
+
+/// NATS (NATS docs, "Client Protocol", TLS): a server that requires TLS says
+/// so in its INFO line, and the client answers with a TLS ClientHello where
+/// CONNECT would be; the server's TLS begins after its INFO line.
+@Suite("NATS TLS upgrade")
+struct NATSTLSUpgradeTests {
+    static let info = Array(#"INFO {"server_id":"NDKQ3V","version":"2.10.7","tls_required":true,"max_payload":1048576}"#.utf8) + [0x0d, 0x0a]
+    static let dialect = StartTLSTests.Dialect(name: "nats", port: 4222, app: .nats, steps: [.server(info)])
+
+    @Test(arguments: [false, true])
+    func clientHelloAfterInfoIsTheUpgrade(oneByteAtATime: Bool) {
+        for port: UInt16 in [4222, 40000] {
+            var c = Conversation(port: port)
+            StartTLSTests.play([.server(Self.info), .client(S.clientHello), .server(S.serverFlight)], into: &c, oneByteAtATime: oneByteAtATime)
+            StartTLSTests.expectUpgraded(c, Self.dialect, "nats on \(port), 1-byte chunks \(oneByteAtATime)")
+            #expect(c.inspection.takeSightings().isEmpty)
+        }
+    }
+
+    @Test func connectInClearIsNoUpgrade() {
+        var c = Conversation(port: 4222)
+        StartTLSTests.play(
+            [.server(Self.info), .c("CONNECT {\"user\":\"u\",\"pass\":\"p\"}\r\nPING\r\n"), .s("PONG\r\n")], into: &c)
+        #expect(c.inspection.tls == nil)
+        #expect(c.context.counters.startTLSUpgrades == 0)
+        #expect(c.inspection.takeSightings() == [
+            .credential(CredentialSighting(mechanism: .natsPassword, username: Array("u".utf8), secret: Array("p".utf8), outcome: .accepted))
+        ])
+        #expect(c.inspection.isDone)
+    }
+}

@@ -182,7 +182,7 @@ public final class CassandraLoginAnalyzer: StreamAnalyzer, FramedDialogue, Sight
             case CassandraLoginAnalyzer.authResponse:
                 // [bytes]: a 32-bit length, then the token.
                 guard readable, let n = body.uint32BE(at: 0), Int32(bitPattern: n) >= 0, Int(n) <= body.count - 4,
-                    let (user, password) = SASLPlain.split(UnsafeRawBufferPointer(rebasing: body[4..<(4 + Int(n))]))
+                    let (user, password) = SASLPlain.parse(UnsafeRawBufferPointer(rebasing: body[4..<(4 + Int(n))]))
                 else { return true }
                 finish(.unknown)
                 pending = CredentialSighting(mechanism: .cassandraPassword, username: user, secret: password)

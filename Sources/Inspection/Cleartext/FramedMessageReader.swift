@@ -1,6 +1,7 @@
 import Flows
 
-/// A login dialogue of a length-framed protocol (MySQL, PostgreSQL): how its
+/// A login dialogue of a length-framed protocol (MySQL, PostgreSQL, Kafka,
+/// AMQP, MQTT, SOCKS): how its
 /// messages are cut, and what to do with each. The extension below reads the
 /// chunks, gaps and ends of both directions for it.
 protocol FramedDialogue: AnyObject {
@@ -16,6 +17,11 @@ protocol FramedDialogue: AnyObject {
     func finish(_ outcome: LoginOutcome)
     /// Bytes of the next message's header in `direction` (1...8).
     func headerSize(_ direction: Direction) -> Int
+    /// The header's size once `have` of its bytes are in (accumulated
+    /// big-endian in `header`): a header whose length its own bytes tell
+    /// (MQTT's variable-length remaining length) grows one byte at a time.
+    /// Never less than `have`. Defaults to `headerSize(direction)`.
+    func headerSize(_ direction: Direction, header: UInt64, have: Int) -> Int
     /// The body length a complete header announces (header bytes accumulated
     /// big-endian in `header`); nil: not this protocol, the direction stops.
     func bodyLength(header: UInt64, direction: Direction) -> Int?
@@ -70,6 +76,8 @@ struct FramedMessageReader {
 }
 
 extension FramedDialogue {
+    func headerSize(_ direction: Direction, header: UInt64, have: Int) -> Int { headerSize(direction) }
+
     /// `StreamAnalyzer.ingest` of a framed dialogue.
     func ingestFramed(
         _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
@@ -121,11 +129,12 @@ extension FramedDialogue {
         r.expectedOffset = offset + UInt64(n)
         while i < n && !r.stopped && !isDone {
             if !r.inBody {
-                let need = headerSize(direction)
+                var need = headerSize(direction, header: r.header, have: r.headerHave)
                 while r.headerHave < need && i < n {
                     r.header = r.header << 8 | UInt64(bytes[i])
                     r.headerHave += 1
                     i += 1
+                    need = headerSize(direction, header: r.header, have: r.headerHave)
                 }
                 guard r.headerHave == need else { break }
                 guard let length = bodyLength(header: r.header, direction: direction), length >= 0 else {
@@ -202,6 +211,27 @@ extension UnsafeRawBufferPointer {
         let t = text.utf8Start
         for k in 0..<n where self[start + k] != t[k] { return false }
         return true
+    }
+
+    /// An unsigned integer in 7-bit groups, least significant first, the high
+    /// bit saying another byte follows (MQTT's Variable Byte Integer, Kafka's
+    /// unsigned varint), at most `maxBytes` long: its value and the index after it.
+    func base128(at k: Int, maxBytes: Int) -> (Int, Int)? {
+        var value = 0
+        var i = k
+        for group in 0..<maxBytes {
+            guard i >= 0, i < count else { return nil }
+            let byte = Int(self[i])
+            i += 1
+            value |= (byte & 0x7f) << (7 * group)
+            if byte & 0x80 == 0 { return (value, i) }
+        }
+        return nil
+    }
+
+    func uint16BE(at k: Int) -> UInt16? {
+        guard k >= 0, k + 2 <= count else { return nil }
+        return UInt16(self[k]) << 8 | UInt16(self[k + 1])
     }
 
     func uint32BE(at k: Int) -> UInt32? {

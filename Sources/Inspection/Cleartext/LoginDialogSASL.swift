@@ -100,7 +100,7 @@ extension LoginDialogAnalyzer {
 
     /// PLAIN: `authzid NUL authcid NUL passwd` (RFC 4616 §2).
     func plainResponse(_ message: [UInt8], reply index: UInt64, tag: [UInt8]) {
-        guard let (user, password) = message.withUnsafeBytes({ SASLPlain.split($0) }) else { return }
-        addCredential(.saslPlain, username: user, secret: password, reply: index, tag: tag)
+        guard let (username, password) = message.withUnsafeBytes({ SASLPlain.parse($0) }) else { return }
+        addCredential(.saslPlain, username: username, secret: password, reply: index, tag: tag)
     }
 }

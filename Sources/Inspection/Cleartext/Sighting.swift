@@ -61,6 +61,10 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     case postgresqlPassword = "postgresql-password"
     case redisAuth = "redis-auth"
     case mysqlClearPassword = "mysql-clear-password"
+    case mqttPassword = "mqtt-password"
+    case amqpPassword = "amqp-password"
+    case natsPassword = "nats-password"
+    case socksPassword = "socks-password"
     case mssqlPassword = "mssql-password"
     case mongodbPlain = "mongodb-plain"
     case cassandraPassword = "cassandra-password"
@@ -78,6 +82,7 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     case httpBearer = "http-bearer"
     case httpAPIKey = "http-api-key"
     case httpCookie = "http-session-cookie"
+    case natsToken = "nats-token"
 
     public enum Grade: String, Sendable {
         case plaintext, crackable, token
@@ -86,10 +91,11 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     public var grade: Grade {
         switch self {
         case .httpBasic, .httpForm, .urlPassword, .ftp, .pop3, .imapLogin, .saslPlain, .saslLogin, .telnet,
-             .ldapSimpleBind, .snmpCommunity, .postgresqlPassword, .redisAuth, .mysqlClearPassword, .mssqlPassword, .mongodbPlain, .cassandraPassword,
+             .ldapSimpleBind, .snmpCommunity, .postgresqlPassword, .redisAuth, .mysqlClearPassword, .mqttPassword,
+             .amqpPassword, .natsPassword, .socksPassword, .mssqlPassword, .mongodbPlain, .cassandraPassword,
              .memcachedSASLPlain: .plaintext
         case .httpDigest, .cramMD5, .apop, .ntlm, .mysqlNative, .postgresqlMD5, .scram, .mongodbCR: .crackable
-        case .httpBearer, .httpAPIKey, .httpCookie: .token
+        case .httpBearer, .httpAPIKey, .httpCookie, .natsToken: .token
         }
     }
 }

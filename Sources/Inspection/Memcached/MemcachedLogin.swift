@@ -119,7 +119,7 @@ public final class MemcachedLoginAnalyzer: StreamAnalyzer, FramedDialogue, Sight
                 let key = 12 + extras
                 let value = key + Int(first >> 32 & 0xffff)
                 guard body.bytesEqual(key, value, "PLAIN"),
-                    let (user, password) = SASLPlain.split(UnsafeRawBufferPointer(rebasing: body[value...]))
+                    let (user, password) = SASLPlain.parse(UnsafeRawBufferPointer(rebasing: body[value...]))
                 else { return true }
                 finish(.unknown)
                 pending = CredentialSighting(mechanism: .memcachedSASLPlain, username: user, secret: password)

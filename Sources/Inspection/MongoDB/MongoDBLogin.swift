@@ -162,7 +162,7 @@ public final class MongoDBLoginAnalyzer: StreamAnalyzer, FramedDialogue, Sightin
             }
             guard let mechanism, let payload else { return true }
             if mechanism.bytesEqual(0, mechanism.count, "PLAIN") {
-                if let (user, password) = SASLPlain.split(payload) {
+                if let (user, password) = SASLPlain.parse(payload) {
                     expect(CredentialSighting(mechanism: .mongodbPlain, username: user, secret: password), requestID)
                 }
             } else if mechanism.count > 6 && mechanism.bytesEqual(0, 6, "SCRAM-") {

@@ -6,7 +6,8 @@ import Flows
 /// Follows a cleartext protocol up to its switch to TLS — SMTP/IMAP
 /// `STARTTLS`, POP3 `STLS`, FTP `AUTH TLS`, XMPP `<starttls/>`, the LDAP
 /// StartTLS extended operation, PostgreSQL's SSLRequest, MySQL's SSL
-/// request and RDP's security negotiation — and reports the stream offsets in both directions where TLS
+/// request, RDP's security negotiation and NATS (whose client starts TLS
+/// right after the server's `INFO` line when the server requires it) — and reports the stream offsets in both directions where TLS
 /// begins, so the TLS analyzer can read the upgraded handshake.
 ///
 /// It reads the protocol in units ("lines": up to `\n` for the text
@@ -20,12 +21,12 @@ import Flows
 /// flow slot holds only a reference (its state would triple the slot's size).
 public final class StartTLSWatcher {
     public enum Dialect: UInt8, Sendable {
-        case smtp, imap, pop3, ftp, xmpp, ldap, postgresql, mysql, rdp
+        case smtp, imap, pop3, ftp, xmpp, ldap, postgresql, mysql, rdp, nats
 
         /// Units end at a terminator byte (`\n`, XMPP's `>`), not at a stated length.
         var terminator: UInt8? {
             switch self {
-            case .smtp, .imap, .pop3, .ftp: 0x0a
+            case .smtp, .imap, .pop3, .ftp, .nats: 0x0a
             case .xmpp: UInt8(ascii: ">")
             case .ldap, .postgresql, .mysql, .rdp: nil
             }
@@ -67,6 +68,7 @@ public final class StartTLSWatcher {
         case .postgresql: return .postgresql
         case .mysql: return .mysql
         case .rdp: return .rdp
+        case .nats: return .nats
         default: return nil
         }
     }
@@ -137,6 +139,11 @@ public final class StartTLSWatcher {
         case .ldap:
             // ExtendedRequest ([APPLICATION 23]) naming the StartTLS OID.
             if unit.contains(0x77) && unit.containsSequence("1.3.6.1.4.1.1466.20037") { requestedAt = end }
+        case .nats:
+            // A TLS record (handshake, 0x16) where CONNECT would be: the server's
+            // INFO said `tls_required`, and both sides go to TLS after that line.
+            guard index == 0, unit == [0x16] else { return .finished }
+            return .upgrade(toServer: end - 1, toClient: units.toClient.nextOffset)
         }
         return .none
     }
@@ -163,7 +170,7 @@ public final class StartTLSWatcher {
                 return .none
             }
         case .postgresql: accepted = unit.first == UInt8(ascii: "S")
-        case .mysql: return .none
+        case .mysql, .nats: return .none
         case .rdp:
             // X.224 Connection Confirm (0xD0) ending in RDP_NEG_RSP (type 2): a
             // selected protocol other than 0 (standard RDP security) is TLS or CredSSP over TLS.
@@ -206,6 +213,13 @@ struct UnitReader {
     ) -> Int {
         // Text dialects: find the terminator, keep the unit's first bytes.
         if let terminator = dialect.terminator {
+            if dialect == .nats && direction == .toServer && seen == 0 && bytes[start] == 0x16 {
+                // NATS: a client TLS record instead of a line; its first byte decides.
+                prefix = [0x16]
+                seen = 1
+                complete = true
+                return 1
+            }
             if seen == 0 { self.skipping = skipping }
             let found = memchr(bytes.baseAddress! + start, Int32(terminator), bytes.count - start)
             let end = found.map { UnsafeRawPointer($0) - bytes.baseAddress! + 1 } ?? bytes.count
@@ -222,7 +236,7 @@ struct UnitReader {
             seen += 1
             if prefix.count < StartTLSWatcher.maxUnitPrefix { prefix.append(b) }
             switch dialect {
-            case .smtp, .imap, .pop3, .ftp, .xmpp:
+            case .smtp, .imap, .pop3, .ftp, .xmpp, .nats:
                 break  // handled above
             case .postgresql:
                 // The client's first message has no type byte: length, then code.
