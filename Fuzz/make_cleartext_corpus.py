@@ -54,6 +54,10 @@ ANALYZERS = [
     "rsh",
     "rlogin",
     "http2",
+    "mssql",
+    "mongodb",
+    "cassandra",
+    "memcached",
 ]
 # Byte 1: bits 0-1 the budget (3: 64 bytes), bit 2 server ends first, bit 3 depth 300.
 TINY_BUDGET, DEPTH_300 = 0x03, 0x08
@@ -75,6 +79,7 @@ REAL = {
     "zeek__smb__raw_ntlm_in_smb.pcap": "smb", "ndpi__smbv1.pcap": "smb", "ndpi__kerberos-login.pcap": "kerberos",
     "ndpi__rtsp.pcap": "rtsp", "zeek__irc-basic.pcap": "irc", "zeek__irc-more-commands.pcap": "irc",
     "zeek__rfb__vncmac.pcap": "vnc", "ndpi__rsh.pcap": "rsh", "zeek__http__cooper-grill-dvwa.pcapng": "http",
+    "ndpi__mssql_tds.pcap": "mssql",
 }
 # UDP protocols: each datagram is one chunk (the direction by destination port).
 SNMP_REAL = ["arkime__SNMPv2c_get_requests.pcap", "ndpi__snmp.pcap"]
@@ -174,6 +179,107 @@ def own_exchanges():
                                          (1, b"$\x00\x00\x02ab")]),
         # rexec-shaped opening read as rsh (the port is not in the script).
         "own-rsh": script("rsh", [(0, b"1022\x00lns\x00root\x00mkdir testdir\x00"), (1, b"\x00")]),
+    }
+
+
+def database_logins():
+    """Byte-exact logins of the database readers without a real capture
+    (the same exchanges as Tests/InspectionTests/DatabaseLoginMoreTests.swift):
+    name -> (analyzer, [(direction, bytes)]), direction 0 to the server."""
+    le16, le32 = (lambda v: struct.pack("<H", v)), (lambda v: struct.pack("<i", v))
+    be16, be32 = (lambda v: struct.pack(">H", v)), (lambda v: struct.pack(">i", v))
+    ucs2 = lambda s: s.encode("utf-16-le")
+
+    def tds(kind, body, status=1):
+        return bytes([kind, status]) + be16(len(body) + 8) + bytes([0, 0, 1, 0]) + body
+
+    def prelogin(kind, encryption):
+        return tds(kind, bytes([0]) + be16(11) + be16(6) + bytes([1]) + be16(17) + be16(1) + b"\xff"
+                   + bytes([16, 0, 7, 208, 0, 0, encryption]))
+
+    def login7(user, password):
+        data, fields = b"", b""
+        for value, length in [(ucs2("WS01"), 4), (ucs2(user), len(user)),
+                              (bytes(((b << 4 | b >> 4) & 0xFF) ^ 0xA5 for b in ucs2(password)), len(password)),
+                              (ucs2("sqlcmd"), 6), (ucs2("db1"), 3), (b"", 0), (ucs2("ODBC"), 4), (b"", 0),
+                              (ucs2("shop"), 4)]:
+            fields += le16(94 + len(data)) + le16(length)
+            data += value
+        fields += bytes([0, 0x50, 0x56, 0xAB, 0xCD, 0xEF])  # client id
+        fields += (le16(94 + len(data)) + le16(0)) * 3 + le32(0)  # SSPI, attach file, change password; cbSSPILong
+        assert len(fields) == 58
+        fixed = le32(94 + len(data)) + bytes([4, 0, 0, 0x74]) + le32(4096) + le32(7) + le32(1234) + le32(0)
+        fixed += bytes([0xE0, 3, 0, 0]) + le32(0) + le32(0x409)
+        return tds(0x10, fixed + fields + data)
+
+    def token(kind, data):
+        return bytes([kind]) + le16(len(data)) + data
+
+    login_ack = tds(4, token(0xAD, bytes([1, 0x74, 0, 0, 4, 3]) + ucs2("SQL") + bytes([16, 0, 7, 208]))
+                    + bytes([0xFD, 0, 0, 0xC1, 0]) + bytes(8))
+    login_failed = tds(4, token(0xAA, le32(18456) + bytes([1, 14]) + le16(12) + ucs2("Login failed") + bytes([0, 0]) + le32(1)))
+
+    def bson(*elements):
+        body = b"".join(elements) + b"\0"
+        return le32(len(body) + 4) + body
+
+    def bstr(name, v):
+        return b"\x02" + name.encode() + b"\0" + le32(len(v) + 1) + v.encode() + b"\0"
+
+    def bbin(name, v):
+        return b"\x05" + name.encode() + b"\0" + le32(len(v)) + b"\0" + v
+
+    def bint(name, v):
+        return b"\x10" + name.encode() + b"\0" + le32(v)
+
+    def msg(request, response_to, doc):
+        body = le32(request) + le32(response_to) + le32(2013) + le32(0) + b"\0" + doc
+        return le32(len(body) + 4) + body
+
+    ok = b"\x01ok\0" + struct.pack("<d", 1.0)
+    final = b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="
+
+    def cql(version, opcode, body, flags=0):
+        return bytes([version, flags]) + be16(0) + bytes([opcode]) + be32(len(body)) + body
+
+    def cstr(s):
+        return be16(len(s)) + s.encode()
+
+    startup = lambda v: cql(v, 1, be16(1) + cstr("CQL_VERSION") + cstr("3.0.0"))
+    authenticate = lambda v: cql(0x80 | v, 3, cstr("org.apache.cassandra.auth.PasswordAuthenticator"))
+    plain_token = lambda v: cql(v, 0x0F, be32(13) + b"\0app\0password")
+
+    def frame(payload):
+        word = len(payload) | 1 << 17
+        return bytes([word & 0xFF, word >> 8 & 0xFF, word >> 16]) + bytes(3) + payload + bytes(4)
+
+    def mc(magic, opcode, key=b"", value=b"", status=0):
+        return (bytes([magic, opcode]) + be16(len(key)) + bytes([0, 0]) + be16(status)
+                + be32(len(key) + len(value)) + be32(1) + bytes(8) + key + value)
+
+    return {
+        "own-mssql-login": ("mssql", [(0, prelogin(0x12, 2)), (1, prelogin(4, 2)), (0, login7("sa", "Pa$$w0rd")),
+                                      (1, login_ack)]),
+        "own-mssql-rejected": ("mssql", [(0, login7("app", "wrong")), (1, login_failed)]),
+        "own-mssql-encrypted": ("mssql", [(0, prelogin(0x12, 0)), (1, prelogin(4, 1))]),
+        "own-mongodb-plain": ("mongodb", [
+            (0, msg(1, 0, bson(bint("saslStart", 1), bstr("mechanism", "PLAIN"), bbin("payload", b"\0alice\0s3cret")))),
+            (1, msg(7, 1, bson(bint("conversationId", 1), b"\x08done\0\x01", ok)))]),
+        "own-mongodb-scram": ("mongodb", [
+            (0, msg(1, 0, bson(bint("saslStart", 1), bstr("mechanism", "SCRAM-SHA-256"),
+                               bbin("payload", b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO")))),
+            (1, msg(8, 1, bson(bint("conversationId", 1), ok))),
+            (0, msg(2, 0, bson(bint("saslContinue", 1), bbin("payload", final)))),
+            (1, msg(9, 2, bson(b"\x01ok\0" + struct.pack("<d", 0.0))))]),
+        "own-cassandra-v4": ("cassandra", [(0, startup(4)), (1, authenticate(4)), (0, plain_token(4)),
+                                           (1, cql(0x84, 0x10, be32(-1)))]),
+        "own-cassandra-v5": ("cassandra", [(0, startup(5)), (1, authenticate(5)), (0, frame(plain_token(5))),
+                                           (1, frame(cql(0x85, 0, be32(0x100) + cstr("bad credentials"))))]),
+        "own-memcached-sasl": ("memcached", [(0, mc(0x80, 0x20)), (1, mc(0x81, 0x20, value=b"PLAIN")),
+                                             (0, mc(0x80, 0x21, b"PLAIN", b"\0user\0pass")),
+                                             (1, mc(0x81, 0x21, value=b"Auth failure", status=0x20))]),
+        "own-memcached-text": ("memcached", [(0, b"set k 0 900 5\r\nhello\r\nget k\r\n"),
+                                             (1, b"STORED\r\nVALUE k 0 5\r\nhello\r\nEND\r\n")]),
     }
 
 
@@ -310,6 +416,9 @@ def main():
                 datagrams.append((0 if src == first else 1, bytes.fromhex(payload.replace(":", ""))))
         seeds["real-" + name[:-len(".pcap")]] = script("sip", datagrams[:40])
     seeds.update(own_exchanges())
+    for name, (code, chunks) in database_logins().items():
+        seeds[name] = script(code, chunks)
+        seeds[name + "-pieces7"] = script(code, pieces(chunks, 7))
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(OUT)
     for name, data in sorted(seeds.items()):

@@ -41,6 +41,7 @@ public enum AnalyzerRegistry {
         Probes.sipUDP, Probes.tftp, Probes.syslog,
         Probes.mqtt, Probes.amqp, Probes.kafka, Probes.socks,
         Probes.smb, Probes.kerberos, Probes.kerberosTCP,
+        Probes.mssql, Probes.mongodb, Probes.cassandra, Probes.memcached,
     ]
 
     static let tcp = all.filter { $0.transport == .tcp }

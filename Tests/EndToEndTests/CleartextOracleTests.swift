@@ -77,7 +77,7 @@ struct CleartextOracleTests {
         "snmp": "snmp", "mqtt": "mqtt", "amqp": "amqp", "kafka": "kafka", "socks": "socks",
         "smb": "smb", "smb2": "smb", "kerberos": "kerberos",
         "sip": "sip", "rtsp": "rtsp", "irc": "irc", "vnc": "vnc", "rsh": "rsh", "rlogin": "rlogin",
-        "tftp": "tftp", "syslog": "syslog",
+        "tftp": "tftp", "syslog": "syslog", "tds": "mssql",
     ]
 
     /// Conversations where tshark names a cleartext protocol from the port
@@ -599,6 +599,28 @@ struct CleartextOracleTests {
         #expect(Set(skipped.keys).intersection(notReported) == notReported)
         #expect(CleartextOracleTests.notYetCovered.isDisjoint(with: CleartextOracleTests.covered))
         #expect(CleartextOracleTests.notYetCovered.isDisjoint(with: notReported))
+    }
+
+    /// ndpi__mssql_tds.pcap holds SQL batches, RPCs and their responses
+    /// picked up after the logins (no PRELOGIN or LOGIN7; tshark's
+    /// `-z credentials` has no TDS entry): every connection is MS SQL in clear,
+    /// and no credential is invented from query bytes. Eleven connections make
+    /// one exposure on the server's port 1433; the twelfth starts with the
+    /// server's response and no SYN, so the flow table takes the higher port
+    /// (1433) as the client and its exposure lands on 10.111.111.111:1111.
+    @Test func mssqlBatchesWithoutALoginAreAnExposureOnly() throws {
+        let run = try plainsight(
+            ["read", Paths.realCaptures.appendingPathComponent("ndpi__mssql_tds.pcap").path, "--format", "json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let findings = run.records.filter { $0["type"] as? String == "finding" }
+        let exposures = findings.filter { $0["rule"] as? String == "cleartext.mssql" }.map { f -> String in
+            let server = (f["flow"] as! [String: Any])["server"] as! [String: Any]
+            return "\(server["ip"]!):\(server["port"]!) ×\(f["count"] ?? 0) \(f["severity"] ?? "")"
+        }
+        #expect(exposures.sorted() == ["10.0.0.1:1433 ×11 medium", "10.111.111.111:1111 ×1 medium"])
+        #expect(!findings.contains { ($0["rule"] as? String)?.hasPrefix("credential.") == true })
+        #expect(run.flows.count == 12)
+        #expect(run.flows.allSatisfy { $0["app"] as? String == "mssql" })
     }
 
     /// The PlainSight apps a conversation's tshark protocols name.

@@ -95,9 +95,9 @@ struct AppIdentifierTests {
     @Test(arguments: greetings)
     func greetingAfterTheClientSpokeIsNotAGreeting(reply: [UInt8], port: UInt16) {
         // A server's `+OK` (or a greeting-like line) answering a client that
-        // spoke first (here memcached's `version`) is not a greeting.
+        // spoke first (here a line no probe knows) is not a greeting.
         var id = AppIdentifier(serverPort: port, transport: .tcp)
-        feed(&id, [ascii("version\r\n")], .toServer)
+        feed(&id, [ascii("xyzzy\r\n")], .toServer)
         #expect(id.isDecided(.toServer))
         let v = feed(&id, [reply], .toClient)
         #expect(v == [.done])

@@ -15,22 +15,34 @@ enum DatabaseLogin {
     case redis(RedisLoginAnalyzer)
     case mysql(MySQLLoginAnalyzer)
     case postgresql(PostgreSQLLoginAnalyzer)
+    case mssql(MSSQLLoginAnalyzer)
+    case mongodb(MongoDBLoginAnalyzer)
+    case cassandra(CassandraLoginAnalyzer)
+    case memcached(MemcachedLoginAnalyzer)
 
     static func make(_ kind: Kind, maxDepth: UInt64) -> DatabaseLogin {
         switch kind {
         case .redis: .redis(RedisLoginAnalyzer(maxDepth: maxDepth))
         case .mysql: .mysql(MySQLLoginAnalyzer(maxDepth: maxDepth))
         case .postgresql: .postgresql(PostgreSQLLoginAnalyzer(maxDepth: maxDepth))
+        case .mssql: .mssql(MSSQLLoginAnalyzer(maxDepth: maxDepth))
+        case .mongodb: .mongodb(MongoDBLoginAnalyzer(maxDepth: maxDepth))
+        case .cassandra: .cassandra(CassandraLoginAnalyzer(maxDepth: maxDepth))
+        case .memcached: .memcached(MemcachedLoginAnalyzer(maxDepth: maxDepth))
         }
     }
 
-    enum Kind { case redis, mysql, postgresql }
+    enum Kind { case redis, mysql, postgresql, mssql, mongodb, cassandra, memcached }
 
     func ingest(_ b: UnsafeRawBufferPointer, _ d: Direction, _ o: UInt64, _ c: inout InspectionContext) -> AnalyzerVerdict {
         switch self {
         case .redis(let a): a.ingest(b, direction: d, offset: o, context: &c)
         case .mysql(let a): a.ingest(b, direction: d, offset: o, context: &c)
         case .postgresql(let a): a.ingest(b, direction: d, offset: o, context: &c)
+        case .mssql(let a): a.ingest(b, direction: d, offset: o, context: &c)
+        case .mongodb(let a): a.ingest(b, direction: d, offset: o, context: &c)
+        case .cassandra(let a): a.ingest(b, direction: d, offset: o, context: &c)
+        case .memcached(let a): a.ingest(b, direction: d, offset: o, context: &c)
         }
     }
 
@@ -39,6 +51,10 @@ enum DatabaseLogin {
         case .redis(let a): a.end(direction: d, context: &c)
         case .mysql(let a): a.end(direction: d, context: &c)
         case .postgresql(let a): a.end(direction: d, context: &c)
+        case .mssql(let a): a.end(direction: d, context: &c)
+        case .mongodb(let a): a.end(direction: d, context: &c)
+        case .cassandra(let a): a.end(direction: d, context: &c)
+        case .memcached(let a): a.end(direction: d, context: &c)
         }
     }
 
@@ -47,6 +63,10 @@ enum DatabaseLogin {
         case .redis(let a): a.gap(direction: d, offset: o, length: 10, context: &c)
         case .mysql(let a): a.gap(direction: d, offset: o, length: 10, context: &c)
         case .postgresql(let a): a.gap(direction: d, offset: o, length: 10, context: &c)
+        case .mssql(let a): a.gap(direction: d, offset: o, length: 10, context: &c)
+        case .mongodb(let a): a.gap(direction: d, offset: o, length: 10, context: &c)
+        case .cassandra(let a): a.gap(direction: d, offset: o, length: 10, context: &c)
+        case .memcached(let a): a.gap(direction: d, offset: o, length: 10, context: &c)
         }
     }
 
@@ -55,6 +75,10 @@ enum DatabaseLogin {
         case .redis(let a): a.sightings
         case .mysql(let a): a.sightings
         case .postgresql(let a): a.sightings
+        case .mssql(let a): a.sightings
+        case .mongodb(let a): a.sightings
+        case .cassandra(let a): a.sightings
+        case .memcached(let a): a.sightings
         }
     }
 }

@@ -80,6 +80,10 @@ let apps: [AppProtocol] = [
     .rsh,
     .rlogin,
     .http2,
+    .mssql,
+    .mongodb,
+    .cassandra,
+    .memcached,
 ]
 /// Protocols read datagram by datagram: merging chunks changes the input.
 /// (SIP runs over both; its analyzer here reads TCP, so chunks may merge.)

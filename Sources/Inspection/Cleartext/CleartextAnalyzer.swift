@@ -44,6 +44,10 @@ enum CleartextAnalyzer {
     case vnc(VNCLoginAnalyzer)
     case rsh(RshLoginAnalyzer)
     case http2(HTTP2Analyzer)
+    case mssql(MSSQLLoginAnalyzer)
+    case mongodb(MongoDBLoginAnalyzer)
+    case cassandra(CassandraLoginAnalyzer)
+    case memcached(MemcachedLoginAnalyzer)
 
     /// The analyzer for `app`, nil when PlainSight reads nothing more of it.
     /// `transport` tells SIP over UDP (a message per datagram) from SIP over
@@ -77,6 +81,10 @@ enum CleartextAnalyzer {
         case .rsh: .rsh(RshLoginAnalyzer(variant: serverPort == RshLoginAnalyzer.rexecPort ? .rexec : .rsh, maxDepth: depth))
         case .rlogin: .telnet(TelnetLoginAnalyzer(maxDepth: depth, rlogin: true))
         case .http2: .http2(HTTP2Analyzer(maxDepth: depth))
+        case .mssql: .mssql(MSSQLLoginAnalyzer(maxDepth: depth))
+        case .mongodb: .mongodb(MongoDBLoginAnalyzer(maxDepth: depth))
+        case .cassandra: .cassandra(CassandraLoginAnalyzer(maxDepth: depth))
+        case .memcached: .memcached(MemcachedLoginAnalyzer(maxDepth: depth))
         default: nil
         }
     }
@@ -105,6 +113,10 @@ enum CleartextAnalyzer {
         case .vnc(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         case .rsh(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         case .http2(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .mssql(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .mongodb(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .cassandra(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .memcached(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         }
     }
 
@@ -130,6 +142,10 @@ enum CleartextAnalyzer {
         case .vnc(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         case .rsh(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         case .http2(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .mssql(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .mongodb(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .cassandra(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .memcached(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         }
     }
 
@@ -155,6 +171,10 @@ enum CleartextAnalyzer {
         case .vnc(let a): a.end(direction: direction, context: &context)
         case .rsh(let a): a.end(direction: direction, context: &context)
         case .http2(let a): a.end(direction: direction, context: &context)
+        case .mssql(let a): a.end(direction: direction, context: &context)
+        case .mongodb(let a): a.end(direction: direction, context: &context)
+        case .cassandra(let a): a.end(direction: direction, context: &context)
+        case .memcached(let a): a.end(direction: direction, context: &context)
         }
     }
 
@@ -181,6 +201,10 @@ enum CleartextAnalyzer {
         case .vnc(let a): a.moveSightings(into: &outbox)
         case .rsh(let a): a.moveSightings(into: &outbox)
         case .http2(let a): a.moveSightings(into: &outbox)
+        case .mssql(let a): a.moveSightings(into: &outbox)
+        case .mongodb(let a): a.moveSightings(into: &outbox)
+        case .cassandra(let a): a.moveSightings(into: &outbox)
+        case .memcached(let a): a.moveSightings(into: &outbox)
         }
     }
 

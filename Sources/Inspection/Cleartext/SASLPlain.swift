@@ -1,5 +1,6 @@
 /// The SASL PLAIN message (RFC 4616 §2), `[authzid] NUL authcid NUL passwd`,
-/// as mail (`AUTH PLAIN`), Kafka (SaslAuthenticate) and AMQP (Start-Ok) carry it.
+/// as mail (`AUTH PLAIN`), Kafka (SaslAuthenticate), AMQP (Start-Ok), MongoDB
+/// (`saslStart`), Cassandra (AUTH_RESPONSE) and memcached (SASL Auth) carry it.
 enum SASLPlain {
     /// The authcid and password; nil without two NULs. The password is
     /// everything after the second NUL.

@@ -73,6 +73,10 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     /// A VNC server that lets a client in with security type None: no secret
     /// crossed the wire because none is asked for (the secret is empty).
     case vncNone = "vnc-none"
+    case mssqlPassword = "mssql-password"
+    case mongodbPlain = "mongodb-plain"
+    case cassandraPassword = "cassandra-password"
+    case memcachedSASLPlain = "memcached-sasl-plain"
     // Crackable offline: a challenge response or hash.
     case httpDigest = "http-digest"
     case cramMD5 = "cram-md5"
@@ -89,6 +93,7 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     /// RFB VNC Authentication: the secret is the 16-byte challenge then the
     /// 16-byte DES response (the password is the DES key).
     case vncChallengeResponse = "vnc-challenge-response"
+    case mongodbCR = "mongodb-cr"
     // Bearer tokens and session identifiers: replayable as they are.
     case httpBearer = "http-bearer"
     case httpAPIKey = "http-api-key"
@@ -108,9 +113,10 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
         case .httpBasic, .httpForm, .urlPassword, .ftp, .pop3, .imapLogin, .saslPlain, .saslLogin, .telnet,
              .ldapSimpleBind, .snmpCommunity, .postgresqlPassword, .redisAuth, .mysqlClearPassword, .mqttPassword,
              .amqpPassword, .natsPassword, .socksPassword, .smbPlaintextPassword, .rtspBasic, .ircPassword,
-             .rexecPassword, .rloginPassword, .vncNone: .plaintext
+             .rexecPassword, .rloginPassword, .vncNone, .mssqlPassword, .mongodbPlain, .cassandraPassword,
+             .memcachedSASLPlain: .plaintext
         case .httpDigest, .cramMD5, .apop, .ntlm, .mysqlNative, .postgresqlMD5, .scram, .sipDigest, .rtspDigest,
-             .vncChallengeResponse: .crackable
+             .vncChallengeResponse, .mongodbCR: .crackable
         case .kerberosRC4PreAuth, .kerberosASREPRC4, .kerberosTGSRC4: .crackable
         case .httpBearer, .httpAPIKey, .httpCookie, .natsToken, .rhostsTrust: .token
         }
