@@ -358,6 +358,13 @@ def content_seeds():
     client = b"EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n" + mail + b"QUIT\r\n"
     server = b"220 mx\r\n250 mx\r\n250 ok\r\n250 ok\r\n354 go\r\n250 ok\r\n221 bye\r\n"
     seeds["content-smtp-mime"] = script("smtp", [(1, server)] + pieces([(0, client)], 11))
+    # FTP after the login: the four ways to announce a data connection (RFC 959 PASV/PORT, RFC 2428 EPSV/EPRT).
+    ftp_client = (b"USER a\r\nPASS b\r\nPASV\r\nRETR f.txt\r\nEPSV\r\nSTOR g\r\nPORT 10,0,0,1,4,1\r\nLIST\r\n"
+                  b"EPRT |1|10.0.0.1|6275|\r\nNLST\r\nEPRT |2|1080::8:800:200C:417A|5282|\r\nAPPE h\r\nQUIT\r\n")
+    ftp_server = (b"220 x\r\n331 p\r\n230 ok\r\n227 Entering Passive Mode (10,0,0,2,19,137)\r\n150 o\r\n226 d\r\n"
+                  b"229 Entering Extended Passive Mode (|||6446|)\r\n150 o\r\n226 d\r\n200 ok\r\n150 o\r\n226 d\r\n"
+                  b"200 ok\r\n150 o\r\n226 d\r\n200 ok\r\n150 o\r\n226 d\r\n221 bye\r\n")
+    seeds["ftp-data-announcements"] = script("ftp", pieces([(0, ftp_client), (1, ftp_server)], 13))
     return seeds
 
 

@@ -79,6 +79,8 @@ public struct FlowRecord: Sendable {
     public var vlan: UInt16
     /// The handshake, for TLS flows and upgraded (STARTTLS) ones.
     public var tls: TLSSummary?
+    /// For an FTP data connection (`app` `ftp-data`): the control connection that announced it.
+    public var control: FlowIdentity?
 
     /// `true` for a protocol that protects its payload, `false` for an
     /// identified cleartext one; nil (omitted) when there was no payload or

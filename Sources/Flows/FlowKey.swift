@@ -100,6 +100,14 @@ public struct FlowHasher: Sendable {
         h = FlowHasher.fold(h ^ ports ^ seed.4, UInt64(key.tunnelContext) ^ seed.5)
         return FlowHasher.fold(h ^ seed.0, seed.5 | 1)
     }
+
+    /// The same keyed hash over one endpoint (the pipeline's table of
+    /// announced FTP data connections: the control channel's sender picks them).
+    @inlinable
+    public func hash(address: IPAddress, port: UInt16) -> UInt64 {
+        let h = FlowHasher.fold(address.high ^ seed.3, address.low ^ seed.4)
+        return FlowHasher.fold(h ^ UInt64(port) ^ seed.2, seed.1 | 1)
+    }
 }
 
 extension UInt64 {

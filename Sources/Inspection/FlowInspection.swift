@@ -52,6 +52,10 @@ public struct FlowInspection {
     var cleartextDone = false
     /// What the cleartext analyzer saw, until the pipeline takes it.
     var sightings: [Sighting] = []
+    /// Data connections the FTP reader saw announced, until the pipeline takes them.
+    var ftpDataEvents: [FTPDataEvent] = []
+    /// The reader of an FTP data connection (the pipeline recognised the flow).
+    var ftpData: FTPDataReader?
     let tlsEnabled: Bool
     let cleartextEnabled: Bool
     let transport: TransportProtocol
@@ -76,6 +80,32 @@ public struct FlowInspection {
 
     public var app: AppProtocol { identifier.app }
 
+    /// The FTP reader saw data connections announced since the last `takeFTPDataEvents()`.
+    public var hasFTPDataEvents: Bool { !ftpDataEvents.isEmpty }
+
+    public mutating func takeFTPDataEvents() -> [FTPDataEvent] {
+        defer { ftpDataEvents = [] }
+        return ftpDataEvents
+    }
+
+    /// The pipeline recognised this new flow as the data connection a
+    /// control channel announced (`transfer` nil: its command not seen yet).
+    /// Its bytes are read as a file, not identified.
+    public mutating func startFTPData(
+        mode: FTPDataAnnouncement.Mode, transfer: FTPTransfer?, name: [UInt8], context: inout InspectionContext
+    ) {
+        identifier.assign(.ftpData)
+        ftpData = FTPDataReader(mode: mode, transfer: transfer, name: name)
+        if !context.wantsContent { isDone = true }
+    }
+
+    /// The transfer command came after the data connection opened: its file
+    /// name and direction apply if no byte was read yet.
+    public mutating func setFTPTransfer(mode: FTPDataAnnouncement.Mode, _ transfer: FTPTransfer, name: [UInt8]) {
+        guard let reader = ftpData, reader.stream == nil, !reader.isDone else { return }
+        ftpData = FTPDataReader(mode: mode, transfer: transfer, name: name)
+    }
+
     /// The cleartext analyzer saw the protocol encrypt the rest of the flow (SMB3).
     public var payloadProtected: Bool { cleartext?.payloadProtected ?? false }
 
@@ -86,7 +116,10 @@ public struct FlowInspection {
         _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
     ) {
         guard !isDone else { return }
-        if let tls {
+        if ftpData != nil {
+            ftpData!.ingest(bytes, direction: direction, context: &context)
+            if ftpData!.isDone { isDone = true }
+        } else if let tls {
             if tls.ingest(bytes, direction: direction, offset: offset, context: &context) == .done { isDone = true }
         } else if startTLS != nil || cleartext != nil {
             inspectCleartext(bytes, direction: direction, offset: offset, context: &context)
@@ -97,7 +130,10 @@ public struct FlowInspection {
 
     public mutating func gap(direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext) {
         guard !isDone else { return }
-        if let tls {
+        if ftpData != nil {
+            ftpData!.end(direction: direction, complete: false, context: &context)
+            if ftpData!.isDone { isDone = true }
+        } else if let tls {
             if tls.gap(direction: direction, offset: offset, length: length, context: &context) == .done { isDone = true }
         } else if startTLS != nil || cleartext != nil {
             startTLS = nil  // a gap loses the unit boundaries an upgrade is found by
@@ -113,6 +149,7 @@ public struct FlowInspection {
 
     public mutating func end(direction: Direction, context: inout InspectionContext) {
         identifier.end(direction: direction, context: &context)
+        ftpData?.end(direction: direction, complete: true, context: &context)
         tls?.end(direction: direction, context: &context)
         if let cleartext, !cleartextDone {
             cleartext.end(direction: direction, context: &context)
@@ -126,6 +163,9 @@ public struct FlowInspection {
         tls?.release(&context)
         tls = nil
         startTLS = nil
+        ftpData?.finish(complete: false, &context)
+        ftpData = nil
+        ftpDataEvents = []
         // Ending both directions returns whatever the analyzer still holds
         // to the budget (an analyzer that finished early may hold nothing).
         if let cleartext {
@@ -181,6 +221,10 @@ public struct FlowInspection {
         if let cleartext, !cleartextDone {
             cleartextDone = cleartext.ingest(bytes, direction: direction, offset: offset, context: &context) == .done
             cleartext.collect(into: &sightings)
+            if case .login(let reader) = cleartext, !reader.dataEvents.isEmpty {
+                ftpDataEvents += reader.dataEvents
+                reader.dataEvents = []
+            }
             if let upgrade = cleartext.h2cUpgrade { switchToHTTP2(upgrade, bytes, direction: direction, offset: offset, context: &context) }
         }
         if startTLS != nil { watchUpgrade(bytes, direction: direction, offset: offset, context: &context) }

@@ -43,6 +43,10 @@ public struct Auditor {
     /// Judges handshakes and writes records on its own thread (see `OutputStage`).
     let output: OutputStage
     var nextSweep: Microseconds = .min
+    /// FTP data connections announced on control channels.
+    var ftpExpectations: FTPDataExpectations
+    /// The control connection of each open FTP data flow, by slot (for its record).
+    var ftpDataControls: [Int32: FlowIdentity] = [:]
 
     static let directions: [Direction] = [.toServer, .toClient]
 
@@ -55,6 +59,7 @@ public struct Auditor {
             reporter: reporter, assessor: options.tls, cleartext: options.cleartext, allowlist: options.allowlist)
         decoder = PacketDecoder(limits: options.decoding)
         table = FlowTable(limits: options.flows, hasher: hasher)
+        ftpExpectations = FTPDataExpectations(hasher: hasher)
         context = InspectionContext(maxBufferedBytes: options.maxAnalyzerBytes, cleartextDepth: options.cleartextDepth)
         // Until the content scanner exists, decoded content is counted.
         if options.analyzers.content { context.content = .counting }
@@ -107,6 +112,56 @@ public struct Auditor {
         table.touch(slot, at: timestamp, stage: stage)
         if !inspections[Int(slot)].tlsAssessed && inspections[Int(slot)].tlsReady { assessTLS(slot, at: timestamp) }
         if inspections[Int(slot)].hasSightings { sendSightings(slot, at: timestamp) }
+        if inspections[Int(slot)].hasFTPDataEvents { noteFTPData(slot, at: timestamp) }
+    }
+
+    /// Keeps the data connections an FTP control channel announced; a
+    /// transfer command names the file of one (already open, or still to open).
+    mutating func noteFTPData(_ slot: Int32, at time: Microseconds) {
+        for event in inspections[Int(slot)].takeFTPDataEvents() {
+            switch event {
+            case .announced(let a):
+                // EPSV names no address: the control connection's server listens.
+                ftpExpectations.announce(
+                    a.address ?? table[slot].serverAddress, a.port, mode: a.mode, control: FlowIdentity(table[slot]),
+                    now: time)
+            case .transfer(let a, let transfer, let name):
+                guard
+                    let (entry, opened) = ftpExpectations.transfer(
+                        a.address ?? table[slot].serverAddress, a.port, transfer, name: name, now: time),
+                    let (dataSlot, start) = opened, ftpDataControls[dataSlot] != nil, table[dataSlot].start == start,
+                    inspections[Int(dataSlot)].app == .ftpData
+                else { continue }
+                inspections[Int(dataSlot)].setFTPTransfer(
+                    mode: Auditor.dataMode(entry, table[dataSlot]), transfer, name: name)
+            }
+        }
+    }
+
+    /// A new TCP flow to an announced endpoint is an FTP data connection.
+    /// Its listener is the flow's server (the SYN's receiver); a flow picked
+    /// up midstream had its sides guessed from the ports, so its client
+    /// endpoint is tried too.
+    mutating func linkFTPData(_ slot: Int32) {
+        let flow = table[slot]
+        var entry = ftpExpectations.open(
+            flow.serverAddress, flow.serverPort, slot: slot, start: flow.start, now: flow.start)
+        if entry == nil && flow.clientGuessed {
+            entry = ftpExpectations.open(
+                flow.clientAddress, flow.clientPort, slot: slot, start: flow.start, now: flow.start)
+        }
+        guard let entry else { return }
+        stats.ftpDataConnections &+= 1
+        ftpDataControls[slot] = entry.control
+        inspections[Int(slot)].startFTPData(
+            mode: Auditor.dataMode(entry, flow), transfer: entry.transfer, name: entry.name, context: &context)
+    }
+
+    /// How the data flow was opened, in its own terms: `.passive` when its
+    /// server is the FTP server (the listener of a PASV, not of a PORT).
+    static func dataMode(_ entry: FTPDataExpectations.Entry, _ flow: Flow) -> FTPDataAnnouncement.Mode {
+        let listenerIsServer = flow.serverAddress == entry.address && flow.serverPort == entry.port
+        return listenerIsServer ? entry.mode : (entry.mode == .passive ? .active : .passive)
     }
 
     /// Queues what the flow's cleartext analyzer saw, stamped with the
@@ -231,6 +286,7 @@ public struct Auditor {
         } else {
             inspections.append(inspection)
         }
+        if key.transport == .tcp && ftpExpectations.count > 0 { linkFTPData(slot) }
         stats.flowCounters.flowsCreated &+= 1
         stats.flowCounters.peakFlows = max(stats.flowCounters.peakFlows, table.count)
         return slot
@@ -261,7 +317,9 @@ public struct Auditor {
             assessTLS(slot, at: table[slot].lastSeen)
         }
         if inspections[Int(slot)].hasSightings { sendSightings(slot, at: table[slot].lastSeen) }
-        output.send(.flow(slot: slot, FlowRecord(flow: table[slot], inspection: inspections[Int(slot)], findings: 0, endReason: reason)))
+        var record = FlowRecord(flow: table[slot], inspection: inspections[Int(slot)], findings: 0, endReason: reason)
+        if record.app == .ftpData { record.control = ftpDataControls.removeValue(forKey: slot) }
+        output.send(.flow(slot: slot, record))
         inspections[Int(slot)].release(&context)
         table.remove(slot: slot)
     }
@@ -274,6 +332,7 @@ public struct Auditor {
             stats.flowCounters.flowsTimedOut &+= 1
         }
         decoder.expireFragments(now: now)
+        ftpExpectations.expire(now: now)
     }
 
     /// Hands what is queued to the output thread now (live: records are
@@ -305,6 +364,8 @@ public struct Auditor {
         stats.fragmentCapHits = decoder.fragments.capHits
         stats.peakHeldBytes = budget.peakBufferedBytes
         stats.inspection = context.counters
+        stats.ftpDataExpired = ftpExpectations.expired
+        stats.ftpDataDropped = ftpExpectations.dropped
         stats.peakAnalyzerBytes = context.peakBufferedBytes
         stats.peakKeptBytes = context.peakKeptBytes
     }

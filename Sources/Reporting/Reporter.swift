@@ -98,6 +98,10 @@ public final class Reporter {
         writeFlowObject(r.identity, to: sink)
         sink.append(",\"app\":")
         sink.appendJSONString(r.app.description)
+        if let control = r.control {
+            sink.append(",\"control\":")
+            writeFlowObject(control, to: sink)
+        }
         if let encrypted = r.encrypted { sink.append(encrypted ? ",\"encrypted\":true" : ",\"encrypted\":false") }
         sink.append(",\"packets\":")
         writeDirectional(r.packets, to: sink)
@@ -263,6 +267,11 @@ public final class Reporter {
             o.add("oversized_messages", i.cleartextOversizedMessages)
             o.add("snmp_communities_dropped", i.snmpCommunitiesDropped)
             o.add("pending_overflows", i.cleartextPendingOverflows)
+            o.object("ftp_data") { o in
+                o.add("connections", s.ftpDataConnections)
+                o.add("expired", s.ftpDataExpired)
+                o.add("dropped", s.ftpDataDropped)
+            }
         }
         o.object("content") { o in
             let c = i.content

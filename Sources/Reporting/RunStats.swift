@@ -40,6 +40,12 @@ public struct RunStats: Sendable {
     public var peakAnalyzerBytes = 0
     /// Peak bytes of handshake facts kept for flow records.
     public var peakKeptBytes = 0
+    /// FTP data connections recognised from their control channel's announcement.
+    public var ftpDataConnections: UInt64 = 0
+    /// Announced FTP data connections that never opened within the timeout.
+    public var ftpDataExpired: UInt64 = 0
+    /// Announced FTP data connections dropped because the table of them was full.
+    public var ftpDataDropped: UInt64 = 0
     /// The TLS policy findings were judged by.
     public var tlsPolicy: String?
 

@@ -106,6 +106,8 @@ import Testing
         #expect(try Self.findings("ftp-python.pcap").0 == [
             Seen(rule: "credential.ftp-password", port: 12121, username: "demo", outcome: "accepted", count: 1),
             Seen(rule: "cleartext.ftp", port: 12121, username: nil, outcome: nil, count: 1),
+            // Two passive transfers, both announced on pyftpdlib's passive port.
+            Seen(rule: "cleartext.ftp-data", port: 12138, username: nil, outcome: nil, count: 2),
         ])
         #expect(try Self.findings("pop3-python.pcap").0 == [
             Seen(rule: "credential.pop3-password", port: 11110, username: "demo", outcome: "accepted", count: 1),

@@ -69,16 +69,18 @@ import Testing
         }
     }
 
-    @Test func ftpControlConnectionIsCleartextFTPAndDataConnectionsAreUnidentified() throws {
-        // Linking data connections to their control connection is the cleartext issue's work.
+    @Test func ftpDataConnectionsAreLinkedToTheirControlConnection() throws {
+        // Two passive transfers: each data connection is recognised from the 227 reply that announced it.
         let run = try plainsight(["read", Paths.captures.appendingPathComponent("ftp-python.pcap").path])
         #expect(run.flows.count == 3)
         let control = run.flows.filter { $0["app"] as? String == "ftp" }
         #expect(control.count == 1)
         #expect(control.first?["encrypted"] as? Bool == false)
-        let data = run.flows.filter { $0["app"] as? String == "unknown" }
+        let controlID = (control.first?["flow"] as? [String: Any])?["id"] as? String
+        let data = run.flows.filter { $0["app"] as? String == "ftp-data" }
         #expect(data.count == 2)
-        #expect(data.allSatisfy { $0["encrypted"] == nil }, "an unidentified protocol is neither called encrypted nor cleartext")
+        #expect(data.allSatisfy { $0["encrypted"] as? Bool == false })
+        #expect(data.allSatisfy { ($0["control"] as? [String: Any])?["id"] as? String == controlID })
     }
 
     @Test func packetAndByteCountsMatchTheOracle() throws {

@@ -24,7 +24,8 @@ import Flows
 ///
 /// It is `.done` once both directions have ended (or gapped, or passed
 /// `maxDepth` bytes), once a login was accepted and nothing else waits for a
-/// reply (the session that follows holds no login), after the reply to
+/// reply (the session that follows holds no login; not FTP, whose data
+/// connections are announced after the login), after the reply to
 /// QUIT/LOGOUT, and after a TLS upgrade was accepted (the rest is TLS). Per chunk it allocates nothing unless a
 /// line spans chunks for the first time in its direction, or a credential or
 /// tag is kept.
@@ -86,6 +87,12 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
     var nextContentStream: UInt32 = 0
     /// IMAP: a command continued after a literal.
     var imap = IMAPCommandState()
+    /// FTP: the data connection announced last (PASV/EPSV reply, PORT/EPRT), until a transfer command uses it.
+    var dataAnnouncement: FTPDataAnnouncement?
+    /// FTP: what the pipeline has not taken yet (`takeDataEvents()`).
+    var dataEvents: [FTPDataEvent] = []
+    /// FTP data events waiting for the pipeline; past it the oldest is dropped.
+    static let maxDataEvents = 8
 
     public init(dialect: Dialect, maxDepth: UInt64) {
         self.dialect = dialect
@@ -127,8 +134,12 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
         if readers.toServer.finished && readers.toClient.finished { isDone = true }
         // Logged in, nothing left waiting: the rest of the session (mail,
         // files, listings) holds no login, and is not read — unless the
-        // content stage wants the mail SMTP carries.
-        if loggedIn && pending.isEmpty && sasl == nil && !(dialect == .smtp && context.wantsContent) { isDone = true }
+        // content stage wants the mail SMTP carries. FTP reads on (within
+        // the depth) for the data connections it announces: its control
+        // channel is small, the files go elsewhere.
+        if loggedIn && pending.isEmpty && sasl == nil && !(dialect == .smtp && context.wantsContent) && dialect != .ftp {
+            isDone = true
+        }
         if message != nil && (isDone || readers.toServer.finished) { endMessage(complete: false, &context) }
         guard isDone else { return .needMore }
         flushPending()

@@ -25,6 +25,9 @@ public enum ContentKind: UInt8, CaseIterable, Sendable {
     /// One leaf part of a mail sent with SMTP DATA (the whole body when it is not multipart),
     /// dot-unstuffed, its transfer encoding undone.
     case smtpMessagePart
+    /// The bytes of an FTP data connection in its transfer direction (`filename`: the
+    /// RETR/STOR argument, when the control channel was seen).
+    case ftpData
 
     /// The name in the stats record and in findings.
     public var name: String {
@@ -34,6 +37,7 @@ public enum ContentKind: UInt8, CaseIterable, Sendable {
         case .httpFormValue: "http-form-value"
         case .httpMultipartPart: "http-multipart-part"
         case .smtpMessagePart: "smtp-message-part"
+        case .ftpData: "ftp-data"
         }
     }
 }

@@ -30,6 +30,13 @@ public struct AppIdentifier: StreamAnalyzer {
 
     public var isDone: Bool { app != .unknown || (decided.toServer && decided.toClient) }
 
+    /// Names the protocol from outside the flow's bytes (an FTP data
+    /// connection announced on its control channel); nothing is probed.
+    mutating func assign(_ app: AppProtocol) {
+        self.app = app
+        prefix = ([], [])
+    }
+
     /// The first bytes of a direction held while probes wanted more: once a
     /// protocol is named, its analyzer reads them before the current chunk.
     public func heldPrefix(_ d: Direction) -> [UInt8] { d == .toServer ? prefix.toServer : prefix.toClient }
