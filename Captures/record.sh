@@ -5,6 +5,7 @@
 #   RECORD_SSH=0 RECORD_PG=0 sudo bash Captures/record.sh   # without SSH / PostgreSQL
 #   RECORD_ONLY=cleartext sudo bash Captures/record.sh       # only the cleartext-auth set
 #   RECORD_ONLY=cleartext RECORD_REDIS=0 sudo bash Captures/record.sh   # ... without Redis
+#   RECORD_ONLY=ftpdata sudo bash Captures/record.sh         # only ftp-data.pcap
 #
 # Every server binds to 127.0.0.1 or ::1 and every client talks only to it;
 # tcpdump records on the loopback interface with a port filter, so nothing
@@ -67,6 +68,11 @@ P_IMAP_AUTH=11145     #                      IMAP AUTHENTICATE PLAIN; LOGIN wron
 P_REDIS=16379         # redis-auth.pcap: redis-server requirepass, AUTH ok + WRONGPASS
 P_MQTT=11883          # mqtt-auth.pcap: mosquitto password_file, MQTT 5 / 3.1.1 / 3.1 CONNECTs
 P_H2C=18095           # h2c-curl.pcap: python h2 server, curl prior knowledge / Upgrade: h2c / gRPC-style
+P_FTP_DATA=12150      # ftp-data.pcap: pyftpdlib, RETR over PASV, PORT, EPSV and EPRT
+P_FTP_DATA_PASV_LO=12151
+P_FTP_DATA_PASV_HI=12152
+P_FTP_DATA_PORT=12153     # the client's listening port for PORT
+P_FTP_DATA_EPRT=12154     # ... and for EPRT
 
 log() { printf '[record] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -79,8 +85,8 @@ die() { log "ERROR: $*"; exit 1; }
 RECORD_ONLY="${RECORD_ONLY:-}"
 case "$RECORD_ONLY" in
     "") ;;
-    cleartext) RECORD_SSH=0; RECORD_PG=0 ;;
-    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext)" ;;
+    cleartext|ftpdata) RECORD_SSH=0; RECORD_PG=0 ;;
+    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata)" ;;
 esac
 
 # ------------------------------------------------------------ housekeeping
@@ -353,6 +359,7 @@ if [ -f "$ORACLE_TOOL" ]; then
         echo "decode_as_entry: tcp.port,$P_REDIS,(none),RESP"
         echo "decode_as_entry: tcp.port,$P_MQTT,(none),MQTT"
         echo "decode_as_entry: tcp.port,$P_H2C,(none),HTTP2"
+        echo "decode_as_entry: tcp.port,$P_FTP_DATA,(none),FTP"
     } >"$WORK/wireshark/decode_as_entries"
     for f in "${RECORDED[@]}"; do
         log "oracle/$f.json"
@@ -526,8 +533,33 @@ record_cleartext_set() {
     fi
 }
 
+# ftp-data.pcap: pyftpdlib; the same file downloaded over a passive (PASV),
+# an active (PORT), an extended passive (EPSV) and an extended active (EPRT)
+# data connection; the capture keeps the control and the data connections.
+record_ftp_data() {
+    local srv
+    log "recording ftp-data.pcap (pyftpdlib / ftplib, 127.0.0.1:$P_FTP_DATA)"
+    port_free tcp "$P_FTP_DATA" $(seq "$P_FTP_DATA_PASV_LO" "$P_FTP_DATA_PASV_HI") "$P_FTP_DATA_PORT" "$P_FTP_DATA_EPRT"
+    mkdir -p "$WORK/ftproot-data"
+    printf 'PlainSight FTP data test file.\nNothing secret in here.\n' >"$WORK/ftproot-data/readme.txt"
+    start_bg ftp-data-server "$PY" "$HELPERS" ftp-server "$P_FTP_DATA" \
+        "$P_FTP_DATA_PASV_LO" "$P_FTP_DATA_PASV_HI" "$WORK/ftproot-data"; srv=$BG_PID
+    wait_listen tcp "$P_FTP_DATA"
+    start_capture ftp-data.pcap lo "tcp and portrange $P_FTP_DATA-$P_FTP_DATA_EPRT"
+    timeout 30 "$PY" "$HELPERS" ftp-data-client "$P_FTP_DATA" "$P_FTP_DATA_PORT" "$P_FTP_DATA_EPRT" \
+        >"$WORK/ftp-data-client.log" 2>&1 || { cat "$WORK/ftp-data-client.log" >&2; die "ftp-data-client failed"; }
+    stop_capture ftp-data.pcap
+    stop_pid "$srv"
+}
+
 if [ "$RECORD_ONLY" = cleartext ]; then
     record_cleartext_set
+    write_oracles
+    print_summary
+    exit 0
+fi
+if [ "$RECORD_ONLY" = ftpdata ]; then
+    record_ftp_data
     write_oracles
     print_summary
     exit 0

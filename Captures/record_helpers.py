@@ -272,6 +272,43 @@ def ftp_client(port):
     print(ftp.quit())
 
 
+def ftp_data_client(port, active_port, extended_active_port):
+    # ftp-data.pcap: one download (RETR readme.txt) over each kind of data
+    # connection: PASV (227), PORT, EPSV (229) and EPRT |1| (RFC 959, RFC 2428).
+    # The active ones listen on fixed ports, so the capture filter keeps them.
+    import ftplib
+    import socket
+    ftp = ftplib.FTP(timeout=TIMEOUT)
+    print(ftp.connect(HOST4, int(port)))
+    print(ftp.login(FAKE_USER, FAKE_PASS))
+    print(ftp.voidcmd("TYPE I"))
+    chunks = []
+
+    def receive(conn):
+        chunks.append(conn.makefile("rb").read())
+        conn.close()
+        print(ftp.voidresp())
+
+    host, dport = ftplib.parse227(ftp.sendcmd("PASV"))
+    conn = socket.create_connection((host, dport), timeout=TIMEOUT)
+    print(ftp.sendcmd("RETR readme.txt"))
+    receive(conn)
+    for announce, lport in ((ftp.sendport, active_port), (ftp.sendeprt, extended_active_port)):
+        listener = socket.create_server((HOST4, int(lport)))
+        print(announce(HOST4, int(lport)))
+        print(ftp.sendcmd("RETR readme.txt"))
+        conn, _ = listener.accept()
+        listener.close()
+        receive(conn)
+        if announce == ftp.sendport:
+            host, dport = ftplib.parse229(ftp.sendcmd("EPSV"), ftp.sock.getpeername())
+            conn = socket.create_connection((host, dport), timeout=TIMEOUT)
+            print(ftp.sendcmd("RETR readme.txt"))
+            receive(conn)
+    print(repr(b"".join(chunks)))
+    print(ftp.quit())
+
+
 # ---------------------------------------------------------------------- DNS
 QNAME = "plainsight.test"
 
@@ -1160,6 +1197,8 @@ def main(argv):
         ftp_server(*args)
     elif cmd == "ftp-client":
         ftp_client(*args)
+    elif cmd == "ftp-data-client":
+        ftp_data_client(*args)
     elif cmd == "dns-server":
         dns_server(*args)
     elif cmd == "dns-client":

@@ -64,7 +64,7 @@ TINY_BUDGET, DEPTH_300 = 0x03, 0x08
 
 OWN = {
     "http-auth-curl.pcap": "http", "http-curl.pcap": "http", "smtp-auth.pcap": "smtp", "smtp-python.pcap": "smtp",
-    "ftp-rejected.pcap": "ftp", "ftp-python.pcap": "ftp", "pop3-python.pcap": "pop3", "imap-python.pcap": "imap",
+    "ftp-rejected.pcap": "ftp", "ftp-python.pcap": "ftp", "ftp-data.pcap": "ftp", "pop3-python.pcap": "pop3", "imap-python.pcap": "imap",
     "redis-auth.pcap": "redis", "starttls-postgres.pcap": "postgresql", "mqtt-auth.pcap": "mqtt",
     "redis-auth.pcap": "redis", "starttls-postgres.pcap": "postgresql", "h2c-curl.pcap": "http2",
 }

@@ -122,18 +122,25 @@ public struct Auditor {
             switch event {
             case .announced(let a):
                 // EPSV names no address: the control connection's server listens.
-                ftpExpectations.announce(
-                    a.address ?? table[slot].serverAddress, a.port, mode: a.mode, control: FlowIdentity(table[slot]),
-                    now: time)
+                let control = FlowIdentity(table[slot])
+                let server = table[slot].serverAddress
+                ftpExpectations.announce(a.address ?? server, a.port, mode: a.mode, control: control, now: time)
+                // A server behind NAT may announce its inside address in a 227 while
+                // clients connect to the one they reached (RFC 2428 §1's motivation).
+                if a.mode == .passive, let address = a.address, address != server {
+                    ftpExpectations.announce(server, a.port, mode: a.mode, control: control, now: time)
+                }
             case .transfer(let a, let transfer, let name):
-                guard
-                    let (entry, opened) = ftpExpectations.transfer(
-                        a.address ?? table[slot].serverAddress, a.port, transfer, name: name, now: time),
-                    let (dataSlot, start) = opened, ftpDataControls[dataSlot] != nil, table[dataSlot].start == start,
-                    inspections[Int(dataSlot)].app == .ftpData
-                else { continue }
-                inspections[Int(dataSlot)].setFTPTransfer(
-                    mode: Auditor.dataMode(entry, table[dataSlot]), transfer, name: name)
+                let server = table[slot].serverAddress
+                for address in a.address.map({ $0 == server || a.mode == .active ? [$0] : [$0, server] }) ?? [server] {
+                    guard
+                        let (entry, opened) = ftpExpectations.transfer(address, a.port, transfer, name: name, now: time),
+                        let (dataSlot, start) = opened, ftpDataControls[dataSlot] != nil, table[dataSlot].start == start,
+                        inspections[Int(dataSlot)].app == .ftpData
+                    else { continue }
+                    inspections[Int(dataSlot)].setFTPTransfer(
+                        mode: Auditor.dataMode(entry, table[dataSlot]), transfer, name: name)
+                }
             }
         }
     }

@@ -173,3 +173,32 @@ struct FTPDataCaptureTests {
         #expect(findings.filter { $0["rule"] as? String == "cleartext.ftp-data" }.count == expected)
     }
 }
+
+/// The loopback capture of Captures/record.sh (`RECORD_ONLY=ftpdata`).
+@Suite struct FTPDataOwnCaptureTests {
+    @Test func ownCaptureHasEveryKindOfDataConnection() throws {
+        // Captures/ftp-data.pcap: RETR readme.txt (55 bytes) after PASV, PORT, EPSV and EPRT.
+        let url = Paths.captures.appendingPathComponent("ftp-data.pcap")
+        let run = try plainsight(["read", url.path, "--format", "json", "--analyzers", "all"])
+        let records = parseRecords(run.stdout)
+        let flows = records.filter { $0["type"] as? String == "flow" }
+        let control = try #require(flows.first { $0["app"] as? String == "ftp" })
+        let controlID = (control["flow"] as! [String: Any])["id"] as! String
+        let data = flows.filter { $0["app"] as? String == "ftp-data" }
+        func server(_ r: [String: Any]) -> Int { ((r["flow"] as! [String: Any])["server"] as! [String: Any])["port"] as! Int }
+        #expect(Set(data.map(server)) == [12151, 12152, 12153, 12154])
+        for record in data {
+            #expect((record["control"] as? [String: Any])?["id"] as? String == controlID)
+            // Passive: the FTP server is this flow's server and sends; active: the FTP server
+            // opened the flow (the client's port 12153/12154 is its server side) and sends to it.
+            let active = server(record) >= 12153
+            #expect(record["bytes"] as? [String: Int] == (active ? ["to_server": 55, "to_client": 0] : ["to_server": 0, "to_client": 55]))
+        }
+        let stats = try #require(records.first { $0["type"] as? String == "stats" })
+        let content = try #require(stats["content"] as? [String: Any])
+        #expect((content["streams"] as? [String: Int])?["ftp-data"] == 4)
+        #expect((content["decoded_bytes"] as? [String: Int])?["ftp-data"] == 220)
+        let counters = try #require((stats["cleartext"] as? [String: Any])?["ftp_data"] as? [String: Int])
+        #expect(counters == ["connections": 4, "expired": 0, "dropped": 0])
+    }
+}
