@@ -116,9 +116,9 @@ public struct FlowInspection {
         _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
     ) {
         guard !isDone else { return }
-        if ftpData != nil {
-            ftpData!.ingest(bytes, direction: direction, context: &context)
-            if ftpData!.isDone { isDone = true }
+        if let ftpData {
+            ftpData.ingest(bytes, direction: direction, context: &context)
+            if ftpData.isDone { isDone = true }
         } else if let tls {
             if tls.ingest(bytes, direction: direction, offset: offset, context: &context) == .done { isDone = true }
         } else if startTLS != nil || cleartext != nil {
@@ -130,9 +130,9 @@ public struct FlowInspection {
 
     public mutating func gap(direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext) {
         guard !isDone else { return }
-        if ftpData != nil {
-            ftpData!.end(direction: direction, complete: false, context: &context)
-            if ftpData!.isDone { isDone = true }
+        if let ftpData {
+            ftpData.end(direction: direction, complete: false, context: &context)
+            if ftpData.isDone { isDone = true }
         } else if let tls {
             if tls.gap(direction: direction, offset: offset, length: length, context: &context) == .done { isDone = true }
         } else if startTLS != nil || cleartext != nil {

@@ -156,8 +156,9 @@ extension LoginLine {
 /// `ftp-data` stream named after the file (capped at
 /// `ContentLimits.maxDecodedBytes`). Without a transfer command (not seen
 /// yet, or lost), the first direction that carries bytes is the transfer's:
-/// a data connection carries one file one way (RFC 959 §3.2).
-struct FTPDataReader {
+/// a data connection carries one file one way (RFC 959 §3.2). A class: one
+/// reference in every flow's slot, not the reader itself.
+final class FTPDataReader {
     /// The transfer direction in this connection's terms, once known.
     var direction: Direction?
     var name: [UInt8] = []
@@ -178,7 +179,7 @@ struct FTPDataReader {
         self.name = Array(name.prefix(FTPDataEvent.maxName))
     }
 
-    mutating func ingest(_ bytes: UnsafeRawBufferPointer, direction d: Direction, context: inout InspectionContext) {
+    func ingest(_ bytes: UnsafeRawBufferPointer, direction d: Direction, context: inout InspectionContext) {
         guard !isDone, !bytes.isEmpty else { return }
         guard context.wantsContent else {
             isDone = true
@@ -197,12 +198,12 @@ struct FTPDataReader {
     }
 
     /// A direction ended (`complete`) or lost bytes: if it is the transfer's, the stream ends.
-    mutating func end(direction d: Direction, complete: Bool, context: inout InspectionContext) {
+    func end(direction d: Direction, complete: Bool, context: inout InspectionContext) {
         guard !isDone, let direction, d == direction else { return }
         finish(complete: complete, &context)
     }
 
-    mutating func finish(complete: Bool, _ context: inout InspectionContext) {
+    func finish(complete: Bool, _ context: inout InspectionContext) {
         stream?.finish(complete: complete, &context)
         stream = nil
         context.release(charged)
