@@ -128,7 +128,8 @@ public struct Auditor {
                 // A server behind NAT may announce its inside address in a 227 while
                 // clients connect to the one they reached (RFC 2428 §1's motivation).
                 if a.mode == .passive, let address = a.address, address != server {
-                    ftpExpectations.announce(server, a.port, mode: a.mode, control: control, now: time)
+                    ftpExpectations.announce(
+                        server, a.port, mode: a.mode, control: control, now: time, countsWhenUnused: false)
                 }
             case .transfer(let a, let transfer, let name):
                 let server = table[slot].serverAddress

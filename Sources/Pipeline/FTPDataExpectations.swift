@@ -26,6 +26,10 @@ struct FTPDataExpectations {
         var expires: Microseconds
         /// The data flow's slot and start, once it opened (a slot is reused by later flows).
         var dataFlow: (slot: Int32, start: Microseconds)?
+        /// Counted in `expired` if it times out unused (not the second address kept for a NATed 227).
+        var countsWhenUnused = true
+
+        var expiresUnused: Bool { dataFlow == nil && countsWhenUnused }
     }
 
     /// Announced connections kept at once.
@@ -63,10 +67,12 @@ struct FTPDataExpectations {
 
     /// Adds (or renews) an announced endpoint.
     mutating func announce(
-        _ address: IPAddress, _ port: UInt16, mode: FTPDataAnnouncement.Mode, control: FlowIdentity, now: Microseconds
+        _ address: IPAddress, _ port: UInt16, mode: FTPDataAnnouncement.Mode, control: FlowIdentity, now: Microseconds,
+        countsWhenUnused: Bool = true
     ) {
         let entry = Entry(
-            address: address, port: port, mode: mode, control: control, expires: now &+ FTPDataExpectations.timeout)
+            address: address, port: port, mode: mode, control: control, expires: now &+ FTPDataExpectations.timeout,
+            countsWhenUnused: countsWhenUnused)
         if let i = find(address, port) {
             slots[i] = entry
             return
@@ -92,7 +98,7 @@ struct FTPDataExpectations {
         guard count > 0, let i = find(address, port), let entry = slots[i] else { return nil }
         if entry.expires < now {
             remove(at: i)
-            if entry.dataFlow == nil { expired &+= 1 }
+            if entry.expiresUnused { expired &+= 1 }
             return nil
         }
         guard entry.dataFlow == nil else { return nil }
@@ -117,7 +123,7 @@ struct FTPDataExpectations {
         var i = 0
         while i < slots.count {
             if let entry = slots[i], entry.expires < now {
-                if entry.dataFlow == nil { expired &+= 1 }
+                if entry.expiresUnused { expired &+= 1 }
                 remove(at: i)  // a later entry may have shifted into i: look at it again
             } else {
                 i += 1

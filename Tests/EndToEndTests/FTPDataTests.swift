@@ -48,6 +48,10 @@ struct FTPDataExpectationTests {
         #expect(table.expired == 1)
         table.expire(now: FTPDataExpectations.timeout + 1)
         #expect(table.expired == 2 && table.count == 1)
+        // The second address kept for a NATed 227 is not counted when it goes unused.
+        table.announce(address(4), 5001, mode: .passive, control: Self.control, now: 0, countsWhenUnused: false)
+        table.expire(now: FTPDataExpectations.timeout + 1)
+        #expect(table.expired == 2 && table.count == 1)
         #expect(table.open(address(3), 5001, slot: 1, start: 0, now: FTPDataExpectations.timeout + 1) != nil)
     }
 
