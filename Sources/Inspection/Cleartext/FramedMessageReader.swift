@@ -1,9 +1,10 @@
 import Flows
 
-/// A login dialogue of a length-framed protocol (MySQL, PostgreSQL, Kafka,
-/// AMQP, MQTT, SOCKS): how its
-/// messages are cut, and what to do with each. The extension below reads the
-/// chunks, gaps and ends of both directions for it.
+/// A login dialogue of a length-framed protocol (MySQL, PostgreSQL, MS SQL,
+/// MongoDB, Cassandra, memcached, Kafka, AMQP, MQTT, SOCKS, SMB, Kerberos):
+/// how its messages are cut, and what to do with each. The extension below
+/// reads the chunks, gaps and ends of both directions for it (it is the
+/// reader's `StreamAnalyzer`); most readers get `finish` from `PendingLogin`.
 protocol FramedDialogue: AnyObject {
     var toServer: FramedMessageReader { get set }
     var toClient: FramedMessageReader { get set }
@@ -75,8 +76,44 @@ struct FramedMessageReader {
     }
 }
 
+/// A login reader that holds at most one credential waiting for the
+/// server's verdict (`pending`) and reports it once the verdict is known.
+protocol PendingLogin: AnyObject {
+    var pending: CredentialSighting? { get set }
+    var sightings: [Sighting] { get set }
+}
+
+extension PendingLogin {
+    /// Emits the credential waiting for a verdict (if any) with `outcome`.
+    func finish(_ outcome: LoginOutcome) {
+        guard var credential = pending else { return }
+        pending = nil
+        credential.outcome = outcome
+        sightings.append(.credential(credential))
+    }
+}
+
 extension FramedDialogue {
     func headerSize(_ direction: Direction, header: UInt64, have: Int) -> Int { headerSize(direction) }
+
+    // The `StreamAnalyzer` requirements of a framed dialogue (a reader with
+    // more than one framing, like Kerberos over UDP, declares its own).
+
+    public func ingest(
+        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
+    ) -> AnalyzerVerdict {
+        ingestFramed(bytes, direction: direction, offset: offset, context: &context)
+    }
+
+    public func gap(
+        direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
+    ) -> AnalyzerVerdict {
+        stopFramed(direction, context: &context)
+    }
+
+    public func end(direction: Direction, context: inout InspectionContext) {
+        _ = stopFramed(direction, context: &context)
+    }
 
     /// `StreamAnalyzer.ingest` of a framed dialogue.
     func ingestFramed(

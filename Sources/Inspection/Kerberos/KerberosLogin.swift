@@ -31,7 +31,7 @@ import Flows
 /// APPLICATION tag (0x6a–0x7e), a TCP stream with the length's first byte,
 /// 0 for any message below 16 MiB. A UDP flow is never done (the next
 /// datagram may be a new exchange); a TCP one is done when both directions stop.
-public final class KerberosAnalyzer: StreamAnalyzer, FramedDialogue, SightingSource {
+public final class KerberosAnalyzer: StreamAnalyzer, FramedDialogue, PendingLogin, SightingSource {
     /// Bytes of each TCP direction read before it stops.
     public let maxDepth: UInt64
     /// Datagrams (UDP) or length-prefixed messages (TCP); nil until the first bytes.
@@ -82,13 +82,6 @@ public final class KerberosAnalyzer: StreamAnalyzer, FramedDialogue, SightingSou
         } else {
             _ = stopFramed(direction, context: &context)
         }
-    }
-
-    func finish(_ outcome: LoginOutcome) {
-        guard var credential = pending else { return }
-        pending = nil
-        credential.outcome = outcome
-        sightings.append(.credential(credential))
     }
 
     // MARK: framing (TCP)
