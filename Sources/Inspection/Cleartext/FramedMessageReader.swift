@@ -3,11 +3,10 @@ import Flows
 /// A login dialogue of a length-framed protocol (MySQL, PostgreSQL, MS SQL,
 /// MongoDB, Cassandra, memcached, Kafka, AMQP, MQTT, SOCKS, SMB, Kerberos):
 /// how its messages are cut, and what to do with each. The extension below
-/// reads the chunks, gaps and ends of both directions for it (it is the
-/// reader's `StreamAnalyzer`); most readers get `finish` from `PendingLogin`.
-protocol FramedDialogue: AnyObject {
-    var toServer: FramedMessageReader { get set }
-    var toClient: FramedMessageReader { get set }
+/// reads each direction's chunks into messages (`read`) and settles; the
+/// `StreamAnalyzer` side is `TwoWayDialogue`'s. Most readers get `finish`
+/// from `PendingLogin`.
+protocol FramedDialogue: TwoWayDialogue where Reader == FramedMessageReader {
     /// Bytes of each direction read before it stops.
     var maxDepth: UInt64 { get }
     /// Longest message copied when it spans chunks.
@@ -40,7 +39,7 @@ protocol FramedDialogue: AnyObject {
 /// inside one chunk is handed over in place; one that spans chunks is copied
 /// (its whole length reserved from the context's budget up front), up to
 /// `maxMessage` bytes: longer ones are skipped by length and counted.
-struct FramedMessageReader {
+struct FramedMessageReader: DirectionReader {
     /// Stream offset of the next byte to read.
     var expectedOffset: UInt64 = 0
     /// Ended, gapped, malformed or past the depth: nothing more is read.
@@ -96,45 +95,6 @@ extension PendingLogin {
 extension FramedDialogue {
     func headerSize(_ direction: Direction, header: UInt64, have: Int) -> Int { headerSize(direction) }
 
-    // The `StreamAnalyzer` requirements of a framed dialogue (a reader with
-    // more than one framing, like Kerberos over UDP, declares its own).
-
-    public func ingest(
-        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        ingestFramed(bytes, direction: direction, offset: offset, context: &context)
-    }
-
-    public func gap(
-        direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        stopFramed(direction, context: &context)
-    }
-
-    public func end(direction: Direction, context: inout InspectionContext) {
-        _ = stopFramed(direction, context: &context)
-    }
-
-    /// `StreamAnalyzer.ingest` of a framed dialogue.
-    func ingestFramed(
-        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        guard !isDone else { return .done }
-        // The reader is moved out while it reads (a swap, no copy of its buffer).
-        var r = FramedMessageReader()
-        if direction == .toServer { swap(&r, &toServer) } else { swap(&r, &toClient) }
-        readFramed(bytes, offset: offset, into: &r, direction: direction, context: &context)
-        if direction == .toServer { swap(&r, &toServer) } else { swap(&r, &toClient) }
-        return settle(&context)
-    }
-
-    /// `StreamAnalyzer.gap` and `end`: the direction stops (lost bytes lose the framing).
-    func stopFramed(_ direction: Direction, context: inout InspectionContext) -> AnalyzerVerdict {
-        guard !isDone else { return .done }
-        if direction == .toServer { toServer.stop(&context) } else { toClient.stop(&context) }
-        return settle(&context)
-    }
-
     /// With the server's stream over no verdict can come; with both over (or
     /// the login decided) everything is let go.
     func settle(_ context: inout InspectionContext) -> AnalyzerVerdict {
@@ -150,7 +110,7 @@ extension FramedDialogue {
     /// Reads one chunk of `direction` into messages. A chunk that does not
     /// continue the stream (a hole before it, a direction first seen past
     /// offset 0) stops the direction: the framing is lost with the bytes.
-    func readFramed(
+    func read(
         _ bytes: UnsafeRawBufferPointer, offset: UInt64, into r: inout FramedMessageReader, direction: Direction,
         context: inout InspectionContext
     ) {

@@ -60,7 +60,7 @@ public final class KerberosAnalyzer: StreamAnalyzer, FramedDialogue, PendingLogi
     ) -> AnalyzerVerdict {
         guard let first = bytes.first else { return .needMore }
         if isUDP == nil { isUDP = first & 0x60 == 0x60 }
-        guard isUDP == true else { return ingestFramed(bytes, direction: direction, offset: offset, context: &context) }
+        guard isUDP == true else { return ingestStream(bytes, direction: direction, offset: offset, context: &context) }
         read(bytes, direction: direction)
         return .needMore
     }
@@ -72,7 +72,7 @@ public final class KerberosAnalyzer: StreamAnalyzer, FramedDialogue, PendingLogi
         direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
     ) -> AnalyzerVerdict {
         if isUDP == nil { isUDP = false }
-        return isUDP == true ? .needMore : stopFramed(direction, context: &context)
+        return isUDP == true ? .needMore : stopStream(direction, context: &context)
     }
 
     public func end(direction: Direction, context: inout InspectionContext) {
@@ -80,7 +80,7 @@ public final class KerberosAnalyzer: StreamAnalyzer, FramedDialogue, PendingLogi
         if isUDP == true {
             finish(.unknown)
         } else {
-            _ = stopFramed(direction, context: &context)
+            _ = stopStream(direction, context: &context)
         }
     }
 

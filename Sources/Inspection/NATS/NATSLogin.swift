@@ -25,7 +25,7 @@ import Flows
 /// truncated past it (counted). The client direction stops after its first
 /// line; the analyzer is `.done` once the verdict is in, or when the
 /// CONNECT carried no credential.
-public final class NATSLoginAnalyzer: StreamAnalyzer, SightingSource {
+public final class NATSLoginAnalyzer: StreamAnalyzer, TwoWayDialogue, SightingSource {
     /// Bytes of each direction read before it stops.
     public let maxDepth: UInt64
     public internal(set) var sightings: [Sighting] = []
@@ -50,32 +50,7 @@ public final class NATSLoginAnalyzer: StreamAnalyzer, SightingSource {
         self.maxDepth = maxDepth
     }
 
-    // MARK: StreamAnalyzer
-
-    public func ingest(
-        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        guard !isDone else { return .done }
-        var r = NATSLineReader()
-        if direction == .toServer { swap(&r, &toServer) } else { swap(&r, &toClient) }
-        read(bytes, offset: offset, into: &r, direction: direction, context: &context)
-        if direction == .toServer { swap(&r, &toServer) } else { swap(&r, &toClient) }
-        return settle(&context)
-    }
-
-    public func gap(
-        direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        guard !isDone else { return .done }
-        if direction == .toServer { toServer.stop(&context) } else { toClient.stop(&context) }
-        return settle(&context)
-    }
-
-    public func end(direction: Direction, context: inout InspectionContext) {
-        guard !isDone else { return }
-        if direction == .toServer { toServer.stop(&context) } else { toClient.stop(&context) }
-        _ = settle(&context)
-    }
+    // MARK: StreamAnalyzer (TwoWayDialogue's ingest, gap and end)
 
     func settle(_ context: inout InspectionContext) -> AnalyzerVerdict {
         if connectRead, let verdict {
@@ -212,7 +187,7 @@ public final class NATSLoginAnalyzer: StreamAnalyzer, SightingSource {
 }
 
 /// One direction of NATS split into lines.
-struct NATSLineReader {
+struct NATSLineReader: DirectionReader {
     var expectedOffset: UInt64 = 0
     var stopped = false
     /// First bytes (up to `NATSLoginAnalyzer.maxLine`) of a line that began in an earlier chunk.

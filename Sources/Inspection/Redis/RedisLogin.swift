@@ -24,7 +24,7 @@ import Flows
 /// copied up to `maxLine`/`maxArgument` bytes (charged to the context's
 /// budget); other bulk strings are skipped by length. A credential whose
 /// reply was not seen is emitted as `.unknown`.
-public final class RedisLoginAnalyzer: StreamAnalyzer, SightingSource {
+public final class RedisLoginAnalyzer: StreamAnalyzer, TwoWayDialogue, SightingSource {
     /// Bytes of each direction read before it stops.
     public let maxDepth: UInt64
     /// Credentials seen, in the order their outcome was settled.
@@ -68,32 +68,7 @@ public final class RedisLoginAnalyzer: StreamAnalyzer, SightingSource {
         self.maxDepth = maxDepth
     }
 
-    // MARK: StreamAnalyzer
-
-    public func ingest(
-        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        guard !isDone else { return .done }
-        var r = RESPReader()
-        if direction == .toServer { swap(&r, &toServer) } else { swap(&r, &toClient) }
-        read(bytes, offset: offset, into: &r, direction: direction, context: &context)
-        if direction == .toServer { swap(&r, &toServer) } else { swap(&r, &toClient) }
-        return settle(&context)
-    }
-
-    public func gap(
-        direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        guard !isDone else { return .done }
-        if direction == .toServer { toServer.stop(&context) } else { toClient.stop(&context) }
-        return settle(&context)
-    }
-
-    public func end(direction: Direction, context: inout InspectionContext) {
-        guard !isDone else { return }
-        if direction == .toServer { toServer.stop(&context) } else { toClient.stop(&context) }
-        _ = settle(&context)
-    }
+    // MARK: StreamAnalyzer (TwoWayDialogue's ingest, gap and end)
 
     func settle(_ context: inout InspectionContext) -> AnalyzerVerdict {
         // Every command read has its reply: nothing more to learn.
@@ -376,7 +351,7 @@ public final class RedisLoginAnalyzer: StreamAnalyzer, SightingSource {
 }
 
 /// One direction of RESP: lines, and bulk strings read by length.
-struct RESPReader {
+struct RESPReader: DirectionReader {
     var expectedOffset: UInt64 = 0
     var stopped = false
     /// Bytes of the bulk string (with its CR LF) still to come.
