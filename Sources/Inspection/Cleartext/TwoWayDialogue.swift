@@ -5,7 +5,6 @@ import Flows
 protocol DirectionReader {
     /// A reader with nothing in it (the placeholder swapped in while the real one reads).
     init()
-    var stopped: Bool { get }
     /// Nothing more is read; held bytes go back to the context's budget.
     mutating func stop(_ context: inout InspectionContext)
 }
@@ -66,5 +65,17 @@ extension TwoWayDialogue {
         guard !isDone else { return .done }
         if direction == .toServer { toServer.stop(&context) } else { toClient.stop(&context) }
         return settle(&context)
+    }
+}
+
+/// The line dialogues (IRC, SIP/RTSP headers) read a direction's chunks as lines.
+extension LoginLineReader: DirectionReader {}
+
+extension TwoWayDialogue where Self: LineDialogue, Reader == LoginLineReader {
+    func read(
+        _ bytes: UnsafeRawBufferPointer, offset: UInt64, into r: inout LoginLineReader, direction: Direction,
+        context: inout InspectionContext
+    ) {
+        readLines(bytes, offset: offset, into: &r, direction: direction, context: &context)
     }
 }
