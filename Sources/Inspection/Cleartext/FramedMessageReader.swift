@@ -115,15 +115,9 @@ extension FramedDialogue {
         context: inout InspectionContext
     ) {
         guard !r.stopped else { return }
-        let chunkEnd = offset + UInt64(bytes.count)
-        guard chunkEnd > r.expectedOffset else { return }  // seen already
-        guard offset <= r.expectedOffset, r.expectedOffset < maxDepth else {
-            r.stop(&context)
-            return
-        }
-        var i = Int(r.expectedOffset - offset)
-        let n = Int(min(chunkEnd, maxDepth) - offset)
-        r.expectedOffset = offset + UInt64(n)
+        guard let unread = r.unread(bytes.count, at: offset, maxDepth: maxDepth, context: &context) else { return }
+        var i = unread.lowerBound
+        let n = unread.upperBound
         while i < n && !r.stopped && !isDone {
             if !r.inBody {
                 var need = headerSize(direction, header: r.header, have: r.headerHave)

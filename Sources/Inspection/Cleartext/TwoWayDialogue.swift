@@ -5,8 +5,31 @@ import Flows
 protocol DirectionReader {
     /// A reader with nothing in it (the placeholder swapped in while the real one reads).
     init()
+    /// Stream offset of the next byte to read.
+    var expectedOffset: UInt64 { get set }
     /// Nothing more is read; held bytes go back to the context's budget.
     mutating func stop(_ context: inout InspectionContext)
+}
+
+extension DirectionReader {
+    /// The indices of a chunk (`count` bytes at stream `offset`) not read
+    /// yet, cut at `maxDepth`; `expectedOffset` moves past them. nil when
+    /// the chunk adds nothing (seen already), or when it does not continue
+    /// the stream (a hole before it, a direction first seen past offset 0)
+    /// or the depth is reached: then the reader stops, the framing is lost.
+    mutating func unread(
+        _ count: Int, at offset: UInt64, maxDepth: UInt64, context: inout InspectionContext
+    ) -> Range<Int>? {
+        let chunkEnd = offset + UInt64(count)
+        guard chunkEnd > expectedOffset else { return nil }  // seen already
+        guard offset <= expectedOffset, expectedOffset < maxDepth else {
+            stop(&context)
+            return nil
+        }
+        let unread = Int(expectedOffset - offset)..<Int(min(chunkEnd, maxDepth) - offset)
+        expectedOffset = offset + UInt64(unread.upperBound)
+        return unread
+    }
 }
 
 /// An analyzer that reads each direction with its own `DirectionReader`

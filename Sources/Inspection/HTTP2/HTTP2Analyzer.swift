@@ -104,7 +104,6 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
         context: inout InspectionContext
     ) {
         guard !r.stopped else { return }
-        let chunkEnd = offset + UInt64(bytes.count)
         if !r.begun && direction == .toClient && r.expectedOffset == 0 && offset > 0 {
             // Prior knowledge: the server's first frames (SETTINGS: nothing
             // else can precede a request) went to identification unkept.
@@ -114,15 +113,11 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
             toServer.decoder.limit = HPACKDecoder.maxTableSize
             toServer.maxFrameSize = HTTP2Frame.largestMaxFrameSize
         }
-        guard chunkEnd > r.expectedOffset else { return }  // before HTTP/2 starts, or seen already
-        guard offset <= r.expectedOffset, r.expectedOffset < maxDepth else {
-            r.stop(&context)  // bytes in between never arrived, or the depth is reached
-            return
-        }
+        // Before HTTP/2 starts (an upgrade's offset) a chunk counts as seen.
+        guard let unread = r.unread(bytes.count, at: offset, maxDepth: maxDepth, context: &context) else { return }
         r.begun = true
-        var i = Int(r.expectedOffset - offset)
-        let n = Int(min(chunkEnd, maxDepth) - offset)
-        r.expectedOffset = offset + UInt64(n)
+        var i = unread.lowerBound
+        let n = unread.upperBound
         while i < n && !r.stopped {
             if r.prefaceRead < HTTP2Analyzer.preface.count {
                 // §3.4: the client's first 24 bytes are the preface (already
@@ -155,7 +150,7 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
                 if r.skipLeft == 0 { r.frame = nil }
             }
         }
-        if chunkEnd >= maxDepth && !r.stopped { r.stop(&context) }
+        if offset + UInt64(bytes.count) >= maxDepth && !r.stopped { r.stop(&context) }
     }
 
     /// A frame header is complete: checks it against the framing rules, and

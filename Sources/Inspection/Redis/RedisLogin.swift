@@ -102,16 +102,10 @@ public final class RedisLoginAnalyzer: StreamAnalyzer, TwoWayDialogue, SightingS
         context: inout InspectionContext
     ) {
         guard !r.stopped else { return }
-        let chunkEnd = offset + UInt64(bytes.count)
-        guard chunkEnd > r.expectedOffset else { return }  // seen already
-        guard offset <= r.expectedOffset, r.expectedOffset < maxDepth else {
-            r.stop(&context)  // a hole before this chunk (or a direction first seen past 0), or the depth
-            return
-        }
-        var i = Int(r.expectedOffset - offset)
-        let n = Int(min(chunkEnd, maxDepth) - offset)
-        r.expectedOffset = offset + UInt64(n)
-        // Safe: chunkEnd > expectedOffset >= offset, so the chunk is not empty.
+        guard let unread = r.unread(bytes.count, at: offset, maxDepth: maxDepth, context: &context) else { return }
+        var i = unread.lowerBound
+        let n = unread.upperBound
+        // Safe: `unread` is not empty, so neither is the chunk.
         let base = bytes.baseAddress!
         while i < n && !r.stopped && !isDone {
             if r.bulkRemaining > 0 {
