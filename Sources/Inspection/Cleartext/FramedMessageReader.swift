@@ -195,6 +195,11 @@ extension UnsafeRawBufferPointer {
         return nil
     }
 
+    /// The bytes without a final CR (a line cut at its LF).
+    func droppingCR() -> UnsafeRawBufferPointer {
+        count > 0 && self[count - 1] == 0x0d ? UnsafeRawBufferPointer(rebasing: self[0..<(count - 1)]) : self
+    }
+
     /// `start..<end` holds exactly `text` (exact case).
     func bytesEqual(_ start: Int, _ end: Int, _ text: StaticString) -> Bool {
         let n = text.utf8CodeUnitCount

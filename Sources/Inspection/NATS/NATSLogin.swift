@@ -97,13 +97,13 @@ public final class NATSLoginAnalyzer: StreamAnalyzer, TwoWayDialogue, SightingSo
                 r.hold(UnsafeRawBufferPointer(rebasing: bytes[i..<lf]), &context)
                 var held: [UInt8] = []
                 swap(&held, &r.held)
-                held.withUnsafeBytes { line(NATSLineReader.trimCR($0), direction: direction, reader: &r, context: &context) }
+                held.withUnsafeBytes { line($0.droppingCR(), direction: direction, reader: &r, context: &context) }
                 swap(&held, &r.held)
                 r.endHeld(&context)
             } else {
                 if lf - i > NATSLoginAnalyzer.maxLine { context.counters.cleartextOversizedMessages &+= 1 }
                 let end = min(lf, i + NATSLoginAnalyzer.maxLine)
-                line(NATSLineReader.trimCR(UnsafeRawBufferPointer(rebasing: bytes[i..<end])), direction: direction, reader: &r, context: &context)
+                line(UnsafeRawBufferPointer(rebasing: bytes[i..<end]).droppingCR(), direction: direction, reader: &r, context: &context)
             }
             i = lf + 1
         }
@@ -220,8 +220,4 @@ struct NATSLineReader: DirectionReader {
 
     /// Stops reading; what is held goes back to the budget in `endHeld` or `stop`.
     mutating func stopQuietly() { stopped = true }
-
-    static func trimCR(_ text: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
-        text.count > 0 && text[text.count - 1] == 0x0d ? UnsafeRawBufferPointer(rebasing: text[0..<(text.count - 1)]) : text
-    }
 }

@@ -155,12 +155,12 @@ public final class RedisLoginAnalyzer: StreamAnalyzer, TwoWayDialogue, SightingS
                 r.hold(UnsafeRawBufferPointer(rebasing: bytes[i..<lf]), max: RedisLoginAnalyzer.maxLine, &context)
                 var held: [UInt8] = []
                 swap(&held, &r.held)
-                held.withUnsafeBytes { line(RESPReader.trimCR($0), direction: direction, reader: &r, context: &context) }
+                held.withUnsafeBytes { line($0.droppingCR(), direction: direction, reader: &r, context: &context) }
                 swap(&held, &r.held)
                 r.endHeld(&context)
             } else {
                 let end = min(lf, i + RedisLoginAnalyzer.maxLine)
-                line(RESPReader.trimCR(UnsafeRawBufferPointer(rebasing: bytes[i..<end])), direction: direction, reader: &r, context: &context)
+                line(UnsafeRawBufferPointer(rebasing: bytes[i..<end]).droppingCR(), direction: direction, reader: &r, context: &context)
             }
             i = lf + 1
         }
@@ -389,10 +389,6 @@ struct RESPReader: DirectionReader {
     /// Stops reading; what is held goes back to the budget when the line
     /// being delivered is done (`endHeld`) or at the latest in `stop`.
     mutating func stopQuietly() { stopped = true }
-
-    static func trimCR(_ text: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
-        text.count > 0 && text[text.count - 1] == 0x0d ? UnsafeRawBufferPointer(rebasing: text[0..<(text.count - 1)]) : text
-    }
 
     /// A decimal integer (optionally negative) from `start` to the end.
     static func integer(_ text: UnsafeRawBufferPointer, from start: Int) -> Int64? {
