@@ -200,6 +200,14 @@ extension UnsafeRawBufferPointer {
         count > 0 && self[count - 1] == 0x0d ? UnsafeRawBufferPointer(rebasing: self[0..<(count - 1)]) : self
     }
 
+    /// UTF-16LE text (UCS-2 in older protocols: TDS, SMB, NTLM) as UTF-8, so
+    /// a name or password reads the same as in other protocols. An odd last
+    /// byte is dropped.
+    func utf8FromUTF16LE() -> [UInt8] {
+        let units = stride(from: 0, to: count - 1, by: 2).map { UInt16(self[$0]) | UInt16(self[$0 + 1]) << 8 }
+        return Array(String(decoding: units, as: UTF16.self).utf8)
+    }
+
     /// `start..<end` holds exactly `text` (exact case).
     func bytesEqual(_ start: Int, _ end: Int, _ text: StaticString) -> Bool {
         let n = text.utf8CodeUnitCount

@@ -131,14 +131,8 @@ public final class MSSQLLoginAnalyzer: StreamAnalyzer, FramedDialogue, PendingLo
             clear[k] = b << 4 | b >> 4
         }
         pending = CredentialSighting(
-            mechanism: .mssqlPassword, username: MSSQLLoginAnalyzer.utf8(utf16LE: user),
-            secret: clear.withUnsafeBytes { MSSQLLoginAnalyzer.utf8(utf16LE: $0) })
-    }
-
-    /// UCS-2 / UTF-16LE text as UTF-8 (so a password reads the same as in other protocols).
-    static func utf8(utf16LE bytes: UnsafeRawBufferPointer) -> [UInt8] {
-        let units = stride(from: 0, to: bytes.count - 1, by: 2).map { UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8 }
-        return Array(String(decoding: units, as: UTF16.self).utf8)
+            mechanism: .mssqlPassword, username: user.utf8FromUTF16LE(),
+            secret: clear.withUnsafeBytes { $0.utf8FromUTF16LE() })
     }
 
     /// The ENCRYPTION value of a PRELOGIN message (§2.2.6.5): option tokens

@@ -214,15 +214,9 @@ public final class SMBLoginAnalyzer: StreamAnalyzer, FramedDialogue, PendingLogi
             let end = m.nul(from: start) ?? m.count
             return Array(m[start..<end])
         }
-        var units: [UInt16] = []
-        var k = start
-        while k + 1 < m.count {
-            let unit = UInt16(m[k]) | UInt16(m[k + 1]) << 8
-            if unit == 0 { break }
-            units.append(unit)
-            k += 2
-        }
-        return Array(String(decoding: units, as: UTF16.self).utf8)
+        var end = start
+        while end + 1 < m.count && (m[end] != 0 || m[end + 1] != 0) { end += 2 }
+        return UnsafeRawBufferPointer(rebasing: m[start..<end]).utf8FromUTF16LE()
     }
 
     // MARK: SMB2
