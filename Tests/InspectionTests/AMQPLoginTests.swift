@@ -110,13 +110,13 @@ struct AMQPLoginTests {
     }
 
     @Test func externalAndAMQP10ReportNothing() {
-        var run = BrokerRun(.amqp)
+        var run = PipelineRun(.amqp, stopsWhenDone: true)
         run.play([.client(AMQPBytes.header091), .server(AMQPBytes.start), .client(AMQPBytes.startOk("EXTERNAL", []))])
         #expect(run.done)
         run.endBoth()
         #expect(run.sightings.isEmpty)
         // AMQP 1.0 with SASL: another framing, not read.
-        var v10 = BrokerRun(.amqp)
+        var v10 = PipelineRun(.amqp, stopsWhenDone: true)
         v10.play([.client(ascii("AMQP") + [3, 1, 0, 0])])
         #expect(v10.done)
     }

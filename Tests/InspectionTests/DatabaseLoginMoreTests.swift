@@ -202,7 +202,7 @@ struct DatabaseLoginMoreTests {
             #expect(run.verdicts.last == .done, "encryption \(encryption)")
             run.send(Sample.clientHello, .toServer)
             run.endBoth()
-            #expect(run.analyzer.sightings.isEmpty)
+            #expect(run.sightings.isEmpty)
         }
     }
 
@@ -221,7 +221,7 @@ struct DatabaseLoginMoreTests {
         var run = DatabaseRun(.mssql)
         run.send(batch, .toServer)
         #expect(run.verdicts.last == .done)
-        #expect(run.analyzer.sightings.isEmpty)
+        #expect(run.sightings.isEmpty)
     }
 
     @Test func tdsLoginSplitOverPacketsIsNotRead() {
@@ -305,7 +305,7 @@ struct DatabaseLoginMoreTests {
         var run = DatabaseRun(.mongodb)
         run.send(MongoBytes.msg(1, BSON.doc(BSON.string("find", "users"), BSON.string("$db", "shop"))), .toServer)
         #expect(run.verdicts.last == .done)
-        #expect(run.analyzer.sightings.isEmpty)
+        #expect(run.sightings.isEmpty)
     }
 
     @Test func mongoReplyToAnotherRequestIsNotTheVerdict() {
@@ -374,7 +374,7 @@ struct DatabaseLoginMoreTests {
         var run = DatabaseRun(.cassandra)
         run.play([.client(CQLBytes.startup(0x04)), .server(CQLBytes.envelope(0x84, 0x02, []))])
         #expect(run.verdicts.last == .done)
-        #expect(run.analyzer.sightings.isEmpty)
+        #expect(run.sightings.isEmpty)
         // A compressed body (flag 0x01) is not read; v5 with compression stops at AUTHENTICATE.
         #expect(databaseSightings(.cassandra, [
             .client(CQLBytes.startup(0x04, compression: "lz4")), .server(CQLBytes.authenticate(0x04)),
@@ -414,11 +414,11 @@ struct DatabaseLoginMoreTests {
         var text = DatabaseRun(.memcached)
         text.play([.c("get session:42\r\n"), .s("VALUE session:42 0 5\r\nhello\r\nEND\r\n")])
         #expect(text.verdicts.last == .done)
-        #expect(text.analyzer.sightings.isEmpty)
+        #expect(text.sightings.isEmpty)
         var binary = DatabaseRun(.memcached)
         binary.send(MemcachedBytes.request(0x00, key: ascii("k")), .toServer)
         #expect(binary.verdicts.last == .done)
-        #expect(binary.analyzer.sightings.isEmpty)
+        #expect(binary.sightings.isEmpty)
     }
 
     @Test func memcachedOtherMechanismsAreNotReported() {

@@ -10,8 +10,8 @@ import Testing
 
 // MARK: - Driving an analyzer
 
-/// The three analyzers, behind one switch so the runner stays generic.
-enum DatabaseLogin {
+/// The database readers, behind one switch so the tests can name them by kind.
+enum DatabaseLogin: DrivenReader {
     case redis(RedisLoginAnalyzer)
     case mysql(MySQLLoginAnalyzer)
     case postgresql(PostgreSQLLoginAnalyzer)
@@ -34,135 +34,77 @@ enum DatabaseLogin {
 
     enum Kind { case redis, mysql, postgresql, mssql, mongodb, cassandra, memcached }
 
-    func ingest(_ b: UnsafeRawBufferPointer, _ d: Direction, _ o: UInt64, _ c: inout InspectionContext) -> AnalyzerVerdict {
+    func ingest(
+        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
+    ) -> AnalyzerVerdict {
         switch self {
-        case .redis(let a): a.ingest(b, direction: d, offset: o, context: &c)
-        case .mysql(let a): a.ingest(b, direction: d, offset: o, context: &c)
-        case .postgresql(let a): a.ingest(b, direction: d, offset: o, context: &c)
-        case .mssql(let a): a.ingest(b, direction: d, offset: o, context: &c)
-        case .mongodb(let a): a.ingest(b, direction: d, offset: o, context: &c)
-        case .cassandra(let a): a.ingest(b, direction: d, offset: o, context: &c)
-        case .memcached(let a): a.ingest(b, direction: d, offset: o, context: &c)
+        case .redis(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .mysql(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .postgresql(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .mssql(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .mongodb(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .cassandra(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .memcached(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         }
     }
 
-    func end(_ d: Direction, _ c: inout InspectionContext) {
+    func gap(direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext) -> AnalyzerVerdict {
         switch self {
-        case .redis(let a): a.end(direction: d, context: &c)
-        case .mysql(let a): a.end(direction: d, context: &c)
-        case .postgresql(let a): a.end(direction: d, context: &c)
-        case .mssql(let a): a.end(direction: d, context: &c)
-        case .mongodb(let a): a.end(direction: d, context: &c)
-        case .cassandra(let a): a.end(direction: d, context: &c)
-        case .memcached(let a): a.end(direction: d, context: &c)
+        case .redis(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .mysql(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .postgresql(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .mssql(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .mongodb(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .cassandra(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .memcached(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         }
     }
 
-    func gap(_ d: Direction, _ o: UInt64, _ c: inout InspectionContext) -> AnalyzerVerdict {
+    func end(direction: Direction, context: inout InspectionContext) {
         switch self {
-        case .redis(let a): a.gap(direction: d, offset: o, length: 10, context: &c)
-        case .mysql(let a): a.gap(direction: d, offset: o, length: 10, context: &c)
-        case .postgresql(let a): a.gap(direction: d, offset: o, length: 10, context: &c)
-        case .mssql(let a): a.gap(direction: d, offset: o, length: 10, context: &c)
-        case .mongodb(let a): a.gap(direction: d, offset: o, length: 10, context: &c)
-        case .cassandra(let a): a.gap(direction: d, offset: o, length: 10, context: &c)
-        case .memcached(let a): a.gap(direction: d, offset: o, length: 10, context: &c)
+        case .redis(let a): a.end(direction: direction, context: &context)
+        case .mysql(let a): a.end(direction: direction, context: &context)
+        case .postgresql(let a): a.end(direction: direction, context: &context)
+        case .mssql(let a): a.end(direction: direction, context: &context)
+        case .mongodb(let a): a.end(direction: direction, context: &context)
+        case .cassandra(let a): a.end(direction: direction, context: &context)
+        case .memcached(let a): a.end(direction: direction, context: &context)
         }
     }
 
-    var sightings: [Sighting] {
+    func collect(into outbox: inout [Sighting]) {
         switch self {
-        case .redis(let a): a.sightings
-        case .mysql(let a): a.sightings
-        case .postgresql(let a): a.sightings
-        case .mssql(let a): a.sightings
-        case .mongodb(let a): a.sightings
-        case .cassandra(let a): a.sightings
-        case .memcached(let a): a.sightings
+        case .redis(let a): a.moveSightings(into: &outbox)
+        case .mysql(let a): a.moveSightings(into: &outbox)
+        case .postgresql(let a): a.moveSightings(into: &outbox)
+        case .mssql(let a): a.moveSightings(into: &outbox)
+        case .mongodb(let a): a.moveSightings(into: &outbox)
+        case .cassandra(let a): a.moveSightings(into: &outbox)
+        case .memcached(let a): a.moveSightings(into: &outbox)
         }
     }
 }
 
-struct DatabaseRun {
-    let analyzer: DatabaseLogin
-    var context: InspectionContext
-    var offsets: (toServer: UInt64, toClient: UInt64) = (0, 0)
-    var verdicts: [AnalyzerVerdict] = []
+typealias DatabaseRun = StreamRun<DatabaseLogin>
 
+extension StreamRun where Analyzer == DatabaseLogin {
     init(_ kind: DatabaseLogin.Kind, maxDepth: UInt64 = 1 << 20, context: InspectionContext = InspectionContext()) {
-        analyzer = .make(kind, maxDepth: maxDepth)
-        self.context = context
-    }
-
-    mutating func send(_ bytes: [UInt8], _ d: Direction) {
-        let offset = d == .toServer ? offsets.toServer : offsets.toClient
-        verdicts.append(bytes.withUnsafeBytes { analyzer.ingest($0, d, offset, &context) })
-        if d == .toServer { offsets.toServer += UInt64(bytes.count) } else { offsets.toClient += UInt64(bytes.count) }
-    }
-
-    /// Feeds the steps in order; the client (or server) stream is cut at byte
-    /// `clientSplit` (`serverSplit`) of its concatenation.
-    mutating func play(_ steps: [Step], clientSplit: Int? = nil, serverSplit: Int? = nil, byteByByte: Bool = false) {
-        var position = (client: 0, server: 0)
-        for step in steps {
-            let (bytes, d): ([UInt8], Direction)
-            switch step {
-            case .client(let b): (bytes, d) = (b, .toServer)
-            case .server(let b): (bytes, d) = (b, .toClient)
-            }
-            let start = d == .toServer ? position.client : position.server
-            let cut = d == .toServer ? clientSplit : serverSplit
-            if byteByByte {
-                for b in bytes { send([b], d) }
-            } else if let k = cut, k > start, k < start + bytes.count {
-                send(Array(bytes[..<(k - start)]), d)
-                send(Array(bytes[(k - start)...]), d)
-            } else {
-                send(bytes, d)
-            }
-            if d == .toServer { position.client += bytes.count } else { position.server += bytes.count }
-        }
-    }
-
-    mutating func endBoth() {
-        analyzer.end(.toServer, &context)
-        analyzer.end(.toClient, &context)
+        self.init(.make(kind, maxDepth: maxDepth), context: context)
     }
 }
 
 func databaseSightings(
     _ kind: DatabaseLogin.Kind, _ steps: [Step], clientSplit: Int? = nil, serverSplit: Int? = nil, byteByByte: Bool = false
 ) -> [Sighting] {
-    var run = DatabaseRun(kind)
-    run.play(steps, clientSplit: clientSplit, serverSplit: serverSplit, byteByByte: byteByByte)
-    run.endBoth()
-    #expect(run.context.bufferedBytes == 0, "every held byte goes back to the budget")
-    return run.analyzer.sightings
+    DatabaseRun.sightings(
+        { .make(kind, maxDepth: 1 << 20) }, steps, clientSplit: clientSplit, serverSplit: serverSplit,
+        byteByByte: byteByByte)
 }
 
 /// Every split point of the client stream and of the server stream, and byte
 /// by byte, gives `expected`.
 func expectEverySplit(_ kind: DatabaseLogin.Kind, _ steps: [Step], _ expected: [Sighting], sourceLocation: SourceLocation = #_sourceLocation) {
-    #expect(databaseSightings(kind, steps) == expected, sourceLocation: sourceLocation)
-    #expect(databaseSightings(kind, steps, byteByByte: true) == expected, "byte by byte", sourceLocation: sourceLocation)
-    var clientLength = 0
-    var serverLength = 0
-    for step in steps {
-        switch step {
-        case .client(let b): clientLength += b.count
-        case .server(let b): serverLength += b.count
-        }
-    }
-    for k in 1..<max(clientLength, 2) {
-        let got = databaseSightings(kind, steps, clientSplit: k)
-        #expect(got == expected, "client split at \(k)", sourceLocation: sourceLocation)
-        if got != expected { break }
-    }
-    for k in 1..<max(serverLength, 2) {
-        let got = databaseSightings(kind, steps, serverSplit: k)
-        #expect(got == expected, "server split at \(k)", sourceLocation: sourceLocation)
-        if got != expected { break }
-    }
+    DatabaseRun.expectEverySplit({ .make(kind, maxDepth: 1 << 20) }, steps, expected, sourceLocation: sourceLocation)
 }
 
 func credential(
@@ -427,7 +369,7 @@ struct DatabaseLoginTests {
         #expect(run.verdicts.last == .done)
         run.send(Sample.clientHello, .toServer)
         run.endBoth()
-        #expect(run.analyzer.sightings.isEmpty)
+        #expect(run.sightings.isEmpty)
         #expect(run.context.bufferedBytes == 0)
     }
 
@@ -499,7 +441,7 @@ struct DatabaseLoginTests {
         run.play([.client(PGBytes.sslRequest), .s("S")])
         #expect(run.verdicts.last == .done)
         run.endBoth()
-        #expect(run.analyzer.sightings.isEmpty)
+        #expect(run.sightings.isEmpty)
     }
 
     @Test func postgresqlTrustLoginHasNoCredential() {
@@ -566,15 +508,15 @@ struct DatabaseLoginTests {
     @Test func aGapStopsTheDirection() {
         var run = DatabaseRun(.redis)
         run.send(RESP.command("AUTH", "pw"), .toServer)
-        _ = run.analyzer.gap(.toClient, 0, &run.context)
-        #expect(run.analyzer.sightings == [credential(.redisAuth, nil, ascii("pw"), .unknown)])
+        run.gap(.toClient, at: 0)
+        #expect(run.sightings == [credential(.redisAuth, nil, ascii("pw"), .unknown)])
     }
 
     @Test func depthStopsReading() {
         var run = DatabaseRun(.redis, maxDepth: 10)
         run.play([.client(RESP.command("AUTH", "secretpassword")), .s("+OK\r\n")])
         run.endBoth()
-        #expect(run.analyzer.sightings.isEmpty)
+        #expect(run.sightings.isEmpty)
         #expect(run.context.bufferedBytes == 0)
     }
 

@@ -146,21 +146,21 @@ struct KafkaLoginTests {
 
     @Test func otherMechanismsAndNoSASLReportNothing() {
         // OAUTHBEARER and GSSAPI are not read.
-        var oauth = BrokerRun(.kafka)
+        var oauth = PipelineRun(.kafka, stopsWhenDone: true)
         oauth.play([
             .client(KafkaBytes.handshake("OAUTHBEARER", version: 1, correlation: 1)), .server(KafkaBytes.handshakeResponse(correlation: 1)),
             .client(KafkaBytes.authenticate(ascii("n,,\u{1}auth=Bearer eyJ0\u{1}\u{1}"), version: 1, correlation: 2)),
         ])
         #expect(oauth.done)
         // The broker does not enable the mechanism (UNSUPPORTED_SASL_MECHANISM, 33).
-        var unsupported = BrokerRun(.kafka)
+        var unsupported = PipelineRun(.kafka, stopsWhenDone: true)
         unsupported.play([
             .client(KafkaBytes.handshake("PLAIN", version: 1, correlation: 1)),
             .server(KafkaBytes.handshakeResponse(correlation: 1, error: 33, mechanisms: ["GSSAPI"])),
         ])
         #expect(unsupported.done)
         // A client that never starts SASL is let go after a few requests.
-        var plaintext = BrokerRun(.kafka)
+        var plaintext = PipelineRun(.kafka, stopsWhenDone: true)
         for k in 0..<KafkaLoginAnalyzer.maxRequestsBeforeSASL { plaintext.send(KafkaBytes.metadata(correlation: k), .toServer) }
         #expect(plaintext.done)
         for var run in [oauth, unsupported, plaintext] {

@@ -11,67 +11,15 @@ import Testing
 // by byte; SIP over UDP datagram by datagram. Look-alikes that must not
 // fire, malformed and truncated input, and the probes on other ports.
 
-// MARK: - Driving an analyzer through CleartextAnalyzer
-
-/// One analyzer made the way the pipeline makes it, and its context.
-struct LegacyRun {
-    let analyzer: CleartextAnalyzer
-    var context = InspectionContext()
-    var offsets: (toServer: UInt64, toClient: UInt64) = (0, 0)
-    var verdicts: [AnalyzerVerdict] = []
-    var sightings: [Sighting] = []
-
-    init(_ app: AppProtocol, transport: TransportProtocol = .tcp, serverPort: UInt16 = 0, depth: UInt64 = 1 << 20) {
-        analyzer = CleartextAnalyzer.make(for: app, depth: depth, transport: transport, serverPort: serverPort)!
-    }
-
-    mutating func send(_ bytes: [UInt8], _ d: Direction) {
-        let offset = d == .toServer ? offsets.toServer : offsets.toClient
-        verdicts.append(bytes.withUnsafeBytes { analyzer.ingest($0, direction: d, offset: offset, context: &context) })
-        analyzer.collect(into: &sightings)
-        if d == .toServer { offsets.toServer += UInt64(bytes.count) } else { offsets.toClient += UInt64(bytes.count) }
-    }
-
-    /// Feeds the steps in order; the client (or server) stream is cut at byte
-    /// `clientSplit` (`serverSplit`) of its concatenation.
-    mutating func play(_ steps: [Step], clientSplit: Int? = nil, serverSplit: Int? = nil, byteByByte: Bool = false) {
-        var position = (client: 0, server: 0)
-        for step in steps {
-            let (bytes, d): ([UInt8], Direction)
-            switch step {
-            case .client(let b): (bytes, d) = (b, .toServer)
-            case .server(let b): (bytes, d) = (b, .toClient)
-            }
-            let start = d == .toServer ? position.client : position.server
-            let cut = d == .toServer ? clientSplit : serverSplit
-            if byteByByte {
-                for b in bytes { send([b], d) }
-            } else if let k = cut, k > start, k < start + bytes.count {
-                send(Array(bytes[..<(k - start)]), d)
-                send(Array(bytes[(k - start)...]), d)
-            } else {
-                send(bytes, d)
-            }
-            if d == .toServer { position.client += bytes.count } else { position.server += bytes.count }
-        }
-    }
-
-    mutating func endBoth() {
-        analyzer.end(direction: .toServer, context: &context)
-        analyzer.end(direction: .toClient, context: &context)
-        analyzer.collect(into: &sightings)
-    }
-}
+// MARK: - Driving an analyzer through CleartextAnalyzer (`PipelineRun`)
 
 func legacySightings(
     _ app: AppProtocol, _ steps: [Step], serverPort: UInt16 = 0, clientSplit: Int? = nil, serverSplit: Int? = nil,
     byteByByte: Bool = false
 ) -> [Sighting] {
-    var run = LegacyRun(app, serverPort: serverPort)
-    run.play(steps, clientSplit: clientSplit, serverSplit: serverSplit, byteByByte: byteByByte)
-    run.endBoth()
-    #expect(run.context.bufferedBytes == 0, "every held byte goes back to the budget")
-    return run.sightings
+    PipelineRun.sightings(
+        { CleartextAnalyzer.make(for: app, depth: 1 << 20, serverPort: serverPort)! }, steps, clientSplit: clientSplit,
+        serverSplit: serverSplit, byteByByte: byteByByte)
 }
 
 /// Whole, byte by byte, and at every split point of each direction: `expected`.
@@ -79,33 +27,14 @@ func expectEverySplit(
     _ app: AppProtocol, _ steps: [Step], _ expected: [Sighting], serverPort: UInt16 = 0,
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
-    #expect(legacySightings(app, steps, serverPort: serverPort) == expected, sourceLocation: sourceLocation)
-    #expect(
-        legacySightings(app, steps, serverPort: serverPort, byteByByte: true) == expected, "byte by byte",
+    PipelineRun.expectEverySplit(
+        { CleartextAnalyzer.make(for: app, depth: 1 << 20, serverPort: serverPort)! }, steps, expected,
         sourceLocation: sourceLocation)
-    var clientLength = 0
-    var serverLength = 0
-    for step in steps {
-        switch step {
-        case .client(let b): clientLength += b.count
-        case .server(let b): serverLength += b.count
-        }
-    }
-    for k in 1..<max(clientLength, 2) {
-        let got = legacySightings(app, steps, serverPort: serverPort, clientSplit: k)
-        #expect(got == expected, "client split at \(k)", sourceLocation: sourceLocation)
-        if got != expected { break }
-    }
-    for k in 1..<max(serverLength, 2) {
-        let got = legacySightings(app, steps, serverPort: serverPort, serverSplit: k)
-        #expect(got == expected, "server split at \(k)", sourceLocation: sourceLocation)
-        if got != expected { break }
-    }
 }
 
 /// SIP over UDP: each step is one datagram.
 func sipDatagramSightings(_ steps: [Step]) -> [Sighting] {
-    var run = LegacyRun(.sip, transport: .udp)
+    var run = PipelineRun(.sip, transport: .udp)
     run.play(steps)
     run.endBoth()
     return run.sightings
@@ -244,7 +173,7 @@ struct LegacyLoginTests {
     }
 
     @Test func pastEightWaitingCredentialsTheOldestIsUnknownAndCounted() {
-        var run = LegacyRun(.sip, transport: .udp)
+        var run = PipelineRun(.sip, transport: .udp)
         for cseq in 1...9 { run.send(SIPBytes.register(cseq: cseq, response: "r\(cseq)"), .toServer) }
         run.send(SIPBytes.response(200, "OK", cseq: 9), .toClient)
         #expect(run.context.counters.cleartextPendingOverflows == 1)
@@ -303,7 +232,7 @@ struct LegacyLoginTests {
 
     @Test func rtspInterleavedMediaEndsTheReading() {
         // RFC 2326 §10.12: `$`, channel, 16-bit length, data; what follows is not read as messages.
-        var run = LegacyRun(.rtsp)
+        var run = PipelineRun(.rtsp)
         run.send(RTSPBytes.describe(cseq: 5, authorization: "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="), .toServer)
         run.send([0x24, 0x00, 0x00, 0x04, 0x0a, 0x0b, 0x0c, 0x0d] + RTSPBytes.response(200, "OK", cseq: 5), .toClient)
         #expect(run.verdicts.last == .done)
@@ -403,7 +332,7 @@ struct LegacyLoginTests {
 
     @Test func ircSASLMessageOverTheCapIsCountedAndNotRead() {
         // Five full 400-byte pieces: past maxSASL (1600 bytes) before the message ends.
-        var run = LegacyRun(.irc)
+        var run = PipelineRun(.irc)
         let piece = String(repeating: "QUFB", count: 100)
         run.send(ascii("AUTHENTICATE PLAIN\r\n" + String(repeating: "AUTHENTICATE \(piece)\r\n", count: 5) + "AUTHENTICATE +\r\n"), .toServer)
         run.send(ascii(":irc 903 tim :ok\r\n"), .toClient)
@@ -456,7 +385,7 @@ struct LegacyLoginTests {
 
     @Test func vncOtherSecurityTypesAndFailuresReportNothing() {
         // Apple's 003.889 offering types 30 and 35 (as in zeek's rfb/vncmac.pcap), and a 3.8 failure (count 0).
-        var run = LegacyRun(.vnc)
+        var run = PipelineRun(.vnc)
         run.send(ascii("RFB 003.889\n"), .toClient)
         run.send(ascii("RFB 003.889\n"), .toServer)
         run.send([2, 30, 35], .toClient)

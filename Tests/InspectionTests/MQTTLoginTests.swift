@@ -137,7 +137,7 @@ struct MQTTLoginTests {
         // AUTHENTICATION METHOD (0x15) and DATA (0x16): the exchange continues in AUTH packets.
         let properties: [UInt8] = [0x15] + MQTTBytes.string("SCRAM-SHA-256") + [0x16] + MQTTBytes.binary(ascii("n,,n=edge,r=abc"))
         let connect = MQTTBytes.connect(level: 5, user: "edge", properties: properties)
-        var run = BrokerRun(.mqtt)
+        var run = PipelineRun(.mqtt, stopsWhenDone: true)
         run.play([.client(connect)])
         guard case .mqtt(let analyzer) = run.analyzer else { Issue.record("not the MQTT reader"); return }
         #expect(analyzer.enhancedAuthentication)
@@ -153,7 +153,7 @@ struct MQTTLoginTests {
     }
 
     @Test func connectWithoutPasswordReportsNothingAndIsDone() {
-        var run = BrokerRun(.mqtt)
+        var run = PipelineRun(.mqtt, stopsWhenDone: true)
         run.play([.client(MQTTBytes.connect(user: "anonymous-ish"))])
         #expect(run.done)
         run.endBoth()
@@ -184,7 +184,7 @@ struct MQTTLoginTests {
     }
 
     @Test func gapBeforeTheConnackLeavesTheOutcomeUnknown() {
-        var run = BrokerRun(.mqtt)
+        var run = PipelineRun(.mqtt, stopsWhenDone: true)
         run.play([.client(MQTTBytes.connect(user: "u", password: ascii("p")))])
         run.gap(.toClient)
         #expect(run.done)

@@ -58,7 +58,7 @@ struct NATSLoginTests {
             == [credential(.natsToken, nil, ascii("eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJzdWIiOiJVQUJDIn0.sig"), .rejected)])
         // NKey alone: a public key and a signature, nothing replayable.
         let nkey = NATSBytes.connect(#"{"nkey":"UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4","sig":"c2lnbmF0dXJl"}"#)
-        var run = BrokerRun(.nats)
+        var run = PipelineRun(.nats, stopsWhenDone: true)
         run.play([.server(NATSBytes.info), .client(nkey)])
         #expect(run.done)
         run.endBoth()
@@ -104,7 +104,7 @@ struct NATSLoginTests {
     @Test func overlongLineIsReadTruncatedAndCounted() {
         let filler = String(repeating: "x", count: NATSLoginAnalyzer.maxLine + 100)
         let line = NATSBytes.connect(#"{"user":"u","pass":"p","name":"\#(filler)"}"#)
-        var run = BrokerRun(.nats)
+        var run = PipelineRun(.nats, stopsWhenDone: true)
         run.play([.server(NATSBytes.info), .client(line), .server(NATSBytes.pong)], clientSplit: 1000)
         run.endBoth()
         #expect(run.sightings == [credential(.natsPassword, ascii("u"), ascii("p"), .accepted)])

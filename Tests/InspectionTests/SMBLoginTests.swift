@@ -264,7 +264,7 @@ struct SMBLoginTests {
         ])
         #expect(run.analyzer.isEncrypted)
         #expect(run.verdicts.last == .done)
-        #expect(run.analyzer.sightings == [credential(.ntlm, ascii("jsmith"), NTLMSample.ntResponse, .accepted)])
+        #expect(run.sightings == [credential(.ntlm, ascii("jsmith"), NTLMSample.ntResponse, .accepted)])
         run.endBoth()
         #expect(run.context.bufferedBytes == 0)
     }
@@ -336,7 +336,7 @@ struct SMBLoginTests {
         var run = smbRun([.client([0x47, 0x45, 0x54, 0x20]), .server([0x48, 0x54, 0x54, 0x50])])
         #expect(run.verdicts.last == .done)
         run.endBoth()
-        #expect(run.analyzer.sightings.isEmpty)
+        #expect(run.sightings.isEmpty)
     }
 
     @Test func passwordLengthsPastTheMessageAreIgnored() {
@@ -367,14 +367,14 @@ struct SMBLoginTests {
         run.send(SMBBytes.smb2SessionSetupResponse(status: 0), .toClient)
         #expect(run.analyzer.oversizedMessages == 1)
         #expect(run.context.counters.cleartextOversizedMessages == 1)
-        #expect(run.analyzer.sightings == [credential(.ntlm, ascii("jsmith"), NTLMSample.ntResponse, .accepted)])
+        #expect(run.sightings == [credential(.ntlm, ascii("jsmith"), NTLMSample.ntResponse, .accepted)])
     }
 
     @Test func gapStopsTheDirection() {
         var run = StreamRun(SMBLoginAnalyzer(maxDepth: 1 << 20))
         run.send(SMBBytes.smb2SessionSetup(blob: NTLMSample.authenticate), .toServer)
-        _ = run.analyzer.gap(direction: .toClient, offset: 0, length: 100, context: &run.context)
-        #expect(run.analyzer.sightings == [credential(.ntlm, ascii("jsmith"), NTLMSample.ntResponse, .unknown)])
+        run.gap(.toClient, at: 0, length: 100)
+        #expect(run.sightings == [credential(.ntlm, ascii("jsmith"), NTLMSample.ntResponse, .unknown)])
     }
 
     // MARK: probe
@@ -427,8 +427,8 @@ struct SMBLoginTests {
         run.play(RealCapture.tcpStream("zeek__smb__raw_ntlm_in_smb.pcap", 2))
         #expect(run.verdicts.last == .done, "done after the session setup and a few messages")
         run.endBoth()
-        #expect(run.analyzer.sightings.count == 1)
-        guard case .credential(let c) = run.analyzer.sightings.first else { return }
+        #expect(run.sightings.count == 1)
+        guard case .credential(let c) = run.sightings.first else { return }
         #expect(c.mechanism == .ntlm && c.username == ascii("test") && c.outcome == .accepted)
         #expect(!run.analyzer.isEncrypted)
     }

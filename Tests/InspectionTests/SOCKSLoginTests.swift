@@ -61,7 +61,7 @@ struct SOCKSLoginTests {
             [.client(SOCKSBytes.offer([2])), .server(SOCKSBytes.choice(0xff))],
             [.client(SOCKSBytes.offer([0])), .server(SOCKSBytes.choice(0)), .client(SOCKSBytes.connect)],
         ] {
-            var run = BrokerRun(.socks)
+            var run = PipelineRun(.socks, stopsWhenDone: true)
             run.play(steps)
             #expect(run.done)
             run.endBoth()
@@ -71,7 +71,7 @@ struct SOCKSLoginTests {
 
     @Test func socks4UserIDIsNotASecret() {
         for request in [SOCKSBytes.socks4, SOCKSBytes.socks4a] {
-            var run = BrokerRun(.socks)
+            var run = PipelineRun(.socks, stopsWhenDone: true)
             run.play([.client(request), .server([0, 0x5a, 0, 80, 192, 0, 2, 10])])
             #expect(run.done)
             run.endBoth()
@@ -85,7 +85,7 @@ struct SOCKSLoginTests {
             let steps: [Step] = [.client(SOCKSBytes.offer([2])), .server(SOCKSBytes.choice(2)), .client(Array(login[..<k]))]
             #expect(brokerSightings(.socks, steps).isEmpty, "cut at \(k)")
         }
-        var run = BrokerRun(.socks)
+        var run = PipelineRun(.socks, stopsWhenDone: true)
         run.play([.client(SOCKSBytes.offer([2])), .server(SOCKSBytes.choice(2)), .client(SOCKSBytes.login("bob", "alice"))])
         run.gap(.toClient)
         #expect(run.sightings == [credential(.socksPassword, ascii("bob"), ascii("alice"), .unknown)])

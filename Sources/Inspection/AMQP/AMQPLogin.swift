@@ -29,7 +29,7 @@ import Flows
 /// chunk are read in place; one that spans chunks is copied up to
 /// `maxMessage` bytes (charged to the context's budget); longer ones are
 /// skipped and counted.
-public final class AMQPLoginAnalyzer: StreamAnalyzer, FramedDialogue, SightingSource {
+public final class AMQPLoginAnalyzer: StreamAnalyzer, FramedDialogue, PendingLogin, SightingSource {
     /// Bytes of each direction read before it stops.
     public let maxDepth: UInt64
     public internal(set) var sightings: [Sighting] = []
@@ -61,31 +61,6 @@ public final class AMQPLoginAnalyzer: StreamAnalyzer, FramedDialogue, SightingSo
 
     public init(maxDepth: UInt64) {
         self.maxDepth = maxDepth
-    }
-
-    // MARK: StreamAnalyzer
-
-    public func ingest(
-        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        ingestFramed(bytes, direction: direction, offset: offset, context: &context)
-    }
-
-    public func gap(
-        direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        stopFramed(direction, context: &context)
-    }
-
-    public func end(direction: Direction, context: inout InspectionContext) {
-        _ = stopFramed(direction, context: &context)
-    }
-
-    func finish(_ outcome: LoginOutcome) {
-        guard var credential = pending else { return }
-        pending = nil
-        credential.outcome = outcome
-        sightings.append(.credential(credential))
     }
 
     // MARK: framing

@@ -25,7 +25,7 @@ import Flows
 /// `.done`. Messages inside one chunk are read in place; one that spans
 /// chunks is copied up to `maxMessage` bytes; longer ones are skipped and
 /// counted. A credential whose verdict was not seen is emitted as `.unknown`.
-public final class CassandraLoginAnalyzer: StreamAnalyzer, FramedDialogue, SightingSource {
+public final class CassandraLoginAnalyzer: StreamAnalyzer, FramedDialogue, PendingLogin, SightingSource {
     /// Bytes of each direction read before it stops.
     public let maxDepth: UInt64
     /// Credentials seen, in the order their outcome was settled.
@@ -71,31 +71,6 @@ public final class CassandraLoginAnalyzer: StreamAnalyzer, FramedDialogue, Sight
 
     public init(maxDepth: UInt64) {
         self.maxDepth = maxDepth
-    }
-
-    // MARK: StreamAnalyzer
-
-    public func ingest(
-        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        ingestFramed(bytes, direction: direction, offset: offset, context: &context)
-    }
-
-    public func gap(
-        direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        stopFramed(direction, context: &context)
-    }
-
-    public func end(direction: Direction, context: inout InspectionContext) {
-        _ = stopFramed(direction, context: &context)
-    }
-
-    func finish(_ outcome: LoginOutcome) {
-        guard var credential = pending else { return }
-        pending = nil
-        credential.outcome = outcome
-        sightings.append(.credential(credential))
     }
 
     // MARK: framing

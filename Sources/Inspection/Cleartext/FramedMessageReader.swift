@@ -1,12 +1,12 @@
 import Flows
 
-/// A login dialogue of a length-framed protocol (MySQL, PostgreSQL, Kafka,
-/// AMQP, MQTT, SOCKS): how its
-/// messages are cut, and what to do with each. The extension below reads the
-/// chunks, gaps and ends of both directions for it.
-protocol FramedDialogue: AnyObject {
-    var toServer: FramedMessageReader { get set }
-    var toClient: FramedMessageReader { get set }
+/// A login dialogue of a length-framed protocol (MySQL, PostgreSQL, MS SQL,
+/// MongoDB, Cassandra, memcached, Kafka, AMQP, MQTT, SOCKS, SMB, Kerberos):
+/// how its messages are cut, and what to do with each. The extension below
+/// reads each direction's chunks into messages (`read`) and settles; the
+/// `StreamAnalyzer` side is `TwoWayDialogue`'s. Most readers get `finish`
+/// from `PendingLogin`.
+protocol FramedDialogue: TwoWayDialogue where Reader == FramedMessageReader {
     /// Bytes of each direction read before it stops.
     var maxDepth: UInt64 { get }
     /// Longest message copied when it spans chunks.
@@ -39,7 +39,7 @@ protocol FramedDialogue: AnyObject {
 /// inside one chunk is handed over in place; one that spans chunks is copied
 /// (its whole length reserved from the context's budget up front), up to
 /// `maxMessage` bytes: longer ones are skipped by length and counted.
-struct FramedMessageReader {
+struct FramedMessageReader: DirectionReader {
     /// Stream offset of the next byte to read.
     var expectedOffset: UInt64 = 0
     /// Ended, gapped, malformed or past the depth: nothing more is read.
@@ -75,28 +75,25 @@ struct FramedMessageReader {
     }
 }
 
+/// A login reader that holds at most one credential waiting for the
+/// server's verdict (`pending`) and reports it once the verdict is known.
+protocol PendingLogin: AnyObject {
+    var pending: CredentialSighting? { get set }
+    var sightings: [Sighting] { get set }
+}
+
+extension PendingLogin {
+    /// Emits the credential waiting for a verdict (if any) with `outcome`.
+    func finish(_ outcome: LoginOutcome) {
+        guard var credential = pending else { return }
+        pending = nil
+        credential.outcome = outcome
+        sightings.append(.credential(credential))
+    }
+}
+
 extension FramedDialogue {
     func headerSize(_ direction: Direction, header: UInt64, have: Int) -> Int { headerSize(direction) }
-
-    /// `StreamAnalyzer.ingest` of a framed dialogue.
-    func ingestFramed(
-        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        guard !isDone else { return .done }
-        // The reader is moved out while it reads (a swap, no copy of its buffer).
-        var r = FramedMessageReader()
-        if direction == .toServer { swap(&r, &toServer) } else { swap(&r, &toClient) }
-        readFramed(bytes, offset: offset, into: &r, direction: direction, context: &context)
-        if direction == .toServer { swap(&r, &toServer) } else { swap(&r, &toClient) }
-        return settle(&context)
-    }
-
-    /// `StreamAnalyzer.gap` and `end`: the direction stops (lost bytes lose the framing).
-    func stopFramed(_ direction: Direction, context: inout InspectionContext) -> AnalyzerVerdict {
-        guard !isDone else { return .done }
-        if direction == .toServer { toServer.stop(&context) } else { toClient.stop(&context) }
-        return settle(&context)
-    }
 
     /// With the server's stream over no verdict can come; with both over (or
     /// the login decided) everything is let go.
@@ -113,20 +110,14 @@ extension FramedDialogue {
     /// Reads one chunk of `direction` into messages. A chunk that does not
     /// continue the stream (a hole before it, a direction first seen past
     /// offset 0) stops the direction: the framing is lost with the bytes.
-    func readFramed(
+    func read(
         _ bytes: UnsafeRawBufferPointer, offset: UInt64, into r: inout FramedMessageReader, direction: Direction,
         context: inout InspectionContext
     ) {
         guard !r.stopped else { return }
-        let chunkEnd = offset + UInt64(bytes.count)
-        guard chunkEnd > r.expectedOffset else { return }  // seen already
-        guard offset <= r.expectedOffset, r.expectedOffset < maxDepth else {
-            r.stop(&context)
-            return
-        }
-        var i = Int(r.expectedOffset - offset)
-        let n = Int(min(chunkEnd, maxDepth) - offset)
-        r.expectedOffset = offset + UInt64(n)
+        guard let unread = r.unread(bytes.count, at: offset, maxDepth: maxDepth, context: &context) else { return }
+        var i = unread.lowerBound
+        let n = unread.upperBound
         while i < n && !r.stopped && !isDone {
             if !r.inBody {
                 var need = headerSize(direction, header: r.header, have: r.headerHave)
@@ -202,6 +193,19 @@ extension UnsafeRawBufferPointer {
             k += 1
         }
         return nil
+    }
+
+    /// The bytes without a final CR (a line cut at its LF).
+    func droppingCR() -> UnsafeRawBufferPointer {
+        count > 0 && self[count - 1] == 0x0d ? UnsafeRawBufferPointer(rebasing: self[0..<(count - 1)]) : self
+    }
+
+    /// UTF-16LE text (UCS-2 in older protocols: TDS, SMB, NTLM) as UTF-8, so
+    /// a name or password reads the same as in other protocols. An odd last
+    /// byte is dropped.
+    func utf8FromUTF16LE() -> [UInt8] {
+        let units = stride(from: 0, to: count - 1, by: 2).map { UInt16(self[$0]) | UInt16(self[$0 + 1]) << 8 }
+        return Array(String(decoding: units, as: UTF16.self).utf8)
     }
 
     /// `start..<end` holds exactly `text` (exact case).

@@ -30,7 +30,7 @@ import Flows
 /// the reading: the media that follows is not text, and a stream that is no
 /// longer SIP/RTSP cannot be framed. Over UDP it is never `.done` (a later
 /// datagram may carry another login), like SNMP.
-public final class HeaderAuthAnalyzer: StreamAnalyzer, SightingSource, LineDialogue {
+public final class HeaderAuthAnalyzer: StreamAnalyzer, SightingSource, LineDialogue, TwoWayDialogue {
     public enum Dialect: Sendable { case sip, rtsp }
 
     public let dialect: Dialect
@@ -48,7 +48,8 @@ public final class HeaderAuthAnalyzer: StreamAnalyzer, SightingSource, LineDialo
     static let maxCredentialsPerMessage = 4
 
     // One flow's state, used on the packet thread only.
-    @exclusivity(unchecked) var readers = (toServer: LoginLineReader(), toClient: LoginLineReader())
+    @exclusivity(unchecked) var toServer = LoginLineReader()
+    @exclusivity(unchecked) var toClient = LoginLineReader()
     @exclusivity(unchecked) var messages = (toServer: HeaderMessage(), toClient: HeaderMessage())
     var rawRequest: (length: UInt64, capture: Bool)?
     var isDone = false
@@ -71,11 +72,7 @@ public final class HeaderAuthAnalyzer: StreamAnalyzer, SightingSource, LineDialo
             readDatagram(bytes, direction: direction, context: &context)
             return .needMore
         }
-        var r = LoginLineReader()
-        if direction == .toServer { swap(&r, &readers.toServer) } else { swap(&r, &readers.toClient) }
-        readLines(bytes, offset: offset, into: &r, direction: direction, context: &context)
-        if direction == .toServer { swap(&r, &readers.toServer) } else { swap(&r, &readers.toClient) }
-        return settle(&context)
+        return ingestStream(bytes, direction: direction, offset: offset, context: &context)
     }
 
     /// Over TCP lost bytes lose the framing: the direction stops. A lost
@@ -83,9 +80,8 @@ public final class HeaderAuthAnalyzer: StreamAnalyzer, SightingSource, LineDialo
     public func gap(
         direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
     ) -> AnalyzerVerdict {
-        guard !isDone, !datagrams else { return isDone ? .done : .needMore }
-        if direction == .toServer { readers.toServer.stop(&context) } else { readers.toClient.stop(&context) }
-        return settle(&context)
+        guard !datagrams else { return isDone ? .done : .needMore }
+        return stopStream(direction, context: &context)
     }
 
     public func end(direction: Direction, context: inout InspectionContext) {
@@ -95,21 +91,20 @@ public final class HeaderAuthAnalyzer: StreamAnalyzer, SightingSource, LineDialo
             flushPending()
             return
         }
-        if direction == .toServer { readers.toServer.stop(&context) } else { readers.toClient.stop(&context) }
-        _ = settle(&context)
+        _ = stopStream(direction, context: &context)
     }
 
     func settle(_ context: inout InspectionContext) -> AnalyzerVerdict {
-        let serverStopped = readers.toClient.finished || messages.toClient.phase == .lost
-        let clientStopped = readers.toServer.finished || messages.toServer.phase == .lost
+        let serverStopped = toClient.finished || messages.toClient.phase == .lost
+        let clientStopped = toServer.finished || messages.toServer.phase == .lost
         if serverStopped { flushPending() }
         // Either side no longer speaking the protocol (RTSP media) ends the reading too.
         let lost = messages.toClient.phase == .lost || messages.toServer.phase == .lost
         if (serverStopped && clientStopped) || (accepted && pending.isEmpty) || lost { isDone = true }
         guard isDone else { return .needMore }
         flushPending()
-        readers.toServer.stop(&context)
-        readers.toClient.stop(&context)
+        toServer.stop(&context)
+        toClient.stop(&context)
         messages = (HeaderMessage(), HeaderMessage())
         return .done
     }

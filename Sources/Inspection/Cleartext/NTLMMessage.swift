@@ -28,8 +28,7 @@ enum NTLMMessage {
         guard !nt.isEmpty || !lm.isEmpty || !user.isEmpty else { return nil }  // anonymous
         var username = user
         if flags & 1 != 0 && user.count % 2 == 0 {  // NTLMSSP_NEGOTIATE_UNICODE: UTF-16LE
-            let units = stride(from: 0, to: user.count, by: 2).map { UInt16(user[$0]) | UInt16(user[$0 + 1]) << 8 }
-            username = Array(String(decoding: units, as: UTF16.self).utf8)
+            username = user.withUnsafeBytes { $0.utf8FromUTF16LE() }
         }
         return CredentialSighting(mechanism: .ntlm, username: username, secret: nt.isEmpty ? lm : nt)
     }

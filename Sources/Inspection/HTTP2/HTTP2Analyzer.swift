@@ -31,7 +31,7 @@ import Flows
 /// `maxDepth` bytes stop a direction (HPACK cannot resynchronise).
 ///
 /// A class: one per HTTP/2 flow, the flow slot holds a reference.
-public final class HTTP2Analyzer: StreamAnalyzer, SightingSource {
+public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource {
     /// Credentials seen, in the order their outcome was settled.
     public internal(set) var sightings: [Sighting] = []
     /// Bytes of each direction read before it stops.
@@ -74,34 +74,7 @@ public final class HTTP2Analyzer: StreamAnalyzer, SightingSource {
         if !upgrade.credentials.isEmpty { pending.append(PendingStream(stream: 1, credentials: upgrade.credentials)) }
     }
 
-    // MARK: StreamAnalyzer
-
-    public func ingest(
-        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        guard !isDone else { return .done }
-        // The reader is moved out while it reads (a swap: its buffers are not copied).
-        var r = FrameReader(start: 0, expectsPreface: false)
-        if direction == .toServer { swap(&r, &toServer) } else { swap(&r, &toClient) }
-        read(bytes, offset: offset, into: &r, direction: direction, context: &context)
-        if direction == .toServer { swap(&r, &toServer) } else { swap(&r, &toClient) }
-        return settle(&context)
-    }
-
-    /// Frame boundaries and HPACK state are lost with the bytes: the direction stops.
-    public func gap(
-        direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        guard !isDone else { return .done }
-        if direction == .toServer { toServer.stop(&context) } else { toClient.stop(&context) }
-        return settle(&context)
-    }
-
-    public func end(direction: Direction, context: inout InspectionContext) {
-        guard !isDone else { return }
-        if direction == .toServer { toServer.stop(&context) } else { toClient.stop(&context) }
-        _ = settle(&context)
-    }
+    // MARK: StreamAnalyzer (TwoWayDialogue's ingest, gap and end)
 
     /// Once the client stopped and nothing waits for a response, the server
     /// side has nothing more to say; once the server stopped, nothing waiting
@@ -131,7 +104,6 @@ public final class HTTP2Analyzer: StreamAnalyzer, SightingSource {
         context: inout InspectionContext
     ) {
         guard !r.stopped else { return }
-        let chunkEnd = offset + UInt64(bytes.count)
         if !r.begun && direction == .toClient && r.expectedOffset == 0 && offset > 0 {
             // Prior knowledge: the server's first frames (SETTINGS: nothing
             // else can precede a request) went to identification unkept.
@@ -141,15 +113,11 @@ public final class HTTP2Analyzer: StreamAnalyzer, SightingSource {
             toServer.decoder.limit = HPACKDecoder.maxTableSize
             toServer.maxFrameSize = HTTP2Frame.largestMaxFrameSize
         }
-        guard chunkEnd > r.expectedOffset else { return }  // before HTTP/2 starts, or seen already
-        guard offset <= r.expectedOffset, r.expectedOffset < maxDepth else {
-            r.stop(&context)  // bytes in between never arrived, or the depth is reached
-            return
-        }
+        // Before HTTP/2 starts (an upgrade's offset) a chunk counts as seen.
+        guard let unread = r.unread(bytes.count, at: offset, maxDepth: maxDepth, context: &context) else { return }
         r.begun = true
-        var i = Int(r.expectedOffset - offset)
-        let n = Int(min(chunkEnd, maxDepth) - offset)
-        r.expectedOffset = offset + UInt64(n)
+        var i = unread.lowerBound
+        let n = unread.upperBound
         while i < n && !r.stopped {
             if r.prefaceRead < HTTP2Analyzer.preface.count {
                 // §3.4: the client's first 24 bytes are the preface (already
@@ -182,7 +150,7 @@ public final class HTTP2Analyzer: StreamAnalyzer, SightingSource {
                 if r.skipLeft == 0 { r.frame = nil }
             }
         }
-        if chunkEnd >= maxDepth && !r.stopped { r.stop(&context) }
+        if offset + UInt64(bytes.count) >= maxDepth && !r.stopped { r.stop(&context) }
     }
 
     /// A frame header is complete: checks it against the framing rules, and
@@ -498,7 +466,7 @@ extension HTTP2Analyzer {
     }
 
     /// One direction: where it is in the frame sequence, what it holds, and its HPACK state.
-    struct FrameReader {
+    struct FrameReader: DirectionReader {
         /// Stream offset of the next byte to read.
         var expectedOffset: UInt64
         var begun = false
@@ -530,6 +498,9 @@ extension HTTP2Analyzer {
             expectedOffset = start
             prefaceRead = expectsPreface ? 0 : HTTP2Analyzer.preface.count
         }
+
+        /// The placeholder swapped in while a direction's reader reads.
+        init() { self.init(start: 0, expectsPreface: false) }
 
         mutating func stop(_ context: inout InspectionContext) {
             guard !stopped else { return }

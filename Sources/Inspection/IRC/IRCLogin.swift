@@ -27,7 +27,7 @@ import Flows
 /// analyzer reads each direction to `maxDepth` and is `.done` once both
 /// stopped. The base64 pieces of a SASL message are copied, up to
 /// `maxSASL` bytes, charged to the context's budget.
-public final class IRCLoginAnalyzer: StreamAnalyzer, SightingSource, LineDialogue {
+public final class IRCLoginAnalyzer: StreamAnalyzer, SightingSource, LineDialogue, TwoWayDialogue {
     public let maxDepth: UInt64
     /// Credentials seen, in the order their outcome was settled.
     public internal(set) var sightings: [Sighting] = []
@@ -40,7 +40,8 @@ public final class IRCLoginAnalyzer: StreamAnalyzer, SightingSource, LineDialogu
 
     enum Kind: Int { case connection = 0, oper, services, sasl }
 
-    @exclusivity(unchecked) var readers = (toServer: LoginLineReader(), toClient: LoginLineReader())
+    @exclusivity(unchecked) var toServer = LoginLineReader()
+    @exclusivity(unchecked) var toClient = LoginLineReader()
     var rawRequest: (length: UInt64, capture: Bool)?
     var isDone = false
     /// One credential per kind waiting for its verdict.
@@ -56,42 +57,17 @@ public final class IRCLoginAnalyzer: StreamAnalyzer, SightingSource, LineDialogu
         self.maxDepth = maxDepth
     }
 
-    // MARK: StreamAnalyzer
-
-    public func ingest(
-        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        guard !isDone else { return .done }
-        var r = LoginLineReader()
-        if direction == .toServer { swap(&r, &readers.toServer) } else { swap(&r, &readers.toClient) }
-        readLines(bytes, offset: offset, into: &r, direction: direction, context: &context)
-        if direction == .toServer { swap(&r, &readers.toServer) } else { swap(&r, &readers.toClient) }
-        return settle(&context)
-    }
-
-    public func gap(
-        direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        guard !isDone else { return .done }
-        if direction == .toServer { readers.toServer.stop(&context) } else { readers.toClient.stop(&context) }
-        return settle(&context)
-    }
-
-    public func end(direction: Direction, context: inout InspectionContext) {
-        guard !isDone else { return }
-        if direction == .toServer { readers.toServer.stop(&context) } else { readers.toClient.stop(&context) }
-        _ = settle(&context)
-    }
+    // MARK: StreamAnalyzer (TwoWayDialogue's ingest, gap and end, lines read by LineDialogue)
 
     func settle(_ context: inout InspectionContext) -> AnalyzerVerdict {
-        if readers.toClient.finished { flushPending() }
-        if readers.toServer.finished { endSASL(&context) }
-        if readers.toServer.finished && readers.toClient.finished { isDone = true }
+        if toClient.finished { flushPending() }
+        if toServer.finished { endSASL(&context) }
+        if toServer.finished && toClient.finished { isDone = true }
         guard isDone else { return .needMore }
         flushPending()
         endSASL(&context)
-        readers.toServer.stop(&context)
-        readers.toClient.stop(&context)
+        toServer.stop(&context)
+        toClient.stop(&context)
         return .done
     }
 
@@ -191,7 +167,7 @@ public final class IRCLoginAnalyzer: StreamAnalyzer, SightingSource, LineDialogu
     func put(_ kind: Kind, _ credential: CredentialSighting) {
         if pending[kind.rawValue] != nil { decide(kind, .unknown) }
         pending[kind.rawValue] = credential
-        if readers.toClient.finished { decide(kind, .unknown) }  // no answer can come
+        if toClient.finished { decide(kind, .unknown) }  // no answer can come
     }
 
     // MARK: server

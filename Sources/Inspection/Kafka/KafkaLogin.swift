@@ -28,7 +28,7 @@ import Flows
 /// inside one chunk are read in place; one that spans chunks is copied up to
 /// `maxMessage` bytes (charged to the context's budget); longer ones
 /// (produce batches) are skipped and counted.
-public final class KafkaLoginAnalyzer: StreamAnalyzer, FramedDialogue, SightingSource {
+public final class KafkaLoginAnalyzer: StreamAnalyzer, FramedDialogue, PendingLogin, SightingSource {
     /// Bytes of each direction read before it stops.
     public let maxDepth: UInt64
     public internal(set) var sightings: [Sighting] = []
@@ -67,31 +67,6 @@ public final class KafkaLoginAnalyzer: StreamAnalyzer, FramedDialogue, SightingS
 
     public init(maxDepth: UInt64) {
         self.maxDepth = maxDepth
-    }
-
-    // MARK: StreamAnalyzer
-
-    public func ingest(
-        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        ingestFramed(bytes, direction: direction, offset: offset, context: &context)
-    }
-
-    public func gap(
-        direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        stopFramed(direction, context: &context)
-    }
-
-    public func end(direction: Direction, context: inout InspectionContext) {
-        _ = stopFramed(direction, context: &context)
-    }
-
-    func finish(_ outcome: LoginOutcome) {
-        guard var credential = pending else { return }
-        pending = nil
-        credential.outcome = outcome
-        sightings.append(.credential(credential))
     }
 
     // MARK: framing

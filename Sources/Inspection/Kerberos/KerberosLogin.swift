@@ -31,7 +31,7 @@ import Flows
 /// APPLICATION tag (0x6a–0x7e), a TCP stream with the length's first byte,
 /// 0 for any message below 16 MiB. A UDP flow is never done (the next
 /// datagram may be a new exchange); a TCP one is done when both directions stop.
-public final class KerberosAnalyzer: StreamAnalyzer, FramedDialogue, SightingSource {
+public final class KerberosAnalyzer: StreamAnalyzer, FramedDialogue, PendingLogin, SightingSource {
     /// Bytes of each TCP direction read before it stops.
     public let maxDepth: UInt64
     /// Datagrams (UDP) or length-prefixed messages (TCP); nil until the first bytes.
@@ -60,7 +60,7 @@ public final class KerberosAnalyzer: StreamAnalyzer, FramedDialogue, SightingSou
     ) -> AnalyzerVerdict {
         guard let first = bytes.first else { return .needMore }
         if isUDP == nil { isUDP = first & 0x60 == 0x60 }
-        guard isUDP == true else { return ingestFramed(bytes, direction: direction, offset: offset, context: &context) }
+        guard isUDP == true else { return ingestStream(bytes, direction: direction, offset: offset, context: &context) }
         read(bytes, direction: direction)
         return .needMore
     }
@@ -72,7 +72,7 @@ public final class KerberosAnalyzer: StreamAnalyzer, FramedDialogue, SightingSou
         direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
     ) -> AnalyzerVerdict {
         if isUDP == nil { isUDP = false }
-        return isUDP == true ? .needMore : stopFramed(direction, context: &context)
+        return isUDP == true ? .needMore : stopStream(direction, context: &context)
     }
 
     public func end(direction: Direction, context: inout InspectionContext) {
@@ -80,15 +80,8 @@ public final class KerberosAnalyzer: StreamAnalyzer, FramedDialogue, SightingSou
         if isUDP == true {
             finish(.unknown)
         } else {
-            _ = stopFramed(direction, context: &context)
+            _ = stopStream(direction, context: &context)
         }
-    }
-
-    func finish(_ outcome: LoginOutcome) {
-        guard var credential = pending else { return }
-        pending = nil
-        credential.outcome = outcome
-        sightings.append(.credential(credential))
     }
 
     // MARK: framing (TCP)

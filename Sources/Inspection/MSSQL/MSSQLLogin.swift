@@ -27,7 +27,7 @@ import Flows
 /// are read in place; one that spans chunks is copied up to `maxMessage`
 /// bytes (charged to the context's budget); longer ones are skipped and
 /// counted. A credential whose verdict was not seen is emitted as `.unknown`.
-public final class MSSQLLoginAnalyzer: StreamAnalyzer, FramedDialogue, SightingSource {
+public final class MSSQLLoginAnalyzer: StreamAnalyzer, FramedDialogue, PendingLogin, SightingSource {
     /// Bytes of each direction read before it stops.
     public let maxDepth: UInt64
     /// Credentials seen, in the order their outcome was settled.
@@ -57,31 +57,6 @@ public final class MSSQLLoginAnalyzer: StreamAnalyzer, FramedDialogue, SightingS
 
     public init(maxDepth: UInt64) {
         self.maxDepth = maxDepth
-    }
-
-    // MARK: StreamAnalyzer
-
-    public func ingest(
-        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        ingestFramed(bytes, direction: direction, offset: offset, context: &context)
-    }
-
-    public func gap(
-        direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        stopFramed(direction, context: &context)
-    }
-
-    public func end(direction: Direction, context: inout InspectionContext) {
-        _ = stopFramed(direction, context: &context)
-    }
-
-    func finish(_ outcome: LoginOutcome) {
-        guard var credential = pending else { return }
-        pending = nil
-        credential.outcome = outcome
-        sightings.append(.credential(credential))
     }
 
     // MARK: framing
@@ -156,14 +131,8 @@ public final class MSSQLLoginAnalyzer: StreamAnalyzer, FramedDialogue, SightingS
             clear[k] = b << 4 | b >> 4
         }
         pending = CredentialSighting(
-            mechanism: .mssqlPassword, username: MSSQLLoginAnalyzer.utf8(utf16LE: user),
-            secret: clear.withUnsafeBytes { MSSQLLoginAnalyzer.utf8(utf16LE: $0) })
-    }
-
-    /// UCS-2 / UTF-16LE text as UTF-8 (so a password reads the same as in other protocols).
-    static func utf8(utf16LE bytes: UnsafeRawBufferPointer) -> [UInt8] {
-        let units = stride(from: 0, to: bytes.count - 1, by: 2).map { UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8 }
-        return Array(String(decoding: units, as: UTF16.self).utf8)
+            mechanism: .mssqlPassword, username: user.utf8FromUTF16LE(),
+            secret: clear.withUnsafeBytes { $0.utf8FromUTF16LE() })
     }
 
     /// The ENCRYPTION value of a PRELOGIN message (§2.2.6.5): option tokens

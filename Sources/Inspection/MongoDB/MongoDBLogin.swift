@@ -24,7 +24,7 @@ import Flows
 /// after `maxCommands`, the analyzer is `.done`. Compressed messages
 /// (OP_COMPRESSED) are not read: the drivers' compression specification
 /// forbids compressing the authentication commands.
-public final class MongoDBLoginAnalyzer: StreamAnalyzer, FramedDialogue, SightingSource {
+public final class MongoDBLoginAnalyzer: StreamAnalyzer, FramedDialogue, PendingLogin, SightingSource {
     /// Bytes of each direction read before it stops.
     public let maxDepth: UInt64
     /// Credentials seen, in the order their outcome was settled.
@@ -54,31 +54,6 @@ public final class MongoDBLoginAnalyzer: StreamAnalyzer, FramedDialogue, Sightin
 
     public init(maxDepth: UInt64) {
         self.maxDepth = maxDepth
-    }
-
-    // MARK: StreamAnalyzer
-
-    public func ingest(
-        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        ingestFramed(bytes, direction: direction, offset: offset, context: &context)
-    }
-
-    public func gap(
-        direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        stopFramed(direction, context: &context)
-    }
-
-    public func end(direction: Direction, context: inout InspectionContext) {
-        _ = stopFramed(direction, context: &context)
-    }
-
-    func finish(_ outcome: LoginOutcome) {
-        guard var credential = pending else { return }
-        pending = nil
-        credential.outcome = outcome
-        sightings.append(.credential(credential))
     }
 
     // MARK: framing

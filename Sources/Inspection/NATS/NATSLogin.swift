@@ -25,7 +25,7 @@ import Flows
 /// truncated past it (counted). The client direction stops after its first
 /// line; the analyzer is `.done` once the verdict is in, or when the
 /// CONNECT carried no credential.
-public final class NATSLoginAnalyzer: StreamAnalyzer, SightingSource {
+public final class NATSLoginAnalyzer: StreamAnalyzer, TwoWayDialogue, SightingSource {
     /// Bytes of each direction read before it stops.
     public let maxDepth: UInt64
     public internal(set) var sightings: [Sighting] = []
@@ -50,32 +50,7 @@ public final class NATSLoginAnalyzer: StreamAnalyzer, SightingSource {
         self.maxDepth = maxDepth
     }
 
-    // MARK: StreamAnalyzer
-
-    public func ingest(
-        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        guard !isDone else { return .done }
-        var r = NATSLineReader()
-        if direction == .toServer { swap(&r, &toServer) } else { swap(&r, &toClient) }
-        read(bytes, offset: offset, into: &r, direction: direction, context: &context)
-        if direction == .toServer { swap(&r, &toServer) } else { swap(&r, &toClient) }
-        return settle(&context)
-    }
-
-    public func gap(
-        direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        guard !isDone else { return .done }
-        if direction == .toServer { toServer.stop(&context) } else { toClient.stop(&context) }
-        return settle(&context)
-    }
-
-    public func end(direction: Direction, context: inout InspectionContext) {
-        guard !isDone else { return }
-        if direction == .toServer { toServer.stop(&context) } else { toClient.stop(&context) }
-        _ = settle(&context)
-    }
+    // MARK: StreamAnalyzer (TwoWayDialogue's ingest, gap and end)
 
     func settle(_ context: inout InspectionContext) -> AnalyzerVerdict {
         if connectRead, let verdict {
@@ -107,16 +82,10 @@ public final class NATSLoginAnalyzer: StreamAnalyzer, SightingSource {
         context: inout InspectionContext
     ) {
         guard !r.stopped else { return }
-        let chunkEnd = offset + UInt64(bytes.count)
-        guard chunkEnd > r.expectedOffset else { return }  // seen already
-        guard offset <= r.expectedOffset, r.expectedOffset < maxDepth else {
-            r.stop(&context)  // a hole before this chunk (or a direction first seen past 0), or the depth
-            return
-        }
-        var i = Int(r.expectedOffset - offset)
-        let n = Int(min(chunkEnd, maxDepth) - offset)
-        r.expectedOffset = offset + UInt64(n)
-        // Safe: chunkEnd > expectedOffset >= offset, so the chunk is not empty.
+        guard let unread = r.unread(bytes.count, at: offset, maxDepth: maxDepth, context: &context) else { return }
+        var i = unread.lowerBound
+        let n = unread.upperBound
+        // Safe: `unread` is not empty, so neither is the chunk.
         let base = bytes.baseAddress!
         while i < n && !r.stopped {
             guard let found = memchr(base + i, 0x0a, n - i) else {
@@ -128,13 +97,13 @@ public final class NATSLoginAnalyzer: StreamAnalyzer, SightingSource {
                 r.hold(UnsafeRawBufferPointer(rebasing: bytes[i..<lf]), &context)
                 var held: [UInt8] = []
                 swap(&held, &r.held)
-                held.withUnsafeBytes { line(NATSLineReader.trimCR($0), direction: direction, reader: &r, context: &context) }
+                held.withUnsafeBytes { line($0.droppingCR(), direction: direction, reader: &r, context: &context) }
                 swap(&held, &r.held)
                 r.endHeld(&context)
             } else {
                 if lf - i > NATSLoginAnalyzer.maxLine { context.counters.cleartextOversizedMessages &+= 1 }
                 let end = min(lf, i + NATSLoginAnalyzer.maxLine)
-                line(NATSLineReader.trimCR(UnsafeRawBufferPointer(rebasing: bytes[i..<end])), direction: direction, reader: &r, context: &context)
+                line(UnsafeRawBufferPointer(rebasing: bytes[i..<end]).droppingCR(), direction: direction, reader: &r, context: &context)
             }
             i = lf + 1
         }
@@ -212,7 +181,7 @@ public final class NATSLoginAnalyzer: StreamAnalyzer, SightingSource {
 }
 
 /// One direction of NATS split into lines.
-struct NATSLineReader {
+struct NATSLineReader: DirectionReader {
     var expectedOffset: UInt64 = 0
     var stopped = false
     /// First bytes (up to `NATSLoginAnalyzer.maxLine`) of a line that began in an earlier chunk.
@@ -251,8 +220,4 @@ struct NATSLineReader {
 
     /// Stops reading; what is held goes back to the budget in `endHeld` or `stop`.
     mutating func stopQuietly() { stopped = true }
-
-    static func trimCR(_ text: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
-        text.count > 0 && text[text.count - 1] == 0x0d ? UnsafeRawBufferPointer(rebasing: text[0..<(text.count - 1)]) : text
-    }
 }

@@ -24,7 +24,7 @@ import Flows
 /// copied up to `maxLine`/`maxArgument` bytes (charged to the context's
 /// budget); other bulk strings are skipped by length. A credential whose
 /// reply was not seen is emitted as `.unknown`.
-public final class RedisLoginAnalyzer: StreamAnalyzer, SightingSource {
+public final class RedisLoginAnalyzer: StreamAnalyzer, TwoWayDialogue, SightingSource {
     /// Bytes of each direction read before it stops.
     public let maxDepth: UInt64
     /// Credentials seen, in the order their outcome was settled.
@@ -68,32 +68,7 @@ public final class RedisLoginAnalyzer: StreamAnalyzer, SightingSource {
         self.maxDepth = maxDepth
     }
 
-    // MARK: StreamAnalyzer
-
-    public func ingest(
-        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        guard !isDone else { return .done }
-        var r = RESPReader()
-        if direction == .toServer { swap(&r, &toServer) } else { swap(&r, &toClient) }
-        read(bytes, offset: offset, into: &r, direction: direction, context: &context)
-        if direction == .toServer { swap(&r, &toServer) } else { swap(&r, &toClient) }
-        return settle(&context)
-    }
-
-    public func gap(
-        direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        guard !isDone else { return .done }
-        if direction == .toServer { toServer.stop(&context) } else { toClient.stop(&context) }
-        return settle(&context)
-    }
-
-    public func end(direction: Direction, context: inout InspectionContext) {
-        guard !isDone else { return }
-        if direction == .toServer { toServer.stop(&context) } else { toClient.stop(&context) }
-        _ = settle(&context)
-    }
+    // MARK: StreamAnalyzer (TwoWayDialogue's ingest, gap and end)
 
     func settle(_ context: inout InspectionContext) -> AnalyzerVerdict {
         // Every command read has its reply: nothing more to learn.
@@ -127,16 +102,10 @@ public final class RedisLoginAnalyzer: StreamAnalyzer, SightingSource {
         context: inout InspectionContext
     ) {
         guard !r.stopped else { return }
-        let chunkEnd = offset + UInt64(bytes.count)
-        guard chunkEnd > r.expectedOffset else { return }  // seen already
-        guard offset <= r.expectedOffset, r.expectedOffset < maxDepth else {
-            r.stop(&context)  // a hole before this chunk (or a direction first seen past 0), or the depth
-            return
-        }
-        var i = Int(r.expectedOffset - offset)
-        let n = Int(min(chunkEnd, maxDepth) - offset)
-        r.expectedOffset = offset + UInt64(n)
-        // Safe: chunkEnd > expectedOffset >= offset, so the chunk is not empty.
+        guard let unread = r.unread(bytes.count, at: offset, maxDepth: maxDepth, context: &context) else { return }
+        var i = unread.lowerBound
+        let n = unread.upperBound
+        // Safe: `unread` is not empty, so neither is the chunk.
         let base = bytes.baseAddress!
         while i < n && !r.stopped && !isDone {
             if r.bulkRemaining > 0 {
@@ -186,12 +155,12 @@ public final class RedisLoginAnalyzer: StreamAnalyzer, SightingSource {
                 r.hold(UnsafeRawBufferPointer(rebasing: bytes[i..<lf]), max: RedisLoginAnalyzer.maxLine, &context)
                 var held: [UInt8] = []
                 swap(&held, &r.held)
-                held.withUnsafeBytes { line(RESPReader.trimCR($0), direction: direction, reader: &r, context: &context) }
+                held.withUnsafeBytes { line($0.droppingCR(), direction: direction, reader: &r, context: &context) }
                 swap(&held, &r.held)
                 r.endHeld(&context)
             } else {
                 let end = min(lf, i + RedisLoginAnalyzer.maxLine)
-                line(RESPReader.trimCR(UnsafeRawBufferPointer(rebasing: bytes[i..<end])), direction: direction, reader: &r, context: &context)
+                line(UnsafeRawBufferPointer(rebasing: bytes[i..<end]).droppingCR(), direction: direction, reader: &r, context: &context)
             }
             i = lf + 1
         }
@@ -376,7 +345,7 @@ public final class RedisLoginAnalyzer: StreamAnalyzer, SightingSource {
 }
 
 /// One direction of RESP: lines, and bulk strings read by length.
-struct RESPReader {
+struct RESPReader: DirectionReader {
     var expectedOffset: UInt64 = 0
     var stopped = false
     /// Bytes of the bulk string (with its CR LF) still to come.
@@ -420,10 +389,6 @@ struct RESPReader {
     /// Stops reading; what is held goes back to the budget when the line
     /// being delivered is done (`endHeld`) or at the latest in `stop`.
     mutating func stopQuietly() { stopped = true }
-
-    static func trimCR(_ text: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
-        text.count > 0 && text[text.count - 1] == 0x0d ? UnsafeRawBufferPointer(rebasing: text[0..<(text.count - 1)]) : text
-    }
 
     /// A decimal integer (optionally negative) from `start` to the end.
     static func integer(_ text: UnsafeRawBufferPointer, from start: Int) -> Int64? {

@@ -37,7 +37,7 @@ import Flows
 /// Messages inside one chunk are read in place; one that spans chunks is
 /// copied up to `maxMessage` bytes (charged to the context's budget), longer
 /// ones are skipped and counted (`FramedDialogue`).
-public final class SMBLoginAnalyzer: StreamAnalyzer, FramedDialogue, SightingSource {
+public final class SMBLoginAnalyzer: StreamAnalyzer, FramedDialogue, PendingLogin, SightingSource {
     /// Bytes of each direction read before it stops.
     public let maxDepth: UInt64
     /// Credentials seen, in the order their outcome was settled.
@@ -90,31 +90,6 @@ public final class SMBLoginAnalyzer: StreamAnalyzer, FramedDialogue, SightingSou
 
     public init(maxDepth: UInt64) {
         self.maxDepth = maxDepth
-    }
-
-    // MARK: StreamAnalyzer
-
-    public func ingest(
-        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        ingestFramed(bytes, direction: direction, offset: offset, context: &context)
-    }
-
-    public func gap(
-        direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        stopFramed(direction, context: &context)
-    }
-
-    public func end(direction: Direction, context: inout InspectionContext) {
-        _ = stopFramed(direction, context: &context)
-    }
-
-    func finish(_ outcome: LoginOutcome) {
-        guard var credential = pending else { return }
-        pending = nil
-        credential.outcome = outcome
-        sightings.append(.credential(credential))
     }
 
     // MARK: framing
@@ -239,15 +214,9 @@ public final class SMBLoginAnalyzer: StreamAnalyzer, FramedDialogue, SightingSou
             let end = m.nul(from: start) ?? m.count
             return Array(m[start..<end])
         }
-        var units: [UInt16] = []
-        var k = start
-        while k + 1 < m.count {
-            let unit = UInt16(m[k]) | UInt16(m[k + 1]) << 8
-            if unit == 0 { break }
-            units.append(unit)
-            k += 2
-        }
-        return Array(String(decoding: units, as: UTF16.self).utf8)
+        var end = start
+        while end + 1 < m.count && (m[end] != 0 || m[end + 1] != 0) { end += 2 }
+        return UnsafeRawBufferPointer(rebasing: m[start..<end]).utf8FromUTF16LE()
     }
 
     // MARK: SMB2

@@ -15,7 +15,7 @@ import Flows
 /// The analyzer is `.done` once the proxy has answered the password, picked
 /// another method, or the client offered no password (every message is a
 /// few bytes, so nothing is read past the handshake).
-public final class SOCKSLoginAnalyzer: StreamAnalyzer, FramedDialogue, SightingSource {
+public final class SOCKSLoginAnalyzer: StreamAnalyzer, FramedDialogue, PendingLogin, SightingSource {
     /// Bytes of each direction read before it stops.
     public let maxDepth: UInt64
     public internal(set) var sightings: [Sighting] = []
@@ -39,31 +39,6 @@ public final class SOCKSLoginAnalyzer: StreamAnalyzer, FramedDialogue, SightingS
 
     public init(maxDepth: UInt64) {
         self.maxDepth = maxDepth
-    }
-
-    // MARK: StreamAnalyzer
-
-    public func ingest(
-        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        ingestFramed(bytes, direction: direction, offset: offset, context: &context)
-    }
-
-    public func gap(
-        direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
-    ) -> AnalyzerVerdict {
-        stopFramed(direction, context: &context)
-    }
-
-    public func end(direction: Direction, context: inout InspectionContext) {
-        _ = stopFramed(direction, context: &context)
-    }
-
-    func finish(_ outcome: LoginOutcome) {
-        guard var credential = pending else { return }
-        pending = nil
-        credential.outcome = outcome
-        sightings.append(.credential(credential))
     }
 
     // MARK: framing
