@@ -23,12 +23,13 @@ struct FTPDataChannelTests {
     /// The events of a session played with the client stream cut at
     /// `clientSplit` and the server's at `serverSplit`.
     func events(_ steps: [Step], clientSplit: Int? = nil, serverSplit: Int? = nil) -> [FTPDataEvent] {
-        var run = StreamRun(LoginDialogAnalyzer(dialect: .ftp, maxDepth: 1 << 20))
+        let reader = LoginDialogAnalyzer(dialect: .ftp, maxDepth: 1 << 20)
+        var run = StreamRun(CleartextAnalyzer.login(reader))
         run.play(FTPDataChannelTests.login + steps, clientSplit: clientSplit, serverSplit: serverSplit)
-        #expect(run.verdicts.allSatisfy { $0 == .needMore }, "the session is read on after the login")
+        #expect(run.verdicts.allSatisfy { $0 == AnalyzerVerdict.needMore }, "the session is read on after the login")
         run.endBoth()
         #expect(run.context.bufferedBytes == 0)
-        return run.analyzer.dataEvents
+        return reader.dataEvents
     }
 
     func streamLengths(_ steps: [Step]) -> (client: Int, server: Int) {
