@@ -312,6 +312,41 @@ struct LoginDialogAnalyzerTests {
         #expect(sightings == [loginCredential(.cramMD5, "tim", "b913a602c7eda7a495b4e6e7334d3890", .accepted)])
     }
 
+    @Test func smtpIMAPAndPOP3NTLMReportTheAuthenticateMessage() {
+        // MS-SMTPNTLM §3.1.5: AUTH NTLM with the NEGOTIATE as initial response, the
+        // server's CHALLENGE in a 334, then the AUTHENTICATE (user and NT response).
+        let challenge = "TlRMTVNTUAACAAAAAAAAACgAAAABggAAU3J2Tm9uY2UAAAAAAAAAAA=="
+        let smtp = loginSightings(.smtp, [
+            .s("220 mail ESMTP\r\n"), .c("EHLO x\r\n"), .s("250 AUTH NTLM\r\n"),
+            .c("AUTH NTLM \(base64(NTLMSample.negotiate))\r\n"), .s("334 \(challenge)\r\n"),
+            .c("\(base64(NTLMSample.authenticate))\r\n"), .s("235 2.7.0 Authentication successful\r\n"),
+        ])
+        let expected = CredentialSighting(mechanism: .ntlm, username: ascii("jsmith"), secret: NTLMSample.ntResponse, outcome: .accepted)
+        #expect(smtp == [.credential(expected)])
+        // IMAP: AUTHENTICATE NTLM, NEGOTIATE as a continuation, a tagged NO.
+        let imap = loginSightings(.imap, [
+            .s("* OK IMAP4rev1 ready\r\n"), .c("a1 AUTHENTICATE NTLM\r\n"), .s("+ \r\n"),
+            .c("\(base64(NTLMSample.negotiate))\r\n"), .s("+ \(challenge)\r\n"),
+            .c("\(base64(NTLMSample.authenticate))\r\n"), .s("a1 NO AUTHENTICATE failed\r\n"),
+        ])
+        var rejected = expected
+        rejected.outcome = .rejected
+        #expect(imap == [.credential(rejected)])
+        // POP3: AUTH NTLM, -ERR.
+        let pop3 = loginSightings(.pop3, [
+            .s("+OK POP3 ready\r\n"), .c("AUTH NTLM\r\n"), .s("+ \r\n"),
+            .c("\(base64(NTLMSample.negotiate))\r\n"), .s("+ \(challenge)\r\n"),
+            .c("\(base64(NTLMSample.authenticate))\r\n"), .s("-ERR authentication failed\r\n"),
+        ])
+        #expect(pop3 == [.credential(rejected)])
+        // A NEGOTIATE alone (the client gave up) is no credential.
+        let negotiateOnly = loginSightings(.smtp, [
+            .s("220 mail ESMTP\r\n"), .c("AUTH NTLM \(base64(NTLMSample.negotiate))\r\n"), .s("334 \(challenge)\r\n"),
+            .c("*\r\n"), .s("501 5.7.0 Authentication aborted\r\n"),
+        ])
+        #expect(negotiateOnly.isEmpty)
+    }
+
     @Test func smtpAuthRejectedWith535() {
         let sightings = loginSightings(.smtp, [
             .s("220 mail ESMTP\r\n"), .c("EHLO x\r\n"), .s("250 AUTH PLAIN\r\n"), .c("AUTH PLAIN\r\n"), .s("334 \r\n"),

@@ -7,7 +7,7 @@
 /// ends the exchange and is read as a command (the server refused the
 /// mechanism before the client's next line).
 struct SASLExchange {
-    enum Mechanism { case plain, login, cramMD5, other }
+    enum Mechanism { case plain, login, cramMD5, ntlm, other }
 
     var mechanism: Mechanism
     /// IMAP: the AUTHENTICATE command's tag.
@@ -29,7 +29,8 @@ extension LoginDialogAnalyzer {
         let mechanism: SASLExchange.Mechanism =
             line.word(mechanismStart, mechanismEnd, is: "PLAIN") ? .plain
             : line.word(mechanismStart, mechanismEnd, is: "LOGIN") ? .login
-            : line.word(mechanismStart, mechanismEnd, is: "CRAM-MD5") ? .cramMD5 : .other
+            : line.word(mechanismStart, mechanismEnd, is: "CRAM-MD5") ? .cramMD5
+            : line.word(mechanismStart, mechanismEnd, is: "NTLM") ? .ntlm : .other
         let initialStart = line.skipSpaces(from: mechanismEnd)
         let initialEnd = line.wordEnd(from: initialStart)
         var initial: [UInt8]?
@@ -45,7 +46,8 @@ extension LoginDialogAnalyzer {
             }
         case .login:
             if let initial { exchange.username = initial } else { exchange.due = 2 }
-        case .cramMD5:
+        case .cramMD5, .ntlm:
+            // NTLM's initial response, if any, is the NEGOTIATE message: no credential.
             break
         case .other:
             exchange.due = Int.max
@@ -91,6 +93,16 @@ extension LoginDialogAnalyzer {
                     tag: exchange.tag)
             } else {
                 addCredential(.cramMD5, username: nil, secret: decoded, reply: index, tag: exchange.tag)
+            }
+        case .ntlm:
+            // NEGOTIATE, then AUTHENTICATE after the server's CHALLENGE (MS-SMTPNTLM
+            // §3.1.5, MS-POP3 and MS-IMAP the same way): only the AUTHENTICATE carries
+            // the user and the challenge response.
+            if let c = NTLMMessage.authenticate(decoded) {
+                sasl = nil
+                addCredential(.ntlm, username: c.username, secret: c.secret, reply: index, tag: exchange.tag)
+            } else {
+                sasl = exchange
             }
         case .other:
             sasl = exchange
