@@ -56,7 +56,7 @@ enum CleartextAnalyzer {
         for app: AppProtocol, depth: UInt64, transport: TransportProtocol = .tcp, serverPort: UInt16 = 0
     ) -> CleartextAnalyzer? {
         switch app {
-        case .http: .http(HTTPAnalyzer(maxDepth: depth))
+        case .http, .elasticsearch: .http(HTTPAnalyzer(maxDepth: depth))
         case .smtp: .login(LoginDialogAnalyzer(dialect: .smtp, maxDepth: depth))
         case .pop3: .login(LoginDialogAnalyzer(dialect: .pop3, maxDepth: depth))
         case .imap: .login(LoginDialogAnalyzer(dialect: .imap, maxDepth: depth))
