@@ -1,6 +1,7 @@
 // Regression tests for what FuzzIdentification found (Fuzz/README.md, "Findings").
 // Each replays the minimized crasher bytes (Fuzz/Regressions/) through the
 // same code path as the fuzz target, without libFuzzer.
+import Foundation
 import TestSupport
 import Testing
 @testable import Decoding
@@ -92,6 +93,41 @@ struct IdentificationRegressionTests {
         _ = bytes.withUnsafeBytes { whole.ingest($0, direction: .toClient, offset: 0) }
         whole.end(direction: .toClient)
         #expect(whole.app == .ftp)
+    }
+
+    /// Fuzz/Regressions/FuzzIdentification-socks4-exact-length.bin: `04 01`,
+    /// port 0, address 0.0.63.0 and an empty user id ended a 9-byte chunk (the
+    /// SOCKS probe matched on the exact length) and 22 more bytes followed
+    /// (as one chunk: no match). The probe now judges the request's fields.
+    @Test("fuzz crasher: SOCKS4 judged by its fields, not by where the chunk ends")
+    func socks4ExactLengthCrasher() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fuzz/Regressions/FuzzIdentification-socks4-exact-length.bin")
+        let input = try [UInt8](Data(contentsOf: url))
+        let result = replayIdentification(input)
+        #expect(result.chunked == result.whole)
+        #expect(result.whole == .unknown)
+    }
+
+    @Test("SOCKS4 and SOCKS5 requests are identified however they are cut and whatever follows", arguments: [
+        [0x04, 0x01, 0x00, 0x50, 0x0a, 0x00, 0x00, 0x01] + Array("bob".utf8) + [0x00],
+        [0x04, 0x01, 0x01, 0xbb, 0x00, 0x00, 0x00, 0x07, 0x00] + Array("example.org".utf8) + [0x00],
+        [0x05, 0x02, 0x00, 0x02],
+        [0x05, 0x01, 0x02, 0x01, 0x03] + Array("bob".utf8) + [0x02] + Array("pw".utf8),
+    ] as [[UInt8]])
+    func socksRequests(request: [UInt8]) {
+        for trailing in [[], [0x47, 0x45, 0x54]] as [[UInt8]] {
+            let bytes = request + trailing
+            var whole = AppIdentifier(serverPort: 31080, transport: .tcp)
+            _ = bytes.withUnsafeBytes { whole.ingest($0, direction: .toServer, offset: 0) }
+            #expect(whole.app == .socks, "\(bytes)")
+            for cut in 1..<bytes.count {
+                var split = AppIdentifier(serverPort: 31080, transport: .tcp)
+                _ = bytes[..<cut].withUnsafeBytes { split.ingest($0, direction: .toServer, offset: 0) }
+                _ = bytes[cut...].withUnsafeBytes { split.ingest($0, direction: .toServer, offset: UInt64(cut)) }
+                #expect(split.app == whole.app, "cut at \(cut)")
+            }
+        }
     }
 
     /// The same bug on realistic banners: servers (or the network) split the

@@ -110,14 +110,18 @@ struct SOCKSLoginTests {
             [5, 2, 2, 2],  // a duplicate
             [5, 1, 0xff],  // "no acceptable methods" is not offered
             [5, 1, 0x42],  // unassigned
-            [5, 1, 2, 7, 7],  // more bytes that are no sub-negotiation
+            [4, 1, 0, 0, 1, 2, 3, 4, 0],  // port 0
+            [4, 1, 0, 80, 0, 0, 63, 0, 0],  // an address in 0.0.0.0/8 that is not SOCKS4a's 0.0.0.x
             [4, 3, 0, 80, 1, 2, 3, 4, 0],  // SOCKS4 has CONNECT and BIND only
             [4, 1, 0, 80, 1, 2, 3, 4, 0x01, 0],  // a control byte in the user id
             [4, 1, 0, 80, 0, 0, 0, 1, 0, 0],  // SOCKS4a without a host name
-            [4, 1, 0, 80, 1, 2, 3, 4, 0, 9],  // bytes after the request
             ascii("GET / HTTP/1.1\r\n"),
         ]
         for bytes in noMatch { #expect(run(Probes.socks.probeToServer, bytes, port: 1080) == .noMatch, "\(bytes)") }
+        // What follows a complete request or offer is not judged: where a segment
+        // ends must not change the answer (FuzzIdentification's segmentation check).
+        #expect(run(Probes.socks.probeToServer, [5, 1, 2, 7, 7], port: 1080) == .match)
+        #expect(run(Probes.socks.probeToServer, [4, 1, 0, 80, 1, 2, 3, 4, 0, 9], port: 1080) == .match)
         #expect(run(Probes.socks.probeToServer, [5, 3, 0], port: 1080) == .needMore)
         #expect(run(Probes.socks.probeToServer, [4, 1, 0, 80, 1, 2, 3, 4, 0x61], port: 1080) == .needMore)
     }
