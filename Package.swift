@@ -11,7 +11,7 @@ let package = Package(
         .executable(name: "plainsight", targets: ["plainsight"]),
         // The stages as libraries, for the fuzz targets and benchmarks (separate packages).
         .library(
-            name: "PlainSightStages", targets: ["Capture", "Decoding", "Flows", "Inspection", "Findings", "Pipeline"]),
+            name: "PlainSightStages", targets: ["Capture", "Decoding", "Flows", "PatternFiles", "Scanning", "Inspection", "Findings", "Pipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -24,14 +24,19 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         .target(name: "Capture", dependencies: ["CPcap"]),
         .target(name: "Decoding"),
         .target(name: "Flows", dependencies: ["Decoding"]),
+        // Reading the rule and policy files under Patterns/ (YAML with file:line errors).
+        .target(name: "PatternFiles", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // The content scanner: PCRE2 rules from Patterns/content behind a literal prefilter, and validators.
+        .target(name: "Scanning", dependencies: ["CPCRE2", "PatternFiles"]),
         .target(name: "Inspection", dependencies: ["Decoding", "Flows", "CZlib"]),
         .target(
             name: "Findings",
             dependencies: [
-                "Flows", "Inspection",
+                "Flows", "Inspection", "PatternFiles",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
@@ -42,18 +47,19 @@ let package = Package(
             dependencies: ["Capture", "Decoding", "Flows", "Inspection", "Findings", "Reporting"]),
         .executableTarget(
             name: "plainsight",
-            dependencies: ["Pipeline", "Capture", "Inspection", "Reporting", "Findings",
+            dependencies: ["Pipeline", "Capture", "Inspection", "Reporting", "Findings", "Scanning", "PatternFiles",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Helpers shared by the test targets (seeded randomness).
         .target(name: "TestSupport", dependencies: ["Flows", "Inspection"], path: "Tests/TestSupport"),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "TestSupport"]),
         .testTarget(name: "FlowsTests", dependencies: ["Decoding", "Flows", "TestSupport"]),
+        .testTarget(name: "ScanningTests", dependencies: ["Scanning"]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "TestSupport", "CZlib"]),
         .testTarget(
             name: "ReportingTests", dependencies: ["Reporting", "Findings", "Decoding", "Flows", "Inspection", "TestSupport"]),
         .testTarget(
             name: "FindingsTests",
-            dependencies: ["Findings", "Inspection", "Decoding", "Flows", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["Findings", "Inspection", "Decoding", "Flows", "PatternFiles", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "FuzzRegressionTests",
             dependencies: ["Decoding", "Flows", "Inspection", "Findings", "Reporting", "TestSupport"]),

@@ -1,3 +1,4 @@
+import PatternFiles
 import Decoding
 import Foundation
 import Yams
@@ -97,24 +98,24 @@ public struct Allowlist: Sendable {
 
     public static func load(path: String) throws -> Allowlist {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw PolicyError("--allowlist: cannot read \(path)")
+            throw PatternError("--allowlist: cannot read \(path)")
         }
         return try parse(text, source: path)
     }
 
     public static func parse(_ yaml: String, source: String) throws -> Allowlist {
-        let file = try PolicyYAML(yaml, source: source)
+        let file = try PatternYAML(yaml, source: source)
         guard let list = try file.value("allow").sequence else { throw file.mismatch("allow", "a list of entries") }
         var entries: [Entry] = []
         for (n, node) in list.enumerated() {
-            guard let mapping = node.mapping else { throw PolicyError("\(source): allow[\(n)]: expected a mapping of fields") }
-            let e = PolicyYAML(mapping: mapping, source: source, position: "allow[\(n)]")
+            guard let mapping = node.mapping else { throw PatternError("\(source): allow[\(n)]: expected a mapping of fields") }
+            let e = PatternYAML(mapping: mapping, source: source, position: "allow[\(n)]")
             for key in try e.keys() where !["rule", "server", "port", "client", "reason", "expires"].contains(key) {
-                throw PolicyError("\(source): \(e.path(key)): unknown field (rule, server, port, client, reason, expires)")
+                throw PatternError("\(source): \(e.path(key)): unknown field (rule, server, port, client, reason, expires)")
             }
             let reason = try e.text("reason")
             guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw PolicyError("\(source): \(e.path("reason")): an accepted risk needs a reason")
+                throw PatternError("\(source): \(e.path("reason")): an accepted risk needs a reason")
             }
             var entry = Entry(reason: reason)
             if mapping["rule"] != nil {

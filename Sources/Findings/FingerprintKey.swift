@@ -1,3 +1,4 @@
+import PatternFiles
 import Crypto
 import Foundation
 
@@ -46,7 +47,7 @@ public struct FingerprintKey: Sendable {
     public static func loadOrCreate(at path: String) throws -> FingerprintKey {
         if let data = FileManager.default.contents(atPath: path) {
             guard data.count == byteCount else {
-                throw PolicyError("fingerprint key \(path): expected \(byteCount) bytes, found \(data.count)")
+                throw PatternError("fingerprint key \(path): expected \(byteCount) bytes, found \(data.count)")
             }
             return FingerprintKey(bytes: Array(data))
         }
@@ -62,11 +63,11 @@ public struct FingerprintKey: Sendable {
             if errno == EEXIST, let data = FileManager.default.contents(atPath: path), data.count == byteCount {
                 return FingerprintKey(bytes: Array(data))
             }
-            throw PolicyError("cannot create fingerprint key \(path): \(String(cString: strerror(errno)))")
+            throw PatternError("cannot create fingerprint key \(path): \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
         let written = fresh.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == fresh.count else { throw PolicyError("cannot write fingerprint key \(path)") }
+        guard written == fresh.count else { throw PatternError("cannot write fingerprint key \(path)") }
         return FingerprintKey(bytes: fresh)
     }
 

@@ -1,3 +1,4 @@
+import PatternFiles
 import ArgumentParser
 import Capture
 import Foundation
@@ -141,7 +142,7 @@ struct CommonOptions: ParsableArguments {
         if let allowlist {
             do {
                 o.allowlist = try Allowlist.load(path: allowlist)
-            } catch let error as PolicyError {
+            } catch let error as PatternError {
                 printError(error.description)
                 throw ExitCode(ExitStatus.inputError)
             }
@@ -162,13 +163,13 @@ struct CommonOptions: ParsableArguments {
                     // fingerprints are then comparable within the run only.
                     do {
                         key = try FingerprintKey.loadOrCreate(at: FingerprintKey.defaultPath())
-                    } catch let error as PolicyError {
+                    } catch let error as PatternError {
                         printError("warning: \(error.description); credential fingerprints are comparable within this run only (see --fingerprint-key)")
                         key = FingerprintKey.ephemeral()
                     }
                 }
                 o.cleartext = CleartextAssessor(rules: rules, fingerprints: key, redactUsernames: redactUsernames)
-            } catch let error as PolicyError {
+            } catch let error as PatternError {
                 printError(error.description)
                 throw ExitCode(ExitStatus.inputError)
             }
@@ -182,14 +183,14 @@ struct CommonOptions: ParsableArguments {
                 case "none": trust = nil
                 case let path?:
                     guard FileManager.default.isReadableFile(atPath: path) else {
-                        throw PolicyError("--ca-bundle: cannot read \(path)")
+                        throw PatternError("--ca-bundle: cannot read \(path)")
                     }
                     trust = TrustStore(path: path)
                 case nil: trust = TrustStore.system()
                 }
                 let judgeAt: Int64? = now ? Int64(Date().timeIntervalSince1970 * 1_000_000) : nil
                 o.tls = TLSAssessor(policy: policy, now: judgeAt, trust: trust)
-            } catch let error as PolicyError {
+            } catch let error as PatternError {
                 printError(error.description)
                 throw ExitCode(ExitStatus.inputError)
             }

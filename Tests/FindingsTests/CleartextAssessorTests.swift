@@ -1,3 +1,4 @@
+import PatternFiles
 import Crypto
 import Foundation
 import Testing
@@ -36,7 +37,7 @@ struct CleartextRulesTests {
         let cut = text.replacingOccurrences(of: "credential.cram-md5:", with: "credential.cram-md5-renamed:")
         #expect {
             _ = try CleartextRules.parse(cut, source: "edited.yaml")
-        } throws: { ($0 as? PolicyError)?.description == "edited.yaml: missing rules: credential.cram-md5" }
+        } throws: { ($0 as? PatternError)?.description == "edited.yaml: missing rules: credential.cram-md5" }
     }
 
     @Test func aBadSeverityIsNamedWithItsField() throws {
@@ -113,7 +114,7 @@ struct FingerprintKeyTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("short.key").path
         #expect(FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3])))
-        #expect(throws: PolicyError.self) { _ = try FingerprintKey.loadOrCreate(at: path) }
+        #expect(throws: PatternError.self) { _ = try FingerprintKey.loadOrCreate(at: path) }
     }
 
     @Test func theDefaultPathFollowsXDGStateHome() {

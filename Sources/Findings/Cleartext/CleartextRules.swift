@@ -1,3 +1,4 @@
+import PatternFiles
 import Foundation
 import Inspection
 
@@ -37,7 +38,7 @@ public struct CleartextRules: Sendable {
     public static func load(patterns: URL) throws -> CleartextRules {
         let file = patterns.appendingPathComponent("cleartext/rules.yaml")
         guard let text = try? String(contentsOf: file, encoding: .utf8) else {
-            throw PolicyError("cleartext rules not found (\(file.path))")
+            throw PatternError("cleartext rules not found (\(file.path))")
         }
         return try parse(text, source: file.path)
     }
@@ -45,17 +46,17 @@ public struct CleartextRules: Sendable {
     /// Parses a rules document; every credential mechanism and both STARTTLS
     /// rules must be there (a finding without its rule would have no severity).
     public static func parse(_ yaml: String, source: String) throws -> CleartextRules {
-        let file = try PolicyYAML(yaml, source: source)
+        let file = try PatternYAML(yaml, source: source)
         var set = CleartextRules()
         for id in try file.keys() {
             guard id.hasPrefix("cleartext.") || id.hasPrefix("credential.") else {
-                throw PolicyError("\(source): rule \(id): ids start with cleartext. or credential.")
+                throw PatternError("\(source): rule \(id): ids start with cleartext. or credential.")
             }
             let entry = try file.field(id)
             func severity(_ key: String) throws -> Severity {
                 let name = try entry.text(key)
                 guard let s = Severity(name: name) else {
-                    throw PolicyError("\(source): field \(id).\(key): expected info, low, medium, high or critical, not '\(name)'")
+                    throw PatternError("\(source): field \(id).\(key): expected info, low, medium, high or critical, not '\(name)'")
                 }
                 return s
             }
@@ -67,7 +68,7 @@ public struct CleartextRules: Sendable {
         }
         let required = CredentialMechanism.allCases.map(credentialRule) + [startTLSNotUsed, startTLSFailed]
         let missing = required.filter { set.rules[$0] == nil }
-        guard missing.isEmpty else { throw PolicyError("\(source): missing rules: \(missing.joined(separator: ", "))") }
+        guard missing.isEmpty else { throw PatternError("\(source): missing rules: \(missing.joined(separator: ", "))") }
         set.exposureRules = (0...UInt8.max).map { code in
             let id = "cleartext." + AppProtocol(rawValue: code).description
             return set.rules[id].map { (id, $0) }

@@ -1,3 +1,4 @@
+import PatternFiles
 import Foundation
 import Inspection
 import Yams
@@ -92,14 +93,14 @@ public struct TLSPolicy: Sendable {
             : patterns.appendingPathComponent("tls/policies/\(nameOrPath).yaml")
         guard FileManager.default.fileExists(atPath: file.path) else {
             let available = available(in: patterns)
-            throw PolicyError(
+            throw PatternError(
                 "TLS policy '\(nameOrPath)' not found (\(file.path))"
                     + (available.isEmpty ? "" : "; available: \(available.joined(separator: ", "))"))
         }
         var policy = try parse(try String(contentsOf: file, encoding: .utf8), source: file.path)
         let rulesFile = patterns.appendingPathComponent("tls/rules.yaml")
         if FileManager.default.fileExists(atPath: rulesFile.path) {
-            let rules = try PolicyYAML(try String(contentsOf: rulesFile, encoding: .utf8), source: rulesFile.path)
+            let rules = try PatternYAML(try String(contentsOf: rulesFile, encoding: .utf8), source: rulesFile.path)
             for rule in try rules.keys() {
                 let entry = try rules.field(rule)
                 policy.rules[rule] = RuleText(
@@ -119,12 +120,12 @@ public struct TLSPolicy: Sendable {
 
     /// Parses a policy document; `source` names it in errors.
     public static func parse(_ yaml: String, source: String) throws -> TLSPolicy {
-        let file = try PolicyYAML(yaml, source: source)
-        func severity(_ field: PolicyYAML, _ key: String) throws -> Severity? {
+        let file = try PatternYAML(yaml, source: source)
+        func severity(_ field: PatternYAML, _ key: String) throws -> Severity? {
             let text = try field.text(key)
             if text == "allowed" { return nil }
             guard let s = Severity(name: text) else {
-                throw PolicyError("\(source): \(field.path(key)): '\(text)' is not a severity (info, low, medium, high, critical) or 'allowed'")
+                throw PatternError("\(source): \(field.path(key)): '\(text)' is not a severity (info, low, medium, high, critical) or 'allowed'")
             }
             return s
         }
@@ -132,7 +133,7 @@ public struct TLSPolicy: Sendable {
         let versionsField = try file.field("versions")
         for name in try versionsField.keys() {
             guard let v = TLSVersion(name: name) else {
-                throw PolicyError("\(source): versions: unknown version '\(name)' (SSLv2, SSLv3, TLSv1.0 … TLSv1.3)")
+                throw PatternError("\(source): versions: unknown version '\(name)' (SSLv2, SSLv3, TLSv1.0 … TLSv1.3)")
             }
             versions[v] = try severity(versionsField, name)
         }
@@ -141,7 +142,7 @@ public struct TLSPolicy: Sendable {
         let weaknessesField = try file.field("cipher_weaknesses")
         for name in try weaknessesField.keys() {
             guard knownWeaknesses.contains(name) else {
-                throw PolicyError("\(source): cipher_weaknesses: unknown weakness '\(name)' (\(knownWeaknesses.joined(separator: ", ")))")
+                throw PatternError("\(source): cipher_weaknesses: unknown weakness '\(name)' (\(knownWeaknesses.joined(separator: ", ")))")
             }
             weaknesses[name] = try severity(weaknessesField, name)
         }

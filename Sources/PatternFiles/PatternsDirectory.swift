@@ -5,7 +5,7 @@ import Foundation
 /// and extend.
 public enum PatternsDirectory {
     /// Installed copies, after the ones next to the program.
-    static let installed = ["/usr/local/share/plainsight/Patterns", "/usr/share/plainsight/Patterns"]
+    public static let installed = ["/usr/local/share/plainsight/Patterns", "/usr/share/plainsight/Patterns"]
 
     /// `explicit` (`--patterns-dir`), else `$PLAINSIGHT_PATTERNS`, else a
     /// `Patterns` folder beside the executable or above it (a source
@@ -23,19 +23,19 @@ public enum PatternsDirectory {
             folder = folder.deletingLastPathComponent()
         }
         for path in installed where isPatterns(URL(fileURLWithPath: path)) { return URL(fileURLWithPath: path) }
-        throw PolicyError(
+        throw PatternError(
             "cannot find the Patterns folder (TLS policies, cleartext rules); give it with --patterns-dir or PLAINSIGHT_PATTERNS, "
                 + "or install it as \(installed[0])")
     }
 
-    static func isPatterns(_ url: URL) -> Bool {
+    public static func isPatterns(_ url: URL) -> Bool {
         var isDirectory: ObjCBool = false
         return FileManager.default.fileExists(atPath: url.appendingPathComponent("tls").path, isDirectory: &isDirectory)
             && isDirectory.boolValue
     }
 
     static func checked(_ url: URL, from source: String) throws -> URL {
-        guard isPatterns(url) else { throw PolicyError("\(source): \(url.path) is not a Patterns folder (no tls/ inside)") }
+        guard isPatterns(url) else { throw PatternError("\(source): \(url.path) is not a Patterns folder (no tls/ inside)") }
         return url
     }
 }
