@@ -69,11 +69,11 @@ struct AllowlistTests {
 
     @Test(arguments: [
         ("allow:\n  - rule: cleartext.http\n", "a.yaml: missing field allow[0].reason"),
-        ("allow:\n  - reason: x\n    server: 10.0.0.0/40\n", "a.yaml: field allow[0].server: expected an address or CIDR, not '10.0.0.0/40'"),
-        ("allow:\n  - reason: x\n    expires: next week\n", "a.yaml: field allow[0].expires: expected a date YYYY-MM-DD, not 'next week'"),
+        ("allow:\n  - reason: x\n    server: 10.0.0.0/40\n", "a.yaml:3: field allow[0].server: expected an address or CIDR, not '10.0.0.0/40'"),
+        ("allow:\n  - reason: x\n    expires: next week\n", "a.yaml:3: field allow[0].expires: expected a date YYYY-MM-DD, not 'next week'"),
         ("allow:\n  - reason: x\n    host: a\n", "a.yaml: allow[0].host: unknown field (rule, server, port, client, reason, expires)"),
         ("allow:\n  - reason: \" \"\n", "a.yaml: allow[0].reason: an accepted risk needs a reason"),
-        ("allow: everything\n", "a.yaml: field allow: expected a list of entries"),
+        ("allow: everything\n", "a.yaml:1: field allow: expected a list of entries"),
     ])
     func mistakesAreNamed(text: String, message: String) {
         #expect { _ = try Allowlist.parse(text, source: "a.yaml") } throws: { "\($0)" == message }
