@@ -37,3 +37,9 @@ public enum Entropy {
         return h
     }
 }
+
+/// What a JWT says about itself (interim until the JWT validator lands).
+public struct JWTFacts: Sendable, Equatable {
+    public var algorithm: String?
+    public init?(token: UnsafeRawBufferPointer) { return nil }
+}

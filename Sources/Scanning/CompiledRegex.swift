@@ -1,0 +1,75 @@
+import CPCRE2
+import PatternFiles
+
+/// One PCRE2 pattern compiled for matching bytes, JIT-compiled when the
+/// platform allows (the interpreter is used otherwise), with its own match
+/// data: matching allocates nothing. Not shared between threads.
+final class CompiledRegex {
+    private let code: OpaquePointer
+    private let matchData: OpaquePointer
+    let jit: Bool
+    /// Characters a lookbehind in the pattern may read before the match start.
+    let lookbehind: Int
+
+    /// Compiles `pattern`; a mistake is reported with its position.
+    init(_ pattern: String, origin: String) throws {
+        var errorCode: Int32 = 0
+        var errorOffset = 0
+        let compiled = pattern.utf8.withContiguousStorageIfAvailable { p in
+            pcre2_compile_8(p.baseAddress, p.count, 0, &errorCode, &errorOffset, nil)
+        } ?? Array(pattern.utf8).withUnsafeBufferPointer { p in
+            pcre2_compile_8(p.baseAddress, p.count, 0, &errorCode, &errorOffset, nil)
+        }
+        guard let compiled else {
+            throw PatternError("\(origin): regex does not compile at offset \(errorOffset): \(CompiledRegex.message(errorCode))")
+        }
+        code = compiled
+        guard let data = pcre2_match_data_create_from_pattern_8(compiled, nil) else {
+            pcre2_code_free_8(compiled)
+            throw PatternError("\(origin): out of memory for the regex's match data")
+        }
+        matchData = data
+        jit = pcre2_jit_compile_8(compiled, UInt32(PCRE2_JIT_COMPLETE)) == 0
+        var behind: UInt32 = 0
+        pcre2_pattern_info_8(compiled, UInt32(PCRE2_INFO_MAXLOOKBEHIND), &behind)
+        lookbehind = Int(behind)
+        var groups: UInt32 = 0
+        pcre2_pattern_info_8(compiled, UInt32(PCRE2_INFO_CAPTURECOUNT), &groups)
+        captureCount = Int(groups)
+    }
+
+    /// Capture groups the pattern has.
+    let captureCount: Int
+
+    deinit {
+        pcre2_match_data_free_8(matchData)
+        pcre2_code_free_8(code)
+    }
+
+    static func message(_ code: Int32) -> String {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let n = pcre2_get_error_message_8(code, &buffer, buffer.count)
+        return n > 0 ? String(decoding: buffer.prefix(Int(n)), as: UTF8.self) : "error \(code)"
+    }
+
+    /// Finds the first match at or after `start` in `subject` (bytes before
+    /// `start` are visible to lookbehinds). True when one was found: read it
+    /// with `range(_:)`.
+    @inline(__always)
+    func match(_ subject: UnsafeRawBufferPointer, from start: Int) -> Bool {
+        guard let base = subject.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
+        let rc = jit
+            ? pcre2_jit_match_8(code, base, subject.count, start, 0, matchData, nil)
+            : pcre2_match_8(code, base, subject.count, start, 0, matchData, nil)
+        return rc > 0
+    }
+
+    /// Where group `n` of the last match lies, nil when it did not take part.
+    func range(_ n: Int) -> Range<Int>? {
+        guard n <= captureCount, let vector = pcre2_get_ovector_pointer_8(matchData) else { return nil }
+        let lower = vector[2 * n]
+        let upper = vector[2 * n + 1]
+        guard lower != plainsight_pcre2_unset(), upper >= lower else { return nil }
+        return lower..<upper
+    }
+}

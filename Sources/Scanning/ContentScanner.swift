@@ -1,0 +1,460 @@
+import PatternFiles
+
+/// A rule's regex matched near a hit and every check passed.
+public struct ScanMatch: Sendable {
+    /// Index of the rule in `ContentScanner.rules`.
+    public var rule: Int
+    /// Stream offset of the value's first byte.
+    public var offset: UInt64
+    /// The value as matched (the rule's capture group). Output masks it.
+    public var value: [UInt8]
+    /// A context word raised the severity one step.
+    public var raised: Bool
+    /// For JWTs: what the token says about itself.
+    public var jwt: JWTFacts?
+}
+
+/// Bytes the scanner's streams keep between chunks, all streams together:
+/// the tail a match may still need, and a deferred hit's window.
+public struct ScanBudget: Sendable {
+    public var maxBytes: Int
+    public private(set) var bytes = 0
+    public private(set) var peakBytes = 0
+    /// A stream could not keep what a hit at its end needed: the hit was judged on what was there.
+    public private(set) var capHits: UInt64 = 0
+
+    public init(maxBytes: Int = 16 << 20) { self.maxBytes = maxBytes }
+
+    mutating func charge(_ delta: Int) -> Bool {
+        guard delta <= 0 || bytes + delta <= maxBytes else {
+            capHits &+= 1
+            return false
+        }
+        bytes += delta
+        peakBytes = max(peakBytes, bytes)
+        return true
+    }
+}
+
+/// What one direction of a stream (or one decoded body) carries from chunk
+/// to chunk: the last bytes a hit in the next chunk may look back into, or
+/// everything from a hit whose window the chunk cut; where hits were handled
+/// up to; the values reported last (a match seen from two hits is one).
+public struct StreamScanState: Sendable {
+    var carry: [UInt8] = []
+    /// Stream offset of `carry[0]`.
+    var carryStart: UInt64 = 0
+    /// Hits starting before this offset were handled.
+    var next: UInt64 = 0
+    /// Where the next chunk is expected (a different offset means a gap).
+    var end: UInt64 = 0
+    /// `rule << 48 | offset` of the last values reported.
+    var recent: [UInt64] = []
+    public internal(set) var scannedBytes: UInt64 = 0
+
+    public init() {}
+
+    /// Bytes this state holds (charged to the budget).
+    public var heldBytes: Int { carry.capacity }
+}
+
+/// The content scanner: the rules compiled, the keyword prefilter over all of
+/// them, and the stream logic that finds a match wherever chunk boundaries
+/// cut it. One per thread (each regex owns its match data).
+public final class ContentScanner {
+    public let rules: [ContentRule]
+    let regexes: [CompiledRegex]
+    let allowRegexes: [[CompiledRegex]]
+    let filter: KeywordFilter
+    /// Rules each keyword triggers, by keyword index.
+    let rulesByKeyword: [[Int]]
+    /// Rules triggered by digit runs.
+    let digitRules: [Int]
+    /// Bytes after a keyword's end its rules' windows reach (plus the lookahead byte), by keyword.
+    let keywordReach: [Int]
+    /// The same for digit runs.
+    let digitReach: Int
+    /// Widest window after a hit, over all rules.
+    let maxAfter: Int
+    /// Longest hit: a keyword, or a digit run with its separators.
+    let maxHit: Int
+    /// Bytes kept before the next hit position: the widest window before a
+    /// hit, a lookbehind byte, a digit run's start.
+    let lookback: Int
+    /// Stream bytes a region scan needs after a carried position to judge any hit there.
+    let reach: Int
+    private let scratch: UnsafeMutableRawPointer
+    private let scratchSize: Int
+
+    /// Whether every regex got its JIT compile (the interpreter is about 10x slower).
+    public var jit: Bool { regexes.allSatisfy(\.jit) }
+
+    /// Compiles every rule; the first mistake is reported with its rule's file and line.
+    public init(_ set: ContentRuleSet) throws {
+        rules = set.rules
+        regexes = try set.rules.map { try CompiledRegex($0.regex, origin: "\($0.source): rule \($0.id)") }
+        allowRegexes = try set.rules.map { rule in
+            try rule.allowedPatterns.map { try CompiledRegex($0, origin: "\(rule.source): rule \(rule.id): allow pattern") }
+        }
+        for (rule, regex) in zip(rules, regexes) where rule.group > regex.captureCount {
+            throw PatternError("\(rule.source): rule \(rule.id): group \(rule.group), but the regex has \(regex.captureCount) groups")
+        }
+        var keywords: [[UInt8]] = []
+        var byKeyword: [[Int]] = []
+        var digits: [Int] = []
+        var maxDigits = 0
+        for (r, rule) in rules.enumerated() {
+            switch rule.trigger {
+            case .keywords(let words):
+                for word in words {
+                    if let k = keywords.firstIndex(of: word) {
+                        if !byKeyword[k].contains(r) { byKeyword[k].append(r) }
+                    } else {
+                        keywords.append(word)
+                        byKeyword.append([r])
+                    }
+                }
+            case .digits(let range):
+                digits.append(r)
+                maxDigits = max(maxDigits, range.upperBound)
+            }
+        }
+        filter = KeywordFilter(keywords: keywords, digits: !digits.isEmpty)
+        rulesByKeyword = byKeyword
+        digitRules = digits
+        keywordReach = byKeyword.map { list in (list.map { set.rules[$0].after }.max() ?? 0) + 1 }
+        digitReach = (digits.map { set.rules[$0].after }.max() ?? 0) + 1
+        maxAfter = (rules.map(\.after).max() ?? 0) + 1
+        maxHit = max(filter.longestKeyword, 3 * maxDigits, 2)
+        lookback = (rules.map(\.before).max() ?? 0) + (regexes.map(\.lookbehind).max() ?? 0) + 8
+        reach = lookback + maxHit + maxAfter
+        scratchSize = 3 * reach + 64
+        scratch = .allocate(byteCount: scratchSize, alignment: 8)
+    }
+
+    deinit { scratch.deallocate() }
+
+    // MARK: Streams
+
+    /// Scans one in-order chunk of a stream that starts at `offset`. A chunk
+    /// not starting where the last one ended follows a gap: what was kept is
+    /// judged as it is first.
+    public func scan(
+        _ bytes: UnsafeRawBufferPointer, at offset: UInt64, _ state: inout StreamScanState, budget: inout ScanBudget,
+        into matches: inout [ScanMatch]
+    ) {
+        guard !bytes.isEmpty, bytes.count < Int.max / 2 else { return }
+        if offset != state.end {
+            finish(&state, budget: &budget, into: &matches)
+            state.next = offset
+        }
+        state.end = offset + UInt64(bytes.count)
+        state.scannedBytes &+= UInt64(bytes.count)
+        let base = bytes.baseAddress!
+        var deferred: UInt64?
+        var chunkFrom: Int
+        if !state.carry.isEmpty {
+            // The seam: what was kept, then the chunk's start, in the scratch buffer.
+            let kept = state.carry.count
+            let limit = min(kept + min(bytes.count, reach + lookback), scratchSize)
+            state.carry.withUnsafeBytes { scratch.copyMemory(from: $0.baseAddress!, byteCount: kept) }
+            (scratch + kept).copyMemory(from: base, byteCount: limit - kept)
+            let seamEnd = min(kept + lookback, limit)
+            switch scanRegion(
+                UnsafeRawPointer(scratch), count: limit, regionStart: state.carryStart,
+                from: Int(state.next - state.carryStart), to: seamEnd, final: false, &state, into: &matches)
+            {
+            case .deferred(let d):
+                deferred = state.carryStart + UInt64(d)
+                chunkFrom = bytes.count
+            case .handled(let upTo):
+                chunkFrom = upTo - kept
+            }
+        } else {
+            chunkFrom = Int(state.next - offset)
+        }
+        if deferred == nil && chunkFrom < bytes.count {
+            if case .deferred(let d) = scanRegion(
+                base, count: bytes.count, regionStart: offset, from: chunkFrom, to: bytes.count, final: false, &state,
+                into: &matches)
+            {
+                deferred = offset + UInt64(d)
+            }
+        }
+        keep(bytes, at: offset, from: deferred ?? max(state.end, offset + UInt64(max(chunkFrom, 0))), &state, budget: &budget, into: &matches)
+    }
+
+    /// The stream ended (or a gap cut it): hits waiting for more bytes are judged on what there is.
+    public func finish(_ state: inout StreamScanState, budget: inout ScanBudget, into matches: inout [ScanMatch]) {
+        if !state.carry.isEmpty && state.next < state.carryStart + UInt64(state.carry.count) {
+            let from = Int(state.next - state.carryStart)
+            let carry = state.carry  // shares storage: read while `state` is being updated
+            _ = carry.withUnsafeBytes { kept in
+                scanRegion(
+                    kept.baseAddress!, count: kept.count, regionStart: state.carryStart, from: from, to: kept.count,
+                    final: true, &state, into: &matches)
+            }
+        }
+        release(&state, budget: &budget)
+        state.next = state.end
+    }
+
+    /// A whole message (a UDP datagram): scanned alone, nothing kept.
+    public func scanMessage(_ bytes: UnsafeRawBufferPointer, at offset: UInt64, _ state: inout StreamScanState, into matches: inout [ScanMatch]) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        state.scannedBytes &+= UInt64(bytes.count)
+        scanRegion(base, count: bytes.count, regionStart: offset, from: 0, to: bytes.count, final: true, &state, into: &matches)
+        state.end = offset + UInt64(bytes.count)
+        state.next = state.end
+    }
+
+    public func release(_ state: inout StreamScanState, budget: inout ScanBudget) {
+        _ = budget.charge(-state.heldBytes)
+        state.carry = []
+        state.carryStart = state.end
+    }
+
+    /// Keeps the stream's bytes from `from - lookback` (what the next chunk's hits may
+    /// look back into, or a deferred hit's window) to the chunk's end.
+    func keep(
+        _ bytes: UnsafeRawBufferPointer, at offset: UInt64, from: UInt64, _ state: inout StreamScanState,
+        budget: inout ScanBudget, into matches: inout [ScanMatch]
+    ) {
+        let oldHeld = state.heldBytes
+        var next = min(from, state.end)
+        var keepFrom = next >= UInt64(lookback) ? next - UInt64(lookback) : 0
+        keepFrom = max(keepFrom, state.carry.isEmpty ? offset : state.carryStart)
+        if state.end - keepFrom > UInt64(2 * reach) {
+            // The window arithmetic keeps this from happening; it bounds the carry all the same.
+            keepFrom = state.end - UInt64(lookback)
+            next = max(next, keepFrom)
+        }
+        if keepFrom >= offset {
+            state.carry.removeAll(keepingCapacity: true)
+            state.carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[Int(keepFrom - offset)...]))
+        } else {
+            state.carry.removeFirst(Int(keepFrom - state.carryStart))
+            state.carry.append(contentsOf: bytes)
+        }
+        state.carryStart = keepFrom
+        state.next = next
+        if !budget.charge(state.heldBytes - oldHeld) {
+            // No room: judge a deferred hit on what there is, keep nothing.
+            _ = budget.charge(-oldHeld)
+            let carry = state.carry
+            _ = carry.withUnsafeBytes { kept in
+                scanRegion(
+                    kept.baseAddress!, count: kept.count, regionStart: state.carryStart,
+                    from: Int(state.next - state.carryStart), to: kept.count, final: true, &state, into: &matches)
+            }
+            state.carry = []
+            state.carryStart = state.end
+            state.next = state.end
+        }
+    }
+
+    // MARK: Regions
+
+    /// How a region scan ended.
+    enum RegionEnd {
+        /// The hit at this position needs bytes past the region: judge it when they come.
+        case deferred(Int)
+        /// Every hit before `to` was handled; hits were handled up to this position
+        /// (past `to` when a digit run went on).
+        case handled(upTo: Int)
+    }
+
+    /// Handles the hits starting in `from..<to` of a contiguous region whose
+    /// first byte is at stream offset `regionStart`. Unless `final`, a hit
+    /// whose window runs past the region stops the scan (deferred).
+    @discardableResult
+    func scanRegion(
+        _ base: UnsafeRawPointer, count: Int, regionStart: UInt64, from: Int, to: Int, final: Bool,
+        _ state: inout StreamScanState, into matches: inout [ScanMatch]
+    ) -> RegionEnd {
+        var i = from
+        while i < to {
+            if i + 1 >= count { return final ? .handled(upTo: count) : .deferred(i) }
+            let last = min(to, count - 1)
+            i = filter.nextMarked(base, from: i, to: last)
+            if i == last {
+                // `to`, or the region's last byte, whose pair is not all here.
+                if i >= to { break }
+                return final ? .handled(upTo: count) : .deferred(i)
+            }
+            let slot = filter.candidates(base, at: i)
+            let candidates = filter.candidates[slot]
+            var advance = i + 1
+            for k in candidates.keywords {
+                let length = filter.keywords[k].count
+                if i + length > count {
+                    if final { continue }
+                    return .deferred(i)
+                }
+                guard filter.matches(k, base, at: i) else { continue }
+                let hitEnd = i + length
+                if !final && hitEnd + keywordReach[k] > count { return .deferred(i) }
+                for r in rulesByKeyword[k] {
+                    evaluate(r, hit: i..<hitEnd, base, count: count, regionStart: regionStart, &state, into: &matches)
+                }
+            }
+            if candidates.digits {
+                switch digitRun(base, count: count, at: i, final: final) {
+                case .incomplete:
+                    return .deferred(i)
+                case .notStart:
+                    break
+                case .run(let run, let digits):
+                    if !final && run.upperBound + digitReach > count { return .deferred(i) }
+                    for r in digitRules {
+                        guard case .digits(let range) = rules[r].trigger, range.contains(digits) else { continue }
+                        evaluate(r, hit: run, base, count: count, regionStart: regionStart, &state, into: &matches)
+                    }
+                    advance = max(advance, run.upperBound)
+                }
+            }
+            i = advance
+        }
+        return .handled(upTo: max(i, to))
+    }
+
+    enum DigitRun {
+        case run(Range<Int>, digits: Int)
+        /// The run reaches the region's end: more digits may follow.
+        case incomplete
+        /// Inside a run that started earlier (handled from its start).
+        case notStart
+    }
+
+    @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
+
+    @inline(__always) static func isSeparator(_ b: UInt8) -> Bool {
+        b == 0x20 || b == 0x2d || b == 0x2e || b == 0x28 || b == 0x29 || b == 0x2f
+    }
+
+    /// The run of digits around the digit pair at `i`: digits with at most
+    /// two separators (space, `-`, `.`, `(`, `)`, `/`) between them.
+    func digitRun(_ base: UnsafeRawPointer, count: Int, at i: Int, final: Bool) -> DigitRun {
+        // Walk back to the run's start.
+        var start = i
+        while start > 0 {
+            if ContentScanner.isDigit(base.load(fromByteOffset: start - 1, as: UInt8.self)) {
+                start -= 1
+            } else if start >= 2, ContentScanner.isSeparator(base.load(fromByteOffset: start - 1, as: UInt8.self)), ContentScanner.isDigit(base.load(fromByteOffset: start - 2, as: UInt8.self)) {
+                start -= 2
+            } else if start >= 3, ContentScanner.isSeparator(base.load(fromByteOffset: start - 1, as: UInt8.self)), ContentScanner.isSeparator(base.load(fromByteOffset: start - 2, as: UInt8.self)),
+                ContentScanner.isDigit(base.load(fromByteOffset: start - 3, as: UInt8.self))
+            {
+                start -= 3
+            } else {
+                break
+            }
+            if i - start > maxHit { return .notStart }
+        }
+        var digits = 0
+        var j = start
+        var end = start
+        while j < count {
+            let b = base.load(fromByteOffset: j, as: UInt8.self)
+            if ContentScanner.isDigit(b) {
+                digits += 1
+                j += 1
+                end = j
+                continue
+            }
+            guard ContentScanner.isSeparator(b) else { break }
+            // Up to two separators, then a digit.
+            if j + 1 < count && ContentScanner.isDigit(base.load(fromByteOffset: j + 1, as: UInt8.self)) {
+                j += 1
+            } else if j + 2 < count && ContentScanner.isSeparator(base.load(fromByteOffset: j + 1, as: UInt8.self)) && ContentScanner.isDigit(base.load(fromByteOffset: j + 2, as: UInt8.self)) {
+                j += 2
+            } else if j + 2 >= count && !final {
+                return .incomplete
+            } else {
+                break
+            }
+            if end - start > maxHit { break }
+        }
+        if j >= count && !final { return .incomplete }
+        // A run longer than any rule wants is not PII (and not worth a regex).
+        if digits > ContentRule.maxDigits || end - start > maxHit {
+            return .run(start..<end, digits: 0)
+        }
+        return .run(start..<end, digits: digits)
+    }
+
+    /// Runs rule `r`'s regex in the window around one hit and reports each
+    /// match that passes the rule's checks (a match two hits' windows both
+    /// hold is reported once: `recent`).
+    func evaluate(
+        _ r: Int, hit: Range<Int>, _ base: UnsafeRawPointer, count: Int, regionStart: UInt64,
+        _ state: inout StreamScanState, into matches: inout [ScanMatch]
+    ) {
+        let rule = rules[r]
+        let regex = regexes[r]
+        let windowStart = max(0, hit.lowerBound - rule.before)
+        let windowEnd = min(count, hit.upperBound + rule.after + 1)
+        let subjectStart = max(0, windowStart - regex.lookbehind - 1)
+        let subject = UnsafeRawBufferPointer(start: base + subjectStart, count: windowEnd - subjectStart)
+        var at = windowStart - subjectStart
+        while at <= subject.count, regex.match(subject, from: at), let whole = regex.range(0) {
+            let matchStart = whole.lowerBound + subjectStart
+            let matchEnd = whole.upperBound + subjectStart
+            at = whole.isEmpty ? whole.upperBound + 1 : whole.upperBound
+            guard let group = regex.range(rule.group), !group.isEmpty else { continue }
+            let value = UnsafeRawBufferPointer(rebasing: subject[group])
+            let offset = regionStart + UInt64(subjectStart + group.lowerBound)
+            let key = UInt64(r) << 48 | (offset & 0xffff_ffff_ffff)
+            guard !state.recent.contains(key) else { continue }
+            guard let raised = accepts(r, value, match: matchStart..<matchEnd, base, count: count) else { continue }
+            if state.recent.count == 8 { state.recent.removeFirst() }
+            state.recent.append(key)
+            matches.append(
+                ScanMatch(
+                    rule: r, offset: offset, value: Array(value), raised: raised,
+                    jwt: rule.validator == .jwt ? JWTFacts(token: value) : nil))
+        }
+    }
+
+    /// The rule's checks on a value: allowlist, validator, entropy, context.
+    /// nil when rejected; otherwise whether a context word raises the severity.
+    func accepts(_ r: Int, _ value: UnsafeRawBufferPointer, match: Range<Int>, _ base: UnsafeRawPointer, count: Int) -> Bool? {
+        let rule = rules[r]
+        if !rule.allowedValues.isEmpty && rule.allowedValues.contains(Array(value)) { return nil }
+        for allow in allowRegexes[r] where allow.match(value, from: 0) { return nil }
+        if let validator = rule.validator, !validator.accepts(value) { return nil }
+        if let floor = rule.minEntropy, Entropy.shannon(value) < floor { return nil }
+        guard let context = rule.context else { return false }
+        let from = max(0, match.lowerBound - context.distance)
+        let to = min(count, match.upperBound + context.distance)
+        let found = context.words.contains { word in
+            ContentScanner.contains(word, UnsafeRawBufferPointer(start: base + from, count: to - from))
+        }
+        switch context.effect {
+        case .require: return found ? false : nil
+        case .raise: return found
+        }
+    }
+
+    /// Whether `text` holds the lowercased `word`, ASCII letters in any case.
+    static func contains(_ word: [UInt8], _ text: UnsafeRawBufferPointer) -> Bool {
+        guard word.count <= text.count, let first = word.first else { return false }
+        var i = 0
+        while i + word.count <= text.count {
+            var b = text[i]
+            if b >= 0x41 && b <= 0x5a { b |= 0x20 }
+            if b == first {
+                var j = 1
+                while j < word.count {
+                    var c = text[i + j]
+                    if c >= 0x41 && c <= 0x5a { c |= 0x20 }
+                    if c != word[j] { break }
+                    j += 1
+                }
+                if j == word.count { return true }
+            }
+            i += 1
+        }
+        return false
+    }
+}

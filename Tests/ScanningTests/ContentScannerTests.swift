@@ -1,0 +1,168 @@
+import Testing
+
+@testable import Scanning
+
+/// The stream logic on hand-written rules: a match is found wherever chunk
+/// boundaries cut it, once, at its stream offset; checks and context apply.
+@Suite struct ContentScannerTests {
+    static let rules = """
+        rules:
+          - id: secret.test-token
+            severity: high
+            description: test token
+            regex: '\\btok_[a-z0-9]{20}\\b'
+            keywords: [tok_]
+            window: [0, 24]
+            remediation: revoke it
+          - id: pii.test-email
+            severity: low
+            description: test email
+            regex: '[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(?:\\.[a-z0-9-]{1,63})*\\.[a-z]{2,24}'
+            keywords: ['@']
+            window: [64, 200]
+            remediation: do not send it
+          - id: pii.test-number
+            severity: medium
+            description: test number
+            regex: '(?<![0-9])\\d{4}(?:[ -]?\\d{4}){3}(?![0-9])'
+            trigger: digits
+            digits: [16, 16]
+            window: [0, 4]
+            remediation: mask it
+          - id: secret.test-context
+            severity: low
+            description: hex needing a word
+            regex: '\\b[0-9a-f]{32}\\b'
+            keywords: ['key=']
+            window: [0, 40]
+            context: {words: [acme], distance: 40, effect: require}
+            allow: {values: [00000000000000000000000000000000]}
+            remediation: rotate
+        """
+
+    static func scanner() throws -> ContentScanner {
+        try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(rules, source: "test.yaml")))
+    }
+
+    struct Found: Hashable, CustomStringConvertible {
+        var rule: String
+        var offset: UInt64
+        var value: String
+        var description: String { "\(rule)@\(offset)=\(value)" }
+    }
+
+    /// Scans `text` cut at `cuts` (ascending positions), as one stream.
+    static func scan(_ scanner: ContentScanner, _ text: String, cuts: [Int] = []) -> [Found] {
+        let bytes = Array(text.utf8)
+        var state = StreamScanState()
+        var budget = ScanBudget()
+        var matches: [ScanMatch] = []
+        var start = 0
+        for end in cuts + [bytes.count] where end > start {
+            bytes[start..<end].withUnsafeBytes {
+                scanner.scan($0, at: UInt64(start), &state, budget: &budget, into: &matches)
+            }
+            start = end
+        }
+        scanner.finish(&state, budget: &budget, into: &matches)
+        #expect(budget.bytes == 0)
+        return matches.map { Found(rule: scanner.rules[$0.rule].id, offset: $0.offset, value: String(decoding: $0.value, as: UTF8.self)) }
+    }
+
+    static let text = "GET /x?t=tok_abcdefghij0123456789 HTTP/1.1\r\nFrom: alice.smith@mail.acme-corp.io\r\n"
+        + "card 4000 1234 5678 9010 and acme key=0123456789abcdef0123456789abcdef done\r\n"
+
+    static let expected: Set<Found> = [
+        Found(rule: "secret.test-token", offset: 9, value: "tok_abcdefghij0123456789"),
+        Found(rule: "pii.test-email", offset: 50, value: "alice.smith@mail.acme-corp.io"),
+        Found(rule: "pii.test-number", offset: 86, value: "4000 1234 5678 9010"),
+        Found(rule: "secret.test-context", offset: 119, value: "0123456789abcdef0123456789abcdef"),
+    ]
+
+    @Test func findsEachMatchOnceInOneChunk() throws {
+        let found = Self.scan(try Self.scanner(), Self.text)
+        #expect(found.count == 4)
+        #expect(Set(found) == Self.expected)
+    }
+
+    @Test func findsTheSameWhereverOneCutFalls() throws {
+        let scanner = try Self.scanner()
+        for cut in 1..<Self.text.utf8.count {
+            let found = Self.scan(scanner, Self.text, cuts: [cut])
+            #expect(found.count == 4 && Set(found) == Self.expected, "cut at \(cut): \(found)")
+        }
+    }
+
+    @Test func findsTheSameInOneByteChunks() throws {
+        let found = Self.scan(try Self.scanner(), Self.text, cuts: Array(1..<Self.text.utf8.count))
+        #expect(found.count == 4 && Set(found) == Self.expected, "\(found)")
+    }
+
+    @Test func findsTheSameWithTwoCutsAnywhere() throws {
+        let scanner = try Self.scanner()
+        let n = Self.text.utf8.count
+        for a in stride(from: 1, to: n, by: 3) {
+            for b in stride(from: a + 1, to: n, by: 5) {
+                let found = Self.scan(scanner, Self.text, cuts: [a, b])
+                #expect(found.count == 4 && Set(found) == Self.expected, "cuts \(a) \(b): \(found)")
+            }
+        }
+    }
+
+    @Test func contextAndAllowlistDecide() throws {
+        let scanner = try Self.scanner()
+        #expect(Self.scan(scanner, "key=0123456789abcdef0123456789abcdef").isEmpty, "no context word")
+        #expect(Self.scan(scanner, "acme key=00000000000000000000000000000000").isEmpty, "allowlisted value")
+        #expect(Self.scan(scanner, "ACME KEY=0123456789ABCDEF0123456789abcdef").isEmpty, "regex is case-sensitive")
+        #expect(Self.scan(scanner, "Acme KEY=0123456789abcdef0123456789abcdef").count == 1, "keywords and words ignore case")
+    }
+
+    @Test func boundariesHold() throws {
+        let scanner = try Self.scanner()
+        #expect(Self.scan(scanner, "xtok_abcdefghij0123456789").isEmpty, "no word boundary before")
+        #expect(Self.scan(scanner, "tok_abcdefghij0123456789z").isEmpty, "token too long")
+        #expect(Self.scan(scanner, "4000 1234 5678 90101").isEmpty, "17 digits")
+        #expect(Self.scan(scanner, "1733356800123 and 17333568001").isEmpty, "timestamps")
+    }
+
+    @Test func aGapDropsWhatItCut() throws {
+        let scanner = try Self.scanner()
+        let bytes = Array("x tok_abcdefghij0123456789 y tok_zzzzzzzzzz0123456789".utf8)
+        var state = StreamScanState()
+        var budget = ScanBudget()
+        var matches: [ScanMatch] = []
+        bytes[0..<15].withUnsafeBytes { scanner.scan($0, at: 0, &state, budget: &budget, into: &matches) }
+        // Bytes 15..<20 lost.
+        bytes[20...].withUnsafeBytes { scanner.scan($0, at: 20, &state, budget: &budget, into: &matches) }
+        scanner.finish(&state, budget: &budget, into: &matches)
+        #expect(matches.map { $0.offset } == [29])
+    }
+
+    @Test func aMessageIsScannedAlone() throws {
+        let scanner = try Self.scanner()
+        var state = StreamScanState()
+        var matches: [ScanMatch] = []
+        Array("<13>app: tok_abcdefghij0123456789".utf8).withUnsafeBytes { scanner.scanMessage($0, at: 0, &state, into: &matches) }
+        #expect(matches.count == 1)
+    }
+
+    @Test func mistakesNameFileAndLine() throws {
+        let bad = """
+            rules:
+              - id: secret.x
+                severity: high
+                description: d
+                regex: '(unclosed'
+                keywords: [x]
+                remediation: r
+            """
+        #expect(throws: (any Error).self) { try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(bad, source: "f.yaml"))) }
+        do {
+            _ = try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(bad, source: "f.yaml")))
+        } catch {
+            #expect("\(error)".hasPrefix("f.yaml:2: rule secret.x: regex does not compile"), "\(error)")
+        }
+        let noTrigger = bad.replacingOccurrences(of: "    keywords: [x]\n", with: "")
+        #expect(throws: (any Error).self) { try ContentRuleSet.parse(noTrigger, source: "f.yaml") }
+    }
+}
