@@ -32,11 +32,11 @@ let package = Package(
         .target(name: "PatternFiles", dependencies: [.product(name: "Yams", package: "Yams")]),
         // The content scanner: PCRE2 rules from Patterns/content behind a literal prefilter, and validators.
         .target(name: "Scanning", dependencies: ["CPCRE2", "PatternFiles"]),
-        .target(name: "Inspection", dependencies: ["Decoding", "Flows", "CZlib"]),
+        .target(name: "Inspection", dependencies: ["Decoding", "Flows", "Scanning", "CZlib"]),
         .target(
             name: "Findings",
             dependencies: [
-                "Flows", "Inspection", "PatternFiles",
+                "Flows", "Inspection", "Scanning", "PatternFiles",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "TestSupport"]),
         .testTarget(name: "FlowsTests", dependencies: ["Decoding", "Flows", "TestSupport"]),
         .testTarget(name: "ScanningTests", dependencies: ["Scanning"]),
-        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "TestSupport", "CZlib"]),
+        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Scanning", "TestSupport", "CZlib"]),
         .testTarget(
             name: "ReportingTests", dependencies: ["Reporting", "Findings", "Decoding", "Flows", "Inspection", "TestSupport"]),
         .testTarget(

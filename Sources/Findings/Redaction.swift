@@ -13,6 +13,32 @@ public enum Redaction {
         return printable(secret.prefix(4)) + String(repeating: "*", count: middle) + printable(secret.suffix(4))
     }
 
+    /// A matched value (card number, key, token) with only `start` and `end`
+    /// of its letters and digits shown, never more than half of them, and
+    /// its separators kept: `4111 **** **** 1111`, `AKIA************MPLE`.
+    public static func mask(_ value: [UInt8], showingStart start: Int, end: Int) -> String {
+        let significant = value.reduce(0) { $0 + (isAlphanumeric($1) ? 1 : 0) }
+        let shownEnd = min(end, significant / 2)
+        let shownStart = min(start, significant / 2 - shownEnd)
+        var seen = 0
+        var out: [UInt8] = []
+        out.reserveCapacity(value.count)
+        for b in value {
+            guard isAlphanumeric(b) else {
+                out.append(b >= 0x20 && b < 0x7f ? b : UInt8(ascii: "?"))
+                continue
+            }
+            let shown = seen < shownStart || seen >= significant - shownEnd
+            out.append(shown ? b : UInt8(ascii: "*"))
+            seen += 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func isAlphanumeric(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7a)
+    }
+
     /// Bytes as text, anything outside printable ASCII shown as `?`.
     static func printable(_ bytes: ArraySlice<UInt8>) -> String {
         String(decoding: bytes.map { $0 >= 0x21 && $0 < 0x7f ? $0 : UInt8(ascii: "?") }, as: UTF8.self)

@@ -1,5 +1,6 @@
 import Decoding
 import Flows
+import Scanning
 
 /// Which analyzers run (`--analyzers`). `flows` — decoding, reassembly, flow
 /// records and protocol identification — always runs; `tls` reads handshakes
@@ -59,7 +60,13 @@ public struct FlowInspection {
     let tlsEnabled: Bool
     let cleartextEnabled: Bool
     let transport: TransportProtocol
-    public private(set) var isDone = false
+    /// The raw-stream content scan, from identification (when the flow is not
+    /// encrypted) until an upgrade to TLS, the scan depth or the flow's end.
+    var scan: FlowScan?
+    /// Identification and the analyzers have nothing more to learn.
+    var analyzersDone = false
+    /// Nothing more to read on this flow: the pipeline stops reassembling it.
+    public var isDone: Bool { analyzersDone && !(scan?.isActive ?? false) }
     /// The pipeline has sent this flow's TLS handshake to be judged.
     public var tlsAssessed = false
 
@@ -96,7 +103,7 @@ public struct FlowInspection {
     ) {
         identifier.assign(.ftpData)
         ftpData = FTPDataReader(mode: mode, transfer: transfer, name: name)
-        if !context.wantsContent { isDone = true }
+        if !context.wantsContent { analyzersDone = true }
     }
 
     /// The transfer command came after the data connection opened: its file
@@ -115,12 +122,15 @@ public struct FlowInspection {
     public mutating func ingest(
         _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
     ) {
-        guard !isDone else { return }
+        if scan != nil, let scanner = context.scanner {
+            scan!.ingest(bytes, direction: direction, offset: offset, transport: transport, scanner: scanner, context: &context)
+        }
+        guard !analyzersDone else { return }
         if let ftpData {
             ftpData.ingest(bytes, direction: direction, context: &context)
-            if ftpData.isDone { isDone = true }
+            if ftpData.isDone { analyzersDone = true }
         } else if let tls {
-            if tls.ingest(bytes, direction: direction, offset: offset, context: &context) == .done { isDone = true }
+            if tls.ingest(bytes, direction: direction, offset: offset, context: &context) == .done { analyzersDone = true }
         } else if startTLS != nil || cleartext != nil {
             inspectCleartext(bytes, direction: direction, offset: offset, context: &context)
         } else {
@@ -129,26 +139,36 @@ public struct FlowInspection {
     }
 
     public mutating func gap(direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext) {
-        guard !isDone else { return }
+        guard !analyzersDone else { return }
         if let ftpData {
             ftpData.end(direction: direction, complete: false, context: &context)
-            if ftpData.isDone { isDone = true }
+            if ftpData.isDone { analyzersDone = true }
         } else if let tls {
-            if tls.gap(direction: direction, offset: offset, length: length, context: &context) == .done { isDone = true }
+            if tls.gap(direction: direction, offset: offset, length: length, context: &context) == .done { analyzersDone = true }
         } else if startTLS != nil || cleartext != nil {
             startTLS = nil  // a gap loses the unit boundaries an upgrade is found by
             if let cleartext, !cleartextDone {
                 cleartextDone = cleartext.gap(direction: direction, offset: offset, length: length, context: &context) == .done
                 cleartext.collect(into: &sightings)
             }
-            isDone = cleartext == nil || cleartextDone
+            analyzersDone = cleartext == nil || cleartextDone
         } else if identifier.gap(direction: direction, offset: offset, length: length, context: &context) == .done {
-            isDone = true
+            analyzersDone = true
         }
     }
 
     public mutating func end(direction: Direction, context: inout InspectionContext) {
-        identifier.end(direction: direction, context: &context)
+        if context.scanner != nil && !identifier.isDone && !identifier.isDecided(direction) {
+            // Still being identified: what identification held is all this direction said.
+            let held = identifier.heldPrefix(direction)
+            identifier.end(direction: direction, context: &context)
+            if !identifier.app.isEncrypted {
+                held.withUnsafeBytes { startScan(direction, held: ([], []), $0, offset: 0, context: &context) }
+            }
+        } else {
+            identifier.end(direction: direction, context: &context)
+        }
+        if scan != nil, let scanner = context.scanner { scan!.end(direction: direction, scanner: scanner, context: &context) }
         ftpData?.end(direction: direction, complete: true, context: &context)
         tls?.end(direction: direction, context: &context)
         if let cleartext, !cleartextDone {
@@ -160,6 +180,11 @@ public struct FlowInspection {
     /// Drops the analyzers' state when the flow's record has been written
     /// (the slot is reused by the next flow).
     public mutating func release(_ context: inout InspectionContext) {
+        if let scanner = context.scanner {
+            scan?.stop(scanner: scanner, context: &context)
+            context.abandonPieceScans(scanner: scanner)
+        }
+        scan = nil
         tls?.release(&context)
         tls = nil
         startTLS = nil
@@ -174,7 +199,7 @@ public struct FlowInspection {
         }
         cleartext = nil
         sightings = []
-        isDone = true
+        analyzersDone = true
     }
 
     /// Runs identification; when it names TLS, a cleartext protocol with an
@@ -185,7 +210,10 @@ public struct FlowInspection {
     ) {
         let held = (toServer: identifier.heldPrefix(.toServer), toClient: identifier.heldPrefix(.toClient))
         let verdict = identifier.ingest(bytes, direction: direction, offset: offset, context: &context)
-        guard verdict == .done else { return }
+        guard verdict == .done else {
+            if identifier.isDecided(direction) { startScan(direction, held: held, bytes, offset: offset, context: &context) }
+            return
+        }
         let app = identifier.app
         if app == .tls {
             if tlsEnabled { tls = TLSAnalyzer() }
@@ -196,9 +224,20 @@ public struct FlowInspection {
                     for: app, depth: context.cleartextDepth, transport: transport, serverPort: identifier.serverPort)
             }
         }
-        guard tls != nil || startTLS != nil || cleartext != nil else {
-            isDone = true
-            return
+        // Everything not known to be encrypted is scanned for PII and secrets,
+        // from the start of each direction not scanned yet (the replay below).
+        if context.scanner != nil {
+            if app.isEncrypted {
+                stopScan(&context)
+            } else {
+                if scan == nil { scan = FlowScan() }
+                _ = scan!.start(.toServer)
+                _ = scan!.start(.toClient)
+            }
+        }
+        if tls == nil && startTLS == nil && cleartext == nil {
+            analyzersDone = true
+            guard scan != nil else { return }
         }
         // Replay what came before this chunk, then the chunk itself.
         func replay(_ prefix: [UInt8], _ d: Direction) {
@@ -228,6 +267,7 @@ public struct FlowInspection {
             if let upgrade = cleartext.h2cUpgrade { switchToHTTP2(upgrade, bytes, direction: direction, offset: offset, context: &context) }
         }
         if startTLS != nil { watchUpgrade(bytes, direction: direction, offset: offset, context: &context) }
+        if tls != nil || payloadProtected { stopScan(&context) }
         if tls != nil {
             if let cleartext, !cleartextDone {
                 cleartext.end(direction: .toServer, context: &context)
@@ -236,8 +276,34 @@ public struct FlowInspection {
             }
             cleartextDone = true
         } else if startTLS == nil && (cleartext == nil || cleartextDone) {
-            isDone = true
+            analyzersDone = true
         }
+    }
+
+    /// Every probe ruled out `direction` while the other one may still name the
+    /// protocol: its bytes are not the start of TLS or SSH, so they are scanned
+    /// from its first byte (the prefix identification held, then the chunk).
+    mutating func startScan(
+        _ direction: Direction, held: (toServer: [UInt8], toClient: [UInt8]), _ bytes: UnsafeRawBufferPointer,
+        offset: UInt64, context: inout InspectionContext
+    ) {
+        guard let scanner = context.scanner else { return }
+        if scan == nil { scan = FlowScan() }
+        guard scan!.start(direction) else { return }
+        let prefix = direction == .toServer ? held.toServer : held.toClient
+        if !prefix.isEmpty && offset == UInt64(prefix.count) {
+            prefix.withUnsafeBytes {
+                scan!.ingest($0, direction: direction, offset: 0, transport: transport, scanner: scanner, context: &context)
+            }
+        }
+        scan!.ingest(bytes, direction: direction, offset: offset, transport: transport, scanner: scanner, context: &context)
+    }
+
+    /// The stream turned encrypted (STARTTLS, SMB3): its bytes are no longer scanned.
+    mutating func stopScan(_ context: inout InspectionContext) {
+        guard scan != nil, let scanner = context.scanner else { return }
+        scan!.stop(scanner: scanner, context: &context)
+        scan = nil
     }
 
     /// HTTP/1.1 switched to HTTP/2 in clear: the HTTP/1 analyzer has stopped;
@@ -269,7 +335,7 @@ public struct FlowInspection {
             tls = analyzer
             startTLS = nil
             // The TLS bytes may already start inside this chunk.
-            if analyzer.ingest(bytes, direction: direction, offset: offset, context: &context) == .done { isDone = true }
+            if analyzer.ingest(bytes, direction: direction, offset: offset, context: &context) == .done { analyzersDone = true }
         }
     }
 }

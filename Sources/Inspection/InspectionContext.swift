@@ -1,3 +1,5 @@
+import Scanning
+
 /// State shared by all flows' analyzers: the budgets for bytes analyzers
 /// copy — partial messages waiting for their end, and the facts kept until a
 /// flow's record is written (hellos, certificates) — and the counters of what
@@ -22,8 +24,18 @@ public struct InspectionContext: Sendable {
     /// (`--cleartext-depth`): logins and tokens come early in a session; a
     /// download does not need reading to its end.
     public var cleartextDepth: UInt64
+    /// Bytes of each direction of a flow the content scanner reads (`--scan-depth`).
+    public var scanDepth: UInt64 = defaultScanDepth
+    /// What the content scanner's streams keep between chunks, all together.
+    public var scanBudget = ScanBudget()
+    /// The scanner's output for the flow being inspected, before it becomes sightings.
+    var scanMatches: [ScanMatch] = []
+    var contentSightings: [ContentSighting] = []
+    /// Scan state of each open decoded stream, by flow slot and stream id.
+    var pieceScans: [UInt64: StreamScanState] = [:]
 
     public static let defaultCleartextDepth: UInt64 = 1 << 20
+    public static let defaultScanDepth: UInt64 = 1 << 20
 
     public init(maxBufferedBytes: Int = 16 << 20, maxKeptBytes: Int = 64 << 20, cleartextDepth: UInt64 = defaultCleartextDepth) {
         self.maxBufferedBytes = maxBufferedBytes
@@ -105,6 +117,8 @@ public struct InspectionCounters: Sendable, Equatable {
     public var http2TruncatedHeaderLists: UInt64 = 0
     /// What the content decoders delivered and which of their caps they hit.
     public var content = ContentCounters()
+    /// What the content scanner read.
+    public var scan = ScanCounters()
 
     public init() {}
 }

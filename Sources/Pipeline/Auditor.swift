@@ -3,6 +3,7 @@ import Findings
 import Flows
 import Inspection
 import Reporting
+import Scanning
 
 /// Settings of the per-packet pipeline.
 public struct AuditorOptions: Sendable {
@@ -19,6 +20,10 @@ public struct AuditorOptions: Sendable {
     public var cleartextDepth = InspectionContext.defaultCleartextDepth
     /// Bytes analyzers may copy in all (partial handshake messages, ...).
     public var maxAnalyzerBytes = 16 << 20
+    /// Scans cleartext for PII and secrets (nil: the `content` analyzer is off, or decodes only).
+    public var scanner: ContentScanner?
+    /// Bytes per direction the content scanner reads (`--scan-depth`).
+    public var scanDepth = InspectionContext.defaultScanDepth
     public init() {}
 }
 
@@ -61,8 +66,8 @@ public struct Auditor {
         table = FlowTable(limits: options.flows, hasher: hasher)
         ftpExpectations = FTPDataExpectations(hasher: hasher)
         context = InspectionContext(maxBufferedBytes: options.maxAnalyzerBytes, cleartextDepth: options.cleartextDepth)
-        // Until the content scanner exists, decoded content is counted.
-        if options.analyzers.content { context.content = .counting }
+        if options.analyzers.content { context.content = options.scanner.map { .scanning($0) } ?? .counting }
+        context.scanDepth = options.scanDepth
         stats.tlsPolicy = options.tls?.policy.name
         budget = ReassemblyBudget(
             maxBytes: options.flows.maxHeldBytesTotal, maxSegments: options.flows.maxHeldSegmentsTotal)
@@ -111,7 +116,7 @@ public struct Auditor {
             budget: &budget, counters: &stats.flowCounters, context: &context)
         table.touch(slot, at: timestamp, stage: stage)
         if !inspections[Int(slot)].tlsAssessed && inspections[Int(slot)].tlsReady { assessTLS(slot, at: timestamp) }
-        if inspections[Int(slot)].hasSightings { sendSightings(slot, at: timestamp) }
+        if inspections[Int(slot)].hasSightings || context.hasContentSightings { sendSightings(slot, at: timestamp) }
         if inspections[Int(slot)].hasFTPDataEvents { noteFTPData(slot, at: timestamp) }
     }
 
@@ -175,7 +180,8 @@ public struct Auditor {
     /// Queues what the flow's cleartext analyzer saw, stamped with the
     /// packet that completed it.
     mutating func sendSightings(_ slot: Int32, at time: Microseconds) {
-        let sightings = inspections[Int(slot)].takeSightings()
+        var sightings = inspections[Int(slot)].takeSightings()
+        if context.hasContentSightings { sightings += context.takeContentSightings().map { .content($0) } }
         guard options.cleartext != nil else { return }
         output.send(.sightings(slot: slot, sightings, FlowIdentity(table[slot]), inspections[Int(slot)].app, at: time))
     }
@@ -324,7 +330,7 @@ public struct Auditor {
         if !inspections[Int(slot)].tlsAssessed && inspections[Int(slot)].tls != nil {
             assessTLS(slot, at: table[slot].lastSeen)
         }
-        if inspections[Int(slot)].hasSightings { sendSightings(slot, at: table[slot].lastSeen) }
+        if inspections[Int(slot)].hasSightings || context.hasContentSightings { sendSightings(slot, at: table[slot].lastSeen) }
         var record = FlowRecord(flow: table[slot], inspection: inspections[Int(slot)], findings: 0, endReason: reason)
         if record.app == .ftpData { record.control = ftpDataControls.removeValue(forKey: slot) }
         output.send(.flow(slot: slot, record))
@@ -372,6 +378,8 @@ public struct Auditor {
         stats.fragmentCapHits = decoder.fragments.capHits
         stats.peakHeldBytes = budget.peakBufferedBytes
         stats.inspection = context.counters
+        stats.inspection.scan.peakHeldBytes = UInt64(context.scanBudget.peakBytes)
+        stats.inspection.scan.heldCapHits = context.scanBudget.capHits
         stats.ftpDataExpired = ftpExpectations.expired
         stats.ftpDataDropped = ftpExpectations.dropped
         stats.peakAnalyzerBytes = context.peakBufferedBytes

@@ -286,6 +286,14 @@ public final class Reporter {
             o.add("nesting_cap_hits", c.nestingCapHits)
             o.add("corrupt_compressed", c.corruptCompressed)
             o.add("unsupported_codings", c.unsupportedCodings)
+            o.object("scan") { o in
+                o.add("stream_bytes", i.scan.streamBytes)
+                o.add("matches", i.scan.matches)
+                o.add("depth_hits", i.scan.depthHits)
+                o.add("abandoned_streams", i.scan.abandonedStreams)
+                o.add("peak_held_bytes", i.scan.peakHeldBytes)
+                o.add("held_cap_hits", i.scan.heldCapHits)
+            }
         }
         o.object("analyzer_buffers") { o in
             o.add("peak_bytes", s.peakAnalyzerBytes)

@@ -1,7 +1,7 @@
 import PatternFiles
 
 /// A rule's regex matched near a hit and every check passed.
-public struct ScanMatch: Sendable {
+public struct ScanMatch: Sendable, Equatable {
     /// Index of the rule in `ContentScanner.rules`.
     public var rule: Int
     /// Stream offset of the value's first byte.
@@ -60,8 +60,9 @@ public struct StreamScanState: Sendable {
 
 /// The content scanner: the rules compiled, the keyword prefilter over all of
 /// them, and the stream logic that finds a match wherever chunk boundaries
-/// cut it. One per thread (each regex owns its match data).
-public final class ContentScanner {
+/// cut it. Used by one thread at a time (each regex owns its match data, the
+/// seam has one scratch buffer): the capture thread.
+public final class ContentScanner: @unchecked Sendable {
     public let rules: [ContentRule]
     let regexes: [CompiledRegex]
     let allowRegexes: [[CompiledRegex]]
@@ -85,6 +86,19 @@ public final class ContentScanner {
     let reach: Int
     private let scratch: UnsafeMutableRawPointer
     private let scratchSize: Int
+
+    /// A regex match that a check turned down (collected when `recordsRejections`).
+    public struct Rejection: Sendable {
+        public var rule: Int
+        public var offset: UInt64
+        public var value: [UInt8]
+        /// `allowlisted`, `validator <name> failed`, `entropy 2.1 < 3.0`, `no context word`.
+        public var reason: String
+    }
+
+    /// Collect the matches checks turned down (`patterns test`), not only the accepted ones.
+    public var recordsRejections = false
+    public private(set) var rejections: [Rejection] = []
 
     /// Whether every regex got its JIT compile (the interpreter is about 10x slower).
     public var jit: Bool { regexes.allSatisfy(\.jit) }
@@ -328,7 +342,7 @@ public final class ContentScanner {
 
     @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
 
-    @inline(__always) static func isSeparator(_ b: UInt8) -> Bool {
+    @inline(__always) public static func isSeparator(_ b: UInt8) -> Bool {
         b == 0x20 || b == 0x2d || b == 0x2e || b == 0x28 || b == 0x29 || b == 0x2f
     }
 
@@ -406,7 +420,9 @@ public final class ContentScanner {
             let offset = regionStart + UInt64(subjectStart + group.lowerBound)
             let key = UInt64(r) << 48 | (offset & 0xffff_ffff_ffff)
             guard !state.recent.contains(key) else { continue }
-            guard let raised = accepts(r, value, match: matchStart..<matchEnd, base, count: count) else { continue }
+            guard let raised = accepts(r, value, match: matchStart..<matchEnd, base, count: count, offset: offset) else {
+                continue
+            }
             if state.recent.count == 8 { state.recent.removeFirst() }
             state.recent.append(key)
             matches.append(
@@ -418,12 +434,21 @@ public final class ContentScanner {
 
     /// The rule's checks on a value: allowlist, validator, entropy, context.
     /// nil when rejected; otherwise whether a context word raises the severity.
-    func accepts(_ r: Int, _ value: UnsafeRawBufferPointer, match: Range<Int>, _ base: UnsafeRawPointer, count: Int) -> Bool? {
+    func accepts(
+        _ r: Int, _ value: UnsafeRawBufferPointer, match: Range<Int>, _ base: UnsafeRawPointer, count: Int, offset: UInt64
+    ) -> Bool? {
         let rule = rules[r]
-        if !rule.allowedValues.isEmpty && rule.allowedValues.contains(Array(value)) { return nil }
-        for allow in allowRegexes[r] where allow.match(value, from: 0) { return nil }
-        if let validator = rule.validator, !validator.accepts(value) { return nil }
-        if let floor = rule.minEntropy, Entropy.shannon(value) < floor { return nil }
+        func reject(_ reason: @autoclosure () -> String) -> Bool? {
+            if recordsRejections { rejections.append(Rejection(rule: r, offset: offset, value: Array(value), reason: reason())) }
+            return nil
+        }
+        if !rule.allowedValues.isEmpty && rule.allowedValues.contains(Array(value)) { return reject("allowlisted value") }
+        for allow in allowRegexes[r] where allow.match(value, from: 0) { return reject("allowlisted pattern") }
+        if let validator = rule.validator, !validator.accepts(value) { return reject("validator \(validator.rawValue) failed") }
+        if let floor = rule.minEntropy {
+            let entropy = Entropy.shannon(value)
+            if entropy < floor { return reject("entropy \(Double(Int(entropy * 100)) / 100) below \(floor)") }
+        }
         guard let context = rule.context else { return false }
         let from = max(0, match.lowerBound - context.distance)
         let to = min(count, match.upperBound + context.distance)
@@ -431,7 +456,7 @@ public final class ContentScanner {
             ContentScanner.contains(word, UnsafeRawBufferPointer(start: base + from, count: to - from))
         }
         switch context.effect {
-        case .require: return found ? false : nil
+        case .require: return found ? false : reject("no context word within \(context.distance) bytes")
         case .raise: return found
         }
     }
@@ -456,5 +481,17 @@ public final class ContentScanner {
             i += 1
         }
         return false
+    }
+}
+
+extension ContentScanner {
+    /// Scans a whole text as one stream (rule examples, `patterns test`).
+    public func matches(_ text: [UInt8]) -> [ScanMatch] {
+        var state = StreamScanState()
+        var budget = ScanBudget()
+        var found: [ScanMatch] = []
+        text.withUnsafeBytes { scan($0, at: 0, &state, budget: &budget, into: &found) }
+        finish(&state, budget: &budget, into: &found)
+        return found
     }
 }

@@ -6,6 +6,7 @@ import Findings
 import Inspection
 import Pipeline
 import Reporting
+import Scanning
 
 #if canImport(Glibc)
 import Glibc
@@ -29,7 +30,7 @@ struct PlainSight: ParsableCommand {
             Exit status: 0 ok; 1 findings at or above --fail-on; 2 usage or input error (unreadable, \
             corrupt or truncated capture, no such interface, no permission).
             """,
-        subcommands: [Read.self, Live.self])
+        subcommands: [Read.self, Live.self, Patterns.self])
 }
 
 /// Options shared by `read` and `live`.
@@ -94,6 +95,15 @@ struct CommonOptions: ParsableArguments {
     @Flag(help: "Write '(redacted)' instead of usernames in credential findings.")
     var redactUsernames = false
 
+    @OptionGroup var rules: ContentRuleOptions
+
+    @Flag(help: ArgumentHelp(
+        "Show PII and secret values in full in findings (default: masked, e.g. 4111 **** **** 1111). The output then holds the very data it reports: keep it as safe as the traffic."))
+    var reveal = false
+
+    @Option(help: "Bytes of each direction of a flow scanned for PII and secrets, in KiB.")
+    var scanDepthKb = Int(InspectionContext.defaultScanDepth >> 10)
+
     @Option(help: ArgumentHelp(
         "Key file of credential fingerprints (32 bytes, created 0600 when missing; runs sharing it give comparable fingerprints). Default: $XDG_STATE_HOME/plainsight/fingerprint.key or ~/.local/state/plainsight/fingerprint.key; 'none': a key for this run only.",
         valueName: "file|none"))
@@ -123,6 +133,9 @@ struct CommonOptions: ParsableArguments {
         guard cleartextDepthKb > 0 && cleartextDepthKb <= 1 << 30 else {
             throw ValidationError("--cleartext-depth-kb is 1 to 1073741824")
         }
+        guard scanDepthKb > 0 && scanDepthKb <= 1 << 30 else {
+            throw ValidationError("--scan-depth-kb is 1 to 1073741824")
+        }
         if let days = certExpiryDays, days < 0 || days > 36_500 {
             throw ValidationError("--cert-expiry-days is 0 to 36500")
         }
@@ -139,6 +152,19 @@ struct CommonOptions: ParsableArguments {
         o.flows.establishedTimeout = Int64(tcpTimeout) * 1_000_000
         o.flows.udpTimeout = Int64(udpTimeout) * 1_000_000
         o.cleartextDepth = UInt64(cleartextDepthKb) << 10
+        o.scanDepth = UInt64(scanDepthKb) << 10
+        var content: ContentReporting?
+        if o.analyzers.content {
+            do {
+                let scanner = try ContentScanner(rules.load(patternsDir: patternsDir))
+                if !scanner.jit { printError("warning: PCRE2 JIT is not available here; content scanning runs interpreted (slower)") }
+                o.scanner = scanner
+                content = ContentReporting(rules: scanner.rules, reveal: reveal)
+            } catch let error as PatternError {
+                printError(error.description)
+                throw ExitCode(ExitStatus.inputError)
+            }
+        }
         if let allowlist {
             do {
                 o.allowlist = try Allowlist.load(path: allowlist)
@@ -168,7 +194,8 @@ struct CommonOptions: ParsableArguments {
                         key = FingerprintKey.ephemeral()
                     }
                 }
-                o.cleartext = CleartextAssessor(rules: rules, fingerprints: key, redactUsernames: redactUsernames)
+                o.cleartext = CleartextAssessor(
+                    rules: rules, fingerprints: key, redactUsernames: redactUsernames, content: content)
             } catch let error as PatternError {
                 printError(error.description)
                 throw ExitCode(ExitStatus.inputError)

@@ -16,6 +16,8 @@ public final class CleartextAssessor: @unchecked Sendable {
     public let rules: CleartextRules
     let fingerprints: FingerprintKey
     let redactUsernames: Bool
+    /// PII and secret rules, when content is scanned.
+    let content: ContentReporting?
 
     /// What makes two sightings the same finding.
     struct Key: Hashable {
@@ -72,8 +74,12 @@ public final class CleartextAssessor: @unchecked Sendable {
     /// Per flow slot: the aggregates it contributed to, and whether it carried credentials.
     var flows: [Int32: (aggregates: Set<Int>, credentials: Bool)] = [:]
 
-    public init(rules: CleartextRules, fingerprints: FingerprintKey, redactUsernames: Bool = false, maxFindings: Int = 100_000) {
+    public init(
+        rules: CleartextRules, fingerprints: FingerprintKey, redactUsernames: Bool = false, content: ContentReporting? = nil,
+        maxFindings: Int = 100_000
+    ) {
         self.rules = rules
+        self.content = content
         self.maxFindings = maxFindings
         self.fingerprints = fingerprints
         self.redactUsernames = redactUsernames
@@ -94,6 +100,8 @@ public final class CleartextAssessor: @unchecked Sendable {
             addEndpointFinding(CleartextRules.startTLSFailed, slot: slot, flow: flow, app: app, at: time) { rule in
                 ("\(rule.title) (\(app))", [])
             }
+        case .content(let content):
+            note(content, slot: slot, flow: flow, app: app, at: time)
         }
     }
 

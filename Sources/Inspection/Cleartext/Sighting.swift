@@ -15,6 +15,8 @@ public enum Sighting: Sendable, Equatable {
     /// client that then goes on in clear shows as a TLS flow whose handshake
     /// did not parse, `tls.problem`.)
     case startTLSFailed
+    /// PII or a secret the content scanner found in the flow's cleartext.
+    case content(ContentSighting)
 }
 
 /// A credential seen in clear. `username` and `secret` are the bytes as

@@ -1,4 +1,5 @@
 import Flows
+import Scanning
 
 // MARK: - The content interface (decoded bodies for the content scanner)
 //
@@ -81,12 +82,14 @@ public protocol ContentConsumer {
     mutating func ended(_ end: ContentEnd, flow: UInt32)
 }
 
-/// Where decoded content goes. `.off`: the readers decode nothing (the
-/// default; `--analyzers content` turns it on); `.counting`: decoded and
-/// counted only (until the scanner exists); `.recording`: kept whole, for
-/// tests and fuzzing. The content scanner becomes one more case.
+/// Where decoded content goes. `.off`: the readers decode nothing and
+/// nothing is scanned; `.scanning`: the content scanner reads the raw
+/// streams and what the readers decode (`--analyzers content`);
+/// `.counting`: decoded and counted only (benchmarks of the decoders);
+/// `.recording`: kept whole, for tests and fuzzing.
 public enum ContentSink: Sendable {
     case off
+    case scanning(ContentScanner)
     case counting
     case recording(ContentRecorder)
 }
@@ -201,6 +204,7 @@ extension InspectionContext {
         counters.content.bytes[Int(piece.kind.rawValue)] &+= UInt64(piece.bytes.count)
         switch content {
         case .off, .counting: break
+        case .scanning(let scanner): scanPiece(piece, scanner: scanner)
         case .recording(let recorder): recorder.consume(piece, flow: flow)
         }
     }
@@ -209,6 +213,7 @@ extension InspectionContext {
         counters.content.streams[Int(end.kind.rawValue)] &+= 1
         switch content {
         case .off, .counting: break
+        case .scanning(let scanner): endPieceScan(end, scanner: scanner)
         case .recording(let recorder): recorder.ended(end, flow: flow)
         }
     }

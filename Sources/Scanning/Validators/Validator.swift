@@ -20,6 +20,8 @@ public enum Validator: String, CaseIterable, Sendable {
 
     /// Runs the check on the value's bytes.
     public func accepts(_ value: UnsafeRawBufferPointer) -> Bool { !value.isEmpty }
+
+    public static func cardBrand(_ value: UnsafeRawBufferPointer) -> String? { nil }
 }
 
 public enum Entropy {
@@ -41,5 +43,7 @@ public enum Entropy {
 /// What a JWT says about itself (interim until the JWT validator lands).
 public struct JWTFacts: Sendable, Equatable {
     public var algorithm: String?
+    public var issuer: String?
+    public var lifetime: Int64?
     public init?(token: UnsafeRawBufferPointer) { return nil }
 }

@@ -1,0 +1,189 @@
+import Decoding
+import Flows
+import Scanning
+
+// MARK: - Scanning cleartext for PII and secrets
+//
+// The content scanner (module Scanning) reads two kinds of bytes: the raw
+// reassembled stream of every flow not known to be encrypted — any protocol,
+// any port, each UDP datagram alone — and the decoded content streams the
+// cleartext readers deliver (bodies de-chunked and inflated, form values,
+// mail parts with base64 and quoted-printable undone). What it finds leaves
+// as `ContentSighting`s, with the flow's other sightings.
+
+/// A PII or secret match on a flow.
+public struct ContentSighting: Sendable, Equatable {
+    public var match: ScanMatch
+    public var direction: Direction
+    /// The decoded stream it was found in; nil: the raw stream.
+    public var source: ContentKind?
+
+    public init(match: ScanMatch, direction: Direction, source: ContentKind?) {
+        self.match = match
+        self.direction = direction
+        self.source = source
+    }
+
+    /// `stream`, or the decoded content's kind.
+    public var sourceName: String { source?.name ?? "stream" }
+}
+
+/// What the scanner read and which of its caps it hit (the stats record's `content.scan` object).
+public struct ScanCounters: Sendable, Equatable {
+    /// Raw stream bytes scanned (TCP streams and UDP datagrams).
+    public var streamBytes: UInt64 = 0
+    /// Directions that reached `InspectionContext.scanDepth` and stopped being scanned.
+    public var depthHits: UInt64 = 0
+    /// Matches reported (before deduplication).
+    public var matches: UInt64 = 0
+    /// Decoded streams still open when their flow was released (scanned as they were).
+    public var abandonedStreams: UInt64 = 0
+    /// Most bytes the scanner's streams kept at once (tails between chunks, deferred windows).
+    public var peakHeldBytes: UInt64 = 0
+    /// A stream could not keep a hit's window within `ScanBudget.maxBytes`: judged on what was there.
+    public var heldCapHits: UInt64 = 0
+
+    public init() {}
+}
+
+/// The raw-stream scan of one flow: a state per direction. A direction is
+/// scanned from the moment identification knows it is not the start of an
+/// encrypted protocol (the whole flow identified, or that direction ruled out
+/// by every probe) until the flow's end, an upgrade to TLS or the scan depth.
+struct FlowScan {
+    enum Phase {
+        case waiting
+        case scanning
+        case stopped
+    }
+
+    var toServer = StreamScanState()
+    var toClient = StreamScanState()
+    var toServerPhase = Phase.waiting
+    var toClientPhase = Phase.waiting
+
+    var isActive: Bool { toServerPhase != .stopped || toClientPhase != .stopped }
+
+    func isScanning(_ d: Direction) -> Bool { (d == .toServer ? toServerPhase : toClientPhase) == .scanning }
+
+    /// Starts scanning a waiting direction; false if it had started (or stopped) already.
+    mutating func start(_ d: Direction) -> Bool {
+        if d == .toServer {
+            guard toServerPhase == .waiting else { return false }
+            toServerPhase = .scanning
+        } else {
+            guard toClientPhase == .waiting else { return false }
+            toClientPhase = .scanning
+        }
+        return true
+    }
+
+    mutating func ingest(
+        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, transport: TransportProtocol,
+        scanner: ContentScanner, context: inout InspectionContext
+    ) {
+        if direction == .toServer {
+            guard toServerPhase == .scanning else { return }
+            if !FlowScan.scan(bytes, direction, offset, transport, &toServer, scanner, &context) { toServerPhase = .stopped }
+        } else {
+            guard toClientPhase == .scanning else { return }
+            if !FlowScan.scan(bytes, direction, offset, transport, &toClient, scanner, &context) { toClientPhase = .stopped }
+        }
+    }
+
+    /// Scans a chunk; false once the direction reached the scan depth.
+    static func scan(
+        _ bytes: UnsafeRawBufferPointer, _ direction: Direction, _ offset: UInt64, _ transport: TransportProtocol,
+        _ state: inout StreamScanState, _ scanner: ContentScanner, _ context: inout InspectionContext
+    ) -> Bool {
+        var chunk = bytes
+        let room = context.scanDepth > state.scannedBytes ? context.scanDepth - state.scannedBytes : 0
+        if UInt64(chunk.count) > room { chunk = UnsafeRawBufferPointer(rebasing: bytes[..<Int(room)]) }
+        context.counters.scan.streamBytes &+= UInt64(chunk.count)
+        if transport == .udp {
+            scanner.scanMessage(chunk, at: offset, &state, into: &context.scanMatches)
+        } else {
+            scanner.scan(chunk, at: offset, &state, budget: &context.scanBudget, into: &context.scanMatches)
+        }
+        context.adoptMatches(direction: direction, source: nil)
+        guard state.scannedBytes < context.scanDepth else {
+            context.counters.scan.depthHits &+= 1
+            scanner.finish(&state, budget: &context.scanBudget, into: &context.scanMatches)
+            context.adoptMatches(direction: direction, source: nil)
+            return false
+        }
+        return true
+    }
+
+    /// The direction ended: hits waiting for more bytes are judged.
+    mutating func end(direction: Direction, scanner: ContentScanner, context: inout InspectionContext) {
+        if direction == .toServer {
+            scanner.finish(&toServer, budget: &context.scanBudget, into: &context.scanMatches)
+            toServerPhase = .stopped
+        } else {
+            scanner.finish(&toClient, budget: &context.scanBudget, into: &context.scanMatches)
+            toClientPhase = .stopped
+        }
+        context.adoptMatches(direction: direction, source: nil)
+    }
+
+    /// Stops scanning (the rest of the flow is encrypted, or it is released):
+    /// what was read so far is judged, nothing is kept.
+    mutating func stop(scanner: ContentScanner, context: inout InspectionContext) {
+        for d in [Direction.toServer, .toClient] where isScanning(d) { end(direction: d, scanner: scanner, context: &context) }
+        scanner.release(&toServer, budget: &context.scanBudget)
+        scanner.release(&toClient, budget: &context.scanBudget)
+        toServerPhase = .stopped
+        toClientPhase = .stopped
+    }
+}
+
+extension InspectionContext {
+    /// The content scanner, when content is scanned.
+    public var scanner: ContentScanner? {
+        if case .scanning(let scanner) = content { return scanner }
+        return nil
+    }
+
+    /// Sightings of the flow being inspected, until the pipeline takes them.
+    public var hasContentSightings: Bool { !contentSightings.isEmpty }
+
+    public mutating func takeContentSightings() -> [ContentSighting] {
+        defer { contentSightings = [] }
+        return contentSightings
+    }
+
+    /// Moves what the scanner just reported into sightings.
+    mutating func adoptMatches(direction: Direction, source: ContentKind?) {
+        guard !scanMatches.isEmpty else { return }
+        counters.scan.matches &+= UInt64(scanMatches.count)
+        for match in scanMatches { contentSightings.append(ContentSighting(match: match, direction: direction, source: source)) }
+        scanMatches.removeAll(keepingCapacity: true)
+    }
+
+    /// Scans a decoded piece in its stream's own offsets.
+    mutating func scanPiece(_ piece: ContentPiece, scanner: ContentScanner) {
+        let key = UInt64(flow) << 32 | UInt64(piece.stream)
+        var state = pieceScans.removeValue(forKey: key) ?? StreamScanState()
+        scanner.scan(piece.bytes, at: piece.offset, &state, budget: &scanBudget, into: &scanMatches)
+        pieceScans[key] = state
+        adoptMatches(direction: piece.direction, source: piece.kind)
+    }
+
+    /// A decoded stream ended: what waited for more bytes is judged.
+    mutating func endPieceScan(_ end: ContentEnd, scanner: ContentScanner) {
+        guard var state = pieceScans.removeValue(forKey: UInt64(flow) << 32 | UInt64(end.stream)) else { return }
+        scanner.finish(&state, budget: &scanBudget, into: &scanMatches)
+        adoptMatches(direction: end.direction, source: end.kind)
+    }
+
+    /// The flow in the current slot is released: decoded streams it left open are judged as they are.
+    mutating func abandonPieceScans(scanner: ContentScanner) {
+        guard !pieceScans.isEmpty else { return }
+        for key in pieceScans.keys where key >> 32 == UInt64(flow) {
+            guard var state = pieceScans.removeValue(forKey: key) else { continue }
+            counters.scan.abandonedStreams &+= 1
+            scanner.release(&state, budget: &scanBudget)
+        }
+    }
+}

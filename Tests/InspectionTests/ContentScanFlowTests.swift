@@ -1,0 +1,124 @@
+import TestSupport
+import Testing
+@testable import Decoding
+@testable import Flows
+@testable import Inspection
+import Scanning
+
+/// Which bytes of a flow the content scanner reads: the raw stream of every
+/// flow not known to be encrypted (any port, UDP datagrams alone), decoded
+/// bodies — and nothing once a flow is encrypted.
+@Suite struct ContentScanFlowTests {
+    static let rules = """
+        rules:
+          - id: secret.test-token
+            severity: high
+            description: test token
+            regex: '\\btok_[a-z0-9]{20}\\b'
+            keywords: [tok_]
+            window: [0, 24]
+            remediation: revoke it
+        """
+    static let token = "tok_abcdefghij0123456789"
+
+    static func conversation(port: UInt16, depth: UInt64 = InspectionContext.defaultScanDepth) throws -> Conversation {
+        var c = Conversation(port: port)
+        c.context.content = .scanning(try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(rules, source: "t.yaml"))))
+        c.context.scanDepth = depth
+        return c
+    }
+
+    @Test func aCustomProtocolOnAnOddPortIsScanned() throws {
+        var c = try Self.conversation(port: 7777)
+        c.client("HELLO v1\n")
+        c.server("OK\n")
+        c.client("{\"key\":\"\(Self.token)\"}\n")
+        #expect(c.context.takeContentSightings().isEmpty, "identification still holds the client's first 64 bytes")
+        c.client(String(repeating: "z", count: 30) + "\n")
+        #expect(c.inspection.app == .unknown && !c.inspection.isDone, "still scanning")
+        let found = c.context.takeContentSightings()
+        #expect(found.count == 1)
+        #expect(found.first?.direction == .toServer && found.first?.source == nil && found.first?.match.offset == 17)
+    }
+
+    @Test func theFirstBytesHeldByIdentificationAreScannedToo() throws {
+        var c = try Self.conversation(port: 7777)
+        c.client("X \(Self.token) y\n")
+        c.server("OK\n")
+        c.inspection.end(direction: .toServer, context: &c.context)
+        c.inspection.end(direction: .toClient, context: &c.context)
+        #expect(c.context.takeContentSightings().map(\.match.offset) == [2], "a short flow is scanned when it ends")
+    }
+
+    @Test func tlsIsNotScanned() throws {
+        var c = try Self.conversation(port: 443)
+        c.client(Sample.clientHello)
+        // An application-data record whose bytes happen to spell a token.
+        c.client([0x17, 0x03, 0x03, 0x00, 0x20] + Array("..\(Self.token)......".utf8))
+        #expect(c.inspection.app == .tls)
+        #expect(c.context.takeContentSightings().isEmpty)
+    }
+
+    @Test func sshIsNotScanned() throws {
+        var c = try Self.conversation(port: 22)
+        c.server("SSH-2.0-OpenSSH_9.2\r\n")
+        c.client("SSH-2.0-OpenSSH_9.2\r\n\(Self.token)")
+        #expect(c.context.takeContentSightings().isEmpty)
+        #expect(c.inspection.isDone)
+    }
+
+    @Test func afterSTARTTLSNothingIsScanned() throws {
+        var c = try Self.conversation(port: 25)
+        c.server("220 mx.example ESMTP\r\n")
+        c.client("EHLO a.example\r\n")
+        c.server("250-mx.example\r\n250 STARTTLS\r\n")
+        c.client("STARTTLS \(Self.token)\r\n")
+        c.server("220 2.0.0 Ready to start TLS\r\n")
+        #expect(c.context.takeContentSightings().count == 1, "the cleartext part is scanned")
+        c.client(StartTLSSamples.clientHello)
+        c.client([0x17, 0x03, 0x03, 0x00, 0x20] + Array("..\(Self.token)......".utf8))
+        #expect(c.inspection.tls != nil)
+        #expect(c.context.takeContentSightings().isEmpty)
+    }
+
+    @Test func aUDPDatagramIsScannedAlone() throws {
+        var i = FlowInspection(serverPort: 514, transport: .udp, selection: .all)
+        var context = InspectionContext()
+        context.content = .scanning(try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(Self.rules, source: "t.yaml"))))
+        let first = Array("<13>Dec  5 00:00:00 app: key tok_abcdefghij".utf8)
+        let second = Array("0123456789 more\n".utf8)
+        first.withUnsafeBytes { i.ingest($0, direction: .toServer, offset: 0, context: &context) }
+        second.withUnsafeBytes { i.ingest($0, direction: .toServer, offset: UInt64(first.count), context: &context) }
+        #expect(context.takeContentSightings().isEmpty, "datagrams are not joined")
+        let whole = Array("<13>app: key \(Self.token)\n".utf8)
+        whole.withUnsafeBytes { i.ingest($0, direction: .toServer, offset: 100, context: &context) }
+        #expect(context.takeContentSightings().count == 1)
+    }
+
+    @Test func aGzipBodyIsScannedDecoded() throws {
+        // python3 -c 'import gzip; print(list(gzip.compress(b"secret=tok_abcdefghij0123456789\n", mtime=0)))'
+        let gz: [UInt8] = [
+            31, 139, 8, 0, 0, 0, 0, 0, 2, 3, 43, 78, 77, 46, 74, 45, 177, 45, 201, 207, 142, 79, 76, 74, 78, 73, 77, 75,
+            207, 200, 204, 50, 48, 52, 50, 54, 49, 53, 51, 183, 176, 228, 2, 0, 230, 233, 23, 169, 32, 0, 0, 0,
+        ]
+        var c = try Self.conversation(port: 8080)
+        c.client("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Encoding: gzip\r\nContent-Length: \(gz.count)\r\n\r\n")
+        c.client(gz)
+        c.server("HTTP/1.1 204 No Content\r\n\r\n")
+        let found = c.context.takeContentSightings()
+        #expect(found.map(\.source) == [.httpRequestBody])
+        #expect(found.first?.match.offset == 7, "offset within the decoded body")
+    }
+
+    @Test func scanningStopsAtTheDepth() throws {
+        var c = try Self.conversation(port: 7777, depth: 64)
+        c.client("HELLO v1\n")
+        c.server("OK\n")
+        c.client(String(repeating: "x", count: 60) + " \(Self.token)\n")
+        #expect(c.context.takeContentSightings().isEmpty)
+        #expect(c.context.counters.scan.depthHits == 1)
+        c.server(String(repeating: "y", count: 70))
+        #expect(c.context.counters.scan.depthHits == 2)
+        #expect(c.inspection.isDone, "both directions at the depth: the flow can be bypassed")
+    }
+}
