@@ -122,9 +122,15 @@ public struct FlowInspection {
     public mutating func ingest(
         _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
     ) {
-        if scan != nil, let scanner = context.scanner {
-            scan!.ingest(bytes, direction: direction, offset: offset, transport: transport, scanner: scanner, context: &context)
+        // Scanned after the analyzers, without the bytes they decode for the
+        // scanner (an HTTP body, a mail): those are scanned decoded, not as sent.
+        let scanning = scan?.isScanning(direction) == true
+        defer {
+            if scanning && scan?.isScanning(direction) == true, let scanner = context.scanner {
+                scan!.ingest(bytes, direction: direction, offset: offset, transport: transport, scanner: scanner, context: &context)
+            }
         }
+        context.decodedRanges.removeAll(keepingCapacity: true)
         guard !analyzersDone else { return }
         if let ftpData {
             ftpData.ingest(bytes, direction: direction, context: &context)

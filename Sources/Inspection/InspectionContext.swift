@@ -31,6 +31,9 @@ public struct InspectionContext: Sendable {
     /// The scanner's output for the flow being inspected, before it becomes sightings.
     var scanMatches: [ScanMatch] = []
     var contentSightings: [ContentSighting] = []
+    /// Stream ranges of the chunk being read that a reader decodes for the
+    /// scanner (ascending): the raw scan skips them.
+    var decodedRanges: [Range<UInt64>] = []
     /// Scan state of each open decoded stream, by flow slot and stream id.
     var pieceScans: [UInt64: StreamScanState] = [:]
 

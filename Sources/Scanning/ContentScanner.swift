@@ -1,5 +1,35 @@
 import PatternFiles
 
+/// What the scan reads of a rule at every hit: plain values, no references.
+struct RuleWindow {
+    var before: Int32
+    var after: Int32
+    var group: Int32
+    /// The digit counts a `digits` rule accepts (0...0 for keyword rules).
+    var digitsMin: Int32
+    var digitsMax: Int32
+    var validator: Validator?
+    /// Context words are required: they are looked for before the regex runs.
+    var requiresContext: Bool
+    var contextDistance: Int32
+
+    init(_ rule: ContentRule) {
+        before = Int32(rule.before)
+        after = Int32(rule.after)
+        group = Int32(rule.group)
+        if case .digits(let range) = rule.trigger {
+            digitsMin = Int32(range.lowerBound)
+            digitsMax = Int32(range.upperBound)
+        } else {
+            digitsMin = 0
+            digitsMax = 0
+        }
+        validator = rule.validator
+        requiresContext = rule.context?.effect == .require
+        contextDistance = Int32(rule.context?.distance ?? 0)
+    }
+}
+
 /// A rule's regex matched near a hit and every check passed.
 public struct ScanMatch: Sendable, Equatable {
     /// Index of the rule in `ContentScanner.rules`.
@@ -67,12 +97,15 @@ public final class ContentScanner: @unchecked Sendable {
     let regexes: [CompiledRegex]
     let allowRegexes: [[CompiledRegex]]
     let filter: KeywordFilter
-    /// Rules each keyword triggers, by keyword index.
-    let rulesByKeyword: [[Int]]
+    /// What each hit needs of each rule, in a flat buffer (no reference counting per hit).
+    let windows: UnsafeMutablePointer<RuleWindow>
+    /// Rules keyword `k` triggers: `keywordRules[keywordRuleBounds[2k]..<keywordRuleBounds[2k+1]]`.
+    let keywordRuleBounds: UnsafeMutablePointer<Int32>
+    let keywordRules: UnsafeMutablePointer<Int32>
+    /// Bytes after keyword `k`'s end its rules' windows reach (plus the lookahead byte).
+    let keywordReach: UnsafeMutablePointer<Int32>
     /// Rules triggered by digit runs.
     let digitRules: [Int]
-    /// Bytes after a keyword's end its rules' windows reach (plus the lookahead byte), by keyword.
-    let keywordReach: [Int]
     /// The same for digit runs.
     let digitReach: Int
     /// Widest window after a hit, over all rules.
@@ -134,9 +167,12 @@ public final class ContentScanner: @unchecked Sendable {
             }
         }
         filter = KeywordFilter(keywords: keywords, digits: !digits.isEmpty)
-        rulesByKeyword = byKeyword
+        windows = KeywordFilter.copy(rules.map(RuleWindow.init))
+        keywordRuleBounds = KeywordFilter.copy(
+            byKeyword.reduce(into: [Int32]()) { b, list in b += [b.last ?? 0, (b.last ?? 0) + Int32(list.count)] })
+        keywordRules = KeywordFilter.copy(byKeyword.flatMap { $0.map { Int32($0) } })
+        keywordReach = KeywordFilter.copy(byKeyword.map { list in Int32((list.map { set.rules[$0].after }.max() ?? 0) + 1) })
         digitRules = digits
-        keywordReach = byKeyword.map { list in (list.map { set.rules[$0].after }.max() ?? 0) + 1 }
         digitReach = (digits.map { set.rules[$0].after }.max() ?? 0) + 1
         maxAfter = (rules.map(\.after).max() ?? 0) + 1
         maxHit = max(filter.longestKeyword, 3 * maxDigits, 2)
@@ -146,7 +182,13 @@ public final class ContentScanner: @unchecked Sendable {
         scratch = .allocate(byteCount: scratchSize, alignment: 8)
     }
 
-    deinit { scratch.deallocate() }
+    deinit {
+        scratch.deallocate()
+        windows.deallocate()
+        keywordRuleBounds.deallocate()
+        keywordRules.deallocate()
+        keywordReach.deallocate()
+    }
 
     // MARK: Streams
 
@@ -290,26 +332,26 @@ public final class ContentScanner: @unchecked Sendable {
         while i < to {
             if i + 1 >= count { return final ? .handled(upTo: count) : .deferred(i) }
             let last = min(to, count - 1)
-            i = filter.nextMarked(base, from: i, to: last)
+            i = filter.nextCandidate(base, from: i, to: last, count: count)
             if i == last {
                 // `to`, or the region's last byte, whose pair is not all here.
                 if i >= to { break }
                 return final ? .handled(upTo: count) : .deferred(i)
             }
-            let slot = filter.candidates(base, at: i)
-            let candidates = filter.candidates[slot]
+            let candidates = filter.candidates(base, at: i)
             var advance = i + 1
-            for k in candidates.keywords {
-                let length = filter.keywords[k].count
+            for position in candidates.keywords {
+                let k = filter.keyword(inList: position)
+                let length = filter.length(k)
                 if i + length > count {
                     if final { continue }
                     return .deferred(i)
                 }
                 guard filter.matches(k, base, at: i) else { continue }
                 let hitEnd = i + length
-                if !final && hitEnd + keywordReach[k] > count { return .deferred(i) }
-                for r in rulesByKeyword[k] {
-                    evaluate(r, hit: i..<hitEnd, base, count: count, regionStart: regionStart, &state, into: &matches)
+                if !final && hitEnd + Int(keywordReach[k]) > count { return .deferred(i) }
+                for j in Int(keywordRuleBounds[2 * k])..<Int(keywordRuleBounds[2 * k + 1]) {
+                    evaluate(Int(keywordRules[j]), hit: i..<hitEnd, base, count: count, regionStart: regionStart, &state, into: &matches)
                 }
             }
             if candidates.digits {
@@ -321,7 +363,8 @@ public final class ContentScanner: @unchecked Sendable {
                 case .run(let run, let digits):
                     if !final && run.upperBound + digitReach > count { return .deferred(i) }
                     for r in digitRules {
-                        guard case .digits(let range) = rules[r].trigger, range.contains(digits) else { continue }
+                        let w = windows[r]
+                        guard digits >= Int(w.digitsMin) && digits <= Int(w.digitsMax) else { continue }
                         evaluate(r, hit: run, base, count: count, regionStart: regionStart, &state, into: &matches)
                     }
                     advance = max(advance, run.upperBound)
@@ -404,10 +447,17 @@ public final class ContentScanner: @unchecked Sendable {
         _ r: Int, hit: Range<Int>, _ base: UnsafeRawPointer, count: Int, regionStart: UInt64,
         _ state: inout StreamScanState, into matches: inout [ScanMatch]
     ) {
-        let rule = rules[r]
+        let w = windows[r]
         let regex = regexes[r]
-        let windowStart = max(0, hit.lowerBound - rule.before)
-        let windowEnd = min(count, hit.upperBound + rule.after + 1)
+        let windowStart = max(0, hit.lowerBound - Int(w.before))
+        let windowEnd = min(count, hit.upperBound + Int(w.after) + 1)
+        if w.requiresContext {
+            // No context word within reach of anything the window can match: no regex.
+            let distance = Int(w.contextDistance)
+            let from = max(0, windowStart - distance)
+            let text = UnsafeRawBufferPointer(start: base + from, count: min(count, windowEnd + distance) - from)
+            guard rules[r].context!.words.contains(where: { ContentScanner.contains($0, text) }) else { return }
+        }
         let subjectStart = max(0, windowStart - regex.lookbehind - 1)
         let subject = UnsafeRawBufferPointer(start: base + subjectStart, count: windowEnd - subjectStart)
         var at = windowStart - subjectStart
@@ -415,7 +465,7 @@ public final class ContentScanner: @unchecked Sendable {
             let matchStart = whole.lowerBound + subjectStart
             let matchEnd = whole.upperBound + subjectStart
             at = whole.isEmpty ? whole.upperBound + 1 : whole.upperBound
-            guard let group = regex.range(rule.group), !group.isEmpty else { continue }
+            guard let group = regex.range(Int(w.group)), !group.isEmpty else { continue }
             let value = UnsafeRawBufferPointer(rebasing: subject[group])
             let offset = regionStart + UInt64(subjectStart + group.lowerBound)
             let key = UInt64(r) << 48 | (offset & 0xffff_ffff_ffff)
@@ -428,7 +478,7 @@ public final class ContentScanner: @unchecked Sendable {
             matches.append(
                 ScanMatch(
                     rule: r, offset: offset, value: Array(value), raised: raised,
-                    jwt: rule.validator == .jwt ? JWTFacts(token: value) : nil))
+                    jwt: w.validator == .jwt ? JWTFacts(token: value) : nil))
         }
     }
 

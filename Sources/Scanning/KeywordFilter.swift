@@ -1,71 +1,124 @@
 /// The literal prefilter: decides, for each byte position, whether a rule's
 /// keyword (or a run of digits) could start there, so that regexes run only
-/// near such hits. One bit per pair of bytes — 65,536 bits, 8 KiB, in L1 —
-/// set for the first two bytes of every keyword in every letter case (a
-/// one-byte keyword sets its byte followed by anything; digit runs set every
-/// digit pair). A position whose pair is unmarked, nearly all of them, costs
-/// one load and one test; a marked one is checked against the keywords that
-/// begin with that pair.
+/// near such hits.
+///
+/// Three bitmaps of 65,536 bits (8 KiB each, together in L1) indexed by a
+/// pair of bytes: `longFirst` marks the first two bytes of every keyword of
+/// three bytes or more and `longNext` its second and third, each in every
+/// letter case; `short` marks where a one- or two-byte keyword or a digit pair
+/// begins. A position is a candidate when `short` has its pair, or when
+/// `longFirst` has its pair and `longNext` the following one — common English
+/// pairs such as "to" or "se" alone no longer stop the scan. A candidate is
+/// then checked against the keywords that begin with its pair. Everything the
+/// scan reads is in flat buffers: no reference counting per byte or per hit.
 final class KeywordFilter {
-    /// What a marked pair may begin.
-    struct Candidates {
-        /// Indices into `keywords`, longest first.
-        var keywords: [Int] = []
-        /// A digit pair: a run of digits may start (or continue) here.
-        var digits = false
-    }
-
-    private let bits: UnsafeMutablePointer<UInt64>
-    /// For each pair, its index in `candidates` plus one (0: unmarked).
+    private let longFirst: UnsafeMutablePointer<UInt64>
+    private let longNext: UnsafeMutablePointer<UInt64>
+    private let short: UnsafeMutablePointer<UInt64>
+    /// For each pair, its candidate list's index plus one (0: none).
     private let slots: UnsafeMutablePointer<UInt16>
-    private(set) var candidates: [Candidates] = []
-    /// Distinct keywords, lowercased.
-    let keywords: [[UInt8]]
+    /// Candidate lists: `listBounds[2s]..<listBounds[2s+1]` in `listKeywords` (longest keyword first).
+    private let listBounds: UnsafeMutablePointer<Int32>
+    private let listKeywords: UnsafeMutablePointer<Int32>
+    /// Whether list `s` is for a digit pair.
+    private let listDigits: UnsafeMutablePointer<Bool>
+    /// Keyword `k` is `keywordBytes[keywordBounds[2k]..<keywordBounds[2k+1]]`, lowercased.
+    private let keywordBytes: UnsafeMutablePointer<UInt8>
+    private let keywordBounds: UnsafeMutablePointer<Int32>
+    let keywordCount: Int
     let longestKeyword: Int
 
     /// `keywords` lowercased; `digits`: whether some rule is triggered by digit runs.
     init(keywords: [[UInt8]], digits: Bool) {
-        self.keywords = keywords
+        keywordCount = keywords.count
         longestKeyword = keywords.map(\.count).max() ?? 0
-        bits = .allocate(capacity: 1024)
-        bits.initialize(repeating: 0, count: 1024)
+        longFirst = KeywordFilter.bitmap()
+        longNext = KeywordFilter.bitmap()
+        short = KeywordFilter.bitmap()
         slots = .allocate(capacity: 65536)
         slots.initialize(repeating: 0, count: 65536)
-        var lists: [Int: Candidates] = [:]
-        func mark(_ pair: Int, _ update: (inout Candidates) -> Void) {
-            update(&lists[pair, default: Candidates()])
-        }
+
+        var lists: [Int: (keywords: [Int], digits: Bool)] = [:]
         for (index, word) in keywords.enumerated() {
             let firsts = KeywordFilter.cases(word[0])
             let seconds = word.count > 1 ? KeywordFilter.cases(word[1]) : (0...255).map { UInt8($0) }
-            for a in firsts { for b in seconds { mark(Int(a) | Int(b) << 8) { $0.keywords.append(index) } } }
+            for a in firsts {
+                for b in seconds {
+                    let pair = Int(a) | Int(b) << 8
+                    lists[pair, default: ([], false)].keywords.append(index)
+                    KeywordFilter.set(word.count >= 3 ? longFirst : short, pair)
+                }
+            }
+            if word.count >= 3 {
+                for b in KeywordFilter.cases(word[1]) {
+                    for c in KeywordFilter.cases(word[2]) { KeywordFilter.set(longNext, Int(b) | Int(c) << 8) }
+                }
+            }
         }
         if digits {
             for a in UInt8(ascii: "0")...UInt8(ascii: "9") {
-                for b in UInt8(ascii: "0")...UInt8(ascii: "9") { mark(Int(a) | Int(b) << 8) { $0.digits = true } }
+                for b in UInt8(ascii: "0")...UInt8(ascii: "9") {
+                    let pair = Int(a) | Int(b) << 8
+                    lists[pair, default: ([], false)].digits = true
+                    KeywordFilter.set(short, pair)
+                }
             }
         }
-        // Pairs sharing a keyword list share one entry (case variants, one-byte keywords).
+        // Pairs with the same list (case variants, one-byte keywords) share it.
         var shared: [[Int]: [Bool: Int]] = [:]
+        var bounds: [Int32] = []
+        var flat: [Int32] = []
+        var digitLists: [Bool] = []
         for (pair, var list) in lists.sorted(by: { $0.key < $1.key }) {
-            list.keywords.sort { keywords[$0].count > keywords[$1].count || (keywords[$0].count == keywords[$1].count && $0 < $1) }
+            list.keywords.sort { (keywords[$0].count, -$0) > (keywords[$1].count, -$1) }
             let slot: Int
             if let existing = shared[list.keywords]?[list.digits] {
                 slot = existing
             } else {
-                candidates.append(list)
-                slot = candidates.count
+                bounds += [Int32(flat.count), Int32(flat.count + list.keywords.count)]
+                flat += list.keywords.map { Int32($0) }
+                digitLists.append(list.digits)
+                slot = digitLists.count
                 shared[list.keywords, default: [:]][list.digits] = slot
             }
             precondition(slot <= Int(UInt16.max), "too many distinct keyword prefixes")
             slots[pair] = UInt16(slot)
-            bits[pair >> 6] |= 1 << UInt64(pair & 63)
         }
+        listBounds = KeywordFilter.copy(bounds)
+        listKeywords = KeywordFilter.copy(flat)
+        listDigits = KeywordFilter.copy(digitLists)
+        var wordBounds: [Int32] = []
+        var bytes: [UInt8] = []
+        for word in keywords {
+            wordBounds += [Int32(bytes.count), Int32(bytes.count + word.count)]
+            bytes += word
+        }
+        keywordBytes = KeywordFilter.copy(bytes)
+        keywordBounds = KeywordFilter.copy(wordBounds)
     }
 
     deinit {
-        bits.deallocate()
+        for bits in [longFirst, longNext, short] { bits.deallocate() }
         slots.deallocate()
+        listBounds.deallocate()
+        listKeywords.deallocate()
+        listDigits.deallocate()
+        keywordBytes.deallocate()
+        keywordBounds.deallocate()
+    }
+
+    static func bitmap() -> UnsafeMutablePointer<UInt64> {
+        let bits = UnsafeMutablePointer<UInt64>.allocate(capacity: 1024)
+        bits.initialize(repeating: 0, count: 1024)
+        return bits
+    }
+
+    static func set(_ bits: UnsafeMutablePointer<UInt64>, _ pair: Int) { bits[pair >> 6] |= 1 << UInt64(pair & 63) }
+
+    static func copy<T>(_ values: [T]) -> UnsafeMutablePointer<T> {
+        let p = UnsafeMutablePointer<T>.allocate(capacity: max(values.count, 1))
+        _ = UnsafeMutableBufferPointer(start: p, count: values.count).initialize(from: values)
+        return p
     }
 
     static func cases(_ byte: UInt8) -> [UInt8] {
@@ -75,35 +128,60 @@ final class KeywordFilter {
         }
     }
 
-    /// The first position in `from..<to` whose pair is marked (`to` <= count - 1).
+    @inline(__always) static func test(_ bits: UnsafeMutablePointer<UInt64>, _ pair: Int) -> Bool {
+        bits[pair >> 6] & (1 << UInt64(pair & 63)) != 0
+    }
+
+    @inline(__always) static func pair(_ base: UnsafeRawPointer, _ i: Int) -> Int {
+        Int(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt16.self)))
+    }
+
+    /// The first candidate position in `from..<to` of a region of `count`
+    /// bytes (`to` <= count - 1: a position needs its pair); `to` if none. At
+    /// the region's last pair the third byte is missing: a long keyword's
+    /// first pair alone makes it a candidate there.
     @inline(__always)
-    func nextMarked(_ base: UnsafeRawPointer, from: Int, to: Int) -> Int {
+    func nextCandidate(_ base: UnsafeRawPointer, from: Int, to: Int, count: Int) -> Int {
         var i = from
-        while i < to {
-            let pair = Int(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt16.self)))
-            if bits[pair >> 6] & (1 << UInt64(pair & 63)) != 0 { return i }
+        let full = min(to, count - 2)
+        while i < full {
+            let p0 = KeywordFilter.pair(base, i)
+            if KeywordFilter.test(short, p0)
+                || (KeywordFilter.test(longFirst, p0) && KeywordFilter.test(longNext, KeywordFilter.pair(base, i + 1)))
+            {
+                return i
+            }
             i &+= 1
+        }
+        if i < to {
+            let p0 = KeywordFilter.pair(base, i)
+            if KeywordFilter.test(short, p0) || KeywordFilter.test(longFirst, p0) { return i }
         }
         return to
     }
 
-    /// What may start at a marked pair.
+    /// The candidate list of the pair at `i`: keyword indices, and whether a digit run may start.
     @inline(__always)
-    func candidates(_ base: UnsafeRawPointer, at i: Int) -> Int {
-        let pair = Int(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt16.self)))
-        return Int(slots[pair]) - 1
+    func candidates(_ base: UnsafeRawPointer, at i: Int) -> (keywords: Range<Int>, digits: Bool) {
+        let slot = Int(slots[KeywordFilter.pair(base, i)]) - 1
+        guard slot >= 0 else { return (0..<0, false) }
+        return (Int(listBounds[2 * slot])..<Int(listBounds[2 * slot + 1]), listDigits[slot])
     }
+
+    @inline(__always) func keyword(inList position: Int) -> Int { Int(listKeywords[position]) }
+
+    @inline(__always) func length(_ k: Int) -> Int { Int(keywordBounds[2 * k + 1] - keywordBounds[2 * k]) }
 
     /// Whether keyword `k` is at `i` (ASCII letters in any case); the caller checked it fits.
     @inline(__always)
     func matches(_ k: Int, _ base: UnsafeRawPointer, at i: Int) -> Bool {
-        keywords[k].withUnsafeBufferPointer { word in
-            for j in 0..<word.count {
-                var b = base.load(fromByteOffset: i + j, as: UInt8.self)
-                if b >= 0x41 && b <= 0x5a { b |= 0x20 }
-                if b != word[j] { return false }
-            }
-            return true
+        let start = Int(keywordBounds[2 * k])
+        let n = Int(keywordBounds[2 * k + 1]) - start
+        for j in 0..<n {
+            var b = base.load(fromByteOffset: i + j, as: UInt8.self)
+            if b &- 0x41 < 26 { b |= 0x20 }
+            if b != keywordBytes[start + j] { return false }
         }
+        return true
     }
 }

@@ -116,7 +116,7 @@ struct Patterns: ParsableCommand {
             let scanner = try options.scanner()
             scanner.recordsRejections = true
             let show = { (rule: ContentRule, value: [UInt8]) in
-                reveal ? Redaction.name(value) : Redaction.mask(value, showingStart: rule.shownStart, end: rule.shownEnd)
+                reveal ? String(decoding: value, as: UTF8.self) : Redaction.mask(value, showingStart: rule.shownStart, end: rule.shownEnd)
             }
             var out = ""
             for m in scanner.matches(Array(data)) {

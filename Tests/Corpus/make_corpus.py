@@ -72,7 +72,7 @@ TYPES = {
                          formats=["plain", "space", "dash"]),
     "email": dict(rules=["pii.email", "pii.email-address"], context=None, match="exact-ci",
                   labels=["email", "contact_email", "user", "reply_to", "owner_email"], formats=["plain"]),
-    "us-ssn": dict(rules=["pii.us-ssn"], context="ssn", match="digits",
+    "us-ssn": dict(rules=["pii.us-ssn", "pii.us-ssn-plain"], context="ssn", match="digits",
                    labels=["ssn", "SSN", "customer_ssn", "applicant_ssn"], formats=["dash", "plain"]),
     "iban": dict(rules=["pii.iban"], context=None, match="compact",
                  labels=["iban", "IBAN", "payout_iban", "account_iban"], formats=["plain", "space"]),

@@ -54,7 +54,8 @@ extension CleartextAssessor {
                 timestamp: time, rule: rule.id, category: category, severity: severity, flow: flow,
                 direction: sighting.direction, app: app, message: message,
                 evidence: content.reveal
-                    ? Redaction.name(value) : Redaction.mask(value, showingStart: rule.shownStart, end: rule.shownEnd),
+                    ? String(decoding: value, as: UTF8.self)
+                    : Redaction.mask(value, showingStart: rule.shownStart, end: rule.shownEnd),
                 details: details)
         }
     }

@@ -56,6 +56,7 @@ extension LineDialogue {
         let base = bytes.baseAddress!
         while i < n && !isDone {
             if let used = streamBytes(UnsafeRawBufferPointer(rebasing: bytes[i..<n]), direction: direction, context: &context) {
+                context.decodes(from: offset + UInt64(i), count: used)
                 i += used
                 continue
             }

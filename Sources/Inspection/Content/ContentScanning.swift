@@ -78,7 +78,33 @@ struct FlowScan {
         return true
     }
 
+    /// Scans a chunk, less the ranges a reader took to decode (`InspectionContext.decodedRanges`).
     mutating func ingest(
+        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, transport: TransportProtocol,
+        scanner: ContentScanner, context: inout InspectionContext
+    ) {
+        guard !context.decodedRanges.isEmpty else {
+            ingestRange(bytes, direction: direction, offset: offset, transport: transport, scanner: scanner, context: &context)
+            return
+        }
+        let ranges = context.decodedRanges
+        context.decodedRanges.removeAll(keepingCapacity: true)
+        var from = offset
+        let end = offset + UInt64(bytes.count)
+        for range in ranges where range.upperBound > from && range.lowerBound < end {
+            if range.lowerBound > from {
+                let part = UnsafeRawBufferPointer(rebasing: bytes[Int(from - offset)..<Int(range.lowerBound - offset)])
+                ingestRange(part, direction: direction, offset: from, transport: transport, scanner: scanner, context: &context)
+            }
+            from = max(from, min(range.upperBound, end))
+        }
+        if from < end {
+            let part = UnsafeRawBufferPointer(rebasing: bytes[Int(from - offset)...])
+            ingestRange(part, direction: direction, offset: from, transport: transport, scanner: scanner, context: &context)
+        }
+    }
+
+    mutating func ingestRange(
         _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, transport: TransportProtocol,
         scanner: ContentScanner, context: inout InspectionContext
     ) {
@@ -139,6 +165,18 @@ struct FlowScan {
 }
 
 extension InspectionContext {
+    /// A reader takes stream bytes `offset..<offset+count` of the chunk being
+    /// read to decode them for the scanner: the raw scan skips them.
+    mutating func decodes(from offset: UInt64, count: Int) {
+        guard count > 0, case .scanning = content else { return }
+        let range = offset..<(offset + UInt64(count))
+        if let last = decodedRanges.last, last.upperBound == range.lowerBound {
+            decodedRanges[decodedRanges.count - 1] = last.lowerBound..<range.upperBound
+        } else {
+            decodedRanges.append(range)
+        }
+    }
+
     /// The content scanner, when content is scanned.
     public var scanner: ContentScanner? {
         if case .scanning(let scanner) = content { return scanner }
