@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Flows", "Inspection"], path: "Tests/TestSupport"),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "TestSupport"]),
         .testTarget(name: "FlowsTests", dependencies: ["Decoding", "Flows", "TestSupport"]),
-        .testTarget(name: "ScanningTests", dependencies: ["Scanning"]),
+        .testTarget(name: "ScanningTests", dependencies: ["Scanning", "TestSupport"]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Scanning", "TestSupport", "CZlib"]),
         .testTarget(
             name: "ReportingTests", dependencies: ["Reporting", "Findings", "Decoding", "Flows", "Inspection", "TestSupport"]),

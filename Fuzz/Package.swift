@@ -35,5 +35,7 @@ let package = Package(
         .executableTarget(name: "FuzzHPACK", dependencies: [stages, "FuzzSupport"], swiftSettings: fuzzTarget),
         // One DER certificate through CertificateFacts, TLSAssessor and TrustStore.readPEM.
         .executableTarget(name: "FuzzCertificate", dependencies: [stages, "FuzzSupport"], swiftSettings: fuzzTarget),
+        // One value through one content-scanner validator, JWTFacts, cardBrand and Entropy.
+        .executableTarget(name: "FuzzValidators", dependencies: [stages, "FuzzSupport"], swiftSettings: fuzzTarget),
     ]
 )
