@@ -4,7 +4,9 @@ cleartext login exchange of the project's captures and of a few real ones
 (/work/shared/captures/real, when present) as a script for its analyzer
 (format: Fuzz/Sources/FuzzCleartext/FuzzCleartext.swift), plus variants:
 every chunk cut into small pieces (lines straddle chunks), a tiny budget and
-a tiny depth (the cap paths), and a gap in the server's direction.
+a tiny depth (the cap paths), a gap in the server's direction, one in the
+client's, and the connection as a sensor started mid-way sees it (each
+direction first seen past its start, in the middle of a chunk).
 
 Needs tshark (`-z follow,tcp,raw` gives each connection's payload in order,
 with directions). Deterministic; re-running it rewrites the folder.
@@ -59,8 +61,9 @@ ANALYZERS = [
     "cassandra",
     "memcached",
 ]
-# Byte 1: bits 0-1 the budget (3: 64 bytes), bit 2 server ends first, bit 3 depth 300.
-TINY_BUDGET, DEPTH_300 = 0x03, 0x08
+# Byte 1: bits 0-1 the budget (3: 64 bytes), bit 2 server ends first, bit 3 depth 300,
+# bit 4 UDP (Kerberos and SIP; else TCP).
+TINY_BUDGET, DEPTH_300, UDP = 0x03, 0x08, 0x10
 
 OWN = {
     "http-auth-curl.pcap": "http", "http-curl.pcap": "http", "smtp-auth.pcap": "smtp", "smtp-python.pcap": "smtp",
@@ -299,6 +302,35 @@ def script(analyzer, chunks, extra=b"", options=0):
     return bytes(out) + extra
 
 
+def gap_event(direction, length):
+    return bytes([0x02 | direction << 2]) + struct.pack("<H", max(1, min(length, 0xFFFF)))
+
+
+def midstream(analyzer, chunks):
+    """`chunks` as a sensor that started mid-connection sees them: the first
+    third of each direction's bytes was never seen (a gap stands for them, so
+    the direction is first seen past offset 0, inside a chunk), then the rest."""
+    totals = [0, 0]
+    for direction, data in chunks:
+        totals[direction] += len(data)
+    drop = [min(t // 3, 0xFFFF) for t in totals]
+    seen, rest = [0, 0], []
+    for direction, data in chunks:
+        skip = max(0, min(len(data), drop[direction] - seen[direction]))
+        seen[direction] += len(data)
+        if skip < len(data):
+            rest.append((direction, data[skip:]))
+    body = script(analyzer, rest)
+    gaps = b"".join(gap_event(d, drop[d]) for d in (0, 1) if drop[d] > 0)
+    return body[:2] + gaps + body[2:]
+
+
+def client_gap(analyzer, chunks, after=3, length=17):
+    """A gap in the client's direction after the first `after` chunks."""
+    head, tail = script(analyzer, chunks[:after]), script(analyzer, chunks[after:])
+    return head + gap_event(0, length) + tail[2:]
+
+
 def smb_seeds():
     """Byte-exact SMB sessions the real captures lack (MS-CIFS 2.2.4.53, MS-SMB2 2.2.5/2.2.6/2.2.41):
     SMB1 with a plaintext password, SMB2 NTLMSSP with an encrypting session, SMB2 then a transform header."""
@@ -387,6 +419,8 @@ def main():
                 seeds[tag + "-budget64"] = script(code, pieces(chunks, 30), options=TINY_BUDGET)
                 seeds[tag + "-depth300"] = script(code, chunks, options=DEPTH_300)
                 seeds[tag + "-servergap"] = script(code, chunks[:3], extra=bytes([0x06]) + struct.pack("<H", 50))
+                seeds[tag + "-clientgap"] = client_gap(code, chunks)
+                seeds[tag + "-midstream"] = midstream(code, chunks)
     for name, code, chunks in broker_exchanges():
         seeds[name] = script(code, chunks)
         seeds[name + "-pieces7"] = script(code, pieces(chunks, 7))
@@ -407,7 +441,7 @@ def main():
                 datagrams.append((0 if port in server_ports else 1, bytes.fromhex(payload.replace(":", ""))))
         # "-udp": ndpi__kerberos-login.pcap also has a TCP session, seeded above.
         suffix = "-udp" if code == "kerberos" else ""
-        seeds["real-" + name[:-len(".pcap")] + suffix] = script(code, datagrams[:40])
+        seeds["real-" + name[:-len(".pcap")] + suffix] = script(code, datagrams[:40], options=UDP)
     seeds.update(smb_seeds())
     for name in SIP_REAL:
         path = os.path.join(REAL_DIR, name)
@@ -422,6 +456,7 @@ def main():
             if payload:
                 datagrams.append((0 if src == first else 1, bytes.fromhex(payload.replace(":", ""))))
         seeds["real-" + name[:-len(".pcap")]] = script("sip", datagrams[:40])
+        seeds["real-" + name[:-len(".pcap")] + "-udp"] = script("sip", datagrams[:40], options=UDP)
     seeds.update(own_exchanges())
     for name, (code, chunks) in database_logins().items():
         seeds[name] = script(code, chunks)

@@ -9,9 +9,10 @@ struct CleartextRegressionTests {
     /// (still undecided between datagrams and TCP records) stopped both
     /// directions as a stream and answered `.done`; a chunk that followed
     /// starting with an APPLICATION tag then made it a datagram reader that
-    /// answered `.needMore`. A gap or end now settles the framing as TCP.
+    /// answered `.needMore`. (Then a gap or end settled the framing as TCP;
+    /// now the flow's transport does, from the start.)
     @Test func kerberosStaysDoneAfterEndAndGapBeforeData() {
-        let analyzer = KerberosAnalyzer(maxDepth: 1 << 20)
+        let analyzer = KerberosAnalyzer(maxDepth: 1 << 20, datagrams: false)
         var context = InspectionContext()
         analyzer.end(direction: .toClient, context: &context)
         #expect(analyzer.gap(direction: .toServer, offset: 0, length: 11, context: &context) == .done)

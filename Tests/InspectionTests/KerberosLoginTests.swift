@@ -73,7 +73,7 @@ enum KerberosBytes {
 
 /// Sends each step as one datagram.
 func kerberosDatagrams(_ steps: [Step]) -> [Sighting] {
-    var run = StreamRun(KerberosAnalyzer(maxDepth: 1 << 20))
+    var run = StreamRun(KerberosAnalyzer(maxDepth: 1 << 20, datagrams: true))
     run.play(steps)
     #expect(run.verdicts.allSatisfy { $0 == .needMore }, "a UDP flow is never done")
     run.endBoth()
@@ -88,7 +88,7 @@ func kerberosCredential(
 }
 
 struct KerberosLoginTests {
-    static func make() -> KerberosAnalyzer { KerberosAnalyzer(maxDepth: 1 << 20) }
+    static func make() -> KerberosAnalyzer { KerberosAnalyzer(maxDepth: 1 << 20, datagrams: false) }
 
     // MARK: UDP
 
@@ -182,7 +182,7 @@ struct KerberosLoginTests {
     }
 
     @Test func tcpDoneWhenBothDirectionsEnd() {
-        var run = StreamRun(KerberosAnalyzer(maxDepth: 1 << 20))
+        var run = StreamRun(KerberosLoginTests.make())
         run.send(KerberosBytes.tcp(KerberosBytes.asReq(preauthEtype: 18)), .toServer)
         #expect(run.verdicts.last == .needMore)
         #expect(run.analyzer.gap(direction: .toServer, offset: 999, length: 1, context: &run.context) == .needMore)
@@ -190,7 +190,7 @@ struct KerberosLoginTests {
     }
 
     @Test func tcpReservedLengthBitStops() {
-        var run = StreamRun(KerberosAnalyzer(maxDepth: 1 << 20))
+        var run = StreamRun(KerberosLoginTests.make())
         let message = KerberosBytes.asReq(preauthEtype: 23)
         run.send([0x80, 0, 0, UInt8(message.count & 0xff)] + message, .toServer)
         run.endBoth()
@@ -236,7 +236,7 @@ struct KerberosLoginTests {
             let toServer = d == 88
             let client = toServer ? s : d
             if flows[client] == nil {
-                flows[client] = KerberosAnalyzer(maxDepth: 1 << 20)
+                flows[client] = KerberosAnalyzer(maxDepth: 1 << 20, datagrams: true)
                 order.append(client)
             }
             _ = payload.withUnsafeBytes {

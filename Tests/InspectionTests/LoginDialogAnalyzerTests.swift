@@ -505,14 +505,18 @@ struct LoginDialogAnalyzerTests {
         #expect(run.analyzer.sightings.isEmpty, "taken")
     }
 
-    @Test func serverGapGivesUnknownAndBothGapsAreDone() {
+    @Test func gapsResumeAndTheEndsGiveUnknown() {
+        // Lost bytes cost a line, not the direction (MidStreamTests has the rest).
         var run = LoginRun(.pop3)
         run.play([.s("+OK\r\n"), .c("USER a\r\nPASS b\r\n"), .s("+OK\r\n")])
         let serverGap = run.analyzer.gap(direction: .toClient, offset: run.offsets.toClient, length: 100, context: &run.context)
         #expect(serverGap == .needMore)
-        #expect(run.sightings == [loginCredential(.pop3, "a", "b", .unknown)])
+        #expect(run.sightings.isEmpty, "PASS's reply may come after the lost bytes")
         let clientGap = run.analyzer.gap(direction: .toServer, offset: run.offsets.toServer, length: 10, context: &run.context)
-        #expect(clientGap == .done)
+        #expect(clientGap == .needMore)
+        run.endBoth()
+        #expect(run.sightings == [loginCredential(.pop3, "a", "b", .unknown)])
+        #expect(run.context.bufferedBytes == 0)
     }
 
     @Test func maxDepthStopsReading() {

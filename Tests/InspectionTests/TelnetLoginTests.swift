@@ -325,8 +325,9 @@ struct TelnetLoginTests {
             TelnetSamples.opening + TelnetSamples.typed("demo\r\n", echo: true) + [.s("Password: ")]
                 + TelnetSamples.typed("pw\r\n", echo: false))
         let verdict = run.analyzer.gap(direction: .toClient, offset: run.offsets.toClient, length: 100, context: &run.context)
-        #expect(verdict == .done)
+        #expect(verdict == .needMore, "the session goes on after the lost bytes")
         #expect(run.sightings == [telnetCredential("demo", "pw", .unknown)])
+        run.endBoth()
         #expect(run.context.bufferedBytes == 0)
     }
 

@@ -9,7 +9,11 @@
 //               the corpus generator names them the same way)
 //   byte 1      bits 0-1 the budget (maxBufferedBytes 65536, 4096, 512, 64);
 //               bit 2 which direction ends first after the script (0: to the
-//               server); bit 3 the depth (1 MiB, or 300)
+//               server); bit 3 the depth (1 MiB, or 300); bit 4 the flow is
+//               UDP, for the protocols read over both (Kerberos, SIP: each
+//               chunk a datagram), else TCP
+//   (A gap before a direction's first chunk is a flow picked up mid-stream:
+//   that direction is first seen past offset 0.)
 //   then events, each a byte `e`:
 //     e & 3 == 0  data to the server, 1: data to the client; length e >> 2
 //                 (1...63), or when that is 0 a u16 LE (0...65535); the bytes
@@ -25,7 +29,7 @@
 // same-direction chunks merged into one chunk (the order of the directions
 // kept) gives the same sightings, when neither run hit the budget cap and the
 // depth is the default (a depth cut lands at another place inside a merged
-// chunk); not for UDP protocols, whose chunks are datagrams.
+// chunk); not over UDP, whose chunks are datagrams.
 // Content (the readers run with a recording content sink): pieces of a
 // stream arrive contiguous from offset 0 and each stream ends once
 // ("content-contiguous"); after both directions end no stream is open
@@ -73,7 +77,7 @@ let apps: [AppProtocol] = [
     .socks,
     .smb,
     .kerberos,
-    .sip,  // over TCP (make's default transport); SIP datagrams are fuzzed as a TCP stream
+    .sip,  // over TCP, or UDP with bit 4 of byte 1
     .rtsp,
     .irc,
     .vnc,
@@ -85,9 +89,10 @@ let apps: [AppProtocol] = [
     .cassandra,
     .memcached,
 ]
-/// Protocols read datagram by datagram: merging chunks changes the input.
-/// (SIP runs over both; its analyzer here reads TCP, so chunks may merge.)
-let datagramApps = Set(AnalyzerRegistry.all.filter { $0.transport == .udp }.map(\.app)).subtracting([.sip])
+/// Protocols read over UDP only, datagram by datagram: merging chunks changes the input.
+let udpOnlyApps = Set(AnalyzerRegistry.udp.map(\.app)).subtracting(AnalyzerRegistry.tcp.map(\.app))
+/// Protocols read over UDP or TCP (Kerberos, SIP): bit 4 of byte 1 chooses.
+let bothTransportApps = Set(AnalyzerRegistry.udp.map(\.app)).intersection(AnalyzerRegistry.tcp.map(\.app))
 
 /// One analyzer and its context, with the per-event checks.
 struct Run {
@@ -101,9 +106,9 @@ struct Run {
     /// Decoded content, kept up to 64 KiB per stream.
     let content = ContentRecorder(keep: 1 << 16)
 
-    init(_ label: String, app: AppProtocol, budget: Int, depth: UInt64) {
+    init(_ label: String, app: AppProtocol, transport: TransportProtocol, budget: Int, depth: UInt64) {
         self.label = label
-        analyzer = CleartextAnalyzer.make(for: app, depth: depth)!
+        analyzer = CleartextAnalyzer.make(for: app, depth: depth, transport: transport)!
         context = InspectionContext(maxBufferedBytes: budget, cleartextDepth: depth)
         context.content = .recording(content)
     }
@@ -161,15 +166,17 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let budget = budgets[Int(options & 3)]
     let clientFirst = options & 4 == 0
     let depth = depths[Int(options >> 3 & 1)]
+    let udp = udpOnlyApps.contains(app) || (options & 0x10 != 0 && bothTransportApps.contains(app))
+    let transport: TransportProtocol = udp ? .udp : .tcp
 
     let events = input.streamEvents(limit: 512)
 
-    var run = Run("chunked", app: app, budget: budget, depth: depth)
+    var run = Run("chunked", app: app, transport: transport, budget: budget, depth: depth)
     for event in events { run.apply(event) }
     run.endBoth(clientFirst: clientFirst)
 
-    if depth == depths[0] && !datagramApps.contains(app) {
-        var whole = Run("merged", app: app, budget: budget, depth: depth)
+    if depth == depths[0] && !udp {
+        var whole = Run("merged", app: app, transport: transport, budget: budget, depth: depth)
         for event in merged(events) { whole.apply(event) }
         whole.endBoth(clientFirst: clientFirst)
         if run.context.counters.bufferCapHits == 0 && whole.context.counters.bufferCapHits == 0 {

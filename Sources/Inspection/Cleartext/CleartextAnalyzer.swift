@@ -50,8 +50,8 @@ enum CleartextAnalyzer {
     case memcached(MemcachedLoginAnalyzer)
 
     /// The analyzer for `app`, nil when PlainSight reads nothing more of it.
-    /// `transport` tells SIP over UDP (a message per datagram) from SIP over
-    /// TCP; `serverPort` tells rexec (512) from rsh (same message shape).
+    /// `transport` tells SIP and Kerberos over UDP (a message per datagram)
+    /// from their TCP framing; `serverPort` tells rexec (512) from rsh (same message shape).
     static func make(
         for app: AppProtocol, depth: UInt64, transport: TransportProtocol = .tcp, serverPort: UInt16 = 0
     ) -> CleartextAnalyzer? {
@@ -73,7 +73,7 @@ enum CleartextAnalyzer {
         case .nats: .nats(NATSLoginAnalyzer(maxDepth: depth))
         case .socks: .socks(SOCKSLoginAnalyzer(maxDepth: depth))
         case .smb: .smb(SMBLoginAnalyzer(maxDepth: depth))
-        case .kerberos: .kerberos(KerberosAnalyzer(maxDepth: depth))
+        case .kerberos: .kerberos(KerberosAnalyzer(maxDepth: depth, datagrams: transport == .udp))
         case .sip: .headerAuth(HeaderAuthAnalyzer(dialect: .sip, datagrams: transport == .udp, maxDepth: depth))
         case .rtsp: .headerAuth(HeaderAuthAnalyzer(dialect: .rtsp, datagrams: false, maxDepth: depth))
         case .irc: .irc(IRCLoginAnalyzer(maxDepth: depth))

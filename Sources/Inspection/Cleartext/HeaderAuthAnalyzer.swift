@@ -30,6 +30,13 @@ import Flows
 /// the reading: the media that follows is not text, and a stream that is no
 /// longer SIP/RTSP cannot be framed. Over UDP it is never `.done` (a later
 /// datagram may carry another login), like SNMP.
+///
+/// Over TCP, lost bytes — a connection picked up mid-stream (SIP keeps its
+/// TCP connections open for hours of REGISTER refreshes), or a gap — cost
+/// the message they fall in: lines are passed over until one starts a
+/// message (a status line, or a request line with the protocol's version),
+/// and reading goes on from there. The credentials waiting for an answer
+/// keep waiting: answers are matched by their keys, not by order.
 public final class HeaderAuthAnalyzer: StreamAnalyzer, SightingSource, LineDialogue, TwoWayDialogue {
     public enum Dialect: Sendable { case sip, rtsp }
 
@@ -75,13 +82,13 @@ public final class HeaderAuthAnalyzer: StreamAnalyzer, SightingSource, LineDialo
         return ingestStream(bytes, direction: direction, offset: offset, context: &context)
     }
 
-    /// Over TCP lost bytes lose the framing: the direction stops. A lost
-    /// datagram is just not read.
+    /// Over TCP lost bytes cost the message they fall in (the direction
+    /// resumes at the next start line). A lost datagram is just not read.
     public func gap(
         direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
     ) -> AnalyzerVerdict {
         guard !datagrams else { return isDone ? .done : .needMore }
-        return stopStream(direction, context: &context)
+        return skipGap(direction, offset: offset, length: length, context: &context)
     }
 
     public func end(direction: Direction, context: inout InspectionContext) {
@@ -152,24 +159,28 @@ public final class HeaderAuthAnalyzer: StreamAnalyzer, SightingSource, LineDialo
     func rawData(_ bytes: UnsafeRawBufferPointer, context: inout InspectionContext) {}
     func rawDataEnded() {}
 
+    func linesLost(_ direction: Direction, context: inout InspectionContext) {
+        if direction == .toServer { messages.toServer.resume() } else { messages.toClient.resume() }
+    }
+
     func line(_ line: LoginLine, _ m: inout HeaderMessage, _ direction: Direction, context: inout InspectionContext) {
         switch m.phase {
         case .lost:
             return
-        case .start:
+        case .start, .resuming:
             // Empty lines between messages are keep-alives (RFC 5626 §3.5.1) or stray CR LF.
             guard line.count > 0 else { return }
-            if dialect == .rtsp && line[0] == UInt8(ascii: "$") {
-                m.phase = .lost  // interleaved media from here on
-            } else if let status = statusCode(line) {
+            if let status = statusCode(line) {
                 m.isRequest = false
                 m.status = status
                 m.phase = .headers
             } else if isRequestLine(line) {
                 m.isRequest = true
                 m.phase = .headers
-            } else {
-                m.phase = .lost  // not this protocol: the framing cannot be trusted
+            } else if m.phase == .start {
+                // Interleaved RTSP media (`$`) from here on, or not this protocol:
+                // the framing cannot be trusted. (Resuming, such lines are passed over.)
+                m.phase = .lost
             }
         case .headers:
             if line.count == 0 {
@@ -314,7 +325,11 @@ extension HeaderAuthAnalyzer.Dialect {
 
 /// The message being read in one direction.
 struct HeaderMessage {
-    enum Phase { case start, headers, lost }
+    enum Phase {
+        case start, headers, lost
+        /// After lost bytes: lines are passed over until one starts a message.
+        case resuming
+    }
 
     var phase = Phase.start
     var isRequest = false
@@ -325,6 +340,12 @@ struct HeaderMessage {
     var cseq: [UInt8] = []
     var contentLength: UInt64 = 0
     var credentials: [CredentialSighting] = []
+
+    /// Lost bytes cut the message being read: what it gathered is dropped.
+    mutating func resume() {
+        reset()
+        if phase != .lost { phase = .resuming }
+    }
 
     mutating func reset() {
         if phase != .lost { phase = .start }

@@ -7,6 +7,12 @@ import Flows
 /// the header part of SIP and RTSP): how each line is read, and what follows
 /// a line that is data rather than lines (an IMAP literal, a message body).
 /// The extension below cuts a direction's chunks into lines for it.
+///
+/// Lines survive lost bytes: a direction first seen past its start (its
+/// first bytes were lost, or went to identification only) or with a gap in
+/// it goes on after the next line feed — the line the loss falls in is not
+/// read, since its start may be missing — and the dialogue hears of it
+/// (`linesLost`) to let go of what it assumed about that side.
 protocol LineDialogue: AnyObject {
     /// Bytes read per direction before giving up on it.
     var maxDepth: UInt64 { get }
@@ -24,6 +30,11 @@ protocol LineDialogue: AnyObject {
     /// than lines (SMTP `DATA` read as a message): how many were taken; nil
     /// to read lines.
     func streamBytes(_ bytes: UnsafeRawBufferPointer, direction: Direction, context: inout InspectionContext) -> Int?
+    /// Bytes of `direction` were lost (or never seen, before its first
+    /// chunk): its next line is the one after the next line feed. Whatever
+    /// was known of where that side stood (a reply, a literal or a message
+    /// in progress; how many commands or replies went by) may be stale.
+    func linesLost(_ direction: Direction, context: inout InspectionContext)
 }
 
 extension LineDialogue {
@@ -36,25 +47,38 @@ extension LineDialogue {
     /// Splits one chunk of `direction` into lines (CR LF or a bare LF). A
     /// line inside the chunk is handed over in place; one that spans chunks
     /// has its first `LoginLineReader.maxLine` bytes copied, charged to the
-    /// context's budget. A chunk that does not continue the stream (a hole
-    /// before it) stops the direction: the line boundaries are lost.
+    /// context's budget. A chunk that does not continue the stream — the
+    /// direction's first, past offset 0, or one after a hole the pipeline did
+    /// not report — loses the line boundaries: reading resumes after its next
+    /// line feed (as after a `gap`, `skipLostLines`).
     func readLines(
         _ bytes: UnsafeRawBufferPointer, offset: UInt64, into r: inout LoginLineReader, direction: Direction,
         context: inout InspectionContext
     ) {
-        guard !r.finished else { return }
+        guard !r.finished, !bytes.isEmpty else { return }
         let chunkEnd = offset + UInt64(bytes.count)
         guard chunkEnd > r.expectedOffset else { return }  // seen already
-        guard offset <= r.expectedOffset, r.expectedOffset < maxDepth else {
-            r.stop(&context)  // a hole before this chunk, or the depth is reached
+        if offset > r.expectedOffset {
+            loseLines(&r, direction: direction, context: &context)
+            r.expectedOffset = offset
+        }
+        guard r.expectedOffset < maxDepth else {
+            r.stop(&context)  // the depth is reached
             return
         }
         var i = Int(r.expectedOffset - offset)
         let n = Int(min(chunkEnd, maxDepth) - offset)
         r.expectedOffset = offset + UInt64(n)
-        // Safe: chunkEnd > expectedOffset >= offset, so the chunk is not empty.
+        // Safe: the chunk is not empty.
         let base = bytes.baseAddress!
         while i < n && !isDone {
+            if r.resuming {
+                // After lost bytes: the first line feed ends a line whose start is gone.
+                guard let found = memchr(base + i, 0x0a, n - i) else { break }
+                i = UnsafeRawPointer(found) - base + 1
+                r.resuming = false
+                continue
+            }
             if let used = streamBytes(UnsafeRawBufferPointer(rebasing: bytes[i..<n]), direction: direction, context: &context) {
                 context.decodes(from: offset + UInt64(i), count: used)
                 i += used
@@ -113,4 +137,26 @@ extension LineDialogue {
         if r.expectedOffset >= maxDepth { r.stop(&context) }
     }
 
+    /// `length` bytes of `direction` at `offset` were lost (a gap): the
+    /// direction goes on after the next line feed that follows them.
+    func skipLostLines(
+        offset: UInt64, length: UInt64, into r: inout LoginLineReader, direction: Direction,
+        context: inout InspectionContext
+    ) {
+        guard !r.finished, offset + length > r.expectedOffset else { return }
+        loseLines(&r, direction: direction, context: &context)
+        r.expectedOffset = offset + length
+        if r.expectedOffset >= maxDepth { r.stop(&context) }
+    }
+
+    /// The line being read, and the data being passed over, are cut by lost
+    /// bytes: both are dropped, and lines resume after the next line feed.
+    func loseLines(_ r: inout LoginLineReader, direction: Direction, context: inout InspectionContext) {
+        r.endLine(&context)
+        r.rawRemaining = 0
+        r.rawCapture = false
+        r.resuming = true
+        rawRequest = nil
+        linesLost(direction, context: &context)
+    }
 }

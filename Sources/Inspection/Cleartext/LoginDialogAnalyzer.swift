@@ -19,10 +19,23 @@ import Flows
 /// gets exactly one final reply, in order; the greeting is reply 0) or, for
 /// IMAP, by tag — so the verdicts do not depend on how the two directions'
 /// chunks interleave. A credential is emitted when its reply is seen; when
-/// the server direction ends, gaps or passes `maxDepth` first, it is emitted
-/// with outcome `.unknown` (a credential is never lost).
+/// the server direction ends or passes `maxDepth` first, it is emitted
+/// with outcome `.unknown` (a credential is never lost — but see below for
+/// one read after lost bytes).
 ///
-/// It is `.done` once both directions have ended (or gapped, or passed
+/// Lost bytes — a direction first seen past its start (picked up
+/// mid-stream), or a gap — cost the line they fall in, not the direction
+/// (`LineDialogue`): reading goes on after the next line feed. From then on
+/// the counts of what went by unseen are unknown, so a reply answers the last
+/// command read before it (arrival order; a credential whose reply was not
+/// the next one is `.unknown`), and the greeting is not expected. After the
+/// client's side resumed it may be inside a mail body or a literal, so until
+/// a reply shows it is sending commands, a credential read there counts only
+/// if the server answers it before the next command, and is dropped
+/// otherwise (a mail about "AUTH PLAIN ..." is not a login). A STARTTLS offer
+/// counts only where it is seen.
+///
+/// It is `.done` once both directions have ended (or passed
 /// `maxDepth` bytes), once a login was accepted and nothing else waits for a
 /// reply (the session that follows holds no login; not FTP, whose data
 /// connections are announced after the login), after the reply to
@@ -94,6 +107,25 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
     /// FTP data events waiting for the pipeline; past it the oldest is dropped.
     static let maxDataEvents = 8
 
+    // MARK: after lost bytes
+
+    /// Bytes of a direction were lost (or never seen): replies are matched
+    /// to commands in the order they arrive, not by count.
+    var countsLost = false
+    /// The client's side resumed after lost bytes and no reply has shown yet
+    /// that it sends commands: a credential read now needs its answer.
+    var clientUnconfirmed = false
+    /// `commandCount` when the client's side resumed.
+    var clientResumedAt: UInt64 = 0
+    /// IMAP, while unconfirmed: the last command's tag (its tagged reply confirms).
+    var lastTag: [UInt8] = []
+    /// While unconfirmed: the last command, if it went out in clear instead of
+    /// STARTTLS; noted once the server answers it.
+    var unconfirmedCleartext: (index: UInt64, word: StaticString)?
+    /// SMTP: the client's side resumed inside DATA, so the rest of the mail is
+    /// passed over (to its end line), not decoded.
+    var dataResumed = false
+
     public init(dialect: Dialect, maxDepth: UInt64) {
         self.dialect = dialect
         self.maxDepth = maxDepth
@@ -112,12 +144,15 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
         return settle(&context)
     }
 
-    /// Lost bytes lose the line boundaries: the direction stops.
+    /// Lost bytes cost the line they fall in: the direction resumes after the next line feed.
     public func gap(
         direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
     ) -> AnalyzerVerdict {
         guard !isDone else { return .done }
-        if direction == .toServer { readers.toServer.stop(&context) } else { readers.toClient.stop(&context) }
+        var r = LoginLineReader()
+        if direction == .toServer { swap(&r, &readers.toServer) } else { swap(&r, &readers.toClient) }
+        skipLostLines(offset: offset, length: length, into: &r, direction: direction, context: &context)
+        if direction == .toServer { swap(&r, &readers.toServer) } else { swap(&r, &readers.toClient) }
         return settle(&context)
     }
 
@@ -160,11 +195,12 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
             endMessage(complete: false, &context)  // DATA was refused
             return nil
         }
-        if message == nil { message = SMTPMessageReader(context: &context) }
+        if message == nil { message = SMTPMessageReader(context: &context, decode: !dataResumed) }
         let (used, ended) = message!.read(bytes, ids: &nextContentStream, &context)
         if ended {
-            endMessage(complete: true, &context)
+            endMessage(complete: !dataResumed, &context)
             inData = false
+            dataResumed = false
             _ = nextCommand()  // the text is answered like a command
         }
         return used
@@ -195,12 +231,57 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
 
     func rawDataEnded() { imap.literalEnded() }
 
+    func linesLost(_ direction: Direction, context: inout InspectionContext) {
+        countsLost = true
+        // The next reply answers the last command, unless that one was answered.
+        replyCount = max(replyCount, commandCount)
+        if direction == .toServer {
+            clientUnconfirmed = true
+            clientResumedAt = commandCount
+            sasl = nil
+            imap.clear(&context)
+            if message != nil { endMessage(complete: false, &context) }
+            dataResumed = inData
+        } else {
+            // A reply body in progress may have ended unseen; and what comes is no greeting.
+            multiLineCode = nil
+            inReplyBody = false
+            imap.greetingSeen = true
+        }
+    }
+
     // MARK: commands and replies
 
     /// Counts a client command; returns the index of the reply that answers it.
     func nextCommand() -> UInt64 {
         commandCount += 1
+        if countsLost {
+            // In arrival order the next reply answers this command; what still
+            // waits for an earlier one was answered unseen (IMAP: its tagged
+            // reply may still come, unless it was read unconfirmed).
+            replyCount = commandCount
+            unconfirmedCleartext = nil
+            var k = 0
+            while k < pending.count {
+                if pending[k].reply < commandCount && (dialect != .imap || pending[k].unconfirmed) {
+                    settleUnanswered(pending.remove(at: k))
+                } else {
+                    k += 1
+                }
+            }
+            if dialect != .imap { expectations.removeAll { $0.reply < commandCount } }
+        }
         return commandCount
+    }
+
+    /// A reply showed the client's side sends commands: what it sends now is believed.
+    func confirmClient() {
+        clientUnconfirmed = false
+        lastTag = []
+        if let note = unconfirmedCleartext {
+            unconfirmedCleartext = nil
+            noteCleartext(note.word, command: note.index)
+        }
     }
 
     func expect(_ kind: LoginExpectation.Kind, reply: UInt64, tag: [UInt8] = []) {
@@ -216,12 +297,13 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
     func completeReply(_ status: LoginReplyStatus) {
         let index = replyCount
         replyCount += 1
+        if clientUnconfirmed && index == commandCount && commandCount > clientResumedAt { confirmClient() }
         var k = 0
         while k < pending.count {
             if pending[k].reply == index {
                 emit(pending.remove(at: k), status: status)
             } else if pending[k].reply < index {
-                emit(pending.remove(at: k), status: nil)  // its reply went by unrecognised
+                settleUnanswered(pending.remove(at: k))  // its reply went by unrecognised
             } else {
                 k += 1
             }
@@ -242,6 +324,7 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
 
     /// IMAP: a tagged reply is complete.
     func completeTaggedReply(tag: LoginLine, _ status: LoginReplyStatus) {
+        if clientUnconfirmed && !lastTag.isEmpty && tag.equals(lastTag) { confirmClient() }
         var k = 0
         while k < pending.count {
             if tag.equals(pending[k].tag) { emit(pending.remove(at: k), status: status) } else { k += 1 }
@@ -287,10 +370,19 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
     func addCredential(
         _ mechanism: CredentialMechanism, username: [UInt8]?, secret: [UInt8], reply: UInt64, tag: [UInt8] = []
     ) {
-        if pending.count >= LoginDialogAnalyzer.maxPendingCredentials { emit(pending.removeFirst(), status: nil) }
+        if pending.count >= LoginDialogAnalyzer.maxPendingCredentials { settleUnanswered(pending.removeFirst()) }
         pending.append(
             PendingCredential(
-                sighting: CredentialSighting(mechanism: mechanism, username: username, secret: secret), reply: reply, tag: tag))
+                sighting: CredentialSighting(mechanism: mechanism, username: username, secret: secret), reply: reply, tag: tag,
+                unconfirmed: clientUnconfirmed))
+    }
+
+    /// A credential whose reply will not be seen goes out as `.unknown` —
+    /// unless it was read while the client's side was unconfirmed: then it
+    /// may never have been a command (a line of a mail or a literal).
+    func settleUnanswered(_ credential: PendingCredential) {
+        guard !credential.unconfirmed else { return }
+        emit(credential, status: nil)
     }
 
     /// `nil`: no verdict.
@@ -307,7 +399,7 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
     }
 
     func flushPending() {
-        for credential in pending { emit(credential, status: nil) }
+        for credential in pending { settleUnanswered(credential) }
         pending.removeAll()
     }
 
@@ -328,6 +420,10 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
     /// A credential command (or SMTP MAIL) went out in clear. Once the client
     /// has asked for TLS, later ones are not sent "instead of" it.
     func noteCleartext(_ word: StaticString, command index: UInt64) {
+        if clientUnconfirmed {
+            unconfirmedCleartext = (index, word)  // a command only if the server answers it
+            return
+        }
         guard !reportedNotUsed, !tlsRequested, cleartextCommands.count < 4 else { return }
         cleartextCommands.append((index, word))
         checkNotUsed()
@@ -389,6 +485,8 @@ struct PendingCredential {
     var reply: UInt64
     /// IMAP: the command's tag.
     var tag: [UInt8]
+    /// Read while the client's side was unconfirmed: reported only with its reply.
+    var unconfirmed = false
 }
 
 /// One direction split into lines.
@@ -413,6 +511,9 @@ struct LoginLineReader {
     /// Bytes still to pass as data (a literal, a BDAT chunk), not lines.
     var rawRemaining: UInt64 = 0
     var rawCapture = false
+    /// Bytes before were lost: what comes up to the next line feed is the
+    /// end of a line whose start is gone, and is skipped.
+    var resuming = false
 
     /// Keeps the start of a line that goes on in the next chunk.
     mutating func hold(_ bytes: UnsafeRawBufferPointer, _ context: inout InspectionContext) {

@@ -17,6 +17,7 @@ extension DirectionReader {
     /// the chunk adds nothing (seen already), or when it does not continue
     /// the stream (a hole before it, a direction first seen past offset 0)
     /// or the depth is reached: then the reader stops, the framing is lost.
+    /// (Line readers resume instead: `LineDialogue.readLines`.)
     mutating func unread(
         _ count: Int, at offset: UInt64, maxDepth: UInt64, context: inout InspectionContext
     ) -> Range<Int>? {
@@ -38,6 +39,7 @@ extension DirectionReader {
 /// direction's reader, a gap or an end stops the direction (lost bytes lose
 /// the framing), and `settle` answers. Protocol-extension methods on the
 /// final classes, so the `CleartextAnalyzer` switch still calls them statically.
+/// (A line dialogue declares its own `gap`, `skipGap`: lines resume after lost bytes.)
 protocol TwoWayDialogue: AnyObject {
     associatedtype Reader: DirectionReader
     var toServer: Reader { get set }
@@ -100,5 +102,18 @@ extension TwoWayDialogue where Self: LineDialogue, Reader == LoginLineReader {
         context: inout InspectionContext
     ) {
         readLines(bytes, offset: offset, into: &r, direction: direction, context: &context)
+    }
+
+    /// `gap` of a line dialogue: the lost bytes cost the line they fall in,
+    /// not the direction, which resumes after the next line feed.
+    func skipGap(
+        _ direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
+    ) -> AnalyzerVerdict {
+        guard !isDone else { return .done }
+        var r = LoginLineReader()
+        if direction == .toServer { swap(&r, &toServer) } else { swap(&r, &toClient) }
+        skipLostLines(offset: offset, length: length, into: &r, direction: direction, context: &context)
+        if direction == .toServer { swap(&r, &toServer) } else { swap(&r, &toClient) }
+        return settle(&context)
     }
 }

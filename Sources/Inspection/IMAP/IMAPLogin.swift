@@ -18,6 +18,7 @@ extension LoginDialogAnalyzer {
         let verbStart = tagEnd + 1
         let verbEnd = line.wordEnd(from: verbStart)
         let index = nextCommand()
+        if clientUnconfirmed { lastTag = line.copy(0, tagEnd) }
         if line.word(verbStart, verbEnd, is: "LOGIN") {
             noteCleartext("LOGIN", command: index)
             imap.begin(.login, tag: line.copy(0, tagEnd), reply: index)

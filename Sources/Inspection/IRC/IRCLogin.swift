@@ -22,7 +22,9 @@ import Flows
 /// Lines come from `LineDialogue` (up to `LoginLineReader.maxLine` bytes;
 /// a truncated line is not read for credentials). One credential of each
 /// kind waits for its verdict; a new one of the same kind sends the older
-/// out as `.unknown`, and so does the end of the server's stream. IRC
+/// out as `.unknown`, and so does the end of the server's stream. Lost bytes
+/// (a session picked up mid-stream, a gap) cost the line they fall in, and a
+/// SASL message in progress; the verdicts, matched by kind, still apply. IRC
 /// sessions are long and a login can come late (OPER, IDENTIFY), so the
 /// analyzer reads each direction to `maxDepth` and is `.done` once both
 /// stopped. The base64 pieces of a SASL message are copied, up to
@@ -78,6 +80,16 @@ public final class IRCLoginAnalyzer: StreamAnalyzer, SightingSource, LineDialogu
 
     func rawData(_ bytes: UnsafeRawBufferPointer, context: inout InspectionContext) {}
     func rawDataEnded() {}
+
+    public func gap(
+        direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
+    ) -> AnalyzerVerdict {
+        skipGap(direction, offset: offset, length: length, context: &context)
+    }
+
+    func linesLost(_ direction: Direction, context: inout InspectionContext) {
+        if direction == .toServer { endSASL(&context) }  // its pieces are not all there
+    }
 
     // MARK: client
 

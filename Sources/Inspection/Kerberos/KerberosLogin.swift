@@ -27,15 +27,15 @@ import Flows
 /// §7.2.1). Over TCP each message has a 4-byte big-endian length (§7.2.2;
 /// the high bit reserved, set means not Kerberos) and is read with
 /// `FramedDialogue`: in place when inside a chunk, copied up to `maxMessage`
-/// bytes otherwise. The first bytes tell which: a datagram starts with its
-/// APPLICATION tag (0x6a–0x7e), a TCP stream with the length's first byte,
-/// 0 for any message below 16 MiB. A UDP flow is never done (the next
-/// datagram may be a new exchange); a TCP one is done when both directions stop.
+/// bytes otherwise. The flow's transport says which (`datagrams`), not the
+/// bytes: a TCP stream picked up mid-way may start with anything. A UDP flow
+/// is never done (the next datagram may be a new exchange); a TCP one is
+/// done when both directions stop.
 public final class KerberosAnalyzer: StreamAnalyzer, FramedDialogue, PendingLogin, SightingSource {
     /// Bytes of each TCP direction read before it stops.
     public let maxDepth: UInt64
-    /// Datagrams (UDP) or length-prefixed messages (TCP); nil until the first bytes.
-    public private(set) var isUDP: Bool?
+    /// Datagrams (UDP) or length-prefixed messages (TCP).
+    public let isUDP: Bool
     /// Credentials seen, in the order their outcome was settled.
     public internal(set) var sightings: [Sighting] = []
     /// TCP messages longer than `maxMessage`: skipped unread.
@@ -49,8 +49,10 @@ public final class KerberosAnalyzer: StreamAnalyzer, FramedDialogue, PendingLogi
     /// An RC4 pre-authentication waiting for the KDC's answer.
     var pending: CredentialSighting?
 
-    public init(maxDepth: UInt64) {
+    /// `datagrams`: the flow is UDP (a message per datagram), else TCP (RFC 4120 §7.2.1, §7.2.2).
+    public init(maxDepth: UInt64, datagrams: Bool) {
         self.maxDepth = maxDepth
+        isUDP = datagrams
     }
 
     // MARK: StreamAnalyzer
@@ -58,26 +60,20 @@ public final class KerberosAnalyzer: StreamAnalyzer, FramedDialogue, PendingLogi
     public func ingest(
         _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
     ) -> AnalyzerVerdict {
-        guard let first = bytes.first else { return .needMore }
-        if isUDP == nil { isUDP = first & 0x60 == 0x60 }
-        guard isUDP == true else { return ingestStream(bytes, direction: direction, offset: offset, context: &context) }
+        guard isUDP else { return ingestStream(bytes, direction: direction, offset: offset, context: &context) }
         read(bytes, direction: direction)
         return .needMore
     }
 
-    /// A gap or an end before any data can only be a stream's (datagrams have no gaps, and
-    /// the pipeline starts an analyzer on data): framing is settled as TCP, so a `.done`
-    /// answered here stays.
+    /// Datagrams have no gaps; a stream loses its framing.
     public func gap(
         direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
     ) -> AnalyzerVerdict {
-        if isUDP == nil { isUDP = false }
-        return isUDP == true ? .needMore : stopStream(direction, context: &context)
+        isUDP ? .needMore : stopStream(direction, context: &context)
     }
 
     public func end(direction: Direction, context: inout InspectionContext) {
-        if isUDP == nil { isUDP = false }
-        if isUDP == true {
+        if isUDP {
             finish(.unknown)
         } else {
             _ = stopStream(direction, context: &context)

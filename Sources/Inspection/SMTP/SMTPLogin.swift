@@ -5,6 +5,9 @@
 /// content stage when wanted, never read for commands: a message about
 /// "AUTH PLAIN" is not a login); `BDAT` chunks (RFC 3030) are skipped.
 extension LoginDialogAnalyzer {
+    /// The replies to AUTH and its responses (RFC 4954 §4, §6, RFC 3463 codes aside).
+    static let authReplyCodes: Set<Int> = [235, 334, 432, 454, 500, 501, 504, 530, 534, 535, 538]
+
     func smtpClientLine(_ line: LoginLine) {
         if sasl != nil && saslResponse(line) { return }
         let index = nextCommand()
@@ -18,6 +21,7 @@ extension LoginDialogAnalyzer {
             noteTLSRequest(reply: index)
         } else if line.word(0, verbEnd, is: "DATA") {
             inData = true
+            dataResumed = false
             expect(.data, reply: index)
         } else if line.word(0, verbEnd, is: "BDAT") {
             // `BDAT <size> [LAST]`: exactly <size> bytes of message follow.
@@ -40,6 +44,17 @@ extension LoginDialogAnalyzer {
             noteOffer(replyCount)
         }
         let last = line.count == 3 || line[3] == 0x20
-        if last { completeReply(LoginReplyStatus(code: code, ftp: false)) }
+        guard last else { return }
+        if clientUnconfirmed {
+            // The client's side resumed inside DATA, and now a final reply: the
+            // mail's end line was lost too (the server answers nothing before it).
+            if inData && code != 354 { inData = false }
+            // What answers a mail line that read like AUTH is the mail's own
+            // reply (250, 554, ...), never one AUTH gets (RFC 4954 §4, §6).
+            if !LoginDialogAnalyzer.authReplyCodes.contains(code) {
+                pending.removeAll { $0.unconfirmed && $0.reply == replyCount }
+            }
+        }
+        completeReply(LoginReplyStatus(code: code, ftp: false))
     }
 }

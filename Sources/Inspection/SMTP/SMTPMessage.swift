@@ -18,8 +18,9 @@ struct SMTPMessageReader {
     private var dot: UInt8 = 0
     private var mime: MIMEReader?
 
-    init(context: inout InspectionContext) {
-        if context.wantsContent && context.reserve(MIMEReader.charge) {
+    /// `decode` false: only the end is looked for (the start of the mail was lost).
+    init(context: inout InspectionContext, decode: Bool = true) {
+        if decode && context.wantsContent && context.reserve(MIMEReader.charge) {
             mime = MIMEReader(message: .smtpMessagePart, direction: .toServer)
         }
     }

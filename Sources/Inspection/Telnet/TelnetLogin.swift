@@ -33,9 +33,16 @@ import Flows
 /// reported with outcome `.unknown` (a credential is never lost). Several
 /// attempts make several sightings, in order.
 ///
+/// A direction first seen past its start (a session picked up mid-stream) is
+/// read from there; lost bytes (a gap) cost what they fall in, not the
+/// direction: on the server's side the text kept for prompts, and the
+/// answer a password waits for (it goes out as `.unknown`); on the client's
+/// side the line being typed, and the next one up to its end (its first
+/// keystrokes may be what was lost). Option negotiation starts over.
+///
 /// It is `.done` once a login was accepted (what follows is the session
 /// itself: its text is never read for prompts); once the client's stream
-/// stopped (ended, gapped or passed `maxDepth`) with no credential waiting
+/// stopped (ended or passed `maxDepth`) with no credential waiting
 /// for an answer; or once the server's stream stopped and the client is not
 /// typing (or about to type) a line after the server's last prompt — a
 /// password typed then is reported as `.unknown` right away.
@@ -117,12 +124,23 @@ public final class TelnetLoginAnalyzer: StreamAnalyzer, SightingSource {
         return settle(&context)
     }
 
-    /// Lost bytes lose keystrokes and prompts: the direction stops.
+    /// Lost bytes lose keystrokes or prompts, not the direction.
     public func gap(
         direction: Direction, offset: UInt64, length: UInt64, context: inout InspectionContext
     ) -> AnalyzerVerdict {
         guard !isDone else { return .done }
-        stop(direction, ended: false)
+        var s = TelnetStream()
+        if direction == .toServer { swap(&s, &toServer) } else { swap(&s, &toClient) }
+        if !s.stopped && offset + length > s.expectedOffset {
+            s.begun = true
+            bytesLost(&s, direction: direction)
+            s.expectedOffset = offset + length
+            if s.expectedOffset >= maxDepth && !s.stopped {
+                s.stopped = true
+                if direction == .toClient { serverStopped(ended: false) }
+            }
+        }
+        if direction == .toServer { swap(&s, &toServer) } else { swap(&s, &toClient) }
         return settle(&context)
     }
 
@@ -191,8 +209,12 @@ public final class TelnetLoginAnalyzer: StreamAnalyzer, SightingSource {
         }
         let chunkEnd = offset + UInt64(bytes.count)
         guard chunkEnd > s.expectedOffset else { return }  // seen already
-        guard offset <= s.expectedOffset, s.expectedOffset < maxDepth else {
-            s.stopped = true  // a hole before this chunk, or the depth is reached
+        if offset > s.expectedOffset {
+            bytesLost(&s, direction: direction)  // a hole the pipeline did not report
+            s.expectedOffset = offset
+        }
+        guard !s.stopped, s.expectedOffset < maxDepth else {
+            s.stopped = true  // the depth is reached (or the hole cut rlogin's handshake)
             if direction == .toClient { serverStopped(ended: false) }
             return
         }
@@ -229,6 +251,21 @@ public final class TelnetLoginAnalyzer: StreamAnalyzer, SightingSource {
         if s.expectedOffset >= maxDepth && !isDone {
             s.stopped = true
             if direction == .toClient { serverStopped(ended: false) }
+        }
+    }
+
+    /// Bytes of `direction` were lost: what they cut is dropped (see the type's comment).
+    func bytesLost(_ s: inout TelnetStream, direction: Direction) {
+        s.decoder = TelnetDecoder()
+        if direction == .toClient {
+            tail.removeAll(keepingCapacity: true)
+            if pending != nil { decide(.unknown) }  // its answer may be what was lost
+        } else if rlogin && handshakeNULs < TelnetLoginAnalyzer.rloginHandshakeNULs {
+            s.stopped = true  // the account named in the handshake is not all there
+        } else {
+            line.removeAll(keepingCapacity: true)
+            lineKind = .other  // read again from the next line
+            afterCR = false
         }
     }
 
