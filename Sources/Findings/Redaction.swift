@@ -20,6 +20,10 @@ public enum Redaction {
         let significant = value.reduce(0) { $0 + (isAlphanumeric($1) ? 1 : 0) }
         let shownEnd = min(end, significant / 2)
         let shownStart = min(start, significant / 2 - shownEnd)
+        // A long value (a JWT, a key block) keeps its ends; twelve stars stand for the middle.
+        if value.count > maxMaskedLength {
+            return printable(value.prefix(shownStart)) + String(repeating: "*", count: 12) + printable(value.suffix(shownEnd))
+        }
         var seen = 0
         var out: [UInt8] = []
         out.reserveCapacity(value.count)
@@ -34,6 +38,9 @@ public enum Redaction {
         }
         return String(decoding: out, as: UTF8.self)
     }
+
+    /// Values longer than this are shown as their ends around twelve stars.
+    static let maxMaskedLength = 48
 
     static func isAlphanumeric(_ b: UInt8) -> Bool {
         (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7a)

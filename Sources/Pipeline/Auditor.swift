@@ -359,6 +359,7 @@ public struct Auditor {
         output.drain()
         stats.findingsBySeverity = output.findingsBySeverity
         stats.cleartextFindingsDropped = output.cleartextFindingsDropped
+        stats.contentDuplicatesOfCredentials = output.contentDuplicatesOfCredentials
         stats.allowlist = output.allowlistCounts
         collectCounters()
     }

@@ -70,6 +70,8 @@ final class OutputStage: @unchecked Sendable {
 
     /// Cleartext sightings past the cap of distinct findings (read after `drain`).
     var cleartextFindingsDropped: UInt64 { cleartext?.dropped ?? 0 }
+    /// PII/secret matches not reported because their flow reported them as a credential.
+    var contentDuplicatesOfCredentials: UInt64 { cleartext?.contentDuplicatesOfCredentials ?? 0 }
 
     /// Accepted risks: matching findings are counted, not written.
     @exclusivity(unchecked) private(set) var allowlist: Allowlist
@@ -156,6 +158,7 @@ final class OutputStage: @unchecked Sendable {
         case .stats(var stats, let now):
             writeDeduplicated()
             stats.cleartextFindingsDropped = cleartext?.dropped ?? 0
+            stats.contentDuplicatesOfCredentials = cleartext?.contentDuplicatesOfCredentials ?? 0
             stats.allowlist = allowlistCounts
             stats.findingsBySeverity = findingsBySeverity
             reporter.stats(stats, final: false, now: now)

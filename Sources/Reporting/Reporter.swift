@@ -229,6 +229,7 @@ public final class Reporter {
             o.add("held_bytes_cap_hits", f.tcpHeldBytesCapHits)
             o.add("max_held_bytes", s.heldBytesCap)
             o.add("cleartext_findings_dropped", s.cleartextFindingsDropped)
+            o.add("content_duplicates_of_credentials", s.contentDuplicatesOfCredentials)
         }
         o.add("bypassed_packets", f.bypassedPackets)
         if !s.allowlist.isEmpty {

@@ -26,6 +26,8 @@ public struct RunStats: Sendable {
     public var allowlist: [(reason: String, suppressed: UInt64)] = []
     /// Cleartext sightings not kept because the deduplicated findings were at their cap.
     public var cleartextFindingsDropped: UInt64 = 0
+    /// PII/secret matches not reported: the same value was reported as a credential on its flow.
+    public var contentDuplicatesOfCredentials: UInt64 = 0
     public var firstPacket: Microseconds?
     public var lastPacket: Microseconds?
     public var wallSeconds = 0.0

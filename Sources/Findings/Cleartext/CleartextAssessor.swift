@@ -73,6 +73,12 @@ public final class CleartextAssessor: @unchecked Sendable {
     var aggregates: [Aggregate] = []
     /// Per flow slot: the aggregates it contributed to, and whether it carried credentials.
     var flows: [Int32: (aggregates: Set<Int>, credentials: Bool)] = [:]
+    /// Per flow slot: PII/secret sightings held until the flow ends, and the
+    /// secrets of its credential sightings (a token reported as a credential
+    /// is not reported again as a secret).
+    var heldContent: [Int32: (sightings: [HeldContent], secrets: [[UInt8]])] = [:]
+    /// PII/secret matches dropped because they were a credential already reported on their flow.
+    public internal(set) var contentDuplicatesOfCredentials: UInt64 = 0
 
     public init(
         rules: CleartextRules, fingerprints: FingerprintKey, redactUsernames: Bool = false, content: ContentReporting? = nil,
@@ -101,7 +107,7 @@ public final class CleartextAssessor: @unchecked Sendable {
                 ("\(rule.title) (\(app))", [])
             }
         case .content(let content):
-            note(content, slot: slot, flow: flow, app: app, at: time)
+            holdContent(content, slot: slot, flow: flow, app: app, at: time)
         }
     }
 
@@ -126,6 +132,7 @@ public final class CleartextAssessor: @unchecked Sendable {
     func note(_ credential: CredentialSighting, slot: Int32, flow: FlowIdentity, app: AppProtocol, at time: Int64) {
         let id = CleartextRules.credentialRule(credential.mechanism)
         guard let rule = rules[id] else { return }
+        if content != nil { noteCredentialSecret(credential.secret, slot: slot) }
         let username = credential.username ?? []
         // A challenge response differs in every session: what repeats — and
         // what "the same credential" means — is the account it logs into (with
@@ -172,6 +179,7 @@ public final class CleartextAssessor: @unchecked Sendable {
     /// finding. Returns how many findings the flow contributed to (its
     /// record's `findings`), and forgets the slot.
     public func flowEnded(slot: Int32, record: FlowRecord) -> Int {
+        releaseContent(slot: slot)
         if record.encrypted == false, let (id, rule) = rules.exposureRule(for: record.app) {
             let credentials = flows[slot]?.credentials ?? false
             let app = record.app

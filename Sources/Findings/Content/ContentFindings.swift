@@ -15,7 +15,51 @@ public struct ContentReporting: Sendable {
     }
 }
 
+/// A PII or secret sighting waiting for its flow's end.
+struct HeldContent {
+    var sighting: ContentSighting
+    var flow: FlowIdentity
+    var app: AppProtocol
+    var time: Int64
+}
+
 extension CleartextAssessor {
+    /// Sightings a flow holds at most before they are reported without waiting for its end.
+    static let maxHeldContent = 256
+
+    /// Holds a PII or secret sighting until its flow ends: the credential
+    /// readers report a token or password when its outcome is known, often
+    /// after the scanner saw the same bytes.
+    func holdContent(_ sighting: ContentSighting, slot: Int32, flow: FlowIdentity, app: AppProtocol, at time: Int64) {
+        guard (heldContent[slot]?.sightings.count ?? 0) < CleartextAssessor.maxHeldContent else {
+            note(sighting, slot: slot, flow: flow, app: app, at: time)
+            return
+        }
+        heldContent[slot, default: ([], [])].sightings.append(HeldContent(sighting: sighting, flow: flow, app: app, time: time))
+    }
+
+    func noteCredentialSecret(_ secret: [UInt8], slot: Int32) {
+        guard secret.count >= 8, (heldContent[slot]?.secrets.count ?? 0) < CleartextAssessor.maxHeldContent else { return }
+        heldContent[slot, default: ([], [])].secrets.append(secret)
+    }
+
+    /// The flow ended: what it held is reported, less the values that are (or
+    /// hold, or lie inside) a credential already reported on it.
+    func releaseContent(slot: Int32) {
+        guard let held = heldContent.removeValue(forKey: slot) else { return }
+        for h in held.sightings {
+            let value = h.sighting.match.value
+            let duplicate = held.secrets.contains { secret in
+                value == secret || (value.count >= 8 && secret.contains(value)) || value.contains(secret)
+            }
+            if duplicate {
+                contentDuplicatesOfCredentials &+= 1
+                continue
+            }
+            note(h.sighting, slot: slot, flow: h.flow, app: h.app, at: h.time)
+        }
+    }
+
     /// A PII or secret match: one finding per rule, value and server
     /// endpoint, whose count is the number of flows that carried it (a value
     /// seen both in the raw stream and in its decoded body counts once).
