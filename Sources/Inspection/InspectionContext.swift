@@ -35,7 +35,7 @@ public struct InspectionContext: Sendable {
     /// scanner (ascending): the raw scan skips them.
     var decodedRanges: [Range<UInt64>] = []
     /// Scan state of each open decoded stream, by flow slot and stream id.
-    var pieceScans: [UInt64: StreamScanState] = [:]
+    var pieceScans: [UInt64: PieceScan] = [:]
 
     public static let defaultCleartextDepth: UInt64 = 1 << 20
     public static let defaultScanDepth: UInt64 = 1 << 20

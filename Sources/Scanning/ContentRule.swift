@@ -8,12 +8,17 @@ public struct ContentRule: Sendable {
         case secret
     }
 
-    /// What puts the regex to work: a keyword hit, or a run of digits.
-    public enum Trigger: Sendable, Equatable {
+    /// What puts the regex to work: a keyword hit, a run of digits, or either.
+    public struct Trigger: Sendable, Equatable {
         /// Literals matched case-insensitively (stored lowercased).
-        case keywords([[UInt8]])
+        public var keywords: [[UInt8]]
         /// A run of digits, single separators allowed between them, holding this many digits.
-        case digits(ClosedRange<Int>)
+        public var digits: ClosedRange<Int>?
+
+        public var description: String {
+            let words = keywords.map { String(decoding: $0, as: UTF8.self) }
+            return (words + (digits.map { ["digits \($0.lowerBound)-\($0.upperBound)"] } ?? [])).joined(separator: ",")
+        }
     }
 
     public enum ContextEffect: String, Sendable {
@@ -54,6 +59,9 @@ public struct ContentRule: Sendable {
     /// Characters of the value shown at its start and its end.
     public var shownStart: Int
     public var shownEnd: Int
+    /// A generic rule (no provider's format: `api_key=...`, a URL's password):
+    /// what it finds is dropped when a credential reader reported the same value on the flow.
+    public var generic: Bool
     public var remediation: String
     public var references: [String]
     /// Strings the rule must find something in, and strings it must not.

@@ -82,23 +82,23 @@ public struct ContentRuleSet: Sendable {
         guard ContentRule.severities.contains(severity) else {
             throw fail("severity", "expected info, low, medium, high or critical, not '\(severity)'")
         }
-        let trigger: ContentRule.Trigger
-        switch (entry.mapping["keywords"], entry.mapping["trigger"]) {
-        case (.some, nil):
-            let words = try entry.texts("keywords").map { Array($0.lowercased().utf8) }
-            guard !words.isEmpty, words.allSatisfy({ !$0.isEmpty && $0.count <= 64 }) else {
+        var trigger = ContentRule.Trigger(keywords: [], digits: nil)
+        if entry.mapping["keywords"] != nil {
+            trigger.keywords = try entry.texts("keywords").map { Array($0.lowercased().utf8) }
+            guard !trigger.keywords.isEmpty, trigger.keywords.allSatisfy({ !$0.isEmpty && $0.count <= 64 }) else {
                 throw fail("keywords", "a list of 1 to 64-byte literals")
             }
-            trigger = .keywords(words)
-        case (nil, .some):
+        }
+        if entry.mapping["trigger"] != nil {
             guard try entry.text("trigger") == "digits" else { throw fail("trigger", "the only trigger is 'digits'") }
             let range = try pair(entry, "digits")
             guard range.0 >= 2, range.0 <= range.1, range.1 <= ContentRule.maxDigits else {
                 throw fail("digits", "expected [min, max] with 2 <= min <= max <= \(ContentRule.maxDigits)")
             }
-            trigger = .digits(range.0...range.1)
-        default:
-            throw fail("keywords", "a rule needs keywords, or trigger: digits (not both): the regex runs only near them")
+            trigger.digits = range.0...range.1
+        }
+        guard !trigger.keywords.isEmpty || trigger.digits != nil else {
+            throw fail("keywords", "a rule needs keywords, trigger: digits, or both: the regex runs only near them")
         }
         let window = entry.mapping["window"] == nil ? (0, 128) : try pair(entry, "window")
         guard window.0 >= 0, window.1 >= 0, window.0 + window.1 <= ContentRule.maxWindow else {
@@ -145,13 +145,19 @@ public struct ContentRuleSet: Sendable {
             matchExamples = try e.optionalTexts("match") ?? []
             noMatchExamples = try e.optionalTexts("no_match") ?? []
         }
+        var generic = false
+        if entry.mapping["generic"] != nil {
+            let flag = try entry.text("generic")
+            guard flag == "true" || flag == "false" else { throw fail("generic", "true or false") }
+            generic = flag == "true"
+        }
         let group = entry.mapping["group"] == nil ? 0 : try entry.number("group")
         guard group >= 0 && group < 100 else { throw fail("group", "a capture group number") }
         return ContentRule(
             id: id, category: category, severity: severity, description: try entry.text("description"),
             regex: try entry.text("regex"), group: group, trigger: trigger, before: window.0, after: window.1,
             validator: validator, minEntropy: minEntropy, context: context, allowedValues: allowedValues,
-            allowedPatterns: allowedPatterns, shownStart: max(0, shown.0), shownEnd: max(0, shown.1),
+            allowedPatterns: allowedPatterns, shownStart: max(0, shown.0), shownEnd: max(0, shown.1), generic: generic,
             remediation: try entry.text("remediation"), references: try entry.optionalTexts("references") ?? [],
             matchExamples: matchExamples, noMatchExamples: noMatchExamples, source: source)
     }

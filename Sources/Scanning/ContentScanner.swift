@@ -17,7 +17,7 @@ struct RuleWindow {
         before = Int32(rule.before)
         after = Int32(rule.after)
         group = Int32(rule.group)
-        if case .digits(let range) = rule.trigger {
+        if let range = rule.trigger.digits {
             digitsMin = Int32(range.lowerBound)
             digitsMax = Int32(range.upperBound)
         } else {
@@ -151,17 +151,15 @@ public final class ContentScanner: @unchecked Sendable {
         var digits: [Int] = []
         var maxDigits = 0
         for (r, rule) in rules.enumerated() {
-            switch rule.trigger {
-            case .keywords(let words):
-                for word in words {
-                    if let k = keywords.firstIndex(of: word) {
-                        if !byKeyword[k].contains(r) { byKeyword[k].append(r) }
-                    } else {
-                        keywords.append(word)
-                        byKeyword.append([r])
-                    }
+            for word in rule.trigger.keywords {
+                if let k = keywords.firstIndex(of: word) {
+                    if !byKeyword[k].contains(r) { byKeyword[k].append(r) }
+                } else {
+                    keywords.append(word)
+                    byKeyword.append([r])
                 }
-            case .digits(let range):
+            }
+            if let range = rule.trigger.digits {
                 digits.append(r)
                 maxDigits = max(maxDigits, range.upperBound)
             }
@@ -511,22 +509,22 @@ public final class ContentScanner: @unchecked Sendable {
         }
     }
 
-    /// Whether `text` holds the lowercased `word`, ASCII letters in any case.
+    /// Whether `text` holds the lowercased `word` as a word of its own: ASCII
+    /// letters in any case, no letter right before or after it (`employee_sin`
+    /// and `"ssn":` hold `sin` and `ssn`; `using` and `lesson` do not).
     static func contains(_ word: [UInt8], _ text: UnsafeRawBufferPointer) -> Bool {
         guard word.count <= text.count, let first = word.first else { return false }
+        @inline(__always) func lower(_ b: UInt8) -> UInt8 { b &- 0x41 < 26 ? b | 0x20 : b }
+        @inline(__always) func isLetter(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
         var i = 0
         while i + word.count <= text.count {
-            var b = text[i]
-            if b >= 0x41 && b <= 0x5a { b |= 0x20 }
-            if b == first {
+            if lower(text[i]) == first && (i == 0 || !isLetter(text[i - 1]) || !isLetter(first)) {
                 var j = 1
-                while j < word.count {
-                    var c = text[i + j]
-                    if c >= 0x41 && c <= 0x5a { c |= 0x20 }
-                    if c != word[j] { break }
-                    j += 1
+                while j < word.count && lower(text[i + j]) == word[j] { j += 1 }
+                let end = i + word.count
+                if j == word.count && (end == text.count || !isLetter(text[end]) || !isLetter(word[word.count - 1])) {
+                    return true
                 }
-                if j == word.count { return true }
             }
             i += 1
         }

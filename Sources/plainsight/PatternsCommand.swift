@@ -54,11 +54,7 @@ struct Patterns: ParsableCommand {
             let scanner = try options.scanner()
             var out = ""
             for rule in scanner.rules {
-                let trigger: String
-                switch rule.trigger {
-                case .keywords(let words): trigger = words.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ",")
-                case .digits(let range): trigger = "digits \(range.lowerBound)-\(range.upperBound)"
-                }
+                let trigger = rule.trigger.description
                 out += "\(rule.id)\t\(rule.severity)\t\(rule.validator?.rawValue ?? "-")\t\(trigger)\t\(rule.description)\n"
             }
             print(out, terminator: "")

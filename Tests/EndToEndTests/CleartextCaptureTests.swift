@@ -70,9 +70,15 @@ import Testing
         #expect(details["exposure"] as? String == "token")
         #expect((details["fingerprint"] as? String)?.hasPrefix("hmac-sha256:") == true)
         // The 401 challenge without credentials and the page that says "password" raise nothing more.
-        #expect(run.records.filter { $0["type"] as? String == "finding" }.count == 7)
+        let findings = run.records.filter { $0["type"] as? String == "finding" }
+        #expect(findings.filter { !["pii", "secret"].contains($0["category"] as? String ?? "") }.count == 7)
+        // The bearer token is a JWT: reported as such too (its algorithm and
+        // lifetime), the API key's generic match is not (the credential says it all).
+        let secrets = findings.filter { $0["category"] as? String == "secret" }
+        #expect(secrets.map { $0["rule"] as? String } == ["secret.jwt"])
+        #expect((secrets.first?["details"] as? [String: Any])?["jwt_alg"] as? String == "HS256")
         // Each flow record counts the findings it contributed to.
-        #expect(run.flows.map { $0["findings"] as! Int }.sorted() == [1, 2, 2, 2, 2, 3])
+        #expect(run.flows.map { $0["findings"] as! Int }.sorted() == [1, 2, 2, 2, 3, 3])
     }
 
     @Test func smtpAuthWithoutTheOfferedStartTLS() throws {
@@ -304,7 +310,7 @@ import Testing
         #expect(entries.map { $0["suppressed"] as? Int } == [1, 0])
         #expect(entries.first?["reason"] as? String == "Test server on loopback")
         let findings = try #require(run.stats?["findings"] as? [String: Int])
-        #expect(findings.values.reduce(0, +) == 6, "suppressed findings are not in the tallies")
+        #expect(findings.values.reduce(0, +) == 7, "suppressed findings are not in the tallies (6 credentials, the JWT)")
 
         try "allow:\n  - rule: cleartext.http\n".write(to: file, atomically: true, encoding: .utf8)
         let bad = try plainsight(["read", Paths.captures.appendingPathComponent("http-curl.pcap").path, "--allowlist", file.path])

@@ -27,11 +27,15 @@ extension CleartextAssessor {
     /// Sightings a flow holds at most before they are reported without waiting for its end.
     static let maxHeldContent = 256
 
-    /// Holds a PII or secret sighting until its flow ends: the credential
-    /// readers report a token or password when its outcome is known, often
-    /// after the scanner saw the same bytes.
+    /// Holds a generic rule's sighting until its flow ends (others are noted
+    /// at once): the credential readers report a token or password when its
+    /// outcome is known, often after the scanner saw the same bytes, and a
+    /// generic match adds nothing to that credential finding. A provider's
+    /// format (a Stripe key, a JWT) is reported as well: it says whose key to
+    /// rotate, and what the token claims.
     func holdContent(_ sighting: ContentSighting, slot: Int32, flow: FlowIdentity, app: AppProtocol, at time: Int64) {
-        guard (heldContent[slot]?.sightings.count ?? 0) < CleartextAssessor.maxHeldContent else {
+        let generic = content.map { sighting.match.rule < $0.rules.count && $0.rules[sighting.match.rule].generic } ?? false
+        guard generic, (heldContent[slot]?.sightings.count ?? 0) < CleartextAssessor.maxHeldContent else {
             note(sighting, slot: slot, flow: flow, app: app, at: time)
             return
         }

@@ -46,6 +46,12 @@ public struct ScanCounters: Sendable, Equatable {
     public init() {}
 }
 
+/// The scan of one decoded stream; `shift`: the bytes of its name scanned before it.
+struct PieceScan: Sendable {
+    var state = StreamScanState()
+    var shift: UInt64 = 0
+}
+
 /// The raw-stream scan of one flow: a state per direction. A direction is
 /// scanned from the moment identification knows it is not the start of an
 /// encrypted protocol (the whole flow identified, or that direction ruled out
@@ -192,36 +198,53 @@ extension InspectionContext {
     }
 
     /// Moves what the scanner just reported into sightings.
-    mutating func adoptMatches(direction: Direction, source: ContentKind?) {
+    mutating func adoptMatches(direction: Direction, source: ContentKind?, shift: UInt64 = 0) {
         guard !scanMatches.isEmpty else { return }
         counters.scan.matches &+= UInt64(scanMatches.count)
-        for match in scanMatches { contentSightings.append(ContentSighting(match: match, direction: direction, source: source)) }
+        for var match in scanMatches {
+            match.offset = match.offset > shift ? match.offset - shift : 0
+            contentSightings.append(ContentSighting(match: match, direction: direction, source: source))
+        }
         scanMatches.removeAll(keepingCapacity: true)
     }
 
-    /// Scans a decoded piece in its stream's own offsets.
+    /// Scans a decoded piece in its stream's own offsets. A named stream (a
+    /// form value, a multipart part) is scanned after its name and `=`, as the
+    /// form spelt it: a rule that wants `api_key=...` or an "SSN" nearby sees
+    /// them. Offsets reported are the value's own.
     mutating func scanPiece(_ piece: ContentPiece, scanner: ContentScanner) {
         let key = UInt64(flow) << 32 | UInt64(piece.stream)
-        var state = pieceScans.removeValue(forKey: key) ?? StreamScanState()
-        scanner.scan(piece.bytes, at: piece.offset, &state, budget: &scanBudget, into: &scanMatches)
-        pieceScans[key] = state
-        adoptMatches(direction: piece.direction, source: piece.kind)
+        var scan: PieceScan
+        if let open = pieceScans.removeValue(forKey: key) {
+            scan = open
+        } else {
+            scan = PieceScan()
+            if !piece.name.isEmpty {
+                var prefix = Array(piece.name.prefix(ContentLimits.maxLabel))
+                prefix.append(UInt8(ascii: "="))
+                scan.shift = UInt64(prefix.count)
+                prefix.withUnsafeBytes { scanner.scan($0, at: 0, &scan.state, budget: &scanBudget, into: &scanMatches) }
+            }
+        }
+        scanner.scan(piece.bytes, at: piece.offset + scan.shift, &scan.state, budget: &scanBudget, into: &scanMatches)
+        pieceScans[key] = scan
+        adoptMatches(direction: piece.direction, source: piece.kind, shift: scan.shift)
     }
 
     /// A decoded stream ended: what waited for more bytes is judged.
     mutating func endPieceScan(_ end: ContentEnd, scanner: ContentScanner) {
-        guard var state = pieceScans.removeValue(forKey: UInt64(flow) << 32 | UInt64(end.stream)) else { return }
-        scanner.finish(&state, budget: &scanBudget, into: &scanMatches)
-        adoptMatches(direction: end.direction, source: end.kind)
+        guard var scan = pieceScans.removeValue(forKey: UInt64(flow) << 32 | UInt64(end.stream)) else { return }
+        scanner.finish(&scan.state, budget: &scanBudget, into: &scanMatches)
+        adoptMatches(direction: end.direction, source: end.kind, shift: scan.shift)
     }
 
     /// The flow in the current slot is released: decoded streams it left open are judged as they are.
     mutating func abandonPieceScans(scanner: ContentScanner) {
         guard !pieceScans.isEmpty else { return }
         for key in pieceScans.keys where key >> 32 == UInt64(flow) {
-            guard var state = pieceScans.removeValue(forKey: key) else { continue }
+            guard var scan = pieceScans.removeValue(forKey: key) else { continue }
             counters.scan.abandonedStreams &+= 1
-            scanner.release(&state, budget: &scanBudget)
+            scanner.release(&scan.state, budget: &scanBudget)
         }
     }
 }

@@ -175,7 +175,7 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
     ) -> Int {
         let n = Int(min(r.remaining, UInt64(limit - i)))
         if r.body != nil {
-            context.decodes(from: r.chunkOffset + UInt64(i), count: n)
+            if !r.body!.isPlainForm { context.decodes(from: r.chunkOffset + UInt64(i), count: n) }
             r.body!.feed(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)]), ids: &nextContentStream, &context)
         }
         if r.scanForm {

@@ -71,6 +71,11 @@ struct HTTPBodyDecoder {
         if let format { inflater = Inflater(format: format) }
     }
 
+    /// An uncompressed url-encoded form: its wire bytes read as well as its
+    /// values do, and they keep each value next to its field name (the
+    /// context word a rule may need), so the raw scan keeps them too.
+    var isPlainForm: Bool { form != nil && !compressed }
+
     /// Body bytes as they arrive on the wire (de-chunked).
     mutating func feed(_ wire: UnsafeRawBufferPointer, ids: inout UInt32, _ context: inout InspectionContext) {
         guard !stopped, !wire.isEmpty else { return }
