@@ -33,6 +33,8 @@ let package = Package(
         .executableTarget(name: "FuzzCleartext", dependencies: [stages, "FuzzSupport"], swiftSettings: fuzzTarget),
         // Header blocks through one HPACKDecoder (RFC 7541) under a small budget, and one Huffman string.
         .executableTarget(name: "FuzzHPACK", dependencies: [stages, "FuzzSupport"], swiftSettings: fuzzTarget),
+        // One stream through the content scanner (built-in rules), chunked and whole.
+        .executableTarget(name: "FuzzScanner", dependencies: [stages, "FuzzSupport"], swiftSettings: fuzzTarget),
         // One DER certificate through CertificateFacts, TLSAssessor and TrustStore.readPEM.
         .executableTarget(name: "FuzzCertificate", dependencies: [stages, "FuzzSupport"], swiftSettings: fuzzTarget),
         // One value through one content-scanner validator, JWTFacts, cardBrand and Entropy.

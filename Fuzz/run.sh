@@ -4,7 +4,7 @@
 #   Fuzz/run.sh TARGET [SECONDS] [-- extra libFuzzer flags]
 #
 # TARGET: FuzzDecoder, FuzzReassembly, FuzzIdentification, FuzzPipeline, FuzzTLS,
-# FuzzCertificate, FuzzCleartext, FuzzHPACK or FuzzValidators.
+# FuzzCertificate, FuzzCleartext, FuzzHPACK, FuzzValidators or FuzzScanner.
 # SECONDS: total fuzzing time (default 300).
 # New corpus entries go to a fresh temp dir (printed at the start; the seed
 # corpus in Fuzz/Corpus/ is only read). Crashes, leaks, timeouts and OOMs go
@@ -25,11 +25,11 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 
-usage() { echo "usage: $0 FuzzDecoder|FuzzReassembly|FuzzIdentification|FuzzPipeline|FuzzTLS|FuzzCertificate|FuzzCleartext|FuzzHPACK|FuzzValidators [SECONDS] [-- libFuzzer flags]" >&2; exit 2; }
+usage() { echo "usage: $0 FuzzDecoder|FuzzReassembly|FuzzIdentification|FuzzPipeline|FuzzTLS|FuzzCertificate|FuzzCleartext|FuzzHPACK|FuzzValidators|FuzzScanner [SECONDS] [-- libFuzzer flags]" >&2; exit 2; }
 [[ $# -ge 1 ]] || usage
 target="$1"; shift
 case "$target" in
-    FuzzDecoder|FuzzReassembly|FuzzIdentification|FuzzPipeline|FuzzTLS|FuzzCertificate|FuzzCleartext|FuzzHPACK|FuzzValidators) ;;
+    FuzzDecoder|FuzzReassembly|FuzzIdentification|FuzzPipeline|FuzzTLS|FuzzCertificate|FuzzCleartext|FuzzHPACK|FuzzValidators|FuzzScanner) ;;
     *) usage ;;
 esac
 seconds=300

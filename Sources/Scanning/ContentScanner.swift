@@ -106,6 +106,8 @@ public final class ContentScanner: @unchecked Sendable {
     let keywordReach: UnsafeMutablePointer<Int32>
     /// Rules triggered by digit runs.
     let digitRules: [Int]
+    /// Each rule's context words (empty without context).
+    let contextWords: [[[UInt8]]]
     /// The same for digit runs.
     let digitReach: Int
     /// Widest window after a hit, over all rules.
@@ -166,6 +168,7 @@ public final class ContentScanner: @unchecked Sendable {
         }
         filter = KeywordFilter(keywords: keywords, digits: !digits.isEmpty)
         windows = KeywordFilter.copy(rules.map(RuleWindow.init))
+        contextWords = rules.map { $0.context?.words ?? [] }
         keywordRuleBounds = KeywordFilter.copy(
             byKeyword.reduce(into: [Int32]()) { b, list in b += [b.last ?? 0, (b.last ?? 0) + Int32(list.count)] })
         keywordRules = KeywordFilter.copy(byKeyword.flatMap { $0.map { Int32($0) } })
@@ -449,12 +452,13 @@ public final class ContentScanner: @unchecked Sendable {
         let regex = regexes[r]
         let windowStart = max(0, hit.lowerBound - Int(w.before))
         let windowEnd = min(count, hit.upperBound + Int(w.after) + 1)
-        if w.requiresContext {
-            // No context word within reach of anything the window can match: no regex.
+        if w.requiresContext && w.before + w.after > 2 * w.contextDistance {
+            // A wide window costs the regex more than the words cost to look
+            // for: no context word within reach of anything it can match, no regex.
             let distance = Int(w.contextDistance)
             let from = max(0, windowStart - distance)
             let text = UnsafeRawBufferPointer(start: base + from, count: min(count, windowEnd + distance) - from)
-            guard rules[r].context!.words.contains(where: { ContentScanner.contains($0, text) }) else { return }
+            guard contextWords[r].contains(where: { ContentScanner.contains($0, text) }) else { return }
         }
         let subjectStart = max(0, windowStart - regex.lookbehind - 1)
         let subject = UnsafeRawBufferPointer(start: base + subjectStart, count: windowEnd - subjectStart)

@@ -1,0 +1,115 @@
+// FuzzScanner: the content scanner with the built-in rules (Patterns/content)
+// on one stream cut into chunks, against the same bytes in one piece.
+//
+// Input format (make_scanner_corpus.py writes it):
+//   byte 0      bits 0-1 the scan budget (16 MiB, 4096, 256, 0 bytes);
+//               bits 2-3 how the stream is cut: chunks of byte 1's length
+//               (1 + byte 1), one byte each, at the positions byte 1 seeds
+//               (a SplitMix sequence), or not at all; bit 4: a gap of byte 1
+//               bytes (mod 64) is left out after the first chunk
+//   byte 1      the cut parameter
+//   the rest    the stream's bytes
+//
+// Checked: every reported value is the input's bytes at its offset ("offset");
+// with a budget large enough for every window (16 MiB) and no gap, the chunked
+// scan reports exactly what the one-piece scan reports, in order
+// ("segmentation"); after `finish` the budget holds nothing ("release");
+// the same input as a datagram (scanMessage) finds what the one-piece stream
+// scan finds ("message").
+//
+// FUZZ_IGNORE (environment, comma-separated): offset, segmentation, release, message.
+
+import Foundation
+@testable import Scanning
+
+import FuzzSupport
+
+let scanner: ContentScanner = {
+    do {
+        return try ContentScanner(ContentRuleSet.load(patterns: repositoryRoot.appendingPathComponent("Patterns")))
+    } catch {
+        preconditionFailure("cannot load Patterns/content: \(error)")
+    }
+}()
+
+let budgets = [16 << 20, 4096, 256, 0]
+
+struct Found: Equatable {
+    var rule: Int
+    var offset: UInt64
+    var value: [UInt8]
+}
+
+func scan(_ bytes: [UInt8], cuts: [Int], gap: Range<Int>?, budget size: Int) -> [Found] {
+    var state = StreamScanState()
+    var budget = ScanBudget(maxBytes: size)
+    var found: [ScanMatch] = []
+    var start = 0
+    for end in cuts + [bytes.count] where end > start {
+        if let gap, start < gap.upperBound && end > gap.lowerBound {
+            // Send what lies outside the gap.
+            if start < gap.lowerBound {
+                bytes[start..<gap.lowerBound].withUnsafeBytes {
+                    scanner.scan($0, at: UInt64(start), &state, budget: &budget, into: &found)
+                }
+            }
+            if end > gap.upperBound {
+                bytes[gap.upperBound..<end].withUnsafeBytes {
+                    scanner.scan($0, at: UInt64(gap.upperBound), &state, budget: &budget, into: &found)
+                }
+            }
+        } else {
+            bytes[start..<end].withUnsafeBytes { scanner.scan($0, at: UInt64(start), &state, budget: &budget, into: &found) }
+        }
+        start = end
+    }
+    scanner.finish(&state, budget: &budget, into: &found)
+    check("release", budget.bytes == 0, "\(budget.bytes) bytes held after finish")
+    return found.map { Found(rule: $0.rule, offset: $0.offset, value: $0.value) }
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    var input = FuzzInput(data, size)
+    let options = Int(input.u8())
+    let parameter = Int(input.u8())
+    let bytes = Array(input.bytes(input.remaining))
+    guard !bytes.isEmpty else { return 0 }
+    let budget = budgets[options & 3]
+    var cuts: [Int] = []
+    switch options >> 2 & 3 {
+    case 0: cuts = Array(stride(from: 1 + parameter, to: bytes.count, by: 1 + parameter))
+    case 1: cuts = Array(1..<bytes.count)
+    case 2:
+        var x = UInt64(parameter) &+ 0x9e37_79b9_7f4a_7c15
+        var at = 0
+        while true {
+            x = (x ^ (x >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            at += 1 + Int(x % 97)
+            if at >= bytes.count { break }
+            cuts.append(at)
+        }
+    default: break
+    }
+    let gapStart = cuts.first ?? bytes.count
+    let gap = options & 16 != 0 && gapStart < bytes.count ? gapStart..<min(bytes.count, gapStart + parameter % 64 + 1) : nil
+
+    let whole = scan(bytes, cuts: [], gap: nil, budget: 16 << 20)
+    let chunked = scan(bytes, cuts: cuts, gap: gap, budget: budget)
+    for m in whole + chunked {
+        let start = Int(m.offset)
+        check("offset", start + m.value.count <= bytes.count && Array(bytes[start..<(start + m.value.count)]) == m.value,
+              "rule \(scanner.rules[m.rule].id) at \(start): value not the input's bytes")
+    }
+    if budget == 16 << 20 && gap == nil {
+        check("segmentation", whole == chunked,
+              "one piece: \(whole.map { "\(scanner.rules[$0.rule].id)@\($0.offset)" }), chunked: \(chunked.map { "\(scanner.rules[$0.rule].id)@\($0.offset)" })")
+    }
+    var state = StreamScanState()
+    var datagram: [ScanMatch] = []
+    bytes.withUnsafeBytes { scanner.scanMessage($0, at: 0, &state, into: &datagram) }
+    check("message", datagram.map { Found(rule: $0.rule, offset: $0.offset, value: $0.value) } == whole,
+          "datagram and stream scans differ")
+    if verbose { print("FuzzScanner: \(bytes.count) bytes, \(cuts.count) cuts, \(whole.count) matches") }
+    return 0
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env python3
+"""Writes the FuzzScanner seed corpus (Fuzz/Corpus/FuzzScanner/): every built-in
+rule's `match` examples from Patterns/content/*.yaml, each under a few of the
+target's cut modes, plus a few longer texts that mix several kinds of value.
+
+Seed format: byte 0 options (budget, cut mode, gap), byte 1 the cut parameter,
+then the text (see the header of Sources/FuzzScanner/FuzzScanner.swift).
+Needs python3-yaml."""
+import glob
+import hashlib
+import os
+
+import yaml
+
+here = os.path.dirname(os.path.abspath(__file__))
+out = os.path.join(here, 'Corpus', 'FuzzScanner')
+os.makedirs(out, exist_ok=True)
+for old in glob.glob(os.path.join(out, '*')):
+    os.remove(old)
+
+texts = []
+for path in sorted(glob.glob(os.path.join(here, '..', 'Patterns', 'content', '*.yaml'))):
+    with open(path, encoding='utf-8') as f:
+        for rule in yaml.safe_load(f)['rules']:
+            texts += rule.get('examples', {}).get('match', [])
+# Values side by side, as an API response and a log line would carry them.
+texts.append('\n'.join(texts[i] for i in range(0, len(texts), 7)))
+texts.append(' '.join(texts[i] for i in range(3, len(texts), 11)))
+
+# (options, parameter): whole; fixed chunks of 5; one byte each; seeded cuts; fixed chunks with a gap.
+modes = [(0x0c, 0), (0x00, 4), (0x04, 0), (0x08, 17), (0x10, 9)]
+count = 0
+for i, text in enumerate(texts):
+    data = text.encode('utf-8')
+    for options, parameter in modes[: 2 if i % 3 else 5]:
+        seed = bytes([options, parameter]) + data
+        name = hashlib.sha1(seed).hexdigest()[:16]
+        with open(os.path.join(out, name), 'wb') as f:
+            f.write(seed)
+        count += 1
+print(f'{count} seeds in {out}')
