@@ -59,7 +59,7 @@ let package = Package(
             name: "ReportingTests", dependencies: ["Reporting", "Findings", "Decoding", "Flows", "Inspection", "TestSupport"]),
         .testTarget(
             name: "FindingsTests",
-            dependencies: ["Findings", "Inspection", "Decoding", "Flows", "PatternFiles", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["Findings", "Inspection", "Scanning", "Decoding", "Flows", "PatternFiles", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "FuzzRegressionTests",
             dependencies: ["Decoding", "Flows", "Inspection", "Findings", "Reporting", "TestSupport"]),

@@ -137,26 +137,6 @@ struct CleartextAssessorTests {
             mechanism: .ftp, username: Array("demo".utf8), secret: Array(password.utf8), outcome: outcome))
     }
 
-    /// A finished cleartext flow's record on `identity`.
-    func record(_ identity: FlowIdentity, app: AppProtocol, bytes: UInt64 = 100, end: Int64) -> FlowRecord {
-        var p = DecodedPacket()
-        p.source = identity.client
-        p.destination = identity.server
-        p.sourcePort = identity.clientPort
-        p.destinationPort = identity.serverPort
-        p.transport = .tcp
-        p.tcpFlags = [.syn]
-        p.timestamp = identity.start
-        var sentByLow = false
-        let flow = Flow(key: FlowKey(p, sentByLow: &sentByLow), first: p, sentByLow: sentByLow)
-        var r = FlowRecord(
-            flow: flow, inspection: FlowInspection(serverPort: identity.serverPort, transport: .tcp, selection: .all),
-            findings: 0, endReason: .closed)
-        r.app = app
-        r.bytes = (bytes, bytes)
-        r.end = end
-        return r
-    }
 
     @Test func theSameLoginOnTheSameServerIsOneFindingWithACount() throws {
         let a = try makeAssessor()
@@ -164,7 +144,7 @@ struct CleartextAssessorTests {
         for i in 0..<3 {
             let flow = makeFlowIdentity(serverPort: 21, start: t0 + Int64(i) * 1_000_000)
             a.note(ftpLogin("demo-password", outcome: .accepted), slot: Int32(i), flow: flow, app: .ftp, at: flow.start + 10)
-            #expect(a.flowEnded(slot: Int32(i), record: record(flow, app: .ftp, end: flow.start + 20)) == 2)
+            #expect(a.flowEnded(slot: Int32(i), record: makeRecord(flow, app: .ftp, end: flow.start + 20)) == 2)
         }
         let findings = a.takeChanged()
         #expect(findings.map(\.finding.rule) == ["credential.ftp-password", "cleartext.ftp"])
@@ -228,11 +208,11 @@ struct CleartextAssessorTests {
     /// `payloadProtected`) is an encrypted flow and no exposure.
     @Test func smbIsCleartextUnlessTheSessionEncrypted() throws {
         let a = try makeAssessor()
-        var encrypted = record(makeFlowIdentity(serverPort: 445), app: .smb, end: 5)
+        var encrypted = makeRecord(makeFlowIdentity(serverPort: 445), app: .smb, end: 5)
         encrypted.payloadProtected = true
         #expect(encrypted.encrypted == true)
         #expect(a.flowEnded(slot: 1, record: encrypted) == 0)
-        #expect(a.flowEnded(slot: 2, record: record(makeFlowIdentity(serverPort: 139), app: .smb, end: 5)) == 1)
+        #expect(a.flowEnded(slot: 2, record: makeRecord(makeFlowIdentity(serverPort: 139), app: .smb, end: 5)) == 1)
         let findings = a.takeChanged().map(\.finding)
         #expect(findings.map(\.rule) == ["cleartext.smb"])
         #expect(findings.first?.severity == .medium)
@@ -241,10 +221,10 @@ struct CleartextAssessorTests {
     @Test func plainHTTPWithoutCredentialsIsLowAndEncryptedOrEmptyFlowsAreNothing() throws {
         let a = try makeAssessor()
         let web = makeFlowIdentity(serverPort: 8080)
-        #expect(a.flowEnded(slot: 1, record: record(web, app: .http, end: 5)) == 1)
-        #expect(a.flowEnded(slot: 2, record: record(makeFlowIdentity(serverPort: 443), app: .tls, end: 5)) == 0)
-        #expect(a.flowEnded(slot: 3, record: record(makeFlowIdentity(serverPort: 21), app: .ftp, bytes: 0, end: 5)) == 0)
-        #expect(a.flowEnded(slot: 4, record: record(makeFlowIdentity(serverPort: 9), app: .unknown, end: 5)) == 0)
+        #expect(a.flowEnded(slot: 1, record: makeRecord(web, app: .http, end: 5)) == 1)
+        #expect(a.flowEnded(slot: 2, record: makeRecord(makeFlowIdentity(serverPort: 443), app: .tls, end: 5)) == 0)
+        #expect(a.flowEnded(slot: 3, record: makeRecord(makeFlowIdentity(serverPort: 21), app: .ftp, bytes: 0, end: 5)) == 0)
+        #expect(a.flowEnded(slot: 4, record: makeRecord(makeFlowIdentity(serverPort: 9), app: .unknown, end: 5)) == 0)
         let findings = a.takeChanged().map(\.finding)
         #expect(findings.map(\.rule) == ["cleartext.http"])
         #expect(findings[0].severity == .low)

@@ -80,3 +80,24 @@ extension Finding {
 }
 
 func findings(_ all: [Finding], _ rule: String) -> [Finding] { all.filter { $0.rule == rule } }
+
+/// A finished cleartext flow's record on `identity`.
+func makeRecord(_ identity: FlowIdentity, app: AppProtocol, bytes: UInt64 = 100, end: Int64) -> FlowRecord {
+    var p = DecodedPacket()
+    p.source = identity.client
+    p.destination = identity.server
+    p.sourcePort = identity.clientPort
+    p.destinationPort = identity.serverPort
+    p.transport = .tcp
+    p.tcpFlags = [.syn]
+    p.timestamp = identity.start
+    var sentByLow = false
+    let flow = Flow(key: FlowKey(p, sentByLow: &sentByLow), first: p, sentByLow: sentByLow)
+    var r = FlowRecord(
+        flow: flow, inspection: FlowInspection(serverPort: identity.serverPort, transport: .tcp, selection: .all),
+        findings: 0, endReason: .closed)
+    r.app = app
+    r.bytes = (bytes, bytes)
+    r.end = end
+    return r
+}

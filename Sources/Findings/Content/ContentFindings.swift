@@ -23,6 +23,14 @@ struct HeldContent {
     var time: Int64
 }
 
+extension JWTFacts {
+    /// Longer than this between `iat` and `exp`, a token is long-lived.
+    static let longLifetime: Int64 = 30 * 86_400
+
+    /// Lives longer than a month, or has no expiry at all.
+    var isLongLived: Bool { expires == nil || (lifetime ?? 0) > JWTFacts.longLifetime }
+}
+
 extension CleartextAssessor {
     /// Sightings a flow holds at most before they are reported without waiting for its end.
     static let maxHeldContent = 256
@@ -73,8 +81,20 @@ extension CleartextAssessor {
         guard var severity = Severity(name: rule.severity) else { return }
         if sighting.match.raised, let higher = Severity(rawValue: severity.rawValue + 1) { severity = higher }
         let value = sighting.match.value
-        let fingerprint = fingerprints.fingerprint(Array(rule.id.utf8), CleartextAssessor.normalized(value, rule.category))
-        let key = Key(rule: rule.id, flow: flow, fingerprint: fingerprint)
+        // A JWT ranks by what it claims: unsigned (`alg: none`) is its own
+        // finding, critical; one that lives longer than a month (or never
+        // expires) is a step worse than a short-lived one.
+        var id = rule.id
+        if let jwt = sighting.match.jwt {
+            if jwt.algorithm?.lowercased() == "none" {
+                id += "-alg-none"
+                severity = .critical
+            } else if jwt.isLongLived, let higher = Severity(rawValue: severity.rawValue + 1) {
+                severity = higher
+            }
+        }
+        let fingerprint = fingerprints.fingerprint(Array(id.utf8), CleartextAssessor.normalized(value, rule.category))
+        let key = Key(rule: id, flow: flow, fingerprint: fingerprint)
         if let i = index[key], flows[slot]?.aggregates.contains(i) == true { return }
         add(key, slot: slot, at: time, severity: severity) {
             var details: [(key: String, value: String)] = [
@@ -92,6 +112,7 @@ extension CleartextAssessor {
                 }
                 if let issuer = jwt.issuer { details.append(("jwt_issuer", Redaction.name(Array(issuer.utf8)))) }
                 if let lifetime = jwt.lifetime { details.append(("jwt_lifetime_seconds", String(lifetime))) }
+                if jwt.expires == nil { details.append(("jwt_expires", "never")) }
             }
             details.append(("fingerprint", fingerprint))
             details.append(("value_length", String(value.count)))
@@ -99,7 +120,7 @@ extension CleartextAssessor {
             if !rule.references.isEmpty { details.append(("references", rule.references.joined(separator: "; "))) }
             let category: FindingCategory = rule.category == .pii ? .pii : .secret
             return Finding(
-                timestamp: time, rule: rule.id, category: category, severity: severity, flow: flow,
+                timestamp: time, rule: id, category: category, severity: severity, flow: flow,
                 direction: sighting.direction, app: app, message: message,
                 evidence: content.reveal
                     ? String(decoding: value, as: UTF8.self)
