@@ -62,7 +62,7 @@ let package = Package(
             dependencies: ["Findings", "Inspection", "Scanning", "Decoding", "Flows", "PatternFiles", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "FuzzRegressionTests",
-            dependencies: ["Decoding", "Flows", "Inspection", "Findings", "Reporting", "TestSupport"]),
+            dependencies: ["Decoding", "Flows", "Scanning", "Inspection", "Findings", "Reporting", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
             // Depends on the executable so `swift test` builds the binary the tests run.

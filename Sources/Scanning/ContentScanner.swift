@@ -110,12 +110,12 @@ public final class ContentScanner: @unchecked Sendable {
     let contextWords: [[[UInt8]]]
     /// The same for digit runs.
     let digitReach: Int
-    /// Widest window after a hit, over all rules.
+    /// Farthest a rule reads after a hit (window, then context words), over all rules.
     let maxAfter: Int
     /// Longest hit: a keyword, or a digit run with its separators.
     let maxHit: Int
     /// Bytes kept before the next hit position: the widest window before a
-    /// hit, a lookbehind byte, a digit run's start.
+    /// hit with its context words, the regexes' lookbehind, a digit run's start.
     let lookback: Int
     /// Stream bytes a region scan needs after a carried position to judge any hit there.
     let reach: Int
@@ -172,12 +172,15 @@ public final class ContentScanner: @unchecked Sendable {
         keywordRuleBounds = KeywordFilter.copy(
             byKeyword.reduce(into: [Int32]()) { b, list in b += [b.last ?? 0, (b.last ?? 0) + Int32(list.count)] })
         keywordRules = KeywordFilter.copy(byKeyword.flatMap { $0.map { Int32($0) } })
-        keywordReach = KeywordFilter.copy(byKeyword.map { list in Int32((list.map { set.rules[$0].after }.max() ?? 0) + 1) })
+        // How far past a hit's end (before its start) a rule reads: its window, then its context words.
+        let ahead = set.rules.map { $0.after + ($0.context?.distance ?? 0) }
+        let behind = set.rules.map { $0.before + ($0.context?.distance ?? 0) }
+        keywordReach = KeywordFilter.copy(byKeyword.map { list in Int32((list.map { ahead[$0] }.max() ?? 0) + 1) })
         digitRules = digits
-        digitReach = (digits.map { set.rules[$0].after }.max() ?? 0) + 1
-        maxAfter = (rules.map(\.after).max() ?? 0) + 1
+        digitReach = (digits.map { ahead[$0] }.max() ?? 0) + 1
+        maxAfter = (ahead.max() ?? 0) + 1
         maxHit = max(filter.longestKeyword, 3 * maxDigits, 2)
-        lookback = (rules.map(\.before).max() ?? 0) + (regexes.map(\.lookbehind).max() ?? 0) + 8
+        lookback = (behind.max() ?? 0) + (regexes.map(\.lookbehind).max() ?? 0) + 8
         reach = lookback + maxHit + maxAfter
         scratchSize = 3 * reach + 64
         scratch = .allocate(byteCount: scratchSize, alignment: 8)

@@ -15,6 +15,8 @@ final class KeywordFilter {
     private let longFirst: UnsafeMutablePointer<UInt64>
     private let longNext: UnsafeMutablePointer<UInt64>
     private let short: UnsafeMutablePointer<UInt64>
+    /// `longFirst` or `short`: the one test most positions fail.
+    private let anyFirst: UnsafeMutablePointer<UInt64>
     /// For each pair, its candidate list's index plus one (0: none).
     private let slots: UnsafeMutablePointer<UInt16>
     /// Candidate lists: `listBounds[2s]..<listBounds[2s+1]` in `listKeywords` (longest keyword first).
@@ -35,6 +37,7 @@ final class KeywordFilter {
         longFirst = KeywordFilter.bitmap()
         longNext = KeywordFilter.bitmap()
         short = KeywordFilter.bitmap()
+        anyFirst = KeywordFilter.bitmap()
         slots = .allocate(capacity: 65536)
         slots.initialize(repeating: 0, count: 65536)
 
@@ -64,6 +67,7 @@ final class KeywordFilter {
                 }
             }
         }
+        for w in 0..<1024 { anyFirst[w] = longFirst[w] | short[w] }
         // Pairs with the same list (case variants, one-byte keywords) share it.
         var shared: [[Int]: [Bool: Int]] = [:]
         var bounds: [Int32] = []
@@ -98,7 +102,7 @@ final class KeywordFilter {
     }
 
     deinit {
-        for bits in [longFirst, longNext, short] { bits.deallocate() }
+        for bits in [longFirst, longNext, short, anyFirst] { bits.deallocate() }
         slots.deallocate()
         listBounds.deallocate()
         listKeywords.deallocate()
@@ -139,24 +143,26 @@ final class KeywordFilter {
     /// The first candidate position in `from..<to` of a region of `count`
     /// bytes (`to` <= count - 1: a position needs its pair); `to` if none. At
     /// the region's last pair the third byte is missing: a long keyword's
-    /// first pair alone makes it a candidate there.
-    @inline(__always)
+    /// first pair alone makes it a candidate there. Not inlined: as a leaf of
+    /// its own the loop keeps its pointers in registers (about eight
+    /// instructions for a position that is no candidate).
+    @inline(never)
     func nextCandidate(_ base: UnsafeRawPointer, from: Int, to: Int, count: Int) -> Int {
+        let anyFirst = self.anyFirst
+        let short = self.short
+        let longNext = self.longNext
         var i = from
         let full = min(to, count - 2)
         while i < full {
             let p0 = KeywordFilter.pair(base, i)
-            if KeywordFilter.test(short, p0)
-                || (KeywordFilter.test(longFirst, p0) && KeywordFilter.test(longNext, KeywordFilter.pair(base, i + 1)))
+            if KeywordFilter.test(anyFirst, p0)
+                && (KeywordFilter.test(short, p0) || KeywordFilter.test(longNext, KeywordFilter.pair(base, i + 1)))
             {
                 return i
             }
             i &+= 1
         }
-        if i < to {
-            let p0 = KeywordFilter.pair(base, i)
-            if KeywordFilter.test(short, p0) || KeywordFilter.test(longFirst, p0) { return i }
-        }
+        if i < to && KeywordFilter.test(anyFirst, KeywordFilter.pair(base, i)) { return i }
         return to
     }
 
