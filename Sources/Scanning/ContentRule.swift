@@ -45,6 +45,10 @@ public struct ContentRule: Sendable {
     /// The capture group that is the value (0: the whole match).
     public var group: Int
     public var trigger: Trigger
+    /// Bytes a match may hold before its keyword (`start_class`): the regex
+    /// starts where a run of them before the hit begins, not `before` bytes
+    /// back (an e-mail address starts where its local part does).
+    public var startClass: [Bool]?
     /// Bytes before the hit's start and after its end a match may span.
     public var before: Int
     public var after: Int

@@ -145,6 +145,13 @@ public struct ContentRuleSet: Sendable {
             matchExamples = try e.optionalTexts("match") ?? []
             noMatchExamples = try e.optionalTexts("no_match") ?? []
         }
+        var startClass: [Bool]?
+        if entry.mapping["start_class"] != nil {
+            guard let set = byteClass(try entry.text("start_class")) else {
+                throw fail("start_class", "ASCII characters and ranges such as 'A-Za-z0-9._%+-'")
+            }
+            startClass = set
+        }
         var generic = false
         if entry.mapping["generic"] != nil {
             let flag = try entry.text("generic")
@@ -155,11 +162,32 @@ public struct ContentRuleSet: Sendable {
         guard group >= 0 && group < 100 else { throw fail("group", "a capture group number") }
         return ContentRule(
             id: id, category: category, severity: severity, description: try entry.text("description"),
-            regex: try entry.text("regex"), group: group, trigger: trigger, before: window.0, after: window.1,
+            regex: try entry.text("regex"), group: group, trigger: trigger, startClass: startClass, before: window.0,
+            after: window.1,
             validator: validator, minEntropy: minEntropy, context: context, allowedValues: allowedValues,
             allowedPatterns: allowedPatterns, shownStart: max(0, shown.0), shownEnd: max(0, shown.1), generic: generic,
             remediation: try entry.text("remediation"), references: try entry.optionalTexts("references") ?? [],
             matchExamples: matchExamples, noMatchExamples: noMatchExamples, source: source)
+    }
+
+    /// A class such as `A-Za-z0-9._%+-` (ranges, then single characters; a
+    /// final `-` is itself) as a table of the 256 byte values.
+    static func byteClass(_ text: String) -> [Bool]? {
+        let chars = Array(text.utf8)
+        guard !chars.isEmpty, chars.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) else { return nil }
+        var set = [Bool](repeating: false, count: 256)
+        var i = 0
+        while i < chars.count {
+            if i + 2 < chars.count && chars[i + 1] == UInt8(ascii: "-") {
+                guard chars[i] <= chars[i + 2] else { return nil }
+                for b in chars[i]...chars[i + 2] { set[Int(b)] = true }
+                i += 3
+            } else {
+                set[Int(chars[i])] = true
+                i += 1
+            }
+        }
+        return set
     }
 
     /// A two-number list such as `window: [0, 48]`.

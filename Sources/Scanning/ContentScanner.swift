@@ -12,6 +12,8 @@ struct RuleWindow {
     /// Context words are required: they are looked for before the regex runs.
     var requiresContext: Bool
     var contextDistance: Int32
+    /// Index of the rule's start class in `ContentScanner.startClasses` (-1: none).
+    var startClass: Int32 = -1
 
     init(_ rule: ContentRule) {
         before = Int32(rule.before)
@@ -108,6 +110,8 @@ public final class ContentScanner: @unchecked Sendable {
     let digitRules: [Int]
     /// Each rule's context words (empty without context).
     let contextWords: [[[UInt8]]]
+    /// Start classes, four words (256 bits) each.
+    let startClasses: UnsafeMutablePointer<UInt64>
     /// The same for digit runs.
     let digitReach: Int
     /// Farthest a rule reads after a hit (window, then context words), over all rules.
@@ -121,6 +125,8 @@ public final class ContentScanner: @unchecked Sendable {
     let reach: Int
     private let scratch: UnsafeMutableRawPointer
     private let scratchSize: Int
+    /// Bytes of a chunk copied into the seam past the kept bytes' reach at first.
+    static let seamSlack = 64
 
     /// A regex match that a check turned down (collected when `recordsRejections`).
     public struct Rejection: Sendable {
@@ -167,7 +173,17 @@ public final class ContentScanner: @unchecked Sendable {
             }
         }
         filter = KeywordFilter(keywords: keywords, digits: !digits.isEmpty)
-        windows = KeywordFilter.copy(rules.map(RuleWindow.init))
+        var classes: [UInt64] = []
+        windows = KeywordFilter.copy(
+            rules.map { rule in
+                var w = RuleWindow(rule)
+                if let set = rule.startClass {
+                    w.startClass = Int32(classes.count / 4)
+                    classes += (0..<4).map { word in (0..<64).reduce(UInt64(0)) { $0 | (set[word * 64 + $1] ? 1 << UInt64($1) : 0) } }
+                }
+                return w
+            })
+        startClasses = KeywordFilter.copy(classes)
         contextWords = rules.map { $0.context?.words ?? [] }
         keywordRuleBounds = KeywordFilter.copy(
             byKeyword.reduce(into: [Int32]()) { b, list in b += [b.last ?? 0, (b.last ?? 0) + Int32(list.count)] })
@@ -192,6 +208,7 @@ public final class ContentScanner: @unchecked Sendable {
         keywordRuleBounds.deallocate()
         keywordRules.deallocate()
         keywordReach.deallocate()
+        startClasses.deallocate()
     }
 
     // MARK: Streams
@@ -214,21 +231,34 @@ public final class ContentScanner: @unchecked Sendable {
         var deferred: UInt64?
         var chunkFrom: Int
         if !state.carry.isEmpty {
-            // The seam: what was kept, then the chunk's start, in the scratch buffer.
+            // The seam: what was kept, then the chunk's start, in the scratch
+            // buffer — first as much as a hit near the seam usually needs, more
+            // only when one asks for it (a JWT's window is kilobytes long).
             let kept = state.carry.count
-            let limit = min(kept + min(bytes.count, reach + lookback), scratchSize)
             state.carry.withUnsafeBytes { scratch.copyMemory(from: $0.baseAddress!, byteCount: kept) }
+            var limit = min(kept + min(bytes.count, lookback + maxHit + ContentScanner.seamSlack), scratchSize)
             (scratch + kept).copyMemory(from: base, byteCount: limit - kept)
             let seamEnd = min(kept + lookback, limit)
-            switch scanRegion(
-                UnsafeRawPointer(scratch), count: limit, regionStart: state.carryStart,
-                from: Int(state.next - state.carryStart), to: seamEnd, final: false, &state, into: &matches)
-            {
-            case .deferred(let d):
-                deferred = state.carryStart + UInt64(d)
-                chunkFrom = bytes.count
-            case .handled(let upTo):
-                chunkFrom = upTo - kept
+            var from = Int(state.next - state.carryStart)
+            while true {
+                let end = scanRegion(
+                    UnsafeRawPointer(scratch), count: limit, regionStart: state.carryStart, from: from, to: seamEnd,
+                    final: false, &state, into: &matches)
+                switch end {
+                case .deferred(let d):
+                    let full = min(kept + min(bytes.count, reach + lookback), scratchSize)
+                    if limit < full {
+                        (scratch + limit).copyMemory(from: base + (limit - kept), byteCount: full - limit)
+                        limit = full
+                        from = d
+                        continue
+                    }
+                    deferred = state.carryStart + UInt64(d)
+                    chunkFrom = bytes.count
+                case .handled(let upTo):
+                    chunkFrom = upTo - kept
+                }
+                break
             }
         } else {
             chunkFrom = Int(state.next - offset)
@@ -453,7 +483,18 @@ public final class ContentScanner: @unchecked Sendable {
     ) {
         let w = windows[r]
         let regex = regexes[r]
-        let windowStart = max(0, hit.lowerBound - Int(w.before))
+        var windowStart = max(0, hit.lowerBound - Int(w.before))
+        if w.startClass >= 0 {
+            // Start where the run of bytes a match may hold before its keyword begins.
+            let set = startClasses + 4 * Int(w.startClass)
+            var start = hit.lowerBound
+            while start > windowStart {
+                let b = Int(base.load(fromByteOffset: start - 1, as: UInt8.self))
+                guard set[b >> 6] & (1 << UInt64(b & 63)) != 0 else { break }
+                start -= 1
+            }
+            windowStart = start
+        }
         let windowEnd = min(count, hit.upperBound + Int(w.after) + 1)
         if w.requiresContext && w.before + w.after > 2 * w.contextDistance {
             // A wide window costs the regex more than the words cost to look
@@ -469,7 +510,9 @@ public final class ContentScanner: @unchecked Sendable {
         while at <= subject.count, regex.match(subject, from: at), let whole = regex.range(0) {
             let matchStart = whole.lowerBound + subjectStart
             let matchEnd = whole.upperBound + subjectStart
-            at = whole.isEmpty ? whole.upperBound + 1 : whole.upperBound
+            // A match reaching past the hit's start is this hit's; a later one in the
+            // window has a hit of its own (its keyword, its digits): stop here.
+            at = matchEnd > hit.lowerBound ? subject.count + 1 : whole.isEmpty ? whole.upperBound + 1 : whole.upperBound
             guard let group = regex.range(Int(w.group)), !group.isEmpty else { continue }
             let value = UnsafeRawBufferPointer(rebasing: subject[group])
             let offset = regionStart + UInt64(subjectStart + group.lowerBound)
