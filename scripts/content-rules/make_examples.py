@@ -20,6 +20,11 @@ import random
 import re
 import string
 import sys
+import os
+
+# The check-digit helpers are the content corpus's (one copy in the repository).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Tests", "Corpus"))
+from fakes import b64url, base62, luhn_complete, luhn_ok, verhoeff_complete, verhoeff_ok  # noqa: E402
 
 RNG = random.Random(20261205)
 B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase  # 0-9A-Za-z
@@ -38,26 +43,6 @@ def digits(n):
 
 
 # --- check digits -------------------------------------------------------------
-
-def luhn_ok(num):
-    total = 0
-    for i, ch in enumerate(reversed(num)):
-        d = int(ch)
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
-
-
-def luhn_complete(partial):
-    """Append the Luhn check digit."""
-    for c in "0123456789":
-        if luhn_ok(partial + c):
-            return partial + c
-    raise AssertionError
-
 
 def luhn_break(num):
     """Same number with a wrong last digit."""
@@ -109,29 +94,6 @@ def aba(prefix2):
         return v
 
 
-# Verhoeff (Aadhaar's check digit)
-_D = [[0,1,2,3,4,5,6,7,8,9],[1,2,3,4,0,6,7,8,9,5],[2,3,4,0,1,7,8,9,5,6],[3,4,0,1,2,8,9,5,6,7],
-      [4,0,1,2,3,9,5,6,7,8],[5,9,8,7,6,0,4,3,2,1],[6,5,9,8,7,1,0,4,3,2],[7,6,5,9,8,2,1,0,4,3],
-      [8,7,6,5,9,3,2,1,0,4],[9,8,7,6,5,4,3,2,1,0]]
-_P = [[0,1,2,3,4,5,6,7,8,9],[1,5,7,6,2,8,3,0,9,4],[5,8,0,3,7,9,6,1,4,2],[8,9,1,6,0,4,3,5,2,7],
-      [9,4,5,3,1,2,6,8,7,0],[4,2,8,6,5,7,3,9,0,1],[2,7,9,3,8,0,6,4,1,5],[7,0,4,6,9,1,3,2,5,8]]
-_INV = [0,4,3,2,1,5,6,7,8,9]
-
-
-def verhoeff_ok(num):
-    c = 0
-    for i, ch in enumerate(reversed(num)):
-        c = _D[c][_P[i % 8][int(ch)]]
-    return c == 0
-
-
-def verhoeff_complete(partial):
-    c = 0
-    for i, ch in enumerate(reversed(partial)):
-        c = _D[c][_P[(i + 1) % 8][int(ch)]]
-    return partial + str(_INV[c])
-
-
 def aadhaar():
     return verhoeff_complete(RNG.choice("23456789") + digits(10))
 
@@ -142,27 +104,15 @@ def sin():
 
 # GitHub / npm token checksum: CRC32 of the 30 random characters, in base62
 # (alphabet 0-9A-Za-z), left-padded with '0' to 6 characters.
-def base62(n, width=6):
-    out = ""
-    while n:
-        n, r = divmod(n, 62)
-        out = B62[r] + out
-    return out.rjust(width, "0")
-
-
 def crc_token(prefix):
     body = rand(ALNUM, 30)
-    return prefix + body + base62(binascii.crc32(body.encode()) & 0xFFFFFFFF)
+    return prefix + body + base62(binascii.crc32(body.encode()) & 0xFFFFFFFF, 6)
 
 
 def crc_token_broken(prefix):
     t = crc_token(prefix)
     last = t[-1]
     return t[:-1] + ("A" if last != "A" else "B")
-
-
-def b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def jwt(header, payload, sig_bytes=32):
