@@ -55,4 +55,23 @@ import Testing
             }
         }
     }
+
+    /// A SigV4-signed request names its access key id in `Credential=` and
+    /// carries a 64-hex signature: one exposure, the key's (the signature is
+    /// not a secret of its own). AWS's documented example request, with a fake key id.
+    @Test func aSigV4RequestIsOneKeyExposure() {
+        let request = """
+            GET /?Action=ListUsers&Version=2010-05-08 HTTP/1.1\r
+            Host: iam.amazonaws.com\r
+            X-Amz-Date: 20150830T123600Z\r
+            Authorization: AWS4-HMAC-SHA256 Credential=AKIA2E4GQJ5NMWZRK7TP/20150830/us-east-1/iam/aws4_request, \
+            SignedHeaders=content-type;host;x-amz-date, \
+            Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7\r
+            \r
+
+            """
+        let found = Self.scanner.matches(Array(request.utf8))
+        #expect(found.map { Self.scanner.rules[$0.rule].id } == ["secret.aws-access-key-id"])
+        #expect(found.first.map { String(decoding: $0.value, as: UTF8.self) } == "AKIA2E4GQJ5NMWZRK7TP")
+    }
 }
