@@ -110,6 +110,9 @@ public final class ContentScanner: @unchecked Sendable {
     let digitRules: [Int]
     /// Each rule's context words (empty without context).
     let contextWords: [[[UInt8]]]
+    /// Each rule's allowlisted values, and its entropy floor (0: none).
+    let allowedValues: [[[UInt8]]]
+    let minEntropy: [Double]
     /// Start classes, four words (256 bits) each.
     let startClasses: UnsafeMutablePointer<UInt64>
     /// The same for digit runs.
@@ -185,6 +188,8 @@ public final class ContentScanner: @unchecked Sendable {
             })
         startClasses = KeywordFilter.copy(classes)
         contextWords = rules.map { $0.context?.words ?? [] }
+        allowedValues = rules.map { Array($0.allowedValues) }
+        minEntropy = rules.map { $0.minEntropy ?? 0 }
         keywordRuleBounds = KeywordFilter.copy(
             byKeyword.reduce(into: [Int32]()) { b, list in b += [b.last ?? 0, (b.last ?? 0) + Int32(list.count)] })
         keywordRules = KeywordFilter.copy(byKeyword.flatMap { $0.map { Int32($0) } })
@@ -535,28 +540,30 @@ public final class ContentScanner: @unchecked Sendable {
     func accepts(
         _ r: Int, _ value: UnsafeRawBufferPointer, match: Range<Int>, _ base: UnsafeRawPointer, count: Int, offset: UInt64
     ) -> Bool? {
-        let rule = rules[r]
+        // Read from the flat per-rule tables: copying the rule (strings,
+        // lists, sets) for every candidate cost more than the checks.
+        let w = windows[r]
         func reject(_ reason: @autoclosure () -> String) -> Bool? {
             if recordsRejections { rejections.append(Rejection(rule: r, offset: offset, value: Array(value), reason: reason())) }
             return nil
         }
-        if !rule.allowedValues.isEmpty && rule.allowedValues.contains(Array(value)) { return reject("allowlisted value") }
+        for allowed in allowedValues[r] where allowed.elementsEqual(value) { return reject("allowlisted value") }
         for allow in allowRegexes[r] where allow.match(value, from: 0) { return reject("allowlisted pattern") }
-        if let validator = rule.validator, !validator.accepts(value) { return reject("validator \(validator.rawValue) failed") }
-        if let floor = rule.minEntropy {
+        if let validator = w.validator, !validator.accepts(value) { return reject("validator \(validator.rawValue) failed") }
+        let floor = minEntropy[r]
+        if floor > 0 {
             let entropy = Entropy.shannon(value)
             if entropy < floor { return reject("entropy \(Double(Int(entropy * 100)) / 100) below \(floor)") }
         }
-        guard let context = rule.context else { return false }
-        let from = max(0, match.lowerBound - context.distance)
-        let to = min(count, match.upperBound + context.distance)
-        let found = context.words.contains { word in
-            ContentScanner.contains(word, UnsafeRawBufferPointer(start: base + from, count: to - from))
-        }
-        switch context.effect {
-        case .require: return found ? false : reject("no context word within \(context.distance) bytes")
-        case .raise: return found
-        }
+        let words = contextWords[r]
+        guard !words.isEmpty else { return false }
+        let distance = Int(w.contextDistance)
+        let from = max(0, match.lowerBound - distance)
+        let to = min(count, match.upperBound + distance)
+        let text = UnsafeRawBufferPointer(start: base + from, count: to - from)
+        let found = words.contains { ContentScanner.contains($0, text) }
+        if w.requiresContext { return found ? false : reject("no context word within \(distance) bytes") }
+        return found
     }
 
     /// Whether `text` holds the lowercased `word` as a word of its own: ASCII
