@@ -6,6 +6,7 @@
 #   RECORD_ONLY=cleartext sudo bash Captures/record.sh       # only the cleartext-auth set
 #   RECORD_ONLY=cleartext RECORD_REDIS=0 sudo bash Captures/record.sh   # ... without Redis
 #   RECORD_ONLY=ftpdata sudo bash Captures/record.sh         # only ftp-data.pcap
+#   RECORD_ONLY=content sudo bash Captures/record.sh         # only content-http.pcap
 #
 # Every server binds to 127.0.0.1 or ::1 and every client talks only to it;
 # tcpdump records on the loopback interface with a port filter, so nothing
@@ -30,6 +31,7 @@ P_HTTP=18080          # http-curl.pcap and http-curl.pcapng (same traffic)
 P_HTTP_ANY=18081      # mixed-any.pcap   (-i any, LINUX_SLL2)
 P_HTTP_SLL1=18082     # mixed-sll1.pcap  (-i any -y LINUX_SLL)
 P_HTTP6=18086         # http-ipv6-curl.pcap
+P_CONTENT=18097       # content-http.pcap
 P_SMTP=12525
 P_FTP=12121
 P_FTP_PASV_LO=12130
@@ -85,8 +87,8 @@ die() { log "ERROR: $*"; exit 1; }
 RECORD_ONLY="${RECORD_ONLY:-}"
 case "$RECORD_ONLY" in
     "") ;;
-    cleartext|ftpdata) RECORD_SSH=0; RECORD_PG=0 ;;
-    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata)" ;;
+    cleartext|ftpdata|content) RECORD_SSH=0; RECORD_PG=0 ;;
+    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content)" ;;
 esac
 
 # ------------------------------------------------------------ housekeeping
@@ -558,6 +560,17 @@ if [ "$RECORD_ONLY" = cleartext ]; then
     print_summary
     exit 0
 fi
+# content-http.pcap: fake PII and secrets over HTTP (record_helpers.py content-server)
+record_content() {
+    py_session content-http.pcap "$P_CONTENT" content-server content-client
+}
+
+if [ "$RECORD_ONLY" = content ]; then
+    record_content
+    write_oracles
+    print_summary
+    exit 0
+fi
 if [ "$RECORD_ONLY" = ftpdata ]; then
     record_ftp_data
     write_oracles
@@ -885,6 +898,7 @@ for p in "${MAIL_SRVS[@]}"; do stop_pid "$p"; done
 
 # -------------------------------------------- cleartext authentication set
 record_cleartext_set
+record_content
 
 # ---------------------------------------------------------------- SSH
 if [ "$WANT_SSH" = 1 ]; then

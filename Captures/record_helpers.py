@@ -1175,6 +1175,72 @@ def imap_auth_client(port):
 
 
 # ------------------------------------------------------------------- main
+# ---------------------------------------------------------- content (PII, secrets)
+# Fake values, each valid for its validator (scripts/content-rules/make_examples.py):
+# a Luhn-valid Visa number that is no published test card, an SSN in the issued
+# ranges, an AWS access key id and a GitHub token whose CRC32 checksum is right.
+CONTENT_CARD = "4069006792188143"
+CONTENT_SSN = "600-69-6960"
+CONTENT_EMAIL = "dana.whitfield@corp-mail.io"
+CONTENT_AWS_KEY = "AKIA2E4GQJ5NMWZRK7TP"
+CONTENT_GITHUB_TOKEN = "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"
+
+
+def content_server(port):
+    """HTTP/1.1 on 127.0.0.1: POST /api/customers answers the customer record,
+    gzip-compressed, with the e-mail address and the SSN; GET /deploy.env
+    answers a plain-text file holding an AWS key id and a GitHub token."""
+    import gzip
+    import http.server
+    import json
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def reply(self, body, content_type, gzipped=False):
+            if gzipped:
+                body = gzip.compress(body, mtime=0)
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            if gzipped:
+                self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            record = {"id": 4821, "name": "Dana Whitfield", "email": CONTENT_EMAIL, "ssn": CONTENT_SSN}
+            self.reply(json.dumps(record).encode(), "application/json", gzipped=True)
+
+        def do_GET(self):
+            env = "AWS_ACCESS_KEY_ID=%s\nGITHUB_TOKEN=%s\nREGION=eu-west-1\n" % (CONTENT_AWS_KEY, CONTENT_GITHUB_TOKEN)
+            self.reply(env.encode(), "text/plain")
+
+        def log_message(self, *args):
+            pass
+
+    class Server(http.server.HTTPServer):
+        allow_reuse_address = True
+
+    with Server((HOST4, int(port)), Handler) as httpd:
+        httpd.serve_forever()
+
+
+def content_client(port):
+    """curl, one connection per request: a JSON order with the card number,
+    then the deployment file."""
+    import subprocess
+
+    base = "http://%s:%s" % (HOST4, port)
+    order = '{"customer":4821,"card_number":"%s","amount":"19.99"}' % CONTENT_CARD
+    for args in (["-X", "POST", "-H", "Content-Type: application/json", "--data", order, "--compressed",
+                  base + "/api/customers"],
+                 [base + "/deploy.env"]):
+        out = subprocess.run(["curl", "-sS", "--max-time", "10"] + args, capture_output=True, text=True, check=True)
+        print(out.stdout)
+
+
 def main(argv):
     if len(argv) < 2:
         sys.exit(__doc__)
@@ -1241,6 +1307,10 @@ def main(argv):
         LoopbackTCPServer((HOST4, int(args[0])), IMAPAuthHandler).serve_forever()
     elif cmd == "imap-auth-client":
         imap_auth_client(*args)
+    elif cmd == "content-server":
+        content_server(*args)
+    elif cmd == "content-client":
+        content_client(*args)
     elif cmd == "h2c-auth-server":
         h2c_auth_server(*args)
     elif cmd == "h2c-auth-client":

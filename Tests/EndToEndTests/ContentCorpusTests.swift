@@ -46,3 +46,47 @@ struct ContentCorpusTests {
         #expect(control.status != 0, "the revealed output must trip the leak check")
     }
 }
+
+/// `Captures/content-http.pcap`, recorded on loopback (curl against a Python
+/// server, `RECORD_ONLY=content Captures/record.sh`): a JSON order with a card
+/// number, a gzip-compressed customer record with an e-mail address and an
+/// SSN, and a plain-text deployment file with an AWS key id and a GitHub token.
+struct ContentRecordedCaptureTests {
+    static let capture = Paths.captures.appendingPathComponent("content-http.pcap")
+    static let planted = [
+        "pii.payment-card": "4069006792188143", "pii.email": "dana.whitfield@corp-mail.io",
+        "pii.us-ssn": "600-69-6960", "secret.aws-access-key-id": "AKIA2E4GQJ5NMWZRK7TP",
+        "secret.github-pat": "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",
+    ]
+
+    static func findings(_ extra: [String] = []) throws -> [[String: Any]] {
+        let run = try plainsight(["read", capture.path, "--format", "json"] + extra)
+        #expect(run.status == 0, "\(run.stderr)")
+        return run.records.filter { ["pii", "secret"].contains($0["category"] as? String ?? "") }
+    }
+
+    @Test func everyPlantedValueIsFoundWhereItTravelled() throws {
+        let found = try Self.findings()
+        #expect(Set(found.compactMap { $0["rule"] as? String }) == Set(Self.planted.keys))
+        for f in found {
+            let details = try #require(f["details"] as? [String: Any])
+            let rule = f["rule"] as? String ?? ""
+            // The order goes to the server; the answers come back, the record gzip-compressed.
+            #expect((f["direction"] as? String) == (rule == "pii.payment-card" ? "to_server" : "to_client"), "\(rule)")
+            #expect(details["source"] as? String == (rule == "pii.payment-card" ? "http-request-body" : "http-response-body"))
+            #expect(!(f["evidence"] as? String ?? "").contains(Self.planted[rule] ?? "?"), "\(rule) evidence in clear")
+        }
+        let card = try #require(found.first { $0["rule"] as? String == "pii.payment-card" })
+        #expect(card["evidence"] as? String == "************8143")
+        #expect((card["details"] as? [String: Any])?["brand"] as? String == "visa")
+    }
+
+    @Test func revealShowsTheValues() throws {
+        let found = try Self.findings(["--reveal"])
+        for f in found {
+            let rule = f["rule"] as? String ?? ""
+            #expect(f["evidence"] as? String == Self.planted[rule], "\(rule)")
+        }
+        #expect(found.count == Self.planted.count)
+    }
+}
