@@ -5,9 +5,10 @@ import Scanning
 /// Which analyzers run (`--analyzers`). `flows` — decoding, reassembly, flow
 /// records and protocol identification — always runs; `tls` reads handshakes
 /// (including STARTTLS upgrades); `cleartext` reads logins, tokens and
-/// STARTTLS lapses in protocols that should be encrypted; `content` has the
-/// cleartext readers decode what messages carry (HTTP bodies, mail parts)
-/// for the content stage, and implies `cleartext`.
+/// STARTTLS lapses in protocols that should be encrypted; `content` scans
+/// every cleartext stream for PII and secrets, with what the cleartext
+/// readers decode (HTTP bodies, forms, mail parts, FTP files), and implies
+/// `cleartext`.
 public struct AnalyzerSelection: Sendable, Equatable {
     public static let known = ["flows", "tls", "cleartext", "content"]
     public let names: Set<String>
