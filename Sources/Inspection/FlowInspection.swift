@@ -170,7 +170,7 @@ public struct FlowInspection {
             let held = identifier.heldPrefix(direction)
             identifier.end(direction: direction, context: &context)
             if !identifier.app.isEncrypted {
-                held.withUnsafeBytes { startScan(direction, held: ([], []), $0, offset: 0, context: &context) }
+                held.withUnsafeBytes { startScan(direction, prefix: [], $0, offset: 0, context: &context) }
             }
         } else {
             identifier.end(direction: direction, context: &context)
@@ -218,7 +218,9 @@ public struct FlowInspection {
         let held = (toServer: identifier.heldPrefix(.toServer), toClient: identifier.heldPrefix(.toClient))
         let verdict = identifier.ingest(bytes, direction: direction, offset: offset, context: &context)
         guard verdict == .done else {
-            if identifier.isDecided(direction) { startScan(direction, held: held, bytes, offset: offset, context: &context) }
+            if identifier.isDecided(direction) {
+                startScan(direction, prefix: direction == .toServer ? held.toServer : held.toClient, bytes, offset: offset, context: &context)
+            }
             return
         }
         let app = identifier.app
@@ -291,13 +293,12 @@ public struct FlowInspection {
     /// protocol: its bytes are not the start of TLS or SSH, so they are scanned
     /// from its first byte (the prefix identification held, then the chunk).
     mutating func startScan(
-        _ direction: Direction, held: (toServer: [UInt8], toClient: [UInt8]), _ bytes: UnsafeRawBufferPointer,
-        offset: UInt64, context: inout InspectionContext
+        _ direction: Direction, prefix: [UInt8], _ bytes: UnsafeRawBufferPointer, offset: UInt64,
+        context: inout InspectionContext
     ) {
         guard let scanner = context.scanner else { return }
         if scan == nil { scan = FlowScan() }
         guard scan!.start(direction) else { return }
-        let prefix = direction == .toServer ? held.toServer : held.toClient
         if !prefix.isEmpty && offset == UInt64(prefix.count) {
             prefix.withUnsafeBytes {
                 scan!.ingest($0, direction: direction, offset: 0, transport: transport, scanner: scanner, context: &context)

@@ -13,8 +13,8 @@ public struct ContentRuleSet: Sendable {
     /// Loads `<patterns>/content/*.yaml`, then `extra` (folders of `*.yaml`, or files), in order.
     public static func load(patterns: URL, extra: [URL] = [], disabled: Set<String> = []) throws -> ContentRuleSet {
         var set = ContentRuleSet()
-        try set.add(files: yamlFiles(in: patterns.appendingPathComponent("content"), required: true), replacing: false)
-        for url in extra { try set.add(files: yamlFiles(in: url, required: true), replacing: true) }
+        try set.add(files: yamlFiles(in: patterns.appendingPathComponent("content")), replacing: false)
+        for url in extra { try set.add(files: yamlFiles(in: url), replacing: true) }
         let unknown = disabled.subtracting(set.rules.map(\.id))
         guard unknown.isEmpty else {
             throw PatternError("--disable-rule: no content rule named \(unknown.sorted().joined(separator: ", "))")
@@ -24,7 +24,7 @@ public struct ContentRuleSet: Sendable {
     }
 
     /// The `*.yaml` files of a folder in name order, or the file itself.
-    static func yamlFiles(in url: URL, required: Bool) throws -> [URL] {
+    static func yamlFiles(in url: URL) throws -> [URL] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw PatternError("\(url.path): no such rule file or folder")

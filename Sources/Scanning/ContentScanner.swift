@@ -106,8 +106,9 @@ public final class ContentScanner: @unchecked Sendable {
     let keywordRules: UnsafeMutablePointer<Int32>
     /// Bytes after keyword `k`'s end its rules' windows reach (plus the lookahead byte).
     let keywordReach: UnsafeMutablePointer<Int32>
-    /// Rules triggered by digit runs.
+    /// Rules triggered by digit runs, and how far past a run their windows reach.
     let digitRules: [Int]
+    let digitReach: Int
     /// Each rule's context words (empty without context).
     let contextWords: [[[UInt8]]]
     /// Each rule's allowlisted values, and its entropy floor (0: none).
@@ -115,8 +116,6 @@ public final class ContentScanner: @unchecked Sendable {
     let minEntropy: [Double]
     /// Start classes, four words (256 bits) each.
     let startClasses: UnsafeMutablePointer<UInt64>
-    /// The same for digit runs.
-    let digitReach: Int
     /// Farthest a rule reads after a hit (window, then context words), over all rules.
     let maxAfter: Int
     /// Longest hit: a keyword, or a digit run with its separators.
@@ -276,7 +275,7 @@ public final class ContentScanner: @unchecked Sendable {
                 deferred = offset + UInt64(d)
             }
         }
-        keep(bytes, at: offset, from: deferred ?? max(state.end, offset + UInt64(max(chunkFrom, 0))), &state, budget: &budget, into: &matches)
+        keep(bytes, at: offset, from: deferred ?? state.end, &state, budget: &budget, into: &matches)
     }
 
     /// The stream ended (or a gap cut it): hits waiting for more bytes are judged on what there is.

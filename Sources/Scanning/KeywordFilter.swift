@@ -27,12 +27,10 @@ final class KeywordFilter {
     /// Keyword `k` is `keywordBytes[keywordBounds[2k]..<keywordBounds[2k+1]]`, lowercased.
     private let keywordBytes: UnsafeMutablePointer<UInt8>
     private let keywordBounds: UnsafeMutablePointer<Int32>
-    let keywordCount: Int
     let longestKeyword: Int
 
     /// `keywords` lowercased; `digits`: whether some rule is triggered by digit runs.
     init(keywords: [[UInt8]], digits: Bool) {
-        keywordCount = keywords.count
         longestKeyword = keywords.map(\.count).max() ?? 0
         longFirst = KeywordFilter.bitmap()
         longNext = KeywordFilter.bitmap()

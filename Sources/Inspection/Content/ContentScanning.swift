@@ -93,8 +93,14 @@ struct FlowScan {
             ingestRange(bytes, direction: direction, offset: offset, transport: transport, scanner: scanner, context: &context)
             return
         }
-        let ranges = context.decodedRanges
-        context.decodedRanges.removeAll(keepingCapacity: true)
+        // Swapped out, not copied: the scan below mutates the context, and a
+        // copy would make clearing the list allocate a new buffer every packet.
+        var ranges: [Range<UInt64>] = []
+        swap(&ranges, &context.decodedRanges)
+        defer {
+            ranges.removeAll(keepingCapacity: true)
+            swap(&ranges, &context.decodedRanges)
+        }
         var from = offset
         let end = offset + UInt64(bytes.count)
         for range in ranges where range.upperBound > from && range.lowerBound < end {
