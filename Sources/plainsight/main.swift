@@ -98,7 +98,7 @@ struct CommonOptions: ParsableArguments {
     @OptionGroup var rules: ContentRuleOptions
 
     @Flag(help: ArgumentHelp(
-        "Show PII and secret values in full in findings (default: masked, e.g. 4111 **** **** 1111). The output then holds the very data it reports: keep it as safe as the traffic."))
+        "Show PII and secret values in full in findings (default: masked, e.g. **** **** **** 1111). The output then holds the very data it reports: keep it as safe as the traffic."))
     var reveal = false
 
     @Option(help: "Bytes of each direction of a flow scanned for PII and secrets, in KiB.")
