@@ -26,6 +26,8 @@ public struct InspectionContext: Sendable {
     public var cleartextDepth: UInt64
     /// Bytes of each direction of a flow the content scanner reads (`--scan-depth`).
     public var scanDepth: UInt64 = defaultScanDepth
+    /// Decoded streams that look binary (`TextSniff`) are scanned too (`--scan-binary`).
+    public var scanBinary = false
     /// What the content scanner's streams keep between chunks, all together.
     public var scanBudget = ScanBudget()
     /// The scanner's output for the flow being inspected, before it becomes sightings.

@@ -24,6 +24,8 @@ public struct AuditorOptions: Sendable {
     public var scanner: ContentScanner?
     /// Bytes per direction the content scanner reads (`--scan-depth`).
     public var scanDepth = InspectionContext.defaultScanDepth
+    /// Decoded streams that look binary are scanned too (`--scan-binary`).
+    public var scanBinary = false
     public init() {}
 }
 
@@ -68,6 +70,7 @@ public struct Auditor {
         context = InspectionContext(maxBufferedBytes: options.maxAnalyzerBytes, cleartextDepth: options.cleartextDepth)
         if options.analyzers.content { context.content = options.scanner.map { .scanning($0) } ?? .counting }
         context.scanDepth = options.scanDepth
+        context.scanBinary = options.scanBinary
         stats.tlsPolicy = options.tls?.policy.name
         budget = ReassemblyBudget(
             maxBytes: options.flows.maxHeldBytesTotal, maxSegments: options.flows.maxHeldSegmentsTotal)

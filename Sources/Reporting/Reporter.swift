@@ -293,6 +293,8 @@ public final class Reporter {
                 o.add("depth_hits", i.scan.depthHits)
                 o.add("abandoned_streams", i.scan.abandonedStreams)
                 o.add("peak_held_bytes", i.scan.peakHeldBytes)
+                o.add("binary_streams", i.scan.binaryStreams)
+                o.add("binary_bytes", i.scan.binaryBytes)
                 o.add("held_cap_hits", i.scan.heldCapHits)
             }
         }

@@ -104,6 +104,9 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Bytes of each direction of a flow scanned for PII and secrets, in KiB.")
     var scanDepthKb = Int(InspectionContext.defaultScanDepth >> 10)
 
+    @Flag(help: "Scan decoded bodies, files and attachments that look binary (a NUL or control bytes in their first 512 bytes: images, archives) for PII and secrets too; by default they are skipped and counted.")
+    var scanBinary = false
+
     @Option(help: ArgumentHelp(
         "Key file of credential fingerprints (32 bytes, created 0600 when missing; runs sharing it give comparable fingerprints). Default: $XDG_STATE_HOME/plainsight/fingerprint.key or ~/.local/state/plainsight/fingerprint.key; 'none': a key for this run only.",
         valueName: "file|none"))
@@ -153,6 +156,7 @@ struct CommonOptions: ParsableArguments {
         o.flows.udpTimeout = Int64(udpTimeout) * 1_000_000
         o.cleartextDepth = UInt64(cleartextDepthKb) << 10
         o.scanDepth = UInt64(scanDepthKb) << 10
+        o.scanBinary = scanBinary
         var content: ContentReporting?
         if o.analyzers.content {
             do {

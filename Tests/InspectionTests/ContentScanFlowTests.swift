@@ -110,6 +110,40 @@ import Scanning
         #expect(found.first?.match.offset == 7, "offset within the decoded body")
     }
 
+    /// An image whose bytes happen to hold a token after its header.
+    static func imageResponse() -> (head: String, body: [UInt8]) {
+        let body = Array("RIFF".utf8) + [0x10, 0, 0, 0] + Array("WEBPVP8 ".utf8) + [0x02, 0x01, 0, 0]
+            + Array(" \(Self.token) ".utf8) + [UInt8](repeating: 0x7f, count: 600)
+        return ("HTTP/1.1 200 OK\r\nContent-Type: image/webp\r\nContent-Length: \(body.count)\r\n\r\n", body)
+    }
+
+    @Test func aBinaryBodyIsSkippedAndCounted() throws {
+        var c = try Self.conversation(port: 8080)
+        let (head, body) = Self.imageResponse()
+        c.client("GET /a.webp HTTP/1.1\r\nHost: a\r\n\r\n")
+        c.server(head)
+        c.server(body)
+        #expect(c.context.takeContentSightings().isEmpty)
+        #expect(c.context.counters.scan.binaryStreams == 1)
+        #expect(c.context.counters.scan.binaryBytes == UInt64(body.count))
+        // A text body on the same connection is still scanned.
+        let text = "token: \(Self.token)\n"
+        c.client("GET /a.txt HTTP/1.1\r\nHost: a\r\n\r\n")
+        c.server("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: \(text.utf8.count)\r\n\r\n\(text)")
+        #expect(c.context.takeContentSightings().map(\.source) == [.httpResponseBody])
+    }
+
+    @Test func withScanBinaryABinaryBodyIsScanned() throws {
+        var c = try Self.conversation(port: 8080)
+        c.context.scanBinary = true
+        let (head, body) = Self.imageResponse()
+        c.client("GET /a.webp HTTP/1.1\r\nHost: a\r\n\r\n")
+        c.server(head)
+        c.server(body)
+        #expect(c.context.takeContentSightings().map(\.source) == [.httpResponseBody])
+        #expect(c.context.counters.scan.binaryStreams == 0)
+    }
+
     @Test func scanningStopsAtTheDepth() throws {
         var c = try Self.conversation(port: 7777, depth: 64)
         c.client("HELLO v1\n")

@@ -498,6 +498,8 @@ struct DatabaseLoginMoreTests {
             ascii("settings please\r\n"), ascii("get\r\n"), ascii("set k x 0 5\r\n"),
             [0x03, 0x00, 0x00, 0x13, 0x0e, 0xe0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x08, 0x00, 0x03, 0x00, 0x00, 0x00],
             [0x01, 0x01, 0x00, 0x20, 0x00, 0x00, 0x01, 0x00] + [UInt8](repeating: 0xee, count: 24),  // TDS-like header, binary body
+            // A PRELOGIN header whose first option is not VERSION (its offset and length look like one).
+            TDSBytes.packet(0x12, [0x01] + be16(11) + be16(6) + [0xff] + [UInt8](repeating: 0, count: 6)),
             le32(40) + le32(1) + le32(7) + le32(2013) + [UInt8](repeating: 0, count: 24),  // a "request" answering something
         ]
         for bytes in others {

@@ -42,6 +42,9 @@ public struct ScanCounters: Sendable, Equatable {
     public var peakHeldBytes: UInt64 = 0
     /// A stream could not keep a hit's window within `ScanBudget.maxBytes`: judged on what was there.
     public var heldCapHits: UInt64 = 0
+    /// Decoded streams found binary (`TextSniff`) and not scanned on, and the bytes they delivered after.
+    public var binaryStreams: UInt64 = 0
+    public var binaryBytes: UInt64 = 0
 
     public init() {}
 }
@@ -50,6 +53,7 @@ public struct ScanCounters: Sendable, Equatable {
 struct PieceScan: Sendable {
     var state = StreamScanState()
     var shift: UInt64 = 0
+    var sniff = TextSniff()
 }
 
 /// The raw-stream scan of one flow: a state per direction. A direction is
@@ -232,7 +236,17 @@ extension InspectionContext {
                 prefix.withUnsafeBytes { scanner.scan($0, at: 0, &scan.state, budget: &scanBudget, into: &scanMatches) }
             }
         }
-        scanner.scan(piece.bytes, at: piece.offset + scan.shift, &scan.state, budget: &scanBudget, into: &scanMatches)
+        switch scan.sniff.verdict {
+        case .binary:
+            counters.scan.binaryBytes &+= UInt64(piece.bytes.count)
+        case .undecided where !scanBinary && scan.sniff.read(piece.bytes) == .binary:
+            // Judged on what it said before; nothing more is read or kept.
+            counters.scan.binaryStreams &+= 1
+            counters.scan.binaryBytes &+= UInt64(piece.bytes.count)
+            scanner.finish(&scan.state, budget: &scanBudget, into: &scanMatches)
+        default:
+            scanner.scan(piece.bytes, at: piece.offset + scan.shift, &scan.state, budget: &scanBudget, into: &scanMatches)
+        }
         pieceScans[key] = scan
         adoptMatches(direction: piece.direction, source: piece.kind, shift: scan.shift)
     }

@@ -29,10 +29,12 @@ extension Probes {
         let complete = bytes.count >= length
         guard !body.isEmpty else { return .needMore }
         switch type {
-        case 0x12, 0x04 where body.count > 0 && body[0] == 0x00:
+        case 0x12 where body[0] == 0x00, 0x04 where body[0] == 0x00:
             // PRELOGIN (request, or the server's answer): VERSION token, offset, length 6.
             guard body.count >= 5 else { return complete ? .noMatch : .needMore }
             return body[3] == 0 && body[4] == 6 ? .match : .noMatch
+        case 0x12:
+            return .noMatch  // a PRELOGIN starts with its VERSION option
         case 0x10:
             // LOGIN7: its length (little-endian) and a TDS 7.x version (0x70..0x74 in the top byte).
             guard body.count >= 8 else { return complete ? .noMatch : .needMore }
