@@ -42,12 +42,16 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]),
         .target(name: "Reporting", dependencies: ["Decoding", "Flows", "Inspection", "Findings"]),
+        // The nightly assessment: JSON Lines in, inventory, baseline and diff, reports out.
+        .target(
+            name: "Assessment",
+            dependencies: ["Decoding", "Findings", "PatternFiles", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "Pipeline",
             dependencies: ["Capture", "Decoding", "Flows", "Inspection", "Findings", "Reporting"]),
         .executableTarget(
             name: "plainsight",
-            dependencies: ["Pipeline", "Capture", "Inspection", "Reporting", "Findings", "Scanning", "PatternFiles",
+            dependencies: ["Pipeline", "Capture", "Inspection", "Reporting", "Findings", "Scanning", "PatternFiles", "Assessment",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Helpers shared by the test targets (seeded randomness).
         .target(name: "TestSupport", dependencies: ["Flows", "Inspection"], path: "Tests/TestSupport"),
@@ -60,6 +64,7 @@ let package = Package(
         .testTarget(
             name: "FindingsTests",
             dependencies: ["Findings", "Inspection", "Scanning", "Decoding", "Flows", "PatternFiles", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "AssessmentTests", dependencies: ["Assessment", "Findings", "TestSupport"]),
         .testTarget(
             name: "FuzzRegressionTests",
             dependencies: ["Decoding", "Flows", "Scanning", "Inspection", "Findings", "Reporting", "TestSupport"]),
