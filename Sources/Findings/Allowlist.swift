@@ -32,13 +32,26 @@ public struct Allowlist: Sendable {
         /// Microseconds since the epoch of the end of the `expires` day (UTC).
         public var expires: Int64?
 
-        func matches(_ f: Finding) -> Bool {
-            if let rule, ruleIsPrefix ? !f.rule.hasPrefix(rule) : f.rule != rule { return false }
-            if let server, !server.contains(f.flow.server) { return false }
-            if let port, f.flow.serverPort != port { return false }
-            if let client, !client.contains(f.flow.client) { return false }
+        public func matches(rule: String, server: IPAddress, port: UInt16, client: IPAddress?) -> Bool {
+            if let r = self.rule, ruleIsPrefix ? !rule.hasPrefix(r) : rule != r { return false }
+            if let s = self.server, !s.contains(server) { return false }
+            if let p = self.port, port != p { return false }
+            if let c = self.client, !(client.map(c.contains) ?? false) { return false }
             return true
         }
+
+        /// What the entry matches, for reports: `rule cleartext.http, server 10.0.0.0/8, port 80`.
+        public var scope: String {
+            var parts: [String] = []
+            if let rule { parts.append("rule " + rule + (ruleIsPrefix ? "*" : "")) }
+            if let server { parts.append("server \(server)") }
+            if let port { parts.append("port \(port)") }
+            if let client { parts.append("client \(client)") }
+            return parts.isEmpty ? "everything" : parts.joined(separator: ", ")
+        }
+
+        /// The `expires` day as written (`YYYY-MM-DD`).
+        public var expiresDay: String? { expires.map { Timestamp.date($0) } }
     }
 
     /// An address prefix: `10.0.0.0/8`, `2001:db8::/32`, or one address.
@@ -82,13 +95,20 @@ public struct Allowlist: Sendable {
     /// entry when `count` (a deduplicated finding written again with a new
     /// count is not a new suppression).
     public mutating func suppresses(_ finding: Finding, now: Int64, count: Bool = true) -> Bool {
-        guard !entries.isEmpty else { return false }
-        for (i, entry) in entries.enumerated() where entry.matches(finding) {
-            if let expires = entry.expires, now > expires { continue }
-            if count { suppressed[i] &+= 1 }
-            return true
+        guard !entries.isEmpty, let i = entry(
+            matching: finding.rule, server: finding.flow.server, port: finding.flow.serverPort, client: finding.flow.client,
+            at: now)
+        else { return false }
+        if count { suppressed[i] &+= 1 }
+        return true
+    }
+
+    /// The first entry in force at `now` that matches (an expired one matches nothing).
+    public func entry(matching rule: String, server: IPAddress, port: UInt16, client: IPAddress?, at now: Int64) -> Int? {
+        entries.indices.first { i in
+            (entries[i].expires.map { now <= $0 } ?? true)
+                && entries[i].matches(rule: rule, server: server, port: port, client: client)
         }
-        return false
     }
 
     /// Entries whose `expires` day is past at `now` (reported as warnings).
