@@ -1,0 +1,30 @@
+import Testing
+@testable import Assessment
+
+@Suite struct MarkdownReportTests {
+    @Test func networkTextCannotAddLinksHTMLOrCells() throws {
+        var report = AssessmentReport(title: "t", generatedAt: "2026-12-05T02:30:00Z")
+        report.newExposures = [AssessmentReport.ExposureRow(
+            key: "k", rule: "secret.test", category: "secret", severity: "high", service: "tcp 192.0.2.1:80",
+            message: "value [click](http://evil.example) <img src=x onerror=alert(1)> | extra cell",
+            evidence: "ab`|**", count: 1, firstSeen: "2026-12-04T10:00:00Z", lastSeen: "2026-12-04T10:00:00Z")]
+        let md = MarkdownReport.render(report)
+        let row = try #require(md.split(separator: "\n").first { $0.contains("secret.test") })
+        #expect(row.contains("\\[click\\](http://evil.example)"))
+        #expect(row.contains("\\<img src=x onerror=alert(1)\\>"))
+        #expect(!row.replacingOccurrences(of: "\\<", with: "").contains("<"), "every < escaped")
+        #expect(row.contains("`ab'¦**`"), "evidence in a code span, without its backtick and pipe")
+        let cells = row.replacingOccurrences(of: "\\|", with: "").split(separator: "|", omittingEmptySubsequences: false)
+        #expect(cells.count == 9, "seven cells and the two outer bars: \(row)")
+    }
+
+    @Test func emptySectionsSaySoAndTheThresholdVerdictIsStated() {
+        var report = AssessmentReport(title: "Nightly", generatedAt: "2026-12-05T02:30:00Z")
+        report.summary.threshold = "high"
+        report.summary.newAtOrAboveThreshold = 3
+        let md = MarkdownReport.render(report)
+        #expect(md.contains("## New since the baseline\n\nNone."))
+        #expect(md.contains("**3 new exposures at or above high: the run fails.**"))
+        #expect(md.contains("no baseline (first run)"))
+    }
+}
