@@ -216,6 +216,7 @@ public struct AssessmentReport: Codable, Sendable, Equatable {
         /// true: every flow with payload was protected; false: some carried cleartext; nil: no payload seen.
         public var encrypted: Bool?
         public var flows: Int
+        /// Capture time: first seen over the runs the state remembers, last seen in this run.
         public var firstSeen: String
         public var lastSeen: String
         /// Exposures on it in this run, and the worst severity among them.

@@ -17,6 +17,8 @@ public struct AssessmentState: Codable, Sendable, Equatable {
     public var runs: [AssessmentReport.TrendPoint] = []
     /// Every exposure a run reported, by key.
     public var exposures: [String: Stored] = [:]
+    /// Every service seen (by name, `tcp 192.0.2.10:80`): first and last capture time over the runs.
+    public var services: [String: Seen] = [:]
 
     public init() {}
 
@@ -32,6 +34,11 @@ public struct AssessmentState: Codable, Sendable, Equatable {
         /// When a run last reported it, and when one found it gone.
         public var lastReported: String
         public var resolvedAt: String?
+    }
+
+    public struct Seen: Codable, Sendable, Equatable {
+        public var firstSeen: String
+        public var lastSeen: String
     }
 
     public static let fileName = "state.json"

@@ -204,7 +204,16 @@ public struct Assessor {
             stored.status != .resolved || (stored.resolvedAt.flatMap(Timestamp.parse) ?? .max) >= keepSince
         }
 
-        fillInventory(&report)
+        // Services: first and last seen over the runs; one silent for the history's length is forgotten.
+        for (service, facts) in services {
+            var seen = previous.services[service.name] ?? .init(firstSeen: facts.firstSeen, lastSeen: facts.lastSeen)
+            seen.firstSeen = min(seen.firstSeen, facts.firstSeen)
+            seen.lastSeen = max(seen.lastSeen, facts.lastSeen)
+            state.services[service.name] = seen
+        }
+        state.services = state.services.filter { (Timestamp.parse($0.value.lastSeen) ?? .max) >= keepSince }
+
+        fillInventory(&report, seen: state.services)
         fillSummary(&report, current: current)
         let point = AssessmentReport.TrendPoint(
             runAt: runAt, window: options.window?.label, exposures: report.summary.exposures,
@@ -215,7 +224,7 @@ public struct Assessor {
         return (report, state)
     }
 
-    func fillInventory(_ report: inout AssessmentReport) {
+    func fillInventory(_ report: inout AssessmentReport, seen: [String: AssessmentState.Seen]) {
         var byService: [String: [Exposure]] = [:]
         for e in exposures.values { byService[e.service.name, default: []].append(e) }
         report.services = services.sorted { $0.key < $1.key }.map { service, s in
@@ -223,7 +232,7 @@ public struct Assessor {
             return AssessmentReport.ServiceRow(
                 service: service.name, transport: service.transport, ip: service.ip, port: service.port,
                 apps: s.apps.sorted(), encrypted: s.cleartext ? false : s.encrypted ? true : nil, flows: s.flows,
-                firstSeen: s.firstSeen, lastSeen: s.lastSeen, exposures: list.count,
+                firstSeen: seen[service.name]?.firstSeen ?? s.firstSeen, lastSeen: s.lastSeen, exposures: list.count,
                 worstSeverity: list.map(\.severity).max()?.description,
                 credentials: list.filter { $0.category == "credential" }.count,
                 dataExposures: list.filter { $0.category == "pii" || $0.category == "secret" }.count)

@@ -105,13 +105,18 @@ func assess(
         // Day 2: the Basic credential is still sent, the card is gone though its server was seen,
         // a new secret appears; day 3: the card's server sends nothing at all.
         let key = Lines.finding(rule: "secret.aws-access-key-id", category: "secret", server: "192.0.2.30", evidence: "AKIA************WXYZ", key: "E0000000000000003")
-        let day2 = try assess([[Self.basic, key, Lines.flow(), Lines.flow(server: "192.0.2.20")]], now: "2026-12-06T02:30:00Z", previous: day1.state)
+        let day2 = try assess(
+            [[Self.basic, key, Lines.flow(ts: "2026-12-05T10:00:00.000000Z"), Lines.flow(server: "192.0.2.20")]],
+            now: "2026-12-06T02:30:00Z", previous: day1.state)
         #expect(day2.report.baseline == "2026-12-05T02:30:00Z")
         #expect(day2.report.newExposures.map(\.rule) == ["secret.aws-access-key-id"])
         #expect(day2.report.stillOpen.map(\.rule) == ["credential.http-basic"])
         #expect(day2.report.stillOpen.first?.firstReported == "2026-12-05T02:30:00Z", "first reported on day 1")
         #expect(day2.report.resolved.map(\.rule) == ["pii.payment-card"])
         #expect(day2.report.trend.map(\.exposures) == [2, 2])
+        let service = try #require(day2.report.services.first { $0.service == "tcp 192.0.2.10:80" })
+        #expect(service.firstSeen == "2026-12-04T10:00:00.000000Z", "first seen on day 1")
+        #expect(service.lastSeen == "2026-12-05T10:00:00.000000Z")
         let day3 = try assess([[Self.basic, Lines.flow()]], now: "2026-12-07T02:30:00Z", previous: day2.state)
         #expect(day3.report.unobserved.map(\.rule) == ["secret.aws-access-key-id"], "its server sent nothing: not judged")
         #expect(day3.report.resolved.isEmpty, "the card was resolved on day 2 already")
