@@ -74,6 +74,7 @@ struct TLSAssessorTests {
         if let clause { #expect(d["policy_rule"] == clause, "\(f.rule)") } else { #expect(d["policy_rule"]?.isEmpty == false) }
         #expect(d["remediation"] != nil, "\(f.rule)")
         #expect(d["remediation"] == policy.rules[f.rule]?.remediation, "\(f.rule)")
+        #expect(d["references"] == policy.rules[f.rule]?.references.flatMap { $0.isEmpty ? nil : $0.joined(separator: "; ") }, "\(f.rule)")
         #expect(f.category == (f.rule.hasPrefix("certificate.") ? .certificate : .tls))
         #expect(f.flow == flow)
         #expect(f.app == .tls)

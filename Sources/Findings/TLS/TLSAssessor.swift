@@ -278,7 +278,7 @@ struct FindingTemplate: Sendable {
     var details: [(key: String, value: String)]
 }
 
-/// The findings of one judgement, built with the policy's name, clause and remediation.
+/// The findings of one judgement, built with the policy's name, clause, remediation and references.
 struct Judgement {
     let policy: TLSPolicy
     var templates: [FindingTemplate] = []
@@ -290,7 +290,10 @@ struct Judgement {
         var all = details
         all.append(("policy", policy.name))
         all.append(("policy_rule", clause))
-        if let text = policy.rules[rule] { all.append(("remediation", text.remediation)) }
+        if let text = policy.rules[rule] {
+            all.append(("remediation", text.remediation))
+            if let references = text.references, !references.isEmpty { all.append(("references", references.joined(separator: "; "))) }
+        }
         templates.append(FindingTemplate(rule: rule, severity: severity, message: message, evidence: evidence, details: all))
     }
 }
