@@ -58,7 +58,8 @@ func permissions(_ path: String) -> mode_t? {
         let dir = Paths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let base = dir.appendingPathComponent("sensor.jsonl").path
-        let clock = ManualClock(utc(2026, 12, 31, 23, 59, 58))
+        let midnight = CivilDate(year: 2027, month: 1, day: 1).daysSinceEpoch * 86_400_000_000
+        let clock = ManualClock(midnight - 2_000_000)  // 2026-12-31T23:59:58Z
         var output = SensorOutput(path: base, rotate: .daily, clock: { clock.now })
         let yesterday = dir.appendingPathComponent("sensor-2026-12-31.jsonl").path
         let today = dir.appendingPathComponent("sensor-2027-01-01.jsonl").path
@@ -71,7 +72,7 @@ func permissions(_ path: String) -> mode_t? {
         let beforeMidnight = output.due(reopenRequested: false)
         #expect(beforeMidnight == nil)
 
-        clock.now = utc(2027, 1, 1, 0, 0, 1)  // past midnight: the next file
+        clock.now = midnight + 1_000_000  // past midnight: the next file
         let due = output.due(reopenRequested: false)
         let rotation = try #require(due)
         #expect(rotation == .rotate(to: today))
@@ -129,12 +130,4 @@ func permissions(_ path: String) -> mode_t? {
         #expect(text.status == 2)
         #expect(text.stderr.contains("--rotate writes JSON Lines"))
     }
-}
-
-/// Microseconds since the epoch of a UTC date and time.
-func utc(_ year: Int64, _ month: Int64, _ day: Int64, _ hour: Int64 = 0, _ minute: Int64 = 0, _ second: Int64 = 0)
-    -> Microseconds
-{
-    let days = CivilDate(year: year, month: month, day: day).daysSinceEpoch
-    return ((days * 24 + hour) * 60 + minute) * 60_000_000 + second * 1_000_000
 }
