@@ -7,7 +7,7 @@ import Reporting
 /// that hour or day), and on SIGHUP, which reopens the same name so that
 /// logrotate can rename the file away.
 ///
-/// The capture loop asks `due` between packets; the switch itself is queued
+/// The capture loop asks `due` once a second; the switch itself is queued
 /// behind the records already sent (`Auditor.switchOutput`), so it happens
 /// on the output thread between two records and none is lost or written twice.
 public struct SensorOutput {
@@ -27,7 +27,7 @@ public struct SensorOutput {
     /// The real wall clock (microseconds since the epoch, UTC).
     public static let systemClock: @Sendable () -> Microseconds = { Clock.nowMicroseconds() }
 
-    public let rotation: OutputRotation?
+    private let rotation: OutputRotation?
     /// The file records go to now.
     public private(set) var path: String
     private var periodEnd: Microseconds
