@@ -374,6 +374,17 @@ public struct Auditor {
         output.submit()
     }
 
+    /// Moves the output to another file between two records (a live
+    /// sensor's rotation, or a reopen on SIGHUP): everything queued before
+    /// goes to the old file, everything after to the new one. A rotation
+    /// first ends the old file with a stats record, so each file closes
+    /// with the counters as they stood when it ended.
+    public mutating func switchOutput(_ change: SensorOutput.Switch, now: Microseconds) {
+        if case .rotate = change { writeStats(now: now) }
+        output.send(.switchFile(change.path))
+        output.submit()
+    }
+
     /// Copies the stage counters into `stats` (for periodic live stats too).
     public mutating func collectCounters() {
         stats.decode = decoder.counters

@@ -33,6 +33,8 @@ final class OutputStage: @unchecked Sendable {
         case flow(slot: Int32, FlowRecord)
         /// A periodic (live) stats record; the finding tallies are filled in here.
         case stats(RunStats, now: Microseconds)
+        /// Carry on in another file (live rotation or SIGHUP), between two records.
+        case switchFile(String)
     }
 
     /// `PLAINSIGHT_BENCH_DISCARD_OUTPUT=1`: events are dropped instead of
@@ -162,6 +164,15 @@ final class OutputStage: @unchecked Sendable {
             stats.allowlist = allowlistCounts
             stats.findingsBySeverity = findingsBySeverity
             reporter.stats(stats, final: false, now: now)
+        case .switchFile(let path):
+            // A sensor keeps running when the new file cannot be made (a
+            // full or read-only disk): records stay in the open file, and
+            // the next rotation or SIGHUP tries again.
+            do throws(OutputFile.OpenError) {
+                try reporter.reopen(path: path)
+            } catch {
+                writeStandardError("plainsight: \(error.description); records go on to the file open before\n")
+            }
         }
     }
 }

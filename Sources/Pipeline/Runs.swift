@@ -91,6 +91,8 @@ public struct OfflineRun {
 
 /// Set from the SIGINT/SIGTERM handler; the live loop polls it.
 nonisolated(unsafe) private var stopRequested: sig_atomic_t = 0
+/// Set from the SIGHUP handler (reopen the output file); the live loop polls it.
+nonisolated(unsafe) private var reopenRequested: sig_atomic_t = 0
 
 /// Live capture from an interface until a signal, a duration or a packet count.
 public struct LiveRun {
@@ -101,10 +103,13 @@ public struct LiveRun {
     public var user: String?
     /// Seconds between periodic stats records (JSON output).
     public var statsInterval: Double
+    /// The output file, when there is one: rotated and reopened on SIGHUP.
+    /// The reporter must already be writing to its `path`.
+    public var output: SensorOutput?
 
     public init(
         options: LiveOptions, filter: String?, duration: Double?, count: UInt64?, user: String?,
-        statsInterval: Double
+        statsInterval: Double, output: SensorOutput? = nil
     ) {
         self.options = options
         self.filter = filter
@@ -112,6 +117,7 @@ public struct LiveRun {
         self.count = count
         self.user = user
         self.statsInterval = statsInterval
+        self.output = output
     }
 
     public func run(auditorOptions: AuditorOptions, reporter: Reporter) throws(CaptureError) -> RunResult {
@@ -123,20 +129,28 @@ public struct LiveRun {
                 "\(options.interface): unsupported link type \(source.linkType) (DLT_\(source.linkTypeName))")
         }
         if let user { try Privileges.drop(to: user) }
+        // The handlers only set a flag (all a signal handler may safely
+        // do); the loop below acts on it between packets.
         stopRequested = 0
+        reopenRequested = 0
         signal(SIGINT) { _ in stopRequested = 1 }
         signal(SIGTERM) { _ in stopRequested = 1 }
+        // SIGHUP reopens the output file; writing to standard output there
+        // is nothing to reopen, and a hangup keeps its default meaning.
+        if output != nil { signal(SIGHUP) { _ in reopenRequested = 1 } }
         // A parent may have started us with these signals blocked (some
-        // supervisors and process libraries do): unblock them, or Ctrl-C and
-        // `systemctl stop` would never reach the handler.
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGINT)
-        sigaddset(&stopSignals, SIGTERM)
-        sigprocmask(SIG_UNBLOCK, &stopSignals, nil)
+        // supervisors and process libraries do): unblock them, or Ctrl-C,
+        // `systemctl stop` and `systemctl reload` would never reach the handler.
+        var handledSignals = sigset_t()
+        sigemptyset(&handledSignals)
+        sigaddset(&handledSignals, SIGINT)
+        sigaddset(&handledSignals, SIGTERM)
+        if output != nil { sigaddset(&handledSignals, SIGHUP) }
+        sigprocmask(SIG_UNBLOCK, &handledSignals, nil)
         defer {
             signal(SIGINT, SIG_DFL)
             signal(SIGTERM, SIG_DFL)
+            if output != nil { signal(SIGHUP, SIG_DFL) }
         }
 
         let started = Clock.seconds()
@@ -147,6 +161,12 @@ public struct LiveRun {
         let linkType = LinkType(rawValue: source.linkType)
         var errors: [String] = []
         var captured: UInt64 = 0
+        var output = self.output
+        /// Drop counts and run time into the stats, before a stats record.
+        func updateStats(_ now: Double) {
+            if let drops = source.dropCounts() { auditor.setDrops(kernel: drops.kernel, interface: drops.interface) }
+            auditor.setWallSeconds(now - started)
+        }
         loop: while stopRequested == 0 {
             switch source.next() {
             case .packet(let p):
@@ -167,11 +187,18 @@ public struct LiveRun {
             if now >= nextFlush {
                 nextFlush = now + 1
                 auditor.flushOutput()
+                // Rotation and SIGHUP are looked at here, once a second, not per
+                // packet: records reach the output thread at this pace anyway.
+                let reopen = reopenRequested != 0
+                if reopen { reopenRequested = 0 }
+                if let change = output?.due(reopenRequested: reopen) {
+                    updateStats(now)
+                    auditor.switchOutput(change, now: Clock.nowMicroseconds())
+                }
             }
             if now >= nextStats {
                 nextStats = now + statsInterval
-                if let drops = source.dropCounts() { auditor.setDrops(kernel: drops.kernel, interface: drops.interface) }
-                auditor.setWallSeconds(now - started)
+                updateStats(now)
                 auditor.writeStats(now: Clock.nowMicroseconds())
             }
         }

@@ -15,18 +15,41 @@ public final class OutputFile {
         }
     }
 
-    let fd: Int32
-    let ownsDescriptor: Bool
+    /// Touched only by the thread that writes (`reopen` included).
+    var fd: Int32
+    var ownsDescriptor: Bool
     /// Pending output; records are written straight into it.
     public let sink = ByteSink(capacity: 1 << 17)
     public let isTerminal: Bool
 
     public static func standardOutput() -> OutputFile { OutputFile(fd: 1, owns: false) }
 
-    public init(path: String) throws(OpenError) {
+    /// Opens `path`, emptying it, or with `appending` adding to what it holds
+    /// (a live sensor's file for the current hour or day, which a restart
+    /// of the sensor must not wipe).
+    public init(path: String, appending: Bool = false) throws(OpenError) {
+        self.fd = try OutputFile.openOwnerOnly(path, appending: appending)
+        self.ownsDescriptor = true
+        self.isTerminal = false
+    }
+
+    /// Writes what is pending to the current file, then carries on in
+    /// `path`, appending (a live sensor's rotation, or a reopen on SIGHUP
+    /// after logrotate renamed the file away: the renamed file is closed
+    /// complete and left alone). If `path` cannot be opened, nothing changes
+    /// and output goes on to the current file.
+    public func reopen(path: String) throws(OpenError) {
+        let newFD = try OutputFile.openOwnerOnly(path, appending: true)
+        flush()
+        if ownsDescriptor { close(fd) }
+        fd = newFD
+        ownsDescriptor = true
+    }
+
+    private static func openOwnerOnly(_ path: String, appending: Bool) throws(OpenError) -> Int32 {
         // O_NOFOLLOW: a symlink planted where the report goes (say in /tmp)
         // must not redirect a root-run auditor into truncating another file.
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        let fd = open(path, O_WRONLY | O_CREAT | (appending ? O_APPEND : O_TRUNC) | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else {
             let reason = errno == ELOOP ? "it is a symbolic link (refused)" : String(cString: strerror(errno))
             throw .cannotOpen(path: path, reason: reason)
@@ -40,9 +63,7 @@ public final class OutputFile {
             close(fd)
             throw .cannotOpen(path: path, reason: reason)
         }
-        self.fd = fd
-        self.ownsDescriptor = true
-        self.isTerminal = false
+        return fd
     }
 
     init(fd: Int32, owns: Bool) {

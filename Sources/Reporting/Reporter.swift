@@ -45,6 +45,9 @@ public final class Reporter {
 
     public func flush() { out.flush() }
 
+    /// Carries on writing in `path` (see `OutputFile.reopen`); called between records.
+    public func reopen(path: String) throws(OutputFile.OpenError) { try out.reopen(path: path) }
+
     /// Writes one JSON Lines record straight into the output buffer.
     func writeLine(_ body: (inout JSONObject) -> Void) {
         var object = JSONObject(into: out.sink)

@@ -229,9 +229,13 @@ struct CommonOptions: ParsableArguments {
         return o
     }
 
-    func makeReporter() throws -> Reporter {
+    /// `rotatedPath`: a live sensor's file for the current hour or day, in
+    /// place of --output; appended to, since a restart must not wipe it.
+    func makeReporter(rotatedPath: String? = nil) throws -> Reporter {
         let file: OutputFile
-        if let output {
+        if let rotatedPath {
+            file = try OutputFile(path: rotatedPath, appending: true)
+        } else if let output {
             file = try OutputFile(path: output)
         } else {
             file = OutputFile.standardOutput()
@@ -303,7 +307,8 @@ struct Live: ParsableCommand {
         discussion: """
             Needs root or the CAP_NET_RAW and CAP_NET_ADMIN capabilities. With --user, root is given up once \
             the capture is open. SIGINT/SIGTERM stop cleanly: open flows are written and a final stats record \
-            (with kernel and interface drop counts) follows.
+            (with kernel and interface drop counts) follows. With --output, SIGHUP closes the file and opens \
+            the same name again (for logrotate: a file renamed away is left complete and a new one is created).
             """)
 
     @Option(name: .shortAndLong, help: "Interface to capture on.")
@@ -333,6 +338,12 @@ struct Live: ParsableCommand {
     @Option(help: "Seconds between periodic stats records (JSON output).")
     var statsInterval: Double = 60
 
+    @Option(help: ArgumentHelp(
+        "Start a new output file every UTC hour or day: hourly or daily (needs --output).",
+        discussion: "The period goes before the extension: -o sensor.jsonl writes sensor-2026-12-05.jsonl (daily) or sensor-2026-12-05T14.jsonl (hourly). Each file ends with a stats record; a file that exists is appended to.",
+        valueName: "period"))
+    var rotate: String?
+
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
@@ -340,6 +351,11 @@ struct Live: ParsableCommand {
         if snaplen < 64 { throw ValidationError("--snaplen must be at least 64") }
         if bufferSize < 1 || bufferSize > 2047 { throw ValidationError("--buffer-size is 1 to 2047 MB") }
         if statsInterval <= 0 { throw ValidationError("--stats-interval must be positive") }
+        if let rotate {
+            if OutputRotation.Period(rawValue: rotate) == nil { throw ValidationError("--rotate is hourly or daily") }
+            if common.output == nil { throw ValidationError("--rotate needs --output FILE: the files are named after it") }
+            if common.format == "text" { throw ValidationError("--rotate writes JSON Lines: it cannot be used with --format text") }
+        }
     }
 
     func run() throws {
@@ -359,10 +375,12 @@ struct Live: ParsableCommand {
         options.bufferMegabytes = bufferSize
         options.promiscuous = promisc
         let auditorOptions = try common.auditorOptions()
-        let reporter = try common.makeReporter()
+        let period = rotate.flatMap(OutputRotation.Period.init(rawValue:))
+        let output = common.output.map { SensorOutput(path: $0, rotate: period) }
+        let reporter = try common.makeReporter(rotatedPath: period == nil ? nil : output?.path)
         let run = LiveRun(
             options: options, filter: common.filter, duration: duration, count: count, user: user,
-            statsInterval: statsInterval)
+            statsInterval: statsInterval, output: output)
         let result: RunResult
         do {
             result = try run.run(auditorOptions: auditorOptions, reporter: reporter)

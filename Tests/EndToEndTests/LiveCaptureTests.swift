@@ -1,4 +1,6 @@
 import Foundation
+import Pipeline
+import Reporting
 import Testing
 
 #if canImport(Glibc)
@@ -49,6 +51,104 @@ struct LiveCaptureTests {
         close(client)
         close(accepted)
         close(server)
+    }
+
+    /// One UDP datagram each way between two loopback sockets (the client's port is the kernel's choice).
+    static func udpExchange(port: UInt16) {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let server = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        let client = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer {
+            close(client)
+            close(server)
+        }
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(server, $0, length) } }
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(client, $0, length) } }
+        var buffer = [UInt8](repeating: 0, count: 512)
+        var peer = sockaddr_in()
+        var peerLength = length
+        _ = send(client, "ping", 4, 0)
+        let n = withUnsafeMutablePointer(to: &peer) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(server, &buffer, buffer.count, 0, $0, &peerLength) }
+        }
+        _ = withUnsafePointer(to: &peer) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(server, buffer, max(n, 0), 0, $0, peerLength) }
+        }
+        _ = recv(client, &buffer, buffer.count, 0)
+    }
+
+    /// logrotate's way: rename the file, send SIGHUP. The renamed file stays
+    /// intact and valid, a new file (0600) takes the records that follow,
+    /// and no record is lost or written twice.
+    @Test func sighupReopensTheOutputAfterItWasRenamedAway() throws {
+        let port = LiveCaptureTests.freePort()
+        let dir = Paths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("sensor.jsonl").path
+        let renamed = path + ".1"
+        let run = try plainsight(
+            ["live", "-i", "lo", "--filter", "udp port \(port)", "--udp-timeout", "1", "--stats-interval", "0.5",
+             "--output", path], timeout: 40
+        ) { process in
+            usleep(1_500_000)  // let the capture start
+            LiveCaptureTests.udpExchange(port: port)
+            usleep(4_000_000)  // the conversation idles out (1 s) and its record is written (within 1 s)
+            #expect(rename(path, renamed) == 0)
+            kill(process.processIdentifier, SIGHUP)
+            usleep(2_000_000)  // reopened within a second
+            LiveCaptureTests.udpExchange(port: port)
+            usleep(1_500_000)
+            kill(process.processIdentifier, SIGTERM)
+        }
+        #expect(run.status == 0, "\(run.stderr)")
+        var files: [[[String: Any]]] = []
+        for file in [renamed, path] {
+            #expect(permissions(file) == 0o600, "\(file)")
+            let (lines, endsWithNewline) = try jsonLines(file)
+            #expect(endsWithNewline, "\(file) ends mid-line")
+            #expect(!lines.isEmpty && lines.allSatisfy { $0 != nil }, "\(file): empty, or a line is not JSON")
+            files.append(lines.compactMap { $0 })
+        }
+        let (before, after) = (files[0], files[1])
+        func flows(_ records: [[String: Any]]) -> [String] { records.filter { $0["type"] as? String == "flow" }.map(endpoints) }
+        func stats(_ records: [[String: Any]]) -> [[String: Any]] { records.filter { $0["type"] as? String == "stats" } }
+        #expect(flows(before).count == 1, "the first conversation, written before the rename")
+        #expect(flows(after).count == 1, "the second conversation, written after the reopen")
+        // UDP has no handshake: either side may be taken for the client.
+        #expect((flows(before) + flows(after)).allSatisfy { $0.hasSuffix(":\(port)") || $0.contains(":\(port) >") })
+        #expect(Set(flows(before)).isDisjoint(with: flows(after)))
+        #expect(!stats(before).isEmpty && stats(before).allSatisfy { $0["final"] as? Bool == false })
+        #expect(stats(after).contains { $0["final"] as? Bool == false }, "periodic stats go on in the new file")
+        #expect(after.last?["type"] as? String == "stats" && after.last?["final"] as? Bool == true)
+        // Stats records are written every half second: in order and none twice across the two files.
+        let times = stats(before + after).compactMap { $0["ts"] as? String }
+        #expect(times == times.sorted() && Set(times).count == times.count)
+    }
+
+    /// `--rotate hourly` names the file after the current UTC hour and appends to it.
+    @Test func rotateHourlyWritesTheCurrentHoursFile() throws {
+        let dir = Paths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let base = dir.appendingPathComponent("sensor.jsonl").path
+        let rotation = OutputRotation(path: base, period: .hourly)
+        let startedIn = rotation.path(at: SensorOutput.systemClock())
+        try Data("{\"type\":\"earlier\"}\n".utf8).write(to: URL(fileURLWithPath: startedIn))
+        let run = try plainsight(
+            ["live", "-i", "lo", "--filter", "tcp port 9", "--duration", "1", "--rotate", "hourly", "--output", base])
+        #expect(run.status == 0, "\(run.stderr)")
+        let written = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        // The run may straddle the top of an hour: then it made the next hour's file too.
+        let ended = rotation.path(at: SensorOutput.systemClock())
+        #expect(Set(written.map { dir.appendingPathComponent($0).path }) == Set([startedIn, ended]))
+        let (lines, _) = try jsonLines(startedIn)
+        #expect(lines.first??["type"] as? String == "earlier", "an existing file is appended to")
+        #expect(permissions(startedIn) == 0o600)
+        let last = try jsonLines(ended).lines.last
+        #expect(last??["type"] as? String == "stats" && last??["final"] as? Bool == true)
     }
 
     @Test func capturesLoopbackTrafficForADuration() throws {

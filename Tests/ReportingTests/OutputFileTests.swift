@@ -92,3 +92,61 @@ struct OutputFileTests {
         }
     }
 }
+
+/// A live sensor's file: appended to when it exists, reopened by name on
+/// SIGHUP (after logrotate renamed it away) and at each rotation.
+@Suite("OutputFile reopen")
+struct OutputFileReopenTests {
+    @Test func appendingKeepsWhatTheFileHeldAndTightensIt() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { removeTree(dir) }
+        let path = dir + "/sensor-2026-12-05.jsonl"
+        try Data("{\"n\":1}\n".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(chmod(path, 0o644) == 0)
+        do {
+            let out = try OutputFile(path: path, appending: true)
+            out.write("{\"n\":2}\n")
+        }
+        #expect(fileMode(path) == 0o600)
+        #expect(try readFile(path) == Array("{\"n\":1}\n{\"n\":2}\n".utf8))
+    }
+
+    @Test func aFileRenamedAwayIsLeftCompleteAndANewOneIsCreatedOwnerOnly() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { removeTree(dir) }
+        let path = dir + "/sensor.jsonl"
+        let out = try OutputFile(path: path)
+        out.write("{\"n\":1}\n")  // still buffered when the file is renamed
+        #expect(rename(path, path + ".1") == 0)
+        try out.reopen(path: path)
+        out.write("{\"n\":2}\n")
+        out.flush()
+        #expect(try readFile(path + ".1") == Array("{\"n\":1}\n".utf8))
+        #expect(try readFile(path) == Array("{\"n\":2}\n".utf8))
+        #expect(fileMode(path) == 0o600)
+    }
+
+    @Test func reopeningAFileStillInPlaceAppendsToIt() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { removeTree(dir) }
+        let path = dir + "/sensor.jsonl"
+        let out = try OutputFile(path: path)
+        out.write("{\"n\":1}\n")
+        try out.reopen(path: path)
+        out.write("{\"n\":2}\n")
+        out.flush()
+        #expect(try readFile(path) == Array("{\"n\":1}\n{\"n\":2}\n".utf8))
+    }
+
+    @Test func aFailedReopenKeepsWritingToTheOpenFile() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { removeTree(dir) }
+        let path = dir + "/sensor.jsonl"
+        let out = try OutputFile(path: path)
+        out.write("{\"n\":1}\n")
+        #expect(throws: OutputFile.OpenError.self) { try out.reopen(path: dir + "/gone/sensor.jsonl") }
+        out.write("{\"n\":2}\n")
+        out.flush()
+        #expect(try readFile(path) == Array("{\"n\":1}\n{\"n\":2}\n".utf8))
+    }
+}
