@@ -17,10 +17,12 @@ extension HTMLReport {
 
         let otherNames = Set(points.flatMap(\.bySeverity.keys)).filter { severityRank($0) < 0 }.sorted()
         let stackOrder = severitiesWorstFirst + otherNames
-        let totals = points.map { $0.bySeverity.values.reduce(0, +) }
-        let step = tickStep(for: totals.max() ?? 0)
-        let yMax = Double(max(step, ((totals.max() ?? 0) + step - 1) / step * step))
-        func y(_ value: Int) -> Double { top + plotHeight - Double(value) / yMax * plotHeight }
+        // Counts come from a file: sum them so that no value, however large, can overflow.
+        let counts = points.map { point in point.bySeverity.mapValues { min(max($0, 0), Self.largestCharted) } }
+        let highest = counts.map { $0.values.reduce(0) { min($0 + $1, Self.largestCharted) } }.max() ?? 0
+        let step = tickStep(for: highest)
+        let yMax = max(step, (highest + step - 1) / step * step)
+        func y(_ value: Int) -> Double { top + plotHeight - Double(value) / Double(yMax) * plotHeight }
 
         var svg: Markup = """
             <svg viewBox="0 0 \(width) \(height)" width="\(width)" height="\(height)" \
@@ -28,7 +30,7 @@ extension HTMLReport {
             <title id="trend-title">Exposures per run, by severity</title>
 
             """
-        for tick in stride(from: 0, through: Int(yMax), by: step) {
+        for tick in stride(from: 0, through: yMax, by: step) {
             svg.append("""
                 <line x1="\(left)" x2="\(width - right)" y1="\(y(tick))" y2="\(y(tick))" stroke="\(tick == 0 ? "#94a3b8" : "#e2e8f0")"/>\
                 <text x="\(left - 6)" y="\(y(tick) + 4)" text-anchor="end" fill="#64748b">\(tick)</text>
@@ -44,7 +46,7 @@ extension HTMLReport {
             let label = runLabel(point)
             var stacked = 0
             for severity in stackOrder {
-                let value = point.bySeverity[severity] ?? 0
+                let value = counts[index][severity] ?? 0
                 guard value > 0 else { continue }
                 svg.append("""
                     <rect x="\(x)" y="\(y(stacked + value))" width="\(barWidth)" height="\(y(stacked) - y(stacked + value))" \
@@ -80,6 +82,9 @@ extension HTMLReport {
         return String(point.runAt.prefix(10))
     }
 
+    /// Counts above this are drawn as this (a trillion findings is not a night's traffic).
+    static let largestCharted = 1_000_000_000_000
+
     /// The 1-2-5 step that puts at most five gridlines over `maximum`.
     static func tickStep(for maximum: Int) -> Int {
         var step = 1, decade = 1
@@ -101,7 +106,7 @@ extension HTMLReport {
     /// further out (or long expired) sits at the edge as an arrow, with its
     /// real number of days beside it. The soonest `timelineRows` get a row.
     static func expiryTimeline(_ certificates: [AssessmentReport.CertificateRow], expiryDays: Int, generatedAt: String) -> Markup {
-        let window = max(1, expiryDays)
+        let window = min(max(1, expiryDays), 3650)  // from the config: keep the axis arithmetic in range
         let latest = Double(max(3 * window, 90))
         let earliest = -Double(max(window, 30)) / (certificates.contains { $0.daysLeft < 0 } ? 1 : 3)
         let rows = Array(certificates.prefix(timelineRows))

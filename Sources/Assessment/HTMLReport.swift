@@ -72,11 +72,12 @@ public enum HTMLReport {
                 window.append(" <span class=\"muted\">(\(time(from)) → \(time(to)))</span>")
             }
         }
+        // Rotated hourly files can number in the hundreds: the first dozen say what was read.
         let shownInputs = 12
-        var inputs: Markup = report.inputs.isEmpty ? "none listed" : "\(report.inputs.prefix(shownInputs).map { Markup("<code>\($0)</code>") }.joined(separator: ", "))"
-        if report.inputs.count > shownInputs {
-            inputs.append(" and \(report.inputs.count - shownInputs) more")
-        }
+        var inputs = report.inputs.prefix(shownInputs).map { code($0) }.joined(separator: ", ")
+        if report.inputs.isEmpty { inputs = "none listed" }
+        if report.inputs.count > shownInputs { inputs.append(" and \(report.inputs.count - shownInputs) more") }
+        let baseline: Markup = report.baseline.map { time($0) } ?? "none (nothing to compare with)"
         return """
             <header class="report">
             <div class="kicker">PlainSight assessment</div>
@@ -85,7 +86,7 @@ public enum HTMLReport {
             <div><dt>Window</dt><dd id="report-window">\(window)</dd></div>
             <div><dt>Generated</dt><dd id="report-generated">\(time(report.generatedAt))</dd></div>
             <div><dt>TLS policy</dt><dd id="report-policy">\(report.policy ?? "not stated")</dd></div>
-            <div><dt>Baseline</dt><dd id="report-baseline">\(report.baseline.map { Markup("\(time($0))") } ?? "none (nothing to compare with)")</dd></div>
+            <div><dt>Baseline</dt><dd id="report-baseline">\(baseline)</dd></div>
             <div class="inputs"><dt>Inputs (\(report.inputs.count))</dt><dd class="inputs" id="report-inputs">\(inputs)</dd></div>
             </dl>
             </header>
@@ -150,12 +151,14 @@ public enum HTMLReport {
             "<span data-metric=\"expiry-days\">certificates count as expiring within <b>\(s.expiryDays)</b> days</span>",
         ]
 
+        // The exit code's reason, in words (no threshold, as in `plainsight report`: no verdict).
         var verdict: Markup = ""
         if let threshold = s.threshold {
             let n = s.newAtOrAboveThreshold
-            verdict = n > 0
-                ? "<p class=\"verdict fail\" data-metric=\"new-at-or-above-threshold\" data-value=\"\(n)\">\(count(n)) new \(n == 1 ? "exposure" : "exposures") at or above \(threshold): the run fails (non-zero exit code).</p>"
-                : "<p class=\"verdict pass\" data-metric=\"new-at-or-above-threshold\" data-value=\"0\">No new exposure at or above \(threshold).</p>"
+            let outcome: Markup = n > 0
+                ? "fail\">\(count(n)) new \(n == 1 ? "exposure" : "exposures") at or above \(threshold): the run fails (non-zero exit code)."
+                : "pass\">No new exposure at or above \(threshold)."
+            verdict = "<p data-metric=\"new-at-or-above-threshold\" data-value=\"\(n)\" class=\"verdict \(outcome)</p>"
         }
 
         return """
@@ -207,7 +210,8 @@ public enum HTMLReport {
             \(report.trend.count) \(report.trend.count == 1 ? "run" : "runs"), oldest first. \
             Latest: \(count(last.exposures)) exposures, \(count(last.new)) new, \(count(last.resolved)) resolved.
             """
-        return section("trend", "Trend", count: nil, empty: "", body: "<figure>\(trendChart(report.trend))<figcaption>\(caption)</figcaption></figure>")
+        let chart: Markup = "<figure>\(trendChart(report.trend))<figcaption>\(caption)</figcaption></figure>"
+        return section("trend", "Trend", count: nil, empty: "", body: chart)
     }
 
     // MARK: Exposure tables (new, still open, resolved, unobserved)
@@ -304,9 +308,8 @@ public enum HTMLReport {
     static func serviceTable(_ rows: [AssessmentReport.ServiceRow], withBars: Bool) -> Markup {
         let most = max(1, rows.map(\.exposures).max() ?? 1)
         let body = rows.map { row -> Markup in
-            let exposures: Markup = withBars
-                ? "<div class=\"bar\"><span class=\"fill\" style=\"width:\(Double(row.exposures) / Double(most) * 90)px\"></span>\(count(row.exposures))</div>"
-                : "\(count(row.exposures))"
+            let bar: Markup = "<span class=\"fill\" style=\"width:\(Double(row.exposures) / Double(most) * 90)px\"></span>"
+            let exposures: Markup = withBars ? "<div class=\"bar\">\(bar)\(count(row.exposures))</div>" : count(row.exposures)
             let protection: Markup = switch row.encrypted {
             case true?: "<span class=\"chip st-valid\">encrypted</span>"
             case false?: "<span class=\"chip st-new\">cleartext</span>"
@@ -336,7 +339,7 @@ public enum HTMLReport {
                 "<a href=\"#\(certificateAnchor(sha))\"><code class=\"digest\" title=\"\(sha)\">\(String(sha.prefix(16)))…</code></a>"
             } ?? "<span class=\"muted\">not visible</span>"
             let findings: Markup = row.findings.isEmpty
-                ? "<span class=\"muted\">none</span>" : row.findings.map { Markup("<code>\($0)</code>") }.joined(separator: "<br>")
+                ? "<span class=\"muted\">none</span>" : row.findings.map { code($0) }.joined(separator: "<br>")
             return """
                 <tr><td><code class="svc">\(row.service)</code></td><td>\(list(row.sni))</td><td>\(list(row.versions))</td>\
                 <td><code>\(row.ciphers.joined(separator: "\n"))</code></td><td>\(certificate)</td><td>\(findings)</td>\
@@ -398,7 +401,8 @@ public enum HTMLReport {
             byRule[row.rule] = (seen.rows + 1, seen.occurrences + row.count)
         }
         let chips = byRule.sorted { ($1.value.rows, $0.key) < ($0.value.rows, $1.key) }.map { entry -> Markup in
-            "<span class=\"chip\" data-rule=\"\(entry.key)\">\(entry.key)<b>\(count(entry.value.rows))</b> <span class=\"muted\">× \(count(entry.value.occurrences))</span></span>"
+            let occurrences: Markup = "<span class=\"muted\">× \(count(entry.value.occurrences))</span>"
+            return "<span class=\"chip\" data-rule=\"\(entry.key)\">\(entry.key)<b>\(count(entry.value.rows))</b> \(occurrences)</span>"
         }
         let rows = report.credentials.map { row -> Markup in
             """
@@ -407,10 +411,10 @@ public enum HTMLReport {
             <td class="num">\(count(row.count))</td><td class="time">\(time(row.lastSeen))</td></tr>
             """
         }
-        let body: Markup = """
-            <p class="chips">\(chips.joined(separator: " "))</p>
-            \(table(head: "<th>Severity</th><th>Type</th><th>Service</th><th>Masked</th><th>Fingerprint</th><th class=\"num\">Count</th><th>Last seen</th>", rows: rows))
+        let head: Markup = """
+            <th>Severity</th><th>Type</th><th>Service</th><th>Masked</th><th>Fingerprint</th><th class="num">Count</th><th>Last seen</th>
             """
+        let body: Markup = "<p class=\"chips\">\(chips.joined(separator: " "))</p>\n\(table(head: head, rows: rows))"
         return section(
             "credentials", "Credentials in clear", count: report.credentials.count,
             intro: "Masked; the keyed fingerprint recognises the same secret across runs without revealing it.", empty: "", body: body)
@@ -528,6 +532,10 @@ public enum HTMLReport {
 
     static func service(_ service: String, app: String?) -> Markup {
         "<code class=\"svc\">\(service)</code>\(app.map { Markup(" <span class=\"chip\">\($0)</span>") } ?? "")"
+    }
+
+    static func code(_ text: String) -> Markup {
+        "<code>\(text)</code>"
     }
 
     static func evidence(_ text: String?) -> Markup {

@@ -59,8 +59,8 @@ struct Markup: ExpressibleByStringInterpolation, Sendable {
 
         /// A coordinate or length in an SVG or a style: one decimal is enough on screen and paper.
         mutating func appendInterpolation(_ number: Double) {
-            let rounded = (number * 10).rounded() / 10
-            html += rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+            let rounded = number.isFinite ? (number * 10).rounded() / 10 : 0
+            html += rounded == rounded.rounded() && abs(rounded) < 1e15 ? String(Int(rounded)) : String(rounded)
         }
     }
 

@@ -149,6 +149,23 @@ import Testing
         #expect(chart.contains(">today 2026-12-05</text>"))
     }
 
+    /// The report file is input too: absurd counts and days render, they do not trap.
+    @Test func extremeNumbersRenderWithoutTrapping() {
+        var report = SampleReport.value
+        report.summary.exposures = Int.min
+        report.summary.bySeverity = ["high": Int.max, "low": Int.max]
+        report.trend[0].bySeverity = ["high": Int.max, "medium": Int.max, "low": -5]
+        report.trend[0].exposures = Int.max
+        report.certificates[0].daysLeft = Int.min
+        report.certificates[3].daysLeft = Int.max
+        report.topServices[0].exposures = Int.max
+        report.summary.expiryDays = Int.max
+        let html = HTMLReport.render(report)
+        #expect(html.contains("id=\"metric-exposures\">-9,223,372,036,854,775,808</span>"))
+        #expect(html.contains(">\(Int.max)</text>"))
+        #expect(html.firstMatch(of: /="-?(nan|inf)"/) == nil)
+    }
+
     @Test func countsAreGroupedAndTimesShortened() {
         #expect(HTMLReport.count(0).html == "0")
         #expect(HTMLReport.count(999).html == "999")
