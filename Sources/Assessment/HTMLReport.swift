@@ -258,7 +258,7 @@ public enum HTMLReport {
             ?? "There is no baseline, so every exposure of this run counts as new, worst first."
         return section(
             "new", "New since the baseline", count: report.newExposures.count, intro: intro,
-            empty: "Nothing new since the baseline.",
+            empty: report.baseline == nil ? "No exposure in this run." : "Nothing new since the baseline.",
             body: report.newExposures.isEmpty ? nil
                 : exposureTable(report.newExposures, [.severity, .rule, .service, .evidence, .count, .firstSeen, .remediation]))
     }
@@ -323,12 +323,10 @@ public enum HTMLReport {
                 <td class="num">\(count(row.flows))</td><td class="time">\(time(row.firstSeen))</td><td class="time">\(time(row.lastSeen))</td></tr>
                 """
         }
-        return table(
-            head: """
-                <th>Service</th><th>Protocol</th><th>Payload</th><th class="num">Exposures</th><th>Worst</th>\
-                <th class="num">Credentials</th><th class="num">PII/secrets</th><th class="num">Flows</th><th>First seen</th><th>Last seen</th>
-                """,
-            rows: body)
+        let head = headings(
+            ["Service", "Protocol", "Payload", "Exposures", "Worst", "Credentials", "PII/secrets", "Flows", "First seen", "Last seen"],
+            numeric: ["Exposures", "Credentials", "PII/secrets", "Flows"])
+        return table(head: head, rows: body)
     }
 
     // MARK: TLS and certificates
@@ -342,7 +340,7 @@ public enum HTMLReport {
                 ? "<span class=\"muted\">none</span>" : row.findings.map { code($0) }.joined(separator: "<br>")
             return """
                 <tr><td><code class="svc">\(row.service)</code></td><td>\(list(row.sni))</td><td>\(list(row.versions))</td>\
-                <td><code>\(row.ciphers.joined(separator: "\n"))</code></td><td>\(certificate)</td><td>\(findings)</td>\
+                <td>\(row.ciphers.map { code($0) }.joined(separator: "<br>"))</td><td>\(certificate)</td><td>\(findings)</td>\
                 <td>\(row.worstSeverity.map { severityBadge($0) } ?? "<span class=\"muted\">ok</span>")</td></tr>
                 """
         }
@@ -351,9 +349,7 @@ public enum HTMLReport {
             intro: report.policy.map { "Judged by the \($0) policy." } ?? "",
             empty: "No TLS service seen in this run.",
             body: rows.isEmpty ? nil
-                : table(
-                    head: "<th>Service</th><th>SNI</th><th>Versions</th><th>Cipher suites</th><th>Certificate</th><th>Findings</th><th>Worst</th>",
-                    rows: rows))
+                : table(head: headings(["Service", "SNI", "Versions", "Cipher suites", "Certificate", "Findings", "Worst"]), rows: rows))
     }
 
     static func certificates(_ report: AssessmentReport) -> Markup {
@@ -372,7 +368,7 @@ public enum HTMLReport {
         }
         let body: Markup = """
             <figure>\(expiryTimeline(report.certificates, expiryDays: report.summary.expiryDays, generatedAt: report.generatedAt))</figure>
-            \(table(head: "<th>Status</th><th class=\"num\">Days left</th><th>Subject</th><th>Issuer</th><th>Not after</th><th>Services</th><th>SHA-256</th>", rows: rows))
+            \(table(head: headings(["Status", "Days left", "Subject", "Issuer", "Not after", "Services", "SHA-256"], numeric: ["Days left"]), rows: rows))
             """
         return section(
             "certificates", "Certificate expiry", count: report.certificates.count,
@@ -398,7 +394,7 @@ public enum HTMLReport {
         var byRule: [String: (rows: Int, occurrences: Int)] = [:]
         for row in report.credentials {
             let seen = byRule[row.rule] ?? (0, 0)
-            byRule[row.rule] = (seen.rows + 1, seen.occurrences + row.count)
+            byRule[row.rule] = (seen.rows + 1, total([seen.occurrences, row.count]))
         }
         let chips = byRule.sorted { ($1.value.rows, $0.key) < ($0.value.rows, $1.key) }.map { entry -> Markup in
             let occurrences: Markup = "<span class=\"muted\">× \(count(entry.value.occurrences))</span>"
@@ -411,9 +407,7 @@ public enum HTMLReport {
             <td class="num">\(count(row.count))</td><td class="time">\(time(row.lastSeen))</td></tr>
             """
         }
-        let head: Markup = """
-            <th>Severity</th><th>Type</th><th>Service</th><th>Masked</th><th>Fingerprint</th><th class="num">Count</th><th>Last seen</th>
-            """
+        let head = headings(["Severity", "Type", "Service", "Masked", "Fingerprint", "Count", "Last seen"], numeric: ["Count"])
         let body: Markup = "<p class=\"chips\">\(chips.joined(separator: " "))</p>\n\(table(head: head, rows: rows))"
         return section(
             "credentials", "Credentials in clear", count: report.credentials.count,
@@ -432,7 +426,11 @@ public enum HTMLReport {
             "data-exposures", "PII and secrets in clear", count: report.dataExposures.count, intro: "By type; values are never shown.",
             empty: "No PII or secret seen in clear.",
             body: rows.isEmpty ? nil
-                : table(head: "<th>Severity</th><th>Type</th><th>Category</th><th class=\"num\">Distinct values</th><th class=\"num\">Occurrences</th><th>Services</th>", rows: rows))
+                : table(
+                    head: headings(
+                        ["Severity", "Type", "Category", "Distinct values", "Occurrences", "Services"],
+                        numeric: ["Distinct values", "Occurrences"]),
+                    rows: rows))
     }
 
     // MARK: Accepted risks
@@ -451,7 +449,7 @@ public enum HTMLReport {
             "accepted-risks", "Accepted risks", count: report.acceptedRisks.count,
             intro: "Allowlist entries; an expired entry no longer suppresses anything.", empty: "No accepted risk is configured.",
             body: rows.isEmpty ? nil
-                : table(head: "<th>Status</th><th>Reason</th><th>Scope</th><th>Expires</th><th class=\"num\">Suppressed</th>", rows: rows))
+                : table(head: headings(["Status", "Reason", "Scope", "Expires", "Suppressed"], numeric: ["Suppressed"]), rows: rows))
     }
 
     // MARK: Every exposure, by rule
@@ -461,43 +459,52 @@ public enum HTMLReport {
     static func allExposures(_ report: AssessmentReport) -> Markup {
         let newKeys = Set(report.newExposures.map(\.key))
         let rows = report.newExposures + report.stillOpen
-        var groups: [String: [AssessmentReport.ExposureRow]] = [:]
-        for row in rows { groups[row.rule, default: []].append(row) }
-        let ordered = groups.map { (rule: $0.key, rows: $0.value, worst: $0.value.map { severityRank($0.severity) }.max() ?? -1) }
-            .sorted { ($1.worst, $1.rows.count, $0.rule) < ($0.worst, $0.rows.count, $1.rule) }
-        let articles = ordered.map { group -> Markup in
-            let worst = group.rows.max { severityRank($0.severity) < severityRank($1.severity) }?.severity
-            let remediations = unique(group.rows.compactMap(\.remediation))
-            let references = unique(group.rows.flatMap(\.references))
-            let occurrences = group.rows.reduce(0) { $0 + $1.count }
-            let remediation: Markup = remediations.isEmpty
-                ? "" : "<p><b>Remediation.</b> \(remediations.map { Markup(text: $0) }.joined(separator: "<br>"))</p>"
-            let refs: Markup = references.isEmpty
-                ? "" : "<p class=\"refs\"><b>References</b> \(references.map(reference).joined(separator: " "))</p>"
-            let tableRows = group.rows.map { row -> Markup in
-                let status: Markup = newKeys.contains(row.key)
-                    ? "<span class=\"badge st-new\">new</span>" : "<span class=\"badge st-open\">open</span>"
-                let policyRule: Markup = row.policyRule.map { "<div class=\"note\">policy: <code>\($0)</code></div>" } ?? ""
-                return """
-                    <tr data-key="\(row.key)"><td>\(status)</td><td>\(severityBadge(row.severity))</td><td>\(service(row.service, app: row.app))</td>\
-                    <td>\(row.message)\(policyRule)</td><td>\(evidence(row.evidence))</td><td class="num">\(count(row.count))</td>\
-                    <td class="time">\(time(row.firstSeen))</td><td class="time">\(time(row.lastSeen))</td></tr>
-                    """
-            }
-            let category = group.rows.first?.category ?? ""
-            return """
-                <article class="rule" data-severity="\(worst.flatMap { Severity(name: $0)?.description } ?? "other")" data-rule="\(group.rule)">
-                <header>\(severityBadge(worst ?? "other"))<h3><code>\(group.rule)</code></h3>\
-                <span class="what">\(category) · \(group.rows.count) \(group.rows.count == 1 ? "exposure" : "exposures"), \(count(occurrences)) \(occurrences == 1 ? "occurrence" : "occurrences")</span></header>
-                \(remediation)\(refs)
-                \(table(head: "<th>Status</th><th>Severity</th><th>Service</th><th>What</th><th>Evidence</th><th class=\"num\">Count</th><th>First seen</th><th>Last seen</th>", rows: tableRows))
-                </article>
-                """
+        let groups = Dictionary(grouping: rows, by: \.rule).map { rule, rows in
+            // `grouping` makes no empty group: there is a worst row.
+            (rule: rule, rows: rows, worst: rows.max { severityRank($0.severity) < severityRank($1.severity) }!.severity)
         }
+        let ordered = groups.sorted {
+            (severityRank($1.worst), $1.rows.count, $0.rule) < (severityRank($0.worst), $0.rows.count, $1.rule)
+        }
+        let cards = ordered.map { ruleCard($0.rule, rows: $0.rows, worst: $0.worst, newKeys: newKeys) }
         return section(
             "exposures", "Every exposure, with remediation and references", count: rows.count,
             intro: "This run's exposures (new and still open), grouped by rule, worst first.",
-            empty: "No exposure in this run.", body: articles.isEmpty ? nil : "\(articles)")
+            empty: "No exposure in this run.", body: cards.isEmpty ? nil : "\(cards)")
+    }
+
+    /// One rule: what it is, how to fix it, which standards it touches, then each exposure.
+    static func ruleCard(_ rule: String, rows: [AssessmentReport.ExposureRow], worst: String, newKeys: Set<String>) -> Markup {
+        let remediations = unique(rows.compactMap(\.remediation))
+        let references = unique(rows.flatMap(\.references))
+        let occurrences = total(rows.map(\.count))
+        let remediation: Markup = remediations.isEmpty
+            ? "" : "<p><b>Remediation.</b> \(remediations.map { Markup(text: $0) }.joined(separator: "<br>"))</p>"
+        let refs: Markup = references.isEmpty
+            ? "" : "<p class=\"refs\"><b>References</b> \(references.map(reference).joined(separator: " "))</p>"
+        let what: Markup = """
+            \(rows[0].category) · \(rows.count) \(rows.count == 1 ? "exposure" : "exposures"), \
+            \(count(occurrences)) \(occurrences == 1 ? "occurrence" : "occurrences")
+            """
+        let tableRows = rows.map { row -> Markup in
+            let status: Markup = newKeys.contains(row.key)
+                ? "<span class=\"badge st-new\">new</span>" : "<span class=\"badge st-open\">open</span>"
+            let policyRule: Markup = row.policyRule.map { "<div class=\"note\">policy: \(code($0))</div>" } ?? ""
+            return """
+                <tr data-key="\(row.key)"><td>\(status)</td><td>\(severityBadge(row.severity))</td>\
+                <td>\(service(row.service, app: row.app))</td><td>\(row.message)\(policyRule)</td><td>\(evidence(row.evidence))</td>\
+                <td class="num">\(count(row.count))</td><td class="time">\(time(row.firstSeen))</td><td class="time">\(time(row.lastSeen))</td></tr>
+                """
+        }
+        let head = headings(
+            ["Status", "Severity", "Service", "What", "Evidence", "Count", "First seen", "Last seen"], numeric: ["Count"])
+        return """
+            <article class="rule" data-severity="\(Severity(name: worst)?.description ?? "other")" data-rule="\(rule)">
+            <header>\(severityBadge(worst))<h3>\(code(rule))</h3><span class="what">\(what)</span></header>
+            \(remediation)\(refs)
+            \(table(head: head, rows: tableRows))
+            </article>
+            """
     }
 
     static func reference(_ text: String) -> Markup {
@@ -523,7 +530,18 @@ public enum HTMLReport {
     }
 
     static func table(head: Markup, rows: [Markup]) -> Markup {
-        "<div class=\"table-wrap\"><table>\n<thead><tr>\(head)</tr></thead>\n<tbody>\n\(rows.joined(separator: "\n"))\n</tbody></table></div>"
+        """
+        <div class="table-wrap"><table>
+        <thead><tr>\(head)</tr></thead>
+        <tbody>
+        \(rows.joined(separator: "\n"))
+        </tbody></table></div>
+        """
+    }
+
+    /// Column headings; numeric columns are right-aligned, like their cells.
+    static func headings(_ titles: [String], numeric: Set<String> = []) -> Markup {
+        "\(titles.map { numeric.contains($0) ? "<th class=\"num\">\($0)</th>" : "<th>\($0)</th>" as Markup })"
     }
 
     static func severityBadge(_ name: String) -> Markup {
@@ -570,6 +588,14 @@ public enum HTMLReport {
             grouped.append(digit)
         }
         return "\(n < 0 ? "-" : "")\(grouped)"
+    }
+
+    /// A sum that stops at `Int.max`: counts come from a file, and a page must render whatever it says.
+    static func total(_ counts: [Int]) -> Int {
+        counts.reduce(0) { sum, n in
+            let (result, overflow) = sum.addingReportingOverflow(n)
+            return overflow ? (n > 0 ? Int.max : Int.min) : result
+        }
     }
 
     static func unique(_ items: [String]) -> [String] {

@@ -160,6 +160,12 @@ import Testing
         report.certificates[3].daysLeft = Int.max
         report.topServices[0].exposures = Int.max
         report.summary.expiryDays = Int.max
+        report.credentials[1].rule = report.credentials[0].rule
+        report.credentials[0].count = Int.max
+        report.credentials[1].count = Int.max
+        report.newExposures[1].rule = report.newExposures[0].rule
+        report.newExposures[0].count = Int.max
+        report.newExposures[1].count = Int.max
         let html = HTMLReport.render(report)
         #expect(html.contains("id=\"metric-exposures\">-9,223,372,036,854,775,808</span>"))
         #expect(html.contains(">\(Int.max)</text>"))
