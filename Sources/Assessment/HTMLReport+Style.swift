@@ -138,7 +138,7 @@ extension HTMLReport {
         article.rule p { margin: 4px 0 8px; }
         article.rule p.refs { display: flex; flex-wrap: wrap; gap: 6px; align-items: baseline; }
         footer { color: #64748b; font-size: 12px; text-align: center; margin-top: 20px; }
-        @page { size: A4; margin: 12mm 10mm; }
+        @page { margin: 12mm 10mm; }
         @media print {
           * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
           body { background: #fff; font-size: 10.5px; }

@@ -9,8 +9,9 @@ import Testing
 /// labels, the trend bars and the expiry marks are drawn in their colours
 /// where their labels are — and on chromium's network log: the page asked
 /// the network for nothing. Skipped, with a message, where chromium or
-/// poppler-utils is missing; `scripts/test.sh` installs both.
-@Suite(.enabled(if: HeadlessChromium.available, Comment(rawValue: HeadlessChromium.missing)))
+/// poppler-utils is missing; `scripts/test.sh` installs both. One browser at a
+/// time: each run waits on a test thread, and the machine may have two cores.
+@Suite(.serialized, .enabled(if: HeadlessChromium.available, Comment(rawValue: HeadlessChromium.missing)))
 struct HTMLReportBrowserTests {
     /// Pixels per inch for the colour checks: 1 CSS pixel is about 1 image pixel.
     static let dpi = 96

@@ -118,7 +118,7 @@ enum HeadlessChromium {
     /// Runs a tool to its end (at most `timeout` seconds); its standard output, or an error with its standard error.
     /// Output goes to files, not pipes: chromium is chatty, and a full pipe would block it.
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], timeout: TimeInterval = 60) throws -> String {
+    static func run(_ executable: String, _ arguments: [String], timeout: TimeInterval = 120) throws -> String {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("plainsight-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(at: scratch) }
