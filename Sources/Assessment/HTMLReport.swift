@@ -248,8 +248,12 @@ public enum HTMLReport {
         }
     }
 
+    /// Rows worst first, in the model's order within a severity (the model sorts already; the reader relies on it).
     static func exposureTable(_ rows: [AssessmentReport.ExposureRow], _ columns: [ExposureColumn]) -> Markup {
-        let body = rows.map { row in "<tr data-key=\"\(row.key)\">\(columns.map { $0.cell(row) })</tr>" as Markup }
+        let ordered = rows.enumerated().sorted {
+            (severityRank($1.element.severity), $0.offset) < (severityRank($0.element.severity), $1.offset)
+        }.map(\.element)
+        let body = ordered.map { row in "<tr data-key=\"\(row.key)\">\(columns.map { $0.cell(row) })</tr>" as Markup }
         return table(head: "\(columns.map(\.heading))", rows: body)
     }
 

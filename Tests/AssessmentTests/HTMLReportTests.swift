@@ -102,6 +102,18 @@ import Testing
         #expect(HTMLReport.render(SampleReport.value).firstMatch(of: /https?:|\/\/[a-z]/.ignoresCase()) == nil)
     }
 
+    @Test func exposureTablesListTheWorstFirstKeepingTheOrderWithinASeverity() throws {
+        var report = SampleReport.value
+        report.newExposures.reverse()  // cleartext.ftp (medium) … secret (critical)
+        let html = HTMLReport.render(report)
+        let start = try #require(html.range(of: "<section id=\"new\"")).upperBound
+        let section = html[start..<html[start...].range(of: "</section>")!.lowerBound]
+        let keys = section.matches(of: /<tr data-key="([^"]+)"/).map { String($0.output.1) }
+        let n = SampleReport.newExposures
+        // high and medium pairs keep the reversed order they came in.
+        #expect(keys == [n[0].key, n[2].key, n[1].key, n[4].key, n[3].key])
+    }
+
     @Test func emptySectionsSaySoInOneLine() {
         let html = HTMLReport.render(AssessmentReport(title: "Nothing", generatedAt: "2026-12-05T02:30:00Z"))
         for id in Self.sectionsInReadingOrder where id != "summary" {
