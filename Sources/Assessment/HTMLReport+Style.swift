@@ -119,6 +119,7 @@ extension HTMLReport {
         td.time { white-space: nowrap; color: #334155; }
         td .note { color: #475569; font-size: 12px; margin-top: 2px; }
         td.remediation { color: #334155; font-size: 12.5px; min-width: 220px; }
+        td.evidence { min-width: 9em; }
         tr.expired td { background: #fef2f2; }
         .muted { color: #94a3b8; }
         .bar { display: flex; align-items: center; gap: 6px; }

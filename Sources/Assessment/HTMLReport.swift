@@ -238,7 +238,7 @@ public enum HTMLReport {
             case .severity: return "<td>\(HTMLReport.severityBadge(row.severity))</td>"
             case .rule: return "<td><code class=\"rule\">\(row.rule)</code><div class=\"note\">\(row.message)</div></td>"
             case .service: return "<td>\(HTMLReport.service(row.service, app: row.app))</td>"
-            case .evidence: return "<td>\(HTMLReport.evidence(row.evidence))</td>"
+            case .evidence: return "<td class=\"evidence\">\(HTMLReport.evidence(row.evidence))</td>"
             case .count: return "<td class=\"num\">\(HTMLReport.count(row.count))</td>"
             case .firstSeen: return "<td class=\"time\">\(HTMLReport.time(row.firstSeen))</td>"
             case .lastSeen: return "<td class=\"time\">\(HTMLReport.time(row.lastSeen))</td>"
@@ -407,7 +407,7 @@ public enum HTMLReport {
         let rows = report.credentials.map { row -> Markup in
             """
             <tr><td>\(severityBadge(row.severity))</td><td><code>\(row.rule)</code></td><td><code class="svc">\(row.service)</code></td>\
-            <td>\(evidence(row.evidence))</td><td><code>\(row.fingerprint ?? "—")</code></td>\
+            <td class="evidence">\(evidence(row.evidence))</td><td><code>\(row.fingerprint ?? "—")</code></td>\
             <td class="num">\(count(row.count))</td><td class="time">\(time(row.lastSeen))</td></tr>
             """
         }
@@ -496,7 +496,7 @@ public enum HTMLReport {
             let policyRule: Markup = row.policyRule.map { "<div class=\"note\">policy: \(code($0))</div>" } ?? ""
             return """
                 <tr data-key="\(row.key)"><td>\(status)</td><td>\(severityBadge(row.severity))</td>\
-                <td>\(service(row.service, app: row.app))</td><td>\(row.message)\(policyRule)</td><td>\(evidence(row.evidence))</td>\
+                <td>\(service(row.service, app: row.app))</td><td>\(row.message)\(policyRule)</td><td class="evidence">\(evidence(row.evidence))</td>\
                 <td class="num">\(count(row.count))</td><td class="time">\(time(row.firstSeen))</td><td class="time">\(time(row.lastSeen))</td></tr>
                 """
         }
