@@ -8,7 +8,8 @@ import PatternFiles
 // One YAML file says what a nightly run reads, how it judges and where it
 // writes (commented example: deploy/assess.example.yaml). Paths are taken
 // relative to the file's folder; `{date}` in an input pattern is the
-// window's day (`2026-12-04`), so "yesterday's rotated files" is one line.
+// window's day (`2026-12-04`), so "yesterday's rotated files" is one line
+// (`{day_after}`: the day after it).
 
 public struct AssessConfig: Sendable {
     /// Capture files, folders or glob patterns (read in name order, as one stream of time).
@@ -116,12 +117,17 @@ public struct AssessConfig: Sendable {
         }
     }
 
-    /// Files an input list names: `{date}` replaced by `date`, glob patterns expanded (sorted), folders kept.
-    public static func expand(_ patterns: [String], date: String?) -> (files: [String], unmatched: [String]) {
+    /// Files an input list names: `{date}` replaced by the window's day and
+    /// `{day_after}` by the next one (a sensor writes a flow that ends after
+    /// midnight into the next day's file; records outside the window are not
+    /// counted), glob patterns expanded (sorted), folders kept.
+    public static func expand(_ patterns: [String], window: TimeWindow?) -> (files: [String], unmatched: [String]) {
         var files: [String] = []
         var unmatched: [String] = []
+        let date = window.map { Timestamp.date($0.from) } ?? "*"
+        let dayAfter = window.map { Timestamp.date($0.to) } ?? "*"
         for pattern in patterns {
-            let p = pattern.replacingOccurrences(of: "{date}", with: date ?? "*")
+            let p = pattern.replacingOccurrences(of: "{date}", with: date).replacingOccurrences(of: "{day_after}", with: dayAfter)
             var g = glob_t()
             defer { globfree(&g) }
             guard glob(p, 0, nil, &g) == 0, g.gl_pathc > 0 else {

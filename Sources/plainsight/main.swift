@@ -30,7 +30,7 @@ struct PlainSight: ParsableCommand {
             Exit status: 0 ok; 1 findings at or above --fail-on; 2 usage or input error (unreadable, \
             corrupt or truncated capture, no such interface, no permission).
             """,
-        subcommands: [Read.self, Live.self, Patterns.self])
+        subcommands: [Read.self, Live.self, Patterns.self, Assess.self, Report.self])
 }
 
 /// Options shared by `read` and `live`.

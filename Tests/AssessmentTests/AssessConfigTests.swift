@@ -8,7 +8,7 @@ import Testing
 
     @Test func theShippedExampleLoads() throws {
         let config = try AssessConfig.load(path: Self.example.path)
-        #expect(config.jsonl == ["/var/lib/plainsight/sensor-{date}.jsonl"])
+        #expect(config.jsonl == ["/var/lib/plainsight/sensor-{date}.jsonl", "/var/lib/plainsight/sensor-{day_after}.jsonl"])
         #expect(config.captures.isEmpty)
         #expect(config.failOn == .high && config.window == "yesterday" && config.formats.count == 3)
     }
@@ -57,8 +57,13 @@ import Testing
         for name in ["sensor-2026-12-03.jsonl", "sensor-2026-12-04.jsonl", "sensor-2026-12-04T01.jsonl"] {
             FileManager.default.createFile(atPath: folder.appendingPathComponent(name).path, contents: Data())
         }
-        let found = AssessConfig.expand([folder.path + "/sensor-{date}*.jsonl", folder.path + "/none-{date}"], date: "2026-12-04")
-        #expect(found.files.map { ($0 as NSString).lastPathComponent } == ["sensor-2026-12-04.jsonl", "sensor-2026-12-04T01.jsonl"])
-        #expect(found.unmatched == [folder.path + "/none-2026-12-04"])
+        let window = TimeWindow.day("2026-12-03")
+        let found = AssessConfig.expand(
+            [folder.path + "/sensor-{date}*.jsonl", folder.path + "/sensor-{day_after}.jsonl", folder.path + "/none-{date}"],
+            window: window)
+        #expect(found.files.map { ($0 as NSString).lastPathComponent } == ["sensor-2026-12-03.jsonl", "sensor-2026-12-04.jsonl"])
+        #expect(found.unmatched == [folder.path + "/none-2026-12-03"])
+        let all = AssessConfig.expand([folder.path + "/sensor-{date}.jsonl"], window: nil)
+        #expect(all.files.count == 3, "no window: every file the pattern matches")
     }
 }
