@@ -219,8 +219,19 @@ struct AssessRun {
         Timestamp.rfc3339(now).replacingOccurrences(of: ":", with: "")
     }
 
-    /// Runs the pipeline over the captures, as `read` would with the configured policy.
-    func readCaptures(_ files: [String], into path: String) throws {
+    /// Runs the pipeline over the captures (a folder: its captures in name
+    /// order), as `read` would with the configured policy.
+    func readCaptures(_ paths: [String], into path: String) throws {
+        let files: [String]
+        do {
+            let expansion = try CaptureInputs.expand(paths)
+            files = expansion.files
+            for (folder, count) in expansion.skipped {
+                printError("\(folder): skipped \(count) file\(count == 1 ? "" : "s") that are not pcap or pcapng captures")
+            }
+        } catch {
+            throw AssessmentError(error.description)
+        }
         var arguments = ["--format", "json", "--output", path, "--cert-expiry-days", String(config.certExpiryDays)]
         if let policy = config.tlsPolicy { arguments += ["--tls-policy", policy] }
         if let patterns = config.patternsDir { arguments += ["--patterns-dir", patterns] }

@@ -67,7 +67,7 @@ enum PcapRewrite {
             try """
                 inputs:
                   captures:
-                    - captures/{date}/*.pcap
+                    - captures/{date}
                 output_dir: reports
                 state_dir: state
                 fail_on: high
