@@ -74,6 +74,7 @@ extension HTMLReport {
         h3 { font-size: 15px; margin: 0; }
         p.intro { margin: -4px 0 10px; color: #475569; }
         p.empty { margin: 0; color: #64748b; font-style: italic; }
+        p.more { margin: 6px 0 0; color: #64748b; font-size: 13px; }
         .metrics { display: grid; grid-template-columns: repeat(auto-fit, minmax(128px, 1fr)); gap: 10px; }
         .metric { border: 1px solid #e2e8f0; border-radius: 8px; padding: 10px 12px; border-top: 4px solid #cbd5e1; }
         .metric .value { display: block; font-size: 30px; font-weight: 700; line-height: 1.1; font-variant-numeric: tabular-nums; }

@@ -253,8 +253,8 @@ public enum HTMLReport {
         let ordered = rows.enumerated().sorted {
             (severityRank($1.element.severity), $0.offset) < (severityRank($0.element.severity), $1.offset)
         }.map(\.element)
-        let body = ordered.map { row in "<tr data-key=\"\(row.key)\">\(columns.map { $0.cell(row) })</tr>" as Markup }
-        return table(head: "\(columns.map(\.heading))", rows: body)
+        let body = ordered.prefix(maxRows).map { row in "<tr data-key=\"\(row.key)\">\(columns.map { $0.cell(row) })</tr>" as Markup }
+        return table(head: "\(columns.map(\.heading))", rows: body, hidden: ordered.count - body.count)
     }
 
     static func newExposures(_ report: AssessmentReport) -> Markup {
@@ -311,7 +311,7 @@ public enum HTMLReport {
 
     static func serviceTable(_ rows: [AssessmentReport.ServiceRow], withBars: Bool) -> Markup {
         let most = max(1, rows.map(\.exposures).max() ?? 1)
-        let body = rows.map { row -> Markup in
+        let body = rows.prefix(maxRows).map { row -> Markup in
             let bar: Markup = "<span class=\"fill\" style=\"width:\(Double(row.exposures) / Double(most) * 90)px\"></span>"
             let exposures: Markup = withBars ? "<div class=\"bar\">\(bar)\(count(row.exposures))</div>" : count(row.exposures)
             let protection: Markup = switch row.encrypted {
@@ -330,13 +330,13 @@ public enum HTMLReport {
         let head = headings(
             ["Service", "Protocol", "Payload", "Exposures", "Worst", "Credentials", "PII/secrets", "Flows", "First seen", "Last seen"],
             numeric: ["Exposures", "Credentials", "PII/secrets", "Flows"])
-        return table(head: head, rows: body)
+        return table(head: head, rows: body, hidden: rows.count - body.count)
     }
 
     // MARK: TLS and certificates
 
     static func tlsTable(_ report: AssessmentReport) -> Markup {
-        let rows = report.tls.map { row -> Markup in
+        let rows = report.tls.prefix(maxRows).map { row -> Markup in
             let certificate: Markup = row.certificate.map { sha in
                 "<a href=\"#\(certificateAnchor(sha))\"><code class=\"digest\" title=\"\(sha)\">\(String(sha.prefix(16)))…</code></a>"
             } ?? "<span class=\"muted\">not visible</span>"
@@ -353,14 +353,14 @@ public enum HTMLReport {
             intro: report.policy.map { "Judged by the \($0) policy." } ?? "",
             empty: "No TLS service seen in this run.",
             body: rows.isEmpty ? nil
-                : table(head: headings(["Service", "SNI", "Versions", "Cipher suites", "Certificate", "Findings", "Worst"]), rows: rows))
+                : table(head: headings(["Service", "SNI", "Versions", "Cipher suites", "Certificate", "Findings", "Worst"]), rows: rows, hidden: report.tls.count - rows.count))
     }
 
     static func certificates(_ report: AssessmentReport) -> Markup {
         guard !report.certificates.isEmpty else {
             return section("certificates", "Certificate expiry", count: 0, empty: "No certificate seen in this run.", body: nil)
         }
-        let rows = report.certificates.map { cert -> Markup in
+        let rows = report.certificates.prefix(maxRows).map { cert -> Markup in
             let expired: Markup = cert.status == "expired" ? " class=\"expired\"" : ""
             return """
                 <tr id="\(certificateAnchor(cert.sha256))"\(expired) data-status="\(cert.status)">\
@@ -372,7 +372,7 @@ public enum HTMLReport {
         }
         let body: Markup = """
             <figure>\(expiryTimeline(report.certificates, expiryDays: report.summary.expiryDays, generatedAt: report.generatedAt))</figure>
-            \(table(head: headings(["Status", "Days left", "Subject", "Issuer", "Not after", "Services", "SHA-256"], numeric: ["Days left"]), rows: rows))
+            \(table(head: headings(["Status", "Days left", "Subject", "Issuer", "Not after", "Services", "SHA-256"], numeric: ["Days left"]), rows: rows, hidden: report.certificates.count - rows.count))
             """
         return section(
             "certificates", "Certificate expiry", count: report.certificates.count,
@@ -404,7 +404,7 @@ public enum HTMLReport {
             let occurrences: Markup = "<span class=\"muted\">× \(count(entry.value.occurrences))</span>"
             return "<span class=\"chip\" data-rule=\"\(entry.key)\">\(entry.key)<b>\(count(entry.value.rows))</b> \(occurrences)</span>"
         }
-        let rows = report.credentials.map { row -> Markup in
+        let rows = report.credentials.prefix(maxRows).map { row -> Markup in
             """
             <tr><td>\(severityBadge(row.severity))</td><td><code>\(row.rule)</code></td><td><code class="svc">\(row.service)</code></td>\
             <td class="evidence">\(evidence(row.evidence))</td><td><code>\(row.fingerprint ?? "—")</code></td>\
@@ -412,7 +412,7 @@ public enum HTMLReport {
             """
         }
         let head = headings(["Severity", "Type", "Service", "Masked", "Fingerprint", "Count", "Last seen"], numeric: ["Count"])
-        let body: Markup = "<p class=\"chips\">\(chips.joined(separator: " "))</p>\n\(table(head: head, rows: rows))"
+        let body: Markup = "<p class=\"chips\">\(chips.joined(separator: " "))</p>\n\(table(head: head, rows: rows, hidden: report.credentials.count - rows.count))"
         return section(
             "credentials", "Credentials in clear", count: report.credentials.count,
             intro: "Masked; the keyed fingerprint recognises the same secret across runs without revealing it.", empty: "", body: body)
@@ -490,7 +490,7 @@ public enum HTMLReport {
             \(rows[0].category) · \(rows.count) \(rows.count == 1 ? "exposure" : "exposures"), \
             \(count(occurrences)) \(occurrences == 1 ? "occurrence" : "occurrences")
             """
-        let tableRows = rows.map { row -> Markup in
+        let tableRows = rows.prefix(maxRows).map { row -> Markup in
             let status: Markup = newKeys.contains(row.key)
                 ? "<span class=\"badge st-new\">new</span>" : "<span class=\"badge st-open\">open</span>"
             let policyRule: Markup = row.policyRule.map { "<div class=\"note\">policy: \(code($0))</div>" } ?? ""
@@ -506,7 +506,7 @@ public enum HTMLReport {
             <article class="rule" data-severity="\(Severity(name: worst)?.description ?? "other")" data-rule="\(rule)">
             <header>\(severityBadge(worst))<h3>\(code(rule))</h3><span class="what">\(what)</span></header>
             \(remediation)\(refs)
-            \(table(head: head, rows: tableRows))
+            \(table(head: head, rows: tableRows, hidden: rows.count - tableRows.count))
             </article>
             """
     }
@@ -533,14 +533,21 @@ public enum HTMLReport {
             """
     }
 
-    static func table(head: Markup, rows: [Markup]) -> Markup {
-        """
-        <div class="table-wrap"><table>
-        <thead><tr>\(head)</tr></thead>
-        <tbody>
-        \(rows.joined(separator: "\n"))
-        </tbody></table></div>
-        """
+    /// Rows a table shows: a report of a busy network can hold a hundred thousand exposures
+    /// (every PII value is one), and a page nobody can scroll helps nobody; report.json has them all.
+    static let maxRows = 200
+
+    /// A table; `hidden` rows left out are counted below it.
+    static func table(head: Markup, rows: [Markup], hidden: Int = 0) -> Markup {
+        let more: Markup = hidden > 0
+            ? "\n<p class=\"more\" data-hidden=\"\(hidden)\">… and \(count(hidden)) more, not shown here: report.json lists every one.</p>" : ""
+        return """
+            <div class="table-wrap"><table>
+            <thead><tr>\(head)</tr></thead>
+            <tbody>
+            \(rows.joined(separator: "\n"))
+            </tbody></table></div>\(more)
+            """
     }
 
     /// Column headings; numeric columns are right-aligned, like their cells.

@@ -104,9 +104,14 @@ public enum MarkdownReport {
         }
     }
 
+    /// Rows a table shows (as in the HTML report); report.json has them all.
+    static let maxRows = 200
+
     static func table(_ header: [String], _ rows: [[String]]) -> [String] {
-        ["| " + header.joined(separator: " | ") + " |", "|" + header.map { _ in "---|" }.joined()]
-            + rows.map { "| " + $0.map(cell).joined(separator: " | ") + " |" }
+        var lines = ["| " + header.joined(separator: " | ") + " |", "|" + header.map { _ in "---|" }.joined()]
+            + rows.prefix(maxRows).map { "| " + $0.map(cell).joined(separator: " | ") + " |" }
+        if rows.count > maxRows { lines += ["", "… and \(rows.count - maxRows) more, not shown here: report.json lists every one."] }
+        return lines
     }
 
     /// A cell: escaped, unless already a code span made by `code`.

@@ -114,6 +114,22 @@ import Testing
         #expect(keys == [n[0].key, n[2].key, n[1].key, n[4].key, n[3].key])
     }
 
+    @Test func longTablesShowTheirFirstRowsAndCountTheRest() throws {
+        var report = SampleReport.value
+        let row = report.newExposures[0]
+        report.newExposures = (0..<(HTMLReport.maxRows + 42)).map { i in
+            var copy = row
+            copy.key = "K\(i)"
+            return copy
+        }
+        let html = HTMLReport.render(report)
+        let start = try #require(html.range(of: "<section id=\"new\"")).upperBound
+        let section = html[start..<html[start...].range(of: "</section>")!.lowerBound]
+        #expect(section.matches(of: /<tr data-key=/).count == HTMLReport.maxRows)
+        #expect(section.contains("<p class=\"more\" data-hidden=\"42\">… and 42 more, not shown here: report.json lists every one.</p>"))
+        #expect(html.contains("<section id=\"new\" data-count=\"\(HTMLReport.maxRows + 42)\">"), "the section still counts them all")
+    }
+
     @Test func emptySectionsSaySoInOneLine() {
         let html = HTMLReport.render(AssessmentReport(title: "Nothing", generatedAt: "2026-12-05T02:30:00Z"))
         for id in Self.sectionsInReadingOrder where id != "summary" {

@@ -28,3 +28,17 @@ import Testing
         #expect(md.contains("no baseline (first run)"))
     }
 }
+
+extension MarkdownReportTests {
+    @Test func longTablesShowTheirFirstRowsAndCountTheRest() {
+        var report = AssessmentReport(title: "t", generatedAt: "2026-12-05T02:30:00Z")
+        report.credentials = (0..<(MarkdownReport.maxRows + 7)).map {
+            AssessmentReport.CredentialRow(
+                rule: "credential.http-basic", severity: "high", service: "tcp 192.0.2.\($0 % 250):80", evidence: "********",
+                fingerprint: "hmac-sha256:\($0)", count: 1, lastSeen: "2026-12-04T10:00:00Z")
+        }
+        let md = MarkdownReport.render(report)
+        #expect(md.components(separatedBy: "| high | credential.http-basic").count - 1 == MarkdownReport.maxRows)
+        #expect(md.contains("… and 7 more, not shown here: report.json lists every one."))
+    }
+}
