@@ -9,7 +9,9 @@
 //   byte 1      options: bit 0 text output (else JSON), bits 1-2 maxFlows
 //               (16, 8, 4, 2), bits 3-4 maxHeldBytesPerDirection (2048, 512,
 //               4096, 1024; the total cap is 4x that), bits 5-6 the analyzers'
-//               shared budget (maxAnalyzerBytes 65536, 4096, 512, 16 MiB)
+//               shared budget (maxAnalyzerBytes 65536, 4096, 512, 16 MiB),
+//               bit 7 the content scanner with the built-in rules (raw streams,
+//               decoded bodies, binary sniffing; a 4 KiB scan depth)
 //   then frames exactly as in FuzzDecoder:
 //     u16 LE    captured length;  u8 time step (0x00-0x7f ms, 0x80-0xfe
 //               (b & 0x7f) * 250 ms, 0xff 5 s backwards);  u8 wire length
@@ -25,8 +27,8 @@
 // analyzers' shared budget (InspectionContext) stays within its cap and holds
 // at least what the flows' TLS analyzers hold (the cleartext analyzers hold
 // the rest; FuzzCleartext checks them exactly) ("analyzer-budget"); after
-// finish(): no flow, no held byte and no analyzer byte is left, and the stats
-// agree. The TLS analyzer runs with TLSAssessor (mozilla-intermediate, no
+// finish(): no flow, no held byte, no analyzer byte and no byte the content
+// scanner kept is left, and the stats agree. The TLS analyzer runs with TLSAssessor (mozilla-intermediate, no
 // trust store) and the cleartext analyzers with CleartextAssessor, so
 // handshakes and sightings are judged and their findings are in the report.
 //
@@ -289,7 +291,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     options.flows.udpTimeout = 5_000_000
     options.maxAnalyzerBytes = [65_536, 4096, 512, 16 << 20][Int(config >> 5 & 3)]
     options.tls = makeAssessor()
-    options.cleartext = makeCleartextAssessor()
+    if config & 0x80 != 0 {
+        options.scanner = builtInScanner
+        options.scanDepth = 4096
+        options.cleartext = makeCleartextAssessor(content: ContentReporting(rules: builtInScanner.rules))
+    } else {
+        options.cleartext = makeCleartextAssessor()
+    }
 
     _ = ftruncate(outputFD, 0)
     _ = lseek(outputFD, 0, SEEK_SET)
@@ -317,6 +325,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     precondition(auditor.budget.bufferedBytes == 0, "\(auditor.budget.bufferedBytes) bytes held after finish()")
     check("analyzer-budget", auditor.context.bufferedBytes == 0,
           "\(auditor.context.bufferedBytes) analyzer bytes left after finish()")
+    precondition(auditor.context.scanBudget.bytes == 0, "\(auditor.context.scanBudget.bytes) scanner bytes kept after finish()")
+    precondition(auditor.context.pieceScans.isEmpty, "\(auditor.context.pieceScans.count) decoded streams still scanned after finish()")
     precondition(stats.decodedPackets <= stats.packets, "more decoded packets than packets")
     precondition(stats.flowCounters.peakFlows <= options.flows.maxFlows, "peak flows over the cap")
     check("budget-cap", stats.peakHeldBytes <= options.flows.maxHeldBytesTotal + 65_535,

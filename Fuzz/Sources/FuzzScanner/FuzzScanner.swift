@@ -24,13 +24,7 @@ import Foundation
 
 import FuzzSupport
 
-let scanner: ContentScanner = {
-    do {
-        return try ContentScanner(ContentRuleSet.load(patterns: repositoryRoot.appendingPathComponent("Patterns")))
-    } catch {
-        preconditionFailure("cannot load Patterns/content: \(error)")
-    }
-}()
+let scanner = builtInScanner
 
 let budgets = [16 << 20, 4096, 256, 0]
 

@@ -8,6 +8,7 @@ import Foundation
 @testable import Findings
 @testable import Flows
 @testable import Inspection
+@testable import Scanning
 
 /// The repository root (`Fuzz/Sources/FuzzSupport/TLSSupport.swift` is three levels down).
 public let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
@@ -36,10 +37,21 @@ public let fuzzCleartextRules: CleartextRules = {
     }
 }()
 
+/// The content scanner with the built-in rules of `Patterns/content`, loaded
+/// once (FuzzScanner, FuzzPipeline).
+public let builtInScanner: ContentScanner = {
+    do {
+        return try ContentScanner(ContentRuleSet.load(patterns: repositoryRoot.appendingPathComponent("Patterns")))
+    } catch {
+        preconditionFailure("cannot load Patterns/content: \(error)")
+    }
+}()
+
 /// A fresh cleartext assessor with a fixed fingerprint key (one per input,
 /// for the same reason as `makeAssessor`: it remembers what it saw).
-public func makeCleartextAssessor() -> CleartextAssessor {
-    CleartextAssessor(rules: fuzzCleartextRules, fingerprints: FingerprintKey(bytes: Array(repeating: 9, count: 32)))
+public func makeCleartextAssessor(content: ContentReporting? = nil) -> CleartextAssessor {
+    CleartextAssessor(
+        rules: fuzzCleartextRules, fingerprints: FingerprintKey(bytes: Array(repeating: 9, count: 32)), content: content)
 }
 
 /// A fresh assessor (mozilla-intermediate, capture time; no trust store unless
