@@ -110,9 +110,9 @@ public struct Assessor {
             touch(f.service, seen: f.firstSeen ?? f.ts, f.lastSeen ?? f.ts)
             if let app = f.app, app != "unknown" { services[f.service]!.apps.insert(app) }
             let key = Exposure.key(f)
-            let client = f.client.flatMap(IPAddress.init)
-            if let server = IPAddress(f.service.ip), let entry = options.allowlist.entry(
-                matching: f.rule, server: server, port: UInt16(clamping: f.service.port), client: client, at: options.now)
+            if !options.allowlist.entries.isEmpty, let server = IPAddress(f.service.ip), let entry = options.allowlist.entry(
+                matching: f.rule, server: server, port: UInt16(clamping: f.service.port), client: f.client.flatMap(IPAddress.init),
+                at: options.now)
             {
                 suppressedByEntry[entry] += 1
                 acceptedKeys.insert(key)
@@ -127,36 +127,38 @@ public struct Assessor {
             }
             flows += 1
             touch(flow.service, seen: flow.tsStart, flow.tsEnd)
-            var s = services[flow.service]!
-            s.flows += 1
-            if flow.app != "unknown" { s.apps.insert(flow.app) }
-            if flow.encrypted == true { s.encrypted = true }
-            if flow.encrypted == false { s.cleartext = true }
-            if let tls = flow.tls {
-                if let v = tls.version { s.versions.insert(v) }
-                if let c = tls.cipher { s.ciphers.insert(c) }
-                if let n = tls.sni { s.sni.insert(n) }
-                if let cert = tls.certificate {
-                    if flow.tsEnd >= s.certificateSeen {
-                        s.certificate = cert.sha256
-                        s.certificateSeen = flow.tsEnd
-                    }
-                    certificates[cert.sha256, default: CertificateFacts(facts: cert)].services.insert(flow.service.name)
-                }
+            Assessor.note(flow, in: &services[flow.service]!)
+            if let cert = flow.tls?.certificate {
+                certificates[cert.sha256, default: CertificateFacts(facts: cert)].services.insert(flow.service.name)
             }
-            services[flow.service] = s
         case .stats(let tlsPolicy):
             if let tlsPolicy { policy = tlsPolicy }
         }
     }
 
+    /// A flow's facts, added to its service's in place (a copy taken out and
+    /// written back would copy the sets on every insert).
+    static func note(_ flow: FlowLine, in s: inout ServiceFacts) {
+        s.flows += 1
+        if flow.app != "unknown" { s.apps.insert(flow.app) }
+        if flow.encrypted == true { s.encrypted = true }
+        if flow.encrypted == false { s.cleartext = true }
+        guard let tls = flow.tls else { return }
+        if let v = tls.version { s.versions.insert(v) }
+        if let c = tls.cipher { s.ciphers.insert(c) }
+        if let n = tls.sni { s.sni.insert(n) }
+        if let cert = tls.certificate, flow.tsEnd >= s.certificateSeen {
+            s.certificate = cert.sha256
+            s.certificateSeen = flow.tsEnd
+        }
+    }
+
     mutating func touch(_ service: Service, seen first: String, _ last: String) {
-        if var s = services[service] {
-            s.firstSeen = min(s.firstSeen, first)
-            s.lastSeen = max(s.lastSeen, last)
-            services[service] = s
-        } else {
+        if services[service] == nil {
             services[service] = ServiceFacts(firstSeen: first, lastSeen: last)
+        } else {
+            services[service]!.firstSeen = min(services[service]!.firstSeen, first)
+            services[service]!.lastSeen = max(services[service]!.lastSeen, last)
         }
     }
 
@@ -213,7 +215,7 @@ public struct Assessor {
         }
         state.services = state.services.filter { (Timestamp.parse($0.value.lastSeen) ?? .max) >= keepSince }
 
-        fillInventory(&report, seen: state.services)
+        fillInventory(&report, current: current, seen: state.services)
         fillSummary(&report, current: current)
         let point = AssessmentReport.TrendPoint(
             runAt: runAt, window: options.window?.label, exposures: report.summary.exposures,
@@ -224,7 +226,8 @@ public struct Assessor {
         return (report, state)
     }
 
-    func fillInventory(_ report: inout AssessmentReport, seen: [String: AssessmentState.Seen]) {
+    /// `current`: this run's exposures, worst first.
+    func fillInventory(_ report: inout AssessmentReport, current: [Exposure], seen: [String: AssessmentState.Seen]) {
         var byService: [String: [Exposure]] = [:]
         for e in exposures.values { byService[e.service.name, default: []].append(e) }
         report.services = services.sorted { $0.key < $1.key }.map { service, s in
@@ -257,14 +260,13 @@ public struct Assessor {
                 sha256: c.facts.sha256, subject: c.facts.subject, issuer: c.facts.issuer, notBefore: c.facts.notBefore,
                 notAfter: c.facts.notAfter, daysLeft: daysLeft, status: status, services: c.services.sorted())
         }.sorted { ($0.daysLeft, $0.sha256) < ($1.daysLeft, $1.sha256) }
-        let sorted = exposures.values.sorted(by: Assessor.worstFirst)
-        report.credentials = sorted.filter { $0.category == "credential" }.map {
+        report.credentials = current.filter { $0.category == "credential" }.map {
             AssessmentReport.CredentialRow(
                 rule: $0.rule, severity: $0.severity.description, service: $0.service.name, evidence: $0.evidence,
                 fingerprint: $0.fingerprint, count: $0.count, lastSeen: $0.lastSeen)
         }
         var byRule: [String: [Exposure]] = [:]
-        for e in sorted where e.category == "pii" || e.category == "secret" { byRule[e.rule, default: []].append(e) }
+        for e in current where e.category == "pii" || e.category == "secret" { byRule[e.rule, default: []].append(e) }
         report.dataExposures = byRule.map { rule, list in
             AssessmentReport.DataTypeRow(
                 rule: rule, category: list[0].category, severity: list.map(\.severity).max()!.description,
@@ -311,8 +313,19 @@ public struct Assessor {
     }
 }
 
-/// A severity name's order (unknown names first... last).
-func rank(_ severity: String?) -> Int { severity.flatMap(Severity.init(name:))?.rawValue ?? -1 }
+/// A severity name's order, higher is worse (-1: none, or a name the model does
+/// not use). Called by every sort comparison: a switch, not `Severity(name:)`
+/// (which lowercases a copy).
+func rank(_ severity: String?) -> Int {
+    switch severity {
+    case "info": 0
+    case "low": 1
+    case "medium": 2
+    case "high": 3
+    case "critical": 4
+    default: -1
+    }
+}
 
 extension Int64 {
     func dividedRoundingDown(by d: Int64) -> Int64 { self >= 0 ? self / d : -((-self + d - 1) / d) }

@@ -15,7 +15,7 @@ extension HTMLReport {
         let left = 46.0, right = 14.0, top = 18.0, bottom = 30.0
         let plotWidth = width - left - right, plotHeight = height - top - bottom
 
-        let otherNames = Set(points.flatMap(\.bySeverity.keys)).filter { severityRank($0) < 0 }.sorted()
+        let otherNames = Set(points.flatMap(\.bySeverity.keys)).filter { rank($0) < 0 }.sorted()
         let stackOrder = severitiesWorstFirst + otherNames
         // Counts come from a file: sum them so that no value, however large, can overflow.
         let counts = points.map { point in point.bySeverity.mapValues { min(max($0, 0), Self.largestCharted) } }

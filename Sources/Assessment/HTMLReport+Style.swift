@@ -12,12 +12,6 @@ extension HTMLReport {
     /// Severities worst first, as the report names them.
     static let severitiesWorstFirst: [String] = Severity.allCases.reversed().map(\.description)
 
-    /// Higher is worse; a name the model does not know ranks below `info`.
-    static func severityRank(_ name: String?) -> Int {
-        guard let name, let severity = Severity(name: name) else { return -1 }
-        return severity.rawValue
-    }
-
     /// The CSS class of a severity (`sev-high`); an unknown name gets the neutral one.
     static func severityClass(_ name: String?) -> String {
         guard let name, let severity = Severity(name: name) else { return "sev-other" }

@@ -180,7 +180,7 @@ public enum HTMLReport {
     /// The five severities worst first (zero counts included, so the scale is always visible), then any other name.
     static func severityCounts(_ counts: [String: Int]) -> [(name: String, count: Int)] {
         let known: [(name: String, count: Int)] = severitiesWorstFirst.map { ($0, counts[$0] ?? 0) }
-        let others: [(name: String, count: Int)] = counts.filter { severityRank($0.key) < 0 }.sorted { $0.key < $1.key }
+        let others: [(name: String, count: Int)] = counts.filter { rank($0.key) < 0 }.sorted { $0.key < $1.key }
             .map { ($0.key, $0.value) }
         return known + others
     }
@@ -251,7 +251,7 @@ public enum HTMLReport {
     /// Rows worst first, in the model's order within a severity (the model sorts already; the reader relies on it).
     static func exposureTable(_ rows: [AssessmentReport.ExposureRow], _ columns: [ExposureColumn]) -> Markup {
         let ordered = rows.enumerated().sorted {
-            (severityRank($1.element.severity), $0.offset) < (severityRank($0.element.severity), $1.offset)
+            (rank($1.element.severity), $0.offset) < (rank($0.element.severity), $1.offset)
         }.map(\.element)
         let body = ordered.prefix(maxRows).map { row in "<tr data-key=\"\(row.key)\">\(columns.map { $0.cell(row) })</tr>" as Markup }
         return table(head: "\(columns.map(\.heading))", rows: body, hidden: ordered.count - body.count)
@@ -465,10 +465,10 @@ public enum HTMLReport {
         let rows = report.newExposures + report.stillOpen
         let groups = Dictionary(grouping: rows, by: \.rule).map { rule, rows in
             // `grouping` makes no empty group: there is a worst row.
-            (rule: rule, rows: rows, worst: rows.max { severityRank($0.severity) < severityRank($1.severity) }!.severity)
+            (rule: rule, rows: rows, worst: rows.max { rank($0.severity) < rank($1.severity) }!.severity)
         }
         let ordered = groups.sorted {
-            (severityRank($1.worst), $1.rows.count, $0.rule) < (severityRank($0.worst), $0.rows.count, $1.rule)
+            (rank($1.worst), $1.rows.count, $0.rule) < (rank($0.worst), $0.rows.count, $1.rule)
         }
         let cards = ordered.map { ruleCard($0.rule, rows: $0.rows, worst: $0.worst, newKeys: newKeys) }
         return section(

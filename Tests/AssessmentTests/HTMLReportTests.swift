@@ -43,7 +43,7 @@ import Testing
         let detail = String(html[html.range(of: "<section id=\"exposures\"")!.lowerBound...])
         let rules = detail.matches(of: /<article class="rule" data-severity="([a-z]+)" data-rule="([^"]+)"/).map { String($0.output.1) }
         #expect(rules.first == "critical")
-        #expect(rules.map { HTMLReport.severityRank($0) } == rules.map { HTMLReport.severityRank($0) }.sorted(by: >))
+        #expect(rules.map { rank($0) } == rules.map { rank($0) }.sorted(by: >))
         #expect(rules.count == Set(SampleReport.newExposures.map(\.rule) + SampleReport.stillOpen.map(\.rule)).count)
         #expect(detail.matches(of: /<tr data-key="/).count == 13)
     }
