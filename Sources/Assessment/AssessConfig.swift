@@ -124,6 +124,7 @@ public struct AssessConfig: Sendable {
     public static func expand(_ patterns: [String], window: TimeWindow?) -> (files: [String], unmatched: [String]) {
         var files: [String] = []
         var unmatched: [String] = []
+        var seen: Set<String> = []
         let date = window.map { Timestamp.date($0.from) } ?? "*"
         let dayAfter = window.map { Timestamp.date($0.to) } ?? "*"
         for pattern in patterns {
@@ -135,7 +136,11 @@ public struct AssessConfig: Sendable {
                 continue
             }
             for i in 0..<Int(g.gl_pathc) {
-                if let path = g.gl_pathv[i] { files.append(String(cString: path)) }
+                // Once each, whichever patterns name it (`{date}` and `{day_after}`
+                // are both `*` without a window): a file read twice counts twice.
+                guard let path = g.gl_pathv[i] else { continue }
+                let name = String(cString: path)
+                if seen.insert(URL(fileURLWithPath: name).resolvingSymlinksInPath().path).inserted { files.append(name) }
             }
         }
         return (files, unmatched)

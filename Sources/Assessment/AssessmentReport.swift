@@ -280,7 +280,7 @@ public struct AssessmentReport: Codable, Sendable, Equatable {
         public var notAfter: String
         /// Whole days from the report's time to `notAfter` (negative: expired).
         public var daysLeft: Int
-        /// `expired`, `expiring` (within the expiry days) or `valid`.
+        /// `expired`, `expiring` (within the expiry days), `valid`, or `unknown` (no readable `not_after`; `days_left` 0).
         public var status: String
         public var services: [String]
 

@@ -168,7 +168,6 @@ public struct Assessor {
     /// and the state to keep for the next run.
     public func report(against previous: AssessmentState) -> (report: AssessmentReport, state: AssessmentState) {
         let runAt = Timestamp.rfc3339(options.now)
-        let hasBaseline = previous.runAt != nil
         var state = previous
         state.runAt = runAt
         var report = AssessmentReport(
@@ -181,7 +180,9 @@ public struct Assessor {
         let current = exposures.values.sorted(by: Assessor.worstFirst)
         for exposure in current {
             let known = previous.exposures[exposure.key]
-            let wasOpen = known?.status == .open || known?.status == .accepted
+            // An accepted exposure seen now is no longer suppressed (its entry expired
+            // or was removed): it is new again, and counts against the threshold.
+            let wasOpen = known?.status == .open
             let firstReported = wasOpen ? known!.row.firstReported : runAt
             let row = exposure.row(firstReported: firstReported)
             if wasOpen { report.stillOpen.append(row) } else { report.newExposures.append(row) }
@@ -189,21 +190,26 @@ public struct Assessor {
         }
         let observed = Set(services.keys.map(\.name))
         for (key, known) in previous.exposures.sorted(by: { Assessor.worstFirst($0.value.row, $1.value.row) })
-        where known.status == .open && exposures[key] == nil {
+        where known.status != .resolved && exposures[key] == nil {
             if acceptedKeys.contains(key) {
                 state.exposures[key]!.status = .accepted
+                state.exposures[key]!.lastReported = runAt
             } else if observed.contains(known.row.service) {
                 report.resolved.append(known.row)
                 state.exposures[key]!.status = .resolved
                 state.exposures[key]!.resolvedAt = runAt
-            } else {
+            } else if known.status == .open {
                 report.unobserved.append(known.row)
             }
         }
-        // Resolved exposures are remembered for the history's length, then forgotten.
+        // Resolved exposures, and accepted ones no longer seen, are remembered for the history's length, then forgotten.
         let keepSince = options.now - Microseconds(options.history) * TimeWindow.day
         state.exposures = state.exposures.filter { _, stored in
-            stored.status != .resolved || (stored.resolvedAt.flatMap(Timestamp.parse) ?? .max) >= keepSince
+            switch stored.status {
+            case .open: true
+            case .resolved: (stored.resolvedAt.flatMap(Timestamp.parse) ?? .max) >= keepSince
+            case .accepted: (Timestamp.parse(stored.lastReported) ?? .max) >= keepSince
+            }
         }
 
         // Services: first and last seen over the runs; one silent for the history's length is forgotten.
@@ -222,7 +228,6 @@ public struct Assessor {
             bySeverity: report.summary.bySeverity, new: report.summary.new, resolved: report.summary.resolved)
         state.runs = Array((previous.runs + [point]).suffix(options.history))
         report.trend = state.runs
-        if !hasBaseline { report.baseline = nil }
         return (report, state)
     }
 
@@ -253,9 +258,11 @@ public struct Assessor {
                 worstSeverity: list.map(\.severity).max()?.description)
         }
         report.certificates = certificates.values.map { c in
-            let notAfter = Timestamp.parse(c.facts.notAfter) ?? 0
-            let daysLeft = Int((notAfter - options.now).dividedRoundingDown(by: TimeWindow.day))
-            let status = notAfter < options.now ? "expired" : daysLeft <= options.expiryDays ? "expiring" : "valid"
+            // No or an unreadable `not_after`: `unknown`, neither counted nor drawn (not "expired in 1970").
+            let notAfter = Timestamp.parse(c.facts.notAfter)
+            let daysLeft = notAfter.map { Int(($0 - options.now).dividedRoundingDown(by: TimeWindow.day)) } ?? 0
+            let status = notAfter.map { $0 < options.now ? "expired" : daysLeft <= options.expiryDays ? "expiring" : "valid" }
+                ?? "unknown"
             return AssessmentReport.CertificateRow(
                 sha256: c.facts.sha256, subject: c.facts.subject, issuer: c.facts.issuer, notBefore: c.facts.notBefore,
                 notAfter: c.facts.notAfter, daysLeft: daysLeft, status: status, services: c.services.sorted())
@@ -270,7 +277,7 @@ public struct Assessor {
         report.dataExposures = byRule.map { rule, list in
             AssessmentReport.DataTypeRow(
                 rule: rule, category: list[0].category, severity: list.map(\.severity).max()!.description,
-                values: list.count, occurrences: list.reduce(0) { $0 + $1.count },
+                values: list.count, occurrences: list.reduce(0) { $0.addingReportingOverflow($1.count).overflow ? .max : $0 + $1.count },
                 services: Set(list.map(\.service.name)).sorted())
         }.sorted { (rank($0.severity), $0.values, $1.rule) > (rank($1.severity), $1.values, $0.rule) }
         report.acceptedRisks = options.allowlist.entries.enumerated().map { i, entry in
@@ -296,7 +303,7 @@ public struct Assessor {
         s.cleartextServices = services.values.filter(\.cleartext).count
         s.flows = flows
         s.expiryDays = options.expiryDays
-        s.expiringCertificates = report.certificates.filter { $0.status != "valid" }.count
+        s.expiringCertificates = report.certificates.filter { $0.status == "expired" || $0.status == "expiring" }.count
         if let threshold = options.threshold {
             s.threshold = threshold.description
             s.newAtOrAboveThreshold = report.newExposures.filter { (Severity(name: $0.severity) ?? .info) >= threshold }.count

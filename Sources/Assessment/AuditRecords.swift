@@ -84,6 +84,10 @@ public enum AuditRecords {
     public static func read(
         _ path: String, skipped: (String) -> Void, _ body: (AuditRecord) throws -> Void
     ) throws {
+        var st = stat()
+        if stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR {
+            throw AssessmentError("\(path): a folder, not a JSON Lines file")
+        }
         guard let file = FileHandle(forReadingAtPath: path) else {
             throw AssessmentError("\(path): cannot read")
         }
@@ -99,32 +103,62 @@ public enum AuditRecords {
             case .failure(let why): skipped("\(path):\(lineNumber): \(why)")
             }
         }
+        var searched = 0  // bytes of `pending` known to hold no newline
+        var skipping = false  // inside a line over `maxLine`, dropped up to its newline
         while let chunk = try file.read(upToCount: 1 << 20), !chunk.isEmpty {
             pending.append(chunk)
-            // Lines found with memchr over the bytes: Data's own index walk costs
-            // more than parsing the JSON.
+            // Lines found with memchr over the bytes (Data's own index walk costs
+            // more than parsing the JSON), from where the last search stopped.
             let lines = pending.withUnsafeBytes { raw -> [Range<Int>] in
                 var found: [Range<Int>] = []
                 var start = 0
-                while start < raw.count, let hit = memchr(raw.baseAddress! + start, 0x0a, raw.count - start) {
+                var from = searched
+                while from < raw.count, let hit = memchr(raw.baseAddress! + from, 0x0a, raw.count - from) {
                     let end = raw.baseAddress!.distance(to: UnsafeRawPointer(hit))
                     found.append(start..<end)
                     start = end + 1
+                    from = start
                 }
                 return found
             }
-            for line in lines { try take(line: pending[line]) }
+            for line in lines {
+                if skipping {
+                    skipping = false
+                    lineNumber += 1
+                } else if line.count > AuditRecords.maxLine {
+                    lineNumber += 1
+                    skipped("\(path):\(lineNumber): a line over \(AuditRecords.maxLine >> 20) MiB, skipped")
+                } else {
+                    try take(line: pending[line])
+                }
+            }
             pending = Data(pending[(lines.last.map { $0.upperBound + 1 } ?? 0)...])
+            searched = pending.count
+            if pending.count > AuditRecords.maxLine {
+                // A zero-filled tail after a crash, or not JSON Lines at all: keep no more of it.
+                if !skipping { skipped("\(path):\(lineNumber + 1): a line over \(AuditRecords.maxLine >> 20) MiB, skipped") }
+                skipping = true
+                pending = Data()
+                searched = 0
+            }
         }
+        if skipping { return }
         if !pending.isEmpty {
             // No final newline: a writer stopped mid-line, or the file simply ends without one.
             try take(line: pending)
         }
     }
 
+    /// Longest line read (a record is a few KiB; a certificate chain's flow record the most).
+    static let maxLine = 16 << 20
+
     enum ParseError: Error, CustomStringConvertible {
         case why(String)
-        var description: String { if case .why(let s) = self { s } else { "" } }
+        var description: String {
+            switch self {
+            case .why(let s): s
+            }
+        }
     }
 
     static func parse(_ line: Data) -> Result<AuditRecord?, ParseError> {
@@ -144,7 +178,7 @@ public enum AuditRecords {
                 ts: ts, rule: rule, category: category, severity: severity, service: service,
                 client: (flow["client"] as? [String: Any])?["ip"] as? String, app: object["app"] as? String,
                 message: object["message"] as? String ?? rule, evidence: object["evidence"] as? String,
-                count: object["count"] as? Int, firstSeen: object["first_seen"] as? String,
+                count: (object["count"] as? Int).flatMap { $0 >= 1 ? $0 : nil }, firstSeen: object["first_seen"] as? String,
                 lastSeen: object["last_seen"] as? String, details: details)))
         case "flow":
             guard let flow = object["flow"] as? [String: Any], let service = service(flow),
@@ -189,10 +223,4 @@ public enum AuditRecords {
         default: "\(value)"
         }
     }
-}
-
-/// An input or state problem, said in one line.
-public struct AssessmentError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
 }

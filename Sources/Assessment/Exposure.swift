@@ -32,7 +32,8 @@ struct Exposure {
     var policyRule: String?
     var fingerprint: String?
 
-    var count: Int { plainCount + countsByFile.values.reduce(0, +) }
+    /// Saturating: a count comes from a file, and a file may say anything.
+    var count: Int { countsByFile.values.reduce(plainCount) { $0.addingReportingOverflow($1).overflow ? .max : $0 + $1 } }
 
     init(_ f: FindingLine, key: String) {
         self.key = key
@@ -61,7 +62,7 @@ struct Exposure {
         if let n = f.count {
             countsByFile[file] = max(countsByFile[file] ?? 0, n)
         } else {
-            plainCount += 1
+            plainCount = plainCount == .max ? .max : plainCount + 1
         }
         if f.severity > severity { severity = f.severity }
         firstSeen = min(firstSeen, f.firstSeen ?? f.ts)
@@ -82,11 +83,12 @@ struct Exposure {
     }
 
     /// Evidence as the report may show it: credential, PII and secret values
-    /// are masked again when the input was written with `--reveal` (a value
-    /// without a single `*`), so no report or state file holds one in clear.
+    /// are masked again when the input was written with `--reveal` (marked
+    /// `details.revealed`; or, from an older writer, a value without a single
+    /// `*`), so no report or state file holds one in clear.
     static func masked(_ f: FindingLine) -> String? {
         guard let evidence = f.evidence, ["credential", "pii", "secret"].contains(f.category),
-              !evidence.contains("*")
+              f.details["revealed"] == "true" || !evidence.contains("*")
         else { return f.evidence }
         return Redaction.mask(Array(evidence.utf8), showingStart: 2, end: 2)
     }

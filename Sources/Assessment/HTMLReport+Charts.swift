@@ -105,7 +105,9 @@ extension HTMLReport {
     /// green beyond. The axis spans a few expiry windows; a certificate
     /// further out (or long expired) sits at the edge as an arrow, with its
     /// real number of days beside it. The soonest `timelineRows` get a row.
-    static func expiryTimeline(_ certificates: [AssessmentReport.CertificateRow], expiryDays: Int, generatedAt: String) -> Markup {
+    static func expiryTimeline(_ all: [AssessmentReport.CertificateRow], expiryDays: Int, generatedAt: String) -> Markup {
+        // A certificate whose expiry is not known has no place on the axis (the table lists it).
+        let certificates = all.filter { $0.status != "unknown" }
         let window = min(max(1, expiryDays), 3650)  // from the config: keep the axis arithmetic in range
         let latest = Double(max(3 * window, 90))
         let earliest = -Double(max(window, 30)) / (certificates.contains { $0.daysLeft < 0 } ? 1 : 3)

@@ -53,8 +53,8 @@ public enum MarkdownReport {
             })
         }
         section(&out, "Credentials in clear", r.credentials) { rows in
-            table(["severity", "rule", "service", "evidence", "fingerprint", "count"], rows.map {
-                [$0.severity, $0.rule, $0.service, code($0.evidence), code($0.fingerprint), "\($0.count)"]
+            table(["severity", "rule", "service", "evidence", "fingerprint", "count"], codeColumns: [3, 4], rows.map {
+                [$0.severity, $0.rule, $0.service, $0.evidence ?? "", $0.fingerprint ?? "", "\($0.count)"]
             })
         }
         section(&out, "PII and secrets in clear", r.dataExposures) { rows in
@@ -88,8 +88,8 @@ public enum MarkdownReport {
     static let severities = ["critical", "high", "medium", "low", "info"]
 
     static func exposures(_ rows: [AssessmentReport.ExposureRow]) -> [String] {
-        table(["severity", "rule", "service", "evidence", "count", "first seen", "message"], rows.map {
-            [$0.severity, $0.rule, $0.service, code($0.evidence), "\($0.count)", $0.firstSeen, $0.message]
+        table(["severity", "rule", "service", "evidence", "count", "first seen", "message"], codeColumns: [3], rows.map {
+            [$0.severity, $0.rule, $0.service, $0.evidence ?? "", "\($0.count)", $0.firstSeen, $0.message]
         })
     }
 
@@ -107,33 +107,54 @@ public enum MarkdownReport {
     /// Rows a table shows (as in the HTML report); report.json has them all.
     static let maxRows = 200
 
-    static func table(_ header: [String], _ rows: [[String]]) -> [String] {
+    /// A table: every cell is text from the report, escaped (`text`), or in
+    /// `codeColumns` a code span (`code`); nothing passes through as it is.
+    static func table(_ header: [String], codeColumns: Set<Int> = [], _ rows: [[String]]) -> [String] {
         var lines = ["| " + header.joined(separator: " | ") + " |", "|" + header.map { _ in "---|" }.joined()]
-            + rows.prefix(maxRows).map { "| " + $0.map(cell).joined(separator: " | ") + " |" }
+            + rows.prefix(maxRows).map { row in
+                "| " + row.enumerated().map { codeColumns.contains($0.offset) ? code($0.element) : text($0.element) }
+                    .joined(separator: " | ") + " |"
+            }
         if rows.count > maxRows { lines += ["", "… and \(rows.count - maxRows) more, not shown here: report.json lists every one."] }
         return lines
     }
 
-    /// A cell: escaped, unless already a code span made by `code`.
-    static func cell(_ s: String) -> String { s.hasPrefix("`") && s.hasSuffix("`") && s.count > 1 ? s : text(s) }
-
-    /// Text with Markdown's active characters escaped and kept on one line.
+    /// Text with Markdown's active characters escaped, kept on one line, with
+    /// control and bidirectional-override characters replaced (as in the HTML
+    /// report) and the starts of GFM autolinks (`://`, `www.`) broken.
     static func text(_ s: String) -> String {
         var out = ""
-        for c in s {
+        for c in s.unicodeScalars {
             switch c {
-            case "\\", "`", "*", "_", "[", "]", "<", ">", "|", "#", "!", "&": out.append("\\"); out.append(c)
+            case "\\", "`", "*", "_", "[", "]", "<", ">", "|", "#", "!", "&": out.append("\\"); out.unicodeScalars.append(c)
             case "\n", "\r", "\t": out.append(" ")
-            default: out.append(c)
+            case _ where isHidden(c): out.append("\u{FFFD}")
+            default: out.unicodeScalars.append(c)
             }
         }
-        return out
+        return out.replacingOccurrences(of: "://", with: "\\:\\/\\/").replacingOccurrences(of: "www.", with: "www\\.")
     }
 
-    /// A code span (evidence keeps its `*` masks); backticks and pipes inside are replaced.
-    static func code(_ s: String?) -> String {
-        guard let s, !s.isEmpty else { return "-" }
-        let clean = s.map { c -> Character in c == "`" ? "'" : c == "|" ? "¦" : c == "\n" || c == "\r" ? " " : c }
-        return "`" + String(clean) + "`"
+    /// Controls and the bidirectional overrides and isolates.
+    static func isHidden(_ c: Unicode.Scalar) -> Bool {
+        c.value < 0x20 || c.value == 0x7f || (0x80..<0xa0).contains(c.value) || (0x202a...0x202e).contains(c.value)
+            || (0x2066...0x2069).contains(c.value) || c.value == 0x200e || c.value == 0x200f
+    }
+
+    /// A code span (evidence keeps its `*` masks): backticks become `'`, a pipe
+    /// is escaped (GFM splits table cells before it reads code spans), hidden
+    /// characters are replaced.
+    static func code(_ s: String) -> String {
+        guard !s.isEmpty else { return "-" }
+        var out = "`"
+        for c in s.unicodeScalars {
+            switch c {
+            case "`": out.append("'")
+            case "|": out.append("\\|")
+            case _ where isHidden(c): out.append("\u{FFFD}")
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out + "`"
     }
 }

@@ -38,7 +38,11 @@ extension Timestamp {
         guard b.count >= 10, b[4] == 0x2d, b[7] == 0x2d, let y = number(0, 4), let mo = number(5, 2), let d = number(8, 2),
               (1...12).contains(mo), (1...31).contains(d)
         else { return nil }
-        let day = CivilDate(year: y, month: mo, day: d).daysSinceEpoch * 86_400_000_000
+        let date = CivilDate(year: y, month: mo, day: d)
+        // 2026-02-30 is not a day (the civil arithmetic would make it 2 March).
+        let back = CivilDate(daysSinceEpoch: date.daysSinceEpoch)
+        guard back.month == mo && back.day == d else { return nil }
+        let day = date.daysSinceEpoch * 86_400_000_000
         if b.count == 10 { return day }
         guard b.count >= 20, b[10] == 0x54, b[13] == 0x3a, b[16] == 0x3a, b.last == 0x5a,
               let h = number(11, 2), let mi = number(14, 2), let s = number(17, 2), h < 24, mi < 60, s < 61

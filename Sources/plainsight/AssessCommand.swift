@@ -59,13 +59,13 @@ struct Report: ParsableCommand {
     @Argument(help: "JSON Lines files (from read or live with --format json).")
     var files: [String]
 
-    @Option(help: ArgumentHelp("Write the HTML report here.", valueName: "file"))
+    @Option(help: ArgumentHelp("Write the HTML report here (- for standard output).", valueName: "file"))
     var html: String?
 
-    @Option(help: ArgumentHelp("Write the Markdown report here.", valueName: "file"))
+    @Option(help: ArgumentHelp("Write the Markdown report here (- for standard output).", valueName: "file"))
     var markdown: String?
 
-    @Option(help: ArgumentHelp("Write the JSON report here.", valueName: "file"))
+    @Option(help: ArgumentHelp("Write the JSON report here (- for standard output).", valueName: "file"))
     var json: String?
 
     @Option(help: ArgumentHelp("Accepted risks (the --allowlist format of read and live).", valueName: "file"))
@@ -104,7 +104,10 @@ struct Report: ParsableCommand {
             if outputs.isEmpty {
                 print(MarkdownReport.render(report), terminator: "")
             }
-            for (path, format) in outputs { try PrivateFile.replace(path, with: try format.render(report)) }
+            for (path, format) in outputs {
+                let data = try format.render(report)
+                if path == "-" { FileHandle.standardOutput.write(data) } else { try PrivateFile.replace(path, with: data) }
+            }
         } catch let error as AssessmentError {
             printError(error.description)
             throw ExitCode(ExitStatus.inputError)
@@ -161,6 +164,12 @@ struct AssessRun {
         for pattern in captures.unmatched + sensorFiles.unmatched { printError("warning: no input matches \(pattern)") }
         guard !captures.files.isEmpty || !sensorFiles.files.isEmpty else {
             throw AssessmentError("no input for \(window?.label ?? "the run"): nothing matches the configured inputs; the baseline is left as it was")
+        }
+        for file in sensorFiles.files {
+            var st = stat()
+            if stat(file, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR {
+                throw AssessmentError("\(file): a folder, not a JSON Lines file (inputs.jsonl names files)")
+            }
         }
         let runFolder = config.outputDir + "/" + Self.folderName(now)
         try PrivateFile.makeFolder(runFolder)

@@ -65,5 +65,7 @@ import Testing
         #expect(found.unmatched == [folder.path + "/none-2026-12-03"])
         let all = AssessConfig.expand([folder.path + "/sensor-{date}.jsonl"], window: nil)
         #expect(all.files.count == 3, "no window: every file the pattern matches")
+        let both = AssessConfig.expand([folder.path + "/sensor-{date}.jsonl", folder.path + "/sensor-{day_after}.jsonl"], window: nil)
+        #expect(both.files.count == 3, "a file two patterns name is read once (not 6)")
     }
 }

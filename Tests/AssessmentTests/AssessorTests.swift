@@ -152,6 +152,13 @@ func assess(
         let day2 = try assess([[Self.basic, Lines.flow()]], now: "2026-12-06T02:30:00Z", previous: day1.state) { $0.allowlist = list }
         #expect(day2.report.resolved.isEmpty)
         #expect(day2.state.exposures["E0000000000000001"]?.status == .accepted)
+        // The entry removed (or expired): the exposure is new again and counts against the threshold.
+        let day3 = try assess([[Self.basic, Lines.flow()]], now: "2026-12-07T02:30:00Z", previous: day2.state) { $0.threshold = .high }
+        #expect(day3.report.newExposures.map(\.rule) == ["credential.http-basic"])
+        #expect(day3.report.summary.newAtOrAboveThreshold == 1)
+        // Accepted and then gone while its service still talks: resolved, not kept for ever.
+        let day3b = try assess([[Lines.flow()]], now: "2026-12-07T02:30:00Z", previous: day2.state)
+        #expect(day3b.report.resolved.map(\.rule) == ["credential.http-basic"])
     }
 
     @Test func onlyRecordsInsideTheWindowCount() throws {
@@ -170,14 +177,15 @@ func assess(
              "certificate": ["sha256": sha, "subject": "CN=a.example", "issuer": "CN=CA", "not_before": "2026-01-01T00:00:00.000000Z", "not_after": notAfter]]
         }
         let run = try assess([[
+            Lines.flow(server: "192.0.2.4", port: 443, app: "tls", encrypted: true, tls: cert("dd", "someday")),
             Lines.flow(server: "192.0.2.1", port: 443, app: "tls", encrypted: true, tls: cert("aa", "2026-12-01T00:00:00.000000Z")),
             Lines.flow(server: "192.0.2.2", port: 443, app: "tls", encrypted: true, tls: cert("bb", "2026-12-20T00:00:00.000000Z")),
             Lines.flow(server: "192.0.2.3", port: 443, app: "tls", encrypted: true, tls: cert("cc", "2027-12-20T00:00:00.000000Z")),
         ]])
-        #expect(run.report.certificates.map(\.status) == ["expired", "expiring", "valid"])
-        #expect(run.report.certificates.map(\.daysLeft) == [-5, 14, 379])
-        #expect(run.report.summary.expiringCertificates == 2)
-        #expect(run.report.tls.map(\.certificate) == ["aa", "bb", "cc"])
+        #expect(run.report.certificates.map(\.status) == ["expired", "unknown", "expiring", "valid"])
+        #expect(run.report.certificates.map(\.daysLeft) == [-5, 0, 14, 379])
+        #expect(run.report.summary.expiringCertificates == 2, "an unknown expiry is not counted")
+        #expect(run.report.tls.map(\.certificate) == ["aa", "bb", "cc", "dd"])
         #expect(run.report.services.allSatisfy { $0.encrypted == true })
     }
 
@@ -189,6 +197,25 @@ func assess(
         #expect(evidence.contains("*"))
     }
 
+    @Test func aRevealedValueWithAStarInItIsMaskedAgain() throws {
+        let revealed = Lines.finding(
+            rule: "secret.url-password", category: "secret", evidence: "alice:S3cr*tPassw0rd!", key: "E0000000000000010",
+            extra: ["revealed": "true"])
+        let run = try assess([[revealed]])
+        let evidence = try #require(run.report.newExposures.first?.evidence)
+        #expect(!evidence.contains("S3cr*tPassw0rd"))
+        #expect(!String(decoding: try JSONEncoder().encode(run.state), as: UTF8.self).contains("Passw0rd"))
+    }
+
+    @Test func absurdCountsSaturateInsteadOfTrapping() throws {
+        let huge = AssessorTests.basic.replacingOccurrences(of: "\"count\":2", with: "\"count\":9223372036854775807")
+        let plain = AssessorTests.basic.replacingOccurrences(of: "\"count\":2,", with: "")
+        let run = try assess([[huge, plain], [huge]])
+        #expect(run.report.newExposures.first?.count == Int.max)
+        let negative = AssessorTests.basic.replacingOccurrences(of: "\"count\":2", with: "\"count\":-5")
+        #expect(try assess([[negative]]).report.newExposures.first?.count == 1, "a count below 1 is not a count")
+    }
+
     @Test func aLineThatIsNotARecordIsSkippedWithItsPlaceAndTheRestCounts() throws {
         let cut = String(Self.basic.prefix(40))
         let run = try assess([[Lines.flow(), "{not json", Self.basic, cut]])
@@ -196,6 +223,20 @@ func assess(
         #expect(run.skipped[0].hasSuffix("f0.jsonl:2: not a JSON object (cut short?)"))
         #expect(run.skipped[1].contains("f0.jsonl:4:"))
         #expect(run.report.newExposures.count == 1)
+    }
+
+    @Test func aLineOverTheCapIsSkippedWithoutKeepingIt() throws {
+        let huge = String(repeating: "\u{0}", count: AuditRecords.maxLine + 1_000)
+        let run = try assess([[huge, AssessorTests.basic]])
+        #expect(run.skipped.count == 1)
+        #expect(run.skipped.first?.hasSuffix("f0.jsonl:1: a line over 16 MiB, skipped") == true, "\(run.skipped.map { String($0.suffix(80)) })")
+        #expect(run.report.newExposures.count == 1, "the line after it counts")
+    }
+
+    @Test func aFolderIsNotAJSONLinesFile() {
+        #expect(throws: AssessmentError.self) {
+            try AuditRecords.read(temporaryFolder().path, skipped: { _ in }) { _ in }
+        }
     }
 
     @Test func thresholdCountsNewExposuresAtOrAboveIt() throws {
@@ -233,7 +274,7 @@ func assess(
         #expect(Timestamp.parse("1970-01-01T00:00:01.5Z") == 1_500_000)
         #expect(Timestamp.parse("2026-03-02T09:00:00.021094Z") == 1_772_442_000_021_094)
         #expect(Timestamp.parse("2026-03-02") == 1_772_409_600_000_000)
-        for bad in ["2026-13-01", "2026-03-02T09:00:00", "2026-03-02T09:00:00.1234567Z", "yesterday", "2026-3-2", ""] {
+        for bad in ["2026-02-30", "2026-04-31", "2026-13-01", "2026-03-02T09:00:00", "2026-03-02T09:00:00.1234567Z", "yesterday", "2026-3-2", ""] {
             #expect(Timestamp.parse(bad) == nil, "\(bad)")
         }
     }

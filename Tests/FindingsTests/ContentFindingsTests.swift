@@ -46,7 +46,10 @@ struct ContentFindingsTests {
         #expect(finding.detailMap["validator"] == "payment-card" && finding.detailMap["brand"] == "visa")
         let b = try assessor(reveal: true)
         b.note(sighting("pii.payment-card", Self.card), slot: 1, flow: flow, app: .http, at: 1)
-        #expect(b.takeChanged().first?.finding.evidence == Self.card)
+        let revealed = try #require(b.takeChanged().first?.finding)
+        #expect(revealed.evidence == Self.card)
+        #expect(revealed.detailMap["revealed"] == "true", "marked, so readers of the output can mask it again")
+        #expect(finding.detailMap["revealed"] == nil)
     }
 
     @Test func oneFindingPerValueAndEndpointCountedPerFlow() throws {

@@ -116,6 +116,8 @@ extension CleartextAssessor {
             }
             details.append(("fingerprint", fingerprint))
             details.append(("value_length", String(value.count)))
+            // Readers of the output (the nightly assessment) mask such evidence again.
+            if content.reveal { details.append(("revealed", "true")) }
             details.append(("remediation", rule.remediation))
             if !rule.references.isEmpty { details.append(("references", rule.references.joined(separator: "; "))) }
             let category: FindingCategory = rule.category == .pii ? .pii : .secret
