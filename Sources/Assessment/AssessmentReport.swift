@@ -18,77 +18,42 @@ public struct AssessmentReport: Codable, Sendable, Equatable {
     /// The traffic window the run looked at; nil: everything in the inputs.
     public var window: Window?
     /// Input files (captures and JSON Lines), as given.
-    public var inputs: [String]
+    public var inputs: [String] = []
     /// The TLS policy findings were judged by, when known.
     public var policy: String?
     /// `new`/`resolved` are relative to this earlier run; nil: no baseline (first run, or `report`).
     public var baseline: String?
-    public var summary: Summary
+    public var summary = Summary()
     /// Earlier runs and this one, oldest first (the last `history` runs kept in the state).
-    public var trend: [TrendPoint]
+    public var trend: [TrendPoint] = []
     /// Exposures seen in this run and not open in the baseline, worst first.
-    public var newExposures: [ExposureRow]
+    public var newExposures: [ExposureRow] = []
     /// Exposures seen in this run that were open in the baseline already.
-    public var stillOpen: [ExposureRow]
+    public var stillOpen: [ExposureRow] = []
     /// Exposures open in the baseline, not seen in this run although their service was.
-    public var resolved: [ExposureRow]
+    public var resolved: [ExposureRow] = []
     /// Exposures open in the baseline whose service sent no traffic in this run: not judged.
-    public var unobserved: [ExposureRow]
+    public var unobserved: [ExposureRow] = []
     /// Accepted risks (allowlist entries) and what each suppressed in this run.
-    public var acceptedRisks: [AcceptedRisk]
+    public var acceptedRisks: [AcceptedRisk] = []
     /// Services ranked by what they expose (the worst ten).
-    public var topServices: [ServiceRow]
+    public var topServices: [ServiceRow] = []
     /// Every server endpoint seen.
-    public var services: [ServiceRow]
+    public var services: [ServiceRow] = []
     /// Server endpoints that spoke TLS.
-    public var tls: [TLSRow]
+    public var tls: [TLSRow] = []
     /// Certificates seen, soonest expiry first.
-    public var certificates: [CertificateRow]
+    public var certificates: [CertificateRow] = []
     /// Credentials seen in clear (masked, keyed fingerprint).
-    public var credentials: [CredentialRow]
+    public var credentials: [CredentialRow] = []
     /// PII and secrets in clear, by rule.
-    public var dataExposures: [DataTypeRow]
-
-    public init(
-        title: String, generatedAt: String, window: Window? = nil, inputs: [String] = [], policy: String? = nil,
-        baseline: String? = nil, summary: Summary = Summary(), trend: [TrendPoint] = [], newExposures: [ExposureRow] = [],
-        stillOpen: [ExposureRow] = [], resolved: [ExposureRow] = [], unobserved: [ExposureRow] = [],
-        acceptedRisks: [AcceptedRisk] = [], topServices: [ServiceRow] = [], services: [ServiceRow] = [],
-        tls: [TLSRow] = [], certificates: [CertificateRow] = [], credentials: [CredentialRow] = [],
-        dataExposures: [DataTypeRow] = []
-    ) {
-        self.title = title
-        self.generatedAt = generatedAt
-        self.window = window
-        self.inputs = inputs
-        self.policy = policy
-        self.baseline = baseline
-        self.summary = summary
-        self.trend = trend
-        self.newExposures = newExposures
-        self.stillOpen = stillOpen
-        self.resolved = resolved
-        self.unobserved = unobserved
-        self.acceptedRisks = acceptedRisks
-        self.topServices = topServices
-        self.services = services
-        self.tls = tls
-        self.certificates = certificates
-        self.credentials = credentials
-        self.dataExposures = dataExposures
-    }
+    public var dataExposures: [DataTypeRow] = []
 
     public struct Window: Codable, Sendable, Equatable {
         /// `2026-12-04` for a day, `all` for everything.
         public var label: String
         public var from: String?
         public var to: String?
-
-        public init(label: String, from: String? = nil, to: String? = nil) {
-            self.label = label
-            self.from = from
-            self.to = to
-        }
     }
 
     /// The at-a-glance numbers.
@@ -113,8 +78,6 @@ public struct AssessmentReport: Codable, Sendable, Equatable {
         /// The exit-code threshold (`fail_on`) and the new exposures at or above it.
         public var threshold: String?
         public var newAtOrAboveThreshold = 0
-
-        public init() {}
     }
 
     public struct TrendPoint: Codable, Sendable, Equatable {
@@ -124,15 +87,6 @@ public struct AssessmentReport: Codable, Sendable, Equatable {
         public var bySeverity: [String: Int]
         public var new: Int
         public var resolved: Int
-
-        public init(runAt: String, window: String?, exposures: Int, bySeverity: [String: Int], new: Int, resolved: Int) {
-            self.runAt = runAt
-            self.window = window
-            self.exposures = exposures
-            self.bySeverity = bySeverity
-            self.new = new
-            self.resolved = resolved
-        }
     }
 
     /// One exposure: the same finding on the same service (a credential, a
@@ -159,31 +113,9 @@ public struct AssessmentReport: Codable, Sendable, Equatable {
         public var firstReported: String?
         public var remediation: String?
         /// Compliance and standards references (PCI DSS, SOC 2, HIPAA, RFCs).
-        public var references: [String]
+        public var references: [String] = []
         /// The policy rule a TLS/certificate finding broke.
         public var policyRule: String?
-
-        public init(
-            key: String, rule: String, category: String, severity: String, service: String, app: String? = nil,
-            message: String, evidence: String? = nil, count: Int, firstSeen: String, lastSeen: String,
-            firstReported: String? = nil, remediation: String? = nil, references: [String] = [], policyRule: String? = nil
-        ) {
-            self.key = key
-            self.rule = rule
-            self.category = category
-            self.severity = severity
-            self.service = service
-            self.app = app
-            self.message = message
-            self.evidence = evidence
-            self.count = count
-            self.firstSeen = firstSeen
-            self.lastSeen = lastSeen
-            self.firstReported = firstReported
-            self.remediation = remediation
-            self.references = references
-            self.policyRule = policyRule
-        }
     }
 
     public struct AcceptedRisk: Codable, Sendable, Equatable {
@@ -195,14 +127,6 @@ public struct AssessmentReport: Codable, Sendable, Equatable {
         public var expired: Bool
         /// Findings it suppressed in this run.
         public var suppressed: Int
-
-        public init(reason: String, scope: String, expires: String?, expired: Bool, suppressed: Int) {
-            self.reason = reason
-            self.scope = scope
-            self.expires = expires
-            self.expired = expired
-            self.suppressed = suppressed
-        }
     }
 
     /// One server endpoint in the inventory.
@@ -220,30 +144,10 @@ public struct AssessmentReport: Codable, Sendable, Equatable {
         public var firstSeen: String
         public var lastSeen: String
         /// Exposures on it in this run, and the worst severity among them.
-        public var exposures: Int
+        public var exposures = 0
         public var worstSeverity: String?
-        public var credentials: Int
-        public var dataExposures: Int
-
-        public init(
-            service: String, transport: String, ip: String, port: Int, apps: [String], encrypted: Bool?, flows: Int,
-            firstSeen: String, lastSeen: String, exposures: Int = 0, worstSeverity: String? = nil, credentials: Int = 0,
-            dataExposures: Int = 0
-        ) {
-            self.service = service
-            self.transport = transport
-            self.ip = ip
-            self.port = port
-            self.apps = apps
-            self.encrypted = encrypted
-            self.flows = flows
-            self.firstSeen = firstSeen
-            self.lastSeen = lastSeen
-            self.exposures = exposures
-            self.worstSeverity = worstSeverity
-            self.credentials = credentials
-            self.dataExposures = dataExposures
-        }
+        public var credentials = 0
+        public var dataExposures = 0
     }
 
     public struct TLSRow: Codable, Sendable, Equatable {
@@ -257,19 +161,6 @@ public struct AssessmentReport: Codable, Sendable, Equatable {
         /// TLS and certificate rules broken on this service in this run.
         public var findings: [String]
         public var worstSeverity: String?
-
-        public init(
-            service: String, sni: [String], versions: [String], ciphers: [String], certificate: String?, findings: [String],
-            worstSeverity: String?
-        ) {
-            self.service = service
-            self.sni = sni
-            self.versions = versions
-            self.ciphers = ciphers
-            self.certificate = certificate
-            self.findings = findings
-            self.worstSeverity = worstSeverity
-        }
     }
 
     public struct CertificateRow: Codable, Sendable, Equatable {
@@ -283,20 +174,6 @@ public struct AssessmentReport: Codable, Sendable, Equatable {
         /// `expired`, `expiring` (within the expiry days), `valid`, or `unknown` (no readable `not_after`; `days_left` 0).
         public var status: String
         public var services: [String]
-
-        public init(
-            sha256: String, subject: String, issuer: String, notBefore: String, notAfter: String, daysLeft: Int,
-            status: String, services: [String]
-        ) {
-            self.sha256 = sha256
-            self.subject = subject
-            self.issuer = issuer
-            self.notBefore = notBefore
-            self.notAfter = notAfter
-            self.daysLeft = daysLeft
-            self.status = status
-            self.services = services
-        }
     }
 
     public struct CredentialRow: Codable, Sendable, Equatable {
@@ -309,16 +186,6 @@ public struct AssessmentReport: Codable, Sendable, Equatable {
         public var fingerprint: String?
         public var count: Int
         public var lastSeen: String
-
-        public init(rule: String, severity: String, service: String, evidence: String?, fingerprint: String?, count: Int, lastSeen: String) {
-            self.rule = rule
-            self.severity = severity
-            self.service = service
-            self.evidence = evidence
-            self.fingerprint = fingerprint
-            self.count = count
-            self.lastSeen = lastSeen
-        }
     }
 
     public struct DataTypeRow: Codable, Sendable, Equatable {
@@ -329,14 +196,5 @@ public struct AssessmentReport: Codable, Sendable, Equatable {
         public var values: Int
         public var occurrences: Int
         public var services: [String]
-
-        public init(rule: String, category: String, severity: String, values: Int, occurrences: Int, services: [String]) {
-            self.rule = rule
-            self.category = category
-            self.severity = severity
-            self.values = values
-            self.occurrences = occurrences
-            self.services = services
-        }
     }
 }

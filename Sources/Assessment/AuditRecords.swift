@@ -84,10 +84,7 @@ public enum AuditRecords {
     public static func read(
         _ path: String, skipped: (String) -> Void, _ body: (AuditRecord) throws -> Void
     ) throws {
-        var st = stat()
-        if stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR {
-            throw AssessmentError("\(path): a folder, not a JSON Lines file")
-        }
+        try checkNotFolder(path)
         guard let file = FileHandle(forReadingAtPath: path) else {
             throw AssessmentError("\(path): cannot read")
         }
@@ -146,6 +143,14 @@ public enum AuditRecords {
         if !pending.isEmpty {
             // No final newline: a writer stopped mid-line, or the file simply ends without one.
             try take(line: pending)
+        }
+    }
+
+    /// A folder reads as an obscure Foundation error: say what it is instead.
+    public static func checkNotFolder(_ path: String) throws {
+        var st = stat()
+        if stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR {
+            throw AssessmentError("\(path): a folder, not a JSON Lines file")
         }
     }
 

@@ -165,12 +165,8 @@ struct AssessRun {
         guard !captures.files.isEmpty || !sensorFiles.files.isEmpty else {
             throw AssessmentError("no input for \(window?.label ?? "the run"): nothing matches the configured inputs; the baseline is left as it was")
         }
-        for file in sensorFiles.files {
-            var st = stat()
-            if stat(file, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR {
-                throw AssessmentError("\(file): a folder, not a JSON Lines file (inputs.jsonl names files)")
-            }
-        }
+        // Before the run's folder is made: a mistaken input leaves nothing behind.
+        for file in sensorFiles.files { try AuditRecords.checkNotFolder(file) }
         let runFolder = config.outputDir + "/" + Self.folderName(now)
         try PrivateFile.makeFolder(runFolder)
 
@@ -233,11 +229,7 @@ struct AssessRun {
     func readCaptures(_ paths: [String], into path: String) throws {
         let files: [String]
         do {
-            let expansion = try CaptureInputs.expand(paths)
-            files = expansion.files
-            for (folder, count) in expansion.skipped {
-                printError("\(folder): skipped \(count) file\(count == 1 ? "" : "s") that are not pcap or pcapng captures")
-            }
+            files = try captureFiles(paths)
         } catch {
             throw AssessmentError(error.description)
         }

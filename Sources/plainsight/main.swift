@@ -283,11 +283,7 @@ struct Read: ParsableCommand {
     func run() throws {
         let files: [String]
         do {
-            let expansion = try CaptureInputs.expand(paths)
-            files = expansion.files
-            for (folder, count) in expansion.skipped {
-                printError("\(folder): skipped \(count) file\(count == 1 ? "" : "s") that are not pcap or pcapng captures")
-            }
+            files = try captureFiles(paths)
         } catch {
             printError(error.description)
             throw ExitCode(ExitStatus.inputError)
@@ -391,6 +387,16 @@ struct Live: ParsableCommand {
         let status = common.exitStatus(result)
         if status != 0 { throw ExitCode(status) }
     }
+}
+
+/// The capture files `paths` name (a folder: its captures in name order); the
+/// files a folder holds that are not captures are said on standard error.
+func captureFiles(_ paths: [String]) throws(CaptureError) -> [String] {
+    let expansion = try CaptureInputs.expand(paths)
+    for (folder, count) in expansion.skipped {
+        printError("\(folder): skipped \(count) file\(count == 1 ? "" : "s") that are not pcap or pcapng captures")
+    }
+    return expansion.files
 }
 
 func printError(_ message: String) {
