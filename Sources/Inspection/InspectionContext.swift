@@ -80,7 +80,9 @@ public struct InspectionCounters: Sendable, Equatable {
     /// ClientHello / ServerHello messages read.
     public var tlsClientHellos: UInt64 = 0
     public var tlsServerHellos: UInt64 = 0
-    /// Handshake messages or records that did not parse; the direction was given up.
+    /// Handshake messages or records that did not parse; the direction was
+    /// given up. ClientHellos are read off the packet thread, which adds its
+    /// count to the stats (a malformed one does not stop the direction).
     public var tlsMalformed: UInt64 = 0
     /// Handshake messages longer than `TLSAnalyzer.maxHandshakeMessage`: skipped.
     public var tlsOversizedMessages: UInt64 = 0

@@ -365,6 +365,7 @@ public struct Auditor {
         stats.contentDuplicatesOfCredentials = output.contentDuplicatesOfCredentials
         stats.allowlist = output.allowlistCounts
         collectCounters()
+        stats.inspection.tlsMalformed &+= output.malformedClientHellos
     }
 
     /// Queues a periodic stats record (live), in order with the flows and findings.

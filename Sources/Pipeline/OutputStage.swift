@@ -70,6 +70,9 @@ final class OutputStage: @unchecked Sendable {
         return Int64(t.tv_sec) * 1_000_000 + Int64(t.tv_nsec) / 1000
     }
 
+    /// ClientHellos found malformed when read here (the capture thread
+    /// counts the other malformed TLS messages; read after `drain`).
+    @exclusivity(unchecked) private(set) var malformedClientHellos: UInt64 = 0
     /// Cleartext sightings past the cap of distinct findings (read after `drain`).
     var cleartextFindingsDropped: UInt64 { cleartext?.dropped ?? 0 }
     /// PII/secret matches not reported because their flow reported them as a credential.
@@ -140,8 +143,10 @@ final class OutputStage: @unchecked Sendable {
 
     private func write(_ event: Event) {
         switch event {
-        case .handshake(let slot, let handshake, let flow, let app, let time):
+        case .handshake(let slot, var handshake, let flow, let app, let time):
             guard let assessor else { return }
+            // The capture thread keeps the ClientHello unread: it is checked here.
+            if !handshake.readClientHello() { malformedClientHellos &+= 1 }
             let (summary, findings) = assessor.assess(handshake, flow: flow, app: app, at: time)
             summaries[slot] = (summary, findings.count)
             for finding in findings where !allowlist.suppresses(finding, now: wallClock()) {
@@ -163,6 +168,7 @@ final class OutputStage: @unchecked Sendable {
             stats.contentDuplicatesOfCredentials = cleartext?.contentDuplicatesOfCredentials ?? 0
             stats.allowlist = allowlistCounts
             stats.findingsBySeverity = findingsBySeverity
+            stats.inspection.tlsMalformed &+= malformedClientHellos
             reporter.stats(stats, final: false, now: now)
         case .switchFile(let path):
             // A sensor keeps running when the new file cannot be made (a

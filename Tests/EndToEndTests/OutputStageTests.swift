@@ -99,4 +99,43 @@ import Testing
         #expect(!counts.isEmpty)
         for (severity, n) in oneCounts { #expect(counts[severity] == copies * n, "\(severity)") }
     }
+
+    /// The capture thread keeps ClientHellos unread; the output thread reads
+    /// them. A malformed one (its cipher-suite list given an odd length, in
+    /// `Captures/tls12-bad-certs.pcap`) must still be counted in the stats
+    /// and named on its flow, and the server's side still read.
+    @Test func aMalformedClientHelloIsCountedAndNamedWhenReadOffTheCaptureThread() throws {
+        var bytes = [UInt8](try Data(contentsOf: Paths.captures.appendingPathComponent("tls12-bad-certs.pcap")))
+        var i = 24
+        var corrupted = false
+        while i + 16 <= bytes.count && !corrupted {
+            let length = Int(bytes[i + 8]) | Int(bytes[i + 9]) << 8 | Int(bytes[i + 10]) << 16 | Int(bytes[i + 11]) << 24
+            let frame = i + 16
+            // Ethernet, IPv4, TCP: a payload that starts a handshake record holding a ClientHello.
+            let tcp = frame + 14 + Int(bytes[frame + 14] & 0x0f) * 4
+            let payload = tcp + Int(bytes[tcp + 12] >> 4) * 4
+            if payload + 6 < frame + length && bytes[payload] == 22 && bytes[payload + 5] == 1 {
+                // Record (5), handshake header (4), version (2), random (32), then the session id.
+                let suites = payload + 5 + 4 + 2 + 32 + 1 + Int(bytes[payload + 5 + 4 + 2 + 32])
+                bytes[suites + 1] |= 1
+                corrupted = true
+            }
+            i += 16 + length
+        }
+        #expect(corrupted)
+        let dir = Paths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let pcap = dir.appendingPathComponent("malformed-client-hello.pcap")
+        try Data(bytes).write(to: pcap)
+        let run = try plainsight(["read", pcap.path, "--format", "json"])
+        let tls = try #require((run.stats?["tls"] as? [String: Any]))
+        #expect(tls["malformed"] as? Int == 1, "\(tls)")
+        let named = run.flows.compactMap { $0["tls"] as? [String: Any] }.filter {
+            ($0["problem"] as? String) == "client handshake message 1: list of 16-bit values has an odd length"
+        }
+        #expect(named.count == 1)
+        // The client's hello is gone from that flow; the server's answer is still read.
+        #expect(named.first?["sni"] == nil)
+        #expect(named.first?["version"] as? String == "TLSv1.2")
+    }
 }

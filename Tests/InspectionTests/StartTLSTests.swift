@@ -346,6 +346,28 @@ struct StartTLSTests {
         #expect(server("220 2.0.0 Ready to start TLS\r\n") == .upgrade(toServer: 10, toClient: before + 30))
     }
 
+    /// Before the client asks, server lines are passed over in bulk (only
+    /// where the last one ends is kept): wherever the server's chunks are
+    /// cut, the answer and the offsets must come out the same.
+    @Test func serverLinesBeforeTheRequestSplitAnywhere() {
+        let before = Array("220 mx ESMTP\r\n250-mx greets you\r\n250-SIZE 1000\r\n250 STARTTLS\r\n250 AND A LONG".utf8)
+        let after = Array(" TAIL\r\n220 2.0.0 Ready\r\n".utf8)
+        for cut in 0...before.count {
+            let smtp = StartTLSWatcher(dialect: .smtp)
+            var offset: UInt64 = 0
+            func server(_ bytes: ArraySlice<UInt8>) -> StartTLSWatcher.Event {
+                defer { offset += UInt64(bytes.count) }
+                return Array(bytes).withUnsafeBytes { $0.isEmpty ? .none : smtp.ingest($0, direction: .toClient, offset: offset) }
+            }
+            #expect(server(before[..<cut]) == .none)
+            #expect(server(before[cut...]) == .none)
+            let command = Array("STARTTLS\r\n".utf8)
+            #expect(command.withUnsafeBytes { smtp.ingest($0, direction: .toServer, offset: 0) } == .none)
+            // The rest of the line that began before the request is not the answer; the next line is.
+            #expect(server(after[...]) == .upgrade(toServer: 10, toClient: UInt64(before.count + after.count)), "cut at \(cut)")
+        }
+    }
+
     @Test func watcherOffsetsForTheShortForm() {
         let w = StartTLSWatcher(dialect: .ldap)
         let request = S.ldapStartTLSRequest

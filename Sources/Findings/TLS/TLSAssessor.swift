@@ -23,9 +23,12 @@ public struct TLSAssessor: Sendable {
     static let validityCapStart: Int64 = CertificateFacts.daysFromCivil(2020, 9, 1) * 86_400_000_000
 
     /// `at` is the capture time of the packet that completed the handshake.
-    public func assess(_ h: TLSHandshake, flow: FlowIdentity, app: AppProtocol, at time: Int64)
+    /// A ClientHello still unread (`TLSAnalyzer.takeHandshake`) is read here.
+    public func assess(_ handshake: TLSHandshake, flow: FlowIdentity, app: AppProtocol, at time: Int64)
         -> (TLSSummary, [Finding])
     {
+        var h = handshake
+        _ = h.readClientHello()
         var out = Judgement(policy: policy)
         var summary = TLSSummary()
         summary.starttls = h.upgradedFrom?.description

@@ -84,6 +84,13 @@ public final class StartTLSWatcher {
         }
         var i = 0
         while i < bytes.count {
+            if direction == .toClient && requestedAt == nil, let terminator = dialect.terminator {
+                // Nothing asked yet: no server line read from here on can be the
+                // answer, so only where the last one ends matters (a mailbox
+                // listing or a fetched mail is passed over in one search).
+                units.toClient.passOver(bytes, from: i, terminator: terminator, offset: offset)
+                return .none
+            }
             // The unit reader is mutated in place: a copy would make its
             // prefix array shared, and every append would then copy it.
             let consumed = direction == .toServer
@@ -97,7 +104,7 @@ public final class StartTLSWatcher {
             // not the answer, and was not kept (most server lines are these).
             let event = direction == .toServer
                 ? clientUnit(units.toServer.prefix, index: units.toServer.index, end: unitEnd)
-                : units.toClient.skipping ? .none : serverUnit(units.toClient.prefix, index: units.toClient.index, end: unitEnd)
+                : units.toClient.skipping ? .none : serverUnit(units.toClient.prefix, end: unitEnd)
             if direction == .toServer { units.toServer.reset(nextOffset: unitEnd) } else { units.toClient.reset(nextOffset: unitEnd) }
             if event != .none {
                 if event == .finished { finished = true }
@@ -148,7 +155,7 @@ public final class StartTLSWatcher {
         return .none
     }
 
-    func serverUnit(_ unit: [UInt8], index: Int, end: UInt64) -> Event {
+    func serverUnit(_ unit: [UInt8], end: UInt64) -> Event {
         guard let requested = requestedAt else { return .none }
         let accepted: Bool
         switch dialect {
@@ -200,7 +207,8 @@ struct UnitReader {
     var complete = false
     /// The current unit is passed over, its bytes not kept.
     var skipping = false
-    /// Units completed before this one in the direction.
+    /// Units completed before this one in the direction (lines passed
+    /// over in bulk are not counted: only the client's units are numbered).
     var index = 0
     /// Stream offset where the next unit starts.
     var nextOffset: UInt64 = 0
@@ -265,6 +273,25 @@ struct UnitReader {
             if complete { break }
         }
         return i - start
+    }
+
+    /// Text dialects: passes over the bytes from `start` without reading
+    /// their lines; the unit after the last terminator is skipped too.
+    mutating func passOver(_ bytes: UnsafeRawBufferPointer, from start: Int, terminator: UInt8, offset: UInt64) {
+        if seen == 0 { skipping = true }
+        // From the end: only the last line's length is searched.
+        var end = bytes.count
+        while end > start && bytes[end - 1] != terminator { end -= 1 }
+        guard end > start else {
+            seen += bytes.count - start
+            return
+        }
+        prefix.removeAll(keepingCapacity: true)
+        expected = nil
+        complete = false
+        skipping = true
+        seen = bytes.count - end
+        nextOffset = offset + UInt64(end)
     }
 
     mutating func reset(nextOffset: UInt64) {

@@ -4,16 +4,18 @@ import Decoding
 /// ClientHello body or an SSLv2-format hello. Lists keep wire order and
 /// GREASE values (fingerprints need the order; consumers filter GREASE).
 ///
-/// The hello is validated once, on the packet thread, and kept as one copy
-/// of its bytes plus where each field lies; the lists are decoded when they
-/// are read (by the judgement, off the packet thread). Building a dozen
-/// arrays and strings per hello cost more than the rest of a handshake's
-/// reading. When an extension is repeated (which RFC 8446 §4.2 forbids),
-/// the first one counts.
+/// The packet thread only keeps a copy of the hello's bytes
+/// (`TLSHandshake.clientHelloMessage`); it is validated here, once, when the
+/// handshake is judged off the packet thread, and kept as those bytes plus
+/// where each field lies; the lists are decoded when they are read. Building
+/// a dozen arrays and strings per hello cost more than the rest of a
+/// handshake's reading, and its validation alone was a sixth of what TLS
+/// cost the packet thread. When an extension is repeated (which RFC 8446
+/// §4.2 forbids), the first one counts.
 public struct ClientHello: Sendable, Equatable {
     /// The handshake body (or SSL 2.0 record) as sent.
     let bytes: [UInt8]
-    public let legacyVersion: TLSVersion
+    public private(set) var legacyVersion: TLSVersion
     /// The hello came in SSL 2.0 record format (RFC 5246 appendix E.2).
     public let isSSLv2Format: Bool
     // Where each field lies in `bytes`; empty when absent.
@@ -31,9 +33,20 @@ public struct ClientHello: Sendable, Equatable {
     static let maxListedNames = 16
 
     /// Parses a ClientHello handshake body (after the 4-byte message header).
-    public init(parsing message: UnsafeRawBufferPointer) throws {
-        bytes = Array(message)
+    public init(parsing body: UnsafeRawBufferPointer) throws {
+        try self.init(body: Array(body))
+    }
+
+    /// Parses a ClientHello body kept as an array (no second copy).
+    public init(body: [UInt8]) throws {
+        bytes = body
         isSSLv2Format = false
+        legacyVersion = TLSVersion(rawValue: 0)
+        try body.withUnsafeBytes { try locateFields($0) }
+    }
+
+    /// Validates the body and notes where each field lies (offsets into it).
+    mutating func locateFields(_ message: UnsafeRawBufferPointer) throws {
         var r = ByteReader(message)
         func at(_ view: UnsafeRawBufferPointer) -> Range<Int> {
             guard let base = message.baseAddress, let start = view.baseAddress, !view.isEmpty else { return 0..<0 }

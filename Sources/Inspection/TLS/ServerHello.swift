@@ -1,22 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Decoding
 
 /// What a server chose (RFC 8446 §4.1.3), read from a ServerHello body, a
 /// HelloRetryRequest (a ServerHello with a fixed random), or an SSL 2.0
 /// SERVER-HELLO.
 public struct ServerHello: Sendable, Equatable {
-    public var legacyVersion: TLSVersion
+    public let legacyVersion: TLSVersion
     /// The version in supported_versions (TLS 1.3), overriding the legacy field.
-    public var selectedVersion: TLSVersion?
-    public var cipherSuite: UInt16
-    public var compressionMethod: UInt8 = 0
-    public var extensions: [UInt16] = []
-    public var alpn: String?
-    public var keyShareGroup: UInt16?
-    public var isHelloRetryRequest = false
+    public private(set) var selectedVersion: TLSVersion?
+    public let cipherSuite: UInt16
+    public private(set) var compressionMethod: UInt8 = 0
+    public private(set) var keyShareGroup: UInt16?
+    public let isHelloRetryRequest: Bool
     /// SSL 2.0 SERVER-HELLO: the cipher kinds the server accepts.
-    public var sslv2CipherKinds: [UInt32] = []
+    public private(set) var sslv2CipherKinds: [UInt32] = []
     /// SSL 2.0 carries the server certificate inside its SERVER-HELLO.
-    public var sslv2Certificate: [UInt8]?
+    public private(set) var sslv2Certificate: [UInt8]?
+    /// The extension block and the first ALPN name, as sent: read (on the
+    /// packet thread) without building the type list or the name's text.
+    var extensionBlock: [UInt8] = []
+    var alpnName: Range<Int>?
 
     /// SHA-256 of "HelloRetryRequest" (RFC 8446 §4.1.3).
     static let helloRetryRandom: [UInt8] = [
@@ -28,42 +33,72 @@ public struct ServerHello: Sendable, Equatable {
     public var version: TLSVersion { selectedVersion ?? legacyVersion }
 
     public init(parsing body: UnsafeRawBufferPointer) throws {
+        // Read into locals, stored once at the end: this runs on the packet
+        // thread for every handshake, and setting the fields one by one
+        // copied the value around.
         var r = ByteReader(body)
-        legacyVersion = TLSVersion(rawValue: try r.uint16())
+        let legacy = TLSVersion(rawValue: try r.uint16())
         let random = try r.bytes(32)
-        isHelloRetryRequest = random.elementsEqual(ServerHello.helloRetryRandom)
+        var selected: TLSVersion?
+        let cipher: UInt16
+        var compression: UInt8 = 0
         // TLS 1.3 drafts before -22 (0x7f16) had no session id echo and no
         // compression byte, and put the negotiated version in this field.
-        let earlyDraft = legacyVersion.rawValue >> 8 == 0x7f && legacyVersion.rawValue & 0xff < 22
-        if earlyDraft {
-            selectedVersion = legacyVersion
-            cipherSuite = try r.uint16()
+        if legacy.rawValue >> 8 == 0x7f && legacy.rawValue & 0xff < 22 {
+            selected = legacy
+            cipher = try r.uint16()
         } else {
             _ = try r.lengthPrefixed(UInt8.self)  // legacy_session_id_echo
-            cipherSuite = try r.uint16()
-            compressionMethod = try r.uint8()
+            cipher = try r.uint16()
+            compression = try r.uint8()
         }
-        guard r.readableBytes > 0 else { return }
-        var extensionBlock = try r.lengthPrefixed(UInt16.self)
-        extensions.reserveCapacity(extensionBlock.readableBytes / 4)
-        while extensionBlock.readableBytes > 0 {
-            let type = try extensionBlock.uint16()
-            var data = try extensionBlock.lengthPrefixed(UInt16.self)
-            extensions.append(type)
-            switch type {
-            case TLSExtension.supportedVersions:
-                selectedVersion = TLSVersion(rawValue: try data.uint16())
-            case TLSExtension.alpn:
-                var list = try data.lengthPrefixed(UInt16.self)
-                let name = try list.lengthPrefixed(UInt8.self)
-                alpn = name.printableText()
-            case TLSExtension.keyShare:
-                keyShareGroup = try data.uint16()
-            default:
-                break
+        var keyShare: UInt16?
+        var alpn: Range<Int>?
+        var block = UnsafeRawBufferPointer(start: nil, count: 0)
+        if r.readableBytes > 0 {
+            var extensions = try r.lengthPrefixed(UInt16.self)
+            block = extensions.readableView
+            while extensions.readableBytes > 0 {
+                let type = try extensions.uint16()
+                var data = try extensions.lengthPrefixed(UInt16.self)
+                switch type {
+                case TLSExtension.supportedVersions:
+                    selected = TLSVersion(rawValue: try data.uint16())
+                case TLSExtension.alpn:
+                    var list = try data.lengthPrefixed(UInt16.self)
+                    let name = try list.lengthPrefixed(UInt8.self).readableView
+                    let start = name.baseAddress.map { $0 - block.baseAddress! } ?? 0
+                    alpn = start..<(start + name.count)
+                case TLSExtension.keyShare:
+                    keyShare = try data.uint16()
+                default:
+                    break
+                }
             }
         }
+        legacyVersion = legacy
+        isHelloRetryRequest = ServerHello.helloRetryRandom.withUnsafeBytes { memcmp($0.baseAddress!, random.baseAddress!, 32) == 0 }
+        selectedVersion = selected
+        cipherSuite = cipher
+        compressionMethod = compression
+        keyShareGroup = keyShare
+        alpnName = alpn
+        extensionBlock = Array(block)
     }
+
+    /// Extension types in wire order.
+    public var extensions: [UInt16] {
+        var types: [UInt16] = []
+        var i = 0
+        while i + 4 <= extensionBlock.count {
+            types.append(UInt16(extensionBlock[i]) << 8 | UInt16(extensionBlock[i + 1]))
+            i += 4 + (Int(extensionBlock[i + 2]) << 8 | Int(extensionBlock[i + 3]))
+        }
+        return types
+    }
+
+    /// The protocol the server chose (its first ALPN name), as printable text.
+    public var alpn: String? { alpnName.map { printableText(extensionBlock[$0]) } }
 
     /// Parses an SSL 2.0 SERVER-HELLO record body: message type 4, session-id
     /// hit, certificate type, version, then the lengths of the certificate,
@@ -92,6 +127,7 @@ public struct ServerHello: Sendable, Equatable {
         // but this analyzer stops at the hellos).
         cipherSuite = 0
         selectedVersion = .sslv2
+        isHelloRetryRequest = false
     }
 
     public var isSSLv2: Bool { selectedVersion == .sslv2 && legacyVersion.rawValue <= 0x0002 }

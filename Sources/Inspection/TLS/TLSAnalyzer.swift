@@ -16,7 +16,9 @@ import Flows
 public final class TLSAnalyzer: StreamAnalyzer {
     // Owned by one flow slot on the packet thread: no dynamic exclusivity
     // checks (they cost more than the parsing of a small record).
-    @exclusivity(unchecked) public private(set) var handshake = TLSHandshake()
+    /// The handshake read so far, its ClientHello kept unread (the pipeline
+    /// takes it so: `takeHandshake`).
+    @exclusivity(unchecked) var collected = TLSHandshake()
     @exclusivity(unchecked) var toServer: RecordReader
     @exclusivity(unchecked) var toClient: RecordReader
 
@@ -32,7 +34,7 @@ public final class TLSAnalyzer: StreamAnalyzer {
     public init(startingAt offsets: (toServer: UInt64, toClient: UInt64) = (0, 0), upgradedFrom: AppProtocol? = nil) {
         toServer = RecordReader(expectedOffset: offsets.toServer)
         toClient = RecordReader(expectedOffset: offsets.toClient)
-        handshake.upgradedFrom = upgradedFrom
+        collected.upgradedFrom = upgradedFrom
     }
 
     /// Nothing more to learn: the client's hello (or its direction is over)
@@ -49,15 +51,15 @@ public final class TLSAnalyzer: StreamAnalyzer {
     }
 
     // Kept as flags, set as messages arrive: they are tested per chunk, and
-    // reading them from `handshake` copied the hellos each time.
+    // reading them from `collected` copied the hellos each time.
     var clientHelloSeen = false
     /// The ServerHello and, below TLS 1.3, the certificate or ServerHelloDone are in.
     var serverFlightComplete = false
 
     func noteServerFlight() {
-        guard let hello = handshake.serverHello else { return }
-        serverFlightComplete = hello.version >= .tls13 || hello.isSSLv2 || handshake.certificateMessageSeen
-            || handshake.serverHelloDoneSeen
+        guard let hello = collected.serverHello else { return }
+        serverFlightComplete = hello.version >= .tls13 || hello.isSSLv2 || collected.certificateMessageSeen
+            || collected.serverHelloDoneSeen
     }
 
     public func ingest(
@@ -200,7 +202,7 @@ public final class TLSAnalyzer: StreamAnalyzer {
         }
         r.alertCount = 0
         switch r.recordType {
-        case TLSContentType.changeCipherSpec where handshake.helloRetryRequest != nil:
+        case TLSContentType.changeCipherSpec where collected.helloRetryRequest != nil:
             // TLS 1.3 middlebox compatibility (RFC 8446 §D.4): a CCS around a
             // HelloRetryRequest changes nothing; the next hellos are in clear.
             break
@@ -291,31 +293,31 @@ public final class TLSAnalyzer: StreamAnalyzer {
         do {
             switch (direction, type) {
             case (.toServer, TLSHandshakeType.clientHello):
-                let hello = try ClientHello(parsing: body)
                 context.counters.tlsClientHellos &+= 1
-                if !clientHelloSeen {
-                    guard keep(body.count, &context) else { return giveUp(&r, TLSAnalyzer.factsBudgetFull, context: &context) }
-                    handshake.clientHello = hello
-                    clientHelloSeen = true
-                }
+                guard !clientHelloSeen else { break }
+                guard keep(body.count, &context) else { return giveUp(&r, TLSAnalyzer.factsBudgetFull, context: &context) }
+                // Kept as received and read when judged: validating it here
+                // cost the packet thread more than the rest of the handshake.
+                collected.clientHelloMessage = Array(body)
+                clientHelloSeen = true
             case (.toClient, TLSHandshakeType.serverHello):
                 let hello = try ServerHello(parsing: body)
                 context.counters.tlsServerHellos &+= 1
                 guard keep(body.count, &context) else { return giveUp(&r, TLSAnalyzer.factsBudgetFull, context: &context) }
                 if hello.isHelloRetryRequest {
-                    handshake.helloRetryRequest = hello
-                } else if handshake.serverHello == nil {
-                    handshake.serverHello = hello
+                    collected.helloRetryRequest = hello
+                } else if collected.serverHello == nil {
+                    collected.serverHello = hello
                     // TLS 1.3: everything after the ServerHello is encrypted.
                     if hello.version >= .tls13 { r.encrypted = true }
                     noteServerFlight()
                 }
-            case (.toClient, TLSHandshakeType.certificate) where !handshake.certificateMessageSeen:
-                handshake.certificateMessageSeen = true
+            case (.toClient, TLSHandshakeType.certificate) where !collected.certificateMessageSeen:
+                collected.certificateMessageSeen = true
                 noteServerFlight()
                 try readCertificates(body, assembled: assembled, context: &context)
             case (.toClient, TLSHandshakeType.serverHelloDone):
-                handshake.serverHelloDoneSeen = true
+                collected.serverHelloDoneSeen = true
                 noteServerFlight()
             default:
                 break
@@ -337,9 +339,9 @@ public final class TLSAnalyzer: StreamAnalyzer {
         var keeping = true
         defer {
             if kept > 0 {
-                handshake.certificateMessage = assembled ?? Array(body)
-                handshake.certificateListStart = assembled == nil ? 3 : 7
-                handshake.certificatesKept = kept
+                collected.certificateMessage = assembled ?? Array(body)
+                collected.certificateListStart = assembled == nil ? 3 : 7
+                collected.certificatesKept = kept
             }
         }
         while list.readableBytes > 0 {
@@ -357,16 +359,16 @@ public final class TLSAnalyzer: StreamAnalyzer {
                 let hello = try ClientHello(sslv2: record)
                 context.counters.tlsClientHellos &+= 1
                 if !clientHelloSeen {
-                    handshake.clientHello = hello
+                    collected.clientHello = hello
                     clientHelloSeen = true
                 }
             } else {
                 let hello = try ServerHello(sslv2: record)
                 context.counters.tlsServerHellos &+= 1
-                if handshake.serverHello == nil { handshake.serverHello = hello }
+                if collected.serverHello == nil { collected.serverHello = hello }
                 if let der = hello.sslv2Certificate {
-                    handshake.certificateMessageSeen = true
-                    handshake.certificates = [der]
+                    collected.certificateMessageSeen = true
+                    collected.certificates = [der]
                 }
                 noteServerFlight()
             }
@@ -388,12 +390,20 @@ public final class TLSAnalyzer: StreamAnalyzer {
         return true
     }
 
-    /// Hands the handshake over to be judged, leaving an empty one (the
-    /// flow is done with it: no copy, and its memory is freed by the judge).
+    /// Hands the handshake over to be judged, its ClientHello unread
+    /// (`TLSHandshake.readClientHello`), leaving an empty one (the flow is
+    /// done with it: no copy, and its memory is freed by the judge).
     public func takeHandshake() -> TLSHandshake {
         var taken = TLSHandshake()
-        swap(&taken, &handshake)
+        swap(&taken, &collected)
         return taken
+    }
+
+    /// The handshake read so far with its ClientHello read (tests and tools).
+    public var handshake: TLSHandshake {
+        var h = collected
+        _ = h.readClientHello()
+        return h
     }
 
     /// Gives back everything the flow holds (its record has been written).
@@ -405,11 +415,11 @@ public final class TLSAnalyzer: StreamAnalyzer {
     }
 
     func noteAlert(level: UInt8, description: UInt8, _ direction: Direction) {
-        if level == 2 && handshake.fatalAlert == nil { handshake.fatalAlert = (description, direction) }
+        if level == 2 && collected.fatalAlert == nil { collected.fatalAlert = (description, direction) }
     }
 
     func giveUp(_ r: inout RecordReader, _ problem: String?, context: inout InspectionContext) {
-        if let problem, handshake.problem == nil { handshake.problem = problem }
+        if let problem, collected.problem == nil { collected.problem = problem }
         r.stop(&context)
     }
 }

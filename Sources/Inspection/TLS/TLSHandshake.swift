@@ -3,7 +3,12 @@ import Flows
 /// Everything read from one TLS handshake: the hellos, the certificate chain
 /// when it travels in clear (TLS 1.2 and older), and how the handshake went.
 public struct TLSHandshake: Sendable {
+    /// The client's first hello, once `readClientHello()` has read it (an
+    /// SSL 2.0-format one is read as it arrives).
     public var clientHello: ClientHello?
+    /// The body of the client's first ClientHello as received, not yet
+    /// read: the packet thread only keeps it, and the judgement reads it off that thread.
+    var clientHelloMessage: [UInt8]?
     public var serverHello: ServerHello?
     /// A TLS 1.3 HelloRetryRequest (the server asked for another key share).
     public var helloRetryRequest: ServerHello?
@@ -46,6 +51,21 @@ public struct TLSHandshake: Sendable {
     public var problem: String?
 
     public init() {}
+
+    /// Reads the kept ClientHello into `clientHello`. False when it is
+    /// malformed: then it is dropped and `problem` says why (unless
+    /// something earlier stopped the reading).
+    public mutating func readClientHello() -> Bool {
+        guard let message = clientHelloMessage else { return true }
+        clientHelloMessage = nil
+        do {
+            clientHello = try ClientHello(body: message)
+            return true
+        } catch {
+            if problem == nil { problem = "client handshake message \(TLSHandshakeType.clientHello): \(error)" }
+            return false
+        }
+    }
 
     /// The negotiated version: the ServerHello's, else the SSL 2.0 one.
     public var version: TLSVersion? { serverHello?.version }
