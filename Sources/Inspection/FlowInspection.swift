@@ -69,7 +69,22 @@ public struct FlowInspection {
     /// Nothing more to read on this flow: the pipeline stops reassembling it.
     public var isDone: Bool { analyzersDone && !(scan?.isActive ?? false) }
     /// The pipeline has sent this flow's TLS handshake to be judged.
-    public var tlsAssessed = false
+    public private(set) var tlsAssessed = false
+
+    /// Takes the TLS handshake to be judged. When the analyzers are done (the
+    /// flow is bypassed from here on), the analyzer goes at once, and what
+    /// it kept leaves the facts budget: TLS flows live long after their
+    /// handshake, and the handshake's bytes now travel with it.
+    public mutating func takeTLSHandshake(_ context: inout InspectionContext) -> TLSHandshake? {
+        tlsAssessed = true
+        guard let analyzer = tls else { return nil }
+        let handshake = analyzer.takeHandshake()
+        if analyzersDone {
+            tls = nil
+            analyzer.release(&context)
+        }
+        return handshake
+    }
 
     public init(serverPort: UInt16, transport: TransportProtocol, selection: AnalyzerSelection) {
         identifier = AppIdentifier(serverPort: serverPort, transport: transport)

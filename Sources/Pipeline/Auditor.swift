@@ -193,8 +193,7 @@ public struct Auditor {
     /// written when the handshake ends (a long-lived connection is reported
     /// then, not when it closes), its `tls` summary with the flow record.
     mutating func assessTLS(_ slot: Int32, at time: Microseconds) {
-        inspections[Int(slot)].tlsAssessed = true
-        guard options.tls != nil, let handshake = inspections[Int(slot)].tls?.takeHandshake() else { return }
+        guard let handshake = inspections[Int(slot)].takeTLSHandshake(&context), options.tls != nil else { return }
         let bytes = handshake.certificateBytes
         output.send(
             .handshake(slot: slot, handshake, FlowIdentity(table[slot]), inspections[Int(slot)].app, at: time),

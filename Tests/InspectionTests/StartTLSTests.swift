@@ -520,6 +520,32 @@ struct StartTLSTests {
         #expect(StartTLSWatcher.dialect(for: .tls) == nil)
     }
 
+    /// Once its handshake is taken to be judged, a finished flow lets its
+    /// analyzer go and gives back the facts budget (TLS flows live long
+    /// after their handshake); an unfinished one keeps both until it ends.
+    @Test func takingAFinishedHandshakeReleasesTheAnalyzer() {
+        var c = Conversation(port: 443)
+        c.client(S.clientHello)
+        c.server(S.serverFlight)
+        #expect(c.inspection.tlsReady && c.context.keptBytes > 0)
+        let handshake = c.inspection.takeTLSHandshake(&c.context)
+        #expect(handshake?.certificates.count == 1)
+        #expect(c.inspection.tls == nil && c.inspection.tlsAssessed && c.inspection.isDone)
+        #expect(c.context.keptBytes == 0 && c.context.bufferedBytes == 0)
+        c.client(Array(repeating: 0x17, count: 40))  // application data: nothing reads it
+        #expect(c.context.keptBytes == 0)
+
+        var unfinished = Conversation(port: 443)
+        unfinished.client(S.clientHello)
+        let kept = unfinished.context.keptBytes
+        #expect(kept > 0)
+        var taken = unfinished.inspection.takeTLSHandshake(&unfinished.context)
+        #expect(taken?.readClientHello() == true && taken?.clientHello?.serverName == "mail.example.com")
+        #expect(unfinished.inspection.tls != nil && unfinished.context.keptBytes == kept)
+        unfinished.inspection.release(&unfinished.context)
+        #expect(unfinished.context.keptBytes == 0)
+    }
+
     @Test func directTLSFlowIsReadFromTheFirstByte() {
         var c = Conversation(port: 443)
         c.client(Array(S.clientHello[..<3]))  // identification holds these bytes
