@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# What the analyzers beyond `flows` cost: `plainsight read` with
-# `--analyzers flows` against `--analyzers all` (TLS included) on the same
-# workload, timed in interleaved rounds (median wall and CPU time, ratios
+# What the TLS analyzer costs: `plainsight read` with `--analyzers flows`
+# against `--analyzers flows,tls` on the same workload (`all` also runs the
+# cleartext and content analyzers, measured by Benchmarks/run.sh), timed in interleaved rounds (median wall and CPU time, ratios
 # measured in the same run), plus instruction counts with valgrind
 # (repeatable whatever the host load) for the capture thread — the one that
 # bounds throughput — and for all threads (the output thread judges
@@ -50,7 +50,7 @@ swift build -c release --package-path "$repo" --product plainsight >"$work/overh
 bin="$repo/.build/release/plainsight"
 commit="$(git -C "$repo" rev-parse --short HEAD)$(git -C "$repo" diff --quiet || echo '+dirty')"
 
-variants=("flows" "all --ca-bundle none" "all")
+variants=("flows" "flows,tls --ca-bundle none" "flows,tls")
 raw="$work/overhead"
 rm -rf "$raw" && mkdir -p "$raw"
 cmd() { echo "$bin read $pcap --format json --output /dev/null --analyzers $1"; }
@@ -58,11 +58,11 @@ cmd() { echo "$bin read $pcap --format json --output /dev/null --analyzers $1"; 
 # unwritten (PLAINSIGHT_BENCH_DISCARD_OUTPUT, a benchmark-only switch).
 alone() { echo "env PLAINSIGHT_BENCH_DISCARD_OUTPUT=1 $(cmd "$1")"; }
 
-hyperfine -N --runs 1 --warmup 1 --style none "$(cmd flows)" "$(cmd all)" >/dev/null
+hyperfine -N --runs 1 --warmup 1 --style none "$(cmd flows)" "$(cmd flows,tls)" >/dev/null
 for r in $(seq 1 "$runs"); do
     order=()
     for i in 0 1 2; do order+=("$(cmd "${variants[$(( (i + r) % 3 ))]}")"); done
-    if (( r % 2 )); then order+=("$(alone flows)" "$(alone all)"); else order+=("$(alone all)" "$(alone flows)"); fi
+    if (( r % 2 )); then order+=("$(alone flows)" "$(alone flows,tls)"); else order+=("$(alone flows,tls)" "$(alone flows)"); fi
     hyperfine -N --runs 1 --style none --export-json "$raw/round-$r.json" "${order[@]}" >/dev/null
 done
 
@@ -72,7 +72,8 @@ if [ "$callgrind" = 1 ]; then
     cg_pcap="$(workload "$cg_size")"
     for v in "${variants[@]}"; do
         out="$raw/cg-$(echo "$v" | tr ' ' '_')"
-        PLAINSIGHT_PATTERNS="$repo/Patterns" valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$out" \
+        PLAINSIGHT_PATTERNS="$repo/Patterns" PLAINSIGHT_BENCH_DISCARD_OUTPUT=1 valgrind --tool=callgrind --separate-threads=yes \
+            --cache-sim=yes --callgrind-out-file="$out" \
             "$work/plainsight-nodebug" read "$cg_pcap" --format json --output /dev/null --analyzers $v >/dev/null 2>&1
     done
 fi
@@ -96,28 +97,29 @@ lines = [f"\n## Analyzer overhead — {datetime.datetime.utcnow():%Y-%m-%d %H:%M
          "command `plainsight read FILE --format json --output /dev/null --analyzers …`.\n",
          "| analyzers | median wall time | throughput vs `flows` | median CPU time (all threads) | CPU vs `flows` |",
          "|---|---:|---:|---:|---:|"]
-for v in ["flows", "all --ca-bundle none", "all"]:
+for v in ["flows", "flows,tls --ca-bundle none", "flows,tls"]:
     lines.append(f"| `{v}` | {med[v]:.3f} s | {100 * base / med[v]:.1f} % | {cpu_med[v]:.3f} s | {100 * cpu_med[v] / cpu_med['flows']:.0f} % |")
-a, b = "flows (capture thread alone)", "all (capture thread alone)"
+a, b = "flows (capture thread alone)", "flows,tls (capture thread alone)"
 lines += ["", "The capture thread alone (`PLAINSIGHT_BENCH_DISCARD_OUTPUT=1`: the output thread drops every batch):", "",
           "| analyzers | median wall time | throughput vs `flows` alone |", "|---|---:|---:|"]
 for v in [a, b]:
     lines.append(f"| `{v.split(' (')[0]}` | {med[v]:.3f} s | {100 * med[a] / med[v]:.1f} % |")
 if callgrind == "1":
     def counts(prefix):
-        # callgrind --separate-threads: one file per thread, `-01` the capture (main) thread.
-        per = {}
-        for f in glob.glob(prefix + "-*"):
-            for line in open(f, errors="replace"):
-                if line.startswith("summary:"):
-                    per[f.rsplit("-", 1)[1]] = int(line.split()[1])
-                    break
-        return per.get("01", 0), sum(per.values())
-    cg = {v: counts(os.path.join(raw, "cg-" + v.replace(" ", "_"))) for v in ["flows", "all --ca-bundle none", "all"]}
-    lines += ["", f"Instructions (valgrind callgrind, `bench-{cg_size.lower()}.pcap`):", "",
-              "| analyzers | capture thread | vs `flows` | all threads | vs `flows` |", "|---|---:|---:|---:|---:|"]
-    for v, (main, total) in cg.items():
-        lines.append(f"| `{v}` | {main:,} | {100 * main / cg['flows'][0]:.0f} % | {total:,} | {100 * total / cg['flows'][1]:.0f} % |")
+        # callgrind --separate-threads: one file per thread, `-01` the capture
+        # (main) thread; instructions and level-1 instruction-cache misses.
+        events, summary = [], []
+        for line in open(prefix + "-01", errors="replace"):
+            if line.startswith("events:"):
+                events = line.split()[1:]
+            elif line.startswith("summary:"):
+                summary = [int(x) for x in line.split()[1:]]
+        return summary[events.index("Ir")], summary[events.index("I1mr")]
+    cg = {v: counts(os.path.join(raw, "cg-" + v.replace(" ", "_"))) for v in ["flows", "flows,tls --ca-bundle none", "flows,tls"]}
+    lines += ["", f"Capture thread (output discarded), valgrind callgrind with its cache simulation, `bench-{cg_size.lower()}.pcap`:", "",
+              "| analyzers | instructions | vs `flows` | L1 instruction-cache misses | vs `flows` |", "|---|---:|---:|---:|---:|"]
+    for v, (ir, i1) in cg.items():
+        lines.append(f"| `{v}` | {ir:,} | {100 * ir / cg['flows'][0]:.1f} % | {i1:,} | {i1 / cg['flows'][1]:.2f}× |")
 text = "\n".join(lines) + "\n"
 print(text)
 if results != "-":
