@@ -33,9 +33,8 @@ public struct ServerHello: Sendable, Equatable {
     public var version: TLSVersion { selectedVersion ?? legacyVersion }
 
     public init(parsing body: UnsafeRawBufferPointer) throws {
-        // Read into locals, stored once at the end: this runs on the packet
-        // thread for every handshake, and setting the fields one by one
-        // copied the value around.
+        // Read into locals and stored at the end, once the message is known
+        // to be whole (this runs on the packet thread for every handshake).
         var r = ByteReader(body)
         let legacy = TLSVersion(rawValue: try r.uint16())
         let random = try r.bytes(32)
