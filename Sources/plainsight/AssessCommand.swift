@@ -24,7 +24,7 @@ struct Assess: ParsableCommand {
     var config: String
 
     @Option(help: ArgumentHelp(
-        "Run as if the clock said this (RFC 3339 or YYYY-MM-DD): picks the window and judges certificate and accepted-risk expiry. For re-runs and tests.",
+        "Run as if the clock said this (RFC 3339 or YYYY-MM-DD): picks the window and judges certificate and accepted-risk expiry. For re-runs and tests; not before the baseline's last run.",
         valueName: "time"))
     var now: String?
 
