@@ -25,6 +25,8 @@ public struct AssessConfig: Sendable {
     public var outputDir: String
     public var stateDir: String
     public var history = 30
+    /// Run folders kept in `outputDir`: after a run, the oldest beyond this many are deleted.
+    public var keepRuns = 90
     public var formats: Set<String> = ["html", "json", "markdown"]
     public var title = "PlainSight assessment"
     public var patternsDir: String?
@@ -33,7 +35,7 @@ public struct AssessConfig: Sendable {
     public static let formatNames = ["html", "json", "markdown"]
     static let fields = [
         "inputs", "window", "tls_policy", "allowlist", "fail_on", "cert_expiry_days", "output_dir", "state_dir",
-        "history", "formats", "title", "patterns",
+        "history", "keep_runs", "formats", "title", "patterns",
     ]
 
     public static func load(path: String) throws -> AssessConfig {
@@ -94,6 +96,10 @@ public struct AssessConfig: Sendable {
         if file.mapping["history"] != nil {
             config.history = try file.number("history")
             guard (1...3650).contains(config.history) else { throw file.mismatch("history", "1 to 3650 runs") }
+        }
+        if file.mapping["keep_runs"] != nil {
+            config.keepRuns = try file.number("keep_runs")
+            guard (1...36_500).contains(config.keepRuns) else { throw file.mismatch("keep_runs", "1 to 36500 runs") }
         }
         if file.mapping["formats"] != nil {
             let formats = try file.texts("formats")

@@ -71,6 +71,7 @@ public struct Assessor {
     var flows = 0
     public private(set) var recordsOutsideWindow = 0
     public private(set) var policy: String?
+    /// The input file (or, after a writer's final stats record, the next writer's part of it) being read.
     var file = 0
 
     struct ServiceFacts {
@@ -131,8 +132,11 @@ public struct Assessor {
             if let cert = flow.tls?.certificate {
                 certificates[cert.sha256, default: CertificateFacts(facts: cert)].services.insert(flow.service.name)
             }
-        case .stats(let tlsPolicy):
+        case .stats(let tlsPolicy, let final):
             if let tlsPolicy { policy = tlsPolicy }
+            // The writer ended here: lines after it in the same file (a sensor
+            // restarted into its day's file) count from zero again.
+            if final { file += 1 }
         }
     }
 
@@ -311,13 +315,30 @@ public struct Assessor {
         report.summary = s
     }
 
-    static func worstFirst(_ a: Exposure, _ b: Exposure) -> Bool {
-        (a.severity.rawValue, b.rule, b.service, b.key) > (b.severity.rawValue, a.rule, a.service, a.key)
+    /// Worst severity first, then rule, service name and key ascending: one
+    /// order for this run's exposures and the baseline's rows alike.
+    static func worstFirst<E: WorstFirstOrdered>(_ a: E, _ b: E) -> Bool {
+        (a.severityRank, b.rule, b.serviceName, b.key) > (b.severityRank, a.rule, a.serviceName, a.key)
     }
+}
 
-    static func worstFirst(_ a: AssessmentReport.ExposureRow, _ b: AssessmentReport.ExposureRow) -> Bool {
-        (rank(a.severity), b.rule, b.service, b.key) > (rank(b.severity), a.rule, a.service, a.key)
-    }
+/// What `Assessor.worstFirst` sorts by. Every field is stored (an exposure
+/// keeps its service's name): a comparison builds no string.
+protocol WorstFirstOrdered {
+    /// Higher is worse, as `rank(_:)`.
+    var severityRank: Int { get }
+    var rule: String { get }
+    var serviceName: String { get }
+    var key: String { get }
+}
+
+extension Exposure: WorstFirstOrdered {
+    var severityRank: Int { severity.rawValue }
+}
+
+extension AssessmentReport.ExposureRow: WorstFirstOrdered {
+    var severityRank: Int { rank(severity) }
+    var serviceName: String { service }
 }
 
 /// A severity name's order, higher is worse (-1: none, or a name the model does

@@ -36,7 +36,8 @@ public struct FindingLine: Sendable {
     public var app: String?
     public var message: String
     public var evidence: String?
-    /// Present on deduplicated findings (cumulative within the writing process).
+    /// Present on deduplicated findings: the occurrences since the writer
+    /// started the file (a later line for the same key supersedes the earlier).
     public var count: Int?
     public var firstSeen: String?
     public var lastSeen: String?
@@ -73,8 +74,8 @@ public struct FlowLine: Sendable {
 public enum AuditRecord: Sendable {
     case finding(FindingLine)
     case flow(FlowLine)
-    /// The final or periodic stats record: only the TLS policy is used.
-    case stats(tlsPolicy: String?)
+    /// The final or periodic stats record: the TLS policy, and whether the writer ended there.
+    case stats(tlsPolicy: String?, final: Bool)
 }
 
 public enum AuditRecords {
@@ -205,7 +206,7 @@ public enum AuditRecords {
                 tsStart: start, tsEnd: end, service: service, app: object["app"] as? String ?? "unknown",
                 encrypted: object["encrypted"] as? Bool, tls: tls)))
         case "stats":
-            return .success(.stats(tlsPolicy: object["tls_policy"] as? String))
+            return .success(.stats(tlsPolicy: object["tls_policy"] as? String, final: object["final"] as? Bool ?? false))
         case .some:
             return .success(nil)
         case nil:

@@ -17,12 +17,16 @@ struct Exposure {
     var category: String
     var severity: Severity
     var service: Service
+    /// `service.name`, made once (the sort compares it).
+    let serviceName: String
     var app: String?
     var message: String
     var evidence: String?
     /// Occurrences: findings without a count add one each; a deduplicated
     /// finding is written again with a growing count, so per input file the
-    /// largest count is kept, and files add up.
+    /// largest count is kept, and files add up (a live sensor counts each
+    /// rotated file from zero; a restart into the same file is told by the
+    /// final stats record before it, see `Assessor.file`).
     var plainCount = 0
     var countsByFile: [Int: Int] = [:]
     var firstSeen: String
@@ -41,6 +45,7 @@ struct Exposure {
         category = f.category
         severity = f.severity
         service = f.service
+        serviceName = f.service.name
         app = f.app
         message = f.message
         evidence = Exposure.masked(f)
@@ -95,7 +100,7 @@ struct Exposure {
 
     func row(firstReported: String?) -> AssessmentReport.ExposureRow {
         AssessmentReport.ExposureRow(
-            key: key, rule: rule, category: category, severity: severity.description, service: service.name, app: app,
+            key: key, rule: rule, category: category, severity: severity.description, service: serviceName, app: app,
             message: message, evidence: evidence, count: count, firstSeen: firstSeen, lastSeen: lastSeen,
             firstReported: firstReported, remediation: remediation, references: references, policyRule: policyRule)
     }

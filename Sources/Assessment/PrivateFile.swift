@@ -33,7 +33,7 @@ public enum PrivateFile {
         }
         let folder = (path as NSString).deletingLastPathComponent
         try makeFolder(folder.isEmpty ? "." : folder)
-        let temporary = path + ".tmp-\(getpid())"
+        let temporary = temporaryPath(path, pid: getpid())
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw AssessmentError("\(temporary): cannot create (\(String(cString: strerror(errno))))") }
         var ok = fchmod(fd, 0o600) == 0
@@ -61,5 +61,59 @@ public enum PrivateFile {
             fsync(dir)
             close(dir)
         }
+    }
+
+    /// Where `replace` writes `path` before renaming it: `path.tmp-PID`, the
+    /// writer's process id marking whose it is.
+    static func temporaryPath(_ path: String, pid: pid_t) -> String { path + temporaryMarker + String(pid) }
+    static let temporaryMarker = ".tmp-"
+
+    /// Removes the temporary files a killed run left in `folder` beside the
+    /// files `names` (`state.json.tmp-4242`), and returns their paths. Only
+    /// stale ones go: their process is gone, or its id now belongs to a
+    /// process started after the file was last written (the id was reused).
+    /// A live writer's file is left alone, and so is any other name.
+    public static func removeStaleTemporaries(in folder: String, names: Set<String>) -> [String] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
+        var removed: [String] = []
+        for entry in entries {
+            guard let marker = entry.range(of: temporaryMarker, options: .backwards), names.contains(String(entry[..<marker.lowerBound])),
+                  let pid = pid_t(entry[marker.upperBound...]), pid > 0, String(pid) == entry[marker.upperBound...]
+            else { continue }
+            let path = folder + "/" + entry
+            var st = stat()
+            guard lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, isStale(pid: pid, writtenAt: st.st_mtim.tv_sec) else {
+                continue
+            }
+            if unlink(path) == 0 { removed.append(path) }
+        }
+        return removed.sorted()
+    }
+
+    /// Whether a file `pid` wrote (last at `writtenAt`, seconds since the epoch) can no longer be that process's.
+    static func isStale(pid: pid_t, writtenAt: Int) -> Bool {
+        if kill(pid, 0) != 0 && errno == ESRCH { return true }
+        // Alive (or not ours to signal): stale only if it started after the
+        // file was written. A second of slack covers the clock-tick rounding
+        // of the start time; when it cannot be read, the file is kept.
+        guard let started = processStart(pid) else { return false }
+        return started > writtenAt + 1
+    }
+
+    /// When process `pid` started (seconds since the epoch), from its
+    /// `/proc/PID/stat` start time (clock ticks since boot) and the boot time in `/proc/stat`.
+    static func processStart(_ pid: pid_t) -> Int? {
+        guard let line = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let command = line.range(of: ")", options: .backwards),
+              let system = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+              let bootLine = system.split(separator: "\n").first(where: { $0.hasPrefix("btime ") }),
+              let boot = Int(bootLine.dropFirst(6))
+        else { return nil }
+        // After the command name (which may hold spaces and parentheses):
+        // field 3 (state) onwards; the start time is field 22.
+        let fields = line[command.upperBound...].split(separator: " ")
+        let ticks = Int(sysconf(Int32(_SC_CLK_TCK)))
+        guard fields.count > 19, let start = Int(fields[19]), ticks > 0 else { return nil }
+        return boot + start / ticks
     }
 }

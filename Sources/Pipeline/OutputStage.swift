@@ -171,11 +171,16 @@ final class OutputStage: @unchecked Sendable {
             stats.inspection.tlsMalformed &+= malformedClientHellos
             reporter.stats(stats, final: false, now: now)
         case .switchFile(let path):
+            // The deduplicated findings end the old file with their counts so
+            // far; in the new one they count again from zero (each file says
+            // what happened while it was open).
+            writeDeduplicated()
             // A sensor keeps running when the new file cannot be made (a
             // full or read-only disk): records stay in the open file, and
             // the next rotation or SIGHUP tries again.
             do throws(OutputFile.OpenError) {
                 try reporter.reopen(path: path)
+                cleartext?.restartCounts()
             } catch {
                 writeStandardError("plainsight: \(error.description); records go on to the file open before\n")
             }

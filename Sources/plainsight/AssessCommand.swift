@@ -24,7 +24,7 @@ struct Assess: ParsableCommand {
     var config: String
 
     @Option(help: ArgumentHelp(
-        "Run as if the clock said this (RFC 3339 or YYYY-MM-DD): picks the window and judges certificate and accepted-risk expiry. For re-runs and tests.",
+        "Run as if the clock said this (RFC 3339 or YYYY-MM-DD): picks the window and judges certificate and accepted-risk expiry. For re-runs and tests; not before the baseline's last run.",
         valueName: "time"))
     var now: String?
 
@@ -157,7 +157,17 @@ struct AssessRun {
         try PrivateFile.makeFolder(config.stateDir)
         let lock = try StateLock(folder: config.stateDir)
         defer { lock.release() }
+        removeLeftoverTemporaries()
         let previous = try AssessmentState.load(from: config.stateDir)
+        // The trend and the diff go forward in time: a run dated before the
+        // baseline's would put its point out of order and compare the wrong way.
+        if let runAt = previous.runAt, let last = Timestamp.parse(runAt), now < last {
+            throw AssessmentError("""
+                this run's time \(Timestamp.rfc3339(now)) (--now or the clock) is before the baseline's last run at \(runAt) \
+                (\(config.stateDir)/\(AssessmentState.fileName)); run with a later --now (a past day is assessed with \
+                window: YYYY-MM-DD), or start a fresh baseline with another state_dir or by moving the state file away
+                """)
+        }
 
         let captures = AssessConfig.expand(config.captures, window: window)
         let sensorFiles = AssessConfig.expand(config.jsonl, window: window)
@@ -167,7 +177,7 @@ struct AssessRun {
         }
         // Before the run's folder is made: a mistaken input leaves nothing behind.
         for file in sensorFiles.files { try AuditRecords.checkNotFolder(file) }
-        let runFolder = config.outputDir + "/" + Self.folderName(now)
+        let runFolder = config.outputDir + "/" + RunFolders.name(now)
         try PrivateFile.makeFolder(runFolder)
 
         var jsonl = sensorFiles.files
@@ -205,6 +215,7 @@ struct AssessRun {
         }
         // Last: a run that dies before this line leaves yesterday's baseline whole.
         try state.save(to: config.stateDir)
+        RunFolders.prune(config.outputDir, keep: config.keepRuns, current: RunFolders.name(now)) { printError("warning: \($0)") }
 
         let s = report.summary
         print("\(s.exposures) exposures (\(s.new) new, \(s.stillOpen) still open, \(s.resolved) resolved, \(s.suppressed) findings suppressed by accepted risks); \(s.expiringCertificates) certificates expired or expiring within \(s.expiryDays) days")
@@ -219,9 +230,17 @@ struct AssessRun {
         return ExitStatus.ok
     }
 
-    /// `2026-12-05T023000Z`: sortable, one folder per run.
-    static func folderName(_ now: Int64) -> String {
-        Timestamp.rfc3339(now).replacingOccurrences(of: ":", with: "")
+    /// Deletes what a killed run left half-written (`state.json.tmp-PID`,
+    /// `report.html.tmp-PID`) in the state folder and the run folders, with
+    /// the state lock held; a file whose writer is alive (a run of another
+    /// configuration sharing `output_dir`) is kept.
+    func removeLeftoverTemporaries() {
+        var removed = PrivateFile.removeStaleTemporaries(in: config.stateDir, names: [AssessmentState.fileName])
+        let reports = Set(ReportFormat.allCases.map(\.fileName))
+        for folder in RunFolders.list(in: config.outputDir) {
+            removed += PrivateFile.removeStaleTemporaries(in: config.outputDir + "/" + folder, names: reports)
+        }
+        for path in removed { printError("note: removed \(path), left by a run that did not finish") }
     }
 
     /// Runs the pipeline over the captures (a folder: its captures in name

@@ -11,6 +11,13 @@ import Testing
         #expect(config.jsonl == ["/var/lib/plainsight/sensor-{date}.jsonl", "/var/lib/plainsight/sensor-{day_after}.jsonl"])
         #expect(config.captures.isEmpty)
         #expect(config.failOn == .high && config.window == "yesterday" && config.formats.count == 3)
+        #expect(config.keepRuns == 90)
+    }
+
+    @Test func keepRunsIsOptional() throws {
+        let base = "inputs:\n  jsonl: [a]\noutput_dir: o\nstate_dir: s\n"
+        #expect(try AssessConfig.parse(base, source: "a.yaml").keepRuns == 90)
+        #expect(try AssessConfig.parse(base + "keep_runs: 7\n", source: "a.yaml").keepRuns == 7)
     }
 
     @Test func relativePathsAreTakenFromTheFilesFolder() throws {
@@ -28,6 +35,7 @@ import Testing
             ("inputs:\n  jsonl: [a]\noutput_dir: o\nstate_dir: s\nfail_on: severe\n", "a.yaml:5: field fail_on"),
             ("inputs:\n  jsonl: [a]\noutput_dir: o\nstate_dir: s\nformats: [pdf]\n", "a.yaml:5: field formats"),
             ("inputs:\n  jsonl: [a]\noutput_dir: o\nstate_dir: s\nthreshold: high\n", "a.yaml:5: unknown field threshold"),
+            ("inputs:\n  jsonl: [a]\noutput_dir: o\nstate_dir: s\nkeep_runs: 0\n", "a.yaml:5: field keep_runs: expected 1 to 36500 runs"),
             ("inputs:\n  pcaps: [a]\noutput_dir: o\nstate_dir: s\n", "a.yaml:2: unknown field inputs.pcaps"),
             ("inputs: {}\noutput_dir: o\nstate_dir: s\n", "inputs: give captures, jsonl or both"),
             ("inputs:\n  jsonl: [a]\nstate_dir: s\n", "missing field output_dir"),

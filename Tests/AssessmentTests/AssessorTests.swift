@@ -126,6 +126,37 @@ func assess(
         #expect(day4.report.newExposures.map(\.rule) == ["pii.payment-card"])
     }
 
+    /// This run's exposures and the baseline's rows sort alike (worst first,
+    /// then rule, service name, key): a UDP service on a lower address comes
+    /// after a TCP one in both lists, as its name says.
+    @Test func newAndResolvedListsSortAlike() throws {
+        let udp = Lines.finding(rule: "cleartext.syslog", category: "cleartext", server: "192.0.2.1", port: 514, key: "E0000000000000051")
+            .replacingOccurrences(of: "\"transport\":\"tcp\"", with: "\"transport\":\"udp\"")
+        let tcp = Lines.finding(rule: "cleartext.syslog", category: "cleartext", server: "192.0.2.2", port: 514, key: "E0000000000000052")
+        let flows = [
+            Lines.flow(server: "192.0.2.1", port: 514).replacingOccurrences(of: "\"transport\":\"tcp\"", with: "\"transport\":\"udp\""),
+            Lines.flow(server: "192.0.2.2", port: 514),
+        ]
+        let day1 = try assess([[udp, tcp]], now: "2026-12-05T02:30:00Z")
+        let day2 = try assess([flows], now: "2026-12-06T02:30:00Z", previous: day1.state)
+        let order = ["tcp 192.0.2.2:514", "udp 192.0.2.1:514"]
+        #expect(day1.report.newExposures.map(\.service) == order)
+        #expect(day2.report.resolved.map(\.service) == order)
+    }
+
+    /// A sensor restarted into its day's file counts from zero again after
+    /// its final stats record: the two writers' counts add up.
+    @Test func countsAfterAFinalStatsRecordAddUpInTheSameFile() throws {
+        let again = Self.basic.replacingOccurrences(of: "\"count\":2", with: "\"count\":1")
+        let final = #"{"type":"stats","final":true,"tls_policy":"mozilla-intermediate"}"#
+        let periodic = #"{"type":"stats","final":false}"#
+        let run = try assess([[Self.basic, periodic, final, again]])
+        #expect(run.report.newExposures.map(\.count) == [3], "2 before the restart, 1 after")
+        #expect(run.report.policy == "mozilla-intermediate")
+        let oneWriter = try assess([[again, periodic, Self.basic]])
+        #expect(oneWriter.report.newExposures.map(\.count) == [2], "a periodic stats record ends nothing")
+    }
+
     @Test func anAcceptedRiskSuppressesAndCountsUntilItExpires() throws {
         let yaml = """
             allow:

@@ -218,6 +218,115 @@ enum PcapRewrite {
         #expect(next.status == 1, "\(next.stderr)")
     }
 
+    /// A run killed while it replaced a file leaves `NAME.tmp-PID` behind; the
+    /// next run removes those whose writer is gone (or whose PID was reused by
+    /// a process started later), keeps a live writer's, and touches no other name.
+    @Test func aKilledRunsTemporaryFilesAreRemovedButNoLiveOnes() throws {
+        let site = try Site()
+        _ = try site.assess(night: "2026-12-01")
+        let run = site.reports.appendingPathComponent("2026-12-01T023000Z")
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/true")
+        try finished.run()
+        finished.waitUntilExit()
+        let dead = finished.processIdentifier
+        let sleeper = Process()
+        sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        sleeper.arguments = ["60"]
+        try sleeper.run()
+        defer { sleeper.terminate() }
+        let live = sleeper.processIdentifier
+        func plant(_ folder: URL, _ name: String, hoursAgo: Double = 0) throws -> String {
+            let path = folder.appendingPathComponent(name).path
+            #expect(FileManager.default.createFile(atPath: path, contents: Data("{\"half\":".utf8)))
+            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-3600 * hoursAgo)], ofItemAtPath: path)
+            return path
+        }
+        let other = site.reports.appendingPathComponent("drafts")
+        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+        let stale = [
+            try plant(site.state, "state.json.tmp-\(dead)"),
+            try plant(run, "report.html.tmp-\(dead)"),
+            try plant(run, "report.json.tmp-\(live)", hoursAgo: 1),  // older than the process that has its PID now
+        ]
+        let kept = [
+            try plant(site.state, "state.json.tmp-\(live)"),  // a live writer's
+            try plant(site.state, "notes.tmp-\(dead)"),
+            try plant(site.state, "state.json.tmp-\(dead)x"),
+            try plant(other, "report.html.tmp-\(dead)"),  // not a run folder
+        ]
+        let next = try site.assess(night: "2026-12-02")
+        #expect(next.status == 1, "\(next.stderr)")
+        for path in stale {
+            #expect(!FileManager.default.fileExists(atPath: path), "\(path) left")
+            #expect(next.stderr.contains("removed \(path)"), "\(next.stderr)")
+        }
+        for path in kept { #expect(FileManager.default.fileExists(atPath: path), "\(path) removed") }
+    }
+
+    @Test func aRunDatedBeforeTheBaselineIsRefused() throws {
+        let site = try Site()
+        _ = try site.assess(night: "2026-12-02")
+        let state = site.state.appendingPathComponent("state.json")
+        let before = try Data(contentsOf: state)
+        let runs = try FileManager.default.contentsOfDirectory(atPath: site.reports.path)
+        let earlier = try site.assess(night: "2026-12-01")
+        #expect(earlier.status == 2)
+        #expect(earlier.stderr.contains(
+            "this run's time 2026-12-01T02:30:00Z (--now or the clock) is before the baseline's last run at 2026-12-02T02:30:00Z"),
+            "\(earlier.stderr)")
+        #expect(earlier.stderr.contains("start a fresh baseline with another state_dir"))
+        #expect(try Data(contentsOf: state) == before, "the baseline is untouched")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: site.reports.path) == runs, "no report folder")
+        // The same time again is a re-run, not a step back (nothing new: status 0).
+        let rerun = try site.assess(night: "2026-12-02")
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+    }
+
+    /// `keep_runs: 2`: after a run, the two newest run folders are left; folders
+    /// and files not named as assess names its runs are not touched.
+    @Test func oldRunFoldersBeyondKeepRunsAreDeletedAndNothingElse() throws {
+        let site = try Site(extraConfig: "keep_runs: 2")
+        let outside = site.root.appendingPathComponent("outside")
+        try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: site.reports, withIntermediateDirectories: true)
+        let oldRuns = ["2026-11-01T023000Z", "2026-11-02T023000Z", "2026-11-03T023000Z"]
+        let others = ["notes", "2026-11-04T023000Z.bak", "2026-11-31T023000Z", "2026-11-05T02:30:00Z", "2026-11-06"]
+        for name in oldRuns + others {
+            let folder = site.reports.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try Data("x".utf8).write(to: folder.appendingPathComponent("report.md"))
+        }
+        try Data("x".utf8).write(to: site.reports.appendingPathComponent("2026-10-01T023000Z"))  // a file, not a folder
+        try FileManager.default.createSymbolicLink(
+            at: site.reports.appendingPathComponent("2026-10-02T023000Z"), withDestinationURL: outside)
+
+        let run = try site.assess(night: "2026-12-01")
+        #expect(run.status == 1, "\(run.stderr)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: site.reports.path).sorted()
+        #expect(left == (others + ["2026-10-01T023000Z", "2026-10-02T023000Z", "2026-11-03T023000Z", "2026-12-01T023000Z"]).sorted())
+        #expect(FileManager.default.fileExists(atPath: outside.path))
+    }
+
+    /// A sensor restarted in the middle of a day appends to that day's file and
+    /// counts from zero again: the counts before and after its final stats
+    /// record add up (here: the same capture read twice into one file).
+    @Test func aWriterRestartedIntoTheSameFileAddsUp() throws {
+        let folder = Paths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let capture = Paths.captures.appendingPathComponent("http-auth-curl.pcap").path
+        let once = try plainsight(["read", capture, "--format", "json"])
+        #expect(once.status == 0)
+        let day = folder.appendingPathComponent("sensor-2026-12-04.jsonl")
+        try Data((once.stdout + once.stdout).utf8).write(to: day)
+        let run = try plainsight(["report", day.path, "--json", "-"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
+        let rows = report["new_exposures"] as! [[String: Any]]
+        let http = try #require(rows.first { $0["rule"] as? String == "cleartext.http" })
+        #expect(http["count"] as? Int == 12, "6 flows before the restart and 6 after")
+    }
+
     @Test func noPlantedValueAppearsInAnyReportStateOrLog() throws {
         let site = try Site()
         var logs = ""

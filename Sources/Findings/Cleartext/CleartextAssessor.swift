@@ -11,7 +11,8 @@ import Inspection
 /// count would be wrong); `takeChanged()` hands over those that are new or
 /// were seen again since the last call — at the end of a file run, and at
 /// every periodic stats record in live mode, where a later line with the
-/// same `details.key` supersedes the earlier one.
+/// same `details.key` supersedes the earlier one. When a live sensor moves to
+/// another file, `restartCounts()` makes each file's counts its own.
 public final class CleartextAssessor: @unchecked Sendable {
     public let rules: CleartextRules
     let fingerprints: FingerprintKey
@@ -216,6 +217,22 @@ public final class CleartextAssessor: @unchecked Sendable {
         return out
     }
 
+    /// The output moved to a new file (a live sensor's rotation, or a reopen
+    /// on SIGHUP), after `takeChanged()` wrote every finding into the old one:
+    /// counts, first/last seen, severity and outcomes start again, so a file's
+    /// lines say what happened while it was open and a nightly run over
+    /// several files can add them up. A finding seen again is written again,
+    /// with the same `details.key`; it is not new (the stats tallies count it
+    /// once per sensor run).
+    public func restartCounts() {
+        for i in aggregates.indices {
+            aggregates[i].finding.occurrences = nil
+            aggregates[i].accepted = 0
+            aggregates[i].rejected = 0
+            aggregates[i].changed = false
+        }
+    }
+
     /// Adds an occurrence to the finding with `key`, creating it with `make`
     /// on first sight; the worst severity seen wins. Returns its index.
     @discardableResult
@@ -225,9 +242,14 @@ public final class CleartextAssessor: @unchecked Sendable {
         let i: Int
         if let found = index[key] {
             i = found
-            let seen = aggregates[i].finding.occurrences!
-            aggregates[i].finding.occurrences = (seen.count + 1, min(seen.first, time), max(seen.last, last ?? time))
-            if severity > aggregates[i].finding.severity { aggregates[i].finding.severity = severity }
+            if let seen = aggregates[i].finding.occurrences {
+                aggregates[i].finding.occurrences = (seen.count + 1, min(seen.first, time), max(seen.last, last ?? time))
+                if severity > aggregates[i].finding.severity { aggregates[i].finding.severity = severity }
+            } else {
+                // The first occurrence since `restartCounts()`.
+                aggregates[i].finding.occurrences = (1, time, last ?? time)
+                aggregates[i].finding.severity = severity
+            }
             aggregates[i].changed = true
         } else {
             guard aggregates.count < maxFindings else {
