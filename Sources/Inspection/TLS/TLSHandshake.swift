@@ -47,7 +47,9 @@ public struct TLSHandshake: Sendable {
     public var fatalAlert: (description: UInt8, sentBy: Direction)?
     /// The cleartext protocol this TLS stream was upgraded from (STARTTLS).
     public var upgradedFrom: AppProtocol?
-    /// Why reading stopped early (a malformed or oversized message), if it did.
+    /// The first message that could not be read, and why: reading that
+    /// direction stopped there (a malformed ClientHello is found only by
+    /// `readClientHello()`, and stops nothing).
     public var problem: String?
 
     public init() {}
