@@ -140,8 +140,10 @@ public final class ContentScanner: @unchecked Sendable {
     }
 
     /// Collect the matches checks turned down (`patterns test`), not only the accepted ones.
-    public var recordsRejections = false
-    public private(set) var rejections: [Rejection] = []
+    /// Read for every regex window: a scanner belongs to one thread, and the
+    /// dynamic exclusivity checks on these two cost more than the test itself.
+    @exclusivity(unchecked) public var recordsRejections = false
+    @exclusivity(unchecked) public private(set) var rejections: [Rejection] = []
 
     /// Whether every regex got its JIT compile (the interpreter is about 10x slower).
     public var jit: Bool { regexes.allSatisfy(\.jit) }
