@@ -16,7 +16,7 @@ struct Exposure {
     var rule: String
     var category: String
     var severity: Severity
-    var service: Service
+    let service: Service
     /// `service.name`, made once (the sort compares it).
     let serviceName: String
     var app: String?
