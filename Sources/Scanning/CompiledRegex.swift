@@ -7,6 +7,8 @@ import PatternFiles
 final class CompiledRegex {
     private let code: OpaquePointer
     private let matchData: OpaquePointer
+    /// Carries the latest start a match may have (`match(_:from:startingBy:)`).
+    private let matchContext: OpaquePointer
     let jit: Bool
     /// Characters a lookbehind in the pattern may read before the match start.
     let lookbehind: Int
@@ -16,9 +18,9 @@ final class CompiledRegex {
         var errorCode: Int32 = 0
         var errorOffset = 0
         let compiled = pattern.utf8.withContiguousStorageIfAvailable { p in
-            pcre2_compile_8(p.baseAddress, p.count, 0, &errorCode, &errorOffset, nil)
+            pcre2_compile_8(p.baseAddress, p.count, CompiledRegex.options, &errorCode, &errorOffset, nil)
         } ?? Array(pattern.utf8).withUnsafeBufferPointer { p in
-            pcre2_compile_8(p.baseAddress, p.count, 0, &errorCode, &errorOffset, nil)
+            pcre2_compile_8(p.baseAddress, p.count, CompiledRegex.options, &errorCode, &errorOffset, nil)
         }
         guard let compiled else {
             throw PatternError("\(origin): regex does not compile at offset \(errorOffset): \(CompiledRegex.message(errorCode))")
@@ -29,6 +31,12 @@ final class CompiledRegex {
             throw PatternError("\(origin): out of memory for the regex's match data")
         }
         matchData = data
+        guard let context = pcre2_match_context_create_8(nil) else {
+            pcre2_match_data_free_8(data)
+            pcre2_code_free_8(compiled)
+            throw PatternError("\(origin): out of memory for the regex's match context")
+        }
+        matchContext = context
         jit = pcre2_jit_compile_8(compiled, UInt32(PCRE2_JIT_COMPLETE)) == 0
         var behind: UInt32 = 0
         pcre2_pattern_info_8(compiled, UInt32(PCRE2_INFO_MAXLOOKBEHIND), &behind)
@@ -41,7 +49,11 @@ final class CompiledRegex {
     /// Capture groups the pattern has.
     let captureCount: Int
 
+    /// The offset limit needs code compiled for it (JIT code included).
+    static let options = UInt32(PCRE2_USE_OFFSET_LIMIT)
+
     deinit {
+        pcre2_match_context_free_8(matchContext)
         pcre2_match_data_free_8(matchData)
         pcre2_code_free_8(code)
     }
@@ -53,14 +65,17 @@ final class CompiledRegex {
     }
 
     /// Finds the first match at or after `start` in `subject` (bytes before
-    /// `start` are visible to lookbehinds). True when one was found: read it
-    /// with `range(_:)`.
+    /// `start` are visible to lookbehinds) that starts at `latestStart` at the
+    /// latest (nil: anywhere). True when one was found: read it with `range(_:)`.
+    /// The limit spares PCRE2 the start positions that cannot give a wanted
+    /// match: without it a window that holds no match is tried to its end.
     @inline(__always)
-    func match(_ subject: UnsafeRawBufferPointer, from start: Int) -> Bool {
+    func match(_ subject: UnsafeRawBufferPointer, from start: Int, startingBy latestStart: Int? = nil) -> Bool {
         guard let base = subject.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
+        pcre2_set_offset_limit_8(matchContext, latestStart ?? plainsight_pcre2_unset())
         let rc = jit
-            ? pcre2_jit_match_8(code, base, subject.count, start, 0, matchData, nil)
-            : pcre2_match_8(code, base, subject.count, start, 0, matchData, nil)
+            ? pcre2_jit_match_8(code, base, subject.count, start, 0, matchData, matchContext)
+            : pcre2_match_8(code, base, subject.count, start, 0, matchData, matchContext)
         return rc > 0
     }
 

@@ -391,7 +391,13 @@ public final class ContentScanner: @unchecked Sendable {
                 let hitEnd = i + length
                 if !final && hitEnd + Int(keywordReach[k]) > count { return .deferred(i) }
                 for j in Int(keywordRuleBounds[2 * k])..<Int(keywordRuleBounds[2 * k + 1]) {
-                    evaluate(Int(keywordRules[j]), hit: i..<hitEnd, base, count: count, regionStart: regionStart, &state, into: &matches)
+                    let r = Int(keywordRules[j])
+                    // A rule with a start class has its keyword inside the value:
+                    // its match starts at the keyword at the latest. Others may
+                    // name the value before it (`"iban":`, `DISCORD_TOKEN=`).
+                    evaluate(
+                        r, hit: i..<hitEnd, latestStart: windows[r].startClass >= 0 ? i : nil, base, count: count,
+                        regionStart: regionStart, &state, into: &matches)
                 }
             }
             if candidates.digits {
@@ -405,7 +411,10 @@ public final class ContentScanner: @unchecked Sendable {
                     for r in digitRules {
                         let w = windows[r]
                         guard digits >= Int(w.digitsMin) && digits <= Int(w.digitsMax) else { continue }
-                        evaluate(r, hit: run, base, count: count, regionStart: regionStart, &state, into: &matches)
+                        // The value is made of the run's digits: its match starts within the run at the latest.
+                        evaluate(
+                            r, hit: run, latestStart: run.upperBound, base, count: count, regionStart: regionStart, &state,
+                            into: &matches)
                     }
                     advance = max(advance, run.upperBound)
                 }
@@ -482,9 +491,12 @@ public final class ContentScanner: @unchecked Sendable {
 
     /// Runs rule `r`'s regex in the window around one hit and reports each
     /// match that passes the rule's checks (a match two hits' windows both
-    /// hold is reported once: `recent`).
+    /// hold is reported once: `recent`). `latestStart`: where a match of this
+    /// hit must start by, when the hit is inside the value — PCRE2 then does
+    /// not try the rest of the window, which is most of its work where the
+    /// window holds no match.
     func evaluate(
-        _ r: Int, hit: Range<Int>, _ base: UnsafeRawPointer, count: Int, regionStart: UInt64,
+        _ r: Int, hit: Range<Int>, latestStart: Int?, _ base: UnsafeRawPointer, count: Int, regionStart: UInt64,
         _ state: inout StreamScanState, into matches: inout [ScanMatch]
     ) {
         let w = windows[r]
@@ -513,7 +525,8 @@ public final class ContentScanner: @unchecked Sendable {
         let subjectStart = max(0, windowStart - regex.lookbehind - 1)
         let subject = UnsafeRawBufferPointer(start: base + subjectStart, count: windowEnd - subjectStart)
         var at = windowStart - subjectStart
-        while at <= subject.count, regex.match(subject, from: at), let whole = regex.range(0) {
+        let startLimit = latestStart.map { $0 - subjectStart } ?? subject.count
+        while at <= startLimit, regex.match(subject, from: at, startingBy: startLimit), let whole = regex.range(0) {
             let matchStart = whole.lowerBound + subjectStart
             let matchEnd = whole.upperBound + subjectStart
             // A match reaching past the hit's start is this hit's; a later one in the

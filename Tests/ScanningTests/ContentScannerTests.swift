@@ -165,4 +165,26 @@ import Testing
         let noTrigger = bad.replacingOccurrences(of: "    keywords: [x]\n", with: "")
         #expect(throws: (any Error).self) { try ContentRuleSet.parse(noTrigger, source: "f.yaml") }
     }
+
+    /// With a start class the keyword is inside the value: a match starting
+    /// after it belongs to a later hit, so this hit's regex stops at the
+    /// keyword. Without one, the keyword may name a value that follows it.
+    @Test func aStartClassEndsTheSearchAtTheKeyword() throws {
+        func rule(startClass: String?) -> String {
+            """
+            rules:
+              - id: secret.after
+                severity: low
+                description: a value after its keyword
+                regex: 'x[0-9]{4}'
+                keywords: ['@']
+                window: [8, 20]
+            \(startClass.map { "    start_class: '\($0)'\n" } ?? "")    remediation: r
+            """
+        }
+        let named = try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(rule(startClass: nil), source: "t.yaml")))
+        let inside = try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(rule(startClass: "a-z"), source: "t.yaml")))
+        #expect(Self.scan(named, "ab@ x1234").map(\.value) == ["x1234"])
+        #expect(Self.scan(inside, "ab@ x1234").isEmpty)
+    }
 }
