@@ -110,7 +110,7 @@ public final class ContentScanner: @unchecked Sendable {
     let digitRules: [Int]
     let digitReach: Int
     /// Each rule's context words (empty without context).
-    let contextWords: [[[UInt8]]]
+    let contextWords: [ContextWords]
     /// Each rule's allowlisted values, and its entropy floor (0: none).
     let allowedValues: [[[UInt8]]]
     let minEntropy: [Double]
@@ -188,7 +188,7 @@ public final class ContentScanner: @unchecked Sendable {
                 return w
             })
         startClasses = KeywordFilter.copy(classes)
-        contextWords = rules.map { $0.context?.words ?? [] }
+        contextWords = rules.map { ContextWords($0.context?.words ?? []) }
         allowedValues = rules.map { Array($0.allowedValues) }
         minEntropy = rules.map { $0.minEntropy ?? 0 }
         keywordRuleBounds = KeywordFilter.copy(
@@ -520,7 +520,7 @@ public final class ContentScanner: @unchecked Sendable {
             let distance = Int(w.contextDistance)
             let from = max(0, windowStart - distance)
             let text = UnsafeRawBufferPointer(start: base + from, count: min(count, windowEnd + distance) - from)
-            guard contextWords[r].contains(where: { ContentScanner.contains($0, text) }) else { return }
+            guard contextWords[r].found(in: text) else { return }
         }
         let subjectStart = max(0, windowStart - regex.lookbehind - 1)
         let subject = UnsafeRawBufferPointer(start: base + subjectStart, count: windowEnd - subjectStart)
@@ -537,22 +537,23 @@ public final class ContentScanner: @unchecked Sendable {
             let offset = regionStart + UInt64(subjectStart + group.lowerBound)
             let key = UInt64(r) << 48 | (offset & 0xffff_ffff_ffff)
             guard !state.recent.contains(key) else { continue }
-            guard let raised = accepts(r, value, match: matchStart..<matchEnd, base, count: count, offset: offset) else {
-                continue
-            }
+            var jwt: JWTFacts?
+            guard let raised = accepts(r, value, match: matchStart..<matchEnd, base, count: count, offset: offset, jwt: &jwt)
+            else { continue }
             if state.recent.count == 8 { state.recent.removeFirst() }
             state.recent.append(key)
             matches.append(
                 ScanMatch(
-                    rule: r, offset: offset, value: Array(value), raised: raised,
-                    jwt: w.validator == .jwt ? JWTFacts(token: value) : nil))
+                    rule: r, offset: offset, value: Array(value), raised: raised, jwt: jwt))
         }
     }
 
     /// The rule's checks on a value: allowlist, validator, entropy, context.
     /// nil when rejected; otherwise whether a context word raises the severity.
+    /// A JWT's validation reads what the token says about itself: `jwt`.
     func accepts(
-        _ r: Int, _ value: UnsafeRawBufferPointer, match: Range<Int>, _ base: UnsafeRawPointer, count: Int, offset: UInt64
+        _ r: Int, _ value: UnsafeRawBufferPointer, match: Range<Int>, _ base: UnsafeRawPointer, count: Int, offset: UInt64,
+        jwt: inout JWTFacts?
     ) -> Bool? {
         // Read from the flat per-rule tables: copying the rule (strings,
         // lists, sets) for every candidate cost more than the checks.
@@ -563,7 +564,11 @@ public final class ContentScanner: @unchecked Sendable {
         }
         for allowed in allowedValues[r] where allowed.elementsEqual(value) { return reject("allowlisted value") }
         for allow in allowRegexes[r] where allow.match(value, from: 0) { return reject("allowlisted pattern") }
-        if let validator = w.validator, !validator.accepts(value) { return reject("validator \(validator.rawValue) failed") }
+        if let validator = w.validator {
+            // Reading a JWT (two JSON objects) is the costly check: done once, kept for the match.
+            if validator == .jwt { jwt = JWTFacts(token: value) }
+            if validator == .jwt ? jwt == nil : !validator.accepts(value) { return reject("validator \(validator.rawValue) failed") }
+        }
         let floor = minEntropy[r]
         if floor > 0 {
             let entropy = Entropy.shannon(value)
@@ -574,32 +579,9 @@ public final class ContentScanner: @unchecked Sendable {
         let distance = Int(w.contextDistance)
         let from = max(0, match.lowerBound - distance)
         let to = min(count, match.upperBound + distance)
-        let text = UnsafeRawBufferPointer(start: base + from, count: to - from)
-        let found = words.contains { ContentScanner.contains($0, text) }
+        let found = words.found(in: UnsafeRawBufferPointer(start: base + from, count: to - from))
         if w.requiresContext { return found ? false : reject("no context word within \(distance) bytes") }
         return found
-    }
-
-    /// Whether `text` holds the lowercased `word` as a word of its own: ASCII
-    /// letters in any case, no letter right before or after it (`employee_sin`
-    /// and `"ssn":` hold `sin` and `ssn`; `using` and `lesson` do not).
-    static func contains(_ word: [UInt8], _ text: UnsafeRawBufferPointer) -> Bool {
-        guard word.count <= text.count, let first = word.first else { return false }
-        @inline(__always) func lower(_ b: UInt8) -> UInt8 { b &- 0x41 < 26 ? b | 0x20 : b }
-        @inline(__always) func isLetter(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
-        var i = 0
-        while i + word.count <= text.count {
-            if lower(text[i]) == first && (i == 0 || !isLetter(text[i - 1]) || !isLetter(first)) {
-                var j = 1
-                while j < word.count && lower(text[i + j]) == word[j] { j += 1 }
-                let end = i + word.count
-                if j == word.count && (end == text.count || !isLetter(text[end]) || !isLetter(word[word.count - 1])) {
-                    return true
-                }
-            }
-            i += 1
-        }
-        return false
     }
 }
 
