@@ -134,6 +134,12 @@ final class KeywordFilter {
         bits[pair >> 6] & (1 << UInt64(pair & 63)) != 0
     }
 
+    /// `test` read a byte at a time: a different index from `test`'s, so the
+    /// compiler does not share one mask between them (see `nextCandidate`).
+    @inline(__always) static func testByte(_ bits: UnsafeMutablePointer<UInt64>, _ pair: Int) -> Bool {
+        (UnsafeRawPointer(bits).load(fromByteOffset: pair >> 3, as: UInt8.self) >> UInt8(pair & 7)) & 1 != 0
+    }
+
     @inline(__always) static func pair(_ base: UnsafeRawPointer, _ i: Int) -> Int {
         Int(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt16.self)))
     }
@@ -152,9 +158,13 @@ final class KeywordFilter {
         var i = from
         let full = min(to, count - 2)
         while i < full {
-            let p0 = KeywordFilter.pair(base, i)
-            if KeywordFilter.test(anyFirst, p0)
-                && (KeywordFilter.test(short, p0) || KeywordFilter.test(longNext, KeywordFilter.pair(base, i + 1)))
+            // The test most positions fail, alone in its loop: written as one
+            // loop with the others, the compiler prepared the second test's
+            // mask at every position (two more instructions each; `testByte`).
+            while i < full && !KeywordFilter.test(anyFirst, KeywordFilter.pair(base, i)) { i &+= 1 }
+            guard i < full else { break }
+            if KeywordFilter.testByte(short, KeywordFilter.pair(base, i))
+                || KeywordFilter.testByte(longNext, KeywordFilter.pair(base, i + 1))
             {
                 return i
             }
