@@ -8,11 +8,15 @@
 /// fifth of all instructions of a flow-heavy run) are turned off.
 public final class ByteSink {
     @exclusivity(unchecked) private(set) var base: UnsafeMutablePointer<UInt8>
-    @exclusivity(unchecked) public private(set) var count = 0
+    @exclusivity(unchecked) public internal(set) var count = 0
     @exclusivity(unchecked) private var capacity: Int
     /// The day number and `YYYY-MM-DD` of the last timestamp written (see `appendTimestamp`).
     @exclusivity(unchecked) var lastDay = Int64.min
     @exclusivity(unchecked) var lastDate: (UInt64, UInt16) = (0, 0)
+    /// The last timestamp written and its 27 bytes: a record often writes
+    /// the same instant twice or three times (`ts`, `first_seen`, `last_seen`).
+    @exclusivity(unchecked) var lastStampTime: Int64?
+    @exclusivity(unchecked) var lastStamp: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
     public init(capacity: Int = 1 << 16) {
         self.capacity = max(capacity, 64)

@@ -25,11 +25,8 @@ public struct JSONObject {
     public var bytes: [UInt8] { Array(sink.view) }
 
     mutating func key(_ name: StaticString) {
-        if !empty { sink.append(UInt8(ascii: ",")) }
-        sink.append(UInt8(ascii: "\""))
+        sink.appendKey(name, comma: !empty)
         empty = false
-        sink.append(name)
-        sink.append("\":")
     }
 
     mutating func key(_ name: String) {
@@ -129,59 +126,91 @@ public struct JSONObject {
 /// JSON value encodings, written straight into the sink.
 extension ByteSink {
     func appendJSONString(_ s: String) {
-        append(UInt8(ascii: "\""))
+        // Native strings (small ones included) are read in place.
+        if s.utf8.withContiguousStorageIfAvailable({ appendJSONString(UnsafeRawBufferPointer($0)) }) != nil { return }
         var s = s
-        s.withUTF8 { utf8 in
-            // Most strings need no escaping: find that eight bytes at a time.
-            let raw = UnsafeRawBufferPointer(utf8)
-            if !ByteSink.needsEscaping(raw) {
-                append(raw)
-                return
+        s.withUTF8 { appendJSONString(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// UTF-8 bytes as a JSON string. Most strings need no escaping: they are
+    /// checked and copied eight bytes at a time, straight into the buffer.
+    func appendJSONString(_ bytes: UnsafeRawBufferPointer) {
+        reserve(bytes.count + 2)
+        base[count] = UInt8(ascii: "\"")
+        var out = count + 1
+        var i = 0
+        while i + 8 <= bytes.count {
+            let word = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            if ByteSink.needsEscaping(word) { break }
+            UnsafeMutableRawPointer(base + out).storeBytes(of: word, as: UInt64.self)
+            out += 8
+            i += 8
+        }
+        if i < bytes.count && bytes.count >= 8 && bytes.count - i < 8 {
+            // Fewer than eight left: the last eight, overlapping bytes already copied.
+            let word = bytes.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self)
+            if !ByteSink.needsEscaping(word) {
+                UnsafeMutableRawPointer(base + out + (bytes.count - 8 - i)).storeBytes(of: word, as: UInt64.self)
+                out += bytes.count - i
+                i = bytes.count
             }
-            var runStart = 0
-            for (i, b) in utf8.enumerated() where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
-                append(UnsafeRawBufferPointer(rebasing: raw[runStart..<i]))
-                runStart = i + 1
-                switch b {
-                case UInt8(ascii: "\""): append("\\\"")
-                case UInt8(ascii: "\\"): append("\\\\")
-                case 0x0a: append("\\n")
-                case 0x0d: append("\\r")
-                case 0x09: append("\\t")
-                default:
-                    append("\\u00")
-                    append(ByteSink.hexDigit(b >> 4))
-                    append(ByteSink.hexDigit(b & 0xf))
-                }
+        }
+        while i < bytes.count {
+            let b = bytes[i]
+            if b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { break }
+            base[out] = b
+            out += 1
+            i += 1
+        }
+        count = out
+        // From the first byte that needs escaping on.
+        while i < bytes.count {
+            let b = bytes[i]
+            i += 1
+            switch b {
+            case UInt8(ascii: "\""): append("\\\"")
+            case UInt8(ascii: "\\"): append("\\\\")
+            case 0x0a: append("\\n")
+            case 0x0d: append("\\r")
+            case 0x09: append("\\t")
+            case 0..<0x20:
+                append("\\u00")
+                append(ByteSink.hexDigit(b >> 4))
+                append(ByteSink.hexDigit(b & 0xf))
+            default: append(b)
             }
-            append(UnsafeRawBufferPointer(rebasing: raw[runStart...]))
         }
         append(UInt8(ascii: "\""))
     }
 
+    /// `,"name":` (without the comma for an object's first field), in one go:
+    /// a record writes a dozen of them.
+    func appendKey(_ name: StaticString, comma: Bool) {
+        let n = name.utf8CodeUnitCount
+        reserve(n + 4)
+        var out = base + count
+        if comma {
+            out.pointee = UInt8(ascii: ",")
+            out += 1
+        }
+        out.pointee = UInt8(ascii: "\"")
+        (out + 1).update(from: name.utf8Start, count: n)
+        out[n + 1] = UInt8(ascii: "\"")
+        out[n + 2] = UInt8(ascii: ":")
+        count = out + n + 3 - base
+    }
+
     static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 
-    /// Whether any byte is a control character, `"` or `\` — tested a word
-    /// at a time with the "has a byte less than n / equal to c" bit tricks
-    /// (exact for presence: no false negatives or positives).
-    static func needsEscaping(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    /// Whether any of the eight bytes is a control character, `"` or `\`
+    /// ("has a byte less than n / equal to c" bit tricks: exact, no false
+    /// positives or negatives; bytes of 0x80 and up never match).
+    @inline(__always)
+    static func needsEscaping(_ w: UInt64) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
-        func hasZero(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
-        var i = 0
-        while i + 8 <= bytes.count {
-            let w = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            if (w &- ones &* 0x20) & ~w & highs != 0 || hasZero(w ^ (ones &* 0x22)) || hasZero(w ^ (ones &* 0x5c)) {
-                return true
-            }
-            i += 8
-        }
-        while i < bytes.count {
-            let b = bytes[i]
-            if b < 0x20 || b == 0x22 || b == 0x5c { return true }
-            i += 1
-        }
-        return false
+        @inline(__always) func hasZero(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+        return (w &- ones &* 0x20) & ~w & highs != 0 || hasZero(w ^ (ones &* 0x22)) || hasZero(w ^ (ones &* 0x5c))
     }
 
     func appendDecimal(_ value: UInt64) {
@@ -220,6 +249,19 @@ extension ByteSink {
     /// the previous call when the day is the same: records come in capture
     /// order, and the civil-date conversion was most of a timestamp's cost.
     func appendTimestamp(_ time: Microseconds) {
+        reserve(32)
+        if time == lastStampTime {
+            withUnsafeBytes(of: lastStamp) { (base + count).update(from: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: 27) }
+            count += 27
+            return
+        }
+        let start = count
+        appendStamp(time)
+        lastStampTime = time
+        withUnsafeMutableBytes(of: &lastStamp) { $0.baseAddress!.copyMemory(from: base + start, byteCount: 27) }
+    }
+
+    private func appendStamp(_ time: Microseconds) {
         // Years 0001–9999 are what RFC 3339 can write; clamp anything else.
         let time = min(max(time, -62_135_596_800_000_000), 253_402_300_799_999_999)
         let (days, microOfDay) = CivilDate.split(time)

@@ -198,6 +198,17 @@ struct TimestampTests {
         #expect(rfc3339(Int64.min + 999_999).utf8.count == 27)
     }
 
+    /// One sink keeps the last instant it wrote: a repeat is copied, any
+    /// other instant (the lowest one too) is written afresh.
+    @Test func repeatedAndAlternatingInstantsInOneSink() {
+        let instants: [Int64] = [Int64.min, Int64.min, 0, 0, 1_795_847_840_123_456, 0, 1_795_847_840_123_456,
+                                 1_795_847_840_123_457, -1, -1, Int64.max]
+        let sink = ByteSink(capacity: 64)
+        for t in instants { sink.appendTimestamp(t) }
+        #expect(String(decoding: sink.view, as: UTF8.self) == instants.map(rfc3339).joined())
+        #expect(rfc3339(Int64.min) == "0001-01-01T00:00:00.000000Z", "clamped, and written though nothing was before it")
+    }
+
     @Test func timestampFieldIsQuoted() {
         #expect(jsonObject { $0.add("ts", timestamp: 0) } == #"{"ts":"1970-01-01T00:00:00.000000Z"}"#)
     }
