@@ -53,9 +53,9 @@ public struct FlowInspection {
     var cleartext: CleartextAnalyzer?
     var cleartextDone = false
     /// What the cleartext analyzer saw, until the pipeline takes it.
-    var sightings: [Sighting] = []
+    @usableFromInline var sightings: [Sighting] = []
     /// Data connections the FTP reader saw announced, until the pipeline takes them.
-    var ftpDataEvents: [FTPDataEvent] = []
+    @usableFromInline var ftpDataEvents: [FTPDataEvent] = []
     /// The reader of an FTP data connection (the pipeline recognised the flow).
     var ftpData: FTPDataReader?
     let tlsEnabled: Bool
@@ -94,7 +94,9 @@ public struct FlowInspection {
     }
 
     /// The cleartext analyzer saw something since the last `takeSightings()`.
-    public var hasSightings: Bool { !sightings.isEmpty }
+    // Inlinable: the pipeline asks for every packet, and an opaque getter
+    // made it copy the whole struct out of its array first (204 bytes).
+    @inlinable public var hasSightings: Bool { !sightings.isEmpty }
 
     public mutating func takeSightings() -> [Sighting] {
         defer { sightings = [] }
@@ -104,7 +106,7 @@ public struct FlowInspection {
     public var app: AppProtocol { identifier.app }
 
     /// The FTP reader saw data connections announced since the last `takeFTPDataEvents()`.
-    public var hasFTPDataEvents: Bool { !ftpDataEvents.isEmpty }
+    @inlinable public var hasFTPDataEvents: Bool { !ftpDataEvents.isEmpty }
 
     public mutating func takeFTPDataEvents() -> [FTPDataEvent] {
         defer { ftpDataEvents = [] }
@@ -133,7 +135,7 @@ public struct FlowInspection {
     public var payloadProtected: Bool { cleartext?.payloadProtected ?? false }
 
     /// The TLS handshake is complete enough to judge (the analyzer is done).
-    public var tlsReady: Bool { tls?.isDone ?? false }
+    @inlinable public var tlsReady: Bool { tls?.isDone ?? false }
 
     public mutating func ingest(
         _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext

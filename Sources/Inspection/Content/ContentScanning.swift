@@ -200,7 +200,8 @@ extension InspectionContext {
     }
 
     /// Sightings of the flow being inspected, until the pipeline takes them.
-    public var hasContentSightings: Bool { !contentSightings.isEmpty }
+    /// Inlinable: asked for every packet (an opaque getter copied the whole context first).
+    @inlinable public var hasContentSightings: Bool { !contentSightings.isEmpty }
 
     public mutating func takeContentSightings() -> [ContentSighting] {
         defer { contentSightings = [] }
