@@ -74,29 +74,30 @@ public struct FingerprintKey: Sendable {
     /// `hmac-sha256:` and the first 24 hex digits (96 bits) of the HMAC of
     /// the parts, each length-prefixed so ("ab", "c") and ("a", "bc") differ.
     public func fingerprint(_ parts: [UInt8]...) -> String {
-        var message: [UInt8] = []
-        message.reserveCapacity(parts.reduce(0) { $0 + 4 + $1.count })
-        for part in parts {
-            let n = UInt32(truncatingIfNeeded: part.count)
-            message += [UInt8(n >> 24), UInt8(n >> 16 & 0xff), UInt8(n >> 8 & 0xff), UInt8(n & 0xff)]
-            message += part
-        }
+        // Each part with its length in front: ("ab", "c") and ("a", "bc") differ.
         var innerHash = inner
-        message.withUnsafeBytes { innerHash.update(bufferPointer: $0) }
+        for part in parts {
+            let n = UInt32(truncatingIfNeeded: part.count).bigEndian
+            withUnsafeBytes(of: n) { innerHash.update(bufferPointer: $0) }
+            part.withUnsafeBytes { innerHash.update(bufferPointer: $0) }
+        }
         var outerHash = outer
         innerHash.finalize().withUnsafeBytes { outerHash.update(bufferPointer: $0) }
-        let mac = outerHash.finalize()
-        let prefix = "hmac-sha256:"
-        return String(unsafeUninitializedCapacity: prefix.utf8.count + 24) { out in
-            var i = 0
-            for c in prefix.utf8 { out[i] = c; i += 1 }
-            let hex = Array("0123456789abcdef".utf8)
-            for byte in mac.prefix(12) {
-                out[i] = hex[Int(byte >> 4)]
-                out[i + 1] = hex[Int(byte & 0x0f)]
-                i += 2
+        return outerHash.finalize().withUnsafeBytes { mac in
+            String(unsafeUninitializedCapacity: FingerprintKey.prefix.count + 24) { out in
+                for (i, c) in FingerprintKey.prefix.enumerated() { out[i] = c }
+                var i = FingerprintKey.prefix.count
+                for k in 0..<12 {
+                    out[i] = FingerprintKey.hexDigit(mac[k] >> 4)
+                    out[i + 1] = FingerprintKey.hexDigit(mac[k] & 0x0f)
+                    i += 2
+                }
+                return i
             }
-            return i
         }
     }
+
+    static let prefix: [UInt8] = Array("hmac-sha256:".utf8)
+
+    @inline(__always) static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 }

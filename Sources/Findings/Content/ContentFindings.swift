@@ -6,12 +6,18 @@ import Scanning
 /// texts and redaction shapes) and whether values are shown in full
 /// (`--reveal`, off by default: evidence is masked).
 public struct ContentReporting: Sendable {
-    public var rules: [ContentRule]
+    public let rules: [ContentRule]
     public var reveal: Bool
+    /// Per rule, what every finding of it repeats, worked out once: its
+    /// severity and its references as one text.
+    let severities: [Severity?]
+    let references: [String]
 
     public init(rules: [ContentRule], reveal: Bool = false) {
         self.rules = rules
         self.reveal = reveal
+        severities = rules.map { Severity(name: $0.severity) }
+        references = rules.map { $0.references.joined(separator: "; ") }
     }
 }
 
@@ -78,7 +84,7 @@ extension CleartextAssessor {
     func note(_ sighting: ContentSighting, slot: Int32, flow: FlowIdentity, app: AppProtocol, at time: Int64) {
         guard let content, sighting.match.rule < content.rules.count else { return }
         let rule = content.rules[sighting.match.rule]
-        guard var severity = Severity(name: rule.severity) else { return }
+        guard var severity = content.severities[sighting.match.rule] else { return }
         if sighting.match.raised, let higher = Severity(rawValue: severity.rawValue + 1) { severity = higher }
         let value = sighting.match.value
         // A JWT ranks by what it claims: unsigned (`alg: none`) is its own
@@ -119,7 +125,7 @@ extension CleartextAssessor {
             // Readers of the output (the nightly assessment) mask such evidence again.
             if content.reveal { details.append(("revealed", "true")) }
             details.append(("remediation", rule.remediation))
-            if !rule.references.isEmpty { details.append(("references", rule.references.joined(separator: "; "))) }
+            if !rule.references.isEmpty { details.append(("references", content.references[sighting.match.rule])) }
             let category: FindingCategory = rule.category == .pii ? .pii : .secret
             return Finding(
                 timestamp: time, rule: id, category: category, severity: severity, flow: flow,
