@@ -54,6 +54,8 @@ struct PieceScan: Sendable {
     var state = StreamScanState()
     var shift: UInt64 = 0
     var sniff = TextSniff()
+    /// Its first piece was seen (and its name scanned).
+    var started = false
 }
 
 /// The raw-stream scan of one flow: a state per direction. A direction is
@@ -224,32 +226,40 @@ extension InspectionContext {
     /// form spelt it: a rule that wants `api_key=...` or an "SSN" nearby sees
     /// them. Offsets reported are the value's own.
     mutating func scanPiece(_ piece: ContentPiece, scanner: ContentScanner) {
-        let key = UInt64(flow) << 32 | UInt64(piece.stream)
-        var scan: PieceScan
-        if let open = pieceScans.removeValue(forKey: key) {
-            scan = open
-        } else {
-            scan = PieceScan()
+        // Scanned where it lies in the table: taking the scan out and putting
+        // it back cost two lookups and a copy of its state for every piece.
+        let shift = InspectionContext.scan(
+            piece, scanner: scanner, &pieceScans[UInt64(flow) << 32 | UInt64(piece.stream), default: PieceScan()],
+            budget: &scanBudget, matches: &scanMatches, counters: &counters.scan, scanBinary: scanBinary)
+        adoptMatches(direction: piece.direction, source: piece.kind, shift: shift)
+    }
+
+    /// `scanPiece` on the piece's scan; returns the bytes of its name scanned before it.
+    private static func scan(
+        _ piece: ContentPiece, scanner: ContentScanner, _ scan: inout PieceScan, budget: inout ScanBudget,
+        matches: inout [ScanMatch], counters: inout ScanCounters, scanBinary: Bool
+    ) -> UInt64 {
+        if !scan.started {
+            scan.started = true
             if !piece.name.isEmpty {
                 var prefix = Array(piece.name.prefix(ContentLimits.maxLabel))
                 prefix.append(UInt8(ascii: "="))
                 scan.shift = UInt64(prefix.count)
-                prefix.withUnsafeBytes { scanner.scan($0, at: 0, &scan.state, budget: &scanBudget, into: &scanMatches) }
+                prefix.withUnsafeBytes { scanner.scan($0, at: 0, &scan.state, budget: &budget, into: &matches) }
             }
         }
         switch scan.sniff.verdict {
         case .binary:
-            counters.scan.binaryBytes &+= UInt64(piece.bytes.count)
+            counters.binaryBytes &+= UInt64(piece.bytes.count)
         case .undecided where !scanBinary && scan.sniff.read(piece.bytes) == .binary:
             // Judged on what it said before; nothing more is read or kept.
-            counters.scan.binaryStreams &+= 1
-            counters.scan.binaryBytes &+= UInt64(piece.bytes.count)
-            scanner.finish(&scan.state, budget: &scanBudget, into: &scanMatches)
+            counters.binaryStreams &+= 1
+            counters.binaryBytes &+= UInt64(piece.bytes.count)
+            scanner.finish(&scan.state, budget: &budget, into: &matches)
         default:
-            scanner.scan(piece.bytes, at: piece.offset + scan.shift, &scan.state, budget: &scanBudget, into: &scanMatches)
+            scanner.scan(piece.bytes, at: piece.offset + scan.shift, &scan.state, budget: &budget, into: &matches)
         }
-        pieceScans[key] = scan
-        adoptMatches(direction: piece.direction, source: piece.kind, shift: scan.shift)
+        return scan.shift
     }
 
     /// A decoded stream ended: what waited for more bytes is judged.
