@@ -5,9 +5,6 @@ struct RuleWindow {
     var before: Int32
     var after: Int32
     var group: Int32
-    /// The digit counts a `digits` rule accepts (0...0 for keyword rules).
-    var digitsMin: Int32
-    var digitsMax: Int32
     var validator: Validator?
     /// Context words are required: they are looked for before the regex runs.
     var requiresContext: Bool
@@ -19,13 +16,6 @@ struct RuleWindow {
         before = Int32(rule.before)
         after = Int32(rule.after)
         group = Int32(rule.group)
-        if let range = rule.trigger.digits {
-            digitsMin = Int32(range.lowerBound)
-            digitsMax = Int32(range.upperBound)
-        } else {
-            digitsMin = 0
-            digitsMax = 0
-        }
         validator = rule.validator
         requiresContext = rule.context?.effect == .require
         contextDistance = Int32(rule.context?.distance ?? 0)
@@ -106,8 +96,11 @@ public final class ContentScanner: @unchecked Sendable {
     let keywordRules: UnsafeMutablePointer<Int32>
     /// Bytes after keyword `k`'s end its rules' windows reach (plus the lookahead byte).
     let keywordReach: UnsafeMutablePointer<Int32>
-    /// Rules triggered by digit runs, and how far past a run their windows reach.
-    let digitRules: [Int]
+    /// Rules triggered by digit runs, by how many digits a run has: those that
+    /// want `d` digits are `digitRuleList[digitRuleBounds[d]..<digitRuleBounds[d+1]]`
+    /// (most runs are wanted by none). How far past a run their windows reach.
+    let digitRuleBounds: UnsafeMutablePointer<Int32>
+    let digitRuleList: UnsafeMutablePointer<Int32>
     let digitReach: Int
     /// Each rule's context words (empty without context).
     let contextWords: [ContextWords]
@@ -198,7 +191,14 @@ public final class ContentScanner: @unchecked Sendable {
         let ahead = set.rules.map { $0.after + ($0.context?.distance ?? 0) }
         let behind = set.rules.map { $0.before + ($0.context?.distance ?? 0) }
         keywordReach = KeywordFilter.copy(byKeyword.map { list in Int32((list.map { ahead[$0] }.max() ?? 0) + 1) })
-        digitRules = digits
+        var bounds: [Int32] = [0]
+        var list: [Int32] = []
+        for d in 0...ContentRule.maxDigits {
+            list += digits.filter { set.rules[$0].trigger.digits?.contains(d) == true }.map { Int32($0) }
+            bounds.append(Int32(list.count))
+        }
+        digitRuleBounds = KeywordFilter.copy(bounds)
+        digitRuleList = KeywordFilter.copy(list)
         digitReach = (digits.map { ahead[$0] }.max() ?? 0) + 1
         maxAfter = (ahead.max() ?? 0) + 1
         maxHit = max(filter.longestKeyword, 3 * maxDigits, 2)
@@ -214,6 +214,8 @@ public final class ContentScanner: @unchecked Sendable {
         keywordRuleBounds.deallocate()
         keywordRules.deallocate()
         keywordReach.deallocate()
+        digitRuleBounds.deallocate()
+        digitRuleList.deallocate()
         startClasses.deallocate()
     }
 
@@ -387,7 +389,7 @@ public final class ContentScanner: @unchecked Sendable {
                     if final { continue }
                     return .deferred(i)
                 }
-                guard filter.matches(k, base, at: i) else { continue }
+                guard filter.matches(k, base, at: i, count: count) else { continue }
                 let hitEnd = i + length
                 if !final && hitEnd + Int(keywordReach[k]) > count { return .deferred(i) }
                 for j in Int(keywordRuleBounds[2 * k])..<Int(keywordRuleBounds[2 * k + 1]) {
@@ -407,14 +409,15 @@ public final class ContentScanner: @unchecked Sendable {
                 case .notStart:
                     break
                 case .run(let run, let digits):
-                    if !final && run.upperBound + digitReach > count { return .deferred(i) }
-                    for r in digitRules {
-                        let w = windows[r]
-                        guard digits >= Int(w.digitsMin) && digits <= Int(w.digitsMax) else { continue }
-                        // The value is made of the run's digits: its match starts within the run at the latest.
-                        evaluate(
-                            r, hit: run, latestStart: run.upperBound, base, count: count, regionStart: regionStart, &state,
-                            into: &matches)
+                    let wanting = Int(digitRuleBounds[digits])..<Int(digitRuleBounds[digits + 1])
+                    if !wanting.isEmpty {
+                        if !final && run.upperBound + digitReach > count { return .deferred(i) }
+                        for j in wanting {
+                            // The value is made of the run's digits: its match starts within the run at the latest.
+                            evaluate(
+                                Int(digitRuleList[j]), hit: run, latestStart: run.upperBound, base, count: count,
+                                regionStart: regionStart, &state, into: &matches)
+                        }
                     }
                     advance = max(advance, run.upperBound)
                 }

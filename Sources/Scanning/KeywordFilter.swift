@@ -27,6 +27,10 @@ final class KeywordFilter {
     /// Keyword `k` is `keywordBytes[keywordBounds[2k]..<keywordBounds[2k+1]]`, lowercased.
     private let keywordBytes: UnsafeMutablePointer<UInt8>
     private let keywordBounds: UnsafeMutablePointer<Int32>
+    /// Keyword `k`'s first eight bytes (zero-padded), compared in one go:
+    /// `(text | fold) & mask == head`, with `fold` 0x20 where the keyword has
+    /// a letter (either case matches) and `mask` covering its length.
+    private let heads: UnsafeMutablePointer<(head: UInt64, fold: UInt64, mask: UInt64)>
     let longestKeyword: Int
 
     /// `keywords` lowercased; `digits`: whether some rule is triggered by digit runs.
@@ -97,6 +101,18 @@ final class KeywordFilter {
         }
         keywordBytes = KeywordFilter.copy(bytes)
         keywordBounds = KeywordFilter.copy(wordBounds)
+        heads = KeywordFilter.copy(
+            keywords.map { word in
+                var head: UInt64 = 0
+                var fold: UInt64 = 0
+                var mask: UInt64 = 0
+                for (j, b) in word.prefix(8).enumerated() {
+                    head |= UInt64(b) << UInt64(8 * j)
+                    mask |= 0xff << UInt64(8 * j)
+                    if b &- 0x61 < 26 { fold |= 0x20 << UInt64(8 * j) }
+                }
+                return (head, fold, mask)
+            })
     }
 
     deinit {
@@ -107,6 +123,7 @@ final class KeywordFilter {
         listDigits.deallocate()
         keywordBytes.deallocate()
         keywordBounds.deallocate()
+        heads.deallocate()
     }
 
     static func bitmap() -> UnsafeMutablePointer<UInt64> {
@@ -137,7 +154,12 @@ final class KeywordFilter {
     /// `test` read a byte at a time: a different index from `test`'s, so the
     /// compiler does not share one mask between them (see `nextCandidate`).
     @inline(__always) static func testByte(_ bits: UnsafeMutablePointer<UInt64>, _ pair: Int) -> Bool {
-        (UnsafeRawPointer(bits).load(fromByteOffset: pair >> 3, as: UInt8.self) >> UInt8(pair & 7)) & 1 != 0
+        #if _endian(little)
+        let byte = pair >> 3
+        #else
+        let byte = pair >> 3 ^ 7  // a word's low bits are in its last byte
+        #endif
+        return (UnsafeRawPointer(bits).load(fromByteOffset: byte, as: UInt8.self) >> UInt8(pair & 7)) & 1 != 0
     }
 
     @inline(__always) static func pair(_ base: UnsafeRawPointer, _ i: Int) -> Int {
@@ -186,15 +208,24 @@ final class KeywordFilter {
 
     @inline(__always) func length(_ k: Int) -> Int { Int(keywordBounds[2 * k + 1] - keywordBounds[2 * k]) }
 
-    /// Whether keyword `k` is at `i` (ASCII letters in any case); the caller checked it fits.
+    /// Whether keyword `k` is at `i` (ASCII letters in any case) in a region
+    /// of `count` bytes; the caller checked it fits.
     @inline(__always)
-    func matches(_ k: Int, _ base: UnsafeRawPointer, at i: Int) -> Bool {
+    func matches(_ k: Int, _ base: UnsafeRawPointer, at i: Int, count: Int) -> Bool {
         let start = Int(keywordBounds[2 * k])
         let n = Int(keywordBounds[2 * k + 1]) - start
-        for j in 0..<n {
+        var j = 0
+        if i + 8 <= count {
+            let h = heads[k]
+            let text = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            guard (text | h.fold) & h.mask == h.head else { return false }
+            j = min(n, 8)
+        }
+        while j < n {
             var b = base.load(fromByteOffset: i + j, as: UInt8.self)
             if b &- 0x41 < 26 { b |= 0x20 }
             if b != keywordBytes[start + j] { return false }
+            j += 1
         }
         return true
     }

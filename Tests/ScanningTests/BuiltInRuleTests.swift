@@ -59,6 +59,18 @@ import Testing
     /// A SigV4-signed request names its access key id in `Credential=` and
     /// carries a 64-hex signature: one exposure, the key's (the signature is
     /// not a secret of its own). AWS's documented example request, with a fake key id.
+    /// Found in review: a window that ends inside a later value must not turn
+    /// its cut-off start into a match (a phone number ending early), and a
+    /// password's value holding `name=value` is one finding, not two.
+    @Test func valuesAreWholeWhateverHitsCameBefore() {
+        func found(_ text: String, _ id: String) -> [String] {
+            let r = Self.scanner.rules.firstIndex { $0.id == id }!
+            return Self.scanner.matches(Array(text.utf8)).filter { $0.rule == r }.map { String(decoding: $0.value, as: UTF8.self) }
+        }
+        #expect(found(#"{"country_code":"+1","mobile_phone_numbr":"+61491570156"}"#, "pii.phone-e164") == ["+61491570156"])
+        #expect(found("password=abc/db_pass=hunter22 ", "secret.generic-password") == ["abc/db_pass=hunter22"])
+    }
+
     @Test func aSigV4RequestIsOneKeyExposure() {
         let request = """
             GET /?Action=ListUsers&Version=2010-05-08 HTTP/1.1\r
