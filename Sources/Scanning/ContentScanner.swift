@@ -70,8 +70,8 @@ public struct StreamScanState: Sendable {
     var next: UInt64 = 0
     /// Where the next chunk is expected (a different offset means a gap).
     var end: UInt64 = 0
-    /// `rule << 48 | offset` of the last values reported.
-    var recent: [UInt64] = []
+    /// The last values reported: `rule << 48 | offset`, and where each ends.
+    var recent: [(key: UInt64, end: UInt64)] = []
     public internal(set) var scannedBytes: UInt64 = 0
 
     public init() {}
@@ -539,12 +539,16 @@ public final class ContentScanner: @unchecked Sendable {
             let value = UnsafeRawBufferPointer(rebasing: subject[group])
             let offset = regionStart + UInt64(subjectStart + group.lowerBound)
             let key = UInt64(r) << 48 | (offset & 0xffff_ffff_ffff)
-            guard !state.recent.contains(key) else { continue }
+            // Reported already, or inside a value of this rule that was (a
+            // password `abc/db_pass=x` holds `db_pass=x`: one finding).
+            guard !state.recent.contains(where: { $0.key >> 48 == UInt64(r) && $0.key <= key && key < $0.end }) else {
+                continue
+            }
             var jwt: JWTFacts?
             guard let raised = accepts(r, value, match: matchStart..<matchEnd, base, count: count, offset: offset, jwt: &jwt)
             else { continue }
             if state.recent.count == 8 { state.recent.removeFirst() }
-            state.recent.append(key)
+            state.recent.append((key, key + UInt64(value.count)))
             matches.append(
                 ScanMatch(
                     rule: r, offset: offset, value: Array(value), raised: raised, jwt: jwt))
