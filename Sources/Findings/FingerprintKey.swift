@@ -88,8 +88,8 @@ public struct FingerprintKey: Sendable {
                 for (i, c) in FingerprintKey.prefix.enumerated() { out[i] = c }
                 var i = FingerprintKey.prefix.count
                 for k in 0..<12 {
-                    out[i] = FingerprintKey.hexDigit(mac[k] >> 4)
-                    out[i + 1] = FingerprintKey.hexDigit(mac[k] & 0x0f)
+                    out[i] = ASCII.hexDigits[Int(mac[k] >> 4)]
+                    out[i + 1] = ASCII.hexDigits[Int(mac[k] & 0x0f)]
                     i += 2
                 }
                 return i
@@ -98,6 +98,4 @@ public struct FingerprintKey: Sendable {
     }
 
     static let prefix: [UInt8] = Array("hmac-sha256:".utf8)
-
-    @inline(__always) static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 }

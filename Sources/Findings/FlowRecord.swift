@@ -54,12 +54,7 @@ public struct FlowIdentity: Sendable, Equatable {
     }
 
     /// `C` and the 16 hex digits of `hash`.
-    public var id: String {
-        var text = "C"
-        let hex = String(hash, radix: 16)
-        text += String(repeating: "0", count: 16 - hex.count) + hex
-        return text
-    }
+    public var id: String { ASCII.taggedHex("C", hash) }
 }
 
 /// The summary of one finished flow (`type: "flow"`).

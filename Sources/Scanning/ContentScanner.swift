@@ -572,9 +572,15 @@ public final class ContentScanner: @unchecked Sendable {
         for allowed in allowedValues[r] where allowed.elementsEqual(value) { return reject("allowlisted value") }
         for allow in allowRegexes[r] where allow.match(value, from: 0) { return reject("allowlisted pattern") }
         if let validator = w.validator {
-            // Reading a JWT (two JSON objects) is the costly check: done once, kept for the match.
-            if validator == .jwt { jwt = JWTFacts(token: value) }
-            if validator == .jwt ? jwt == nil : !validator.accepts(value) { return reject("validator \(validator.rawValue) failed") }
+            // A JWT's check is reading it (two JSON objects): read once, the facts kept for the match.
+            let passed: Bool
+            if validator == .jwt {
+                jwt = JWTFacts(token: value)
+                passed = jwt != nil
+            } else {
+                passed = validator.accepts(value)
+            }
+            if !passed { return reject("validator \(validator.rawValue) failed") }
         }
         let floor = minEntropy[r]
         if floor > 0 {

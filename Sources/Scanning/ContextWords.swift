@@ -28,7 +28,8 @@ struct ContextWords {
             for b in [first, ContextWords.isLower(word[0]) ? first - 32 : first] { bits[b >> 6] |= 1 << UInt64(b & 63) }
         }
         firsts = (bits[0], bits[1], bits[2], bits[3])
-        byFirst = ranges
+        // Most rules have no context words: no table for them.
+        byFirst = sorted.isEmpty ? [] : ranges
     }
 
     @inline(__always) static func isLower(_ b: UInt8) -> Bool { b &- 0x61 < 26 }

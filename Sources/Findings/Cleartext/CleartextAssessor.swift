@@ -48,11 +48,7 @@ public final class CleartextAssessor: @unchecked Sendable {
             mix(transport.rawValue)
             for word in [server.high, server.low, UInt64(port)] { for k in 0..<8 { mix(UInt8(truncatingIfNeeded: word >> (8 * k))) } }
             for b in fingerprint.utf8 { mix(b) }
-            return String(unsafeUninitializedCapacity: 17) { out in
-                out[0] = UInt8(ascii: "E")
-                for k in 0..<16 { out[1 + k] = FingerprintKey.hexDigit(UInt8(truncatingIfNeeded: h >> UInt64(60 - 4 * k)) & 0xf) }
-                return 17
-            }
+            return ASCII.taggedHex("E", h)
         }
     }
 

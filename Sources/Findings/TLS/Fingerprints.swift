@@ -159,6 +159,16 @@ struct ASCII {
 
     static let hexDigits = Array("0123456789abcdef".utf8)
 
+    /// `tag` and the 16 lower-case hex digits of `value`: flow ids (`C…`) and
+    /// finding keys (`E…`).
+    static func taggedHex(_ tag: Unicode.Scalar, _ value: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 17) { out in
+            out[0] = UInt8(ascii: tag)
+            for k in 0..<16 { out[1 + k] = hexDigits[Int(value >> UInt64(60 - 4 * k) & 0xf)] }
+            return 17
+        }
+    }
+
     var isEmpty: Bool { bytes.isEmpty }
     var string: String { String(decoding: bytes, as: UTF8.self) }
 
