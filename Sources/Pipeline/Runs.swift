@@ -30,11 +30,13 @@ public struct OfflineRun {
         self.showProgress = showProgress
     }
 
-    /// Reads every file. A file that cannot be opened or breaks part-way is
-    /// reported and skipped; everything found before (and in later files) is kept.
-    public func run(options: AuditorOptions, reporter: Reporter) -> RunResult {
+    /// Reads every file into `auditor`, which writes to `reporter`. A file
+    /// that cannot be opened or breaks part-way is reported and skipped;
+    /// everything found before (and in later files) is kept. The auditor is
+    /// the caller's: a command about to exit can leave its tables to the
+    /// operating system instead of freeing them.
+    public func run(_ auditor: inout Auditor, reporter: Reporter) -> RunResult {
         let started = Clock.seconds()
-        var auditor = Auditor(options: options, reporter: reporter)
         auditor.setInputs(files)
         var errors: [String] = []
         var sources: [(String, CaptureSource?)] = []

@@ -261,8 +261,9 @@ struct AssessRun {
         } catch {
             throw AssessmentError("cannot set up the capture reading: \(CommonOptions.message(for: error))")
         }
-        let result = OfflineRun(files: files, filter: nil, showProgress: false)
-            .run(options: try common.auditorOptions(), reporter: try common.makeReporter())
+        let reporter = try common.makeReporter()
+        var auditor = Auditor(options: try common.auditorOptions(), reporter: reporter)
+        let result = OfflineRun(files: files, filter: nil, showProgress: false).run(&auditor, reporter: reporter)
         // A truncated or corrupt capture: what came before the break counts; say where it broke.
         for error in result.inputErrors { printError("warning: \(error)") }
     }

@@ -288,12 +288,15 @@ struct Read: ParsableCommand {
             printError(error.description)
             throw ExitCode(ExitStatus.inputError)
         }
-        let options = try common.auditorOptions()
         let reporter = try common.makeReporter()
+        var auditor = Auditor(options: try common.auditorOptions(), reporter: reporter)
         let result = OfflineRun(files: files, filter: common.filter, showProgress: progress)
-            .run(options: options, reporter: reporter)
+            .run(&auditor, reporter: reporter)
         let status = common.exitStatus(result)
-        if status != 0 { throw ExitCode(status) }
+        // Everything is written and flushed. Exit with the auditor still
+        // alive: freeing its flow tables, aggregates and compiled rules one
+        // object at a time took 0.10-0.12 s per GiB of traffic (7 % of the run).
+        withExtendedLifetime(auditor) { Glibc.exit(status) }
     }
 }
 
