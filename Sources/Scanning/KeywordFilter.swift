@@ -2,21 +2,23 @@
 /// keyword (or a run of digits) could start there, so that regexes run only
 /// near such hits.
 ///
-/// Three bitmaps of 65,536 bits (8 KiB each, together in L1) indexed by a
-/// pair of bytes: `longFirst` marks the first two bytes of every keyword of
-/// three bytes or more and `longNext` its second and third, each in every
-/// letter case; `short` marks where a one- or two-byte keyword or a digit pair
-/// begins. A position is a candidate when `short` has its pair, or when
-/// `longFirst` has its pair and `longNext` the following one — common English
-/// pairs such as "to" or "se" alone no longer stop the scan. A candidate is
-/// then checked against the keywords that begin with its pair. Everything the
-/// scan reads is in flat buffers: no reference counting per byte or per hit.
+/// One table of 65,536 bytes indexed by a pair of bytes says what the pair
+/// can be: the first two bytes of a keyword of three bytes or more
+/// (`longFirst`), its second and third (`longNext`), each in every letter
+/// case, or where a one- or two-byte keyword or a digit pair begins
+/// (`short`). A position is a candidate when its pair is `short`, or
+/// `longFirst` with a `longNext` pair after it — common English pairs such as
+/// "to" or "se" alone no longer stop the scan. A candidate is then checked
+/// against the keywords that begin with its pair. Everything the scan reads is
+/// in flat buffers: no reference counting per byte or per hit.
 final class KeywordFilter {
-    private let longFirst: UnsafeMutablePointer<UInt64>
-    private let longNext: UnsafeMutablePointer<UInt64>
-    private let short: UnsafeMutablePointer<UInt64>
-    /// `longFirst` or `short`: the one test most positions fail.
-    private let anyFirst: UnsafeMutablePointer<UInt64>
+    /// Per pair (`first | second << 8`): `longFirst`, `short` and `longNext` bits.
+    private let pairs: UnsafeMutablePointer<UInt8>
+    static let longFirst: UInt8 = 1
+    static let short: UInt8 = 2
+    static let longNext: UInt8 = 4
+    /// `longFirst` or `short`: a keyword may start at the pair (the test most positions fail).
+    static let starts: UInt8 = 3
     /// For each pair, its candidate list's index plus one (0: none).
     private let slots: UnsafeMutablePointer<UInt16>
     /// Candidate lists: `listBounds[2s]..<listBounds[2s+1]` in `listKeywords` (longest keyword first).
@@ -36,10 +38,8 @@ final class KeywordFilter {
     /// `keywords` lowercased; `digits`: whether some rule is triggered by digit runs.
     init(keywords: [[UInt8]], digits: Bool) {
         longestKeyword = keywords.map(\.count).max() ?? 0
-        longFirst = KeywordFilter.bitmap()
-        longNext = KeywordFilter.bitmap()
-        short = KeywordFilter.bitmap()
-        anyFirst = KeywordFilter.bitmap()
+        pairs = .allocate(capacity: 65536)
+        pairs.initialize(repeating: 0, count: 65536)
         slots = .allocate(capacity: 65536)
         slots.initialize(repeating: 0, count: 65536)
 
@@ -51,12 +51,12 @@ final class KeywordFilter {
                 for b in seconds {
                     let pair = Int(a) | Int(b) << 8
                     lists[pair, default: ([], false)].keywords.append(index)
-                    KeywordFilter.set(word.count >= 3 ? longFirst : short, pair)
+                    pairs[pair] |= word.count >= 3 ? KeywordFilter.longFirst : KeywordFilter.short
                 }
             }
             if word.count >= 3 {
                 for b in KeywordFilter.cases(word[1]) {
-                    for c in KeywordFilter.cases(word[2]) { KeywordFilter.set(longNext, Int(b) | Int(c) << 8) }
+                    for c in KeywordFilter.cases(word[2]) { pairs[Int(b) | Int(c) << 8] |= KeywordFilter.longNext }
                 }
             }
         }
@@ -65,11 +65,10 @@ final class KeywordFilter {
                 for b in UInt8(ascii: "0")...UInt8(ascii: "9") {
                     let pair = Int(a) | Int(b) << 8
                     lists[pair, default: ([], false)].digits = true
-                    KeywordFilter.set(short, pair)
+                    pairs[pair] |= KeywordFilter.short
                 }
             }
         }
-        for w in 0..<1024 { anyFirst[w] = longFirst[w] | short[w] }
         // Pairs with the same list (case variants, one-byte keywords) share it.
         var shared: [[Int]: [Bool: Int]] = [:]
         var bounds: [Int32] = []
@@ -116,7 +115,7 @@ final class KeywordFilter {
     }
 
     deinit {
-        for bits in [longFirst, longNext, short, anyFirst] { bits.deallocate() }
+        pairs.deallocate()
         slots.deallocate()
         listBounds.deallocate()
         listKeywords.deallocate()
@@ -125,14 +124,6 @@ final class KeywordFilter {
         keywordBounds.deallocate()
         heads.deallocate()
     }
-
-    static func bitmap() -> UnsafeMutablePointer<UInt64> {
-        let bits = UnsafeMutablePointer<UInt64>.allocate(capacity: 1024)
-        bits.initialize(repeating: 0, count: 1024)
-        return bits
-    }
-
-    static func set(_ bits: UnsafeMutablePointer<UInt64>, _ pair: Int) { bits[pair >> 6] |= 1 << UInt64(pair & 63) }
 
     static func copy<T>(_ values: [T]) -> UnsafeMutablePointer<T> {
         let p = UnsafeMutablePointer<T>.allocate(capacity: max(values.count, 1))
@@ -147,52 +138,54 @@ final class KeywordFilter {
         }
     }
 
-    @inline(__always) static func test(_ bits: UnsafeMutablePointer<UInt64>, _ pair: Int) -> Bool {
-        bits[pair >> 6] & (1 << UInt64(pair & 63)) != 0
-    }
-
-    /// `test` read a byte at a time: a different index from `test`'s, so the
-    /// compiler does not share one mask between them (see `nextCandidate`).
-    @inline(__always) static func testByte(_ bits: UnsafeMutablePointer<UInt64>, _ pair: Int) -> Bool {
-        #if _endian(little)
-        let byte = pair >> 3
-        #else
-        let byte = pair >> 3 ^ 7  // a word's low bits are in its last byte
-        #endif
-        return (UnsafeRawPointer(bits).load(fromByteOffset: byte, as: UInt8.self) >> UInt8(pair & 7)) & 1 != 0
-    }
-
     @inline(__always) static func pair(_ base: UnsafeRawPointer, _ i: Int) -> Int {
         Int(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt16.self)))
+    }
+
+    /// Whether a keyword can start at the pair whose bits are `this`, the next pair's being `next`.
+    @inline(__always) static func isCandidate(_ this: UInt8, next: UInt8) -> Bool {
+        this & short != 0 || (this & longFirst != 0 && next & longNext != 0)
     }
 
     /// The first candidate position in `from..<to` of a region of `count`
     /// bytes (`to` <= count - 1: a position needs its pair); `to` if none. At
     /// the region's last pair the third byte is missing: a long keyword's
-    /// first pair alone makes it a candidate there. Not inlined: as a leaf of
-    /// its own the loop keeps its pointers in registers (about eight
-    /// instructions for a position that is no candidate).
+    /// first pair alone makes it a candidate there.
+    ///
+    /// Positions are tested four at a time without a branch each: the five
+    /// pairs cut from one eight-byte read, their table bytes packed into one
+    /// word, and one mask says which position (if any) is a candidate. One
+    /// position in ten has a keyword's first pair and most of those are not
+    /// candidates; testing them one by one mispredicted a branch at each
+    /// (the engine scanned 770 MB/s that way, 960 MB/s this way, with about
+    /// as many instructions). Not inlined: as a leaf of its own the loop
+    /// keeps its pointers in registers.
     @inline(never)
     func nextCandidate(_ base: UnsafeRawPointer, from: Int, to: Int, count: Int) -> Int {
-        let anyFirst = self.anyFirst
-        let short = self.short
-        let longNext = self.longNext
+        let pairs = self.pairs
         var i = from
         let full = min(to, count - 2)
+        // Four positions and the pair after them: bytes i..<i+6 of the eight read.
+        let fourEnd = min(full - 3, count - 7)
+        while i < fourEnd {
+            let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            var lanes = UInt64(pairs[Int(truncatingIfNeeded: w & 0xffff)])
+            lanes |= UInt64(pairs[Int(truncatingIfNeeded: w >> 8 & 0xffff)]) << 8
+            lanes |= UInt64(pairs[Int(truncatingIfNeeded: w >> 16 & 0xffff)]) << 16
+            lanes |= UInt64(pairs[Int(truncatingIfNeeded: w >> 24 & 0xffff)]) << 24
+            lanes |= UInt64(pairs[Int(truncatingIfNeeded: w >> 32 & 0xffff)]) << 32
+            // Per lane j < 4: bit 1 its `short` bit; bit 0 its `longFirst` and lane j+1's `longNext`.
+            let hits = lanes & (0x0202_0202 | (lanes >> 10 & 0x0101_0101))
+            if hits != 0 { return i &+ hits.trailingZeroBitCount >> 3 }
+            i &+= 4
+        }
         while i < full {
-            // The test most positions fail, alone in its loop: written as one
-            // loop with the others, the compiler prepared the second test's
-            // mask at every position (two more instructions each; `testByte`).
-            while i < full && !KeywordFilter.test(anyFirst, KeywordFilter.pair(base, i)) { i &+= 1 }
-            guard i < full else { break }
-            if KeywordFilter.testByte(short, KeywordFilter.pair(base, i))
-                || KeywordFilter.testByte(longNext, KeywordFilter.pair(base, i + 1))
-            {
+            if KeywordFilter.isCandidate(pairs[KeywordFilter.pair(base, i)], next: pairs[KeywordFilter.pair(base, i + 1)]) {
                 return i
             }
             i &+= 1
         }
-        if i < to && KeywordFilter.test(anyFirst, KeywordFilter.pair(base, i)) { return i }
+        if i < to && pairs[KeywordFilter.pair(base, i)] & KeywordFilter.starts != 0 { return i }
         return to
     }
 
