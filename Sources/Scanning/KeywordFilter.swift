@@ -8,8 +8,11 @@
 /// case, or where a one- or two-byte keyword or a digit pair begins
 /// (`short`). A position is a candidate when its pair is `short`, or
 /// `longFirst` with a `longNext` pair after it — common English pairs such as
-/// "to" or "se" alone no longer stop the scan. A candidate is then checked
-/// against the keywords that begin with its pair. Everything the scan reads is
+/// "to" or "se" alone no longer stop the scan. The two pairs may come from
+/// different keywords ("gi" of `github`, "in" of another), so such a position
+/// must also have a long keyword's first three or four bytes (`longHeads`, a
+/// bitset by hash): three candidates in five in HTTP text went no further.
+/// A candidate is then checked against the keywords that begin with its pair. Everything the scan reads is
 /// in flat buffers: no reference counting per byte or per hit.
 final class KeywordFilter {
     /// Per pair (`first | second << 8`): `longFirst`, `short` and `longNext` bits.
@@ -19,6 +22,12 @@ final class KeywordFilter {
     static let longNext: UInt8 = 4
     /// `longFirst` or `short`: a keyword may start at the pair (the test most positions fail).
     static let starts: UInt8 = 3
+    /// Bit `headHash(fourBytes | fold)`: a keyword of four bytes or more
+    /// begins so; bit `headHash(threeBytes | fold)`: a keyword of three bytes
+    /// is that. `fold` sets 0x20 in every byte: letters match in either case,
+    /// and other bytes that differ only there (`_` and DEL) merely collide.
+    private let longHeads: UnsafeMutablePointer<UInt64>
+    static let fold: UInt32 = 0x2020_2020
     /// For each pair, its candidate list's index plus one (0: none).
     private let slots: UnsafeMutablePointer<UInt16>
     /// Candidate lists: `listBounds[2s]..<listBounds[2s+1]` in `listKeywords` (longest keyword first).
@@ -40,6 +49,14 @@ final class KeywordFilter {
         longestKeyword = keywords.map(\.count).max() ?? 0
         pairs = .allocate(capacity: 65536)
         pairs.initialize(repeating: 0, count: 65536)
+        longHeads = .allocate(capacity: 1024)
+        longHeads.initialize(repeating: 0, count: 1024)
+        for word in keywords where word.count >= 3 {
+            var head: UInt32 = 0
+            for (j, b) in word.prefix(4).enumerated() { head |= UInt32(b) << UInt32(8 * j) }
+            let hash = KeywordFilter.headHash(head | (word.count == 3 ? 0x0020_2020 : KeywordFilter.fold))
+            longHeads[hash >> 6] |= 1 << UInt64(hash & 63)
+        }
         slots = .allocate(capacity: 65536)
         slots.initialize(repeating: 0, count: 65536)
 
@@ -116,6 +133,7 @@ final class KeywordFilter {
 
     deinit {
         pairs.deallocate()
+        longHeads.deallocate()
         slots.deallocate()
         listBounds.deallocate()
         listKeywords.deallocate()
@@ -140,6 +158,18 @@ final class KeywordFilter {
 
     @inline(__always) static func pair(_ base: UnsafeRawPointer, _ i: Int) -> Int {
         Int(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt16.self)))
+    }
+
+    /// 16 bits of a multiplicative hash of a keyword's (folded) head.
+    @inline(__always) static func headHash(_ head: UInt32) -> Int { Int(truncatingIfNeeded: (head &* 0x9e37_79b1) >> 16) }
+
+    /// Whether a keyword of three bytes or more can begin at `i` (four bytes
+    /// readable there): its head's bit is set, for four bytes or for three.
+    @inline(__always) func hasLongHead(_ base: UnsafeRawPointer, at i: Int) -> Bool {
+        let four = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self)) | KeywordFilter.fold
+        let h4 = KeywordFilter.headHash(four)
+        let h3 = KeywordFilter.headHash(four & 0x00ff_ffff)
+        return longHeads[h4 >> 6] & (1 << UInt64(h4 & 63)) != 0 || longHeads[h3 >> 6] & (1 << UInt64(h3 & 63)) != 0
     }
 
     /// Whether a keyword can start at the pair whose bits are `this`, the next pair's being `next`.
@@ -175,8 +205,12 @@ final class KeywordFilter {
             lanes |= UInt64(pairs[Int(truncatingIfNeeded: w >> 24 & 0xffff)]) << 24
             lanes |= UInt64(pairs[Int(truncatingIfNeeded: w >> 32 & 0xffff)]) << 32
             // Per lane j < 4: bit 1 its `short` bit; bit 0 its `longFirst` and lane j+1's `longNext`.
-            let hits = lanes & (0x0202_0202 | (lanes >> 10 & 0x0101_0101))
-            if hits != 0 { return i &+ hits.trailingZeroBitCount >> 3 }
+            var hits = lanes & (0x0202_0202 | (lanes >> 10 & 0x0101_0101))
+            while hits != 0 {
+                let lane = hits.trailingZeroBitCount >> 3
+                if hits >> UInt64(8 * lane) & 2 != 0 || hasLongHead(base, at: i &+ lane) { return i &+ lane }
+                hits &= ~(0xff << UInt64(8 * lane))
+            }
             i &+= 4
         }
         while i < full {
