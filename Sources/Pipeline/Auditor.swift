@@ -66,6 +66,7 @@ public struct Auditor {
             reporter: reporter, assessor: options.tls, cleartext: options.cleartext, allowlist: options.allowlist)
         decoder = PacketDecoder(limits: options.decoding)
         table = FlowTable(limits: options.flows, hasher: hasher)
+        inspections.reserveCapacity(FlowTable.reservedSlots(options.flows))
         ftpExpectations = FTPDataExpectations(hasher: hasher)
         context = InspectionContext(maxBufferedBytes: options.maxAnalyzerBytes, cleartextDepth: options.cleartextDepth)
         if options.analyzers.content { context.content = options.scanner.map { .scanning($0) } ?? .counting }
