@@ -138,6 +138,25 @@ struct CleartextAssessorTests {
     }
 
 
+    /// FuzzCleartext's `redaction` check flagged a Kafka SASL/PLAIN password
+    /// of "a" and eleven NUL bytes (Fuzz/Regressions/FuzzCleartext-nul-secret.bin)
+    /// as shown in its fingerprint: the check's `String.contains` stopped at the
+    /// first NUL. It compares bytes now; here the same holds for the product.
+    @Test func aPasswordWithNULBytesIsMaskedAndInNoWrittenField() throws {
+        let a = try makeAssessor()
+        let secret: [UInt8] = [0x61] + Array(repeating: 0, count: 11)
+        let flow = makeFlowIdentity(serverPort: 9092)
+        let sighting = Sighting.credential(
+            CredentialSighting(mechanism: .saslPlain, username: Array("alice".utf8), secret: secret, outcome: .unknown))
+        a.note(sighting, slot: 1, flow: flow, app: .kafka, at: flow.start)
+        let finding = try #require(a.takeChanged().first?.finding)
+        #expect(finding.rule == "credential.sasl-plain")
+        #expect(finding.evidence == "********")
+        let written = [finding.evidence ?? "", finding.message] + finding.details.map(\.value)
+        #expect(written.allSatisfy { Array($0.utf8).firstRange(of: secret) == nil })
+        #expect(finding.detailMap["secret_length"] == "12")
+    }
+
     @Test func theSameLoginOnTheSameServerIsOneFindingWithACount() throws {
         let a = try makeAssessor()
         let t0 = utc(2026, 11, 28, 10)

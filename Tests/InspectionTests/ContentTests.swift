@@ -386,6 +386,33 @@ func response(_ headers: String, _ body: [UInt8]) -> [UInt8] {
         }
     }
 
+    @Test func base64WithBytesOutsideTheAlphabetAnywhere() {
+        // Random data; its base64 with spaces, line breaks and garbage dropped in
+        // at random places and the stream cut at a random byte: the data comes back.
+        var seed: UInt64 = 5  // the same cases every run
+        func below(_ n: Int) -> Int {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((seed >> 33) % UInt64(n))
+        }
+        let noise = ascii(" \r\n\t*!")
+        for _ in 0..<200 {
+            let data = (0..<below(120)).map { _ in UInt8(below(256)) }
+            var encoded: [UInt8] = []
+            for b in ascii(base64(data)) {
+                while below(5) == 0 { encoded.append(noise[below(noise.count)]) }
+                encoded.append(b)
+            }
+            let mail = ascii("Content-Transfer-Encoding: base64\r\n\r\n") + encoded + ascii("\r\n.\r\n")
+            var run = ContentRun(.smtp)
+            run.send(ascii("220 mx\r\n250 ok\r\n354 go\r\n250 ok\r\n"), .toClient)
+            run.send(ascii("HELO c\r\nDATA\r\n"), .toServer)
+            run.send(mail, .toServer, cutAt: below(mail.count + 1))
+            run.endBoth()
+            #expect(run.streams.map(\.bytes) == (data.isEmpty ? [] : [data]), "\(String(decoding: encoded, as: UTF8.self))")
+            run.checkClean()
+        }
+    }
+
     @Test func throughFlowInspectionFromIdentification() {
         // The request's first bytes go to identification, are replayed to the HTTP reader, then the body.
         let recorder = ContentRecorder()

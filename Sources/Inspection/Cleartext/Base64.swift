@@ -2,12 +2,17 @@
 /// it (HTTP `Basic` and `NTLM`, SASL `PLAIN`/`LOGIN` in mail). Called once per
 /// credential seen, never per packet; the result is a fresh array.
 enum CleartextBase64 {
-    /// The 6-bit value of each ASCII byte, 0xff when it is not in the alphabet.
-    /// The URL-safe `-` and `_` are accepted too (some clients send them).
-    private static let values: [UInt8] = {
+    /// The 6-bit value of each byte in the standard alphabet (RFC 4648 §4), 0xff for the others.
+    static let standardValues: [UInt8] = {
         var table = [UInt8](repeating: 0xff, count: 256)
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
         for (i, c) in alphabet.enumerated() { table[Int(c)] = UInt8(i) }
+        return table
+    }()
+
+    /// `standardValues` with the URL-safe `-` and `_` accepted too (some clients send them).
+    private static let values: [UInt8] = {
+        var table = standardValues
         table[Int(UInt8(ascii: "-"))] = 62
         table[Int(UInt8(ascii: "_"))] = 63
         return table
