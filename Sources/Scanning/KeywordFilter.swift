@@ -12,8 +12,9 @@
 /// different keywords ("gi" of `github`, "in" of another), so such a position
 /// must also have a long keyword's first three or four bytes (`longHeads`, a
 /// bitset by hash): three candidates in five in HTTP text went no further.
-/// A candidate is then checked against the keywords that begin with its pair. Everything the scan reads is
-/// in flat buffers: no reference counting per byte or per hit.
+/// A candidate is then checked against the keywords that begin with its
+/// pair. Everything the scan reads is in flat buffers: no reference counting
+/// per byte or per hit.
 final class KeywordFilter {
     /// Per pair (`first | second << 8`): `longFirst`, `short` and `longNext` bits.
     private let pairs: UnsafeMutablePointer<UInt8>
