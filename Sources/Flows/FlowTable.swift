@@ -32,6 +32,7 @@ public struct FlowTable {
         index = [UInt64](repeating: 0, count: size)
         mask = size - 1
         flows.reserveCapacity(FlowTable.reservedSlots(limits))
+        occupied.reserveCapacity(FlowTable.reservedSlots(limits))
     }
 
     /// Slots whose memory is reserved up front: address space only (a page

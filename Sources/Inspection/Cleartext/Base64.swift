@@ -1,6 +1,7 @@
 /// Standard base64 (RFC 4648 §4) as cleartext protocols carry credentials in
-/// it (HTTP `Basic` and `NTLM`, SASL `PLAIN`/`LOGIN` in mail). Called once per
-/// credential seen, never per packet; the result is a fresh array.
+/// it (HTTP `Basic` and `NTLM`, SASL `PLAIN`/`LOGIN` in mail). `decode` is
+/// called once per credential seen, never per packet; the result is a fresh
+/// array. Its alphabet table also decodes MIME bodies (`TransferDecoder`).
 enum CleartextBase64 {
     /// The 6-bit value of each byte in the standard alphabet (RFC 4648 §4), 0xff for the others.
     static let standardValues: [UInt8] = {
