@@ -95,9 +95,11 @@ public struct Allowlist: Sendable {
     /// entry when `count` (a deduplicated finding written again with a new
     /// count is not a new suppression).
     public mutating func suppresses(_ finding: Finding, now: Int64, count: Bool = true) -> Bool {
-        guard !entries.isEmpty, let i = entry(
-            matching: finding.rule, server: finding.flow.server, port: finding.flow.serverPort, client: finding.flow.client,
-            at: now)
+        suppresses(rule: finding.rule, flow: finding.flow, now: now, count: count)
+    }
+
+    public mutating func suppresses(rule: String, flow: FlowIdentity, now: Int64, count: Bool = true) -> Bool {
+        guard !entries.isEmpty, let i = entry(matching: rule, server: flow.server, port: flow.serverPort, client: flow.client, at: now)
         else { return false }
         if count { suppressed[i] &+= 1 }
         return true

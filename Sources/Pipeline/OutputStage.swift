@@ -123,18 +123,26 @@ final class OutputStage: @unchecked Sendable {
         batch = []
         batchBytes = 0
         write(events)
-        writeDeduplicated()
+        // The queue is idle now: it renders half of the findings' lines.
+        writeDeduplicated(helper: queue)
     }
 
     /// Writes the cleartext findings that are new or seen again since the
-    /// last time (each counted in the tallies once, when first written).
-    private func writeDeduplicated() {
+    /// last time (each counted in the tallies once, when first written);
+    /// `helper`: an idle queue that may build and render some of them.
+    private func writeDeduplicated(helper: DispatchQueue? = nil) {
         guard let cleartext, !OutputStage.discardForBenchmark else { return }
-        for (finding, isNew) in cleartext.takeChanged() {
-            if allowlist.suppresses(finding, now: wallClock(), count: isNew) { continue }
-            if isNew { findingsBySeverity[finding.severity.rawValue] &+= 1 }
-            reporter.finding(finding)
+        let changed = cleartext.takeChanged()
+        let now = wallClock()
+        var written: [Int] = []
+        written.reserveCapacity(changed.count)
+        for position in changed.indices {
+            let f = changed.summary(position)
+            if allowlist.suppresses(rule: f.rule, flow: f.flow, now: now, count: f.isNew) { continue }
+            if f.isNew { findingsBySeverity[f.severity.rawValue] &+= 1 }
+            written.append(position)
         }
+        reporter.findings(count: written.count, renderingAlsoOn: helper) { [written] in changed[written[$0]].finding }
     }
 
     /// Writes a batch in order, each event read in place (copying the

@@ -78,6 +78,16 @@ public final class OutputFile {
         flushIfFull()
     }
 
+    /// Bytes rendered elsewhere; a large block goes out as it is, not through the buffer.
+    public func write(_ bytes: UnsafeRawBufferPointer) {
+        guard sink.count + bytes.count >= 1 << 16 else {
+            sink.append(bytes)
+            return
+        }
+        flush()
+        writeAll(bytes)
+    }
+
     /// Writes the buffer out once it holds 64 KiB or more.
     @inline(__always)
     public func flushIfFull() {
@@ -85,7 +95,11 @@ public final class OutputFile {
     }
 
     public func flush() {
-        let raw = sink.view
+        writeAll(sink.view)
+        sink.removeAll()
+    }
+
+    private func writeAll(_ raw: UnsafeRawBufferPointer) {
         var written = 0
         while written < raw.count {
             let n = Glibc.write(fd, raw.baseAddress! + written, raw.count - written)
@@ -93,7 +107,6 @@ public final class OutputFile {
             if n <= 0 { break }  // a closed pipe: nothing more can be written
             written += n
         }
-        sink.removeAll()
     }
 
     deinit {

@@ -191,6 +191,36 @@ struct ReporterTests {
         if let details = r["details"] { #expect(details is [String: Any]) }
     }
 
+    @Test func manyFindingsRenderedPartlyOnAHelperComeOutAsWrittenOneByOne() throws {
+        // Over two blocks each side, the last block short: each line different
+        // (evidence, a detail, and a string that needs escaping), so that a
+        // block out of place or written twice shows.
+        let count = 4 * Reporter.findingsBlock + 17
+        let make: @Sendable (Int) -> Finding = { i in
+            var f = ReporterTests().finding(
+                direction: i % 2 == 0 ? .toServer : .toClient, evidence: "abcd****\(i)",
+                details: [("n", String(i)), ("path", "/x\"\(i % 7)\n")])
+            f.occurrences = (i + 1, f.timestamp, f.timestamp + Int64(i))
+            return f
+        }
+        let oneByOne = try report { r in for i in 0..<count { r.finding(make(i)) } }
+        let helper = DispatchQueue(label: "test.helper")
+        let shared = try report { $0.findings(count: count, renderingAlsoOn: helper, make) }
+        #expect(shared == oneByOne)
+        let lines = try records(shared)
+        #expect(lines.count == count)
+        #expect(lines.indices.allSatisfy { (lines[$0]["details"] as? [String: Any])?["n"] as? String == String($0) }, "lines in order")
+        // With no helper, or in text, it is the same as one by one.
+        #expect(try report { $0.findings(count: count, renderingAlsoOn: nil, make) } == oneByOne)
+        let textSummary = { (body: (Reporter) -> Void) in
+            try report(.text) { r in
+                body(r)
+                r.stats(RunStats(), final: true, now: 0)
+            }
+        }
+        #expect(try textSummary { $0.findings(count: count, renderingAlsoOn: helper, make) } == textSummary { r in for i in 0..<count { r.finding(make(i)) } })
+    }
+
     // MARK: stats
 
     @Test func statsRecordHasTheContractFields() throws {

@@ -195,25 +195,30 @@ public final class CleartextAssessor: @unchecked Sendable {
 
     /// Findings new or seen again since the last call, in the order first
     /// seen; `isNew` the first time a finding is handed over.
-    public func takeChanged() -> [(finding: Finding, isNew: Bool)] {
-        var out: [(finding: Finding, isNew: Bool)] = []
+    public func takeChanged() -> ChangedFindings {
+        var changed: [(index: Int, isNew: Bool)] = []
         for i in aggregates.indices where aggregates[i].changed {
             aggregates[i].changed = false
-            let isNew = !aggregates[i].written
+            changed.append((i, !aggregates[i].written))
             aggregates[i].written = true
-            var finding = aggregates[i].finding
-            if finding.category == .credential {
-                let a = aggregates[i]
-                let outcome = a.accepted > 0 ? "accepted" : a.rejected > 0 ? "rejected" : "unknown"
-                if outcome != "unknown" { finding.message += " (\(outcome) by the server)" }
-                finding.details.insert(("outcome", outcome), at: finding.details.firstIndex { $0.key == "fingerprint" } ?? 0)
-                if a.accepted > 0 && a.rejected > 0 {
-                    finding.details.insert(("rejected_count", String(a.rejected)), at: finding.details.firstIndex { $0.key == "fingerprint" } ?? 0)
-                }
-            }
-            out.append((finding, isNew))
         }
-        return out
+        return ChangedFindings(assessor: self, changed: changed)
+    }
+
+    /// Finding `i` as written: a credential's says whether the server accepted it.
+    /// Only reads: two threads may build findings at once (between changes).
+    func finding(at i: Int) -> Finding {
+        var finding = aggregates[i].finding
+        if finding.category == .credential {
+            let a = aggregates[i]
+            let outcome = a.accepted > 0 ? "accepted" : a.rejected > 0 ? "rejected" : "unknown"
+            if outcome != "unknown" { finding.message += " (\(outcome) by the server)" }
+            finding.details.insert(("outcome", outcome), at: finding.details.firstIndex { $0.key == "fingerprint" } ?? 0)
+            if a.accepted > 0 && a.rejected > 0 {
+                finding.details.insert(("rejected_count", String(a.rejected)), at: finding.details.firstIndex { $0.key == "fingerprint" } ?? 0)
+            }
+        }
+        return finding
     }
 
     /// The output moved to a new file (a live sensor's rotation, or a reopen
@@ -270,5 +275,28 @@ public final class CleartextAssessor: @unchecked Sendable {
         var out: [(key: String, value: String)] = [("remediation", rule.remediation)]
         if !rule.references.isEmpty { out.append(("references", rule.references.joined(separator: "; "))) }
         return out
+    }
+}
+
+/// What `takeChanged()` hands over: each finding is built when read. At the
+/// end of a run that is up to `maxFindings` of them, each a dozen strings
+/// scattered over the heap; building them all first and then writing them
+/// (0.09 s and 0.08 s per GiB of the shared workload) left the output
+/// thread idle, while now the two threads can each build and write half.
+public struct ChangedFindings: RandomAccessCollection, Sendable {
+    let assessor: CleartextAssessor
+    let changed: [(index: Int, isNew: Bool)]
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { changed.count }
+
+    public subscript(position: Int) -> (finding: Finding, isNew: Bool) {
+        (assessor.finding(at: changed[position].index), changed[position].isNew)
+    }
+
+    /// What the allowlist and the tallies read, without building the finding.
+    public func summary(_ position: Int) -> (rule: String, flow: FlowIdentity, severity: Severity, isNew: Bool) {
+        let (i, isNew) = changed[position]
+        return (assessor.aggregates[i].finding.rule, assessor.aggregates[i].finding.flow, assessor.aggregates[i].finding.severity, isNew)
     }
 }
