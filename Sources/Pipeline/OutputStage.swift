@@ -55,7 +55,8 @@ final class OutputStage: @unchecked Sendable {
     private let queue = DispatchQueue(label: "plainsight.output")
     private let free = DispatchSemaphore(value: OutputStage.maxBatchesInFlight)
 
-    // Writer side: touched only on `queue` (and by the capture loop after `drain`).
+    // Writer side: touched only on `queue` (and by the capture loop in and after
+    // `drain`, where `queue` renders some findings' lines but touches none of these).
     private let reporter: Reporter
     private let assessor: TLSAssessor?
     private let cleartext: CleartextAssessor?

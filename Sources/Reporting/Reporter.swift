@@ -47,6 +47,7 @@ public final class Reporter {
             for i in 0..<count { self.finding(finding(i)) }
             return
         }
+        dispatchPrecondition(condition: .notOnQueue(helper))
         let side = SideBuffer()
         var start = 0
         while start < count {

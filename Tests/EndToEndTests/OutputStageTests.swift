@@ -6,11 +6,13 @@ import Testing
 /// before its flow's record, each record must count its own findings, and
 /// each copy of a handshake must be judged exactly as the original.
 @Suite struct OutputStageTests {
-    /// `Captures/tls12-bad-certs.pcap` (four TLS 1.2 flows with certificate
-    /// findings) copied `copies` times, each copy 10 ms after the previous one
-    /// (so ~50 copies overlap) and with its own client ports.
-    static func manyCopies(_ copies: Int) throws -> URL {
-        let original = try Data(contentsOf: Paths.captures.appendingPathComponent("tls12-bad-certs.pcap"))
+    /// `Captures/NAME` (Ethernet, IPv4, TCP) copied `copies` times, copy k
+    /// `spacing` microseconds after copy k - 1, its TCP ports rewritten by
+    /// `ports(k, source, destination)`.
+    static func copies(
+        of name: String, _ copies: Int, spacing: UInt64, ports: (Int, Int, Int) -> (Int, Int)
+    ) throws -> URL {
+        let original = try Data(contentsOf: Paths.captures.appendingPathComponent(name))
         let bytes = [UInt8](original)
         var packets: [(time: UInt64, frame: [UInt8])] = []
         var i = 24
@@ -24,15 +26,12 @@ import Testing
         var out: [(time: UInt64, frame: [UInt8])] = []
         for k in 0..<copies {
             for var (time, frame) in packets {
-                // Ethernet, IPv4 (IHL), TCP ports: the server ports are 14440-14443.
+                // Ethernet, IPv4 (IHL), TCP ports.
                 let tcp = 14 + Int(frame[14] & 0x0f) * 4
-                let source = Int(frame[tcp]) << 8 | Int(frame[tcp + 1])
-                let clientAt = (14440...14443).contains(source) ? tcp + 2 : tcp
-                let server = (14440...14443).contains(source) ? source : Int(frame[tcp + 2]) << 8 | Int(frame[tcp + 3])
-                let client = 10_000 + k * 4 + (server - 14440)
-                frame[clientAt] = UInt8(client >> 8)
-                frame[clientAt + 1] = UInt8(client & 0xff)
-                time += UInt64(k) * 10_000
+                let (source, destination) = ports(
+                    k, Int(frame[tcp]) << 8 | Int(frame[tcp + 1]), Int(frame[tcp + 2]) << 8 | Int(frame[tcp + 3]))
+                frame[tcp..<(tcp + 4)] = [UInt8(source >> 8), UInt8(source & 0xff), UInt8(destination >> 8), UInt8(destination & 0xff)]
+                time += UInt64(k) * spacing
                 out.append((time, frame))
             }
         }
@@ -44,9 +43,21 @@ import Testing
             }
             file += frame
         }
-        let url = Paths.temporaryDirectory().appendingPathComponent("tls12-bad-certs-x\(copies).pcap")
+        let url = Paths.temporaryDirectory().appendingPathComponent("\(name)-x\(copies).pcap")
         try Data(file).write(to: url)
         return url
+    }
+
+    /// `Captures/tls12-bad-certs.pcap` (four TLS 1.2 flows with certificate
+    /// findings, server ports 14440-14443) copied `copies` times, each copy
+    /// 10 ms after the previous one (so ~50 copies overlap) and with its own client ports.
+    static func manyCopies(_ copies: Int) throws -> URL {
+        try Self.copies(of: "tls12-bad-certs.pcap", copies, spacing: 10_000) { k, source, destination in
+            let servers = 14440...14443
+            let server = servers.contains(source) ? source : destination
+            let client = 10_000 + k * 4 + (server - 14440)
+            return servers.contains(source) ? (source, client) : (client, destination)
+        }
     }
 
     @Test func findingsPrecedeTheirFlowAndAreCountedWithManyFlowsInFlight() throws {
@@ -98,6 +109,46 @@ import Testing
         let oneCounts = oneStats["findings"] as? [String: Int] ?? [:]
         #expect(!counts.isEmpty)
         for (severity, n) in oneCounts { #expect(counts[severity] == copies * n, "\(severity)") }
+    }
+
+    /// The deduplicated findings are written once the input ends, their
+    /// lines built in blocks alternately on the capture thread and on the
+    /// (idle) output thread. `Captures/http-auth-curl.pcap` (8 findings: the
+    /// exposure, 6 credentials, a JWT) 800 times, each copy a minute after the
+    /// previous one with its own server port, gives 6,400 distinct findings:
+    /// three full blocks and a short one. Each must come out once, in the
+    /// order first seen, counted in the tallies unless an allowlist entry took it.
+    @Test func manyDeduplicatedFindingsComeOutOnceEachInTheOrderFirstSeen() throws {
+        let copies = 800
+        let pcap = try Self.copies(of: "http-auth-curl.pcap", copies, spacing: 60_000_000) { k, source, destination in
+            (source == 18090 ? 20_000 + k : source, destination == 18090 ? 20_000 + k : destination)
+        }
+        let dir = pcap.deletingLastPathComponent()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let allowlist = dir.appendingPathComponent("allow.yaml")
+        try """
+            allow:
+              - rule: credential.*
+                port: 20005
+                reason: copy 5's credentials
+              - rule: cleartext.http
+                port: 20006
+                reason: copy 6's exposure
+            """.write(to: allowlist, atomically: true, encoding: .utf8)
+        let run = try plainsight(["read", pcap.path, "--format", "json", "--allowlist", allowlist.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let findings = run.records.filter { $0["type"] as? String == "finding" }
+        #expect(findings.count == copies * 8 - 7)
+        let keys = findings.compactMap { ($0["details"] as? [String: Any])?["key"] as? String }
+        #expect(keys.count == findings.count)
+        #expect(Set(keys).count == keys.count, "a finding written twice")
+        let ports = findings.map { (($0["flow"] as? [String: Any])?["server"] as? [String: Any])?["port"] as? Int ?? 0 }
+        #expect(zip(ports, ports.dropFirst()).allSatisfy { $0 <= $1 }, "not in the order first seen")
+        #expect(ports.filter { $0 == 20005 }.count == 2 && ports.filter { $0 == 20006 }.count == 7)
+        let stats = try #require(run.stats)
+        let tallies = try #require(stats["findings"] as? [String: Int])
+        #expect(tallies.values.reduce(0, +) == findings.count)
+        #expect((stats["allowlist"] as? [String: Any])?["suppressed"] as? Int == 7)
     }
 
     /// The capture thread keeps ClientHellos unread; the output thread reads

@@ -191,11 +191,12 @@ struct ReporterTests {
         if let details = r["details"] { #expect(details is [String: Any]) }
     }
 
-    @Test func manyFindingsRenderedPartlyOnAHelperComeOutAsWrittenOneByOne() throws {
-        // Over two blocks each side, the last block short: each line different
-        // (evidence, a detail, and a string that needs escaping), so that a
-        // block out of place or written twice shows.
-        let count = 4 * Reporter.findingsBlock + 17
+    /// Over two blocks on each side, the last one short on this side (4 full
+    /// blocks and 17 lines) or on the helper's (3 and 17), each line different
+    /// (evidence, a detail, and a string that needs escaping), so that a block
+    /// out of place, lost or written twice shows.
+    @Test(arguments: [4 * Reporter.findingsBlock + 17, 3 * Reporter.findingsBlock + 17])
+    func manyFindingsRenderedPartlyOnAHelperComeOutAsWrittenOneByOne(count: Int) throws {
         let make: @Sendable (Int) -> Finding = { i in
             var f = ReporterTests().finding(
                 direction: i % 2 == 0 ? .toServer : .toClient, evidence: "abcd****\(i)",
