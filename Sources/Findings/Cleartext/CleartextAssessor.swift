@@ -8,12 +8,13 @@ import Inspection
 /// with a count and first/last seen, however many flows repeat it.
 ///
 /// Runs on the output thread (at the end of a run the capture thread, done
-/// with packets, reads the findings too). Findings are not written as they happen (the
-/// count would be wrong); `takeChanged()` hands over those that are new or
-/// were seen again since the last call — at the end of a file run, and at
-/// every periodic stats record in live mode, where a later line with the
-/// same `details.key` supersedes the earlier one. When a live sensor moves to
-/// another file, `restartCounts()` makes each file's counts its own.
+/// with packets, reads the findings too). Findings are not written as they
+/// happen (the count would be wrong); `takeChanged()` hands over those that
+/// are new or were seen again since the last call — at the end of a file
+/// run, and at every periodic stats record in live mode, where a later line
+/// with the same `details.key` supersedes the earlier one. When a live
+/// sensor moves to another file, `restartCounts()` makes each file's counts
+/// its own.
 public final class CleartextAssessor: @unchecked Sendable {
     public let rules: CleartextRules
     let fingerprints: FingerprintKey
