@@ -407,16 +407,15 @@ func printError(_ message: String) {
     _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
 }
 
-// Blocks of 128 KiB and up come from the heap rather than from their own
-// mappings: glibc maps each such block (zeroed pages, faulted in one by
-// one) until its moving threshold has risen, so arrays and tables that grow
-// by doubling got fresh pages at every step instead of reusing freed ones.
-// On a GiB of the shared workload: 54 k -> 44 k page faults, system time
-// 0.31-0.36 s -> 0.25 s; wall -6 % with all analyzers, -10 % with `flows`
-// (11 interleaved rounds). 32 MiB is glibc's own upper bound for the moving
-// threshold; no address space is reserved by it. Swift's Glibc module
-// imports neither `mallopt` nor M_MMAP_THRESHOLD (-3 in <malloc.h>): looked
-// up by name, and skipped on a libc without it.
+// glibc's mmap threshold fixed at 32 MiB, the ceiling of its moving
+// threshold (which starts at 128 KiB and rises only as mapped blocks are
+// freed). On a GiB of the shared workload the page faults taken while glibc
+// grows its heaps halve (16.7 k -> 8.4 k; 54 k -> 44 k in all), system time
+// 0.31-0.36 s -> 0.25 s, wall -6 % with all analyzers and -10 % with
+// `flows` (11 interleaved rounds), peak RSS +1-3 MB; no address space is
+// reserved by it. Swift's Glibc module imports neither `mallopt` nor
+// M_MMAP_THRESHOLD (-3 in <malloc.h>): looked up by name, and skipped on a
+// libc without it.
 if let symbol = dlsym(nil, "mallopt") {
     let mallopt = unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
     _ = mallopt(-3, 32 << 20)
