@@ -402,7 +402,12 @@ w("| median wall time (s) | %.3f | %.3f | |" % (med["plainsight"], med["floor"])
 w("| runs (s) | %s | %s | |" % (" ".join("%.2f" % t for t in times["plainsight"]), " ".join("%.3f" % t for t in times["floor"])))
 w("| throughput (MB/s) | %s | %s | |" % (fmt(mbps["plainsight"]), fmt(mbps["floor"])))
 w("| packet rate (Mpps) | %.3f | %.3f | |" % (mpps["plainsight"], mpps["floor"]))
-w("| **throughput vs floor** | **%.1f %%** | 100 %% | ≥ 40 %% (aim 50 %%): %s |" % (ratio, "PASS" if ratio >= 40 else "FAIL"))
+# Issue 2's target is for `flows`; issue 5's for the whole pipeline (all analyzers).
+if analyzers == "flows":
+    target, label = 40, "≥ 40 %% (aim 50 %%)"
+else:
+    target, label = 25, "≥ 25 %% (whole pipeline)"
+w(("| **throughput vs floor** | **%.1f %%** | 100 %% | " + label + ": %s |") % (ratio, "PASS" if ratio >= target else "FAIL"))
 w("| time per packet (ns) | %.0f | %.0f | |" % (med["plainsight"] / packets * 1e9, med["floor"] / packets * 1e9))
 w("| **peak RSS (MiB)**, median (max) | **%s** (%s) | %s (%s) | < 300 MB on 1 GiB: %s |" % (
     fmt(rss["plainsight"], 1), fmt(rss_max["plainsight"], 1), fmt(rss["floor"], 1), fmt(rss_max["floor"], 1),
