@@ -63,11 +63,13 @@ public struct FlowInspection {
     let transport: TransportProtocol
     /// The raw-stream content scan, from identification (when the flow is not
     /// encrypted) until an upgrade to TLS, the scan depth or the flow's end.
-    var scan: FlowScan?
+    @usableFromInline var scan: FlowScan?
     /// Identification and the analyzers have nothing more to learn.
-    var analyzersDone = false
+    @usableFromInline var analyzersDone = false
     /// Nothing more to read on this flow: the pipeline stops reassembling it.
-    public var isDone: Bool { analyzersDone && !(scan?.isActive ?? false) }
+    /// Inlinable: asked after every packet, and a call copied the whole
+    /// inspection (200 bytes) to pass it.
+    @inlinable public var isDone: Bool { analyzersDone && !(scan?.isActive ?? false) }
     /// The pipeline has sent this flow's TLS handshake to be judged.
     public private(set) var tlsAssessed = false
 

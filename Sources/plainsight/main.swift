@@ -407,18 +407,19 @@ func printError(_ message: String) {
     _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
 }
 
-// glibc's mmap threshold fixed at 32 MiB, the ceiling of its moving
-// threshold (which starts at 128 KiB and rises only as mapped blocks are
-// freed). On a GiB of the shared workload the page faults taken while glibc
-// grows its heaps halve (16.7 k -> 8.4 k; 54 k -> 44 k in all), system time
-// 0.31-0.36 s -> 0.25 s, wall -6 % with all analyzers and -10 % with
-// `flows` (11 interleaved rounds), peak RSS +1-3 MB; no address space is
-// reserved by it. Swift's Glibc module imports neither `mallopt` nor
-// M_MMAP_THRESHOLD (-3 in <malloc.h>): looked up by name, and skipped on a
-// libc without it.
+// glibc's mmap threshold fixed at 8 MiB. It starts at 128 KiB and rises
+// only as mapped blocks are freed; meanwhile blocks above it were mapped,
+// faulted in page by page and unmapped, and freed heap was trimmed and
+// faulted in again. On a GiB of the shared workload (11 interleaved
+// rounds): page faults 54 k -> 49 k, wall -5 % with all analyzers and -12 %
+// with `flows`; peak RSS unchanged. 32 MiB (glibc's own ceiling) saved a
+// little more (-7 %, -14 %), but then a program under valgrind, whose heap
+// cannot grow past 8 MiB, fails its first 1 MiB allocation. Swift's Glibc
+// module imports neither `mallopt` nor M_MMAP_THRESHOLD (-3 in <malloc.h>):
+// looked up by name, and skipped on a libc without it.
 if let symbol = dlsym(nil, "mallopt") {
     let mallopt = unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
-    _ = mallopt(-3, 32 << 20)
+    _ = mallopt(-3, 8 << 20)
 }
 
 // Usage errors exit with 2 (ArgumentParser's default would be 64).

@@ -62,8 +62,8 @@ struct PieceScan: Sendable {
 /// scanned from the moment identification knows it is not the start of an
 /// encrypted protocol (the whole flow identified, or that direction ruled out
 /// by every probe) until the flow's end, an upgrade to TLS or the scan depth.
-struct FlowScan {
-    enum Phase {
+@usableFromInline struct FlowScan {
+    @usableFromInline enum Phase {
         case waiting
         case scanning
         case stopped
@@ -71,10 +71,10 @@ struct FlowScan {
 
     var toServer = StreamScanState()
     var toClient = StreamScanState()
-    var toServerPhase = Phase.waiting
-    var toClientPhase = Phase.waiting
+    @usableFromInline var toServerPhase = Phase.waiting
+    @usableFromInline var toClientPhase = Phase.waiting
 
-    var isActive: Bool { toServerPhase != .stopped || toClientPhase != .stopped }
+    @inlinable var isActive: Bool { toServerPhase != .stopped || toClientPhase != .stopped }
 
     func isScanning(_ d: Direction) -> Bool { (d == .toServer ? toServerPhase : toClientPhase) == .scanning }
 
