@@ -532,9 +532,11 @@ public final class ContentScanner: @unchecked Sendable {
         while at <= startLimit, regex.match(subject, from: at, startingBy: startLimit), let whole = regex.range(0) {
             let matchStart = whole.lowerBound + subjectStart
             let matchEnd = whole.upperBound + subjectStart
-            // A match reaching past the hit's start is this hit's; a later one in the
-            // window has a hit of its own (its keyword, its digits): stop here.
-            at = matchEnd > hit.lowerBound ? subject.count + 1 : whole.isEmpty ? whole.upperBound + 1 : whole.upperBound
+            // A match reaching the hit's end is the last this hit has: a later one in
+            // the window has a hit of its own (its keyword, its digits). One ending
+            // before it leaves the rest of the hit to look at: two numbers glued by
+            // a space are one digit run.
+            at = matchEnd >= hit.upperBound ? subject.count + 1 : whole.isEmpty ? whole.upperBound + 1 : whole.upperBound
             guard let group = regex.range(Int(w.group)), !group.isEmpty else { continue }
             let value = UnsafeRawBufferPointer(rebasing: subject[group])
             let offset = regionStart + UInt64(subjectStart + group.lowerBound)

@@ -71,6 +71,18 @@ import Testing
         #expect(found("password=abc/db_pass=hunter22 ", "secret.generic-password") == ["abc/db_pass=hunter22"])
     }
 
+    /// Found in the 2026-12-06 session: numbers glued by a space or a dash make
+    /// one digit run, and the scan stopped at the run's first match.
+    @Test func everyNumberOfOneDigitRunIsFound() {
+        func found(_ text: String, _ id: String) -> [String] {
+            let r = Self.scanner.rules.firstIndex { $0.id == id }!
+            return Self.scanner.matches(Array(text.utf8)).filter { $0.rule == r }.map { String(decoding: $0.value, as: UTF8.self) }
+        }
+        #expect(found("SSN: 536-22-8726 536-22-8727 ", "pii.us-ssn") == ["536-22-8726", "536-22-8727"])
+        #expect(found("phone: 415-555-2671 628-479-1922 ", "pii.phone-nanp") == ["415-555-2671", "628-479-1922"])
+        #expect(found("card 4539 1488 0343 6467 123 ", "pii.payment-card") == ["4539 1488 0343 6467"])
+    }
+
     @Test func aSigV4RequestIsOneKeyExposure() {
         let request = """
             GET /?Action=ListUsers&Version=2010-05-08 HTTP/1.1\r
