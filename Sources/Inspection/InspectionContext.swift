@@ -32,7 +32,7 @@ public struct InspectionContext: Sendable {
     public var scanBudget = ScanBudget()
     /// The scanner's output for the flow being inspected, before it becomes sightings.
     var scanMatches: [ScanMatch] = []
-    @usableFromInline var contentSightings: [ContentSighting] = []
+    @usableFromInline var contentSightings: [Sighting] = []
     /// Stream ranges of the chunk being read that a reader decodes for the
     /// scanner (ascending): the raw scan skips them.
     var decodedRanges: [Range<UInt64>] = []

@@ -185,7 +185,9 @@ public struct Auditor {
     /// packet that completed it.
     mutating func sendSightings(_ slot: Int32, at time: Microseconds) {
         var sightings = inspections[Int(slot)].takeSightings()
-        if context.hasContentSightings { sightings += context.takeContentSightings().map { .content($0) } }
+        if context.hasContentSightings {
+            if sightings.isEmpty { sightings = context.takeContentSightings() } else { sightings += context.takeContentSightings() }
+        }
         guard options.cleartext != nil else { return }
         output.send(.sightings(slot: slot, sightings, FlowIdentity(table[slot]), inspections[Int(slot)].app, at: time))
     }

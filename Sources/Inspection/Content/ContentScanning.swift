@@ -205,7 +205,9 @@ extension InspectionContext {
     /// Inlinable: asked for every packet (an opaque getter copied the whole context first).
     @inlinable public var hasContentSightings: Bool { !contentSightings.isEmpty }
 
-    public mutating func takeContentSightings() -> [ContentSighting] {
+    /// Kept as sightings from the start: the pipeline hands them on as they
+    /// are (converting a taken array copied every match and freed it again).
+    public mutating func takeContentSightings() -> [Sighting] {
         defer { contentSightings = [] }
         return contentSightings
     }
@@ -216,7 +218,7 @@ extension InspectionContext {
         counters.scan.matches &+= UInt64(scanMatches.count)
         for var match in scanMatches {
             match.offset = match.offset > shift ? match.offset - shift : 0
-            contentSightings.append(ContentSighting(match: match, direction: direction, source: source))
+            contentSightings.append(.content(ContentSighting(match: match, direction: direction, source: source)))
         }
         scanMatches.removeAll(keepingCapacity: true)
     }
