@@ -54,11 +54,6 @@ public final class CleartextAssessor: @unchecked Sendable {
 
         func hash(into hasher: inout Hasher) { hasher.combine(hash) }
 
-        static func == (a: Key, b: Key) -> Bool {
-            a.hash == b.hash && a.port == b.port && a.transport == b.transport && a.server == b.server
-                && a.rule == b.rule && a.fingerprint == b.fingerprint
-        }
-
         /// `E` and 16 hex digits of a fixed (unkeyed) FNV-1a hash of the key:
         /// the same exposure gets the same id in every run, and a live
         /// sensor's later line for it carries the same id.
