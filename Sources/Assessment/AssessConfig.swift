@@ -69,16 +69,16 @@ public struct AssessConfig: Sendable {
         guard !config.captures.isEmpty || !config.jsonl.isEmpty else {
             throw PatternError("\(file.at("inputs")): inputs: give captures, jsonl or both")
         }
-        if file.mapping["window"] != nil {
+        if file.has("window") {
             config.window = try file.text("window")
             guard ["yesterday", "today", "all"].contains(config.window) || TimeWindow.day(config.window) != nil else {
                 throw file.mismatch("window", "yesterday, today, all or a day YYYY-MM-DD, not '\(config.window)'")
             }
         }
-        if file.mapping["tls_policy"] != nil { config.tlsPolicy = try file.text("tls_policy") }
-        if file.mapping["allowlist"] != nil { config.allowlist = resolved(try file.text("allowlist")) }
-        if file.mapping["patterns"] != nil { config.patternsDir = resolved(try file.text("patterns")) }
-        if file.mapping["fail_on"] != nil {
+        if file.has("tls_policy") { config.tlsPolicy = try file.text("tls_policy") }
+        if file.has("allowlist") { config.allowlist = resolved(try file.text("allowlist")) }
+        if file.has("patterns") { config.patternsDir = resolved(try file.text("patterns")) }
+        if file.has("fail_on") {
             let text = try file.text("fail_on")
             if text == "never" {
                 config.failOn = nil
@@ -89,19 +89,19 @@ public struct AssessConfig: Sendable {
                 config.failOn = severity
             }
         }
-        if file.mapping["cert_expiry_days"] != nil {
+        if file.has("cert_expiry_days") {
             config.certExpiryDays = try file.number("cert_expiry_days")
             guard (0...36_500).contains(config.certExpiryDays) else { throw file.mismatch("cert_expiry_days", "0 to 36500") }
         }
-        if file.mapping["history"] != nil {
+        if file.has("history") {
             config.history = try file.number("history")
             guard (1...3650).contains(config.history) else { throw file.mismatch("history", "1 to 3650 runs") }
         }
-        if file.mapping["keep_runs"] != nil {
+        if file.has("keep_runs") {
             config.keepRuns = try file.number("keep_runs")
             guard (1...36_500).contains(config.keepRuns) else { throw file.mismatch("keep_runs", "1 to 36500 runs") }
         }
-        if file.mapping["formats"] != nil {
+        if file.has("formats") {
             let formats = try file.texts("formats")
             for f in formats where !formatNames.contains(f) {
                 throw file.mismatch("formats", "a list of \(formatNames.joined(separator: ", ")), not '\(f)'")
@@ -109,7 +109,7 @@ public struct AssessConfig: Sendable {
             guard !formats.isEmpty else { throw file.mismatch("formats", "at least one of \(formatNames.joined(separator: ", "))") }
             config.formats = Set(formats)
         }
-        if file.mapping["title"] != nil { config.title = try file.text("title") }
+        if file.has("title") { config.title = try file.text("title") }
         return config
     }
 

@@ -140,7 +140,7 @@ public struct Allowlist: Sendable {
                 throw PatternError("\(source): \(e.path("reason")): an accepted risk needs a reason")
             }
             var entry = Entry(reason: reason)
-            if mapping["rule"] != nil {
+            if e.has("rule") {
                 let rule = try e.text("rule")
                 if rule.hasSuffix(".*") {
                     entry.rule = String(rule.dropLast())
@@ -149,17 +149,17 @@ public struct Allowlist: Sendable {
                     entry.rule = rule
                 }
             }
-            for (key, path) in [("server", \Entry.server), ("client", \Entry.client)] where mapping[key] != nil {
+            for (key, path) in [("server", \Entry.server), ("client", \Entry.client)] where e.has(key) {
                 let text = try e.text(key)
                 guard let network = Network(text) else { throw e.mismatch(key, "an address or CIDR, not '\(text)'") }
                 entry[keyPath: path] = network
             }
-            if mapping["port"] != nil {
+            if e.has("port") {
                 let port = try e.number("port")
                 guard (1...65535).contains(port) else { throw e.mismatch("port", "a port 1-65535") }
                 entry.port = UInt16(port)
             }
-            if mapping["expires"] != nil {
+            if e.has("expires") {
                 let text = try e.text("expires")
                 guard let day = Allowlist.day(text) else { throw e.mismatch("expires", "a date YYYY-MM-DD, not '\(text)'") }
                 entry.expires = day + 86_400_000_000 - 1

@@ -75,7 +75,7 @@ public struct ContentRuleSet: Sendable {
         guard parts.count == 2, let category = ContentRule.Category(rawValue: String(parts[0])),
             parts[1].allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }), !parts[1].isEmpty
         else { throw fail("id", "ids are pii.<name> or secret.<name> (lowercase letters, digits, dashes)") }
-        if entry.mapping["category"] != nil, try entry.text("category") != category.rawValue {
+        if entry.has("category"), try entry.text("category") != category.rawValue {
             throw fail("category", "must be \(category.rawValue), as the id says")
         }
         let severity = try entry.text("severity")
@@ -83,13 +83,13 @@ public struct ContentRuleSet: Sendable {
             throw fail("severity", "expected info, low, medium, high or critical, not '\(severity)'")
         }
         var trigger = ContentRule.Trigger(keywords: [], digits: nil)
-        if entry.mapping["keywords"] != nil {
+        if entry.has("keywords") {
             trigger.keywords = try entry.texts("keywords").map { Array($0.lowercased().utf8) }
             guard !trigger.keywords.isEmpty, trigger.keywords.allSatisfy({ !$0.isEmpty && $0.count <= 64 }) else {
                 throw fail("keywords", "a list of 1 to 64-byte literals")
             }
         }
-        if entry.mapping["trigger"] != nil {
+        if entry.has("trigger") {
             guard try entry.text("trigger") == "digits" else { throw fail("trigger", "the only trigger is 'digits'") }
             let range = try pair(entry, "digits")
             guard range.0 >= 2, range.0 <= range.1, range.1 <= ContentRule.maxDigits else {
@@ -100,12 +100,12 @@ public struct ContentRuleSet: Sendable {
         guard !trigger.keywords.isEmpty || trigger.digits != nil else {
             throw fail("keywords", "a rule needs keywords, trigger: digits, or both: the regex runs only near them")
         }
-        let window = entry.mapping["window"] == nil ? (0, 128) : try pair(entry, "window")
+        let window = !entry.has("window") ? (0, 128) : try pair(entry, "window")
         guard window.0 >= 0, window.1 >= 0, window.0 + window.1 <= ContentRule.maxWindow else {
             throw fail("window", "expected [before, after], together at most \(ContentRule.maxWindow) bytes")
         }
         var validator: Validator?
-        if entry.mapping["validator"] != nil {
+        if entry.has("validator") {
             let name = try entry.text("validator")
             guard let v = Validator(rawValue: name) else {
                 throw fail("validator", "unknown '\(name)'; known: \(Validator.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -113,18 +113,18 @@ public struct ContentRuleSet: Sendable {
             validator = v
         }
         var minEntropy: Double?
-        if entry.mapping["min_entropy"] != nil {
+        if entry.has("min_entropy") {
             guard let e = Double(try entry.text("min_entropy")), e >= 0, e <= 8 else { throw fail("min_entropy", "bits per byte, 0 to 8") }
             minEntropy = e
         }
         var context: ContentRule.Context?
-        if entry.mapping["context"] != nil {
+        if entry.has("context") {
             let c = try entry.field("context")
             let words = try c.texts("words").map { Array($0.lowercased().utf8) }
             guard !words.isEmpty, words.allSatisfy({ !$0.isEmpty }) else { throw fail("context", "words: a list of literals") }
-            let distance = c.mapping["distance"] == nil ? 32 : try c.number("distance")
+            let distance = !c.has("distance") ? 32 : try c.number("distance")
             guard distance > 0, distance <= ContentRule.maxWindow else { throw fail("context", "distance: 1 to \(ContentRule.maxWindow)") }
-            let effectName = c.mapping["effect"] == nil ? "require" : try c.text("effect")
+            let effectName = !c.has("effect") ? "require" : try c.text("effect")
             guard let effect = ContentRule.ContextEffect(rawValue: effectName) else {
                 throw fail("context", "effect: require or raise, not '\(effectName)'")
             }
@@ -132,33 +132,33 @@ public struct ContentRuleSet: Sendable {
         }
         var allowedValues: Set<[UInt8]> = []
         var allowedPatterns: [String] = []
-        if entry.mapping["allow"] != nil {
+        if entry.has("allow") {
             let a = try entry.field("allow")
             allowedValues = Set(try a.optionalTexts("values")?.map { Array($0.utf8) } ?? [])
             allowedPatterns = try a.optionalTexts("patterns") ?? []
         }
-        let shown = entry.mapping["redact"] == nil ? (category == .pii ? (0, 4) : (4, 4)) : try pair(entry, "redact")
+        let shown = !entry.has("redact") ? (category == .pii ? (0, 4) : (4, 4)) : try pair(entry, "redact")
         var matchExamples: [String] = []
         var noMatchExamples: [String] = []
-        if entry.mapping["examples"] != nil {
+        if entry.has("examples") {
             let e = try entry.field("examples")
             matchExamples = try e.optionalTexts("match") ?? []
             noMatchExamples = try e.optionalTexts("no_match") ?? []
         }
         var startClass: [Bool]?
-        if entry.mapping["start_class"] != nil {
+        if entry.has("start_class") {
             guard let set = byteClass(try entry.text("start_class")) else {
                 throw fail("start_class", "ASCII characters and ranges such as 'A-Za-z0-9._%+-'")
             }
             startClass = set
         }
         var generic = false
-        if entry.mapping["generic"] != nil {
+        if entry.has("generic") {
             let flag = try entry.text("generic")
             guard flag == "true" || flag == "false" else { throw fail("generic", "true or false") }
             generic = flag == "true"
         }
-        let group = entry.mapping["group"] == nil ? 0 : try entry.number("group")
+        let group = !entry.has("group") ? 0 : try entry.number("group")
         guard group >= 0 && group < 100 else { throw fail("group", "a capture group number") }
         return ContentRule(
             id: id, category: category, severity: severity, description: try entry.text("description"),

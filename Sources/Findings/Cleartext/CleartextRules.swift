@@ -62,7 +62,7 @@ public struct CleartextRules: Sendable {
             }
             set.rules[id] = Rule(
                 severity: try severity("severity"),
-                withCredentials: entry.mapping["with_credentials"] == nil ? nil : try severity("with_credentials"),
+                withCredentials: !entry.has("with_credentials") ? nil : try severity("with_credentials"),
                 title: try entry.text("title"), why: try entry.text("why"), remediation: try entry.text("remediation"),
                 references: try entry.optionalTexts("references") ?? [])
         }
