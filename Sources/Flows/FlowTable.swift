@@ -127,6 +127,14 @@ public struct FlowTable {
         _modify { yield &flows[Int(slot)] }
     }
 
+    /// Adds the stream counters of the flow in `slot`. Here, not at the
+    /// caller: `counters.add(table[slot][stream: d])` copied the whole flow
+    /// (retaining and releasing every buffer it holds) to read one stream.
+    public func addStreamCounters(_ slot: Int32, to counters: inout FlowCounters) {
+        counters.add(flows[Int(slot)].toServer)
+        counters.add(flows[Int(slot)].toClient)
+    }
+
     public func isOccupied(_ slot: Int32) -> Bool { occupied[Int(slot)] }
 
     /// Marks the flow active at `time` and, if its stage changed or its

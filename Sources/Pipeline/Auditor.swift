@@ -328,8 +328,8 @@ public struct Auditor {
             }
             table[slot][stream: direction].discardHeld(budget: &budget)
             inspections[Int(slot)].end(direction: direction, context: &context)
-            stats.flowCounters.add(table[slot][stream: direction])
         }
+        table.addStreamCounters(slot, to: &stats.flowCounters)
         // A handshake that never completed (only a ClientHello, a refused
         // connection) is judged on what was seen.
         if !inspections[Int(slot)].tlsAssessed && inspections[Int(slot)].tls != nil {
