@@ -18,7 +18,8 @@ public struct FlowIdentity: Sendable, Equatable {
     /// The flow's packets were IPv6 (IPv4-mapped addresses print as `::ffff:a.b.c.d`).
     public var isIPv6: Bool
 
-    public init(_ flow: Flow) {
+    @inlinable
+    public init(_ flow: borrowing Flow) {
         transport = flow.key.transport
         client = flow.clientAddress
         clientPort = flow.clientPort
@@ -91,11 +92,25 @@ public struct FlowRecord: Sendable {
     public var payloadProtected = false
 
     public init(flow: Flow, inspection: FlowInspection, findings: Int, endReason: FlowEndReason, tls: TLSSummary? = nil) {
+        self.init(
+            flow: flow, app: inspection.app, payloadProtected: inspection.payloadProtected, findings: findings,
+            endReason: endReason, tls: tls)
+    }
+
+    /// The record of a flow still in the flow table, read in place: inlinable
+    /// and borrowing, and given the two facts it needs of the inspection,
+    /// so that ending a flow does not copy the flow and its inspection
+    /// (retaining and releasing every buffer they hold) to read a dozen fields.
+    @inlinable
+    public init(
+        flow: borrowing Flow, app: AppProtocol, payloadProtected: Bool, findings: Int, endReason: FlowEndReason,
+        tls: TLSSummary? = nil
+    ) {
         self.tls = tls
         identity = FlowIdentity(flow)
         end = flow.lastSeen
-        app = inspection.app
-        payloadProtected = inspection.payloadProtected
+        self.app = app
+        self.payloadProtected = payloadProtected
         packets = flow.packets
         bytes = flow.bytes
         self.findings = findings

@@ -66,10 +66,10 @@ public struct Flow: Sendable {
         sentByLow == clientIsLow ? .toServer : .toClient
     }
 
-    public var clientAddress: IPAddress { clientIsLow ? key.lowAddress : key.highAddress }
-    public var serverAddress: IPAddress { clientIsLow ? key.highAddress : key.lowAddress }
-    public var clientPort: UInt16 { clientIsLow ? key.lowPort : key.highPort }
-    public var serverPort: UInt16 { clientIsLow ? key.highPort : key.lowPort }
+    @inlinable public var clientAddress: IPAddress { clientIsLow ? key.lowAddress : key.highAddress }
+    @inlinable public var serverAddress: IPAddress { clientIsLow ? key.highAddress : key.lowAddress }
+    @inlinable public var clientPort: UInt16 { clientIsLow ? key.lowPort : key.highPort }
+    @inlinable public var serverPort: UInt16 { clientIsLow ? key.highPort : key.lowPort }
 
     public var hasPayload: Bool { bytes.toServer + bytes.toClient > 0 }
 }

@@ -71,9 +71,11 @@ public struct FlowTable {
     }
 
     /// Adds a flow; the caller has made room (`isFull` is false) and checked
-    /// the key is not present. Returns its slot.
-    public mutating func insert(_ flow: Flow, hash: UInt64) -> Int32 {
+    /// the key is not present. Returns its slot. Consumed: moved into the
+    /// slab, not copied (a copy retains and releases every buffer it holds).
+    public mutating func insert(_ flow: consuming Flow, hash: UInt64) -> Int32 {
         precondition(count < limits.maxFlows, "caller must evict before inserting")
+        let stage = flow.stage
         if (count + 1) * 2 > index.count { grow() }
         let slot: Int32
         if let free = freeSlots.popLast() {
@@ -89,7 +91,7 @@ public struct FlowTable {
         count += 1
         flows[Int(slot)].newer = -1
         flows[Int(slot)].older = -1
-        link(slot, stage: flow.stage)
+        link(slot, stage: stage)
         return slot
     }
 

@@ -297,13 +297,14 @@ public struct Auditor {
             stats.flowCounters.flowsEvicted &+= 1
         }
         let flow = Flow(key: key, first: packet, sentByLow: sentByLow)
-        let slot = table.insert(flow, hash: hash)
         let inspection = FlowInspection(
             serverPort: flow.serverPort, transport: key.transport, selection: options.analyzers)
+        // Both moved, not copied, into their slots.
+        let slot = table.insert(consume flow, hash: hash)
         if Int(slot) < inspections.count {
-            inspections[Int(slot)] = inspection
+            inspections[Int(slot)] = consume inspection
         } else {
-            inspections.append(inspection)
+            inspections.append(consume inspection)
         }
         if key.transport == .tcp && ftpExpectations.count > 0 { linkFTPData(slot) }
         stats.flowCounters.flowsCreated &+= 1
@@ -336,9 +337,11 @@ public struct Auditor {
             assessTLS(slot, at: table[slot].lastSeen)
         }
         if inspections[Int(slot)].hasSightings || context.hasContentSightings { sendSightings(slot, at: table[slot].lastSeen) }
-        var record = FlowRecord(flow: table[slot], inspection: inspections[Int(slot)], findings: 0, endReason: reason)
+        var record = FlowRecord(
+            flow: table[slot], app: inspections[Int(slot)].app, payloadProtected: inspections[Int(slot)].payloadProtected,
+            findings: 0, endReason: reason)
         if record.app == .ftpData { record.control = ftpDataControls.removeValue(forKey: slot) }
-        output.send(.flow(slot: slot, record))
+        output.send(.flow(slot: slot, consume record))
         inspections[Int(slot)].release(&context)
         table.remove(slot: slot)
     }
