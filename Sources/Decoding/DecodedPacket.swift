@@ -2,8 +2,11 @@
 public struct TransportProtocol: RawRepresentable, Hashable, Sendable {
     public var rawValue: UInt8
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
-    public static let tcp = TransportProtocol(rawValue: 6)
-    public static let udp = TransportProtocol(rawValue: 17)
+    // Computed and inlinable, not stored: another module reading a stored
+    // static goes through an accessor call (and a once-check) every time,
+    // several times per packet.
+    @inlinable public static var tcp: TransportProtocol { TransportProtocol(rawValue: 6) }
+    @inlinable public static var udp: TransportProtocol { TransportProtocol(rawValue: 17) }
 
     public var name: String { self == .tcp ? "tcp" : self == .udp ? "udp" : "ip-\(rawValue)" }
 }
@@ -12,11 +15,12 @@ public struct TransportProtocol: RawRepresentable, Hashable, Sendable {
 public struct TCPFlags: OptionSet, Hashable, Sendable {
     public var rawValue: UInt8
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
-    public static let fin = TCPFlags(rawValue: 0x01)
-    public static let syn = TCPFlags(rawValue: 0x02)
-    public static let rst = TCPFlags(rawValue: 0x04)
-    public static let psh = TCPFlags(rawValue: 0x08)
-    public static let ack = TCPFlags(rawValue: 0x10)
+    // Computed and inlinable, as `TransportProtocol.tcp`.
+    @inlinable public static var fin: TCPFlags { TCPFlags(rawValue: 0x01) }
+    @inlinable public static var syn: TCPFlags { TCPFlags(rawValue: 0x02) }
+    @inlinable public static var rst: TCPFlags { TCPFlags(rawValue: 0x04) }
+    @inlinable public static var psh: TCPFlags { TCPFlags(rawValue: 0x08) }
+    @inlinable public static var ack: TCPFlags { TCPFlags(rawValue: 0x10) }
 }
 
 /// Capture time in microseconds since the Unix epoch.
