@@ -150,7 +150,8 @@ public struct FlowInspection {
                 scan!.ingest(bytes, direction: direction, offset: offset, transport: transport, scanner: scanner, context: &context)
             }
         }
-        context.decodedRanges.removeAll(keepingCapacity: true)
+        // Emptied only when not empty: `removeAll` is a call even then, on every chunk.
+        if !context.decodedRanges.isEmpty { context.decodedRanges.removeAll(keepingCapacity: true) }
         guard !analyzersDone else { return }
         if let ftpData {
             ftpData.ingest(bytes, direction: direction, context: &context)
