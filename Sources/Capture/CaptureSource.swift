@@ -11,6 +11,13 @@ public struct CapturedPacket {
     public var timestamp: Int64
     public var wireLength: Int
     public var bytes: UnsafeRawBufferPointer
+
+    @inlinable
+    public init(timestamp: Int64, wireLength: Int, bytes: UnsafeRawBufferPointer) {
+        self.timestamp = timestamp
+        self.wireLength = wireLength
+        self.bytes = bytes
+    }
 }
 
 /// A libpcap handle, offline (pcap or pcapng file) or live (an interface).
@@ -26,7 +33,7 @@ public final class CaptureSource {
         case failed(CaptureError)
     }
 
-    let handle: OpaquePointer
+    @usableFromInline let handle: OpaquePointer
     /// The DLT_* value of the capture (`pcap_datalink`).
     public let linkType: Int32
     public let name: String
@@ -34,7 +41,8 @@ public final class CaptureSource {
     /// Size of an offline file, for progress reporting.
     public let fileSize: Int64
     /// Only the reading thread touches it: no runtime exclusivity check per packet.
-    @exclusivity(unchecked) public private(set) var packetsRead: UInt64 = 0
+    @exclusivity(unchecked) @usableFromInline var packetsCounted: UInt64 = 0
+    public var packetsRead: UInt64 { packetsCounted }
     /// Live only: the descriptor to poll between non-blocking reads.
     var selectableDescriptor: Int32?
     var readTimeoutMilliseconds: Int32 = 200
@@ -96,7 +104,7 @@ public final class CaptureSource {
     }
 
     /// 9999-12-31T23:59:59Z, the last second a timestamp may name.
-    static let latestSecond: Int64 = 253_402_300_799
+    @inlinable static var latestSecond: Int64 { 253_402_300_799 }
 
     /// The stdio buffer for reading capture files.
     static let fileBufferSize = 1 << 20
@@ -113,14 +121,16 @@ public final class CaptureSource {
         }
     }
 
-    /// The next packet. The returned bytes belong to libpcap.
-    @inline(__always)
+    /// The next packet. The returned bytes belong to libpcap. Inlinable (the
+    /// packet case; the rest is `noPacket`): called from another module, the
+    /// wrapper around `pcap_next_ex` cost ~70 instructions a packet.
+    @inlinable
     public func next() -> Next {
         var header: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
         let rc = pcap_next_ex(handle, &header, &data)
         if rc == 1, let h = header, let d = data {
-            packetsRead &+= 1
+            packetsCounted &+= 1
             let hdr = h.pointee
             // A crafted file can carry any 64-bit time; clamp it to years
             // 1970–9999 so later arithmetic on timestamps cannot overflow.
@@ -131,6 +141,12 @@ public final class CaptureSource {
                     timestamp: ts, wireLength: Int(hdr.len),
                     bytes: UnsafeRawBufferPointer(start: d, count: Int(hdr.caplen))))
         }
+        return noPacket(rc)
+    }
+
+    /// What `pcap_next_ex` returning `rc` (not a packet) means.
+    @usableFromInline
+    func noPacket(_ rc: Int32) -> Next {
         switch rc {
         case 0:
             // Live handles are non-blocking: wait for the next packet here, up
