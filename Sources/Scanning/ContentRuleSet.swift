@@ -100,7 +100,7 @@ public struct ContentRuleSet: Sendable {
         guard !trigger.keywords.isEmpty || trigger.digits != nil else {
             throw fail("keywords", "a rule needs keywords, trigger: digits, or both: the regex runs only near them")
         }
-        let window = !entry.has("window") ? (0, 128) : try pair(entry, "window")
+        let window = try entry.has("window") ? pair(entry, "window") : (0, 128)
         guard window.0 >= 0, window.1 >= 0, window.0 + window.1 <= ContentRule.maxWindow else {
             throw fail("window", "expected [before, after], together at most \(ContentRule.maxWindow) bytes")
         }
@@ -122,9 +122,9 @@ public struct ContentRuleSet: Sendable {
             let c = try entry.field("context")
             let words = try c.texts("words").map { Array($0.lowercased().utf8) }
             guard !words.isEmpty, words.allSatisfy({ !$0.isEmpty }) else { throw fail("context", "words: a list of literals") }
-            let distance = !c.has("distance") ? 32 : try c.number("distance")
+            let distance = try c.has("distance") ? c.number("distance") : 32
             guard distance > 0, distance <= ContentRule.maxWindow else { throw fail("context", "distance: 1 to \(ContentRule.maxWindow)") }
-            let effectName = !c.has("effect") ? "require" : try c.text("effect")
+            let effectName = try c.has("effect") ? c.text("effect") : "require"
             guard let effect = ContentRule.ContextEffect(rawValue: effectName) else {
                 throw fail("context", "effect: require or raise, not '\(effectName)'")
             }
@@ -137,7 +137,7 @@ public struct ContentRuleSet: Sendable {
             allowedValues = Set(try a.optionalTexts("values")?.map { Array($0.utf8) } ?? [])
             allowedPatterns = try a.optionalTexts("patterns") ?? []
         }
-        let shown = !entry.has("redact") ? (category == .pii ? (0, 4) : (4, 4)) : try pair(entry, "redact")
+        let shown = try entry.has("redact") ? pair(entry, "redact") : (category == .pii ? (0, 4) : (4, 4))
         var matchExamples: [String] = []
         var noMatchExamples: [String] = []
         if entry.has("examples") {
@@ -158,7 +158,7 @@ public struct ContentRuleSet: Sendable {
             guard flag == "true" || flag == "false" else { throw fail("generic", "true or false") }
             generic = flag == "true"
         }
-        let group = !entry.has("group") ? 0 : try entry.number("group")
+        let group = try entry.has("group") ? entry.number("group") : 0
         guard group >= 0 && group < 100 else { throw fail("group", "a capture group number") }
         return ContentRule(
             id: id, category: category, severity: severity, description: try entry.text("description"),

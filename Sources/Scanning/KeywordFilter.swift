@@ -202,17 +202,17 @@ final class KeywordFilter {
         // head reads four bytes from the eighth position.
         let eightEnd = min(full - 7, count - 10)
         while i < eightEnd {
-            @inline(__always) func lane(_ k: Int) -> UInt64 { UInt64(pairs[KeywordFilter.pair(base, i &+ k)]) }
-            var lanes = lane(0)
-            lanes |= lane(1) << 8
-            lanes |= lane(2) << 16
-            lanes |= lane(3) << 24
-            lanes |= lane(4) << 32
-            lanes |= lane(5) << 40
-            lanes |= lane(6) << 48
-            lanes |= lane(7) << 56
+            @inline(__always) func pairBits(_ k: Int) -> UInt64 { UInt64(pairs[KeywordFilter.pair(base, i &+ k)]) }
+            var lanes = pairBits(0)
+            lanes |= pairBits(1) << 8
+            lanes |= pairBits(2) << 16
+            lanes |= pairBits(3) << 24
+            lanes |= pairBits(4) << 32
+            lanes |= pairBits(5) << 40
+            lanes |= pairBits(6) << 48
+            lanes |= pairBits(7) << 56
             // Per lane j: bit 1 its `short` bit; bit 0 its `longFirst` and lane j+1's `longNext`.
-            let next = lanes >> 10 | lane(8) << 54
+            let next = lanes >> 10 | pairBits(8) << 54
             var hits = lanes & (0x0202_0202_0202_0202 | (next & 0x0101_0101_0101_0101))
             while hits != 0 {
                 let lane = hits.trailingZeroBitCount >> 3

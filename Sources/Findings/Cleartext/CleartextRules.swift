@@ -62,7 +62,7 @@ public struct CleartextRules: Sendable {
             }
             set.rules[id] = Rule(
                 severity: try severity("severity"),
-                withCredentials: !entry.has("with_credentials") ? nil : try severity("with_credentials"),
+                withCredentials: try entry.has("with_credentials") ? severity("with_credentials") : nil,
                 title: try entry.text("title"), why: try entry.text("why"), remediation: try entry.text("remediation"),
                 references: try entry.optionalTexts("references") ?? [])
         }
