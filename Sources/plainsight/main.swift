@@ -38,8 +38,13 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Output format: text or json (JSON Lines). Default: text on a terminal, json otherwise.")
     var format: String?
 
-    @Option(name: .shortAndLong, help: "Write output to FILE (created with mode 0600) instead of standard output.")
+    @Option(
+        name: .shortAndLong,
+        help: ArgumentHelp("Write output to FILE (created with mode 0600) instead of standard output (- for standard output).", valueName: "file"))
     var output: String?
+
+    /// The output file, if any: `-` is standard output, as for `patterns test -` and `assess --json -`.
+    var outputPath: String? { output == "-" ? nil : output }
 
     @Option(help: "BPF capture filter (tcpdump syntax), e.g. 'tcp port 21'.")
     var filter: String?
@@ -235,8 +240,8 @@ struct CommonOptions: ParsableArguments {
         let file: OutputFile
         if let rotatedPath {
             file = try OutputFile(path: rotatedPath, appending: true)
-        } else if let output {
-            file = try OutputFile(path: output)
+        } else if let outputPath {
+            file = try OutputFile(path: outputPath)
         } else {
             file = OutputFile.standardOutput()
         }
@@ -352,7 +357,7 @@ struct Live: ParsableCommand {
         if statsInterval <= 0 { throw ValidationError("--stats-interval must be positive") }
         if let rotate {
             if OutputRotation.Period(rawValue: rotate) == nil { throw ValidationError("--rotate is hourly or daily") }
-            if common.output == nil { throw ValidationError("--rotate needs --output FILE: the files are named after it") }
+            if common.outputPath == nil { throw ValidationError("--rotate needs --output FILE: the files are named after it") }
             if common.format == "text" { throw ValidationError("--rotate writes JSON Lines: it cannot be used with --format text") }
         }
     }
@@ -375,7 +380,7 @@ struct Live: ParsableCommand {
         options.promiscuous = promisc
         let auditorOptions = try common.auditorOptions()
         let period = rotate.flatMap(OutputRotation.Period.init(rawValue:))
-        let output = common.output.map { SensorOutput(path: $0, rotate: period) }
+        let output = common.outputPath.map { SensorOutput(path: $0, rotate: period) }
         let reporter = try common.makeReporter(rotatedPath: period == nil ? nil : output?.path)
         let run = LiveRun(
             options: options, filter: common.filter, duration: duration, count: count, user: user,

@@ -26,6 +26,14 @@ import Testing
         #expect(mode == 0o600)
     }
 
+    @Test func dashMeansStandardOutput() throws {
+        let dir = Paths.temporaryDirectory()
+        let run = try plainsight(["read", sample, "--output", "-"], in: dir)
+        #expect(run.status == 0)
+        #expect(parseRecords(run.stdout).map { $0["type"] as! String } == ["flow", "stats"])
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("-").path))
+    }
+
     @Test func flowRecordFollowsTheContract() throws {
         let run = try plainsight(["read", sample, "--format", "json"])
         let flow = try #require(run.flows.first)

@@ -45,13 +45,14 @@ enum Paths {
     }
 }
 
-/// Runs plainsight with `arguments`; waits at most `timeout` seconds.
-func plainsight(_ arguments: [String], timeout: Double = 60, whileRunning: ((Process) -> Void)? = nil) throws
-    -> PlainSightRun
-{
+/// Runs plainsight with `arguments` (in `directory`, if given); waits at most `timeout` seconds.
+func plainsight(
+    _ arguments: [String], in directory: URL? = nil, timeout: Double = 60, whileRunning: ((Process) -> Void)? = nil
+) throws -> PlainSightRun {
     let process = Process()
     process.executableURL = Paths.binary
     process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
     process.environment = ProcessInfo.processInfo.environment.merging(["XDG_STATE_HOME": Paths.stateHome.path]) { $1 }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
