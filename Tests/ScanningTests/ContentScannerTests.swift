@@ -117,6 +117,42 @@ import Testing
         #expect(Self.scan(scanner, "Acme KEY=0123456789abcdef0123456789abcdef").count == 1, "keywords and words ignore case")
     }
 
+    /// A rule's allow patterns run as one regex when they can, and behave as
+    /// the patterns one by one would: each allowlists what it matches, nothing else.
+    @Test func allowPatternsCombineWithoutChangingWhatTheyAllow() throws {
+        func scanner(allow patterns: [String]) throws -> ContentScanner {
+            let list = patterns.map { "'\($0)'" }.joined(separator: ", ")
+            let rules = """
+                rules:
+                  - id: secret.test-token
+                    severity: high
+                    description: test token
+                    regex: '\\btok_[a-z0-9]{20}\\b'
+                    keywords: [tok_]
+                    window: [0, 24]
+                    allow: {patterns: [\(list)]}
+                    remediation: revoke it
+                """
+            return try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(rules, source: "test.yaml")))
+        }
+        let a = "tok_" + String(repeating: "a", count: 20)
+        let b = "tok_" + String(repeating: "b", count: 20)
+        let c = "tok_" + String(repeating: "c", count: 20)
+        let combined = try scanner(allow: ["^tok_a{20}$", "x|^tok_b{20}$"])
+        #expect(combined.allowRegexes[0].count == 1)
+        let apart = try scanner(allow: ["^(tok_)a{20}$", "^tok_b{20}$"])
+        #expect(apart.allowRegexes[0].count == 2, "a group could be back-referenced: kept apart")
+        for s in [combined, apart] {
+            #expect(Self.scan(s, "t=\(a) ").isEmpty)
+            #expect(Self.scan(s, "t=\(b) ").isEmpty)
+            #expect(Self.scan(s, "t=\(c) ").map(\.value) == [c])
+        }
+        #expect(ContentScanner.isSelfContained("(?i)^abc$|\\(x\\)"))
+        #expect(!ContentScanner.isSelfContained("\\Qa)b"), "quoted to the end")
+        #expect(!ContentScanner.isSelfContained("(?x)a # comment"), "a comment runs to the end")
+        #expect(!ContentScanner.isSelfContained("(*UTF)a"), "a verb must lead the pattern")
+    }
+
     @Test func boundariesHold() throws {
         let scanner = try Self.scanner()
         #expect(Self.scan(scanner, "xtok_abcdefghij0123456789").isEmpty, "no word boundary before")
