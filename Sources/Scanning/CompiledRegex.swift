@@ -44,6 +44,31 @@ final class CompiledRegex {
         var groups: UInt32 = 0
         pcre2_pattern_info_8(compiled, UInt32(PCRE2_INFO_CAPTURECOUNT), &groups)
         captureCount = Int(groups)
+        startBytes = CompiledRegex.startBytes(compiled)
+    }
+
+    /// The bytes a match can begin with, from PCRE2's own start-of-match
+    /// analysis (the first code unit, or the bitmap it computes otherwise);
+    /// nil when any byte may (or a match may be empty). A letter given as the
+    /// first code unit counts in both cases: a superset is safe.
+    let startBytes: [Bool]?
+
+    private static func startBytes(_ code: OpaquePointer) -> [Bool]? {
+        var type: UInt32 = 0
+        pcre2_pattern_info_8(code, UInt32(PCRE2_INFO_FIRSTCODETYPE), &type)
+        var set = [Bool](repeating: false, count: 256)
+        if type == 1 {
+            var unit: UInt32 = 0
+            pcre2_pattern_info_8(code, UInt32(PCRE2_INFO_FIRSTCODEUNIT), &unit)
+            guard unit < 256 else { return nil }
+            set[Int(unit)] = true
+            if (unit | 0x20) &- 0x61 < 26 { set[Int(unit ^ 0x20)] = true }
+            return set
+        }
+        var bitmap: UnsafePointer<UInt8>?
+        guard type == 0, pcre2_pattern_info_8(code, UInt32(PCRE2_INFO_FIRSTBITMAP), &bitmap) == 0, let bitmap else { return nil }
+        for b in 0..<256 where bitmap[b >> 3] & (1 << UInt8(b & 7)) != 0 { set[b] = true }
+        return set.allSatisfy { $0 } ? nil : set
     }
 
     /// Capture groups the pattern has.

@@ -153,6 +153,36 @@ import Testing
         #expect(!ContentScanner.isSelfContained("(*UTF)a"), "a verb must lead the pattern")
     }
 
+    /// The bytes PCRE2 says a match can begin with, which let a window with
+    /// none of them skip the regex.
+    @Test func regexStartBytesComeFromPCRE2() throws {
+        func set(_ pattern: String) throws -> Set<UInt8>? {
+            try CompiledRegex(pattern, origin: "test").startBytes.map { bits in Set((0...255).filter { bits[$0] }.map { UInt8($0) }) }
+        }
+        #expect(try set(#"\+[1-9]\d{7,14}"#) == [UInt8(ascii: "+")])
+        #expect(try set(#"(?<![A-Z])[A-CE][A-Z] ?\d{2}"#) == Set("ABCE".utf8))
+        #expect(try set(#"(?i)key"#) == Set("kK".utf8), "either case")
+        #expect(try set(#"\d{3}|x"#) == Set("0123456789x".utf8))
+        #expect(try set(#"a?b?"#) == nil, "a match may be empty")
+        #expect(try set(#"[\x00-\xff]z"#) == nil, "any byte")
+        // A digit run with no `+` before it is not evaluated; one with it is.
+        let rules = """
+            rules:
+              - id: pii.test-e164
+                severity: low
+                description: test phone
+                regex: '\\+[1-9]\\d{7,14}(?!\\d)'
+                trigger: digits
+                digits: [8, 15]
+                window: [2, 2]
+                remediation: mask it
+            """
+        let scanner = try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(rules, source: "test.yaml")))
+        #expect(Self.scan(scanner, "call 14155552671 now").isEmpty)
+        #expect(Self.scan(scanner, "call +14155552671 now").map(\.value) == ["+14155552671"])
+        #expect(Self.scan(scanner, "call + 14155552671 now").isEmpty)
+    }
+
     @Test func boundariesHold() throws {
         let scanner = try Self.scanner()
         #expect(Self.scan(scanner, "xtok_abcdefghij0123456789").isEmpty, "no word boundary before")
