@@ -60,7 +60,11 @@ SEEDS = {
     "jwt": [b64url(b'{"alg":"HS256","typ":"JWT"}') + "." + b64url(b'{"iss":"joe","iat":1700000000,"exp":1700003600}') + ".c2lnbmF0dXJl",
             b64url(b'{"alg":"none"}') + "." + b64url(b'{"sub":"1"}') + ".",
             b64url(b'not json') + "." + b64url(b'{}') + ".c2ln",
-            b64url(b'{"alg":"RS256"}') + "." + b64url(b'{"iat":-9223372036854775808,"exp":9223372036854775807}') + ".c2ln"],
+            b64url(b'{"alg":"RS256"}') + "." + b64url(b'{"iat":-9223372036854775808,"exp":9223372036854775807}') + ".c2ln",
+            # Raw JSON: the target also reads the value as a token's header and payload.
+            '{"alg":"H\\u0053256","iss":"\\ud83d\\ude00","iat":1e3,"exp":-0.5E+2}',
+            '{"alg":"ES256","jwk":{"k":[1,-2.5e3,{"a":[true,false,null,"}"]}],"e":{}},"alg":"none"}',
+            ' {"typ" : "JWT" ,\r\n "alg":"PS256"}\t'],
     "pem": [pem("PRIVATE KEY"), pem("RSA PRIVATE KEY", "\r\n", ["Proc-Type: 4,ENCRYPTED", "DEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF"]),
             pem("OPENSSH PRIVATE KEY", "\\n"), pem("PGP PRIVATE KEY BLOCK", headers=["Version: GnuPG v2"]),
             "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n"],

@@ -70,6 +70,35 @@ import Testing
         #expect(JWTFacts(token) == nil)
     }
 
+    /// The header and claims are read as strict JSON (RFC 8259): escapes
+    /// decoded, nested values skipped, anything malformed refused.
+    @Test func jsonIsReadStrictly() throws {
+        func facts(_ header: String, _ payload: String = #"{"sub":"1"}"#) -> JWTFacts? { JWTFacts(Self.token(header: header, payload: payload)) }
+        #expect(facts(#"{"alg":"H\u0053256"}"#)?.algorithm == "HS256")
+        #expect(facts(#" {"typ" : "JWT" ,"alg":"ES256"} "#)?.algorithm == "ES256")
+        #expect(facts(#"{"alg":"HS256","alg":"none"}"#)?.algorithm == "none", "the last of a repeated name")
+        #expect(facts(#"{"alg":"x\ud83d\ude00\n"}"#)?.algorithm == "x\u{1F600}\n")
+        let nested = facts(#"{"alg":"HS256","jwk":{"k":[1,-2.5e3,{"a":[true,false,null,"}"]}],"e":{}}}"#,
+                           #"{"aud":["a","b"],"iss":"idp","iat":1e3,"exp":true}"#)
+        #expect(nested?.algorithm == "HS256" && nested?.issuer == "idp")
+        #expect(nested?.issuedAt == 1000 && nested?.expires == nil, "a boolean is not a NumericDate")
+        for header in [
+            #"{"alg":"HS256"} x"#, #"{"alg":"HS256",}"#, #"{'alg':"HS256"}"#, #"{alg:"HS256"}"#, "{\"alg\":\"HS\t256\"}",
+            #"{"alg":"HS256","n":01}"#, #"{"alg":"HS256","n":1.}"#, #"{"alg":"HS256","n":-}"#, #"{"alg":"HS256","n":.5}"#,
+            #"{"alg":"HS256","n":+1}"#, #"{"alg":"\ud83d"}"#, #"{"alg":"\x41"}"#, #"{"alg":"HS256","t":tru}"#,
+            #"{"alg":"HS256","a":[1,]}"#, #"{"alg":"HS256""#, "{\"alg\":\"HS256\",\"a\":" + String(repeating: "[", count: 300) + String(repeating: "]", count: 300) + "}",
+        ] {
+            #expect(facts(header) == nil, "\(header)")
+        }
+        let deepButFine = "{\"alg\":\"HS256\",\"a\":" + String(repeating: "[", count: 200) + String(repeating: "]", count: 200) + "}"
+        #expect(facts(deepButFine)?.algorithm == "HS256")
+        // Not UTF-8: a Latin-1 byte inside the header's string.
+        let latin1 = Array(#"{"alg":"HS256","n":"caf"#.utf8) + [0xe9] + Array(#""}"#.utf8)
+        let header = Data(latin1).base64EncodedString().replacingOccurrences(of: "=", with: "")
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        #expect(JWTFacts(header + "." + Self.part(#"{"sub":"1"}"#) + ".c2ln") == nil)
+    }
+
     @Test func structureIsThreeBase64URLParts() {
         let header = Self.part(#"{"alg":"HS256"}"#)
         let payload = Self.part(#"{"sub":"1"}"#)

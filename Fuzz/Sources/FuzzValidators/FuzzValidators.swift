@@ -12,10 +12,12 @@
 // passes plain Luhn ("card-brand"); one ca-sin accepts passes plain Luhn ("sin-luhn"); jwt
 // accepts exactly when JWTFacts parses, and then names an algorithm ("jwt-facts"); a lifetime is
 // exp − iat ("jwt-lifetime"); the checks answer the same twice ("deterministic"); entropy lies in
-// 0...8 ("entropy").
+// 0...8 ("entropy"). The value is also read as a token's JSON: base64url-encoded as its header
+// and its payload, so JWTFacts's JSON reader sees the raw bytes; a token read so names an
+// algorithm ("jwt-json"), and whitespace around the JSON changes nothing ("jwt-json-space").
 //
 // FUZZ_IGNORE (environment, comma-separated): card-brand, sin-luhn, jwt-facts, jwt-lifetime,
-// deterministic, entropy.
+// jwt-json, jwt-json-space, deterministic, entropy.
 
 import Scanning
 
@@ -49,6 +51,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         let (difference, overflow) = expires.subtractingReportingOverflow(issuedAt)
         check("jwt-lifetime", facts.lifetime == (overflow ? nil : difference), "lifetime \(String(describing: facts.lifetime))")
     }
+    if value.count < 4000 {
+        let asJSON = jwtFacts(json: Array(value))
+        check("jwt-json", asJSON == nil || asJSON?.algorithm != nil, "facts \(String(describing: asJSON))")
+        let spaced = jwtFacts(json: [0x20] + Array(value) + [0x0d, 0x0a, 0x09])
+        check("jwt-json-space", spaced == asJSON, "\(String(describing: spaced)) vs \(String(describing: asJSON))")
+    }
     let entropy = Entropy.shannon(value)
     check("entropy", entropy >= 0 && entropy <= 8.000_001, "entropy \(entropy)")
 
@@ -56,4 +64,21 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         print("FuzzValidators: \(validator.rawValue) on \(value.count) bytes: \(accepted ? "accepted" : "refused"), brand \(brand ?? "-"), jwt \(facts?.algorithm ?? "-")")
     }
     return 0
+}
+
+/// JWTFacts of a token whose header and payload are `json`, base64url-encoded (no padding), with
+/// an empty signature.
+func jwtFacts(json: [UInt8]) -> JWTFacts? {
+    let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+    var part: [UInt8] = []
+    var i = 0
+    while i < json.count {
+        let n = min(3, json.count - i)
+        var bits: UInt32 = 0
+        for k in 0..<3 { bits = bits << 8 | UInt32(k < n ? json[i + k] : 0) }
+        for k in 0...n { part.append(alphabet[Int(bits >> UInt32(18 - 6 * k) & 63)]) }
+        i += 3
+    }
+    let text = part + [UInt8(ascii: ".")] + part + [UInt8(ascii: ".")]
+    return text.withUnsafeBytes { JWTFacts(token: $0) }
 }
