@@ -100,21 +100,26 @@ public final class CleartextAssessor: @unchecked Sendable {
     /// fingerprint per guessed password) or a flood of endpoints cannot grow
     /// memory without bound.
     public let maxFindings: Int
+    // The state below is used by one thread at a time (the output thread, then
+    // the capture thread once it has drained it), so the run-time exclusivity
+    // checks on it are switched off: six of them per content sighting, 1 % of
+    // the output thread on the shared workload.
+
     /// Sightings dropped because `maxFindings` distinct findings existed.
-    public private(set) var dropped: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var dropped: UInt64 = 0
 
     // Swift dictionaries hash with a per-process random seed: keys built
     // from attacker-chosen usernames and addresses cannot be aimed at one bucket.
-    var index: [Key: Int] = [:]
-    var aggregates: [Aggregate] = []
+    @exclusivity(unchecked) var index: [Key: Int] = [:]
+    @exclusivity(unchecked) var aggregates: [Aggregate] = []
     /// Per flow slot: the aggregates it contributed to, and whether it carried credentials.
-    var flows: [Int32: (aggregates: Set<Int>, credentials: Bool)] = [:]
+    @exclusivity(unchecked) var flows: [Int32: (aggregates: Set<Int>, credentials: Bool)] = [:]
     /// Per flow slot: PII/secret sightings held until the flow ends, and the
     /// secrets of its credential sightings (a token reported as a credential
     /// is not reported again as a secret).
-    var heldContent: [Int32: (sightings: [HeldContent], secrets: [[UInt8]])] = [:]
+    @exclusivity(unchecked) var heldContent: [Int32: (sightings: [HeldContent], secrets: [[UInt8]])] = [:]
     /// PII/secret matches dropped because they were a credential already reported on their flow.
-    public internal(set) var contentDuplicatesOfCredentials: UInt64 = 0
+    @exclusivity(unchecked) public internal(set) var contentDuplicatesOfCredentials: UInt64 = 0
 
     public init(
         rules: CleartextRules, fingerprints: FingerprintKey, redactUsernames: Bool = false, content: ContentReporting? = nil,
