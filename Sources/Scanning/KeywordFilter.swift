@@ -5,10 +5,14 @@
 /// One table of 65,536 bytes indexed by a pair of bytes says what the pair
 /// can be: the first two bytes of a keyword of three bytes or more
 /// (`longFirst`), its second and third (`longNext`), each in every letter
-/// case, or where a one- or two-byte keyword or a digit pair begins
-/// (`short`). A position is a candidate when its pair is `short`, or
-/// `longFirst` with a `longNext` pair after it — common English pairs such as
-/// "to" or "se" alone no longer stop the scan. The two pairs may come from
+/// case, where a one- or two-byte keyword begins (`short`), a digit pair
+/// (`digitFirst`) or a digit before a digit or a separator (`digitNext`). A
+/// position is a candidate when its pair is `short`, `longFirst` with a
+/// `longNext` pair after it — common English pairs such as "to" or "se" alone
+/// no longer stop the scan — or a digit pair followed by a digit or a
+/// separator: a run of digits is looked at from its first pair that is not
+/// its last, so a lone two-digit number (`"page":12,`, `09:00`) is not,
+/// and no rule wants a run with no more digits than that. The two pairs may come from
 /// different keywords ("gi" of `github`, "in" of another), so such a position
 /// must also have a long keyword's first three or four bytes (`longHeads`, a
 /// bitset by hash): three candidates in five in HTTP text went no further.
@@ -21,8 +25,13 @@ final class KeywordFilter {
     static let longFirst: UInt8 = 1
     static let short: UInt8 = 2
     static let longNext: UInt8 = 4
-    /// `longFirst` or `short`: a keyword may start at the pair (the test most positions fail).
-    static let starts: UInt8 = 3
+    static let digitFirst: UInt8 = 8
+    /// Two bits above `digitFirst`, as `longNext` is above `longFirst`: the
+    /// same shift lines both up with the pair before.
+    static let digitNext: UInt8 = 32
+    /// `longFirst`, `short` or `digitFirst`: something may start at the pair
+    /// (the test at the region's last pair, whose next byte is not there yet).
+    static let starts: UInt8 = 11
     /// Bit `headHash(fourBytes | fold)`: a keyword of four bytes or more
     /// begins so; bit `headHash(threeBytes | fold)`: a keyword of three bytes
     /// is that. `fold` sets 0x20 in every byte: letters match in either case,
@@ -79,12 +88,15 @@ final class KeywordFilter {
             }
         }
         if digits {
+            let separators = " -.()/".utf8
             for a in UInt8(ascii: "0")...UInt8(ascii: "9") {
                 for b in UInt8(ascii: "0")...UInt8(ascii: "9") {
                     let pair = Int(a) | Int(b) << 8
                     lists[pair, default: ([], false)].digits = true
-                    pairs[pair] |= KeywordFilter.short
+                    pairs[pair] |= KeywordFilter.digitFirst | KeywordFilter.digitNext
                 }
+                // The separators a digit run may hold (`ContentScanner.isSeparator`).
+                for b in separators { pairs[Int(a) | Int(b) << 8] |= KeywordFilter.digitNext }
             }
         }
         // Pairs with the same list (case variants, one-byte keywords) share it.
@@ -173,9 +185,9 @@ final class KeywordFilter {
         return longHeads[h4 >> 6] & (1 << UInt64(h4 & 63)) != 0 || longHeads[h3 >> 6] & (1 << UInt64(h3 & 63)) != 0
     }
 
-    /// Whether a keyword can start at the pair whose bits are `this`, the next pair's being `next`.
+    /// Whether a keyword or a digit run can start at the pair whose bits are `this`, the next pair's being `next`.
     @inline(__always) static func isCandidate(_ this: UInt8, next: UInt8) -> Bool {
-        this & short != 0 || (this & longFirst != 0 && next & longNext != 0)
+        this & short != 0 || (this & longFirst != 0 && next & longNext != 0) || (this & digitFirst != 0 && next & digitNext != 0)
     }
 
     /// The first candidate position in `from..<to` of a region of `count`
@@ -211,12 +223,13 @@ final class KeywordFilter {
             lanes |= pairBits(5) << 40
             lanes |= pairBits(6) << 48
             lanes |= pairBits(7) << 56
-            // Per lane j: bit 1 its `short` bit; bit 0 its `longFirst` and lane j+1's `longNext`.
+            // Per lane j: bit 1 its `short` bit; bit 0 its `longFirst` and lane
+            // j+1's `longNext`; bit 3 its `digitFirst` and lane j+1's `digitNext`.
             let next = lanes >> 10 | pairBits(8) << 54
-            var hits = lanes & (0x0202_0202_0202_0202 | (next & 0x0101_0101_0101_0101))
+            var hits = lanes & (0x0202_0202_0202_0202 | (next & 0x0909_0909_0909_0909))
             while hits != 0 {
                 let lane = hits.trailingZeroBitCount >> 3
-                if hits >> UInt64(8 * lane) & 2 != 0 || hasLongHead(base, at: i &+ lane) { return i &+ lane }
+                if hits >> UInt64(8 * lane) & 0x0a != 0 || hasLongHead(base, at: i &+ lane) { return i &+ lane }
                 hits &= ~(0xff << UInt64(8 * lane))
             }
             i &+= 8

@@ -21,13 +21,20 @@ import Testing
     static func folded(_ b: UInt8) -> UInt8 { b &- 0x41 < 26 ? b | 0x20 : b }
     static func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
 
+    /// A digit pair that may begin a run: a digit or a separator after it,
+    /// or the text ends there (more may come).
+    static func digitPairStarts(_ text: [UInt8], at i: Int) -> Bool {
+        guard isDigit(text[i]) && isDigit(text[i + 1]) else { return false }
+        return i + 2 == text.count || isDigit(text[i + 2]) || " -.()/".utf8.contains(text[i + 2])
+    }
+
     /// The pair test: whether a keyword (or a digit pair) may start at `i`
     /// of `text` by its first two bytes and a long keyword's second and third
     /// (its first two when the text ends after them).
     func passesPairTest(_ text: [UInt8], at i: Int) -> Bool {
         let a = Self.folded(text[i])
         let b = Self.folded(text[i + 1])
-        if Self.isDigit(text[i]) && Self.isDigit(text[i + 1]) { return true }
+        if Self.digitPairStarts(text, at: i) { return true }
         for word in keywords where word[0] == a {
             if word.count == 1 { return true }
             guard word[1] == b else { continue }
@@ -38,9 +45,9 @@ import Testing
         return false
     }
 
-    /// Whether a keyword really starts at `i` (as far as the text goes), or a digit pair.
+    /// Whether a keyword really starts at `i` (as far as the text goes), or a digit pair that may begin a run.
     func starts(_ text: [UInt8], at i: Int) -> Bool {
-        if Self.isDigit(text[i]) && Self.isDigit(text[i + 1]) { return true }
+        if Self.digitPairStarts(text, at: i) { return true }
         return keywords.contains { word in
             zip(word, text[i...]).allSatisfy { $0 == Self.folded($1) }
         }
@@ -62,6 +69,27 @@ import Testing
             seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Int((seed >> 33) % UInt64(n))
         }
+    }
+
+    /// A digit pair is a candidate when a digit or a separator follows it
+    /// (or the region ends after it): lone two-digit numbers are passed over.
+    @Test func digitPairsNeedADigitOrSeparatorAfter() {
+        let filter = KeywordFilter(keywords: [], digits: true)
+        /// The first candidate, nil for none (`nextCandidate` then returns `to`).
+        func first(_ text: String) -> Int? {
+            let bytes = Array(text.utf8)
+            let to = bytes.count - 1
+            let found = bytes.withUnsafeBytes { filter.nextCandidate($0.baseAddress!, from: 0, to: to, count: bytes.count) }
+            return found == to ? nil : found
+        }
+        #expect(first(#"{"page":12,"at":"09:30","n":7}"#) == nil)
+        #expect(first(#"{"page":12,"id":4821}"#) == 16)
+        #expect(first("call 41 555-0100 now") == 5, "41 and a space: a run may go on")
+        #expect(first("v 3.12.7 done") == 4, "12 and a dot")
+        #expect(first("total 12!") == nil)
+        #expect(Array("total 12".utf8).withUnsafeBytes { filter.nextCandidate($0.baseAddress!, from: 0, to: 8, count: 8) } == 6,
+                "the region's last pair: more may come")
+        #expect(first("12x 34y 5678") == 8)
     }
 
     @Test func neverSkipsAKeywordAndStopsOnlyWhereThePairTestPasses() {
