@@ -88,15 +88,16 @@ final class KeywordFilter {
             }
         }
         if digits {
-            let separators = " -.()/".utf8
             for a in UInt8(ascii: "0")...UInt8(ascii: "9") {
                 for b in UInt8(ascii: "0")...UInt8(ascii: "9") {
                     let pair = Int(a) | Int(b) << 8
                     lists[pair, default: ([], false)].digits = true
                     pairs[pair] |= KeywordFilter.digitFirst | KeywordFilter.digitNext
                 }
-                // The separators a digit run may hold (`ContentScanner.isSeparator`).
-                for b in separators { pairs[Int(a) | Int(b) << 8] |= KeywordFilter.digitNext }
+                // A digit before one of the separators a digit run may hold.
+                for b in UInt8.min...UInt8.max where ContentScanner.isSeparator(b) {
+                    pairs[Int(a) | Int(b) << 8] |= KeywordFilter.digitNext
+                }
             }
         }
         // Pairs with the same list (case variants, one-byte keywords) share it.
