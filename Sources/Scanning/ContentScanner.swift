@@ -219,10 +219,10 @@ public final class ContentScanner: @unchecked Sendable {
     /// A rule's allow patterns as one regex, `(?:a)|(?:b)|…`: one PCRE2 run
     /// per candidate instead of one per pattern (the payment-card rule's
     /// fifteen published test numbers cost fifteen runs on every card the
-    /// workload carries, 2 % of the capture thread). Each pattern was compiled
+    /// workload carries, 0.5 % of the capture thread). Each pattern was compiled
     /// alone first, so a mistake still names its own pattern. Patterns with
     /// groups (a back-reference would point elsewhere) or whose text could
-    /// reach past its own parentheses (`\\Q` quoting, an `x` option's `#`
+    /// reach past its own parentheses (`\Q` quoting, an `x` option's `#`
     /// comments, a leading `(*VERB)`) stay apart.
     static func combined(_ each: [CompiledRegex], patterns: [String], origin: String) -> [CompiledRegex] {
         guard each.count > 1, each.allSatisfy({ $0.captureCount == 0 }), patterns.allSatisfy(isSelfContained),
@@ -570,7 +570,7 @@ public final class ContentScanner: @unchecked Sendable {
         if w.regexStart >= 0 {
             // No byte a match can begin with where one may begin, no regex: a
             // digit run with no capital letter before it cannot hold a UK NINO
-            // or an IBAN, one with no `+` an E.164 number. Half a million
+            // or an IBAN, one with no `+` an E.164 number: about half a million
             // PCRE2 calls per GiB of the shared workload, none of them a match.
             let set = startClasses + 4 * Int(w.regexStart)
             var p = windowStart
