@@ -102,7 +102,7 @@ public final class CleartextAssessor: @unchecked Sendable {
     public let maxFindings: Int
     // The state below is used by one thread at a time (the output thread, then
     // the capture thread once it has drained it), so the run-time exclusivity
-    // checks on it are switched off: six of them per content sighting, 1 % of
+    // checks on it are switched off: six of them per content sighting, 2 % of
     // the output thread on the shared workload.
 
     /// Sightings dropped because `maxFindings` distinct findings existed.
