@@ -76,11 +76,29 @@ public struct StreamScanState: Sendable {
     /// The last values reported: `rule << 48 | offset`, and where each ends.
     var recent: [(key: UInt64, end: UInt64)] = []
     public internal(set) var scannedBytes: UInt64 = 0
+    /// The capacity reserved for `carry`, grown by doubling: what it holds
+    /// in memory, by a figure of its own. `carry.capacity` is at least this
+    /// much but comes from `malloc_usable_size`, which depends on the chunks
+    /// other threads freed — the same capture gave a different peak each run.
+    var reserved = 0
 
     public init() {}
 
     /// Bytes this state holds (charged to the budget).
-    public var heldBytes: Int { carry.capacity }
+    public var heldBytes: Int { reserved }
+
+    /// Makes room for `count` bytes of carry, reserving by doubling.
+    mutating func reserveCarry(_ count: Int) {
+        guard count > reserved else { return }
+        reserved = max(count, 2 * reserved)
+        carry.reserveCapacity(reserved)
+    }
+
+    /// Drops the carry and its memory.
+    mutating func dropCarry() {
+        carry = []
+        reserved = 0
+    }
 }
 
 /// The content scanner: the rules compiled, the keyword prefilter over all of
@@ -358,7 +376,7 @@ public final class ContentScanner: @unchecked Sendable {
 
     public func release(_ state: inout StreamScanState, budget: inout ScanBudget) {
         _ = budget.charge(-state.heldBytes)
-        state.carry = []
+        state.dropCarry()
         state.carryStart = state.end
     }
 
@@ -379,9 +397,11 @@ public final class ContentScanner: @unchecked Sendable {
         }
         if keepFrom >= offset {
             state.carry.removeAll(keepingCapacity: true)
+            state.reserveCarry(bytes.count - Int(keepFrom - offset))
             state.carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[Int(keepFrom - offset)...]))
         } else {
             state.carry.removeFirst(Int(keepFrom - state.carryStart))
+            state.reserveCarry(state.carry.count + bytes.count)
             state.carry.append(contentsOf: bytes)
         }
         state.carryStart = keepFrom
@@ -395,7 +415,7 @@ public final class ContentScanner: @unchecked Sendable {
                     kept.baseAddress!, count: kept.count, regionStart: state.carryStart,
                     from: Int(state.next - state.carryStart), to: kept.count, final: true, &state, into: &matches)
             }
-            state.carry = []
+            state.dropCarry()
             state.carryStart = state.end
             state.next = state.end
         }

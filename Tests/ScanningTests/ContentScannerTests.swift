@@ -204,6 +204,31 @@ import Testing
         #expect(matches.map { $0.offset } == [29])
     }
 
+    /// What a stream keeps is charged by the capacity it reserved, grown by
+    /// doubling: the budget holds exactly the streams' figures, which do not
+    /// depend on what the allocator happened to hand out, and covers what they keep.
+    @Test func heldBytesAreTheReservedCapacity() throws {
+        let scanner = try Self.scanner()
+        let text = Array(String(repeating: "some text with a key=0123456789abcdef0123456789abcdef in it; ", count: 40).utf8)
+        var a = StreamScanState(), b = StreamScanState()
+        var budget = ScanBudget()
+        var matches: [ScanMatch] = []
+        var figures: [Int] = []
+        for start in stride(from: 0, to: text.count, by: 97) {
+            let chunk = text[start..<min(start + 97, text.count)]
+            chunk.withUnsafeBytes { scanner.scan($0, at: UInt64(start), &a, budget: &budget, into: &matches) }
+            chunk.withUnsafeBytes { scanner.scan($0, at: UInt64(start), &b, budget: &budget, into: &matches) }
+            #expect(budget.bytes == a.heldBytes + b.heldBytes)
+            #expect(a.heldBytes >= a.carry.count && a.carry.capacity >= a.heldBytes)
+            #expect(a.heldBytes == b.heldBytes, "the same stream, the same figure")
+            figures.append(a.heldBytes)
+        }
+        #expect(figures.allSatisfy { $0 > 0 })
+        scanner.finish(&a, budget: &budget, into: &matches)
+        scanner.finish(&b, budget: &budget, into: &matches)
+        #expect(budget.bytes == 0 && a.heldBytes == 0 && b.heldBytes == 0)
+    }
+
     @Test func aMessageIsScannedAlone() throws {
         let scanner = try Self.scanner()
         var state = StreamScanState()
