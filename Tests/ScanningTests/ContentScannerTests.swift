@@ -120,19 +120,10 @@ import Testing
     /// A rule's allow patterns run as one regex when they can, and behave as
     /// the patterns one by one would: each allowlists what it matches, nothing else.
     @Test func allowPatternsCombineWithoutChangingWhatTheyAllow() throws {
+        /// `rules` with allow patterns on its token rule (rule 0, the only one with this window).
         func scanner(allow patterns: [String]) throws -> ContentScanner {
             let list = patterns.map { "'\($0)'" }.joined(separator: ", ")
-            let rules = """
-                rules:
-                  - id: secret.test-token
-                    severity: high
-                    description: test token
-                    regex: '\\btok_[a-z0-9]{20}\\b'
-                    keywords: [tok_]
-                    window: [0, 24]
-                    allow: {patterns: [\(list)]}
-                    remediation: revoke it
-                """
+            let rules = Self.rules.replacing("    window: [0, 24]\n", with: "    window: [0, 24]\n    allow: {patterns: [\(list)]}\n")
             return try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(rules, source: "test.yaml")))
         }
         let a = "tok_" + String(repeating: "a", count: 20)
