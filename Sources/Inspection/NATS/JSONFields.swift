@@ -1,3 +1,5 @@
+import Scanning
+
 /// Reads one string member of a JSON object (RFC 8259) in place, without
 /// building the object: the scan walks the top-level members, skipping
 /// other values (nested objects and arrays by bracket depth, strings by
@@ -109,55 +111,15 @@ enum JSONFields {
             case UInt8(ascii: "r"): out.append(0x0d)
             case UInt8(ascii: "t"): out.append(0x09)
             case UInt8(ascii: "u"):
-                guard var scalar = hex4(raw, at: k) else {
+                guard let scalar = JSONEscape.unicodeScalar(raw, at: k) else {
                     out += [backslash, e]
                     continue
                 }
-                k += 4
-                if scalar >= 0xd800 && scalar < 0xdc00, k + 6 <= raw.count, raw[k] == backslash,
-                    raw[k + 1] == UInt8(ascii: "u"), let low = hex4(raw, at: k + 2), low >= 0xdc00 && low < 0xe000
-                {
-                    scalar = 0x10000 + ((scalar - 0xd800) << 10) + (low - 0xdc00)
-                    k += 6
-                }
-                appendUTF8(scalar, to: &out)
+                k += scalar.length
+                JSONEscape.appendUTF8(scalar.value, to: &out)
             default: out.append(e)  // \" \\ \/ and anything else as the byte itself
             }
         }
         return out
-    }
-
-    static func hex4(_ raw: UnsafeRawBufferPointer, at k: Int) -> UInt32? {
-        guard k + 4 <= raw.count else { return nil }
-        var value: UInt32 = 0
-        for i in k..<(k + 4) {
-            let c = raw[i]
-            let digit: UInt32
-            switch c {
-            case 0x30...0x39: digit = UInt32(c - 0x30)
-            case 0x41...0x46: digit = UInt32(c - 0x41 + 10)
-            case 0x61...0x66: digit = UInt32(c - 0x61 + 10)
-            default: return nil
-            }
-            value = value << 4 | digit
-        }
-        return value
-    }
-
-    /// A lone surrogate is written as its three bytes (WTF-8): the bytes are reported, not displayed.
-    static func appendUTF8(_ scalar: UInt32, to out: inout [UInt8]) {
-        switch scalar {
-        case 0..<0x80:
-            out.append(UInt8(scalar))
-        case 0x80..<0x800:
-            out += [UInt8(0xc0 | scalar >> 6), UInt8(0x80 | scalar & 0x3f)]
-        case 0x800..<0x10000:
-            out += [UInt8(0xe0 | scalar >> 12), UInt8(0x80 | scalar >> 6 & 0x3f), UInt8(0x80 | scalar & 0x3f)]
-        default:
-            out += [
-                UInt8(0xf0 | scalar >> 18), UInt8(0x80 | scalar >> 12 & 0x3f), UInt8(0x80 | scalar >> 6 & 0x3f),
-                UInt8(0x80 | scalar & 0x3f),
-            ]
-        }
     }
 }

@@ -115,8 +115,11 @@ struct JSONMembers {
                     case UInt8(ascii: "r"): text.append(0x0d)
                     case UInt8(ascii: "t"): text.append(0x09)
                     case UInt8(ascii: "u"):
-                        guard let scalar = unicodeEscape() else { return nil }
-                        text.append(contentsOf: String(Character(scalar)).utf8)
+                        // A lone surrogate is not text: the token is malformed.
+                        guard let scalar = JSONEscape.unicodeScalar(bytes, at: i), !JSONEscape.isSurrogate(scalar.value)
+                        else { return nil }
+                        i += scalar.length
+                        JSONEscape.appendUTF8(scalar.value, to: &text)
                     default: return nil
                     }
                 case 0..<0x20:
@@ -126,39 +129,6 @@ struct JSONMembers {
                 }
             }
             return nil
-        }
-
-        /// After `\u`: four hex digits, and a low surrogate's escape after a high one.
-        private mutating func unicodeEscape() -> Unicode.Scalar? {
-            guard let unit = hex4() else { return nil }
-            switch unit {
-            case 0xd800..<0xdc00:
-                guard take(UInt8(ascii: "\\")), take(UInt8(ascii: "u")), let low = hex4(), (0xdc00..<0xe000).contains(low)
-                else { return nil }
-                return Unicode.Scalar(0x10000 + (unit - 0xd800) << 10 + (low - 0xdc00))
-            case 0xdc00..<0xe000:
-                return nil
-            default:
-                return Unicode.Scalar(unit)
-            }
-        }
-
-        private mutating func hex4() -> UInt32? {
-            guard bytes.count - i >= 4 else { return nil }
-            var value: UInt32 = 0
-            for _ in 0..<4 {
-                let b = bytes[i]
-                let digit: UInt8
-                switch b {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = b - UInt8(ascii: "0")
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = b - UInt8(ascii: "a") + 10
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = b - UInt8(ascii: "A") + 10
-                default: return nil
-                }
-                value = value << 4 | UInt32(digit)
-                i += 1
-            }
-            return value
         }
 
         /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, as text.
