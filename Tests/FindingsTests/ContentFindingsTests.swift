@@ -98,4 +98,32 @@ struct ContentFindingsTests {
         end(b, 1, flow)
         #expect(b.takeChanged().map(\.finding.rule).contains("secret.generic-api-key"))
     }
+
+    /// A generic match that holds the flow's credential, or lies inside it
+    /// (eight bytes or more), is the same secret; a shorter piece is not.
+    @Test func aGenericMatchHoldingOrInsideTheCredentialYieldsToIt() throws {
+        let flow = makeFlowIdentity(serverPort: 8080)
+        let secret = "Zq8rT2mW9xK4vB7nP3sL6dF1"
+        for (value, duplicate) in [
+            ("Bearer-" + secret, true), (String(secret.dropFirst(4)), true), (String(secret.suffix(8)), true),
+            (String(secret.prefix(7)), false), ("Zq8rT2mW9xK4vB7nP3sL6dF2", false),
+        ] {
+            let a = try assessor()
+            a.note(sighting("secret.generic-api-key", value), slot: 1, flow: flow, app: .http, at: 1)
+            a.note(
+                .credential(CredentialSighting(mechanism: .httpAPIKey, username: nil, secret: Array(secret.utf8))), slot: 1,
+                flow: flow, app: .http, at: 2)
+            end(a, 1, flow)
+            let rules = a.takeChanged().map(\.finding.rule)
+            #expect(rules.contains("secret.generic-api-key") == !duplicate, "\(value)")
+            #expect(a.contentDuplicatesOfCredentials == (duplicate ? 1 : 0), "\(value)")
+        }
+    }
+
+    @Test func byteSearch() {
+        func holds(_ a: String, _ b: String) -> Bool { CleartextAssessor.bytes(Array(a.utf8), hold: Array(b.utf8)) }
+        #expect(holds("abcdef", "abc") && holds("abcdef", "def") && holds("abcdef", "cd") && holds("abcdef", "abcdef"))
+        #expect(holds("aaab", "aab") && holds("abc", ""))
+        #expect(!holds("abcdef", "abd") && !holds("abc", "abcd") && !holds("", "a") && !holds("abcdef", "efg"))
+    }
 }
