@@ -9,6 +9,7 @@ import Pipeline
 /// `plainsight assess`: the nightly run.
 struct Assess: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "assess",
         abstract: "The nightly assessment: read a window of captures and/or sensor JSON Lines, compare with the last run, write reports.",
         discussion: """
             Driven by a YAML configuration (commented example: deploy/assess.example.yaml). Each run writes \
@@ -50,6 +51,7 @@ struct Assess: ParsableCommand {
 /// `plainsight report FILE.jsonl...`: the same reports from any JSON Lines output.
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "report",
         abstract: "Turn JSON Lines written by read or live into the HTML, Markdown or JSON report.",
         discussion: """
             With no --html, --markdown or --json, the Markdown report goes to standard output. There is no \

@@ -27,6 +27,7 @@ struct ContentRuleOptions: ParsableArguments {
 /// `plainsight patterns list|check|test`: tools for people writing rules.
 struct Patterns: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "patterns",
         abstract: "List, check and try the PII and secret rules (Patterns/content/*.yaml and your own).",
         subcommands: [List.self, Check.self, Test.self, Bench.self])
 
@@ -47,7 +48,8 @@ struct Patterns: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Each rule's id, severity, trigger and description.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "Each rule's id, severity, trigger and description.")
         @OptionGroup var options: Where
 
         func run() throws {
@@ -63,6 +65,7 @@ struct Patterns: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Check that every rule loads and compiles, and that its examples behave; mistakes name file and line.")
         @Argument(help: "A folder or file of rules to check besides the built-in ones (same as --patterns).")
         var path: String?
@@ -91,6 +94,7 @@ struct Patterns: ParsableCommand {
 
     struct Test: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "test",
             abstract: "Run the rules on a text file (or - for standard input) and show each match, masked, and why a candidate was turned down.")
         @Argument(help: "Text to scan: a file, or - for standard input.")
         var file: String
@@ -130,6 +134,7 @@ struct Patterns: ParsableCommand {
 
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "bench",
             abstract: "Time the rules on a text file scanned as a stream of packet-sized chunks: MB/s, median of several rounds.")
         @Argument(help: "Text to scan (e.g. payloads of a capture).")
         var file: String
