@@ -4,8 +4,9 @@ import Testing
 @testable import Scanning
 
 /// Inputs FuzzScanner found, replayed: the stream cut into chunks must give
-/// what the whole stream gives.
-@Suite struct ScannerRegressionTests {
+/// what the whole stream gives. Serialized: the tests share one scanner,
+/// which belongs to one thread at a time.
+@Suite(.serialized) struct ScannerRegressionTests {
     static let scanner = try! ContentScanner(
         ContentRuleSet.load(
             patterns: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

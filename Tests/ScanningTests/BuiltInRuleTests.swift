@@ -5,8 +5,11 @@ import Testing
 
 /// Every built-in rule in Patterns/content: it loads and compiles, it has
 /// positive and negative examples, and the engine (keywords, windows, regex,
-/// validator, context) finds exactly what the examples say.
-@Suite struct BuiltInRuleTests {
+/// validator, context) finds exactly what the examples say. Serialized: the
+/// tests share one scanner, and a scanner belongs to one thread at a time
+/// (each regex owns its match data) — run in parallel, two tests read each
+/// other's match offsets (a crash in CI, 2026-12-06).
+@Suite(.serialized) struct BuiltInRuleTests {
     static let patterns = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Patterns")
 
