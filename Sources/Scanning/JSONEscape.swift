@@ -1,4 +1,4 @@
-/// The `\uXXXX` escape of JSON strings (RFC 8259 §7), shared by the project's
+/// The escapes of JSON strings (RFC 8259 §7), shared by the project's
 /// two JSON readers: the strict one of a JWT's header and claims
 /// (`JSONMembers`) and the lenient one of a NATS `CONNECT` line (Inspection's
 /// `JSONFields`). What to do with a malformed escape or a lone surrogate is
@@ -20,6 +20,21 @@ public enum JSONEscape {
     }
 
     public static func isSurrogate(_ value: UInt32) -> Bool { (0xd800..<0xe000).contains(value) }
+
+    /// The byte a one-character escape stands for (`\"`, `\\`, `\/`, `\b`,
+    /// `\f`, `\n`, `\r`, `\t`, given the byte after the backslash); nil for
+    /// any other (`u` included).
+    public static func byte(forEscape escaped: UInt8) -> UInt8? {
+        switch escaped {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): escaped
+        case UInt8(ascii: "b"): 0x08
+        case UInt8(ascii: "f"): 0x0c
+        case UInt8(ascii: "n"): 0x0a
+        case UInt8(ascii: "r"): 0x0d
+        case UInt8(ascii: "t"): 0x09
+        default: nil
+        }
+    }
 
     /// Four hex digits at `k`, in either case.
     static func hex4(_ bytes: UnsafeRawBufferPointer, at k: Int) -> UInt32? {

@@ -38,6 +38,14 @@ import Testing
         #expect(!JSONEscape.isSurrogate(0xd7ff) && !JSONEscape.isSurrogate(0xe000))
     }
 
+    @Test func oneCharacterEscapes() {
+        let pairs: [(Character, UInt8)] = [("\"", 0x22), ("\\", 0x5c), ("/", 0x2f), ("b", 8), ("f", 12), ("n", 10), ("r", 13), ("t", 9)]
+        for (escape, byte) in pairs {
+            #expect(JSONEscape.byte(forEscape: escape.asciiValue!) == byte, "\\\(escape)")
+        }
+        for other in "uxa0'U" { #expect(JSONEscape.byte(forEscape: other.asciiValue!) == nil, "\\\(other)") }
+    }
+
     @Test func utf8OfEachLength() {
         for (value, expected) in [(0x41, "A"), (0xe9, "é"), (0x20ac, "€"), (0x1f600, "😀")] as [(UInt32, String)] {
             var out: [UInt8] = []

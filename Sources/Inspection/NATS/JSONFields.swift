@@ -104,20 +104,15 @@ enum JSONFields {
             }
             let e = raw[k + 1]
             k += 2
-            switch e {
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0c)
-            case UInt8(ascii: "n"): out.append(0x0a)
-            case UInt8(ascii: "r"): out.append(0x0d)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "u"):
+            if e == UInt8(ascii: "u") {
                 guard let scalar = JSONEscape.unicodeScalar(raw, at: k) else {
                     out += [backslash, e]
                     continue
                 }
                 k += scalar.length
                 JSONEscape.appendUTF8(scalar.value, to: &out)
-            default: out.append(e)  // \" \\ \/ and anything else as the byte itself
+            } else {
+                out.append(JSONEscape.byte(forEscape: e) ?? e)  // an unknown escape as the byte itself
             }
         }
         return out

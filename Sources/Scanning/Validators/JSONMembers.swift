@@ -107,20 +107,15 @@ struct JSONMembers {
                 case UInt8(ascii: "\\"):
                     guard let escaped = peek else { return nil }
                     i += 1
-                    switch escaped {
-                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): text.append(escaped)
-                    case UInt8(ascii: "b"): text.append(0x08)
-                    case UInt8(ascii: "f"): text.append(0x0c)
-                    case UInt8(ascii: "n"): text.append(0x0a)
-                    case UInt8(ascii: "r"): text.append(0x0d)
-                    case UInt8(ascii: "t"): text.append(0x09)
-                    case UInt8(ascii: "u"):
-                        // A lone surrogate is not text: the token is malformed.
-                        guard let scalar = JSONEscape.unicodeScalar(bytes, at: i), !JSONEscape.isSurrogate(scalar.value)
+                    if let byte = JSONEscape.byte(forEscape: escaped) {
+                        text.append(byte)
+                    } else {
+                        // `\u` only; a lone surrogate is not text: the token is malformed.
+                        guard escaped == UInt8(ascii: "u"), let scalar = JSONEscape.unicodeScalar(bytes, at: i),
+                            !JSONEscape.isSurrogate(scalar.value)
                         else { return nil }
                         i += scalar.length
                         JSONEscape.appendUTF8(scalar.value, to: &text)
-                    default: return nil
                     }
                 case 0..<0x20:
                     return nil
