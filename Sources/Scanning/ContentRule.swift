@@ -14,6 +14,11 @@ public struct ContentRule: Sendable {
         public var keywords: [[UInt8]]
         /// A run of digits, single separators allowed between them, holding this many digits.
         public var digits: ClosedRange<Int>?
+        /// The separators the value itself may hold between its digits (some of
+        /// space `-` `.` `(` `)` `/`); nil: any of them. A run whose stretches
+        /// between other separators all hold fewer than `digits`' minimum cannot
+        /// hold a value: the regex does not run (an IP address is no SSN).
+        public var separators: [UInt8]?
 
         public var description: String {
             let words = keywords.map { String(decoding: $0, as: UTF8.self) }

@@ -71,6 +71,10 @@ public struct ContentRuleSet: Sendable {
         func fail(_ key: String, _ message: String) -> PatternError {
             PatternError("\(entry.at(key)): rule \(id): \(key): \(message)")
         }
+        // A misspelt field would otherwise be a default quietly taken.
+        for key in try entry.keys() where !fields.contains(key) {
+            throw fail(key, "unknown field (known: \(fields.joined(separator: ", ")))")
+        }
         let parts = id.split(separator: ".", maxSplits: 1)
         guard parts.count == 2, let category = ContentRule.Category(rawValue: String(parts[0])),
             parts[1].allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }), !parts[1].isEmpty
@@ -82,7 +86,7 @@ public struct ContentRuleSet: Sendable {
         guard ContentRule.severities.contains(severity) else {
             throw fail("severity", "expected info, low, medium, high or critical, not '\(severity)'")
         }
-        var trigger = ContentRule.Trigger(keywords: [], digits: nil)
+        var trigger = ContentRule.Trigger(keywords: [], digits: nil, separators: nil)
         if entry.has("keywords") {
             trigger.keywords = try entry.texts("keywords").map { Array($0.lowercased().utf8) }
             guard !trigger.keywords.isEmpty, trigger.keywords.allSatisfy({ !$0.isEmpty && $0.count <= 64 }) else {
@@ -96,6 +100,14 @@ public struct ContentRuleSet: Sendable {
                 throw fail("digits", "expected [min, max] with 2 <= min <= max <= \(ContentRule.maxDigits)")
             }
             trigger.digits = range.0...range.1
+        }
+        if entry.has("separators") {
+            guard trigger.digits != nil else { throw fail("separators", "only with trigger: digits") }
+            let separators = Array(try entry.text("separators").utf8)
+            guard separators.allSatisfy(ContentScanner.isSeparator) else {
+                throw fail("separators", "some of space, '-', '.', '(', ')', '/' (the separators a digit run holds), or '' for none")
+            }
+            trigger.separators = separators
         }
         guard !trigger.keywords.isEmpty || trigger.digits != nil else {
             throw fail("keywords", "a rule needs keywords, trigger: digits, or both: the regex runs only near them")
@@ -169,6 +181,13 @@ public struct ContentRuleSet: Sendable {
             remediation: try entry.text("remediation"), references: try entry.optionalTexts("references") ?? [],
             matchExamples: matchExamples, noMatchExamples: noMatchExamples, source: source)
     }
+
+    /// The fields a rule may have.
+    static let fields = [
+        "id", "category", "severity", "description", "regex", "group", "keywords", "trigger", "digits", "separators",
+        "window", "start_class", "validator", "min_entropy", "context", "allow", "redact", "generic", "remediation",
+        "references", "examples",
+    ]
 
     /// A class such as `A-Za-z0-9._%+-` (ranges, then single characters; a
     /// final `-` is itself) as a table of the 256 byte values.

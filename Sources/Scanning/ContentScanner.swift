@@ -14,8 +14,14 @@ struct RuleWindow {
     /// Index in `ContentScanner.startClasses` of the bytes the rule's regex
     /// can begin a match with (-1: any).
     var regexStart: Int32 = -1
+    /// Digit rules: the fewest digits a value holds, and the separators it
+    /// may hold between them (`ContentScanner.separatorBit`s).
+    var minDigits: Int32
+    var separators: UInt32
 
     init(_ rule: ContentRule) {
+        minDigits = Int32(rule.trigger.digits?.lowerBound ?? 0)
+        separators = (rule.trigger.separators ?? ContentScanner.separators).reduce(0) { $0 | ContentScanner.separatorBit($1) }
         before = Int32(rule.before)
         after = Int32(rule.after)
         group = Int32(rule.group)
@@ -483,10 +489,17 @@ public final class ContentScanner: @unchecked Sendable {
                     if !wanting.isEmpty {
                         if !final && run.upperBound + digitReach > count { return .deferred(i) }
                         for j in wanting {
+                            let r = Int(digitRuleList[j])
+                            let w = windows[r]
+                            if w.separators != ContentScanner.anySeparator
+                                && !ContentScanner.hasStretch(base, run, of: w.minDigits, separators: w.separators)
+                            {
+                                continue
+                            }
                             // The value is made of the run's digits: its match starts within the run at the latest.
                             evaluate(
-                                Int(digitRuleList[j]), hit: run, latestStart: run.upperBound, base, count: count,
-                                regionStart: regionStart, &state, into: &matches)
+                                r, hit: run, latestStart: run.upperBound, base, count: count, regionStart: regionStart,
+                                &state, into: &matches)
                         }
                     }
                     advance = max(advance, run.upperBound)
@@ -509,6 +522,35 @@ public final class ContentScanner: @unchecked Sendable {
 
     @inline(__always) public static func isSeparator(_ b: UInt8) -> Bool {
         b == 0x20 || b == 0x2d || b == 0x2e || b == 0x28 || b == 0x29 || b == 0x2f
+    }
+
+    /// The separators a digit run may hold: space `-` `.` `(` `)` `/`.
+    static let separators: [UInt8] = Array(" -.()/".utf8)
+
+    /// A separator's bit in a rule's `RuleWindow.separators`: its low five
+    /// bits, which tell the six apart (0x20-0x2f).
+    @inline(__always) static func separatorBit(_ b: UInt8) -> UInt32 { 1 << UInt32(b & 31) }
+
+    static let anySeparator = separators.reduce(UInt32(0)) { $0 | separatorBit($1) }
+
+    /// Whether a stretch of a digit run that only `separators` (`separatorBit`s)
+    /// separate holds `digits` digits: a rule whose values hold no other
+    /// separator finds its value within one such stretch, if anywhere. A
+    /// dotted IP address is stretches of one to three digits to an SSN rule.
+    static func hasStretch(_ base: UnsafeRawPointer, _ run: Range<Int>, of digits: Int32, separators: UInt32) -> Bool {
+        var stretch: Int32 = 0
+        var p = run.lowerBound
+        while p < run.upperBound {
+            let b = base.load(fromByteOffset: p, as: UInt8.self)
+            if isDigit(b) {
+                stretch &+= 1
+                if stretch >= digits { return true }
+            } else if separators & separatorBit(b) == 0 {
+                stretch = 0
+            }
+            p &+= 1
+        }
+        return false
     }
 
     /// The run of digits around the digit pair at `i`: digits with at most

@@ -269,4 +269,79 @@ import Testing
         #expect(Self.scan(named, "ab@ x1234").map(\.value) == ["x1234"])
         #expect(Self.scan(inside, "ab@ x1234").isEmpty)
     }
+
+    /// `separators` says what a value may hold between its digits: a run whose
+    /// stretches between other separators are all too short is not looked at.
+    /// The regex here would take any byte between the groups, so the rule's
+    /// declaration alone decides whether a dotted run is tried.
+    @Test func separatorsLimitWhichRunsARuleTries() throws {
+        func rule(separators: String?) -> String {
+            """
+            rules:
+              - id: pii.grouped
+                severity: low
+                description: three groups of digits
+                regex: '(?<![0-9])\\d{3}.\\d{2}.\\d{4}(?![0-9])'
+                trigger: digits
+                digits: [9, 12]
+            \(separators.map { "    separators: '\($0)'\n" } ?? "")    window: [1, 2]
+                remediation: r
+            """
+        }
+        let any = try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(rule(separators: nil), source: "t.yaml")))
+        let dashes = try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(rule(separators: "-"), source: "t.yaml")))
+        let none = try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(rule(separators: ""), source: "t.yaml")))
+        let text = "a 123.45.6789 b 123-45-6789 c 123-45.6789 d"
+        #expect(Self.scan(any, text).map(\.value) == ["123.45.6789", "123-45-6789", "123-45.6789"])
+        // The dotted run is stretches of 3, 2 and 4 digits to a rule that allows only '-'.
+        #expect(Self.scan(dashes, text).map(\.value) == ["123-45-6789"])
+        #expect(Self.scan(none, text).isEmpty)
+        // Cut anywhere, the same.
+        for cut in 1..<text.utf8.count {
+            #expect(Self.scan(dashes, text, cuts: [cut]).map(\.value) == ["123-45-6789"], "cut at \(cut)")
+        }
+    }
+
+    @Test func stretchesCountDigitsBetweenAllowedSeparators() {
+        func longest(_ run: String, _ allowed: String) -> Int32 {
+            let mask = allowed.utf8.reduce(UInt32(0)) { $0 | ContentScanner.separatorBit($1) }
+            return Array(run.utf8).withUnsafeBytes { bytes in
+                (1...40).last { ContentScanner.hasStretch(bytes.baseAddress!, 0..<bytes.count, of: $0, separators: mask) } ?? 0
+            }
+        }
+        #expect(longest("10.20.13.247", "-") == 3)
+        #expect(longest("10.20.13.247", ".") == 9)
+        #expect(longest("4000 1234-5678 9010", " -") == 16)
+        #expect(longest("4000 1234-5678 9010", "-") == 8)
+        #expect(longest("(555) 123-4567", " -.()") == 10)
+        #expect(longest("(555) 123-4567", "") == 4)
+        #expect(longest("123456789", "") == 9)
+        #expect(longest("12/34/5678", " -.()/") == 8)
+        #expect(longest("12/34/5678", " -.()") == 4)
+    }
+
+    @Test func ruleFieldsAreChecked() throws {
+        func rule(_ extra: String, trigger: Bool = true) -> String {
+            """
+            rules:
+              - id: pii.n
+                severity: low
+                description: d
+                regex: '\\d{9}'
+            \(trigger ? "    trigger: digits\n    digits: [9, 9]\n" : "    keywords: [abc]\n")\(extra)    remediation: r
+            """
+        }
+        func error(_ yaml: String) -> String {
+            do {
+                _ = try ContentRuleSet.parse(yaml, source: "f.yaml")
+                return ""
+            } catch { return "\(error)" }
+        }
+        #expect(error(rule("    separators: ' -'\n")) == "")
+        #expect(error(rule("    separators: ''\n")) == "")
+        #expect(error(rule("    separators: ',-'\n")).hasPrefix("f.yaml:8: rule pii.n: separators: some of space"))
+        #expect(error(rule("    separators: '-'\n", trigger: false)).hasPrefix("f.yaml:7: rule pii.n: separators: only with trigger: digits"))
+        // A misspelt field is an error, not a default quietly taken.
+        #expect(error(rule("    separator: '-'\n")).hasPrefix("f.yaml:8: rule pii.n: separator: unknown field"))
+    }
 }
