@@ -50,6 +50,14 @@ public struct PatternYAML {
         PatternError("\(at(key)): field \(path(key)): expected \(expected)")
     }
 
+    /// Throws at the first key not in `known`: a misspelt optional field
+    /// would otherwise be a default quietly taken.
+    public func rejectUnknownFields(_ known: [String]) throws {
+        for key in try keys() where !known.contains(key) {
+            throw PatternError("\(at(key)): field \(path(key)): unknown (known: \(known.joined(separator: ", ")))")
+        }
+    }
+
     /// `file:line` of a key's value (the file alone when Yams kept no position).
     public func at(_ key: String) -> String {
         guard let line = fields[key]?.mark?.line else { return source }

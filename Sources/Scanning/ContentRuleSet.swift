@@ -71,10 +71,7 @@ public struct ContentRuleSet: Sendable {
         func fail(_ key: String, _ message: String) -> PatternError {
             PatternError("\(entry.at(key)): rule \(id): \(key): \(message)")
         }
-        // A misspelt field would otherwise be a default quietly taken.
-        for key in try entry.keys() where !fields.contains(key) {
-            throw fail(key, "unknown field (known: \(fields.joined(separator: ", ")))")
-        }
+        try entry.rejectUnknownFields(fields)
         let parts = id.split(separator: ".", maxSplits: 1)
         guard parts.count == 2, let category = ContentRule.Category(rawValue: String(parts[0])),
             parts[1].allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }), !parts[1].isEmpty
@@ -132,6 +129,7 @@ public struct ContentRuleSet: Sendable {
         var context: ContentRule.Context?
         if entry.has("context") {
             let c = try entry.field("context")
+            try c.rejectUnknownFields(["words", "distance", "effect"])
             let words = try c.texts("words").map { Array($0.lowercased().utf8) }
             guard !words.isEmpty, words.allSatisfy({ !$0.isEmpty }) else { throw fail("context", "words: a list of literals") }
             let distance = try c.has("distance") ? c.number("distance") : 32
@@ -146,6 +144,7 @@ public struct ContentRuleSet: Sendable {
         var allowedPatterns: [String] = []
         if entry.has("allow") {
             let a = try entry.field("allow")
+            try a.rejectUnknownFields(["values", "patterns"])
             allowedValues = Set(try a.optionalTexts("values")?.map { Array($0.utf8) } ?? [])
             allowedPatterns = try a.optionalTexts("patterns") ?? []
         }
@@ -154,6 +153,7 @@ public struct ContentRuleSet: Sendable {
         var noMatchExamples: [String] = []
         if entry.has("examples") {
             let e = try entry.field("examples")
+            try e.rejectUnknownFields(["match", "no_match"])
             matchExamples = try e.optionalTexts("match") ?? []
             noMatchExamples = try e.optionalTexts("no_match") ?? []
         }

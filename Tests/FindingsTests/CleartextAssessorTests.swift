@@ -48,6 +48,15 @@ struct CleartextRulesTests {
             _ = try CleartextRules.parse(cut, source: "edited.yaml")
         } throws: { "\($0)".contains("cleartext.telnet.severity") && "\($0)".contains("'severe'") }
     }
+
+    @Test func aMisspeltFieldIsNamed() throws {
+        let text = try String(contentsOf: patternsURL.appendingPathComponent("cleartext/rules.yaml"), encoding: .utf8)
+        let cut = text.replacingOccurrences(of: "  with_credentials: high\n  title: Telnet", with: "  with_credential: high\n  title: Telnet")
+        #expect(cut != text)
+        #expect {
+            _ = try CleartextRules.parse(cut, source: "edited.yaml")
+        } throws: { "\($0)".hasPrefix("edited.yaml:") && "\($0)".contains("field cleartext.telnet.with_credential: unknown") }
+    }
 }
 
 struct RedactionTests {

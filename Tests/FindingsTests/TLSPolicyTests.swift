@@ -204,6 +204,12 @@ struct TLSPolicyTests {
         #expect(wrongType.contains("expiring_within_days"))
 
         #expect(Self.parseError("just a string") != nil)
+
+        // A misspelt field is named, not ignored.
+        let misspelt = try #require(Self.parseError(good.replacingOccurrences(of: "heartbeat: info", with: "heartbeat: info\nheart_bleed: high")))
+        #expect(misspelt.hasPrefix("broken.yaml:") && misspelt.contains("field heart_bleed: unknown"), "\(misspelt)")
+        let misspeltNested = try #require(Self.parseError(good.replacingOccurrences(of: "  min_rsa_bits: 2048\n", with: "  min_rsa_bits: 2048\n  min_dsa_bits: 2048\n")))
+        #expect(misspeltNested.contains("field certificate.min_dsa_bits: unknown"), "\(misspeltNested)")
     }
 
     @Test func allowedMeansNoFinding() throws {

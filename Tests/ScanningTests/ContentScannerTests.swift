@@ -342,6 +342,9 @@ import Testing
         #expect(error(rule("    separators: ',-'\n")).hasPrefix("f.yaml:8: rule pii.n: separators: some of space"))
         #expect(error(rule("    separators: '-'\n", trigger: false)).hasPrefix("f.yaml:7: rule pii.n: separators: only with trigger: digits"))
         // A misspelt field is an error, not a default quietly taken.
-        #expect(error(rule("    separator: '-'\n")).hasPrefix("f.yaml:8: rule pii.n: separator: unknown field"))
+        #expect(error(rule("    separator: '-'\n")).hasPrefix("f.yaml:8: field rules[0].separator: unknown (known: id,"))
+        #expect(error(rule("    examples: {match: ['123456789'], no-match: ['x']}\n")).hasPrefix("f.yaml:8: field rules[0].examples.no-match: unknown (known: match, no_match)"))
+        #expect(error(rule("    context: {words: [ssn], require: true}\n")).hasPrefix("f.yaml:8: field rules[0].context.require: unknown"))
+        #expect(error(rule("    allow: {value: ['123456789']}\n")).hasPrefix("f.yaml:8: field rules[0].allow.value: unknown"))
     }
 }

@@ -53,6 +53,7 @@ public struct CleartextRules: Sendable {
                 throw PatternError("\(source): rule \(id): ids start with cleartext. or credential.")
             }
             let entry = try file.field(id)
+            try entry.rejectUnknownFields(["severity", "with_credentials", "title", "why", "remediation", "references"])
             func severity(_ key: String) throws -> Severity {
                 let name = try entry.text(key)
                 guard let s = Severity(name: name) else {

@@ -103,6 +103,7 @@ public struct TLSPolicy: Sendable {
             let rules = try PatternYAML(try String(contentsOf: rulesFile, encoding: .utf8), source: rulesFile.path)
             for rule in try rules.keys() {
                 let entry = try rules.field(rule)
+                try entry.rejectUnknownFields(["title", "remediation", "references"])
                 policy.rules[rule] = RuleText(
                     title: try entry.text("title"), remediation: try entry.text("remediation"),
                     references: try entry.optionalTexts("references"))
@@ -121,6 +122,10 @@ public struct TLSPolicy: Sendable {
     /// Parses a policy document; `source` names it in errors.
     public static func parse(_ yaml: String, source: String) throws -> TLSPolicy {
         let file = try PatternYAML(yaml, source: source)
+        try file.rejectUnknownFields([
+            "name", "title", "reference", "versions", "cipher_weaknesses", "client_offers", "downgrade", "compression",
+            "insecure_renegotiation", "heartbeat", "certificate",
+        ])
         func severity(_ field: PatternYAML, _ key: String) throws -> Severity? {
             let text = try field.text(key)
             if text == "allowed" { return nil }
@@ -147,6 +152,11 @@ public struct TLSPolicy: Sendable {
             weaknesses[name] = try severity(weaknessesField, name)
         }
         let c = try file.field("certificate")
+        try c.rejectUnknownFields([
+            "expired", "not_yet_valid", "expiring", "expiring_within_days", "self_signed", "untrusted", "name_mismatch",
+            "weak_key", "min_rsa_bits", "min_ec_bits", "weak_signature", "weak_signature_hashes", "long_validity",
+            "max_validity_days",
+        ])
         var policy = TLSPolicy(
             name: try file.text("name"), title: try file.text("title"), reference: try file.text("reference"),
             versions: versions, cipherWeaknesses: weaknesses, clientOffers: try severity(file, "client_offers"),
