@@ -71,6 +71,9 @@ public struct PatternYAML {
 
     public func text(_ key: String) throws -> String {
         guard let scalar = try value(key).scalar else { throw mismatch(key, "text") }
+        // `key:` with nothing after it is YAML's null, not an empty text: taken
+        // as one, a forgotten value would be a setting (`separators:` = none).
+        guard !(scalar.string.isEmpty && scalar.style == .plain) else { throw mismatch(key, "text, not nothing ('' for an empty one)") }
         return scalar.string
     }
 

@@ -339,6 +339,8 @@ import Testing
         }
         #expect(error(rule("    separators: ' -'\n")) == "")
         #expect(error(rule("    separators: ''\n")) == "")
+        // A bare `separators:` is YAML's null, not "none": a forgotten value is an error.
+        #expect(error(rule("    separators:\n")).hasPrefix("f.yaml:8: field rules[0].separators: expected text, not nothing"))
         #expect(error(rule("    separators: ',-'\n")).hasPrefix("f.yaml:8: rule pii.n: separators: some of space"))
         #expect(error(rule("    separators: '-'\n", trigger: false)).hasPrefix("f.yaml:7: rule pii.n: separators: only with trigger: digits"))
         // A misspelt field is an error, not a default quietly taken.
