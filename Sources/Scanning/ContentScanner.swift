@@ -529,10 +529,11 @@ public final class ContentScanner: @unchecked Sendable {
         return .handled(upTo: max(i, to))
     }
 
-    /// A run with more digits than a rule wants (three dashed SSNs in a
-    /// space-separated list) may be values glued by bytes the rule's values
-    /// never hold: each stretch between such bytes that holds as many digits
-    /// as the rule wants is tried on its own.
+    /// A run with more digits than a rule wants is values glued together (three
+    /// dashed SSNs or two grouped card numbers in a space-separated list): each
+    /// stretch between bytes the rule's values never hold that has the rule's
+    /// fewest digits is tried on its own, however long (the regex finds each
+    /// value of a stretch in turn).
     func evaluateStretches(
         _ run: Range<Int>, digits: Int, _ base: UnsafeRawPointer, count: Int, regionStart: UInt64,
         _ state: inout StreamScanState, into matches: inout [ScanMatch]
@@ -553,7 +554,7 @@ public final class ContentScanner: @unchecked Sendable {
                     stretchDigits &+= 1
                     end = p &+ 1
                 } else if p == run.upperBound || ContentScanner.separatorBit(b) & w.separators == 0 {
-                    if stretchDigits >= w.minDigits && stretchDigits <= w.maxDigits {
+                    if stretchDigits >= w.minDigits {
                         evaluate(
                             r, hit: first..<end, latestStart: end, base, count: count, regionStart: regionStart,
                             &state, into: &matches)

@@ -92,6 +92,13 @@ import Testing
     /// overlap, so no value is lost at a cut and none is reported twice —
     /// wherever packet boundaries fall.
     @Test func valuesGluedIntoLongRunsAreEachFound() {
+        func found(_ text: String, _ id: String) -> [String] {
+            let r = Self.scanner.rules.firstIndex { $0.id == id }!
+            return Self.scanner.matches(Array(text.utf8)).filter { $0.rule == r }.map { String(decoding: $0.value, as: UTF8.self) }
+        }
+        // Glued by a byte the values hold too (a space): the run is one stretch, tried whole.
+        #expect(found("cards 4539 1488 0343 6467 5425 2334 3010 9903 ", "pii.payment-card") == ["4539 1488 0343 6467", "5425 2334 3010 9903"])
+        #expect(found("phone 2125551234 3125551234 4125551234 ", "pii.phone-nanp") == ["2125551234", "3125551234", "4125551234"])
         let ssns: [String] = (0..<40).map { (k: Int) -> String in
             let area = 101 + 13 * k
             let group = 10 + k
