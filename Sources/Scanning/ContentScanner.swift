@@ -17,12 +17,10 @@ struct RuleWindow {
     /// Digit rules: the fewest digits a value holds, and the separators it
     /// may hold between them (`ContentScanner.separatorBit`s).
     var minDigits: Int32
-    var maxDigits: Int32
     var separators: UInt32
 
     init(_ rule: ContentRule) {
         minDigits = Int32(rule.trigger.digits?.lowerBound ?? 0)
-        maxDigits = Int32(rule.trigger.digits?.upperBound ?? 0)
         separators = (rule.trigger.separators ?? ContentScanner.separators).reduce(0) { $0 | ContentScanner.separatorBit($1) }
         before = Int32(rule.before)
         after = Int32(rule.after)
@@ -131,12 +129,6 @@ public final class ContentScanner: @unchecked Sendable {
     let digitRuleBounds: UnsafeMutablePointer<Int32>
     let digitRuleList: UnsafeMutablePointer<Int32>
     let digitReach: Int
-    /// Digit rules that name their separators (`stretchRules[0..<stretchRuleCount]`), and the
-    /// fewest digits one of them wants at most: a longer run may be values glued by a byte
-    /// such a rule's values never hold, each tried alone (`evaluateStretches`).
-    let stretchRules: UnsafeMutablePointer<Int32>
-    let stretchRuleCount: Int
-    let gluedRunDigits: Int
     /// Each rule's context words (empty without context).
     let contextWords: [ContextWords]
     /// Each rule's allowlisted values, and its entropy floor (0: none).
@@ -150,8 +142,7 @@ public final class ContentScanner: @unchecked Sendable {
     /// Longest hit: a keyword, or a digit run with its separators.
     let maxHit: Int
     /// Bytes kept before the next hit position: the widest window before a
-    /// hit with its context words, the regexes' lookbehind, a digit run's start
-    /// (and what a piece of a long run reads back: `runOverlap`).
+    /// hit with its context words, the regexes' lookbehind, a digit run's start.
     let lookback: Int
     /// Stream bytes a region scan needs after a carried position to judge any hit there.
     let reach: Int
@@ -241,14 +232,9 @@ public final class ContentScanner: @unchecked Sendable {
         digitRuleBounds = KeywordFilter.copy(bounds)
         digitRuleList = KeywordFilter.copy(list)
         digitReach = (digits.map { ahead[$0] }.max() ?? 0) + 1
-        let stretching = digits.filter { set.rules[$0].trigger.separators != nil }
-        stretchRules = KeywordFilter.copy(stretching.map { Int32($0) })
-        stretchRuleCount = stretching.count
-        gluedRunDigits = stretching.compactMap { set.rules[$0].trigger.digits?.upperBound }.min() ?? Int.max
         maxAfter = (ahead.max() ?? 0) + 1
         maxHit = max(filter.longestKeyword, 3 * maxDigits, 2)
         lookback = (behind.max() ?? 0) + (regexes.map(\.lookbehind).max() ?? 0) + 8
-            + (digits.isEmpty ? 0 : ContentScanner.runOverlap)
         reach = lookback + maxHit + maxAfter
         scratchSize = 3 * reach + 64
         scratch = .allocate(byteCount: scratchSize, alignment: 8)
@@ -304,7 +290,6 @@ public final class ContentScanner: @unchecked Sendable {
         keywordReach.deallocate()
         digitRuleBounds.deallocate()
         digitRuleList.deallocate()
-        stretchRules.deallocate()
         startClasses.deallocate()
     }
 
@@ -497,16 +482,12 @@ public final class ContentScanner: @unchecked Sendable {
                 switch digitRun(base, count: count, at: i, final: final) {
                 case .incomplete:
                     return .deferred(i)
+                case .notStart:
+                    break
                 case .run(let run, let digits):
                     let wanting = Int(digitRuleBounds[digits])..<Int(digitRuleBounds[digits + 1])
-                    // `digits` 0: more than any rule wants, or longer than a hit may be.
-                    let glued = digits == 0 || digits > gluedRunDigits
-                    if !wanting.isEmpty || glued {
+                    if !wanting.isEmpty {
                         if !final && run.upperBound + digitReach > count { return .deferred(i) }
-                        if glued {
-                            evaluateStretches(
-                                run, digits: digits, base, count: count, regionStart: regionStart, &state, into: &matches)
-                        }
                         for j in wanting {
                             let r = Int(digitRuleList[j])
                             let w = windows[r]
@@ -529,55 +510,15 @@ public final class ContentScanner: @unchecked Sendable {
         return .handled(upTo: max(i, to))
     }
 
-    /// A run with more digits than a rule wants is values glued together (three
-    /// dashed SSNs or two grouped card numbers in a space-separated list): each
-    /// stretch between bytes the rule's values never hold that has the rule's
-    /// fewest digits is tried on its own, however long (the regex finds each
-    /// value of a stretch in turn).
-    func evaluateStretches(
-        _ run: Range<Int>, digits: Int, _ base: UnsafeRawPointer, count: Int, regionStart: UInt64,
-        _ state: inout StreamScanState, into matches: inout [ScanMatch]
-    ) {
-        for j in 0..<stretchRuleCount {
-            let r = Int(stretchRules[j])
-            let w = windows[r]
-            guard digits == 0 || digits > Int(w.maxDigits) else { continue }
-            // The current stretch: its first digit, the byte after its last one, its digits.
-            var first = run.lowerBound
-            var end = run.lowerBound
-            var stretchDigits: Int32 = 0
-            var p = run.lowerBound
-            while p <= run.upperBound {
-                let b = p < run.upperBound ? base.load(fromByteOffset: p, as: UInt8.self) : 0
-                if ContentScanner.isDigit(b) {
-                    if stretchDigits == 0 { first = p }
-                    stretchDigits &+= 1
-                    end = p &+ 1
-                } else if p == run.upperBound || ContentScanner.separatorBit(b) & w.separators == 0 {
-                    if stretchDigits >= w.minDigits {
-                        evaluate(
-                            r, hit: first..<end, latestStart: end, base, count: count, regionStart: regionStart,
-                            &state, into: &matches)
-                    }
-                    stretchDigits = 0
-                }
-                p &+= 1
-            }
-        }
-    }
-
     enum DigitRun {
         case run(Range<Int>, digits: Int)
         /// The run reaches the region's end: more digits may follow.
         case incomplete
+        /// Inside a run that started earlier (handled from its start).
+        case notStart
     }
 
     @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
-
-    /// Bytes a piece of a long digit run reads back past the cut before it:
-    /// more than any built-in digit value spans with its separators (a
-    /// 19-digit card in groups is 23 bytes).
-    static let runOverlap = 32
 
     @inline(__always) public static func isSeparator(_ b: UInt8) -> Bool {
         b == 0x20 || b == 0x2d || b == 0x2e || b == 0x28 || b == 0x29 || b == 0x2f
@@ -629,21 +570,7 @@ public final class ContentScanner: @unchecked Sendable {
             } else {
                 break
             }
-            if i - start > maxHit {
-                // A run longer than a hit may be (a long list of numbers) was
-                // cut when read from its start, maybe inside a value: the rest
-                // is read in pieces, each from the first group of digits that
-                // begins within `runOverlap` bytes before the pair after a cut
-                // (a value read twice is reported once: `recent`).
-                start = max(0, i - ContentScanner.runOverlap)
-                while start < i
-                    && !(ContentScanner.isDigit(base.load(fromByteOffset: start, as: UInt8.self))
-                        && (start == 0 || !ContentScanner.isDigit(base.load(fromByteOffset: start - 1, as: UInt8.self))))
-                {
-                    start += 1
-                }
-                break
-            }
+            if i - start > maxHit { return .notStart }
         }
         var digits = 0
         var j = start
