@@ -32,30 +32,37 @@ struct CleartextRulesTests {
         #expect(rules.exposureRule(for: .ssh) == nil)
     }
 
-    @Test func aMissingRuleIsNamed() throws {
+    /// The shipped rules file with one edit, parsed: the error it gives (nil: none).
+    static func parseError(replacing old: String, with new: String) throws -> String? {
         let text = try String(contentsOf: patternsURL.appendingPathComponent("cleartext/rules.yaml"), encoding: .utf8)
-        let cut = text.replacingOccurrences(of: "credential.cram-md5:", with: "credential.cram-md5-renamed:")
-        #expect {
-            _ = try CleartextRules.parse(cut, source: "edited.yaml")
-        } throws: { ($0 as? PatternError)?.description == "edited.yaml: missing rules: credential.cram-md5" }
+        let edited = text.replacingOccurrences(of: old, with: new)
+        #expect(edited != text, "the edit found nothing to replace")
+        do {
+            _ = try CleartextRules.parse(edited, source: "edited.yaml")
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func aMissingRuleIsNamed() throws {
+        let error = try Self.parseError(replacing: "credential.cram-md5:", with: "credential.cram-md5-renamed:")
+        #expect(error == "edited.yaml: missing rules: credential.cram-md5")
     }
 
     @Test func aBadSeverityIsNamedWithItsField() throws {
-        let text = try String(contentsOf: patternsURL.appendingPathComponent("cleartext/rules.yaml"), encoding: .utf8)
-        let cut = text.replacingOccurrences(of: "  severity: high\n  with_credentials: high\n  title: Telnet", with: "  severity: severe\n  with_credentials: high\n  title: Telnet")
-        #expect(cut != text)
-        #expect {
-            _ = try CleartextRules.parse(cut, source: "edited.yaml")
-        } throws: { "\($0)".contains("cleartext.telnet.severity") && "\($0)".contains("'severe'") }
+        let error = try #require(
+            try Self.parseError(
+                replacing: "  severity: high\n  with_credentials: high\n  title: Telnet",
+                with: "  severity: severe\n  with_credentials: high\n  title: Telnet"))
+        #expect(error.contains("cleartext.telnet.severity") && error.contains("'severe'"))
     }
 
     @Test func aMisspeltFieldIsNamed() throws {
-        let text = try String(contentsOf: patternsURL.appendingPathComponent("cleartext/rules.yaml"), encoding: .utf8)
-        let cut = text.replacingOccurrences(of: "  with_credentials: high\n  title: Telnet", with: "  with_credential: high\n  title: Telnet")
-        #expect(cut != text)
-        #expect {
-            _ = try CleartextRules.parse(cut, source: "edited.yaml")
-        } throws: { "\($0)".hasPrefix("edited.yaml:") && "\($0)".contains("field cleartext.telnet.with_credential: unknown") }
+        let error = try #require(
+            try Self.parseError(
+                replacing: "  with_credentials: high\n  title: Telnet", with: "  with_credential: high\n  title: Telnet"))
+        #expect(error.hasPrefix("edited.yaml:") && error.contains("field cleartext.telnet.with_credential: unknown"))
     }
 }
 
