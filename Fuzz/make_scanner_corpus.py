@@ -26,6 +26,12 @@ for path in sorted(glob.glob(os.path.join(here, '..', 'Patterns', 'content', '*.
 # Values side by side, as an API response and a log line would carry them.
 texts.append('\n'.join(texts[i] for i in range(0, len(texts), 7)))
 texts.append(' '.join(texts[i] for i in range(3, len(texts), 11)))
+# Values glued into one digit run longer than any of them: lists separated by a
+# space, a leading group that belongs to no value, a run past 120 bytes.
+texts.append('ids 234-56-7891 345-67-8912 456-78-9123 567-89-1234 600-69-6960')
+texts.append('1234 4539 5787 6362 1486 4716 4615 8332 2103 4916 3385 0608 2832')
+texts.append('phone 2125551234 3125551234 4125551234; 2024/12/05 10:30')
+texts.append('ssn ' + ' '.join('%03d-%02d-%04d' % (101 + 37 * i, 10 + i, 1000 + 17 * i) for i in range(16)))
 
 # (options, parameter): whole; fixed chunks of 5; one byte each; seeded cuts; fixed chunks with a gap.
 modes = [(0x0c, 0), (0x00, 4), (0x04, 0), (0x08, 17), (0x10, 9)]

@@ -12,12 +12,12 @@ public struct ContentRule: Sendable {
     public struct Trigger: Sendable, Equatable {
         /// Literals matched case-insensitively (stored lowercased).
         public var keywords: [[UInt8]]
-        /// A run of digits, single separators allowed between them, holding this many digits.
+        /// How many digits a value holds: the regex runs around a run of digits
+        /// where some groups in a row, joined by `separators` only, hold that many.
         public var digits: ClosedRange<Int>?
         /// The separators the value itself may hold between its digits (some of
-        /// space `-` `.` `(` `)` `/`); nil: any of them. A run whose stretches
-        /// between other separators all hold fewer than `digits`' minimum cannot
-        /// hold a value: the regex does not run (an IP address is no SSN).
+        /// space `-` `.` `(` `)` `/`); nil: any of them. A run that holds no
+        /// value so joined is not looked at (an IP address is no SSN).
         public var separators: [UInt8]?
 
         public var description: String {
@@ -82,6 +82,7 @@ public struct ContentRule: Sendable {
     public static let severities = ["info", "low", "medium", "high", "critical"]
     /// Bytes around a hit a rule may ask for: bounds what one hit costs and what a stream keeps.
     public static let maxWindow = 4096
-    /// Digits a `digits` trigger may ask for: longer runs are not PII.
+    /// Digits a `digits` trigger may ask for; a run is looked into up to
+    /// three times as many bytes from its start.
     public static let maxDigits = 40
 }

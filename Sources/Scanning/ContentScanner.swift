@@ -14,13 +14,21 @@ struct RuleWindow {
     /// Index in `ContentScanner.startClasses` of the bytes the rule's regex
     /// can begin a match with (-1: any).
     var regexStart: Int32 = -1
-    /// Digit rules: the fewest digits a value holds, and the separators it
-    /// may hold between them (`ContentScanner.separatorBit`s).
+    /// Digit rules: the fewest and most digits a value holds, and the
+    /// separators it may hold between them (`ContentScanner.separatorBit`s).
     var minDigits: Int32
+    var maxDigits: Int32
     var separators: UInt32
+    /// Bits `minDigits...maxDigits`.
+    var valueSizes: UInt64
+    /// The regex's first byte is never a digit or a separator: a match of a
+    /// digit run's hit begins before the run, if anywhere.
+    var startsBeforeRuns = false
 
     init(_ rule: ContentRule) {
         minDigits = Int32(rule.trigger.digits?.lowerBound ?? 0)
+        maxDigits = Int32(rule.trigger.digits?.upperBound ?? 0)
+        valueSizes = rule.trigger.digits.map { $0.reduce(UInt64(0)) { $0 | 1 << UInt64($1) } } ?? 0
         separators = (rule.trigger.separators ?? ContentScanner.separators).reduce(0) { $0 | ContentScanner.separatorBit($1) }
         before = Int32(rule.before)
         after = Int32(rule.after)
@@ -79,7 +87,8 @@ public struct StreamScanState: Sendable {
     var next: UInt64 = 0
     /// Where the next chunk is expected (a different offset means a gap).
     var end: UInt64 = 0
-    /// The last values reported: `rule << 48 | offset`, and where each ends.
+    /// The last values reported (eight: those that end last), `rule << 48 |
+    /// offset`, and where each ends (the same form).
     var recent: [(key: UInt64, end: UInt64)] = []
     public internal(set) var scannedBytes: UInt64 = 0
     /// The capacity reserved for `carry`, grown by doubling: what it holds
@@ -124,10 +133,16 @@ public final class ContentScanner: @unchecked Sendable {
     /// Bytes after keyword `k`'s end its rules' windows reach (plus the lookahead byte).
     let keywordReach: UnsafeMutablePointer<Int32>
     /// Rules triggered by digit runs, by how many digits a run has: those that
-    /// want `d` digits are `digitRuleList[digitRuleBounds[d]..<digitRuleBounds[d+1]]`
-    /// (most runs are wanted by none). How far past a run their windows reach.
+    /// may find a value in a run of `d` digits with no separator are
+    /// `digitRuleList[digitRuleBounds[d]..<digitRuleBounds[d+1]]` (the rules
+    /// whose values hold `d` digits; most runs are wanted by none), in a run of
+    /// groups the list at `groupedRuns + d` (every rule whose values hold `d`
+    /// digits or fewer: values glued by a separator, SSNs in a
+    /// space-separated list, make one run). `d` is `ContentRule.maxDigits + 1`
+    /// for longer runs. How far past a run their windows reach.
     let digitRuleBounds: UnsafeMutablePointer<Int32>
     let digitRuleList: UnsafeMutablePointer<Int32>
+    static let groupedRuns = ContentRule.maxDigits + 2
     let digitReach: Int
     /// Each rule's context words (empty without context).
     let contextWords: [ContextWords]
@@ -148,6 +163,10 @@ public final class ContentScanner: @unchecked Sendable {
     let reach: Int
     private let scratch: UnsafeMutableRawPointer
     private let scratchSize: Int
+    /// The digit run being judged, group by group: its digits, and the
+    /// separators (`separatorBit`s) joining it to the next.
+    private let groupDigits: UnsafeMutablePointer<Int32>
+    private let groupJoints: UnsafeMutablePointer<UInt32>
     /// Bytes of a chunk copied into the seam past the kept bytes' reach at first.
     static let seamSlack = 64
 
@@ -184,7 +203,6 @@ public final class ContentScanner: @unchecked Sendable {
         var keywords: [[UInt8]] = []
         var byKeyword: [[Int]] = []
         var digits: [Int] = []
-        var maxDigits = 0
         for (r, rule) in rules.enumerated() {
             for word in rule.trigger.keywords {
                 if let k = keywords.firstIndex(of: word) {
@@ -194,10 +212,7 @@ public final class ContentScanner: @unchecked Sendable {
                     byKeyword.append([r])
                 }
             }
-            if let range = rule.trigger.digits {
-                digits.append(r)
-                maxDigits = max(maxDigits, range.upperBound)
-            }
+            if rule.trigger.digits != nil { digits.append(r) }
         }
         filter = KeywordFilter(keywords: keywords, digits: !digits.isEmpty)
         var classes: [UInt64] = []
@@ -209,7 +224,10 @@ public final class ContentScanner: @unchecked Sendable {
             zip(rules, regexes).map { rule, regex in
                 var w = RuleWindow(rule)
                 if let set = rule.startClass { w.startClass = add(set) }
-                if let set = regex.startBytes { w.regexStart = add(set) }
+                if let set = regex.startBytes {
+                    w.regexStart = add(set)
+                    w.startsBeforeRuns = !set.indices.contains { set[$0] && (ContentScanner.isDigit(UInt8($0)) || ContentScanner.isSeparator(UInt8($0))) }
+                }
                 return w
             })
         startClasses = KeywordFilter.copy(classes)
@@ -225,19 +243,29 @@ public final class ContentScanner: @unchecked Sendable {
         keywordReach = KeywordFilter.copy(byKeyword.map { list in Int32((list.map { ahead[$0] }.max() ?? 0) + 1) })
         var bounds: [Int32] = [0]
         var list: [Int32] = []
-        for d in 0...ContentRule.maxDigits {
-            list += digits.filter { set.rules[$0].trigger.digits?.contains(d) == true }.map { Int32($0) }
-            bounds.append(Int32(list.count))
+        for grouped in [false, true] {
+            for d in 0..<ContentScanner.groupedRuns {
+                list += digits.filter { r in
+                    set.rules[r].trigger.digits.map { grouped ? d >= $0.lowerBound : $0.contains(d) } == true
+                }.map { Int32($0) }
+                bounds.append(Int32(list.count))
+            }
         }
         digitRuleBounds = KeywordFilter.copy(bounds)
         digitRuleList = KeywordFilter.copy(list)
         digitReach = (digits.map { ahead[$0] }.max() ?? 0) + 1
         maxAfter = (ahead.max() ?? 0) + 1
-        maxHit = max(filter.longestKeyword, 3 * maxDigits, 2)
-        lookback = (behind.max() ?? 0) + (regexes.map(\.lookbehind).max() ?? 0) + 8
+        maxHit = max(filter.longestKeyword, digits.isEmpty ? 2 : 3 * ContentRule.maxDigits)
+        // At least a run's length: a walk back from a digit kept between chunks
+        // must see as far as it would in one piece.
+        lookback = max((behind.max() ?? 0) + (regexes.map(\.lookbehind).max() ?? 0) + 8, digits.isEmpty ? 0 : maxHit + 8)
         reach = lookback + maxHit + maxAfter
         scratchSize = 3 * reach + 64
         scratch = .allocate(byteCount: scratchSize, alignment: 8)
+        // `digitRun` stops at the first separator more than `maxHit` bytes into
+        // a run: every group but the last ends within them.
+        groupDigits = .allocate(capacity: maxHit + 2)
+        groupJoints = .allocate(capacity: maxHit + 2)
     }
 
     /// A rule's allow patterns as one regex, `(?:a)|(?:b)|…`: one PCRE2 run
@@ -284,6 +312,8 @@ public final class ContentScanner: @unchecked Sendable {
 
     deinit {
         scratch.deallocate()
+        groupDigits.deallocate()
+        groupJoints.deallocate()
         windows.deallocate()
         keywordRuleBounds.deallocate()
         keywordRules.deallocate()
@@ -474,7 +504,7 @@ public final class ContentScanner: @unchecked Sendable {
                     // its match starts at the keyword at the latest. Others may
                     // name the value before it (`"iban":`, `DISCORD_TOKEN=`).
                     evaluate(
-                        r, hit: i..<hitEnd, latestStart: windows[r].startClass >= 0 ? i : nil, base, count: count,
+                        r, hit: i..<hitEnd, kind: .keyword, latestStart: windows[r].startClass >= 0 ? i : nil, base, count: count,
                         regionStart: regionStart, &state, into: &matches)
                 }
             }
@@ -483,23 +513,30 @@ public final class ContentScanner: @unchecked Sendable {
                 case .incomplete:
                     return .deferred(i)
                 case .notStart:
-                    break
+                    // Inside a run that began more than `maxHit` bytes back: so is
+                    // every digit to the group's end (a 9 KB blob of digits took
+                    // a walk back from each). Not past `to`: the next region must
+                    // start where its walk back sees as far.
+                    var p = i + 1
+                    while p < to && ContentScanner.isDigit(base.load(fromByteOffset: p, as: UInt8.self)) { p += 1 }
+                    advance = p
                 case .run(let run, let digits):
-                    let wanting = Int(digitRuleBounds[digits])..<Int(digitRuleBounds[digits + 1])
+                    let grouped = digits != run.count
+                    let list = grouped ? ContentScanner.groupedRuns + digits : digits
+                    let wanting = Int(digitRuleBounds[list])..<Int(digitRuleBounds[list + 1])
                     if !wanting.isEmpty {
                         if !final && run.upperBound + digitReach > count { return .deferred(i) }
+                        let groups = grouped ? readGroups(base, run) : RunGroups()
                         for j in wanting {
                             let r = Int(digitRuleList[j])
                             let w = windows[r]
-                            if w.separators != ContentScanner.anySeparator
-                                && !ContentScanner.hasStretch(base, run, of: w.minDigits, separators: w.separators)
-                            {
-                                continue
-                            }
+                            // One group: the list took the rules whose values hold as many digits.
+                            guard !grouped || holdsValue(groups, w)
+                            else { continue }
                             // The value is made of the run's digits: its match starts within the run at the latest.
                             evaluate(
-                                r, hit: run, latestStart: run.upperBound, base, count: count, regionStart: regionStart,
-                                &state, into: &matches)
+                                r, hit: run, kind: grouped ? .groupedDigits : .digits, latestStart: run.upperBound, base, count: count,
+                                regionStart: regionStart, &state, into: &matches)
                         }
                     }
                     advance = max(advance, run.upperBound)
@@ -508,6 +545,14 @@ public final class ContentScanner: @unchecked Sendable {
             i = advance
         }
         return .handled(upTo: max(i, to))
+    }
+
+    /// What a hit is: a keyword, or a run of digits — one group of them, or
+    /// groups joined by separators, which may hold several values glued together.
+    enum HitKind {
+        case keyword
+        case digits
+        case groupedDigits
     }
 
     enum DigitRun {
@@ -531,24 +576,61 @@ public final class ContentScanner: @unchecked Sendable {
     /// bits, which tell the six apart (0x20-0x2f).
     @inline(__always) static func separatorBit(_ b: UInt8) -> UInt32 { 1 << UInt32(b & 31) }
 
-    static let anySeparator = separators.reduce(UInt32(0)) { $0 | separatorBit($1) }
+    /// A digit run read group by group (into `groupDigits` and `groupJoints`).
+    struct RunGroups {
+        var count = 0
+        /// Bit `d` (at most 63): a group holds `d` digits.
+        var sizes: UInt64 = 0
+        /// Every separator (`separatorBit`) between two groups.
+        var joints: UInt32 = 0
+    }
 
-    /// Whether a stretch of a digit run that only `separators` (`separatorBit`s)
-    /// separate holds `digits` digits: a rule whose values hold no other
-    /// separator finds its value within one such stretch, if anywhere. A
-    /// dotted IP address is stretches of one to three digits to an SSN rule.
-    static func hasStretch(_ base: UnsafeRawPointer, _ run: Range<Int>, of digits: Int32, separators: UInt32) -> Bool {
-        var stretch: Int32 = 0
+    func readGroups(_ base: UnsafeRawPointer, _ run: Range<Int>) -> RunGroups {
+        var groups = RunGroups()
         var p = run.lowerBound
         while p < run.upperBound {
-            let b = base.load(fromByteOffset: p, as: UInt8.self)
-            if isDigit(b) {
-                stretch &+= 1
-                if stretch >= digits { return true }
-            } else if separators & separatorBit(b) == 0 {
-                stretch = 0
+            var digits: Int32 = 0
+            while p < run.upperBound && ContentScanner.isDigit(base.load(fromByteOffset: p, as: UInt8.self)) {
+                digits &+= 1
+                p &+= 1
             }
-            p &+= 1
+            var joint: UInt32 = 0
+            while p < run.upperBound, case let b = base.load(fromByteOffset: p, as: UInt8.self), !ContentScanner.isDigit(b) {
+                joint |= ContentScanner.separatorBit(b)
+                p &+= 1
+            }
+            groupDigits[groups.count] = digits
+            groupJoints[groups.count] = joint
+            groups.count &+= 1
+            groups.sizes |= 1 << UInt64(min(digits, 63))
+            groups.joints |= joint
+        }
+        return groups
+    }
+
+    /// Whether some of a run's groups in a row, joined only by the rule's
+    /// separators, hold as many digits as its values do. Values are whole
+    /// groups (the rules' regexes do not start or end inside one), so this is
+    /// the only way a run holds one: to an SSN rule (`-`, 9 digits) an IP
+    /// address (`10.20.13.247`) or a timestamp (`1701234567.123`) holds none,
+    /// and `536-22-8726 536-22-8727` two.
+    @inline(__always)
+    func holdsValue(_ groups: RunGroups, _ w: RuleWindow) -> Bool {
+        // None of its separators joins two groups: a value is one group.
+        if groups.joints & w.separators == 0 { return groups.sizes & w.valueSizes != 0 }
+        var first = 0
+        var held: Int32 = 0
+        for last in 0..<groups.count {
+            if last > 0 && groupJoints[last - 1] & ~w.separators != 0 {
+                first = last
+                held = 0
+            }
+            held &+= groupDigits[last]
+            while held > w.maxDigits {
+                held &-= groupDigits[first]
+                first &+= 1
+            }
+            if held >= w.minDigits { return true }
         }
         return false
     }
@@ -581,6 +663,9 @@ public final class ContentScanner: @unchecked Sendable {
                 digits += 1
                 j += 1
                 end = j
+                // A run is looked into up to `maxHit` bytes: where it ends does
+                // not wait for the rest of a long blob of digits.
+                if end - start > maxHit { break }
                 continue
             }
             guard ContentScanner.isSeparator(b) else { break }
@@ -596,12 +681,10 @@ public final class ContentScanner: @unchecked Sendable {
             }
             if end - start > maxHit { break }
         }
-        if j >= count && !final { return .incomplete }
-        // A run longer than any rule wants is not PII (and not worth a regex).
-        if digits > ContentRule.maxDigits || end - start > maxHit {
-            return .run(start..<end, digits: 0)
-        }
-        return .run(start..<end, digits: digits)
+        if j >= count && !final && end - start <= maxHit { return .incomplete }
+        // More digits than any value holds is still worth a look (values glued
+        // together), to the run's first `maxHit` bytes: `maxDigits + 1` stands for it.
+        return .run(start..<end, digits: end - start > maxHit ? ContentRule.maxDigits + 1 : min(digits, ContentRule.maxDigits + 1))
     }
 
     /// Runs rule `r`'s regex in the window around one hit and reports each
@@ -611,9 +694,11 @@ public final class ContentScanner: @unchecked Sendable {
     /// not try the rest of the window, which is most of its work where the
     /// window holds no match.
     func evaluate(
-        _ r: Int, hit: Range<Int>, latestStart: Int?, _ base: UnsafeRawPointer, count: Int, regionStart: UInt64,
+        _ r: Int, hit: Range<Int>, kind: HitKind, latestStart: Int?, _ base: UnsafeRawPointer, count: Int,
+        regionStart: UInt64,
         _ state: inout StreamScanState, into matches: inout [ScanMatch]
     ) {
+        let offsetBits: UInt64 = 0xffff_ffff_ffff
         let w = windows[r]
         let regex = regexes[r]
         var windowStart = max(0, hit.lowerBound - Int(w.before))
@@ -636,7 +721,8 @@ public final class ContentScanner: @unchecked Sendable {
             // PCRE2 calls per GiB of the shared workload, none of them a match.
             let set = startClasses + 4 * Int(w.regexStart)
             var p = windowStart
-            let last = min(latestStart ?? windowEnd, windowEnd - 1)
+            // A run holds digits and separators only: nothing such a match begins with.
+            let last = min(latestStart ?? windowEnd, windowEnd - 1, kind != .keyword && w.startsBeforeRuns ? hit.lowerBound - 1 : Int.max)
             while p <= last {
                 let b = Int(base.load(fromByteOffset: p, as: UInt8.self))
                 if set[b >> 6] & (1 << UInt64(b & 63)) != 0 { break }
@@ -644,9 +730,9 @@ public final class ContentScanner: @unchecked Sendable {
             }
             if p > last { return }
         }
-        if w.requiresContext && w.before + w.after > 2 * w.contextDistance {
-            // A wide window costs the regex more than the words cost to look
-            // for: no context word within reach of anything it can match, no regex.
+        if w.requiresContext && windowEnd - windowStart > 2 * Int(w.contextDistance) {
+            // A wide window (a wide rule, a long digit run) costs the regex more than the
+            // words cost to look for: no context word within reach of anything it can match, no regex.
             let distance = Int(w.contextDistance)
             let from = max(0, windowStart - distance)
             let text = UnsafeRawBufferPointer(start: base + from, count: min(count, windowEnd + distance) - from)
@@ -659,15 +745,15 @@ public final class ContentScanner: @unchecked Sendable {
         while at <= startLimit, regex.match(subject, from: at, startingBy: startLimit), let whole = regex.range(0) {
             let matchStart = whole.lowerBound + subjectStart
             let matchEnd = whole.upperBound + subjectStart
-            // A match reaching the hit's end is the last this hit has: a later one in
-            // the window has a hit of its own (its keyword, its digits). One ending
-            // before it leaves the rest of the hit to look at: two numbers glued by
-            // a space are one digit run.
+            // A match reaching the hit's end is the last this hit has (unless
+            // turned down in a run of groups, below): a later one in the window has a hit of its own
+            // (its keyword, its digits). One ending before it leaves the rest of
+            // the hit to look at: two numbers glued by a space are one digit run.
             at = matchEnd >= hit.upperBound ? subject.count + 1 : whole.isEmpty ? whole.upperBound + 1 : whole.upperBound
             guard let group = regex.range(Int(w.group)), !group.isEmpty else { continue }
             let value = UnsafeRawBufferPointer(rebasing: subject[group])
             let offset = regionStart + UInt64(subjectStart + group.lowerBound)
-            let key = UInt64(r) << 48 | (offset & 0xffff_ffff_ffff)
+            let key = UInt64(r) << 48 | (offset & offsetBits)
             // Reported already, or inside a value of this rule that was (a
             // password `abc/db_pass=x` holds `db_pass=x`: one finding).
             guard !state.recent.contains(where: { $0.key >> 48 == UInt64(r) && $0.key <= key && key < $0.end }) else {
@@ -675,8 +761,21 @@ public final class ContentScanner: @unchecked Sendable {
             }
             var jwt: JWTFacts?
             guard let raised = accepts(r, value, match: matchStart..<matchEnd, base, count: count, offset: offset, jwt: &jwt)
-            else { continue }
-            if state.recent.count == 8 { state.recent.removeFirst() }
+            else {
+                // In a run of glued values a turned-down match may have taken its
+                // neighbour's first group (`1234 4539 5787 6362 1486`): the next
+                // value may begin inside it. The rules' lookbehinds keep PCRE2 from
+                // starting mid-number, so this is about one more call per rejection.
+                if kind == .groupedDigits { at = whole.lowerBound + 1 }
+                continue
+            }
+            if state.recent.count == 8 {
+                // Forget the value that ends first: the scan is past it. One a
+                // wide window found ahead of the scan (a JWT's reaches 4 KB on)
+                // stays until its own hit comes, however many values come between.
+                let first = state.recent.indices.min { state.recent[$0].end & offsetBits < state.recent[$1].end & offsetBits }!
+                state.recent.remove(at: first)
+            }
             state.recent.append((key, key + UInt64(value.count)))
             matches.append(
                 ScanMatch(

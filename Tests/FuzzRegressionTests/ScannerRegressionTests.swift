@@ -38,4 +38,20 @@ import Testing
         #expect(whole.contains("secret.azure-sas-token@512"))
         #expect(Self.scan(text, chunk: 1) == whole)
     }
+
+    /// Fuzz/Regressions/FuzzScanner-jwt-reported-twice.bin (found by the
+    /// `once` check): a JWT's payload hit (`eyJ`) has a 4 KB window that found
+    /// the next token ahead of the scan; eight values of other rules came
+    /// before that token's own hit, pushed it out of the last eight reported,
+    /// and it was reported again. The values kept are now those that end last.
+    @Test func aValueFoundAheadOfTheScanIsReportedOnce() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fuzz/Regressions/FuzzScanner-jwt-reported-twice.bin")
+        let text = Array(try [UInt8](Data(contentsOf: url)).dropFirst(2))
+        for chunk in [text.count, 1448, 5, 1] {
+            let found = Self.scan(text, chunk: chunk)
+            #expect(found.filter { $0 == "secret.jwt@2627" }.count == 1, "chunks of \(chunk)")
+            #expect(Set(found).count == found.count, "chunks of \(chunk)")
+        }
+    }
 }

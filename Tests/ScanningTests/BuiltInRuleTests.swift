@@ -86,6 +86,58 @@ import Testing
         #expect(found("card 4539 1488 0343 6467 123 ", "pii.payment-card") == ["4539 1488 0343 6467"])
     }
 
+    /// Values glued into a run longer than any one of them (a space-separated
+    /// list): each is found from its own groups, once, wherever the stream is
+    /// cut. The IBAN is found from its keyword's window first and from its own
+    /// digits after ten values of other rules: still once.
+    @Test func valuesGluedIntoALongerRunAreFoundOnce() {
+        let text = "ids 234-56-7891 345-67-8912 456-78-9123 567-89-1234\n"
+            + "cards 4069006792188143 4280666653510348 4539578763621486\n"
+            + "phone 2125551234 3125551234 4125551234; 2024/12/05 10:30\n"
+            + "ssn aba sin iban 110011277 110011921 110013356 110013398 DE89370400440532013000\n"
+        let rules: Set = ["pii.us-ssn", "pii.payment-card", "pii.phone-nanp", "pii.iban"]
+        func found(cuts: [Int]) -> [String] {
+            ContentScannerTests.scan(Self.scanner, text, cuts: cuts).filter { rules.contains($0.rule) }.map(\.description)
+        }
+        let expected = [
+            "pii.us-ssn@4=234-56-7891", "pii.us-ssn@16=345-67-8912", "pii.us-ssn@28=456-78-9123",
+            "pii.us-ssn@40=567-89-1234", "pii.payment-card@58=4069006792188143",
+            "pii.payment-card@75=4280666653510348", "pii.payment-card@92=4539578763621486",
+            "pii.phone-nanp@115=2125551234", "pii.phone-nanp@126=3125551234", "pii.phone-nanp@137=4125551234",
+            "pii.iban@223=DE89370400440532013000",
+        ]
+        #expect(found(cuts: []) == expected)
+        let count = text.utf8.count
+        for cut in 1..<count {
+            #expect(found(cuts: [cut]) == expected, "cut at \(cut)")
+            #expect(found(cuts: [cut / 2, cut, min(count - 1, cut + 7)].filter { $0 > 0 }) == expected, "cuts near \(cut)")
+        }
+    }
+
+    /// Found in review: a glued run is tried at every alignment, so four
+    /// groups of a list of 4-digit numbers passed as a card one time in a few
+    /// dozen, and an E.164 number ended between two groups of a longer number.
+    @Test func partsOfLongerNumbersAreNotValues() {
+        func found(_ text: String) -> [String] {
+            Self.scanner.matches(Array(text.utf8)).map { Self.scanner.rules[$0.rule].id }
+        }
+        #expect(found("ports 8080 4280 6666 5351 0348 9090 ").isEmpty)
+        #expect(found("acct +4716 7219 0766 2579 1 ").isEmpty)
+        #expect(found("card 4280 6666 5351 0348 123 ") == ["pii.payment-card"])
+    }
+
+    /// Found in review: a group of digits thousands long after a card kept the
+    /// card's run waiting for its end, until the stream gave the wait up —
+    /// found in one piece, lost when cut. A run is looked into up to 120 bytes.
+    @Test func aLongBlobOfDigitsAfterAValueIsJudgedAlikeCutOrWhole() {
+        let text = "card 4539 5787 6362 1486 " + String(repeating: "1", count: 9000) + " " + String(repeating: "x", count: 300)
+        let whole = ContentScannerTests.scan(Self.scanner, text)
+        #expect(whole.map(\.description) == ["pii.payment-card@5=4539 5787 6362 1486"])
+        for cut in Array(1..<40) + Array(stride(from: 40, to: text.utf8.count, by: 211)) {
+            #expect(ContentScannerTests.scan(Self.scanner, text, cuts: [cut]) == whole, "cut at \(cut)")
+        }
+    }
+
     @Test func aSigV4RequestIsOneKeyExposure() {
         let request = """
             GET /?Action=ListUsers&Version=2010-05-08 HTTP/1.1\r

@@ -302,22 +302,70 @@ import Testing
         }
     }
 
-    @Test func stretchesCountDigitsBetweenAllowedSeparators() {
-        func longest(_ run: String, _ allowed: String) -> Int32 {
-            let mask = allowed.utf8.reduce(UInt32(0)) { $0 | ContentScanner.separatorBit($1) }
+    /// A run is tried for a rule when some of its groups in a row, joined only
+    /// by the rule's separators, hold as many digits as the rule's values.
+    @Test func aRunHoldsAValueWhenGroupsInARowHoldItsDigits() throws {
+        func holds(_ run: String, _ digits: ClosedRange<Int>, _ separators: String) throws -> Bool {
+            let scanner = try ContentScanner(
+                ContentRuleSet(
+                    rules: ContentRuleSet.parse(
+                        """
+                        rules:
+                          - id: pii.n
+                            severity: low
+                            description: d
+                            regex: '\\d+'
+                            trigger: digits
+                            digits: [\(digits.lowerBound), \(digits.upperBound)]
+                            separators: '\(separators)'
+                            remediation: r
+                        """, source: "t.yaml")))
             return Array(run.utf8).withUnsafeBytes { bytes in
-                (1...40).last { ContentScanner.hasStretch(bytes.baseAddress!, 0..<bytes.count, of: $0, separators: mask) } ?? 0
+                scanner.holdsValue(scanner.readGroups(bytes.baseAddress!, 0..<bytes.count), scanner.windows[0])
             }
         }
-        #expect(longest("10.20.13.247", "-") == 3)
-        #expect(longest("10.20.13.247", ".") == 9)
-        #expect(longest("4000 1234-5678 9010", " -") == 16)
-        #expect(longest("4000 1234-5678 9010", "-") == 8)
-        #expect(longest("(555) 123-4567", " -.()") == 10)
-        #expect(longest("(555) 123-4567", "") == 4)
-        #expect(longest("123456789", "") == 9)
-        #expect(longest("12/34/5678", " -.()/") == 8)
-        #expect(longest("12/34/5678", " -.()") == 4)
+        #expect(try !holds("10.20.13.247", 9...9, "-"))
+        #expect(try holds("10.20.13.247", 9...9, "."))
+        #expect(try holds("4000 1234-5678 9010", 13...19, " -"))
+        #expect(try !holds("4000 1234-5678 9010", 13...19, "-"))
+        // Two values glued: the run holds 18 digits, each value 9.
+        #expect(try holds("536-22-8726 536-22-8727", 9...9, "-"))
+        // Groups of 10 and 3: never 9 in a row, whatever joins them.
+        #expect(try !holds("1701234567.123 1701234568.456", 9...9, " ."))
+        #expect(try holds("(555) 123-4567", 10...11, " -.()"))
+        // `) ` holds a separator the rule does not allow: 3 | 3 + 4.
+        #expect(try !holds("(555) 123-4567", 10...11, " -"))
+        #expect(try holds("1 212 555 1234 99", 10...11, " "))
+        #expect(try holds("123456789", 9...9, ""))
+        #expect(try !holds("1234567890", 9...9, ""))
+        #expect(try !holds("12/34/5678", 8...8, " -.()"))
+        #expect(try holds("12/34/5678", 8...8, "/"))
+    }
+
+    /// In a run of glued values a turned-down match may have taken a group
+    /// of the value after it: the search goes on from inside it.
+    @Test func aRejectedMatchDoesNotHideTheValueItOverlaps() throws {
+        let scanner = try ContentScanner(
+            ContentRuleSet(
+                rules: ContentRuleSet.parse(
+                    """
+                    rules:
+                      - id: pii.grouped-card
+                        severity: low
+                        description: 4-4-4-4
+                        regex: '(?<!\\d)\\d{4} \\d{4} \\d{4} \\d{4}(?!\\d)'
+                        trigger: digits
+                        digits: [16, 16]
+                        separators: ' '
+                        window: [1, 2]
+                        validator: payment-card
+                        remediation: r
+                    """, source: "t.yaml")))
+        let text = "x 1234 4539 5787 6362 1486 y"
+        #expect(Self.scan(scanner, text).map(\.value) == ["4539 5787 6362 1486"])
+        for cut in 1..<text.utf8.count {
+            #expect(Self.scan(scanner, text, cuts: [cut]).map(\.value) == ["4539 5787 6362 1486"], "cut at \(cut)")
+        }
     }
 
     @Test func ruleFieldsAreChecked() throws {

@@ -15,9 +15,9 @@
 // scan reports exactly what the one-piece scan reports, in order
 // ("segmentation"); after `finish` the budget holds nothing ("release");
 // the same input as a datagram (scanMessage) finds what the one-piece stream
-// scan finds ("message").
+// scan finds ("message"); no rule reports a value at one offset twice ("once").
 //
-// FUZZ_IGNORE (environment, comma-separated): offset, segmentation, release, message.
+// FUZZ_IGNORE (environment, comma-separated): offset, segmentation, release, message, once.
 
 import Foundation
 @testable import Scanning
@@ -94,6 +94,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         let start = Int(m.offset)
         check("offset", start + m.value.count <= bytes.count && Array(bytes[start..<(start + m.value.count)]) == m.value,
               "rule \(scanner.rules[m.rule].id) at \(start): value not the input's bytes")
+    }
+    for (name, list) in [("one piece", whole), ("chunked", chunked)] {
+        var seen = Set<UInt64>()
+        for m in list where !seen.insert(UInt64(m.rule) << 48 | m.offset).inserted {
+            check("once", false, "\(name): rule \(scanner.rules[m.rule].id) at \(m.offset) reported twice")
+        }
     }
     if budget == 16 << 20 && gap == nil {
         check("segmentation", whole == chunked,
