@@ -87,9 +87,12 @@ public struct StreamScanState: Sendable {
     var next: UInt64 = 0
     /// Where the next chunk is expected (a different offset means a gap).
     var end: UInt64 = 0
-    /// The last values reported (eight: those that end last), `rule << 48 |
-    /// offset`, and where each ends (the same form).
+    /// The values reported that a later hit may still reach, `rule << 48 |
+    /// offset`, and where each ends (the same form); at most `recentValues`
+    /// (then those that end last: more values than that within a few KB of
+    /// each other may be reported twice).
     var recent: [(key: UInt64, end: UInt64)] = []
+    static let recentValues = 32
     public internal(set) var scannedBytes: UInt64 = 0
     /// The capacity reserved for `carry`, grown by doubling: what it holds
     /// in memory, by a figure of its own. `carry.capacity` is at least this
@@ -769,10 +772,13 @@ public final class ContentScanner: @unchecked Sendable {
                 if kind == .groupedDigits { at = whole.lowerBound + 1 }
                 continue
             }
-            if state.recent.count == 8 {
-                // Forget the value that ends first: the scan is past it. One a
-                // wide window found ahead of the scan (a JWT's reaches 4 KB on)
-                // stays until its own hit comes, however many values come between.
+            // Forget values no later hit can reach: hits come in stream order, and
+            // none looks back further than `lookback`. One that a wide window found
+            // ahead of the scan (a JWT's reaches 4 KB on) stays until its own hit.
+            let hitOffset = regionStart + UInt64(hit.lowerBound)
+            let reachable = hitOffset >= UInt64(lookback) ? hitOffset - UInt64(lookback) : 0
+            state.recent.removeAll { $0.end & offsetBits <= reachable }
+            if state.recent.count == StreamScanState.recentValues {
                 let first = state.recent.indices.min { state.recent[$0].end & offsetBits < state.recent[$1].end & offsetBits }!
                 state.recent.remove(at: first)
             }

@@ -114,9 +114,33 @@ import Testing
         }
     }
 
+    /// Found in review: a stream remembered the last eight values it reported,
+    /// so that one seen from two hits is reported once; a list of more than
+    /// eight pushed out a value a later hit still reached — the phone number
+    /// before the SSNs (the NANP window looks 12 bytes back), the OpenAI key
+    /// that its second keyword, after the list, finds again. A stream now
+    /// remembers every value a later hit can reach.
+    @Test func aValueBeforeAListOfValuesIsReportedOnce() {
+        let ssns = "234-56-7891 345-67-8912 456-78-9123 567-89-1234 234-56-7892 345-67-8913 456-78-9124 567-89-1235 234-56-7893"
+        for text in [
+            "phone 4155552671, \(ssns)\n",
+            "OPENAI_API_KEY=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 ssn \(ssns) T3BlbkFJ\n",
+            "OPENAI_API_KEY=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 ssn \(ssns.replacingOccurrences(of: " ", with: ", ")) T3BlbkFJ\n",
+        ] {
+            let whole = ContentScannerTests.scan(Self.scanner, text)
+            #expect(Set(whole.map { "\($0.rule)@\($0.offset)" }).count == whole.count, "\(whole)")
+            #expect(whole.filter { $0.rule == "pii.us-ssn" }.count == 9)
+            #expect(whole.count == 10)
+            for cut in stride(from: 1, to: text.utf8.count, by: 3) {
+                #expect(ContentScannerTests.scan(Self.scanner, text, cuts: [cut]) == whole, "cut at \(cut)")
+            }
+        }
+    }
+
     /// Found in review: a glued run is tried at every alignment, so four
     /// groups of a list of 4-digit numbers passed as a card one time in a few
     /// dozen, and an E.164 number ended between two groups of a longer number.
+    /// A card and its expiry glued by a space is still a card.
     @Test func partsOfLongerNumbersAreNotValues() {
         func found(_ text: String) -> [String] {
             Self.scanner.matches(Array(text.utf8)).map { Self.scanner.rules[$0.rule].id }
@@ -124,6 +148,7 @@ import Testing
         #expect(found("ports 8080 4280 6666 5351 0348 9090 ").isEmpty)
         #expect(found("acct +4716 7219 0766 2579 1 ").isEmpty)
         #expect(found("card 4280 6666 5351 0348 123 ") == ["pii.payment-card"])
+        #expect(found("card 4280 6666 5351 0348 1228 ") == ["pii.payment-card"])
     }
 
     /// Found in review: a group of digits thousands long after a card kept the
