@@ -265,8 +265,8 @@ public final class ContentScanner: @unchecked Sendable {
         reach = lookback + maxHit + maxAfter
         scratchSize = 3 * reach + 64
         scratch = .allocate(byteCount: scratchSize, alignment: 8)
-        // `digitRun` stops at the first separator more than `maxHit` bytes into
-        // a run: every group but the last ends within them.
+        // `digitRun` stops at the first digit more than `maxHit` bytes into a
+        // run: a run holds at most `maxHit / 2 + 1` groups.
         groupDigits = .allocate(capacity: maxHit + 2)
         groupJoints = .allocate(capacity: maxHit + 2)
     }
@@ -533,7 +533,7 @@ public final class ContentScanner: @unchecked Sendable {
                         for j in wanting {
                             let r = Int(digitRuleList[j])
                             let w = windows[r]
-                            // One group: the list took the rules whose values hold as many digits.
+                            // One group (of at most 41 digits): the list took the rules whose values hold as many.
                             guard !grouped || holdsValue(groups, w)
                             else { continue }
                             // The value is made of the run's digits: its match starts within the run at the latest.
@@ -682,7 +682,6 @@ public final class ContentScanner: @unchecked Sendable {
             } else {
                 break
             }
-            if end - start > maxHit { break }
         }
         if j >= count && !final && end - start <= maxHit { return .incomplete }
         // More digits than any value holds is still worth a look (values glued

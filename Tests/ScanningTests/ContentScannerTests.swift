@@ -270,8 +270,8 @@ import Testing
         #expect(Self.scan(inside, "ab@ x1234").isEmpty)
     }
 
-    /// `separators` says what a value may hold between its digits: a run whose
-    /// stretches between other separators are all too short is not looked at.
+    /// `separators` says what a value may hold between its digits: a run none of
+    /// whose groups in a row, joined by those alone, hold a value's digits is not looked at.
     /// The regex here would take any byte between the groups, so the rule's
     /// declaration alone decides whether a dotted run is tried.
     @Test func separatorsLimitWhichRunsARuleTries() throws {
@@ -293,7 +293,7 @@ import Testing
         let none = try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(rule(separators: ""), source: "t.yaml")))
         let text = "a 123.45.6789 b 123-45-6789 c 123-45.6789 d"
         #expect(Self.scan(any, text).map(\.value) == ["123.45.6789", "123-45-6789", "123-45.6789"])
-        // The dotted run is stretches of 3, 2 and 4 digits to a rule that allows only '-'.
+        // The dotted run is groups of 3, 2 and 4 digits that nothing joins, to a rule that allows only '-'.
         #expect(Self.scan(dashes, text).map(\.value) == ["123-45-6789"])
         #expect(Self.scan(none, text).isEmpty)
         // Cut anywhere, the same.
