@@ -19,8 +19,8 @@ struct RuleWindow {
     var minDigits: Int32
     var maxDigits: Int32
     var separators: UInt32
-    /// Bits `minDigits...maxDigits`.
-    var valueSizes: UInt64
+    /// Bits `minDigits...maxDigits` (at most 40).
+    var valueSizes: UInt64 { UInt64.max << UInt64(minDigits) & UInt64.max >> UInt64(63 - maxDigits) }
     /// The regex's first byte is never a digit or a separator: a match of a
     /// digit run's hit begins before the run, if anywhere.
     var startsBeforeRuns = false
@@ -28,7 +28,6 @@ struct RuleWindow {
     init(_ rule: ContentRule) {
         minDigits = Int32(rule.trigger.digits?.lowerBound ?? 0)
         maxDigits = Int32(rule.trigger.digits?.upperBound ?? 0)
-        valueSizes = rule.trigger.digits.map { $0.reduce(UInt64(0)) { $0 | 1 << UInt64($1) } } ?? 0
         separators = (rule.trigger.separators ?? ContentScanner.separators).reduce(0) { $0 | ContentScanner.separatorBit($1) }
         before = Int32(rule.before)
         after = Int32(rule.after)
