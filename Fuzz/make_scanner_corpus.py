@@ -32,6 +32,11 @@ texts.append('ids 234-56-7891 345-67-8912 456-78-9123 567-89-1234 600-69-6960')
 texts.append('1234 4539 5787 6362 1486 4716 4615 8332 2103 4916 3385 0608 2832')
 texts.append('phone 2125551234 3125551234 4125551234; 2024/12/05 10:30')
 texts.append('ssn ' + ' '.join('%03d-%02d-%04d' % (101 + 37 * i, 10 + i, 1000 + 17 * i) for i in range(16)))
+# Numbers-only lines (metrics, CSV) where a required context word sits at the
+# edge of its distance, before or after the value, or is missing.
+filler = ';'.join('%d.%d' % (i, 7 * i % 10) for i in range(12))
+texts.append(filler + ' phone' + ',' * 40 + ' 212 555 1234 ' + ',' * 44 + 'sin 046 454 286;' + filler)
+texts.append(filler + ' 2125551234 ' + filler + ' 046-454-286 ' + ',' * 30 + 'aadhaar;' + filler)
 
 # (options, parameter): whole; fixed chunks of 5; one byte each; seeded cuts; fixed chunks with a gap.
 modes = [(0x0c, 0), (0x00, 4), (0x04, 0), (0x08, 17), (0x10, 9)]

@@ -8,6 +8,9 @@ struct RuleWindow {
     var validator: Validator?
     /// Context words are required: they are looked for before the regex runs.
     var requiresContext: Bool
+    /// Context words are required and each holds a letter: a hit with no
+    /// letter within their reach cannot have one (numbers-only text).
+    var requiresLetters: Bool
     var contextDistance: Int32
     /// Index of the rule's start class in `ContentScanner.startClasses` (-1: none).
     var startClass: Int32 = -1
@@ -35,6 +38,8 @@ struct RuleWindow {
         validator = rule.validator
         requiresContext = rule.context?.effect == .require
         contextDistance = Int32(rule.context?.distance ?? 0)
+        requiresLetters = requiresContext && !rule.context!.words.isEmpty
+            && rule.context!.words.allSatisfy { $0.contains(where: ContextWords.isLetter) }
     }
 }
 
@@ -146,6 +151,9 @@ public final class ContentScanner: @unchecked Sendable {
     let digitRuleList: UnsafeMutablePointer<Int32>
     static let groupedRuns = ContentRule.maxDigits + 2
     let digitReach: Int
+    /// How far before and after a digit run the context words of the rules
+    /// that require them are looked for (their windows, then their distance).
+    let letterReach: (before: Int, after: Int)
     /// Each rule's context words (empty without context).
     let contextWords: [ContextWords]
     /// Each rule's allowlisted values, and its entropy floor (0: none).
@@ -256,6 +264,8 @@ public final class ContentScanner: @unchecked Sendable {
         digitRuleBounds = KeywordFilter.copy(bounds)
         digitRuleList = KeywordFilter.copy(list)
         digitReach = (digits.map { ahead[$0] }.max() ?? 0) + 1
+        let needLetters = digits.filter { RuleWindow(set.rules[$0]).requiresLetters }
+        letterReach = ((needLetters.map { behind[$0] }.max() ?? 0), (needLetters.map { ahead[$0] }.max() ?? 0) + 1)
         maxAfter = (ahead.max() ?? 0) + 1
         maxHit = max(filter.longestKeyword, digits.isEmpty ? 2 : 3 * ContentRule.maxDigits)
         // At least a run's length: a walk back from a digit kept between chunks
@@ -522,19 +532,33 @@ public final class ContentScanner: @unchecked Sendable {
                     var p = i + 1
                     while p < to && ContentScanner.isDigit(base.load(fromByteOffset: p, as: UInt8.self)) { p += 1 }
                     advance = p
-                case .run(let run, let digits):
-                    let grouped = digits != run.count
+                case .run(let run, let digits, let groups):
+                    let grouped = groups.count > 1
                     let list = grouped ? ContentScanner.groupedRuns + digits : digits
                     let wanting = Int(digitRuleBounds[list])..<Int(digitRuleBounds[list + 1])
                     if !wanting.isEmpty {
                         if !final && run.upperBound + digitReach > count { return .deferred(i) }
-                        let groups = grouped ? readGroups(base, run) : RunGroups()
+                        var letters: NearestLetters?
                         for j in wanting {
                             let r = Int(digitRuleList[j])
                             let w = windows[r]
-                            // One group (of at most 41 digits): the list took the rules whose values hold as many.
+                            // One group: the list took the rules whose values hold as many digits.
                             guard !grouped || holdsValue(groups, w)
                             else { continue }
+                            if w.requiresLetters && !recordsRejections {
+                                // Lines of numbers (metrics, CSV, timestamps) are runs
+                                // with no word near them: a rule that needs one has nothing
+                                // to find: `evaluate` and `accepts` look for the words no
+                                // further than `before + distance` ahead of the run and
+                                // `after + 1 + distance` past it (a window only shrinks; the
+                                // distance counts from the match). `patterns test` runs the
+                                // regex all the same, to say why each candidate was turned down.
+                                let near = letters ?? nearestLetters(base, count: count, around: run)
+                                letters = near
+                                if near.before < max(0, run.lowerBound - Int(w.before + w.contextDistance))
+                                    && near.after >= run.upperBound + Int(w.after + 1 + w.contextDistance)
+                                { continue }
+                            }
                             // The value is made of the run's digits: its match starts within the run at the latest.
                             evaluate(
                                 r, hit: run, kind: grouped ? .groupedDigits : .digits, latestStart: run.upperBound, base, count: count,
@@ -558,7 +582,9 @@ public final class ContentScanner: @unchecked Sendable {
     }
 
     enum DigitRun {
-        case run(Range<Int>, digits: Int)
+        /// `digits`: how many the run holds, `ContentRule.maxDigits + 1` standing for more
+        /// (or for a run cut at `maxHit` bytes).
+        case run(Range<Int>, digits: Int, groups: RunGroups)
         /// The run reaches the region's end: more digits may follow.
         case incomplete
         /// Inside a run that started earlier (handled from its start).
@@ -578,36 +604,26 @@ public final class ContentScanner: @unchecked Sendable {
     /// bits, which tell the six apart (0x20-0x2f).
     @inline(__always) static func separatorBit(_ b: UInt8) -> UInt32 { 1 << UInt32(b & 31) }
 
-    /// A digit run read group by group (into `groupDigits` and `groupJoints`).
+    /// A digit run's groups, as `digitRun` read them (into `groupDigits` and `groupJoints`).
     struct RunGroups {
         var count = 0
+        /// Digits in all groups.
+        var digits = 0
         /// Bit `d` (at most 63): a group holds `d` digits.
         var sizes: UInt64 = 0
         /// Every separator (`separatorBit`) between two groups.
         var joints: UInt32 = 0
     }
 
-    func readGroups(_ base: UnsafeRawPointer, _ run: Range<Int>) -> RunGroups {
-        var groups = RunGroups()
-        var p = run.lowerBound
-        while p < run.upperBound {
-            var digits: Int32 = 0
-            while p < run.upperBound && ContentScanner.isDigit(base.load(fromByteOffset: p, as: UInt8.self)) {
-                digits &+= 1
-                p &+= 1
-            }
-            var joint: UInt32 = 0
-            while p < run.upperBound, case let b = base.load(fromByteOffset: p, as: UInt8.self), !ContentScanner.isDigit(b) {
-                joint |= ContentScanner.separatorBit(b)
-                p &+= 1
-            }
-            groupDigits[groups.count] = digits
-            groupJoints[groups.count] = joint
-            groups.count &+= 1
-            groups.sizes |= 1 << UInt64(min(digits, 63))
-            groups.joints |= joint
-        }
-        return groups
+    /// Adds a group of `digits` to a run, and the separators after it (none after the last).
+    @inline(__always)
+    func record(_ groups: inout RunGroups, digits: Int, joint: UInt32) {
+        groupDigits[groups.count] = Int32(truncatingIfNeeded: digits)
+        groupJoints[groups.count] = joint
+        groups.count &+= 1
+        groups.digits &+= digits
+        groups.sizes |= 1 << UInt64(min(digits, 63))
+        groups.joints |= joint
     }
 
     /// Whether some of a run's groups in a row, joined only by the rule's
@@ -637,6 +653,71 @@ public final class ContentScanner: @unchecked Sendable {
         return false
     }
 
+    /// The last ASCII letter before a digit run and the first after it, within
+    /// `letterReach` (`before`: -1, `after`: `Int.max` when there is none).
+    /// Context words are made of letters: where a required one's search would
+    /// see no letter, there is no word to find and no regex to run.
+    struct NearestLetters {
+        var before: Int
+        var after: Int
+    }
+
+    @inline(never)
+    func nearestLetters(_ base: UnsafeRawPointer, count: Int, around run: Range<Int>) -> NearestLetters {
+        var near = NearestLetters(before: -1, after: Int.max)
+        // Eight bytes at a time: number-only lines have no letter to stop at.
+        let first = max(0, run.lowerBound - letterReach.before)
+        var p = run.lowerBound
+        while p - 8 >= first {
+            let letters = ContentScanner.letters(base.loadUnaligned(fromByteOffset: p - 8, as: UInt64.self))
+            if letters != 0 {
+                near.before = p - 8 + (63 - letters.leadingZeroBitCount) / 8
+                return nearestLetter(after: run, base, count: count, near)
+            }
+            p -= 8
+        }
+        while p > first {
+            p -= 1
+            if ContextWords.isLetter(base.load(fromByteOffset: p, as: UInt8.self)) {
+                near.before = p
+                break
+            }
+        }
+        return nearestLetter(after: run, base, count: count, near)
+    }
+
+    @inline(__always)
+    private func nearestLetter(after run: Range<Int>, _ base: UnsafeRawPointer, count: Int, _ before: NearestLetters) -> NearestLetters {
+        var near = before
+        let end = min(count, run.upperBound + letterReach.after)
+        var p = run.upperBound
+        while p + 8 <= end {
+            let letters = ContentScanner.letters(base.loadUnaligned(fromByteOffset: p, as: UInt64.self))
+            if letters != 0 {
+                near.after = p + letters.trailingZeroBitCount / 8
+                return near
+            }
+            p += 8
+        }
+        while p < end {
+            if ContextWords.isLetter(base.load(fromByteOffset: p, as: UInt8.self)) {
+                near.after = p
+                break
+            }
+            p += 1
+        }
+        return near
+    }
+
+    /// The high bit of each byte of `x` (read little-endian) that is an ASCII
+    /// letter: case folded, then `a`...`z` by two carry-free additions.
+    @inline(__always) static func letters(_ x: UInt64) -> UInt64 {
+        let folded = (UInt64(littleEndian: x) | 0x2020_2020_2020_2020) & 0x7f7f_7f7f_7f7f_7f7f
+        let atLeastA = folded &+ 0x1f1f_1f1f_1f1f_1f1f
+        let pastZ = folded &+ 0x0505_0505_0505_0505
+        return atLeastA & ~pastZ & ~UInt64(littleEndian: x) & 0x8080_8080_8080_8080
+    }
+
     /// The run of digits around the digit pair at `i`: digits with at most
     /// two separators (space, `-`, `.`, `(`, `)`, `/`) between them.
     func digitRun(_ base: UnsafeRawPointer, count: Int, at i: Int, final: Bool) -> DigitRun {
@@ -656,36 +737,45 @@ public final class ContentScanner: @unchecked Sendable {
             }
             if i - start > maxHit { return .notStart }
         }
-        var digits = 0
+        // Walk forward, group by group. The walk stops only after a digit: the
+        // run ends where it stops.
+        var groups = RunGroups()
+        var group = start
         var j = start
-        var end = start
         while j < count {
             let b = base.load(fromByteOffset: j, as: UInt8.self)
             if ContentScanner.isDigit(b) {
-                digits += 1
                 j += 1
-                end = j
                 // A run is looked into up to `maxHit` bytes: where it ends does
                 // not wait for the rest of a long blob of digits.
-                if end - start > maxHit { break }
+                if j - start > maxHit { break }
                 continue
             }
             guard ContentScanner.isSeparator(b) else { break }
             // Up to two separators, then a digit.
+            var joint = ContentScanner.separatorBit(b)
             if j + 1 < count && ContentScanner.isDigit(base.load(fromByteOffset: j + 1, as: UInt8.self)) {
+                record(&groups, digits: j - group, joint: joint)
                 j += 1
-            } else if j + 2 < count && ContentScanner.isSeparator(base.load(fromByteOffset: j + 1, as: UInt8.self)) && ContentScanner.isDigit(base.load(fromByteOffset: j + 2, as: UInt8.self)) {
+            } else if j + 2 < count, case let second = base.load(fromByteOffset: j + 1, as: UInt8.self), ContentScanner.isSeparator(second),
+                ContentScanner.isDigit(base.load(fromByteOffset: j + 2, as: UInt8.self))
+            {
+                joint |= ContentScanner.separatorBit(second)
+                record(&groups, digits: j - group, joint: joint)
                 j += 2
             } else if j + 2 >= count && !final {
                 return .incomplete
             } else {
                 break
             }
+            group = j
         }
-        if j >= count && !final && end - start <= maxHit { return .incomplete }
+        if j >= count && !final && j - start <= maxHit { return .incomplete }
+        record(&groups, digits: j - group, joint: 0)
         // More digits than any value holds is still worth a look (values glued
         // together), to the run's first `maxHit` bytes: `maxDigits + 1` stands for it.
-        return .run(start..<end, digits: end - start > maxHit ? ContentRule.maxDigits + 1 : min(digits, ContentRule.maxDigits + 1))
+        let digits = j - start > maxHit ? ContentRule.maxDigits + 1 : min(groups.digits, ContentRule.maxDigits + 1)
+        return .run(start..<j, digits: digits, groups: groups)
     }
 
     /// Runs rule `r`'s regex in the window around one hit and reports each

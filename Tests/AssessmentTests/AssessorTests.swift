@@ -47,11 +47,19 @@ enum Lines {
     }
 }
 
+/// A new folder inside `assessScratch`, which is removed when the test process exits.
 func temporaryFolder() -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("assess-\(UUID().uuidString)")
+    let url = assessScratch.appendingPathComponent(UUID().uuidString)
     try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
+
+let assessScratch: URL = {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("assess-\(UUID().uuidString)")
+    try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(at: assessScratch) }
+    return url
+}()
 
 func microseconds(_ text: String) -> Int64 { Timestamp.parse(text)! }
 

@@ -38,11 +38,21 @@ enum Paths {
     /// not in the home of whoever runs the tests.
     static let stateHome = temporaryDirectory()
 
+    /// A new folder for one test's files, inside `scratch`.
     static func temporaryDirectory() -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plainsight-tests-\(UUID().uuidString)")
+        let dir = scratch.appendingPathComponent(UUID().uuidString)
         try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir
     }
+
+    /// One folder per test process, removed when the process exits: the
+    /// captures and outputs the tests write (about 30 MB a run) do not pile up in /tmp.
+    static let scratch: URL = {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plainsight-tests-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(at: Paths.scratch) }
+        return dir
+    }()
 }
 
 /// Runs plainsight with `arguments` (in `directory`, if given); waits at most `timeout` seconds.

@@ -182,4 +182,22 @@ import Testing
         #expect(found.map { Self.scanner.rules[$0.rule].id } == ["secret.aws-access-key-id"])
         #expect(found.first.map { String(decoding: $0.value, as: UTF8.self) } == "AKIA2E4GQJ5NMWZRK7TP")
     }
+
+    /// In numbers-only text a rule that needs a context word has nothing to
+    /// find (the scan skips its regex there), but `patterns test`, which
+    /// records what was turned down, still says why each candidate was — and
+    /// a word within reach still makes it a finding.
+    @Test func numbersOnlyTextStillExplainsItsRejections() throws {
+        let scanner = try ContentScanner(ContentRuleSet.load(patterns: Self.patterns))
+        let filler = String(repeating: "0.5;", count: 17)
+        let alone = Array((filler + "305852531;0.5").utf8)
+        #expect(scanner.matches(alone).isEmpty)
+        scanner.recordsRejections = true
+        #expect(scanner.matches(alone).isEmpty)
+        let reasons = scanner.rejections.map { "\(scanner.rules[$0.rule].id): \($0.reason)" }
+        #expect(reasons.contains("pii.us-ssn-plain: no context word within 40 bytes"), "\(reasons)")
+        scanner.recordsRejections = false
+        let named = scanner.matches(Array((filler + "ssn;305852531;0.5").utf8))
+        #expect(named.map { scanner.rules[$0.rule].id } == ["pii.us-ssn-plain"])
+    }
 }

@@ -321,7 +321,12 @@ import Testing
                             remediation: r
                         """, source: "t.yaml")))
             return Array(run.utf8).withUnsafeBytes { bytes in
-                scanner.holdsValue(scanner.readGroups(bytes.baseAddress!, 0..<bytes.count), scanner.windows[0])
+                // The run as the scan reads it from its first digit pair.
+                let first = bytes.firstIndex { ContentScanner.isDigit($0) }!
+                guard case .run(let found, _, let groups) = scanner.digitRun(bytes.baseAddress!, count: bytes.count, at: first, final: true)
+                else { return false }
+                #expect(found.upperBound == bytes.count, "\(run) is one run")
+                return scanner.holdsValue(groups, scanner.windows[0])
             }
         }
         #expect(try !holds("10.20.13.247", 9...9, "-"))
@@ -340,6 +345,63 @@ import Testing
         #expect(try !holds("1234567890", 9...9, ""))
         #expect(try !holds("12/34/5678", 8...8, " -.()"))
         #expect(try holds("12/34/5678", 8...8, "/"))
+    }
+
+    /// A rule that needs a context word is not tried on a run with no letter
+    /// where its words are looked for (numbers-only text); a word at the edge
+    /// of its distance still counts, before the value or after it, wherever
+    /// the stream is cut. A match may begin before its run (`(` of a phone
+    /// number): the window before the run counts too.
+    @Test func aWordAtTheEdgeOfItsDistanceStillCountsInNumbersOnlyText() throws {
+        let scanner = try ContentScanner(
+            ContentRuleSet(
+                rules: ContentRuleSet.parse(
+                    """
+                    rules:
+                      - id: pii.phone-like
+                        severity: low
+                        description: (3) 3-4
+                        regex: '\\(\\d{3}\\) \\d{3}-\\d{4}(?!\\d)'
+                        trigger: digits
+                        digits: [10, 10]
+                        window: [2, 2]
+                        context: {words: [tel], distance: 30, effect: require}
+                        remediation: r
+                    """, source: "t.yaml")))
+        let filler = String(repeating: "0.5;", count: 30)
+        let value = "(555) 123-4567"
+        for gap in 0...40 {
+            let commas = String(repeating: ",", count: gap)
+            // The word's three letters and the gap fit in 30 bytes of the match.
+            let expected = gap + 3 <= 30 ? [value] : []
+            let before = filler + "tel" + commas + value + ";" + filler
+            let after = filler + value + commas + "tel;" + filler
+            #expect(Self.scan(scanner, before).map(\.value) == expected, "word \(gap) bytes before")
+            #expect(Self.scan(scanner, after).map(\.value) == expected, "word \(gap) bytes after")
+            guard (25...32).contains(gap) else { continue }
+            for cut in stride(from: 100, to: before.utf8.count - 80, by: 3) {
+                #expect(Self.scan(scanner, before, cuts: [cut]).map(\.value) == expected, "before, gap \(gap), cut at \(cut)")
+                #expect(Self.scan(scanner, after, cuts: [cut]).map(\.value) == expected, "after, gap \(gap), cut at \(cut)")
+            }
+        }
+        #expect(Self.scan(scanner, filler + value + filler).isEmpty)
+    }
+
+    /// The letter test reads eight bytes at a time: each byte value, in each
+    /// of the eight places, is a letter exactly when `ContextWords` says so.
+    @Test func lettersAreFoundEightBytesAtATime() {
+        for byte in 0...255 {
+            let isLetter = ContextWords.isLetter(UInt8(byte))
+            for place in 0..<8 {
+                // The other bytes: a digit, and a byte just past each end of the letters.
+                for other: UInt64 in [0x30, 0x40, 0x5b, 0x60, 0x7b, 0xff, 0xc1] {
+                    var word: UInt64 = 0
+                    for p in 0..<8 { word |= (p == place ? UInt64(byte) : other) << UInt64(8 * p) }
+                    let expected: UInt64 = isLetter ? 0x80 << UInt64(8 * place) : 0
+                    #expect(ContentScanner.letters(word) == expected, "byte \(byte) at \(place) among \(other)")
+                }
+            }
+        }
     }
 
     /// In a run of glued values a turned-down match may have taken a group
