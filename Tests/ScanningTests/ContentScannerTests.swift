@@ -40,8 +40,8 @@ import Testing
             remediation: rotate
         """
 
-    static func scanner() throws -> ContentScanner {
-        try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(rules, source: "test.yaml")))
+    static func scanner(_ yaml: String = rules) throws -> ContentScanner {
+        try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(yaml, source: "test.yaml")))
     }
 
     struct Found: Hashable, CustomStringConvertible {
@@ -124,7 +124,7 @@ import Testing
         func scanner(allow patterns: [String]) throws -> ContentScanner {
             let list = patterns.map { "'\($0)'" }.joined(separator: ", ")
             let rules = Self.rules.replacing("    window: [0, 24]\n", with: "    window: [0, 24]\n    allow: {patterns: [\(list)]}\n")
-            return try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(rules, source: "test.yaml")))
+            return try Self.scanner(rules)
         }
         let a = "tok_" + String(repeating: "a", count: 20)
         let b = "tok_" + String(repeating: "b", count: 20)
@@ -168,7 +168,7 @@ import Testing
                 window: [2, 2]
                 remediation: mask it
             """
-        let scanner = try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(rules, source: "test.yaml")))
+        let scanner = try Self.scanner(rules)
         #expect(Self.scan(scanner, "call 14155552671 now").isEmpty)
         #expect(Self.scan(scanner, "call +14155552671 now").map(\.value) == ["+14155552671"])
         #expect(Self.scan(scanner, "call + 14155552671 now").isEmpty)
@@ -264,8 +264,8 @@ import Testing
             \(startClass.map { "    start_class: '\($0)'\n" } ?? "")    remediation: r
             """
         }
-        let named = try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(rule(startClass: nil), source: "t.yaml")))
-        let inside = try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(rule(startClass: "a-z"), source: "t.yaml")))
+        let named = try Self.scanner(rule(startClass: nil))
+        let inside = try Self.scanner(rule(startClass: "a-z"))
         #expect(Self.scan(named, "ab@ x1234").map(\.value) == ["x1234"])
         #expect(Self.scan(inside, "ab@ x1234").isEmpty)
     }
@@ -288,9 +288,9 @@ import Testing
                 remediation: r
             """
         }
-        let any = try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(rule(separators: nil), source: "t.yaml")))
-        let dashes = try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(rule(separators: "-"), source: "t.yaml")))
-        let none = try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(rule(separators: ""), source: "t.yaml")))
+        let any = try Self.scanner(rule(separators: nil))
+        let dashes = try Self.scanner(rule(separators: "-"))
+        let none = try Self.scanner(rule(separators: ""))
         let text = "a 123.45.6789 b 123-45-6789 c 123-45.6789 d"
         #expect(Self.scan(any, text).map(\.value) == ["123.45.6789", "123-45-6789", "123-45.6789"])
         // The dotted run is groups of 3, 2 and 4 digits that nothing joins, to a rule that allows only '-'.
@@ -306,20 +306,18 @@ import Testing
     /// by the rule's separators, hold as many digits as the rule's values.
     @Test func aRunHoldsAValueWhenGroupsInARowHoldItsDigits() throws {
         func holds(_ run: String, _ digits: ClosedRange<Int>, _ separators: String) throws -> Bool {
-            let scanner = try ContentScanner(
-                ContentRuleSet(
-                    rules: ContentRuleSet.parse(
-                        """
-                        rules:
-                          - id: pii.n
-                            severity: low
-                            description: d
-                            regex: '\\d+'
-                            trigger: digits
-                            digits: [\(digits.lowerBound), \(digits.upperBound)]
-                            separators: '\(separators)'
-                            remediation: r
-                        """, source: "t.yaml")))
+            let scanner = try Self.scanner(
+                """
+                rules:
+                  - id: pii.n
+                    severity: low
+                    description: d
+                    regex: '\\d+'
+                    trigger: digits
+                    digits: [\(digits.lowerBound), \(digits.upperBound)]
+                    separators: '\(separators)'
+                    remediation: r
+                """)
             return Array(run.utf8).withUnsafeBytes { bytes in
                 // The run as the scan reads it from its first digit pair.
                 let first = bytes.firstIndex { ContentScanner.isDigit($0) }!
@@ -353,21 +351,19 @@ import Testing
     /// the stream is cut. A match may begin before its run (`(` of a phone
     /// number): the window before the run counts too.
     @Test func aWordAtTheEdgeOfItsDistanceStillCountsInNumbersOnlyText() throws {
-        let scanner = try ContentScanner(
-            ContentRuleSet(
-                rules: ContentRuleSet.parse(
-                    """
-                    rules:
-                      - id: pii.phone-like
-                        severity: low
-                        description: (3) 3-4
-                        regex: '\\(\\d{3}\\) \\d{3}-\\d{4}(?!\\d)'
-                        trigger: digits
-                        digits: [10, 10]
-                        window: [2, 2]
-                        context: {words: [tel], distance: 30, effect: require}
-                        remediation: r
-                    """, source: "t.yaml")))
+        let scanner = try Self.scanner(
+            """
+            rules:
+              - id: pii.phone-like
+                severity: low
+                description: (3) 3-4
+                regex: '\\(\\d{3}\\) \\d{3}-\\d{4}(?!\\d)'
+                trigger: digits
+                digits: [10, 10]
+                window: [2, 2]
+                context: {words: [tel], distance: 30, effect: require}
+                remediation: r
+            """)
         let filler = String(repeating: "0.5;", count: 30)
         let value = "(555) 123-4567"
         for gap in 0...40 {
@@ -407,22 +403,20 @@ import Testing
     /// In a run of glued values a turned-down match may have taken a group
     /// of the value after it: the search goes on from inside it.
     @Test func aRejectedMatchDoesNotHideTheValueItOverlaps() throws {
-        let scanner = try ContentScanner(
-            ContentRuleSet(
-                rules: ContentRuleSet.parse(
-                    """
-                    rules:
-                      - id: pii.grouped-card
-                        severity: low
-                        description: 4-4-4-4
-                        regex: '(?<!\\d)\\d{4} \\d{4} \\d{4} \\d{4}(?!\\d)'
-                        trigger: digits
-                        digits: [16, 16]
-                        separators: ' '
-                        window: [1, 2]
-                        validator: payment-card
-                        remediation: r
-                    """, source: "t.yaml")))
+        let scanner = try Self.scanner(
+            """
+            rules:
+              - id: pii.grouped-card
+                severity: low
+                description: 4-4-4-4
+                regex: '(?<!\\d)\\d{4} \\d{4} \\d{4} \\d{4}(?!\\d)'
+                trigger: digits
+                digits: [16, 16]
+                separators: ' '
+                window: [1, 2]
+                validator: payment-card
+                remediation: r
+            """)
         let text = "x 1234 4539 5787 6362 1486 y"
         #expect(Self.scan(scanner, text).map(\.value) == ["4539 5787 6362 1486"])
         for cut in 1..<text.utf8.count {
