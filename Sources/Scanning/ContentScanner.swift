@@ -230,16 +230,16 @@ public final class ContentScanner: @unchecked Sendable {
             classes += (0..<4).map { word in (0..<64).reduce(UInt64(0)) { $0 | (set[word * 64 + $1] ? 1 << UInt64($1) : 0) } }
             return Int32(classes.count / 4 - 1)
         }
-        windows = KeywordFilter.copy(
-            zip(rules, regexes).map { rule, regex in
-                var w = RuleWindow(rule)
-                if let set = rule.startClass { w.startClass = add(set) }
-                if let set = regex.startBytes {
-                    w.regexStart = add(set)
-                    w.startsBeforeRuns = !set.indices.contains { set[$0] && (ContentScanner.isDigit(UInt8($0)) || ContentScanner.isSeparator(UInt8($0))) }
-                }
-                return w
-            })
+        let ruleWindows = zip(rules, regexes).map { rule, regex in
+            var w = RuleWindow(rule)
+            if let set = rule.startClass { w.startClass = add(set) }
+            if let set = regex.startBytes {
+                w.regexStart = add(set)
+                w.startsBeforeRuns = !set.indices.contains { set[$0] && (ContentScanner.isDigit(UInt8($0)) || ContentScanner.isSeparator(UInt8($0))) }
+            }
+            return w
+        }
+        windows = KeywordFilter.copy(ruleWindows)
         startClasses = KeywordFilter.copy(classes)
         contextWords = rules.map { ContextWords($0.context?.words ?? []) }
         allowedValues = rules.map { Array($0.allowedValues) }
@@ -264,7 +264,7 @@ public final class ContentScanner: @unchecked Sendable {
         digitRuleBounds = KeywordFilter.copy(bounds)
         digitRuleList = KeywordFilter.copy(list)
         digitReach = (digits.map { ahead[$0] }.max() ?? 0) + 1
-        let needLetters = digits.filter { RuleWindow(set.rules[$0]).requiresLetters }
+        let needLetters = digits.filter { ruleWindows[$0].requiresLetters }
         letterReach = ((needLetters.map { behind[$0] }.max() ?? 0), (needLetters.map { ahead[$0] }.max() ?? 0) + 1)
         maxAfter = (ahead.max() ?? 0) + 1
         maxHit = max(filter.longestKeyword, digits.isEmpty ? 2 : 3 * ContentRule.maxDigits)
@@ -664,49 +664,42 @@ public final class ContentScanner: @unchecked Sendable {
 
     @inline(never)
     func nearestLetters(_ base: UnsafeRawPointer, count: Int, around run: Range<Int>) -> NearestLetters {
-        var near = NearestLetters(before: -1, after: Int.max)
-        // Eight bytes at a time: number-only lines have no letter to stop at.
-        let first = max(0, run.lowerBound - letterReach.before)
-        var p = run.lowerBound
-        while p - 8 >= first {
-            let letters = ContentScanner.letters(base.loadUnaligned(fromByteOffset: p - 8, as: UInt64.self))
-            if letters != 0 {
-                near.before = p - 8 + (63 - letters.leadingZeroBitCount) / 8
-                return nearestLetter(after: run, base, count: count, near)
-            }
-            p -= 8
-        }
-        while p > first {
-            p -= 1
-            if ContextWords.isLetter(base.load(fromByteOffset: p, as: UInt8.self)) {
-                near.before = p
-                break
-            }
-        }
-        return nearestLetter(after: run, base, count: count, near)
+        NearestLetters(
+            before: lastLetter(base, in: max(0, run.lowerBound - letterReach.before)..<run.lowerBound),
+            after: firstLetter(base, in: run.upperBound..<min(count, run.upperBound + letterReach.after)))
     }
 
+    /// The position of the last ASCII letter in `range`, -1 if none; eight
+    /// bytes at a time (number-only lines have no letter to stop at).
     @inline(__always)
-    private func nearestLetter(after run: Range<Int>, _ base: UnsafeRawPointer, count: Int, _ before: NearestLetters) -> NearestLetters {
-        var near = before
-        let end = min(count, run.upperBound + letterReach.after)
-        var p = run.upperBound
-        while p + 8 <= end {
+    func lastLetter(_ base: UnsafeRawPointer, in range: Range<Int>) -> Int {
+        var p = range.upperBound
+        while p - 8 >= range.lowerBound {
+            let letters = ContentScanner.letters(base.loadUnaligned(fromByteOffset: p - 8, as: UInt64.self))
+            if letters != 0 { return p - 8 + (63 - letters.leadingZeroBitCount) / 8 }
+            p -= 8
+        }
+        while p > range.lowerBound {
+            p -= 1
+            if ContextWords.isLetter(base.load(fromByteOffset: p, as: UInt8.self)) { return p }
+        }
+        return -1
+    }
+
+    /// The position of the first ASCII letter in `range`, `Int.max` if none.
+    @inline(__always)
+    func firstLetter(_ base: UnsafeRawPointer, in range: Range<Int>) -> Int {
+        var p = range.lowerBound
+        while p + 8 <= range.upperBound {
             let letters = ContentScanner.letters(base.loadUnaligned(fromByteOffset: p, as: UInt64.self))
-            if letters != 0 {
-                near.after = p + letters.trailingZeroBitCount / 8
-                return near
-            }
+            if letters != 0 { return p + letters.trailingZeroBitCount / 8 }
             p += 8
         }
-        while p < end {
-            if ContextWords.isLetter(base.load(fromByteOffset: p, as: UInt8.self)) {
-                near.after = p
-                break
-            }
+        while p < range.upperBound {
+            if ContextWords.isLetter(base.load(fromByteOffset: p, as: UInt8.self)) { return p }
             p += 1
         }
-        return near
+        return Int.max
     }
 
     /// The high bit of each byte of `x` (read little-endian) that is an ASCII

@@ -105,15 +105,9 @@ enum PaymentCard {
         // `leading` divides once per digit dropped; per issuer, that was most of
         // the cost of a card-length timestamp in metrics text).
         let four = digits.leading(4)
-        for issuer in issuers {
-            let prefix: UInt64
-            switch issuer.prefixDigits {
-            case 1: prefix = four / 1000
-            case 2: prefix = four / 100
-            case 3: prefix = four / 10
-            default: prefix = four
-            }
-            if issuer.prefixes.contains(prefix) && issuer.lengths.contains(digits.count) { return issuer.brand }
+        for issuer in issuers
+        where issuer.prefixes.contains(four / DigitGroups.power(of: 4 - issuer.prefixDigits)) && issuer.lengths.contains(digits.count) {
+            return issuer.brand
         }
         return nil
     }
