@@ -37,6 +37,13 @@ texts.append('ssn ' + ' '.join('%03d-%02d-%04d' % (101 + 37 * i, 10 + i, 1000 + 
 filler = ';'.join('%d.%d' % (i, 7 * i % 10) for i in range(12))
 texts.append(filler + ' phone' + ',' * 40 + ' 212 555 1234 ' + ',' * 44 + 'sin 046 454 286;' + filler)
 texts.append(filler + ' 2125551234 ' + filler + ' 046-454-286 ' + ',' * 30 + 'aadhaar;' + filler)
+# Values with their field names (FieldName): JSON members, a header, pairs, a
+# name far ahead of its value in a long string, a key that must not be reported.
+texts.append('{"user": {"contact_email": "alice.smith@mail.acme-corp.io"}, "cards": ["4000 1234 5678 9010"],'
+             ' "note": "' + 'word ' * 30 + 'ssn 600-69-6960"}')
+texts.append('GET /v1/orders?page=2&api_key=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 HTTP/1.1\r\n'
+             'Cookie: theme=dark; session=AKIA2E4GQJ5NMWZRK7TP\r\n\r\n')
+texts.append("AWS_ACCESS_KEY_ID=AKIA2E4GQJ5NMWZRK7TP\n{'AKIA2E4GQJ5NMWZRK7TP': '4069006792188143'}")
 
 # (options, parameter): whole; fixed chunks of 5; one byte each; seeded cuts; fixed chunks with a gap.
 modes = [(0x0c, 0), (0x00, 4), (0x04, 0), (0x08, 17), (0x10, 9)]

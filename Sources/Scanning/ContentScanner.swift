@@ -55,6 +55,9 @@ public struct ScanMatch: Sendable, Equatable {
     public var raised: Bool
     /// For JWTs: what the token says about itself.
     public var jwt: JWTFacts?
+    /// The name the text gave the value (a JSON key, a header, a form
+    /// field: `FieldName`), as written; empty when there is none.
+    public var field: [UInt8] = []
 }
 
 /// Bytes the scanner's streams keep between chunks, all streams together:
@@ -167,7 +170,7 @@ public final class ContentScanner: @unchecked Sendable {
     /// Longest hit: a keyword, or a digit run with its separators.
     let maxHit: Int
     /// Bytes kept before the next hit position: the widest window before a
-    /// hit with its context words, the regexes' lookbehind, a digit run's start.
+    /// hit with its context words, the regexes' lookbehind, a digit run's start, a field name.
     let lookback: Int
     /// Stream bytes a region scan needs after a carried position to judge any hit there.
     let reach: Int
@@ -269,8 +272,12 @@ public final class ContentScanner: @unchecked Sendable {
         maxAfter = (ahead.max() ?? 0) + 1
         maxHit = max(filter.longestKeyword, digits.isEmpty ? 2 : 3 * ContentRule.maxDigits)
         // At least a run's length: a walk back from a digit kept between chunks
-        // must see as far as it would in one piece.
-        lookback = max((behind.max() ?? 0) + (regexes.map(\.lookbehind).max() ?? 0) + 8, digits.isEmpty ? 0 : maxHit + 8)
+        // must see as far as it would in one piece; and a value's field name
+        // (`FieldName.reach` before the value, which may begin `before` bytes
+        // ahead of its hit) is read the same wherever the chunks were cut.
+        lookback = max(
+            (behind.max() ?? 0) + (regexes.map(\.lookbehind).max() ?? 0) + 8, digits.isEmpty ? 0 : maxHit + 8,
+            (set.rules.map(\.before).max() ?? 0) + FieldName.reach)
         reach = lookback + maxHit + maxAfter
         scratchSize = 3 * reach + 64
         scratch = .allocate(byteCount: scratchSize, alignment: 8)
@@ -864,9 +871,14 @@ public final class ContentScanner: @unchecked Sendable {
                 state.recent.remove(at: first)
             }
             state.recent.append((key, key + UInt64(value.count)))
+            let valueStart = subjectStart + group.lowerBound
+            let leadStart = max(0, valueStart - FieldName.reach)
+            let lead = UnsafeRawBufferPointer(start: base + leadStart, count: valueStart - leadStart)
+            let field = FieldName.before(lead, textStartsStream: regionStart == 0 && leadStart == 0)
             matches.append(
                 ScanMatch(
-                    rule: r, offset: offset, value: Array(value), raised: raised, jwt: jwt))
+                    rule: r, offset: offset, value: Array(value), raised: raised, jwt: jwt,
+                    field: field.map { Array(lead[$0]) } ?? []))
         }
     }
 

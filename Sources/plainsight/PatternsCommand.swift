@@ -122,7 +122,8 @@ struct Patterns: ParsableCommand {
             for m in scanner.matches(Array(data)) {
                 let rule = scanner.rules[m.rule]
                 let check = rule.validator.map { " validator \($0.rawValue) passed" } ?? ""
-                out += "match  \(rule.id) at \(m.offset): \(show(rule, m.value))\(check)\(m.raised ? " (context raised severity)" : "")\n"
+                let field = m.field.isEmpty ? "" : " field \(String(decoding: m.field, as: UTF8.self))"
+                out += "match  \(rule.id) at \(m.offset): \(show(rule, m.value))\(field)\(check)\(m.raised ? " (context raised severity)" : "")\n"
             }
             for r in scanner.rejections {
                 let rule = scanner.rules[r.rule]

@@ -76,6 +76,15 @@ struct ContentRecordedCaptureTests {
             #expect(details["source"] as? String == (rule == "pii.payment-card" ? "http-request-body" : "http-response-body"))
             #expect(!(f["evidence"] as? String ?? "").contains(Self.planted[rule] ?? "?"), "\(rule) evidence in clear")
         }
+        // Each value's field: the JSON keys of the order and the record, the `.env` file's names.
+        let fields = Dictionary(
+            found.map { ($0["rule"] as? String ?? "", ($0["details"] as? [String: Any])?["field"] as? String ?? "-") },
+            uniquingKeysWith: { a, _ in a })
+        #expect(
+            fields == [
+                "pii.payment-card": "card_number", "pii.email": "email", "pii.us-ssn": "ssn",
+                "secret.aws-access-key-id": "AWS_ACCESS_KEY_ID", "secret.github-pat": "GITHUB_TOKEN",
+            ])
         let card = try #require(found.first { $0["rule"] as? String == "pii.payment-card" })
         #expect(card["evidence"] as? String == "************8143")
         #expect((card["details"] as? [String: Any])?["brand"] as? String == "visa")
@@ -88,5 +97,18 @@ struct ContentRecordedCaptureTests {
             #expect(f["evidence"] as? String == Self.planted[rule], "\(rule)")
         }
         #expect(found.count == Self.planted.count)
+    }
+}
+
+/// `plainsight patterns test`: a rule author sees each match masked, with
+/// the field it was found in and the validator that passed.
+struct PatternsTestCommandTests {
+    @Test func matchesShowTheirFieldMasked() throws {
+        let file = Paths.scratch.appendingPathComponent("patterns-test-\(UUID().uuidString).txt")
+        try Data(#"{"order": 17, "card_number": "4069006792188143"}"#.utf8).write(to: file)
+        let run = try plainsight(["patterns", "test", file.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("match  pii.payment-card at 30: ************8143 field card_number validator payment-card passed"), "\(run.stdout)")
+        #expect(!run.stdout.contains("4069006792188143"))
     }
 }

@@ -52,6 +52,29 @@ struct ContentFindingsTests {
         #expect(finding.detailMap["revealed"] == nil)
     }
 
+    @Test func theFieldAndFileGoWithTheFinding() throws {
+        let a = try assessor()
+        let r = Self.rules.firstIndex { $0.id == "pii.payment-card" }!
+        var match = ScanMatch(rule: r, offset: 4, value: Array(Self.card.utf8), raised: false, jwt: nil)
+        match.field = Array("card_number".utf8)
+        a.note(
+            .content(ContentSighting(match: match, direction: .toServer, source: .httpMultipartPart, file: Array("orders.csv".utf8))),
+            slot: 1, flow: makeFlowIdentity(serverPort: 8080), app: .http, at: 1)
+        a.note(sighting("pii.payment-card", "4111 1111 1111 1111"), slot: 1, flow: makeFlowIdentity(serverPort: 8080), app: .http, at: 2)
+        let findings = a.takeChanged().map(\.finding)
+        #expect(findings.count == 2)
+        #expect(findings.first?.detailMap["field"] == "card_number" && findings.first?.detailMap["file"] == "orders.csv")
+        #expect(findings.last?.detailMap["field"] == nil && findings.last?.detailMap["file"] == nil, "none known: none reported")
+    }
+
+    @Test func aFileNameThatCouldHoldPIIIsNotReported() {
+        #expect(ContentReporting.fileLabel(Array("orders-2024-12.csv".utf8)) == "orders-2024-12.csv")
+        #expect(ContentReporting.fileLabel(Array("scan\u{7}.pdf".utf8)) == "scan?.pdf", "control bytes shown as ?")
+        #expect(ContentReporting.fileLabel(Array("John_Smith_SSN_123-45-6789.pdf".utf8)) == nil)
+        #expect(ContentReporting.fileLabel(Array("alice@example.com.txt".utf8)) == nil)
+        #expect(ContentReporting.fileLabel([]) == nil)
+    }
+
     @Test func oneFindingPerValueAndEndpointCountedPerFlow() throws {
         let a = try assessor()
         let flow = makeFlowIdentity(serverPort: 8080)

@@ -108,6 +108,31 @@ import Scanning
         let found = c.context.takeContentSightings().contents
         #expect(found.map(\.source) == [.httpRequestBody])
         #expect(found.first?.match.offset == 7, "offset within the decoded body")
+        #expect(found.first?.match.field == Array("secret".utf8), "named at the decoded body's start")
+    }
+
+    /// A value's field is the name its text gives it, else its part's
+    /// name; an uploaded file's name goes with it — for a token the part's
+    /// end settles too (judged after the part's last piece).
+    @Test func aPartNamesItsValuesAndItsFile() throws {
+        let other = "tok_klmnopqrst9876543210"
+        let body = "--b1\r\nContent-Disposition: form-data; name=\"upload\"; filename=\"deploy.txt\"\r\n\r\n"
+            + "deploy key:\n\(Self.token)\r\n--b1\r\nContent-Disposition: form-data; name=\"meta\"\r\n\r\n"
+            + "{\"api_token\": \"\(other)\"}\r\n--b1--\r\n"
+        let request = Array(
+            ("POST /up HTTP/1.1\r\nHost: a\r\nContent-Type: multipart/form-data; boundary=b1\r\n"
+                + "Content-Length: \(body.utf8.count)\r\n\r\n" + body).utf8)
+        for cut in stride(from: 1, to: request.count, by: 7) {
+            var c = try Self.conversation(port: 8080)
+            c.client(Array(request[..<cut]))
+            c.client(Array(request[cut...]))
+            c.server("HTTP/1.1 204 No Content\r\n\r\n")
+            let found = c.context.takeContentSightings().contents.filter { $0.source == .httpMultipartPart }
+            let named = found.map { (String(decoding: $0.match.value, as: UTF8.self), String(decoding: $0.match.field, as: UTF8.self), String(decoding: $0.file, as: UTF8.self)) }
+            #expect(named.count == 2, "cut \(cut)")
+            #expect(named.first { $0.0 == Self.token }.map { [$0.1, $0.2] } == ["upload", "deploy.txt"], "cut \(cut)")
+            #expect(named.first { $0.0 == other }.map { [$0.1, $0.2] } == ["api_token", ""], "cut \(cut): the text's own name")
+        }
     }
 
     /// An image whose bytes happen to hold a token after its header.

@@ -11,13 +11,14 @@
 //   the rest    the stream's bytes
 //
 // Checked: every reported value is the input's bytes at its offset ("offset");
-// with a budget large enough for every window (16 MiB) and no gap, the chunked
-// scan reports exactly what the one-piece scan reports, in order
-// ("segmentation"); after `finish` the budget holds nothing ("release");
+// a value's field name reads as one (`FieldName.plausible`) and lies in the
+// `FieldName.reach` bytes before the value ("field"); with a budget large enough for every window (16 MiB) and no gap,
+// the chunked scan reports exactly what the one-piece scan reports, fields
+// included, in order ("segmentation"); after `finish` the budget holds nothing ("release");
 // the same input as a datagram (scanMessage) finds what the one-piece stream
 // scan finds ("message"); no rule reports a value at one offset twice ("once").
 //
-// FUZZ_IGNORE (environment, comma-separated): offset, segmentation, release, message, once.
+// FUZZ_IGNORE (environment, comma-separated): offset, field, segmentation, release, message, once.
 
 import Foundation
 @testable import Scanning
@@ -32,6 +33,7 @@ struct Found: Equatable {
     var rule: Int
     var offset: UInt64
     var value: [UInt8]
+    var field: [UInt8]
 }
 
 func scan(_ bytes: [UInt8], cuts: [Int], gap: Range<Int>?, budget size: Int) -> [Found] {
@@ -59,7 +61,7 @@ func scan(_ bytes: [UInt8], cuts: [Int], gap: Range<Int>?, budget size: Int) -> 
     }
     scanner.finish(&state, budget: &budget, into: &found)
     check("release", budget.bytes == 0, "\(budget.bytes) bytes held after finish")
-    return found.map { Found(rule: $0.rule, offset: $0.offset, value: $0.value) }
+    return found.map { Found(rule: $0.rule, offset: $0.offset, value: $0.value, field: $0.field) }
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -94,6 +96,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         let start = Int(m.offset)
         check("offset", start + m.value.count <= bytes.count && Array(bytes[start..<(start + m.value.count)]) == m.value,
               "rule \(scanner.rules[m.rule].id) at \(start): value not the input's bytes")
+        guard !m.field.isEmpty else { continue }
+        let lead = bytes[max(0, start - FieldName.reach)..<start]
+        check("field", m.field.withUnsafeBytes { FieldName.plausible($0) } && lead.firstRange(of: m.field) != nil,
+              "rule \(scanner.rules[m.rule].id) at \(start): field \(m.field) not a name just before the value")
     }
     for (name, list) in [("one piece", whole), ("chunked", chunked)] {
         var seen = Set<UInt64>()
@@ -108,7 +114,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     var state = StreamScanState()
     var datagram: [ScanMatch] = []
     bytes.withUnsafeBytes { scanner.scanMessage($0, at: 0, &state, into: &datagram) }
-    check("message", datagram.map { Found(rule: $0.rule, offset: $0.offset, value: $0.value) } == whole,
+    check("message", datagram.map { Found(rule: $0.rule, offset: $0.offset, value: $0.value, field: $0.field) } == whole,
           "datagram and stream scans differ")
     if verbose { print("FuzzScanner: \(bytes.count) bytes, \(cuts.count) cuts, \(whole.count) matches") }
     return 0

@@ -22,6 +22,17 @@ public struct ContentReporting: Sendable {
         references = rules.map { $0.references.joined(separator: "; ") }
         generic = rules.map(\.generic)
     }
+
+    /// A decoded stream's file name as reported, printable ASCII (anything
+    /// else shown as `?`); nil when it could carry what the scanner hunts: an
+    /// `@` (an address) or more than eight digits (a card, an SSN, a phone
+    /// number spelt into an attachment's name).
+    static func fileLabel(_ name: [UInt8]) -> String? {
+        guard !name.isEmpty, !name.contains(UInt8(ascii: "@")),
+            name.lazy.filter({ $0 &- UInt8(ascii: "0") < 10 }).count <= 8
+        else { return nil }
+        return String(decoding: name.map { $0 >= 0x20 && $0 < 0x7f ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
+    }
 }
 
 /// A PII or secret sighting waiting for its flow's end.
@@ -129,16 +140,28 @@ extension CleartextAssessor {
         if let i = index[key], flows[slot]?.aggregates.contains(i) == true { return }
         add(key, slot: slot, at: time, severity: severity) {
             var details: [(key: String, value: String)] = []
-            // Offset, source, validator, brand or four JWT facts, fingerprint,
-            // length, remediation, references and the dedup key (`add`).
-            details.reserveCapacity(13)
+            // Offset, source, field, file, validator, brand or four JWT facts,
+            // fingerprint, length, remediation, references and the dedup key (`add`).
+            details.reserveCapacity(15)
             details.append(("stream_offset", String(sighting.match.offset)))
             details.append(("source", sighting.sourceName))
+            // Where it was, for a reader of the one-line text output too.
+            var place = ""
+            if !sighting.match.field.isEmpty {
+                let field = String(decoding: sighting.match.field, as: UTF8.self)
+                details.append(("field", field))
+                place = " field \(field)"
+            }
+            if let file = ContentReporting.fileLabel(sighting.file) {
+                details.append(("file", file))
+                place += (place.isEmpty ? " file " : " of file ") + file
+            }
             if let validator = rules[r].validator { details.append(("validator", validator.rawValue)) }
             if rules[r].validator == .paymentCard, let brand = value.withUnsafeBytes({ Validator.cardBrand($0) }) {
                 details.append(("brand", brand))
             }
             var message = "\(rules[r].description) in cleartext \(app.description) \(sighting.direction == .toServer ? "to the server" : "to the client")"
+            if !place.isEmpty { message += " (\(place.dropFirst()))" }
             if let jwt = sighting.match.jwt {
                 if let alg = jwt.algorithm {
                     details.append(("jwt_alg", alg))

@@ -17,11 +17,15 @@ public struct ContentSighting: Sendable, Equatable {
     public var direction: Direction
     /// The decoded stream it was found in; nil: the raw stream.
     public var source: ContentKind?
+    /// The file its decoded stream is (an upload, an attachment, an FTP
+    /// transfer), as named; empty when none.
+    public var file: [UInt8]
 
-    public init(match: ScanMatch, direction: Direction, source: ContentKind?) {
+    public init(match: ScanMatch, direction: Direction, source: ContentKind?, file: [UInt8] = []) {
         self.match = match
         self.direction = direction
         self.source = source
+        self.file = file
     }
 
     /// `stream`, or the decoded content's kind.
@@ -56,6 +60,10 @@ struct PieceScan: Sendable {
     var sniff = TextSniff()
     /// Its first piece was seen (and its name scanned).
     var started = false
+    /// The stream's name when it reads as a field's (`FieldName.plausible`),
+    /// and its file name (at most 128 bytes): empty for most streams.
+    var field: [UInt8] = []
+    var file: [UInt8] = []
 }
 
 /// The raw-stream scan of one flow: a state per direction. A direction is
@@ -212,13 +220,18 @@ extension InspectionContext {
         return contentSightings
     }
 
-    /// Moves what the scanner just reported into sightings.
-    mutating func adoptMatches(direction: Direction, source: ContentKind?, shift: UInt64 = 0) {
+    /// Moves what the scanner just reported into sightings. A decoded
+    /// stream's `field` (a form field's or a part's name) is the field of a
+    /// match the text itself named none for; `file` is the stream's file.
+    mutating func adoptMatches(
+        direction: Direction, source: ContentKind?, shift: UInt64 = 0, field: [UInt8] = [], file: [UInt8] = []
+    ) {
         guard !scanMatches.isEmpty else { return }
         counters.scan.matches &+= UInt64(scanMatches.count)
         for var match in scanMatches {
             match.offset = match.offset > shift ? match.offset - shift : 0
-            contentSightings.append(.content(ContentSighting(match: match, direction: direction, source: source)))
+            if match.field.isEmpty { match.field = field }
+            contentSightings.append(.content(ContentSighting(match: match, direction: direction, source: source, file: file)))
         }
         scanMatches.removeAll(keepingCapacity: true)
     }
@@ -230,19 +243,22 @@ extension InspectionContext {
     mutating func scanPiece(_ piece: ContentPiece, scanner: ContentScanner) {
         // Scanned where it lies in the table: taking the scan out and putting
         // it back cost two lookups and a copy of its state for every piece.
-        let shift = InspectionContext.scan(
+        let (shift, field, file) = InspectionContext.scan(
             piece, scanner: scanner, &pieceScans[UInt64(flow) << 32 | UInt64(piece.stream), default: PieceScan()],
             budget: &scanBudget, matches: &scanMatches, counters: &counters.scan, scanBinary: scanBinary)
-        adoptMatches(direction: piece.direction, source: piece.kind, shift: shift)
+        adoptMatches(direction: piece.direction, source: piece.kind, shift: shift, field: field, file: file)
     }
 
-    /// `scanPiece` on the piece's scan; returns the bytes of its name scanned before it.
+    /// `scanPiece` on the piece's scan; returns the bytes of its name scanned
+    /// before it, and the stream's field and file names.
     private static func scan(
         _ piece: ContentPiece, scanner: ContentScanner, _ scan: inout PieceScan, budget: inout ScanBudget,
         matches: inout [ScanMatch], counters: inout ScanCounters, scanBinary: Bool
-    ) -> UInt64 {
+    ) -> (shift: UInt64, field: [UInt8], file: [UInt8]) {
         if !scan.started {
             scan.started = true
+            if FieldName.plausible(piece.name) { scan.field = Array(piece.name) }
+            scan.file = Array(piece.filename.prefix(128))
             if !piece.name.isEmpty {
                 var prefix = Array(piece.name.prefix(ContentLimits.maxLabel))
                 prefix.append(UInt8(ascii: "="))
@@ -261,14 +277,14 @@ extension InspectionContext {
         default:
             scanner.scan(piece.bytes, at: piece.offset + scan.shift, &scan.state, budget: &budget, into: &matches)
         }
-        return scan.shift
+        return (scan.shift, scan.field, scan.file)
     }
 
     /// A decoded stream ended: what waited for more bytes is judged.
     mutating func endPieceScan(_ end: ContentEnd, scanner: ContentScanner) {
         guard var scan = pieceScans.removeValue(forKey: UInt64(flow) << 32 | UInt64(end.stream)) else { return }
         scanner.finish(&scan.state, budget: &scanBudget, into: &scanMatches)
-        adoptMatches(direction: end.direction, source: end.kind, shift: scan.shift)
+        adoptMatches(direction: end.direction, source: end.kind, shift: scan.shift, field: scan.field, file: scan.file)
     }
 
     /// The flow in the current slot is released: decoded streams it left open are judged as they are.
