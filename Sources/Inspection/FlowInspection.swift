@@ -144,9 +144,13 @@ public struct FlowInspection {
     ) {
         // Scanned after the analyzers, without the bytes they decode for the
         // scanner (an HTTP body, a mail): those are scanned decoded, not as sent.
-        let scanning = scan?.isScanning(direction) == true
+        // The phases are read in place: `scan?.isScanning(direction)` may copy
+        // the scan (its arrays retained and released) when not inlined.
+        let scanning = (direction == .toServer ? scan?.toServerPhase : scan?.toClientPhase) == .scanning
         defer {
-            if scanning && scan?.isScanning(direction) == true, let scanner = context.scanner {
+            if scanning && (direction == .toServer ? scan?.toServerPhase : scan?.toClientPhase) == .scanning,
+                let scanner = context.scanner
+            {
                 scan!.ingest(bytes, direction: direction, offset: offset, transport: transport, scanner: scanner, context: &context)
             }
         }

@@ -130,18 +130,21 @@ public enum FieldName {
     static func accepted(_ text: UnsafeRawBufferPointer, _ name: Range<Int>) -> Range<Int>? {
         guard !name.isEmpty, name.count <= maxLength else { return nil }
         let bytes = UnsafeRawBufferPointer(rebasing: text[name])
-        for prefix in tokenPrefixes where bytes.starts(with: prefix.utf8) { return nil }
+        if startsToken[Int(bytes[0])] {
+            for prefix in tokenPrefixes where prefix[0] == bytes[0] && prefix.count <= bytes.count {
+                if prefix.indices.allSatisfy({ prefix[$0] == bytes[$0] }) { return nil }
+            }
+        }
         var digits = 0
         var letters = 0
         var changes = 0
         var lastWasDigit: Bool?
         var part = (length: 0, capitals: 0, lower: 0)
-        func isWord() -> Bool { part.lower == 0 ? part.length <= 12 : part.length <= 24 && part.capitals <= 3 }
         for b in bytes {
             let isDigit = b &- UInt8(ascii: "0") < 10
             let isLetter = (b | 0x20) &- UInt8(ascii: "a") < 26
             guard isDigit || isLetter else {
-                guard isWord() else { return nil }
+                guard isWord(part) else { return nil }
                 part = (0, 0, 0)
                 lastWasDigit = nil
                 continue
@@ -156,16 +159,23 @@ public enum FieldName {
                 if b < UInt8(ascii: "a") { part.capitals += 1 } else { part.lower += 1 }
             }
         }
-        return digits <= 4 && letters > 0 && changes <= 2 && isWord() ? name : nil
+        return digits <= 4 && letters > 0 && changes <= 2 && isWord(part) ? name : nil
+    }
+
+    /// A part of a name between separators reads as a word.
+    @inline(__always) static func isWord(_ part: (length: Int, capitals: Int, lower: Int)) -> Bool {
+        part.lower == 0 ? part.length <= 12 : part.length <= 24 && part.capitals <= 3
     }
 
     /// How provider tokens begin (the built-in rules' formats): a key of a
     /// map keyed by tokens is not a field name.
-    static let tokenPrefixes = [
+    static let tokenPrefixes: [[UInt8]] = [
         "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "gldt-", "glrt-", "sk_live_", "sk_test_",
         "rk_live_", "rk_test_", "pk_live_", "whsec_", "xox", "AIza", "eyJ", "SG.", "npm_", "pypi-", "dckr_pat_",
         "shpat_", "shpss_", "sq0", "hf_", "sk-", "dop_v1_",
-    ]
+    ].map { Array($0.utf8) }
+    /// The first bytes of `tokenPrefixes`, by byte value.
+    static let startsToken: [Bool] = (0..<256).map { b in tokenPrefixes.contains { Int($0[0]) == b } }
 
     /// Bytes that end the text before a value: quotes, separators, line breaks.
     @inline(__always) static func isDelimiter(_ b: UInt8) -> Bool {
