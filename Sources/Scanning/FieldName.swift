@@ -79,14 +79,10 @@ public enum FieldName {
     /// and a space follows the colon: `alice:secret` in a list of users and
     /// passwords names no field.
     static func headerName(_ text: UnsafeRawBufferPointer, colon: Int, textStartsStream: Bool) -> Range<Int>? {
-        guard colon + 1 < text.count, text[colon + 1] == UInt8(ascii: " ") || text[colon + 1] == UInt8(ascii: "\t") else {
-            return nil
-        }
-        var k = colon
-        let limit = max(0, colon - maxLength - 1)
-        while k > limit && isNameByte(text[k - 1]) { k -= 1 }
+        guard colon + 1 < text.count, isBlank(text[colon + 1]) else { return nil }
+        let k = nameStart(text, end: colon)
         var j = k
-        while j > 0 && (text[j - 1] == UInt8(ascii: " ") || text[j - 1] == UInt8(ascii: "\t")) { j -= 1 }
+        while j > 0 && isBlank(text[j - 1]) { j -= 1 }
         let startsLine = j > 0 ? text[j - 1] == UInt8(ascii: "\n") : textStartsStream
         guard startsLine else { return nil }
         return accepted(text, k..<colon)
@@ -97,10 +93,8 @@ public enum FieldName {
     /// quote) or at the stream's start.
     static func pairName(_ text: UnsafeRawBufferPointer, equals: Int, textStartsStream: Bool) -> Range<Int>? {
         var end = equals
-        while end > 0 && (text[end - 1] == UInt8(ascii: " ") || text[end - 1] == UInt8(ascii: "\t")) { end -= 1 }
-        var k = end
-        let limit = max(0, end - maxLength - 1)
-        while k > limit && isNameByte(text[k - 1]) { k -= 1 }
+        while end > 0 && isBlank(text[end - 1]) { end -= 1 }
+        let k = nameStart(text, end: end)
         if k > 0 {
             switch text[k - 1] {
             case UInt8(ascii: "&"), UInt8(ascii: "?"), UInt8(ascii: ";"), UInt8(ascii: ","), UInt8(ascii: " "),
@@ -114,6 +108,16 @@ public enum FieldName {
             return nil
         }
         return accepted(text, k..<end)
+    }
+
+    /// Where the name bytes ending at `end` begin, looking back at most one
+    /// byte past `maxLength` (a longer run is refused by `accepted`, and the
+    /// byte before a cut run is a name byte: no separator, no name).
+    static func nameStart(_ text: UnsafeRawBufferPointer, end: Int) -> Int {
+        var k = end
+        let limit = max(0, end - maxLength - 1)
+        while k > limit && isNameByte(text[k - 1]) { k -= 1 }
+        return k
     }
 
     /// Whether a name from elsewhere (a form field's, a part's) reads as one (`accepted`).
@@ -141,9 +145,8 @@ public enum FieldName {
         var lastWasDigit: Bool?
         var part = (length: 0, capitals: 0, lower: 0)
         for b in bytes {
-            let isDigit = b &- UInt8(ascii: "0") < 10
-            let isLetter = (b | 0x20) &- UInt8(ascii: "a") < 26
-            guard isDigit || isLetter else {
+            let isDigit = ASCII.isDigit(b)
+            guard isDigit || ASCII.isLetter(b) else {
                 guard isWord(part) else { return nil }
                 part = (0, 0, 0)
                 lastWasDigit = nil
@@ -191,13 +194,15 @@ public enum FieldName {
 
     @inline(__always) static func isQuote(_ b: UInt8) -> Bool { b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") }
 
-    @inline(__always) static func isSpace(_ b: UInt8) -> Bool {
-        b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") || b == UInt8(ascii: "\r") || b == UInt8(ascii: "\n")
-    }
+    /// A space or a tab.
+    @inline(__always) static func isBlank(_ b: UInt8) -> Bool { b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") }
+
+    /// Blanks and line breaks.
+    @inline(__always) static func isSpace(_ b: UInt8) -> Bool { isBlank(b) || b == UInt8(ascii: "\r") || b == UInt8(ascii: "\n") }
 
     /// Letters, digits and `_ - . [ ] $`.
     @inline(__always) static func isNameByte(_ b: UInt8) -> Bool {
-        if (b | 0x20) &- UInt8(ascii: "a") < 26 || b &- UInt8(ascii: "0") < 10 { return true }
+        if ASCII.isAlphanumeric(b) { return true }
         switch b {
         case UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "["), UInt8(ascii: "]"),
             UInt8(ascii: "$"):

@@ -23,15 +23,15 @@ public struct ContentReporting: Sendable {
         generic = rules.map(\.generic)
     }
 
-    /// A decoded stream's file name as reported, printable ASCII (anything
-    /// else shown as `?`); nil when it could carry what the scanner hunts: an
-    /// `@` (an address) or more than eight digits (a card, an SSN, a phone
-    /// number spelt into an attachment's name).
+    /// A decoded stream's file name as reported: printable ASCII (anything
+    /// else shown as `?`), at most 128 bytes; nil when it could carry what
+    /// the scanner hunts: an `@` (an address) or more than eight digits (a
+    /// card, an SSN, a phone number spelt into an attachment's name).
     static func fileLabel(_ name: [UInt8]) -> String? {
         guard !name.isEmpty, !name.contains(UInt8(ascii: "@")),
             name.lazy.filter({ $0 &- UInt8(ascii: "0") < 10 }).count <= 8
         else { return nil }
-        return String(decoding: name.map { $0 >= 0x20 && $0 < 0x7f ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
+        return String(decoding: name.prefix(128).map { $0 >= 0x20 && $0 < 0x7f ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
     }
 }
 

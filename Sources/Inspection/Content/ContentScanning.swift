@@ -61,7 +61,7 @@ struct PieceScan: Sendable {
     /// Its first piece was seen (and its name scanned).
     var started = false
     /// The stream's name when it reads as a field's (`FieldName.plausible`),
-    /// and its file name (at most 128 bytes): empty for most streams.
+    /// and its file name: empty for most streams.
     var field: [UInt8] = []
     var file: [UInt8] = []
 }
@@ -258,7 +258,7 @@ extension InspectionContext {
         if !scan.started {
             scan.started = true
             if FieldName.plausible(piece.name) { scan.field = Array(piece.name) }
-            scan.file = Array(piece.filename.prefix(128))
+            scan.file = Array(piece.filename)  // capped by its stream (`ContentLimits.maxLabel`)
             if !piece.name.isEmpty {
                 var prefix = Array(piece.name.prefix(ContentLimits.maxLabel))
                 prefix.append(UInt8(ascii: "="))
