@@ -7,6 +7,7 @@
 #   RECORD_ONLY=cleartext RECORD_REDIS=0 sudo bash Captures/record.sh   # ... without Redis
 #   RECORD_ONLY=ftpdata sudo bash Captures/record.sh         # only ftp-data.pcap
 #   RECORD_ONLY=content sudo bash Captures/record.sh         # only content-http.pcap
+#   RECORD_ONLY=h2ccontent sudo bash Captures/record.sh      # only h2c-content.pcap
 #
 # Every server binds to 127.0.0.1 or ::1 and every client talks only to it;
 # tcpdump records on the loopback interface with a port filter, so nothing
@@ -32,6 +33,7 @@ P_HTTP_ANY=18081      # mixed-any.pcap   (-i any, LINUX_SLL2)
 P_HTTP_SLL1=18082     # mixed-sll1.pcap  (-i any -y LINUX_SLL)
 P_HTTP6=18086         # http-ipv6-curl.pcap
 P_CONTENT=18097       # content-http.pcap
+P_H2C_CONTENT=18098   # h2c-content.pcap
 P_SMTP=12525
 P_FTP=12121
 P_FTP_PASV_LO=12130
@@ -87,8 +89,8 @@ die() { log "ERROR: $*"; exit 1; }
 RECORD_ONLY="${RECORD_ONLY:-}"
 case "$RECORD_ONLY" in
     "") ;;
-    cleartext|ftpdata|content) RECORD_SSH=0; RECORD_PG=0 ;;
-    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content)" ;;
+    cleartext|ftpdata|content|h2ccontent) RECORD_SSH=0; RECORD_PG=0 ;;
+    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent)" ;;
 esac
 
 # ------------------------------------------------------------ housekeeping
@@ -147,7 +149,7 @@ have runuser  || pkgs+=(util-linux)
 [ -x "$PY" ]  || pkgs+=(python3)
 pymod pyftpdlib || pkgs+=(python3-pyftpdlib)
 pymod aiosmtpd  || pkgs+=(python3-aiosmtpd)
-pymod h2        || pkgs+=(python3-h2)        # h2c-curl.pcap's server
+pymod h2        || pkgs+=(python3-h2)        # h2c-curl.pcap and h2c-content.pcap servers
 pymod OpenSSL   || pkgs+=(python3-openssl)   # pyftpdlib's TLS_FTPHandler (ftp-rejected.pcap)
 if [ "${#pkgs[@]}" -gt 0 ]; then
     # shellcheck disable=SC2207
@@ -361,6 +363,7 @@ if [ -f "$ORACLE_TOOL" ]; then
         echo "decode_as_entry: tcp.port,$P_REDIS,(none),RESP"
         echo "decode_as_entry: tcp.port,$P_MQTT,(none),MQTT"
         echo "decode_as_entry: tcp.port,$P_H2C,(none),HTTP2"
+        echo "decode_as_entry: tcp.port,$P_H2C_CONTENT,(none),HTTP2"
         echo "decode_as_entry: tcp.port,$P_FTP_DATA,(none),FTP"
     } >"$WORK/wireshark/decode_as_entries"
     for f in "${RECORDED[@]}"; do
@@ -567,6 +570,17 @@ record_content() {
 
 if [ "$RECORD_ONLY" = content ]; then
     record_content
+    write_oracles
+    print_summary
+    exit 0
+fi
+# h2c-content.pcap: the same fake data over HTTP/2 in clear (record_helpers.py h2c-content-server)
+record_h2c_content() {
+    py_session h2c-content.pcap "$P_H2C_CONTENT" h2c-content-server h2c-content-client
+}
+
+if [ "$RECORD_ONLY" = h2ccontent ]; then
+    record_h2c_content
     write_oracles
     print_summary
     exit 0
@@ -899,6 +913,7 @@ for p in "${MAIL_SRVS[@]}"; do stop_pid "$p"; done
 # -------------------------------------------- cleartext authentication set
 record_cleartext_set
 record_content
+record_h2c_content
 
 # ---------------------------------------------------------------- SSH
 if [ "$WANT_SSH" = 1 ]; then

@@ -37,6 +37,7 @@ Cleartext authentication (record.sh's "cleartext" set, RECORD_ONLY=cleartext):
     record_helpers.py pop3-sasl-server PORT   record_helpers.py pop3-sasl-client PORT
     record_helpers.py imap-auth-server PORT   record_helpers.py imap-auth-client PORT
     record_helpers.py h2c-auth-server PORT    record_helpers.py h2c-auth-client PORT   (python3-h2)
+    record_helpers.py h2c-content-server PORT record_helpers.py h2c-content-client PORT (python3-h2)
 """
 import os
 import socket
@@ -861,40 +862,13 @@ FAKE_H2C_TOKEN = "h2c-demo-token-7f3a9c1e5b"
 FAKE_GRPC_TOKEN = "grpc-demo-token-2d8e6a4f0c"
 
 
-def h2c_auth_server(port):
-    """HTTP/2 in clear (h2c) with the python h2 library, prior knowledge or
-    HTTP/1.1 Upgrade: h2c. It checks the fake credentials:
-
-    /bearer     authorization: Bearer FAKE_H2C_TOKEN -> 200, else 401
-    /apikey     x-api-key FAKE_API_KEY -> 200, else 401
-    /plainsight.Demo/Get (content-type application/grpc): :status 200, then
-                trailers grpc-status 0 for Bearer FAKE_GRPC_TOKEN, else 16 (UNAUTHENTICATED)
-    """
+def serve_h2c(port, answer):
+    """An h2c server on 127.0.0.1 with the python h2 library: prior knowledge
+    or HTTP/1.1 Upgrade: h2c (RFC 7540 3.2: the request becomes stream 1);
+    answer(conn, stream_id, headers) answers each request once it ended."""
     import h2.config
     import h2.connection
     import h2.events
-
-    def answer(conn, sid, headers):
-        path = headers.get(":path", "")
-        auth = headers.get("authorization", "")
-        if headers.get("content-type", "").startswith("application/grpc"):
-            ok = auth == "Bearer " + FAKE_GRPC_TOKEN
-            conn.send_headers(sid, [(":status", "200"), ("content-type", "application/grpc")])
-            conn.send_data(sid, b"\x00\x00\x00\x00\x00")
-            conn.send_headers(sid, [("grpc-status", "0" if ok else "16")] +
-                              ([] if ok else [("grpc-message", "invalid token")]), end_stream=True)
-            return
-        if path == "/bearer":
-            ok = auth == "Bearer " + FAKE_H2C_TOKEN
-        elif path == "/apikey":
-            ok = headers.get("x-api-key") == FAKE_API_KEY
-        else:
-            ok = False
-        body = b'{"ok":true}\n' if ok else b"401 Unauthorized\n"
-        conn.send_headers(sid, [(":status", "200" if ok else "401"), ("content-type", "text/plain"),
-                                ("content-length", str(len(body)))] +
-                          ([] if ok else [("www-authenticate", 'Bearer realm="plainsight"')]))
-        conn.send_data(sid, body, end_stream=True)
 
     class Handler(socketserver.BaseRequestHandler):
         def handle(self):
@@ -927,6 +901,8 @@ def h2c_auth_server(port):
                 for event in conn.receive_data(data) if data else []:
                     if isinstance(event, h2.events.RequestReceived):
                         requests[event.stream_id] = dict(event.headers)
+                    if isinstance(event, h2.events.DataReceived):
+                        conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
                     if isinstance(event, h2.events.StreamEnded) and event.stream_id in requests:
                         answer(conn, event.stream_id, requests.pop(event.stream_id))
                 sock.sendall(conn.data_to_send())
@@ -940,6 +916,40 @@ def h2c_auth_server(port):
     LoopbackTCPServer.allow_reuse_address = True
     with LoopbackTCPServer((HOST4, int(port)), Handler) as srv:
         srv.serve_forever()
+
+
+def h2c_auth_server(port):
+    """HTTP/2 in clear (h2c) with the python h2 library, prior knowledge or
+    HTTP/1.1 Upgrade: h2c. It checks the fake credentials:
+
+    /bearer     authorization: Bearer FAKE_H2C_TOKEN -> 200, else 401
+    /apikey     x-api-key FAKE_API_KEY -> 200, else 401
+    /plainsight.Demo/Get (content-type application/grpc): :status 200, then
+                trailers grpc-status 0 for Bearer FAKE_GRPC_TOKEN, else 16 (UNAUTHENTICATED)
+    """
+    def answer(conn, sid, headers):
+        path = headers.get(":path", "")
+        auth = headers.get("authorization", "")
+        if headers.get("content-type", "").startswith("application/grpc"):
+            ok = auth == "Bearer " + FAKE_GRPC_TOKEN
+            conn.send_headers(sid, [(":status", "200"), ("content-type", "application/grpc")])
+            conn.send_data(sid, b"\x00\x00\x00\x00\x00")
+            conn.send_headers(sid, [("grpc-status", "0" if ok else "16")] +
+                              ([] if ok else [("grpc-message", "invalid token")]), end_stream=True)
+            return
+        if path == "/bearer":
+            ok = auth == "Bearer " + FAKE_H2C_TOKEN
+        elif path == "/apikey":
+            ok = headers.get("x-api-key") == FAKE_API_KEY
+        else:
+            ok = False
+        body = b'{"ok":true}\n' if ok else b"401 Unauthorized\n"
+        conn.send_headers(sid, [(":status", "200" if ok else "401"), ("content-type", "text/plain"),
+                                ("content-length", str(len(body)))] +
+                          ([] if ok else [("www-authenticate", 'Bearer realm="plainsight"')]))
+        conn.send_data(sid, body, end_stream=True)
+
+    serve_h2c(port, answer)
 
 
 def h2c_auth_client(port):
@@ -1241,6 +1251,50 @@ def content_client(port):
         print(out.stdout)
 
 
+
+def h2c_content_server(port):
+    """HTTP/2 in clear with the python h2 library (prior knowledge, or
+    HTTP/1.1 Upgrade: h2c) serving the same fake data as content-server:
+    POST /api/customers answers the customer record gzip-compressed
+    (content-encoding: gzip) in DATA frames of at most 16 bytes; GET
+    /deploy.env answers the plain-text file with the AWS key id."""
+    import gzip
+    import json
+
+    def answer(conn, sid, headers):
+        if headers.get(":path") == "/api/customers":
+            record = {"id": 4821, "name": "Dana Whitfield", "email": CONTENT_EMAIL, "ssn": CONTENT_SSN}
+            body = gzip.compress(json.dumps(record).encode(), mtime=0)
+            conn.send_headers(sid, [(":status", "200"), ("content-type", "application/json"),
+                                    ("content-encoding", "gzip")])
+            for k in range(0, len(body), 16):  # many DATA frames: the body is cut inside the JSON
+                conn.send_data(sid, body[k:k + 16])
+            conn.end_stream(sid)
+        else:
+            body = ("AWS_ACCESS_KEY_ID=%s\nREGION=eu-west-1\n" % CONTENT_AWS_KEY).encode()
+            conn.send_headers(sid, [(":status", "200"), ("content-type", "text/plain")])
+            conn.send_data(sid, body, end_stream=True)
+
+    serve_h2c(port, answer)
+
+
+def h2c_content_client(port):
+    """curl, one connection per request: prior knowledge, a JSON order with
+    the card number and the GitHub token in a request header (HPACK
+    Huffman-codes it); then the deployment file through Upgrade: h2c."""
+    import subprocess
+    u = "http://%s:%d" % (HOST4, int(port))
+    order = '{"customer":4821,"card_number":"%s","amount":"19.99"}' % CONTENT_CARD
+    steps = [
+        ["--http2-prior-knowledge", "-X", "POST", "-H", "Content-Type: application/json",
+         "-H", "X-Deploy-Token: " + CONTENT_GITHUB_TOKEN, "--data", order, "--compressed", u + "/api/customers"],
+        ["--http2", u + "/deploy.env"],
+    ]
+    for step in steps:
+        out = subprocess.run(["curl", "-sS", "--max-time", "10", "--noproxy", "*"] + step,
+                             capture_output=True, text=True, check=True)
+        print(out.stdout)
+
 def main(argv):
     if len(argv) < 2:
         sys.exit(__doc__)
@@ -1311,6 +1365,10 @@ def main(argv):
         content_server(*args)
     elif cmd == "content-client":
         content_client(*args)
+    elif cmd == "h2c-content-server":
+        h2c_content_server(*args)
+    elif cmd == "h2c-content-client":
+        h2c_content_client(*args)
     elif cmd == "h2c-auth-server":
         h2c_auth_server(*args)
     elif cmd == "h2c-auth-client":

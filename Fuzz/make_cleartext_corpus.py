@@ -70,6 +70,7 @@ OWN = {
     "ftp-rejected.pcap": "ftp", "ftp-python.pcap": "ftp", "ftp-data.pcap": "ftp", "pop3-python.pcap": "pop3", "imap-python.pcap": "imap",
     "redis-auth.pcap": "redis", "starttls-postgres.pcap": "postgresql", "mqtt-auth.pcap": "mqtt",
     "redis-auth.pcap": "redis", "starttls-postgres.pcap": "postgresql", "h2c-curl.pcap": "http2",
+    "h2c-content.pcap": "http2",
 }
 REAL = {
     "ndpi__http_auth.pcap": "http", "arkime__http-digestauth.pcap": "http", "ndpi__webdav.pcap": "http",
@@ -397,6 +398,24 @@ def content_seeds():
                   b"229 Entering Extended Passive Mode (|||6446|)\r\n150 o\r\n226 d\r\n200 ok\r\n150 o\r\n226 d\r\n"
                   b"200 ok\r\n150 o\r\n226 d\r\n200 ok\r\n150 o\r\n226 d\r\n221 bye\r\n")
     seeds["ftp-data-announcements"] = script("ftp", pieces([(0, ftp_client), (1, ftp_server)], 13))
+    # HTTP/2 (RFC 9113): bodies in DATA frames, padded and not, gzip, trailers, RST_STREAM, a
+    # form; header blocks with plain literals (RFC 7541 6.2.2) and static indices.
+    def h2(kind, flags, stream, payload):
+        return struct.pack(">I", len(payload))[1:] + bytes([kind, flags]) + struct.pack(">I", stream) + payload
+    def lit(name, value):
+        return b"\x00" + bytes([len(name)]) + name + bytes([len(value)]) + value
+    post = lambda media: b"\x83\x86\x84" + lit(b"content-type", media)
+    preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + h2(4, 0, 0, b"")
+    h2_client = (preface + h2(1, 4, 1, post(b"application/json")) + h2(0, 0, 1, text[:300])
+                 + h2(0, 8 | 1, 1, b"\x05" + text[300:400] + bytes(5))
+                 + h2(1, 4, 3, post(b"application/x-www-form-urlencoded")) + h2(0, 1, 3, form)
+                 + h2(1, 4, 5, post(b"text/plain")) + h2(0, 0, 5, b"cut short") + h2(3, 0, 5, b"\0\0\0\x08")
+                 + h2(1, 4, 7, post(b"application/grpc")) + h2(0, 1, 7, b"\0\0\0\0\x02\x0a\0"))
+    h2_server = (h2(4, 0, 0, b"") + h2(1, 4, 1, b"\x88" + lit(b"content-encoding", b"gzip"))
+                 + b"".join(h2(0, 0, 1, gz[k:k + 50]) for k in range(0, len(gz), 50))
+                 + h2(1, 4 | 1, 1, lit(b"x-trailer", b"done")) + h2(1, 4 | 1, 3, b"\x88"))
+    seeds["content-http2-bodies"] = script("http2", [(0, h2_client), (1, h2_server)])
+    seeds["content-http2-bodies-pieces7"] = script("http2", pieces([(0, h2_client), (1, h2_server)], 7))
     return seeds
 
 

@@ -122,6 +122,9 @@ public struct InspectionCounters: Sendable, Equatable {
     public var http2OversizedHeaderBlocks: UInt64 = 0
     /// HTTP/2 header lists past `HPACKDecoder.maxHeaderListSize` decoded bytes: the fields past it were not read.
     public var http2TruncatedHeaderLists: UInt64 = 0
+    /// HTTP/2 bodies not decoded for the content stage: `HTTP2Analyzer.maxOpenBodies` were open
+    /// in their direction (their DATA frames are scanned raw).
+    public var http2BodyCapHits: UInt64 = 0
     /// What the content decoders delivered and which of their caps they hit.
     public var content = ContentCounters()
     /// What the content scanner read.

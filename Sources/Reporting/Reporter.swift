@@ -310,6 +310,7 @@ public final class Reporter {
             o.add("malformed", i.http2Malformed)
             o.add("table_overflows", i.http2TableOverflows)
             o.add("stream_cap_hits", i.http2StreamCapHits)
+            o.add("body_cap_hits", i.http2BodyCapHits)
             o.add("pending_overflows", i.http2PendingOverflows)
             o.add("oversized_header_blocks", i.http2OversizedHeaderBlocks)
             o.add("truncated_header_lists", i.http2TruncatedHeaderLists)

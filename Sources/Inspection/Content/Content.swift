@@ -29,6 +29,10 @@ public enum ContentKind: UInt8, CaseIterable, Sendable {
     /// The bytes of an FTP data connection in its transfer direction (`filename`: the
     /// RETR/STOR argument, when the control channel was seen).
     case ftpData
+    /// One HTTP/2 header block (request, response, trailers or pushed
+    /// request) as HPACK decodes it, a `name: value` line per field: values
+    /// the wire carries Huffman-coded or by table index are text only here.
+    case http2Headers
 
     /// The name in the stats record and in findings.
     public var name: String {
@@ -39,6 +43,7 @@ public enum ContentKind: UInt8, CaseIterable, Sendable {
         case .httpMultipartPart: "http-multipart-part"
         case .smtpMessagePart: "smtp-message-part"
         case .ftpData: "ftp-data"
+        case .http2Headers: "http2-headers"
         }
     }
 }

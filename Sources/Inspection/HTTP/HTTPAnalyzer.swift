@@ -434,7 +434,8 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
         let request = dequeue()
         if status == 101 && r.upgradeH2C, let start = request.h2cStart {
             // HTTP/2 follows; the request's response will come as its stream 1.
-            h2cUpgrade = H2CUpgrade(toServer: start, toClient: r.lineEnd, credentials: request.credentials)
+            h2cUpgrade = H2CUpgrade(
+                toServer: start, toClient: r.lineEnd, credentials: request.credentials, nextContentStream: nextContentStream)
             stop(&r, direction: direction, context: &context)
             stop(.toServer, context: &context)
             return

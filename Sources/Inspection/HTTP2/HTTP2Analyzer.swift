@@ -11,7 +11,18 @@ import Flows
 /// and the request's fields go through the HTTP/1 credential parsers:
 /// `authorization` (Basic, Bearer, Digest, NTLM), API-key headers (gRPC
 /// metadata such as `x-api-key`), session cookies, and `:path` (passwords in
-/// the query). DATA frames are skipped by length without looking at them.
+/// the query).
+///
+/// Content (when the content stage takes it): every decoded header block
+/// goes out as an `http2-headers` stream of `name: value` lines — HPACK
+/// carries most values Huffman-coded or as table indices, which no scan of
+/// the wire bytes can read — and the DATA frames of a request or response
+/// are de-framed into its body (padding dropped), which `HTTPBodyDecoder`
+/// decodes as it does an HTTP/1 body (gzip, forms, multipart). The wire
+/// bytes of both are then not scanned raw. gRPC bodies (protobuf, binary
+/// framing) are left to the raw scan, which reads the strings they carry.
+/// DATA frames of other streams are skipped by length without looking at
+/// them.
 ///
 /// Outcome, per stream: a final `:status` of 401, 403 or 407 rejects, 2xx
 /// and 3xx accept (as in HTTP/1); a gRPC response (`content-type:
@@ -46,6 +57,9 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
     /// Longest frame payload or header block copied when it spans chunks or
     /// frames; a longer one stops the direction (its HPACK state is lost).
     public static let maxHeaderBlock = 65_536
+    /// Bodies decoded at once per direction (streams in flight); a later
+    /// one is left to the raw scan (`http2BodyCapHits`).
+    public static let maxOpenBodies = 16
 
     // Owned by one flow slot on the packet thread (as in HTTPAnalyzer).
     @exclusivity(unchecked) var toServer: FrameReader
@@ -55,6 +69,10 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
     var streamsRead = 0
     var lastClientStream: UInt32 = 0
     public private(set) var isDone = false
+    /// The next content stream's number in this flow.
+    var nextContentStream: UInt32 = 0
+    /// A header block written as text for the content stage (kept between blocks).
+    var headerText: [UInt8] = []
 
     /// HTTP/2 with prior knowledge: both directions from their first byte.
     public init(maxDepth: UInt64) {
@@ -71,16 +89,17 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
         toClient = FrameReader(start: upgrade.toClient, expectsPreface: false)
         lastClientStream = 1
         streamsRead = 1
+        nextContentStream = upgrade.nextContentStream
         if !upgrade.credentials.isEmpty { pending.append(PendingStream(stream: 1, credentials: upgrade.credentials)) }
     }
 
     // MARK: StreamAnalyzer (TwoWayDialogue's ingest, gap and end)
 
     /// Once the client stopped and nothing waits for a response, the server
-    /// side has nothing more to say; once the server stopped, nothing waiting
-    /// can be settled.
+    /// side has nothing more to say (unless its bodies are decoded for the
+    /// content stage); once the server stopped, nothing waiting can be settled.
     func settle(_ context: inout InspectionContext) -> AnalyzerVerdict {
-        if toServer.stopped && pending.isEmpty { toClient.stop(&context) }
+        if toServer.stopped && pending.isEmpty && !context.wantsContent { toClient.stop(&context) }
         if toClient.stopped {
             for p in pending { emit(p.credentials, .unknown) }
             pending = []
@@ -142,7 +161,9 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
                     beginFrame(frame, into: &r, direction: direction, context: &context)
                 }
             } else if r.readLeft > 0 {
-                i = readPayload(bytes, from: i, limit: n, into: &r, direction: direction, context: &context)
+                i = readPayload(bytes, from: i, limit: n, offset: offset, into: &r, direction: direction, context: &context)
+            } else if r.dataStream != 0 {
+                i = readData(bytes, from: i, limit: n, offset: offset, into: &r, context: &context)
             } else {
                 let skipped = min(r.skipLeft, n - i)
                 i += skipped
@@ -178,6 +199,15 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
         r.frame = frame
         r.readLeft = read
         r.skipLeft = frame.length - read
+        if frame.type == HTTP2Frame.data, r.bodies.contains(where: { $0.stream == frame.stream }) {
+            // §6.1: [pad length] data [padding]; the pad length may be in the next chunk.
+            guard frame.flags & HTTP2Frame.padded == 0 || frame.length >= 1 else { return malformed(&r, context: &context) }
+            r.dataStream = frame.stream
+            r.padLengthPending = frame.flags & HTTP2Frame.padded != 0
+            r.dataLeft = r.padLengthPending ? 0 : frame.length
+            if frame.length == 0 { endData(&r, context: &context) }
+            return
+        }
         if read == 0 {
             // An empty frame of a type that is read (an empty SETTINGS, a
             // CONTINUATION that only ends its block) is processed now;
@@ -190,14 +220,62 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
         }
     }
 
+    /// A DATA frame of a body being decoded: its data bytes go to the body
+    /// as they arrive (in place), its padding is skipped. Returns the next index.
+    func readData(
+        _ bytes: UnsafeRawBufferPointer, from start: Int, limit: Int, offset: UInt64, into r: inout FrameReader,
+        context: inout InspectionContext
+    ) -> Int {
+        var i = start
+        if r.padLengthPending {
+            let pad = Int(bytes[i])
+            i += 1
+            r.skipLeft -= 1
+            r.padLengthPending = false
+            guard pad <= r.skipLeft else {
+                malformed(&r, context: &context)
+                return limit
+            }
+            r.dataLeft = r.skipLeft - pad
+        }
+        let n = min(r.dataLeft, limit - i)
+        if n > 0, let k = r.bodies.firstIndex(where: { $0.stream == r.dataStream }) {
+            if !r.bodies[k].decoder.isPlainForm { context.decodes(from: offset + UInt64(i), count: n) }
+            r.bodies[k].decoder.feed(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)]), ids: &nextContentStream, &context)
+        }
+        i += n
+        r.dataLeft -= n
+        r.skipLeft -= n
+        if r.dataLeft == 0 {
+            let padding = min(r.skipLeft, limit - i)
+            i += padding
+            r.skipLeft -= padding
+            if r.skipLeft == 0 { endData(&r, context: &context) }
+        }
+        return i
+    }
+
+    /// The DATA frame being read is over; END_STREAM ends its body.
+    func endData(_ r: inout FrameReader, context: inout InspectionContext) {
+        if let frame = r.frame, frame.flags & HTTP2Frame.endStream != 0 {
+            r.endBody(stream: frame.stream, complete: true, context: &context)
+        }
+        r.dataStream = 0
+        r.frame = nil
+    }
+
     /// Reads the payload bytes to process: in place when the chunk holds them
     /// all, else copied (charged) until complete. Returns the next index.
     func readPayload(
-        _ bytes: UnsafeRawBufferPointer, from start: Int, limit: Int, into r: inout FrameReader, direction: Direction,
-        context: inout InspectionContext
+        _ bytes: UnsafeRawBufferPointer, from start: Int, limit: Int, offset: UInt64, into r: inout FrameReader,
+        direction: Direction, context: inout InspectionContext
     ) -> Int {
         guard let frame = r.frame else { return start }
         var i = start
+        if frame.carriesHeaderBlock {
+            // Its fields reach the content stage decoded (`headerBlock`), not as HPACK.
+            context.decodes(from: offset + UInt64(i), count: min(r.readLeft, limit - i))
+        }
         if r.held.isEmpty && limit - i >= r.readLeft {
             let payload = UnsafeRawBufferPointer(rebasing: bytes[i..<(i + r.readLeft)])
             i += r.readLeft
@@ -262,9 +340,15 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
         case HTTP2Frame.settings:
             settings(frame, p, into: &r, direction: direction, context: &context)
         case HTTP2Frame.rstStream:
-            // §6.4: the stream ends without (more of) a response.
+            // §6.4: the stream ends without (more of) a response, in both directions.
             guard frame.stream != 0, frame.length == 4 else { return malformed(&r, context: &context) }
             settleStream(frame.stream, .unknown)
+            r.endBody(stream: frame.stream, complete: false, context: &context)
+            if direction == .toServer {
+                toClient.endBody(stream: frame.stream, complete: false, context: &context)
+            } else {
+                toServer.endBody(stream: frame.stream, complete: false, context: &context)
+            }
         case HTTP2Frame.goAway:
             // §6.8: streams above the last one the server processed will not be answered.
             guard frame.stream == 0, p.count == 8 else { return malformed(&r, context: &context) }
@@ -374,7 +458,67 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
                 response(stream, r.decoder, endStream: r.blockEndStream)
             }
         }
+        if context.wantsContent {
+            deliverFields(r.decoder, direction: direction, context: &context)
+            if r.blockKind == HTTP2Frame.headers { startOrEndBody(stream, into: &r, direction: direction, context: &context) }
+        }
         r.decoder.endBlock()
+    }
+
+    // MARK: content
+
+    /// The block's fields as one `http2-headers` stream of `name: value` lines.
+    func deliverFields(_ decoder: HPACKDecoder, direction: Direction, context: inout InspectionContext) {
+        guard !decoder.fields.isEmpty else { return }
+        headerText.removeAll(keepingCapacity: headerText.capacity <= HPACKDecoder.keptScratch)
+        decoder.forEachField { name, value in
+            headerText.append(contentsOf: name)
+            headerText.append(UInt8(ascii: ":"))
+            headerText.append(UInt8(ascii: " "))
+            headerText.append(contentsOf: value)
+            headerText.append(UInt8(ascii: "\r"))
+            headerText.append(UInt8(ascii: "\n"))
+        }
+        var stream = ContentStream(kind: .http2Headers, direction: direction, id: nextContentStream)
+        nextContentStream &+= 1
+        headerText.withUnsafeBytes { stream.write($0, &context) }
+        stream.finish(complete: !decoder.truncated, &context)
+    }
+
+    /// A HEADERS block on `stream`: the first of a request or a final
+    /// response starts its body unless it ends the stream; trailers (a block
+    /// after the body began) end it.
+    func startOrEndBody(_ stream: UInt32, into r: inout FrameReader, direction: Direction, context: inout InspectionContext) {
+        if r.bodies.contains(where: { $0.stream == stream }) {
+            if r.blockEndStream { r.endBody(stream: stream, complete: true, context: &context) }
+            return
+        }
+        guard !r.blockEndStream else { return }
+        var contentType: [UInt8] = []
+        var coding = HTTPContentCoding.identity
+        var interim = false
+        r.decoder.forEachField { name, value in
+            if name.bytesEqual(0, name.count, "content-type") {
+                contentType = Array(value)
+            } else if name.bytesEqual(0, name.count, "content-encoding") {
+                coding = HTTPContentCoding(value)
+            } else if name.bytesEqual(0, name.count, ":status") {
+                interim = value.count == 3 && value[0] == UInt8(ascii: "1")
+            }
+        }
+        // gRPC messages are length-prefixed protobuf: binary to a text sniff, read raw instead.
+        let grpc = contentType.withUnsafeBytes { MIMEHeader.hasPrefix(MIMEHeader.mediaType($0), "application/grpc") }
+        guard !interim, !grpc else { return }
+        guard r.bodies.count < HTTP2Analyzer.maxOpenBodies else {
+            context.counters.http2BodyCapHits &+= 1
+            return
+        }
+        if let decoder = HTTPBodyDecoder(
+            request: direction == .toServer, direction: direction, contentType: contentType, coding: coding,
+            ids: &nextContentStream, context: &context)
+        {
+            r.bodies.append(Body(stream: stream, decoder: decoder))
+        }
     }
 
     /// A request's fields through the HTTP/1 credential parsers.
@@ -458,6 +602,12 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
 // MARK: - State
 
 extension HTTP2Analyzer {
+    /// A request or response body being decoded.
+    struct Body {
+        var stream: UInt32
+        var decoder: HTTPBodyDecoder
+    }
+
     struct PendingStream {
         var stream: UInt32
         var credentials: [CredentialSighting]
@@ -493,6 +643,13 @@ extension HTTP2Analyzer {
         var decoder = HPACKDecoder()
         /// The largest frame this direction may send: the receiver's SETTINGS_MAX_FRAME_SIZE.
         var maxFrameSize = HTTP2Frame.defaultMaxFrameSize
+        /// Bodies of this direction being decoded for the content stage.
+        var bodies: [Body] = []
+        /// The DATA frame being read belongs to a decoded body (its stream; 0: skipped):
+        /// its pad length is still to come, and the data bytes left after it.
+        var dataStream: UInt32 = 0
+        var padLengthPending = false
+        var dataLeft = 0
 
         init(start: UInt64, expectsPreface: Bool) {
             expectedOffset = start
@@ -511,7 +668,17 @@ extension HTTP2Analyzer {
             held = []
             block = []
             frame = nil
+            dataStream = 0
             decoder.release(&context)
+            for k in bodies.indices { bodies[k].decoder.finish(complete: false, &context) }
+            bodies = []
+        }
+
+        /// Ends `stream`'s body, if it has one here.
+        mutating func endBody(stream: UInt32, complete: Bool, context: inout InspectionContext) {
+            guard let k = bodies.firstIndex(where: { $0.stream == stream }) else { return }
+            bodies[k].decoder.finish(complete: complete, &context)
+            bodies.remove(at: k)
         }
     }
 }

@@ -9,8 +9,8 @@ struct HTTP2Frame {
     static let headerSize = 9
 
     /// Frame types (§6); others are ignored (§5.5).
-    /// DATA carries a stream's body: skipped by length (its stream is in the
-    /// frame header, for the content scanner to follow when it reads bodies).
+    /// DATA carries a stream's body: skipped by length, or streamed to the
+    /// stream's body decoder when content is decoded (not read as a payload).
     static let data: UInt8 = 0x0
     static let headers: UInt8 = 0x1
     static let priority: UInt8 = 0x2
@@ -55,6 +55,11 @@ struct HTTP2Frame {
         }
     }
 
+    /// HEADERS, PUSH_PROMISE and CONTINUATION: the payload holds (part of) a header block.
+    var carriesHeaderBlock: Bool {
+        type == HTTP2Frame.headers || type == HTTP2Frame.pushPromise || type == HTTP2Frame.continuation
+    }
+
     /// The bytes of the payload read (GOAWAY: its last stream and error
     /// code, not its debug data); the rest are skipped.
     var bytesRead: Int {
@@ -73,4 +78,6 @@ public struct H2CUpgrade: Sendable, Equatable {
     /// The server's first frame (SETTINGS) follows the 101 response head.
     public var toClient: UInt64
     var credentials: [CredentialSighting]
+    /// The HTTP/1 reader's next content stream number: HTTP/2's streams go on from it.
+    var nextContentStream: UInt32 = 0
 }
