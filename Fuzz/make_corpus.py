@@ -228,6 +228,25 @@ def synthetic_frames():
     # Snap-length cut: a TCP segment captured to 60 bytes of 200.
     full = ether(0x0800, ipv4(6, tcp(40005, 80, 1, 0, PSH | ACK, b"A" * 146)))
     seeds["snaplen-cut"] = [(t, full[:60], len(full))]
+
+    # A CSV download (text/csv) for the content scanner's column names: quoted
+    # cells with delimiters and a line feed, a row with too few cells; in four segments.
+    c, s = 40006, 8081
+    table = (b'id,name,email,card_number\r\n1,"Lee, Jo",jo@corp-mail.io,4069006792188143\r\n'
+             b'2,"two\nlines",dana@corp-mail.io,\r\n3,short\r\n4,x,eve@corp-mail.io,\r\n')
+    response = b"HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: %d\r\n\r\n" % len(table) + table
+    request = b"GET /export.csv HTTP/1.1\r\nHost: csv\r\n\r\n"
+    segs = [tcp(c, s, 100, 0, SYN), tcp(s, c, 500, 101, SYN | ACK), tcp(c, s, 101, 501, ACK),
+            tcp(c, s, 101, 501, PSH | ACK, request)]
+    seq = 501
+    for k in range(0, len(response), 50):
+        segs.append(tcp(s, c, seq, 101 + len(request), PSH | ACK, response[k:k + 50]))
+        seq += len(response[k:k + 50])
+    frames = []
+    for seg in segs:
+        client = struct.unpack(">H", seg[:2])[0] == c
+        frames.append(ether(0x0800, ipv4(6, seg, src=IP4_A if client else IP4_B, dst=IP4_B if client else IP4_A)))
+    seeds["csv-http"] = [(t + i * 1000, f, 0) for i, f in enumerate(frames)]
     return seeds
 
 
@@ -352,7 +371,7 @@ def main():
             seeds["FuzzPipeline"][stem + "-snaplen"] = frame_list(link, 0, cut_frames(packets))
         if stem == "smtp-python":
             seeds["FuzzPipeline"][stem + "-text-smallcaps"] = frame_list(link, 1 | (2 << 1) | (1 << 3), packets)
-        if stem in ("content-http", "smtp-python", "ftp-data", "http-auth-curl", "mixed-any", "dns-udp"):
+        if stem in ("content-http", "h2c-content", "smtp-python", "ftp-data", "http-auth-curl", "mixed-any", "dns-udp"):
             # Bit 7: the content scanner runs too (raw streams, decoded bodies).
             seeds["FuzzPipeline"][stem + "-content"] = frame_list(link, 0x80, packets)
 
@@ -388,7 +407,7 @@ def main():
 
     for name, frames in synthetic_frames().items():
         seeds["FuzzDecoder"]["synthetic-" + name] = frame_list(1, 0x17, frames)
-        seeds["FuzzPipeline"]["synthetic-" + name] = frame_list(1, 0, frames)
+        seeds["FuzzPipeline"]["synthetic-" + name] = frame_list(1, 0x80 if name == "csv-http" else 0, frames)
 
     # Identification probes with nothing decisive yet, a gap and an end.
     seeds["FuzzIdentification"]["telnet-then-gap"] = (

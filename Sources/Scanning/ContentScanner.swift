@@ -71,7 +71,9 @@ public struct ScanBudget: Sendable {
 
     public init(maxBytes: Int = 16 << 20) { self.maxBytes = maxBytes }
 
-    mutating func charge(_ delta: Int) -> Bool {
+    /// Charges (or, negative, gives back) `delta` bytes a stream keeps;
+    /// false (and a cap hit counted) when they do not fit.
+    public mutating func charge(_ delta: Int) -> Bool {
         guard delta <= 0 || bytes + delta <= maxBytes else {
             capHits &+= 1
             return false

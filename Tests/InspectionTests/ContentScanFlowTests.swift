@@ -135,6 +135,24 @@ import Scanning
         }
     }
 
+    /// A table's values are named by their column (the header row), wherever
+    /// the body is cut; a value whose text names it keeps that name.
+    @Test func aTableNamesItsValuesByColumn() throws {
+        let other = "tok_klmnopqrst9876543210"
+        let table = "id,owner,api_token,note\r\n1,\"Lee, Jo\",\(Self.token),\r\n2,Dana,\"x\",token=\(other)\r\n"
+        let response = Array("HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: \(table.utf8.count)\r\n\r\n\(table)".utf8)
+        for cut in stride(from: 1, to: response.count, by: 5) {
+            var c = try Self.conversation(port: 8080)
+            c.client("GET /export.csv HTTP/1.1\r\nHost: a\r\n\r\n")
+            c.server(Array(response[..<cut]))
+            c.server(Array(response[cut...]))
+            let found = c.context.takeContentSightings().contents.map {
+                [String(decoding: $0.match.value, as: UTF8.self), String(decoding: $0.match.field, as: UTF8.self)]
+            }
+            #expect(found.sorted { $0[0] < $1[0] } == [[Self.token, "api_token"], [other, "token"]], "cut \(cut)")
+        }
+    }
+
     /// An image whose bytes happen to hold a token after its header.
     static func imageResponse() -> (head: String, body: [UInt8]) {
         let body = Array("RIFF".utf8) + [0x10, 0, 0, 0] + Array("WEBPVP8 ".utf8) + [0x02, 0x01, 0, 0]

@@ -366,7 +366,7 @@ struct HTTP2AnalyzerTests {
     }
 
     @Test func wrongPrefaceAfterUpgradeIsMalformed() {
-        var run = H2Run(upgrade: H2CUpgrade(toServer: 10, toClient: 0, credentials: []))
+        var run = H2Run(upgrade: H2CUpgrade(toServer: 10, toClient: 0, credentials: [], nextContentStream: 0))
         run.send(Array("GET / HTTP/1.1\r\n\r\n".utf8), .toServer)
         #expect(run.context.counters.http2Malformed == 1)
     }

@@ -201,4 +201,106 @@ struct HTTP2ContentTests {
             [inHeader, "http2-headers", "x-service-token"], [inBody, "http-request-body", "token"], [plain, "http2-headers", "x-plain"],
         ])
     }
+
+    /// The tokens the scanner reports on a whole h2c exchange, with their source.
+    static func scanned(_ client: [UInt8], server: [UInt8] = H2.settings()) throws -> (found: [String], context: InspectionContext) {
+        var c = try ContentScanFlowTests.conversation(port: 50051)
+        c.client(client)
+        c.server(server)
+        c.inspection.end(direction: .toServer, context: &c.context)
+        c.inspection.end(direction: .toClient, context: &c.context)
+        let found = c.context.takeContentSightings().contents.map {
+            String(decoding: $0.match.value, as: UTF8.self) + " " + ($0.source?.name ?? "stream")
+        }
+        return (found, c.context)
+    }
+
+    static let token = "tok_abcdefghij0123456789"
+
+    /// Wire bytes are skipped by the raw scan only when they surely reached
+    /// it decoded. Each case hid a plain-literal token in a first version
+    /// (found by review); each is now found once: decoded, or raw.
+    @Test func bytesNotDeliveredDecodedAreScannedRaw() throws {
+        let plain = H2.literal("x-plain", Self.token)
+        // A block without END_HEADERS, then a PING: malformed, never decoded.
+        let unfinished = H2.preface + H2.settings()
+            + H2.frame(HTTP2Frame.headers, flags: HTTP2Frame.endStream, stream: 1, H2.getRoot + plain)
+            + H2.frame(HTTP2Frame.ping, [UInt8](repeating: 0, count: 8))
+        #expect(try Self.scanned(unfinished).found == ["\(Self.token) stream"])
+        // HEADERS padding: only the fragment is delivered decoded.
+        let padding = Array("x \(Self.token) y".utf8)
+        let padded = H2.preface + H2.settings()
+            + H2.frame(
+                HTTP2Frame.headers, flags: HTTP2Frame.endHeaders | HTTP2Frame.endStream | HTTP2Frame.padded, stream: 1,
+                [UInt8(padding.count)] + H2.getRoot + padding)
+        #expect(try Self.scanned(padded).found == ["\(Self.token) stream"])
+        // The request past the stream cap is not decoded.
+        var capped = H2.preface + H2.settings()
+        for k in 0..<HTTP2Analyzer.maxStreams { capped += H2.headers(UInt32(2 * k + 1), H2.getRoot, endStream: true) }
+        capped += H2.headers(UInt32(2 * HTTP2Analyzer.maxStreams + 1), H2.getRoot + plain, endStream: true)
+        let cap = try Self.scanned(capped)
+        #expect(cap.found == ["\(Self.token) stream"] && cap.context.counters.http2StreamCapHits == 1)
+        // A header list past `maxHeaderListSize`: the fields past it are not delivered.
+        let long = H2.getRoot + H2.indexed("x-fill", String(repeating: "a", count: 4000)) + [UInt8](repeating: 0xbe, count: 15)
+            + H2.literal("x-f2", String(repeating: "b", count: 1374)) + plain
+        let truncated = try Self.scanned(H2.preface + H2.settings() + H2.headers(1, long, endStream: true))
+        #expect(truncated.found == ["\(Self.token) stream"] && truncated.context.counters.http2TruncatedHeaderLists == 1)
+        // A body labelled gzip that is not: the decoder stops, its bytes are scanned raw.
+        let notGzip = H2.preface + H2.settings()
+            + H2.headers(1, H2.post("text/plain", extra: H2.literal("content-encoding", "gzip")))
+            + H2.dataFrame(1, Array("token \(Self.token) end\n".utf8), endStream: true)
+        let corrupt = try Self.scanned(notGzip)
+        #expect(corrupt.found == ["\(Self.token) stream"] && corrupt.context.counters.content.corruptCompressed == 1)
+    }
+
+    /// A control byte in one header value does not make the block a binary file.
+    @Test func aBinaryHeaderValueHidesNothing() throws {
+        let block = H2.getRoot + H2.literal("x-bin", "\u{0}") + H2.literal("x-plain", Self.token)
+        let run = try Self.scanned(H2.preface + H2.settings() + H2.headers(1, block, endStream: true))
+        #expect(run.found == ["\(Self.token) http2-headers"])
+        #expect(run.context.counters.scan.binaryStreams == 0)
+    }
+
+    /// Decoding content keeps the server side read after the client ended,
+    /// for its bodies only: credentials come out the same either way.
+    @Test func credentialsDoNotDependOnContent() {
+        func sightings(content: Bool) -> Int {
+            var context = InspectionContext()
+            if content { context.content = .recording(ContentRecorder()) }
+            var run = H2Run(context: context)
+            run.send(H2.preface + H2.settings() + H2.headers(1, H2.getRoot, endStream: true), .toServer)
+            run.analyzer.end(direction: .toServer, context: &run.context)
+            run.send(
+                H2.settings()
+                    + H2.headers(1, H2.status("200") + H2.literal("set-cookie", "sessionid=abcdef0123456789abcdef; Path=/"), endStream: true),
+                .toClient)
+            run.analyzer.end(direction: .toClient, context: &run.context)
+            return run.analyzer.sightings.count
+        }
+        #expect(sightings(content: false) == 0)
+        #expect(sightings(content: true) == 0)
+    }
+
+    /// After `Upgrade: h2c`, HTTP/2's streams are numbered on from the HTTP/1 ones.
+    @Test func streamNumbersGoOnAfterAnUpgrade() {
+        let recorder = ContentRecorder()
+        var c = Conversation(port: 80)
+        c.context.content = .recording(recorder)
+        let form = "a=1&b=2"
+        c.client(
+            "POST /f HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                + "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                + "Content-Length: \(form.utf8.count)\r\n\r\n\(form)")
+        c.server(
+            Array("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n".utf8) + H2.settings()
+                + H2.headers(1, H2.status("200") + H2.literal("content-type", "text/plain")) + H2.dataFrame(1, Array("hi".utf8), endStream: true))
+        c.client(H2.preface + H2.settings() + H2.headers(3, H2.post("text/plain")) + H2.dataFrame(3, Array("body".utf8), endStream: true))
+        c.inspection.end(direction: .toServer, context: &c.context)
+        c.inspection.end(direction: .toClient, context: &c.context)
+        #expect(recorder.streams.map(\.kind) == [
+            .httpFormValue, .httpFormValue, .http2Headers, .httpResponseBody, .http2Headers, .httpRequestBody,
+        ])
+        #expect(recorder.streams.map(\.id) == Array(0..<6))
+        #expect(recorder.violations.isEmpty && recorder.open.isEmpty)
+    }
 }

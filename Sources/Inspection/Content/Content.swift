@@ -46,6 +46,11 @@ public enum ContentKind: UInt8, CaseIterable, Sendable {
         case .http2Headers: "http2-headers"
         }
     }
+
+    /// Whether a stream of this kind that starts like a binary file is
+    /// skipped (`TextSniff`). A header block is never a file: a control byte
+    /// in a field value must not hide the block's other fields.
+    public var isSniffed: Bool { self != .http2Headers }
 }
 
 /// One piece of a decoded stream. Every view is valid only during the call

@@ -42,7 +42,7 @@ public struct ScanCounters: Sendable, Equatable {
     public var matches: UInt64 = 0
     /// Decoded streams still open when their flow was released (scanned as they were).
     public var abandonedStreams: UInt64 = 0
-    /// Most bytes the scanner's streams kept at once (tails between chunks, deferred windows).
+    /// Most bytes the scanner's streams kept at once (tails between chunks, deferred windows, table headers).
     public var peakHeldBytes: UInt64 = 0
     /// A stream could not keep a hit's window within `ScanBudget.maxBytes`: judged on what was there.
     public var heldCapHits: UInt64 = 0
@@ -64,6 +64,23 @@ struct PieceScan: Sendable {
     /// and its file name: empty for most streams.
     var field: [UInt8] = []
     var file: [UInt8] = []
+    /// The columns of a stream that is a table (CSV, TSV), when it is one.
+    var columns = CSVColumns()
+
+    /// Names each match the text named nothing for by its column, when the
+    /// stream is a table (`matches` come from scanning `piece`).
+    mutating func nameColumns(
+        _ piece: UnsafeRawBufferPointer, at offset: UInt64, _ matches: inout [ScanMatch], budget: inout ScanBudget
+    ) {
+        guard columns.phase != .none else { return }
+        var unnamed: [Int] = []
+        for k in matches.indices where matches[k].field.isEmpty && matches[k].offset >= shift { unnamed.append(k) }
+        unnamed.sort { matches[$0].offset < matches[$1].offset }
+        let offsets = unnamed.map { matches[$0].offset - shift }
+        columns.read(piece, at: offset, values: offsets, budget: &budget) { k, name in
+            matches[unnamed[k]].field = Array(name)
+        }
+    }
 }
 
 /// The raw-stream scan of one flow: a state per direction. A direction is
@@ -269,13 +286,15 @@ extension InspectionContext {
         switch scan.sniff.verdict {
         case .binary:
             counters.binaryBytes &+= UInt64(piece.bytes.count)
-        case .undecided where !scanBinary && scan.sniff.read(piece.bytes) == .binary:
+        case .undecided where !scanBinary && piece.kind.isSniffed && scan.sniff.read(piece.bytes) == .binary:
             // Judged on what it said before; nothing more is read or kept.
             counters.binaryStreams &+= 1
             counters.binaryBytes &+= UInt64(piece.bytes.count)
             scanner.finish(&scan.state, budget: &budget, into: &matches)
+            scan.columns.stop(&budget)
         default:
             scanner.scan(piece.bytes, at: piece.offset + scan.shift, &scan.state, budget: &budget, into: &matches)
+            scan.nameColumns(piece.bytes, at: piece.offset, &matches, budget: &budget)
         }
         return (scan.shift, scan.field, scan.file)
     }
@@ -284,6 +303,9 @@ extension InspectionContext {
     mutating func endPieceScan(_ end: ContentEnd, scanner: ContentScanner) {
         guard var scan = pieceScans.removeValue(forKey: UInt64(flow) << 32 | UInt64(end.stream)) else { return }
         scanner.finish(&scan.state, budget: &scanBudget, into: &scanMatches)
+        // Values judged at the end lie in what was read.
+        scan.nameColumns(UnsafeRawBufferPointer(start: nil, count: 0), at: end.length, &scanMatches, budget: &scanBudget)
+        scan.columns.stop(&scanBudget)
         adoptMatches(direction: end.direction, source: end.kind, shift: scan.shift, field: scan.field, file: scan.file)
     }
 
@@ -294,6 +316,7 @@ extension InspectionContext {
             guard var scan = pieceScans.removeValue(forKey: key) else { continue }
             counters.scan.abandonedStreams &+= 1
             scanner.release(&scan.state, budget: &scanBudget)
+            scan.columns.stop(&scanBudget)
         }
     }
 }

@@ -180,8 +180,8 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
     ) -> Int {
         let n = Int(min(r.remaining, UInt64(limit - i)))
         if r.body != nil {
-            if !r.body!.isPlainForm { context.decodes(from: r.chunkOffset + UInt64(i), count: n) }
             r.body!.feed(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)]), ids: &nextContentStream, &context)
+            if r.body!.decodesWire { context.decodes(from: r.chunkOffset + UInt64(i), count: n) }
         }
         if r.scanForm {
             let part = UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)])

@@ -76,6 +76,12 @@ struct HTTPBodyDecoder {
     /// context word a rule may need), so the raw scan keeps them too.
     var isPlainForm: Bool { form != nil && !compressed }
 
+    /// Whether the wire bytes just fed reach the content stage decoded, so
+    /// that the raw scan may skip them: not for a plain form (above), nor
+    /// once the body stopped (a cap, corrupt data) or its compressed stream
+    /// ended (what follows is ignored).
+    var decodesWire: Bool { !isPlainForm && !stopped && (!compressed || inflater != nil) }
+
     /// Body bytes as they arrive on the wire (de-chunked).
     mutating func feed(_ wire: UnsafeRawBufferPointer, ids: inout UInt32, _ context: inout InspectionContext) {
         guard !stopped, !wire.isEmpty else { return }

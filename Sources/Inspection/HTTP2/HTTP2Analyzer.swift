@@ -18,8 +18,11 @@ import Flows
 /// carries most values Huffman-coded or as table indices, which no scan of
 /// the wire bytes can read — and the DATA frames of a request or response
 /// are de-framed into its body (padding dropped), which `HTTPBodyDecoder`
-/// decodes as it does an HTTP/1 body (gzip, forms, multipart). The wire
-/// bytes of both are then not scanned raw. gRPC bodies (protobuf, binary
+/// decodes as it does an HTTP/1 body (gzip, forms, multipart). Their wire
+/// bytes are then not scanned raw — only those surely delivered: a header
+/// block in one frame of one chunk that decoded whole (the usual case; a
+/// block spread over chunks or frames is scanned raw as well), DATA bytes a
+/// body decoder took while it still decodes. gRPC bodies (protobuf, binary
 /// framing) are left to the raw scan, which reads the strings they carry.
 /// DATA frames of other streams are skipped by length without looking at
 /// them.
@@ -69,9 +72,13 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
     var streamsRead = 0
     var lastClientStream: UInt32 = 0
     public private(set) var isDone = false
+    /// The client stopped and no request waits for its response: the server
+    /// side is read on only for its bodies (content), not for credentials.
+    var responsesSettled = false
     /// The next content stream's number in this flow.
     var nextContentStream: UInt32 = 0
-    /// A header block written as text for the content stage (kept between blocks).
+    /// A header block written as text for the content stage (its capacity
+    /// kept up to `HPACKDecoder.keptScratch`).
     var headerText: [UInt8] = []
 
     /// HTTP/2 with prior knowledge: both directions from their first byte.
@@ -99,7 +106,10 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
     /// side has nothing more to say (unless its bodies are decoded for the
     /// content stage); once the server stopped, nothing waiting can be settled.
     func settle(_ context: inout InspectionContext) -> AnalyzerVerdict {
-        if toServer.stopped && pending.isEmpty && !context.wantsContent { toClient.stop(&context) }
+        if toServer.stopped && pending.isEmpty {
+            responsesSettled = true
+            if !context.wantsContent { toClient.stop(&context) }
+        }
         if toClient.stopped {
             for p in pending { emit(p.credentials, .unknown) }
             pending = []
@@ -162,7 +172,7 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
                 }
             } else if r.readLeft > 0 {
                 i = readPayload(bytes, from: i, limit: n, offset: offset, into: &r, direction: direction, context: &context)
-            } else if r.dataStream != 0 {
+            } else if r.dataStream != nil {
                 i = readData(bytes, from: i, limit: n, offset: offset, into: &r, context: &context)
             } else {
                 let skipped = min(r.skipLeft, n - i)
@@ -205,7 +215,7 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
             r.dataStream = frame.stream
             r.padLengthPending = frame.flags & HTTP2Frame.padded != 0
             r.dataLeft = r.padLengthPending ? 0 : frame.length
-            if frame.length == 0 { endData(&r, context: &context) }
+            if frame.length == 0 { finishDataFrame(&r, context: &context) }
             return
         }
         if read == 0 {
@@ -240,8 +250,10 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
         }
         let n = min(r.dataLeft, limit - i)
         if n > 0, let k = r.bodies.firstIndex(where: { $0.stream == r.dataStream }) {
-            if !r.bodies[k].decoder.isPlainForm { context.decodes(from: offset + UInt64(i), count: n) }
             r.bodies[k].decoder.feed(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)]), ids: &nextContentStream, &context)
+            // Bytes a decoder stopped on (a cap, corrupt gzip, past the
+            // compressed stream's end) are scanned raw.
+            if r.bodies[k].decoder.decodesWire { context.decodes(from: offset + UInt64(i), count: n) }
         }
         i += n
         r.dataLeft -= n
@@ -250,17 +262,18 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
             let padding = min(r.skipLeft, limit - i)
             i += padding
             r.skipLeft -= padding
-            if r.skipLeft == 0 { endData(&r, context: &context) }
+            if r.skipLeft == 0 { finishDataFrame(&r, context: &context) }
         }
         return i
     }
 
-    /// The DATA frame being read is over; END_STREAM ends its body.
-    func endData(_ r: inout FrameReader, context: inout InspectionContext) {
+    /// The DATA frame being read is over (the next byte starts a frame);
+    /// END_STREAM ends its body.
+    func finishDataFrame(_ r: inout FrameReader, context: inout InspectionContext) {
         if let frame = r.frame, frame.flags & HTTP2Frame.endStream != 0 {
             r.endBody(stream: frame.stream, complete: true, context: &context)
         }
-        r.dataStream = 0
+        r.dataStream = nil
         r.frame = nil
     }
 
@@ -272,15 +285,13 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
     ) -> Int {
         guard let frame = r.frame else { return start }
         var i = start
-        if frame.carriesHeaderBlock {
-            // Its fields reach the content stage decoded (`headerBlock`), not as HPACK.
-            context.decodes(from: offset + UInt64(i), count: min(r.readLeft, limit - i))
-        }
         if r.held.isEmpty && limit - i >= r.readLeft {
             let payload = UnsafeRawBufferPointer(rebasing: bytes[i..<(i + r.readLeft)])
+            r.payloadOffset = offset + UInt64(i)
             i += r.readLeft
             r.readLeft = 0
             process(frame, payload: payload, into: &r, direction: direction, context: &context)
+            r.payloadOffset = nil
         } else {
             if r.heldCharged == 0 {
                 guard context.reserve(r.readLeft) else {
@@ -398,7 +409,9 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
     ) {
         let part = UnsafeRawBufferPointer(rebasing: p[lo..<hi])
         if r.blockStream == 0 && last {
-            headerBlock(part, stream: stream, into: &r, direction: direction, context: &context)
+            // The whole block in one frame; in place, its wire bytes are known.
+            let wire = r.payloadOffset.map { ($0 + UInt64(lo))..<($0 + UInt64(hi)) }
+            headerBlock(part, stream: stream, wire: wire, into: &r, direction: direction, context: &context)
             return
         }
         r.blockStream = stream
@@ -417,7 +430,7 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
         let block = r.block
         r.block = []
         r.blockStream = 0
-        block.withUnsafeBytes { headerBlock($0, stream: stream, into: &r, direction: direction, context: &context) }
+        block.withUnsafeBytes { headerBlock($0, stream: stream, wire: nil, into: &r, direction: direction, context: &context) }
         context.release(r.blockCharged)
         r.blockCharged = 0
     }
@@ -425,10 +438,11 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
     // MARK: header blocks
 
     /// A complete header block: decoded (always, for the HPACK state), then
-    /// read as a request, a response or trailers.
+    /// read as a request, a response or trailers. `wire`: where the block
+    /// lies in the chunk being read, when it is there whole.
     func headerBlock(
-        _ block: UnsafeRawBufferPointer, stream: UInt32, into r: inout FrameReader, direction: Direction,
-        context: inout InspectionContext
+        _ block: UnsafeRawBufferPointer, stream: UInt32, wire: Range<UInt64>?, into r: inout FrameReader,
+        direction: Direction, context: inout InspectionContext
     ) {
         let isRequest = direction == .toServer && r.blockKind == HTTP2Frame.headers && stream > lastClientStream
         if isRequest {
@@ -454,12 +468,15 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
         if r.blockKind == HTTP2Frame.headers {
             if isRequest {
                 request(stream, r.decoder, context: &context)
-            } else if direction == .toClient {
+            } else if direction == .toClient && !responsesSettled {
                 response(stream, r.decoder, endStream: r.blockEndStream)
             }
         }
         if context.wantsContent {
-            deliverFields(r.decoder, direction: direction, context: &context)
+            // Scanned decoded instead of as HPACK when all its fields went out.
+            if deliverFields(r.decoder, direction: direction, context: &context), !r.decoder.truncated, let wire {
+                context.decodes(from: wire.lowerBound, count: wire.count)
+            }
             if r.blockKind == HTTP2Frame.headers { startOrEndBody(stream, into: &r, direction: direction, context: &context) }
         }
         r.decoder.endBlock()
@@ -467,10 +484,16 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
 
     // MARK: content
 
-    /// The block's fields as one `http2-headers` stream of `name: value` lines.
-    func deliverFields(_ decoder: HPACKDecoder, direction: Direction, context: inout InspectionContext) {
-        guard !decoder.fields.isEmpty else { return }
-        headerText.removeAll(keepingCapacity: headerText.capacity <= HPACKDecoder.keptScratch)
+    /// The block's fields as one `http2-headers` stream of `name: value`
+    /// lines (its bytes charged while they are written); false when the
+    /// budget refused them (or there are none).
+    func deliverFields(_ decoder: HPACKDecoder, direction: Direction, context: inout InspectionContext) -> Bool {
+        let size = decoder.fields.count * 4 + (decoder.fields.last?.valueEnd ?? 0)
+        guard size > 0, context.reserve(size) else { return false }
+        defer {
+            context.release(size)
+            headerText.removeAll(keepingCapacity: headerText.capacity <= HPACKDecoder.keptScratch)
+        }
         decoder.forEachField { name, value in
             headerText.append(contentsOf: name)
             headerText.append(UInt8(ascii: ":"))
@@ -483,6 +506,7 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
         nextContentStream &+= 1
         headerText.withUnsafeBytes { stream.write($0, &context) }
         stream.finish(complete: !decoder.truncated, &context)
+        return true
     }
 
     /// A HEADERS block on `stream`: the first of a request or a final
@@ -645,11 +669,13 @@ extension HTTP2Analyzer {
         var maxFrameSize = HTTP2Frame.defaultMaxFrameSize
         /// Bodies of this direction being decoded for the content stage.
         var bodies: [Body] = []
-        /// The DATA frame being read belongs to a decoded body (its stream; 0: skipped):
+        /// The DATA frame being read belongs to a decoded body (its stream; nil: skipped):
         /// its pad length is still to come, and the data bytes left after it.
-        var dataStream: UInt32 = 0
+        var dataStream: UInt32?
         var padLengthPending = false
         var dataLeft = 0
+        /// Stream offset of the payload being processed, when it is read in place.
+        var payloadOffset: UInt64?
 
         init(start: UInt64, expectsPreface: Bool) {
             expectedOffset = start
@@ -668,7 +694,7 @@ extension HTTP2Analyzer {
             held = []
             block = []
             frame = nil
-            dataStream = 0
+            dataStream = nil
             decoder.release(&context)
             for k in bodies.indices { bodies[k].decoder.finish(complete: false, &context) }
             bodies = []

@@ -55,11 +55,6 @@ struct HTTP2Frame {
         }
     }
 
-    /// HEADERS, PUSH_PROMISE and CONTINUATION: the payload holds (part of) a header block.
-    var carriesHeaderBlock: Bool {
-        type == HTTP2Frame.headers || type == HTTP2Frame.pushPromise || type == HTTP2Frame.continuation
-    }
-
     /// The bytes of the payload read (GOAWAY: its last stream and error
     /// code, not its debug data); the rest are skipped.
     var bytesRead: Int {
@@ -79,5 +74,5 @@ public struct H2CUpgrade: Sendable, Equatable {
     public var toClient: UInt64
     var credentials: [CredentialSighting]
     /// The HTTP/1 reader's next content stream number: HTTP/2's streams go on from it.
-    var nextContentStream: UInt32 = 0
+    var nextContentStream: UInt32
 }
