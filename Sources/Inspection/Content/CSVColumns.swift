@@ -1,3 +1,4 @@
+import Glibc
 import Scanning
 
 /// Names the column a value sits in when a decoded stream is a table — a
@@ -105,7 +106,10 @@ struct CSVColumns {
     /// the index in `piece` after it (the piece's end while it goes on).
     private mutating func readHeader(_ piece: UnsafeRawBufferPointer) -> Int {
         let room = CSVColumns.maxHeader - header.count
-        let end = piece.prefix(room + 1).firstIndex(of: UInt8(ascii: "\n"))
+        var end: Int?
+        if let base = piece.baseAddress, let hit = memchr(base, 0x0a, min(piece.count, room + 1)) {
+            end = base.distance(to: UnsafeRawPointer(hit))
+        }
         let take = min(end ?? piece.count, room)
         header.append(contentsOf: UnsafeRawBufferPointer(rebasing: piece[..<take]))
         walked += UInt64(take)
