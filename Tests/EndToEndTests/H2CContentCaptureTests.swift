@@ -12,11 +12,8 @@ import Testing
 /// record need HTTP/2 decoding: on the wire they are Huffman code and deflate.
 struct H2CContentCaptureTests {
     static let capture = Paths.captures.appendingPathComponent("h2c-content.pcap")
-    static let planted = [
-        "pii.payment-card": "4069006792188143", "pii.email": "dana.whitfield@corp-mail.io",
-        "pii.us-ssn": "600-69-6960", "secret.aws-access-key-id": "AKIA2E4GQJ5NMWZRK7TP",
-        "secret.github-pat": "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",
-    ]
+    /// The same fake values as `content-http.pcap`.
+    static let planted = ContentRecordedCaptureTests.planted
 
     @Test func everyPlantedValueIsFoundInItsDecodedStream() throws {
         let bytes = try Data(contentsOf: Self.capture)
