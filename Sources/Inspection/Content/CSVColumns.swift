@@ -64,16 +64,16 @@ struct CSVColumns {
     private var headerDelimiters = 0
     private var delimiter: UInt8 = 0
     /// The walk: the stream offset of the next byte, where it is in its cell.
-    private(set) var walked: UInt64 = 0
+    private var walked: UInt64 = 0
     private var cell = Cell.start
     /// The row being walked: its start, its delimiters (all counted; the first
-    /// `maxColumns` kept as stream offsets); the complete row before it.
+    /// `maxColumns` kept as stream offsets); the complete row before it (none
+    /// while its delimiters are empty: a row has at least the header's one).
     private var rowStart: UInt64 = 0
     private var rowDelimiters = 0
     private var delimiters: [UInt64] = []
     private var previousStart: UInt64 = 0
     private var previousDelimiters: [UInt64] = []
-    private var previousValid = false
 
     /// Reads the next piece of the stream (contiguous, from offset 0).
     /// `offsets`: ascending stream offsets of values in it or before it;
@@ -251,7 +251,6 @@ struct CSVColumns {
                     if !blank {
                         swap(&delimiters, &previousDelimiters)
                         previousStart = rowStart
-                        previousValid = true
                     }
                     delimiters.removeAll(keepingCapacity: true)
                     rowDelimiters = 0
@@ -273,7 +272,7 @@ struct CSVColumns {
         if at >= rowStart {
             guard rowEnds(piece, from: from) else { return nil }
             line = delimiters
-        } else if previousValid && at >= previousStart {
+        } else if !previousDelimiters.isEmpty && at >= previousStart {
             line = previousDelimiters
         } else {
             return nil
