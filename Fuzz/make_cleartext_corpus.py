@@ -391,6 +391,16 @@ def content_seeds():
     client = b"EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n" + mail + b"QUIT\r\n"
     server = b"220 mx\r\n250 mx\r\n250 ok\r\n250 ok\r\n354 go\r\n250 ok\r\n221 bye\r\n"
     seeds["content-smtp-mime"] = script("smtp", [(1, server)] + pieces([(0, client)], 11))
+    # The same mail chunked with BDAT (RFC 3030), read back by POP3 RETR (stuffed) and IMAP FETCH, stored by APPEND.
+    body = mail[:-3]
+    bdat = b"EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 100\r\n" + body[:100] + b"BDAT %d LAST\r\n" % (len(body) - 100) + body[100:] + b"QUIT\r\n"
+    seeds["content-smtp-bdat"] = script("smtp", [(1, b"220 mx\r\n250 mx\r\n250 ok\r\n250 ok\r\n250 ok\r\n250 ok\r\n221 bye\r\n")] + pieces([(0, bdat)], 11))
+    pop3 = b"+OK ready\r\n+OK\r\n+OK in\r\n+OK 1 1\r\n.\r\n+OK\r\n" + mail + b"+OK\r\n" + mail[:200] + b".\r\n+OK bye\r\n"
+    seeds["content-pop3-retr"] = script("pop3", [(0, b"USER a\r\nPASS b\r\nLIST\r\nRETR 1\r\nTOP 1 3\r\nQUIT\r\n")] + pieces([(1, pop3)], 13))
+    imap_server = (b"* OK\r\na1 OK\r\n* 1 FETCH (BODY[] {%d}\r\n" % len(body) + body + b" BODY[HEADER.FIELDS (SUBJECT)] {12}\r\nSubject: x\r\n"
+                   b" BODY[TEXT] {4}\r\nabcd)\r\na2 OK\r\n+ go\r\na3 OK\r\n* BYE\r\na4 OK\r\n")
+    imap_client = b"a1 LOGIN a b\r\na2 FETCH 1 (BODY[] BODY[HEADER.FIELDS (SUBJECT)] BODY[TEXT])\r\na3 APPEND x {%d}\r\n" % len(body) + body + b"\r\na4 LOGOUT\r\n"
+    seeds["content-imap-fetch-append"] = script("imap", pieces([(0, imap_client), (1, imap_server)], 17))
     # FTP after the login: the four ways to announce a data connection (RFC 959 PASV/PORT, RFC 2428 EPSV/EPRT).
     ftp_client = (b"USER a\r\nPASS b\r\nPASV\r\nRETR f.txt\r\nEPSV\r\nSTOR g\r\nPORT 10,0,0,1,4,1\r\nLIST\r\n"
                   b"EPRT |1|10.0.0.1|6275|\r\nNLST\r\nEPRT |2|1080::8:800:200C:417A|5282|\r\nAPPE h\r\nQUIT\r\n")

@@ -11,6 +11,7 @@ source file (Fuzz/Sources/<Target>/<Target>.swift).
 """
 
 import os
+import base64
 import struct
 import sys
 
@@ -247,6 +248,27 @@ def synthetic_frames():
         client = struct.unpack(">H", seg[:2])[0] == c
         frames.append(ether(0x0800, ipv4(6, seg, src=IP4_A if client else IP4_B, dst=IP4_B if client else IP4_A)))
     seeds["csv-http"] = [(t + i * 1000, f, 0) for i, f in enumerate(frames)]
+
+    # Mail read back for the content scanner: a POP3 RETR reply and an IMAP
+    # FETCH BODY[] literal, each a multipart mail with a base64 part, in 60-byte segments.
+    part = base64.encodebytes(b"card 4556 7375 8689 9855\r\n").replace(b"\n", b"\r\n")
+    mail = (b"Subject: s\r\nContent-Type: multipart/mixed; boundary=z\r\n\r\n--z\r\n\r\nhi\r\n..dot\r\n"
+            b"--z\r\nContent-Transfer-Encoding: base64\r\n\r\n" + part + b"--z--\r\n")
+    dialogues = [
+        (40007, 110, b"USER a\r\nPASS b\r\nRETR 1\r\nQUIT\r\n", b"+OK\r\n+OK\r\n+OK in\r\n+OK\r\n" + mail + b".\r\n+OK bye\r\n"),
+        (40008, 143, b"a1 LOGIN a b\r\na2 FETCH 1 BODY[]\r\na3 LOGOUT\r\n",
+         b"* OK\r\na1 OK\r\n* 1 FETCH (BODY[] {%d}\r\n" % len(mail.replace(b"..", b".")) + mail.replace(b"..", b".") + b")\r\na2 OK\r\n* BYE\r\na3 OK\r\n"),
+    ]
+    frames = []
+    for c, s, request, reply in dialogues:
+        segs = [tcp(c, s, 100, 0, SYN), tcp(s, c, 500, 101, SYN | ACK), tcp(c, s, 101, 501, ACK),
+                tcp(c, s, 101, 501, PSH | ACK, request)]
+        for k in range(0, len(reply), 60):
+            segs.append(tcp(s, c, 501 + k, 101 + len(request), PSH | ACK, reply[k:k + 60]))
+        for seg in segs:
+            client = struct.unpack(">H", seg[:2])[0] == c
+            frames.append(ether(0x0800, ipv4(6, seg, src=IP4_A if client else IP4_B, dst=IP4_B if client else IP4_A)))
+    seeds["mail-retrieval"] = [(t + i * 1000, f, 0) for i, f in enumerate(frames)]
     return seeds
 
 
@@ -407,7 +429,7 @@ def main():
 
     for name, frames in synthetic_frames().items():
         seeds["FuzzDecoder"]["synthetic-" + name] = frame_list(1, 0x17, frames)
-        seeds["FuzzPipeline"]["synthetic-" + name] = frame_list(1, 0x80 if name == "csv-http" else 0, frames)
+        seeds["FuzzPipeline"]["synthetic-" + name] = frame_list(1, 0x80 if name in ("csv-http", "mail-retrieval") else 0, frames)
 
     # Identification probes with nothing decisive yet, a gap and an end.
     seeds["FuzzIdentification"]["telnet-then-gap"] = (

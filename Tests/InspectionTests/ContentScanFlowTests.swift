@@ -153,6 +153,50 @@ import Scanning
         }
     }
 
+    /// Every byte of a mail but its delimiter lines reaches the scanner: a
+    /// value in a header (of the message or of a part), in the preamble or
+    /// the epilogue, in a quoted-printable or base64 part — each found once,
+    /// named by its header, wherever the mail is cut.
+    @Test func everyByteOfAMailIsScannedOnce() throws {
+        let t = (1...6).map { "tok_mailtoken\($0)abcdefghij" }
+        let b64 = Array("attached \(t[4])\r\n".utf8).base64Lines()
+        let mail =
+            "Subject: rotate \(t[0]) today\r\nX-Deploy-Token: \(t[1])\r\n"
+            + "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\nPreamble \(t[2])\r\n"
+            + "--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\nX-Note: \(t[3])\r\n\r\n"
+            + "see =\r\nabove\r\n--b\r\nContent-Transfer-Encoding: base64\r\n\r\n\(b64)\r\n--b--\r\nEpilogue \(t[5])\r\n"
+        let client = Array("EHLO c\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\n\(mail).\r\nQUIT\r\n".utf8)
+        for cut in stride(from: 1, to: client.count, by: 3) {
+            var c = try Self.conversation(port: 25)
+            c.server("220 mx ESMTP\r\n250 mx\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n221 bye\r\n")
+            c.client(Array(client[..<cut]))
+            c.client(Array(client[cut...]))
+            let found = c.context.takeContentSightings().contents.map {
+                [String(decoding: $0.match.value, as: UTF8.self), $0.source?.name ?? "raw", String(decoding: $0.match.field, as: UTF8.self)]
+            }
+            #expect(
+                found.sorted { $0[0] < $1[0] } == [
+                    [t[0], "mime-headers", "Subject"], [t[1], "mime-headers", "X-Deploy-Token"],
+                    [t[2], "smtp-message-part", ""], [t[3], "mime-headers", "X-Note"],
+                    [t[4], "smtp-message-part", ""], [t[5], "smtp-message-part", ""],
+                ], "cut \(cut)")
+        }
+    }
+
+    /// Mail text the reader only passes over (the client's side resumed
+    /// inside DATA after lost bytes) is scanned raw instead of hidden.
+    @Test func mailTextAfterAGapIsScannedRaw() throws {
+        var c = try Self.conversation(port: 25)
+        c.server("220 mx ESMTP\r\n250 mx\r\n354 go\r\n")
+        c.client("EHLO c\r\nDATA\r\nSubject: hi\r\n\r\nfirst\r\n")
+        c.inspection.gap(direction: .toServer, offset: c.offsets.toServer, length: 40, context: &c.context)
+        c.offsets.toServer += 40
+        c.client("lost line's end\r\nthe key is \(Self.token) here\r\n.\r\nQUIT\r\n")
+        let found = c.context.takeContentSightings().contents
+        #expect(found.map { String(decoding: $0.match.value, as: UTF8.self) } == [Self.token])
+        #expect(found.first?.source == nil, "the raw stream's")
+    }
+
     /// An image whose bytes happen to hold a token after its header.
     static func imageResponse() -> (head: String, body: [UInt8]) {
         let body = Array("RIFF".utf8) + [0x10, 0, 0, 0] + Array("WEBPVP8 ".utf8) + [0x02, 0x01, 0, 0]
@@ -203,4 +247,14 @@ import Scanning
 extension [Sighting] {
     /// The content sightings, in order.
     var contents: [ContentSighting] { compactMap { if case .content(let c) = $0 { c } else { nil } } }
+}
+
+extension [UInt8] {
+    /// Base64 in 76-character lines joined by CR LF (RFC 2045 §6.8).
+    fileprivate func base64Lines() -> String {
+        let text = base64(self)
+        return stride(from: 0, to: text.count, by: 76).map { k in
+            String(text.dropFirst(k).prefix(76))
+        }.joined(separator: "\r\n")
+    }
 }

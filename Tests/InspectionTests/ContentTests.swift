@@ -39,6 +39,8 @@ struct ContentRun {
     }
 
     var streams: [ContentRecorder.Stream] { recorder.streams }
+    /// The streams but header blocks (`mime-headers`).
+    var parts: [ContentRecorder.Stream] { recorder.streams.filter { $0.kind != .mimeHeaders } }
 
     /// Checks the interface's promises: contiguous pieces, every stream ended, nothing left charged.
     func checkClean() {
@@ -219,13 +221,24 @@ func response(_ headers: String, _ body: [UInt8]) -> [UInt8] {
         for cut in 0...request.count {
             var run = ContentRun(.http)
             run.send(request, .toServer, cutAt: cut)
+            // Every byte but the delimiters is delivered: the preamble, each
+            // part's header block, the parts, the epilogue.
             let s = run.streams
-            #expect(s.count == 2, "cut \(cut)")
-            guard s.count == 2 else { continue }
-            #expect(s[0].name == "comment" && s[0].filename == "" && s[0].kind == .httpMultipartPart)
-            #expect(s[0].bytes == ascii("first line\r\n-- not a boundary"), "cut \(cut)")
-            #expect(s[1].name == "upload" && s[1].filename == "people.csv" && s[1].mediaType == "text/csv")
-            #expect(s[1].bytes == file, "cut \(cut)")
+            #expect(s.count == 6, "cut \(cut)")
+            guard s.count == 6 else { continue }
+            #expect(s.map(\.kind) == [.httpMultipartPart, .mimeHeaders, .httpMultipartPart, .mimeHeaders, .httpMultipartPart, .httpMultipartPart])
+            #expect(s.map(\.id) == Array(0..<6))
+            #expect(s[0].bytes == ascii("preamble") && s[0].name == "" && s[0].mediaType == "")
+            #expect(s[1].bytes == ascii("Content-Disposition: form-data; name=\"comment\"\r\n\r\n"), "cut \(cut)")
+            #expect(s[2].name == "comment" && s[2].filename == "")
+            #expect(s[2].bytes == ascii("first line\r\n-- not a boundary"), "cut \(cut)")
+            #expect(
+                s[3].bytes
+                    == ascii("Content-Disposition: form-data;\r\n name=\"upload\"; filename=\"people.csv\"\r\nContent-Type: text/csv\r\n\r\n"),
+                "cut \(cut)")
+            #expect(s[4].name == "upload" && s[4].filename == "people.csv" && s[4].mediaType == "text/csv")
+            #expect(s[4].bytes == file, "cut \(cut)")
+            #expect(s[5].bytes == ascii("epilogue"), "cut \(cut)")
             #expect(s.allSatisfy { $0.complete == true })
             run.endBoth()
             run.checkClean()
@@ -303,15 +316,24 @@ func response(_ headers: String, _ body: [UInt8]) -> [UInt8] {
             run.send(server, .toClient)
             run.send(client, .toServer, cutAt: cut)
             run.endBoth()
-            let s = run.streams
-            #expect(s.count == 3, "cut \(cut)")
-            guard s.count == 3 else { continue }
-            #expect(s[0].bytes == ascii("Café total = 50 EUR\r\n.leading dot"), "cut \(cut)")
-            #expect(s[0].mediaType == "text/plain")
-            #expect(s[1].bytes == ascii("<b>hi</b>") && s[1].mediaType == "text/html")
-            #expect(s[2].bytes == SMTPContentTests.attachment, "cut \(cut)")
-            #expect(s[2].filename == "data.bin" && s[2].kind == .smtpMessagePart)
-            #expect(s.allSatisfy { $0.complete == true })
+            let s = run.parts
+            #expect(s.count == 4, "cut \(cut)")
+            guard s.count == 4 else { continue }
+            #expect(s[0].bytes == ascii("This is a multi-part message.") && s[0].mediaType == "", "the preamble, cut \(cut)")
+            #expect(s[1].bytes == ascii("Café total = 50 EUR\r\n.leading dot"), "cut \(cut)")
+            #expect(s[1].mediaType == "text/plain")
+            #expect(s[2].bytes == ascii("<b>hi</b>") && s[2].mediaType == "text/html")
+            #expect(s[3].bytes == SMTPContentTests.attachment, "cut \(cut)")
+            #expect(s[3].filename == "data.bin" && s[3].kind == .smtpMessagePart)
+            #expect(run.streams.allSatisfy { $0.complete == true })
+            // The header blocks as sent (the message's, then each part's), unstuffed.
+            let headers = run.streams.filter { $0.kind == .mimeHeaders }.map { String(decoding: $0.bytes, as: UTF8.self) }
+            #expect(headers.count == 5, "cut \(cut)")
+            #expect(
+                headers.first
+                    == "From: a@example.com\r\nSubject: report\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed;\r\n\tboundary=\"outer\"\r\n\r\n",
+                "cut \(cut)")
+            #expect(headers.last?.hasSuffix("filename=\"data.bin\"\r\n\r\n") == true)
             run.checkClean()
         }
     }
@@ -324,8 +346,9 @@ func response(_ headers: String, _ body: [UInt8]) -> [UInt8] {
         run.send(ascii("HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n") + message, .toServer)
         run.send(ascii("MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nSubject: 2\r\n\r\nsecond\r\n.\r\n"), .toServer)
         run.endBoth()
-        #expect(run.streams.map(\.bytes) == [ascii("line one\r\n.two\r\n"), ascii("second\r\n")])
-        #expect(run.streams.map(\.id) == [0, 1])
+        #expect(run.parts.map(\.bytes) == [ascii("line one\r\n.two\r\n"), ascii("second\r\n")])
+        #expect(run.streams.map(\.bytes) == [ascii("Subject: hi\r\n\r\n"), ascii("line one\r\n.two\r\n"), ascii("Subject: 2\r\n\r\n"), ascii("second\r\n")])
+        #expect(run.streams.map(\.id) == [0, 1, 2, 3])
         run.checkClean()
     }
 
@@ -364,8 +387,9 @@ func response(_ headers: String, _ body: [UInt8]) -> [UInt8] {
         run.endBoth()
         #expect(MIMEReader.maxNesting == 4)
         #expect(run.context.counters.content.nestingCapHits == 1)
-        #expect(run.streams.count == 1)
-        #expect(run.streams.first.map { String(decoding: $0.bytes, as: UTF8.self) } == "--b4\r\nContent-Type: multipart/mixed; boundary=b5\r\n\r\n--b5\r\n\r\ndeep\r\n--b5--\r\n")
+        #expect(run.parts.count == 1)
+        #expect(run.streams.filter { $0.kind == .mimeHeaders }.count == 5, "the message's and four parts' header blocks")
+        #expect(run.parts.first.map { String(decoding: $0.bytes, as: UTF8.self) } == "--b4\r\nContent-Type: multipart/mixed; boundary=b5\r\n\r\n--b5\r\n\r\ndeep\r\n--b5--\r\n")
         run.checkClean()
     }
 
@@ -381,7 +405,7 @@ func response(_ headers: String, _ body: [UInt8]) -> [UInt8] {
             run.send(mail, .toServer, cutAt: cut)
             run.endBoth()
             // `=` CR LF is a soft break; the last line's break belongs to the delimiter.
-            #expect(run.streams.map(\.bytes) == [ascii("a = b =4 c="), ascii("hello!")], "cut \(cut)")
+            #expect(run.parts.map(\.bytes) == [ascii("a = b =4 c="), ascii("hello!")], "cut \(cut)")
             run.checkClean()
         }
     }
@@ -408,7 +432,7 @@ func response(_ headers: String, _ body: [UInt8]) -> [UInt8] {
             run.send(ascii("HELO c\r\nDATA\r\n"), .toServer)
             run.send(mail, .toServer, cutAt: below(mail.count + 1))
             run.endBoth()
-            #expect(run.streams.map(\.bytes) == (data.isEmpty ? [] : [data]), "\(String(decoding: encoded, as: UTF8.self))")
+            #expect(run.parts.map(\.bytes) == (data.isEmpty ? [] : [data]), "\(String(decoding: encoded, as: UTF8.self))")
             run.checkClean()
         }
     }

@@ -27,9 +27,12 @@ protocol LineDialogue: AnyObject {
     func rawData(_ bytes: UnsafeRawBufferPointer, context: inout InspectionContext)
     func rawDataEnded()
     /// Bytes at the start of `bytes` that are a stream of their own rather
-    /// than lines (SMTP `DATA` read as a message): how many were taken; nil
-    /// to read lines.
-    func streamBytes(_ bytes: UnsafeRawBufferPointer, direction: Direction, context: inout InspectionContext) -> Int?
+    /// than lines (SMTP `DATA` read as a message): how many were taken, and
+    /// whether all of them reached the content scanner decoded (the raw scan
+    /// skips them then); nil to read lines.
+    func streamBytes(
+        _ bytes: UnsafeRawBufferPointer, direction: Direction, context: inout InspectionContext
+    ) -> (used: Int, decoded: Bool)?
     /// Bytes of `direction` were lost (or never seen, before its first
     /// chunk): its next line is the one after the next line feed. Whatever
     /// was known of where that side stood (a reply, a literal or a message
@@ -38,7 +41,9 @@ protocol LineDialogue: AnyObject {
 }
 
 extension LineDialogue {
-    func streamBytes(_ bytes: UnsafeRawBufferPointer, direction: Direction, context: inout InspectionContext) -> Int? {
+    func streamBytes(
+        _ bytes: UnsafeRawBufferPointer, direction: Direction, context: inout InspectionContext
+    ) -> (used: Int, decoded: Bool)? {
         nil
     }
 }
@@ -79,9 +84,9 @@ extension LineDialogue {
                 r.resuming = false
                 continue
             }
-            if let used = streamBytes(UnsafeRawBufferPointer(rebasing: bytes[i..<n]), direction: direction, context: &context) {
-                context.decodes(from: offset + UInt64(i), count: used)
-                i += used
+            if let taken = streamBytes(UnsafeRawBufferPointer(rebasing: bytes[i..<n]), direction: direction, context: &context) {
+                if taken.decoded { context.decodes(from: offset + UInt64(i), count: taken.used) }
+                i += taken.used
                 continue
             }
             if r.rawRemaining > 0 {

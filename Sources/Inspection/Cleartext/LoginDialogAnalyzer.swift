@@ -94,8 +94,20 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
     var inReplyBody = false
     /// SMTP: inside the mail text after DATA, until the `.` line.
     var inData = false
-    /// SMTP: the mail text being read (dot-unstuffed, decoded when content is wanted).
-    var message: SMTPMessageReader?
+    /// The mail being read (SMTP DATA or BDAT, a POP3 RETR/TOP reply, an IMAP
+    /// literal holding a message), decoded when content is wanted.
+    var message: MailMessageReader?
+    /// The direction `message` is read from.
+    var messageDirection = Direction.toServer
+    /// SMTP: a `BDAT` chunk announced, and whether it is the last.
+    var bdat: (size: UInt64, last: Bool)?
+    /// SMTP: the chunk being read is the message's last.
+    var bdatLast = false
+    /// POP3: the `+OK` reply being read has a mail as its body (RETR, TOP).
+    var mailReply = false
+    /// IMAP: a literal that holds a message was announced (a FETCH of a
+    /// whole message or its header, an APPEND).
+    var messageLiteral: (length: UInt64, direction: Direction)?
     /// Number of the next content stream (mail parts) of this flow.
     var nextContentStream: UInt32 = 0
     /// IMAP: a command continued after a literal.
@@ -169,13 +181,14 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
         if readers.toServer.finished && readers.toClient.finished { isDone = true }
         // Logged in, nothing left waiting: the rest of the session (mail,
         // files, listings) holds no login, and is not read — unless the
-        // content stage wants the mail SMTP carries. FTP reads on (within
+        // content stage wants the mail it carries. FTP reads on (within
         // the depth) for the data connections it announces: its control
         // channel is small, the files go elsewhere.
-        if loggedIn && pending.isEmpty && sasl == nil && !(dialect == .smtp && context.wantsContent) && dialect != .ftp {
+        if loggedIn && pending.isEmpty && sasl == nil && !context.wantsContent && dialect != .ftp {
             isDone = true
         }
-        if message != nil && (isDone || readers.toServer.finished) { endMessage(complete: false, &context) }
+        let messageStopped = messageDirection == .toServer ? readers.toServer.finished : readers.toClient.finished
+        if message != nil && (isDone || messageStopped) { endMessage(complete: false, &context) }
         guard isDone else { return .needMore }
         flushPending()
         sasl = nil
@@ -187,23 +200,89 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
 
     // MARK: lines
 
-    /// SMTP `DATA` while the content stage wants the mail: the client's bytes
-    /// are the message (dot-stuffed, up to CRLF.CRLF), not command lines.
-    func streamBytes(_ bytes: UnsafeRawBufferPointer, direction: Direction, context: inout InspectionContext) -> Int? {
-        guard dialect == .smtp && direction == .toServer && (inData || message != nil) else { return nil }
-        guard inData else {
-            endMessage(complete: false, &context)  // DATA was refused
+    /// A mail's bytes are the message, not lines: SMTP `DATA` (dot-stuffed,
+    /// up to CRLF.CRLF) and `BDAT` chunks, a POP3 `RETR`/`TOP` reply's body
+    /// while content is wanted, an IMAP literal holding a message.
+    func streamBytes(
+        _ bytes: UnsafeRawBufferPointer, direction: Direction, context: inout InspectionContext
+    ) -> (used: Int, decoded: Bool)? {
+        switch dialect {
+        case .smtp:
+            guard direction == .toServer else { return nil }
+            if inData { return readData(bytes, &context) }
+            if let chunk = bdat {
+                bdat = nil
+                if message == nil { startMessage(.smtpMessagePart, .toServer, .counted, &context) }
+                message!.expect(chunk.size)
+                bdatLast = chunk.last
+            }
+            guard let m = message else { return nil }
+            guard m.framing == .counted else {
+                endMessage(complete: false, &context)  // DATA was refused
+                return nil
+            }
+            guard m.remaining > 0 else {
+                // `BDAT 0 LAST` ends the message with no bytes; otherwise the next command line.
+                if bdatLast { endMessage(complete: true, &context) }
+                return nil
+            }
+            let taken = readMessage(bytes, &context)
+            if taken.ended && bdatLast { endMessage(complete: true, &context) }
+            return (taken.used, taken.decoded)
+        case .pop3:
+            guard direction == .toClient, mailReply, context.wantsContent else { return nil }
+            if message == nil { startMessage(.pop3MessagePart, .toClient, .dotStuffed, &context) }
+            let taken = readMessage(bytes, &context)
+            if taken.ended {
+                endMessage(complete: true, &context)
+                mailReply = false
+                inReplyBody = false
+                completeReply(.positive)
+            }
+            return (taken.used, taken.decoded)
+        case .imap:
+            if let literal = messageLiteral, literal.direction == direction {
+                messageLiteral = nil
+                startMessage(.imapMessagePart, direction, .counted, &context)
+                message!.expect(literal.length)
+            }
+            guard message != nil, messageDirection == direction else { return nil }
+            let taken = readMessage(bytes, &context)
+            if taken.ended { endMessage(complete: true, &context) }
+            return (taken.used, taken.decoded)
+        case .ftp:
             return nil
         }
-        if message == nil { message = SMTPMessageReader(context: &context, decode: !dataResumed) }
-        let (used, ended) = message!.read(bytes, ids: &nextContentStream, &context)
-        if ended {
+    }
+
+    /// SMTP `DATA`: the client's bytes up to the end line.
+    private func readData(_ bytes: UnsafeRawBufferPointer, _ context: inout InspectionContext) -> (used: Int, decoded: Bool) {
+        if message == nil { startMessage(.smtpMessagePart, .toServer, .dotStuffed, &context, decode: !dataResumed) }
+        let taken = readMessage(bytes, &context)
+        if taken.ended {
             endMessage(complete: !dataResumed, &context)
             inData = false
             dataResumed = false
             _ = nextCommand()  // the text is answered like a command
         }
-        return used
+        return (taken.used, taken.decoded)
+    }
+
+    private func startMessage(
+        _ kind: ContentKind, _ direction: Direction, _ framing: MailMessageReader.Framing,
+        _ context: inout InspectionContext, decode: Bool = true
+    ) {
+        endMessage(complete: false, &context)
+        message = MailMessageReader(kind, direction: direction, framing: framing, context: &context, decode: decode)
+        messageDirection = direction
+    }
+
+    private func readMessage(
+        _ bytes: UnsafeRawBufferPointer, _ context: inout InspectionContext
+    ) -> (used: Int, ended: Bool, decoded: Bool) {
+        let decoded = message!.decodes
+        let (used, ended) = message!.read(bytes, ids: &nextContentStream, &context)
+        return (used, ended, decoded)
     }
 
     func deliver(_ bytes: UnsafeRawBufferPointer, truncated: Bool, direction: Direction, context: inout InspectionContext) {
@@ -240,14 +319,19 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
             clientResumedAt = commandCount
             sasl = nil
             imap.clear(&context)
-            if message != nil { endMessage(complete: false, &context) }
+            if message != nil && messageDirection == .toServer { endMessage(complete: false, &context) }
             dataResumed = inData
+            bdat = nil
+            bdatLast = false
         } else {
             // A reply body in progress may have ended unseen; and what comes is no greeting.
             multiLineCode = nil
             inReplyBody = false
+            mailReply = false
             imap.greetingSeen = true
+            if message != nil && messageDirection == .toClient { endMessage(complete: false, &context) }
         }
+        if messageLiteral?.direction == direction { messageLiteral = nil }
     }
 
     // MARK: commands and replies
@@ -360,7 +444,7 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
             isDone = true
         case .data:
             if status == .negative { inData = false }
-        case .listing, .multiLine:
+        case .listing, .multiLine, .mail:
             break
         }
     }
@@ -471,6 +555,8 @@ struct LoginExpectation {
         case listing
         /// POP3: a `+OK` reply has a body ending in a `.` line.
         case multiLine
+        /// POP3 RETR, TOP: that body is a mail.
+        case mail
         /// SMTP DATA: the mail text follows unless refused.
         case data
     }

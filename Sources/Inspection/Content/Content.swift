@@ -33,6 +33,15 @@ public enum ContentKind: UInt8, CaseIterable, Sendable {
     /// request) as HPACK decodes it, a `name: value` line per field: values
     /// the wire carries Huffman-coded or by table index are text only here.
     case http2Headers
+    /// The header block of a mail or of one of its parts, or of a part of a
+    /// `multipart/*` HTTP body, as it was sent (folded lines as they are).
+    case mimeHeaders
+    /// One leaf part of a mail a POP3 server sends in a `RETR` or `TOP` reply
+    /// (dot-unstuffed, its transfer encoding undone), as for SMTP.
+    case pop3MessagePart
+    /// One leaf part of a mail in an IMAP literal: a FETCH of a whole message
+    /// (`BODY[]`, `RFC822`, `BINARY[]`) or of a header, or an `APPEND`.
+    case imapMessagePart
 
     /// The name in the stats record and in findings.
     public var name: String {
@@ -44,13 +53,16 @@ public enum ContentKind: UInt8, CaseIterable, Sendable {
         case .smtpMessagePart: "smtp-message-part"
         case .ftpData: "ftp-data"
         case .http2Headers: "http2-headers"
+        case .mimeHeaders: "mime-headers"
+        case .pop3MessagePart: "pop3-message-part"
+        case .imapMessagePart: "imap-message-part"
         }
     }
 
     /// Whether a stream of this kind that starts like a binary file is
     /// skipped (`TextSniff`). A header block is never a file: a control byte
     /// in a field value must not hide the block's other fields.
-    public var isSniffed: Bool { self != .http2Headers }
+    public var isSniffed: Bool { self != .http2Headers && self != .mimeHeaders }
 }
 
 /// One piece of a decoded stream. Every view is valid only during the call

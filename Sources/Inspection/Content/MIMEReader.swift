@@ -8,6 +8,12 @@ import Flows
 /// SMTP DATA (starting with the message's headers) and a `multipart/*` HTTP
 /// body (starting in the preamble of a boundary the HTTP header gave).
 ///
+/// Every byte it reads reaches the scanner except the delimiter lines, so
+/// that its owner may tell the raw scan to skip them: each header block goes
+/// out as it was sent, a `mime-headers` stream (a card number in a Subject,
+/// a key in an `X-Api-Key` header); a preamble or epilogue as a stream of the
+/// entity's kind without a media type; a leaf body decoded.
+///
 /// Body lines are passed on in place as they come. A line break is held
 /// back until the next line is known not to be a delimiter (the CRLF before
 /// `--boundary` belongs to the delimiter, §5.1.1); a line starting with `-`
@@ -29,11 +35,11 @@ struct MIMEReader {
     enum Phase: UInt8 {
         /// Header lines of an entity.
         case headers
-        /// A leaf body, delivered.
+        /// A leaf body, delivered decoded.
         case body
-        /// A preamble or epilogue: read for delimiters, not delivered.
+        /// A preamble or an epilogue: read for delimiters, delivered as it is.
         case skip
-        /// The outermost multipart closed: the rest is ignored.
+        /// The reader was finished.
         case done
     }
 
@@ -82,22 +88,26 @@ struct MIMEReader {
             case .headers:
                 i = readHeaders(bytes, from: i, ids: &ids, &context)
             case .body, .skip:
-                i = readBody(bytes, from: i, &context)
+                i = readBody(bytes, from: i, ids: &ids, &context)
             }
         }
     }
 
     /// The entity ended with its container: a part still open lacked its closing delimiter.
     mutating func finish(complete: Bool, _ context: inout InspectionContext) {
-        if phase == .body {
-            // What was held back is content after all (a mail's last line break too).
+        // What was held back is content after all (a mail's last line break
+        // too). Not in a preamble or epilogue that has no stream yet: there
+        // it is a line starting with `-`, cut before it was known not to be a
+        // delimiter, and with no stream number at hand it is dropped.
+        if phase == .body || (phase == .skip && stream != nil) {
+            var ids: UInt32 = 0  // not taken: the stream is open
             if candidate {
-                flushBreak(&context)
-                held.withUnsafeBytes { content($0, &context) }
+                flushBreak(ids: &ids, &context)
+                held.withUnsafeBytes { content($0, ids: &ids, &context) }
             } else if boundaries.isEmpty {
-                flushBreak(&context)
+                flushBreak(ids: &ids, &context)
             }
-            if pendingCR { emit(cr: true, lf: false, &context) }
+            if pendingCR { emit(cr: true, lf: false, ids: &ids, &context) }
         }
         stream?.finish(complete: complete && boundaries.isEmpty, &context)
         stream = nil
@@ -113,6 +123,10 @@ struct MIMEReader {
     private mutating func readHeaders(
         _ bytes: UnsafeRawBufferPointer, from start: Int, ids: inout UInt32, _ context: inout InspectionContext
     ) -> Int {
+        if stream == nil {
+            stream = ContentStream(kind: .mimeHeaders, direction: direction, id: ids)
+            ids &+= 1
+        }
         var i = start
         while i < bytes.count {
             let b = bytes[i]
@@ -122,6 +136,9 @@ struct MIMEReader {
                 if b == 0x0a {
                     header()
                     held.removeAll(keepingCapacity: true)
+                    stream?.write(UnsafeRawBufferPointer(rebasing: bytes[start..<i]), &context)
+                    stream?.finish(complete: true, &context)
+                    stream = nil
                     headersEnded(ids: &ids, &context)
                     return i
                 }
@@ -137,6 +154,7 @@ struct MIMEReader {
                 held.append(b)
             }
         }
+        stream?.write(UnsafeRawBufferPointer(rebasing: bytes[start..<i]), &context)
         return i
     }
 
@@ -191,7 +209,9 @@ struct MIMEReader {
 
     // MARK: bodies and delimiters
 
-    private mutating func readBody(_ bytes: UnsafeRawBufferPointer, from start: Int, _ context: inout InspectionContext) -> Int {
+    private mutating func readBody(
+        _ bytes: UnsafeRawBufferPointer, from start: Int, ids: inout UInt32, _ context: inout InspectionContext
+    ) -> Int {
         var i = start
         let n = bytes.count
         while i < n && (phase == .body || phase == .skip) {
@@ -207,15 +227,15 @@ struct MIMEReader {
                     let cr = held.last == 0x0d
                     if cr { held.removeLast() }
                     if delimiter(&context) { continue }
-                    flushBreak(&context)
-                    held.withUnsafeBytes { content($0, &context) }
+                    flushBreak(ids: &ids, &context)
+                    held.withUnsafeBytes { content($0, ids: &ids, &context) }
                     held.removeAll(keepingCapacity: true)
                     pendingBreak = cr ? 2 : 1
                     lineStart = true
                 } else if held.count >= MIMEReader.maxCandidate {
                     candidate = false  // too long for a delimiter: an ordinary line
-                    flushBreak(&context)
-                    held.withUnsafeBytes { content($0, &context) }
+                    flushBreak(ids: &ids, &context)
+                    held.withUnsafeBytes { content($0, ids: &ids, &context) }
                     held.removeAll(keepingCapacity: true)
                     lineStart = false
                 }
@@ -227,7 +247,7 @@ struct MIMEReader {
                     held.removeAll(keepingCapacity: true)
                     continue
                 }
-                flushBreak(&context)
+                flushBreak(ids: &ids, &context)
                 lineStart = false
             }
             if pendingCR {
@@ -238,7 +258,7 @@ struct MIMEReader {
                     i += 1
                     continue
                 }
-                emit(cr: true, lf: false, &context)
+                emit(cr: true, lf: false, ids: &ids, &context)
             }
             // The rest of the line, in place.
             var lf = i
@@ -249,11 +269,11 @@ struct MIMEReader {
                     pendingCR = true
                     end -= 1
                 }
-                content(UnsafeRawBufferPointer(rebasing: bytes[i..<end]), &context)
+                content(UnsafeRawBufferPointer(rebasing: bytes[i..<end]), ids: &ids, &context)
                 return n
             }
             let cr = lf > i && bytes[lf - 1] == 0x0d
-            content(UnsafeRawBufferPointer(rebasing: bytes[i..<(cr ? lf - 1 : lf)]), &context)
+            content(UnsafeRawBufferPointer(rebasing: bytes[i..<(cr ? lf - 1 : lf)]), ids: &ids, &context)
             pendingBreak = cr ? 2 : 1
             lineStart = true
             i = lf + 1
@@ -282,7 +302,7 @@ struct MIMEReader {
             lineStart = true
             if close {
                 boundaries.removeLast()
-                phase = boundaries.isEmpty ? .done : .skip
+                phase = .skip  // the epilogue
             } else {
                 phase = .headers
                 entity = MIMEEntity()
@@ -292,22 +312,35 @@ struct MIMEReader {
         return false
     }
 
-    private mutating func flushBreak(_ context: inout InspectionContext) {
-        if pendingBreak != 0 { emit(cr: pendingBreak == 2, lf: true, &context) }
+    private mutating func flushBreak(ids: inout UInt32, _ context: inout InspectionContext) {
+        if pendingBreak != 0 { emit(cr: pendingBreak == 2, lf: true, ids: &ids, &context) }
         pendingBreak = 0
     }
 
-    private mutating func emit(cr: Bool, lf: Bool, _ context: inout InspectionContext) {
+    private mutating func emit(cr: Bool, lf: Bool, ids: inout UInt32, _ context: inout InspectionContext) {
         var crlf: (UInt8, UInt8) = (0x0d, 0x0a)
         withUnsafeBytes(of: &crlf) { b in
-            content(UnsafeRawBufferPointer(rebasing: b[(cr ? 0 : 1)..<(lf ? 2 : 1)]), &context)
+            content(UnsafeRawBufferPointer(rebasing: b[(cr ? 0 : 1)..<(lf ? 2 : 1)]), ids: &ids, &context)
         }
     }
 
-    /// Body bytes: decoded into the part's stream, or dropped in a preamble or epilogue.
-    private mutating func content(_ bytes: UnsafeRawBufferPointer, _ context: inout InspectionContext) {
-        guard phase == .body, !bytes.isEmpty, stream != nil else { return }
-        transfer.decode(bytes, into: &stream!, &context)
+    /// Body bytes: decoded into the part's stream; a preamble's or an
+    /// epilogue's as they are, into a stream opened at its first byte.
+    private mutating func content(_ bytes: UnsafeRawBufferPointer, ids: inout UInt32, _ context: inout InspectionContext) {
+        guard !bytes.isEmpty else { return }
+        switch phase {
+        case .body:
+            guard stream != nil else { return }
+            transfer.decode(bytes, into: &stream!, &context)
+        case .skip:
+            if stream == nil {
+                stream = ContentStream(kind: kind, direction: direction, id: ids)
+                ids &+= 1
+            }
+            stream!.write(bytes, &context)
+        case .headers, .done:
+            return
+        }
     }
 }
 

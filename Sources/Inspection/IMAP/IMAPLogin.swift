@@ -1,11 +1,15 @@
+import Flows
+
 /// The IMAP side of `LoginDialogAnalyzer` (RFC 3501 / RFC 9051): `LOGIN`
 /// with its arguments as atoms, quoted strings (`\"`, `\\`) or literals
 /// (`{n}`, `{n+}`, the bytes after the line), `AUTHENTICATE` (§6.2.2, with
 /// SASL-IR's initial response, RFC 4959), `STARTTLS`, `LOGOUT`, verdicts by
 /// tag (`OK`, `NO`/`BAD`; untagged `*` lines answer nothing), and
 /// `STARTTLS` in a CAPABILITY response or response code. Literals of other
-/// commands (APPEND) and of the server (FETCH) are skipped by length, so
-/// their contents are never read as commands or replies.
+/// commands and of the server are passed over by length, so their contents
+/// are never read as commands or replies; one that holds a message — an
+/// `APPEND`'s, a FETCH of `BODY[]`, `RFC822`, `BINARY[]` or of a header
+/// section — goes to a `MailMessageReader` (decoded when content is wanted).
 extension LoginDialogAnalyzer {
     func imapClientLine(_ line: LoginLine, context: inout InspectionContext) {
         if imap.active {
@@ -33,7 +37,22 @@ extension LoginDialogAnalyzer {
         } else if let length = line.trailingLiteral() {
             imap.begin(.other, tag: [], reply: index)
             imap.active = true
+            if line.word(verbStart, verbEnd, is: "APPEND") {
+                literalHoldsMessage(length, .toServer)  // `APPEND mailbox [flags] [date] {n}`: the message
+            } else {
+                rawRequest = (length, false)
+            }
+        }
+    }
+
+    /// A literal of `length` bytes that holds a message follows in
+    /// `direction`; one message is read at a time, so while the other
+    /// direction's is still open this one is passed over (and scanned raw).
+    func literalHoldsMessage(_ length: UInt64, _ direction: Direction) {
+        if message != nil && messageDirection != direction {
             rawRequest = (length, false)
+        } else {
+            messageLiteral = (length, direction)
         }
     }
 
@@ -81,7 +100,9 @@ extension LoginDialogAnalyzer {
 
     func imapServerLine(_ line: LoginLine) {
         // A literal in a response (FETCH BODY[] {n}): its bytes are not lines.
-        if let length = line.trailingLiteral() { rawRequest = (length, false) }
+        if let length = line.trailingLiteral() {
+            if line.literalHoldsMessage() { literalHoldsMessage(length, .toClient) } else { rawRequest = (length, false) }
+        }
         guard line.count > 0, line[0] != UInt8(ascii: "+") else { return }  // continuation requests
         // The greeting precedes every command, even when the pipeline replays
         // the client's first bytes before it; later responses count from now.
@@ -150,5 +171,43 @@ struct IMAPCommandState {
         let greeting = greetingSeen
         self = IMAPCommandState()
         greetingSeen = greeting
+    }
+}
+
+extension LoginLine {
+    /// Whether the FETCH item before the trailing literal starts with a
+    /// message's headers (RFC 9051 §7.5.2): `BODY[]`, `BINARY[]` or
+    /// `RFC822` (a whole message, `<origin>` or not), a `HEADER` or
+    /// `HEADER.FIELDS (...)` section, `RFC822.HEADER`, a part's `MIME`
+    /// header. Not `TEXT` or a part's content (`BODY[1]`): their transfer
+    /// encoding is in headers not sent with them; the raw scan reads them.
+    func literalHoldsMessage() -> Bool {
+        guard var end = trailingLiteralStart() else { return false }
+        while end > 0 && bytes[end - 1] == 0x20 { end -= 1 }
+        if end > 0 && bytes[end - 1] == UInt8(ascii: ">") {  // a partial fetch's origin
+            while end > 0 && bytes[end - 1] != UInt8(ascii: "<") { end -= 1 }
+            end = max(end - 1, 0)
+        }
+        var nameEnd = end
+        var section = UnsafeRawBufferPointer(start: nil, count: 0)
+        if end > 0 && bytes[end - 1] == UInt8(ascii: "]") {
+            var open = end - 1
+            while open > 0 && bytes[open] != UInt8(ascii: "[") { open -= 1 }
+            guard bytes[open] == UInt8(ascii: "[") else { return false }
+            section = UnsafeRawBufferPointer(rebasing: bytes[(open + 1)..<(end - 1)])
+            nameEnd = open
+        }
+        var nameStart = nameEnd
+        while nameStart > 0 && bytes[nameStart - 1] != 0x20 && bytes[nameStart - 1] != UInt8(ascii: "(") { nameStart -= 1 }
+        let name = UnsafeRawBufferPointer(rebasing: bytes[nameStart..<nameEnd])
+        if nameEnd == end {
+            return MIMEHeader.equals(name, "rfc822") || MIMEHeader.equals(name, "rfc822.header")
+        }
+        guard MIMEHeader.equals(name, "body") || MIMEHeader.equals(name, "binary") else { return false }
+        // The section's last part after any part number: empty, HEADER..., or MIME.
+        var k = 0
+        while k < section.count && (section[k] >= 0x30 && section[k] <= 0x39 || section[k] == UInt8(ascii: ".")) { k += 1 }
+        let rest = UnsafeRawBufferPointer(rebasing: section[k...])
+        return section.isEmpty || MIMEHeader.hasPrefix(rest, "header") || MIMEHeader.equals(rest, "mime")
     }
 }

@@ -2,7 +2,8 @@
 /// (RFC 1939 §7), `AUTH` (RFC 5034) with `+ ` continuations, `CAPA` listing
 /// `STLS` and `STLS` itself (RFC 2449, RFC 2595 §4). The bodies of
 /// multi-line replies (CAPA, LIST, UIDL, RETR, TOP, a bare AUTH) are read as
-/// part of their reply, so a `+OK` inside a mail is not an answer.
+/// part of their reply, so a `+OK` inside a mail is not an answer; with
+/// content wanted, the mail of a RETR/TOP reply goes to a `MailMessageReader`.
 extension LoginDialogAnalyzer {
     func pop3ClientLine(_ line: LoginLine) {
         if sasl != nil && saslResponse(line) { return }
@@ -36,9 +37,10 @@ extension LoginDialogAnalyzer {
         } else if line.word(0, verbEnd, is: "CAPA") {
             expect(.listing, reply: index)
             expect(.multiLine, reply: index)
-        } else if line.word(0, verbEnd, is: "RETR") || line.word(0, verbEnd, is: "TOP")
-            || (!hasArgument && (line.word(0, verbEnd, is: "LIST") || line.word(0, verbEnd, is: "UIDL")))
-        {
+        } else if line.word(0, verbEnd, is: "RETR") || line.word(0, verbEnd, is: "TOP") {
+            expect(.multiLine, reply: index)
+            expect(.mail, reply: index)
+        } else if !hasArgument && (line.word(0, verbEnd, is: "LIST") || line.word(0, verbEnd, is: "UIDL")) {
             expect(.multiLine, reply: index)
         } else if line.word(0, verbEnd, is: "QUIT") {
             expect(.quit, reply: index)
@@ -57,7 +59,12 @@ extension LoginDialogAnalyzer {
         }
         let verbEnd = line.wordEnd(from: 0)
         if line.word(0, verbEnd, is: "+OK") {
-            if expects(.multiLine, reply: replyCount) { inReplyBody = true } else { completeReply(.positive) }
+            if expects(.multiLine, reply: replyCount) {
+                inReplyBody = true
+                mailReply = expects(.mail, reply: replyCount)
+            } else {
+                completeReply(.positive)
+            }
         } else if line.word(0, verbEnd, is: "-ERR") {
             completeReply(.negative)
         } else if line.count >= 1 && line[0] == UInt8(ascii: "+") {

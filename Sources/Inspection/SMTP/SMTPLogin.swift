@@ -1,9 +1,9 @@
 /// The SMTP side of `LoginDialogAnalyzer`: `AUTH` (RFC 4954) with its `334`
 /// continuations and `235`/`535` verdicts, the `STARTTLS` keyword of an EHLO
 /// reply and the `STARTTLS` command (RFC 3207). The mail text after `DATA`
-/// (RFC 5321 §4.1.1.4) is read by `SMTPMessageReader` (decoded for the
-/// content stage when wanted, never read for commands: a message about
-/// "AUTH PLAIN" is not a login); `BDAT` chunks (RFC 3030) are skipped.
+/// (RFC 5321 §4.1.1.4) and the chunks of `BDAT` (RFC 3030) are read by a
+/// `MailMessageReader` (decoded for the content stage when wanted, never read
+/// for commands: a message about "AUTH PLAIN" is not a login).
 extension LoginDialogAnalyzer {
     /// The replies to AUTH and its responses (RFC 4954 §4, §6, RFC 3463 codes aside).
     static let authReplyCodes: Set<Int> = [235, 334, 432, 454, 500, 501, 504, 530, 534, 535, 538]
@@ -31,7 +31,8 @@ extension LoginDialogAnalyzer {
                 size = size * 10 + UInt64(line[i] - 0x30)
                 i += 1
             }
-            if size > 0 { rawRequest = (size, false) }
+            let lastStart = line.skipSpaces(from: i)
+            bdat = (size, line.word(lastStart, line.wordEnd(from: lastStart), is: "LAST"))
         } else if line.word(0, verbEnd, is: "QUIT") {
             expect(.quit, reply: index)
         }

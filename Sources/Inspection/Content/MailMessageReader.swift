@@ -4,30 +4,66 @@ import Flows
 import Glibc
 #endif
 
-/// The mail text a client sends after `DATA` (RFC 5321 §4.1.1.4), read as it
-/// arrives: it ends at the line holding only `.` (CRLF.CRLF; a bare LF is
-/// tolerated), and a `.` starting any other line is transparency stuffing
-/// (§4.5.2), dropped. The unstuffed message goes to a `MIMEReader` when
-/// content is wanted — its headers, its parts, their base64 or
-/// quoted-printable undone — otherwise only its end is looked for. Bytes are
-/// passed on in place; the MIME reader's copies are reserved when it starts
-/// (refused: the message is only skipped).
-struct SMTPMessageReader {
+/// A mail message as a mail protocol carries it, read as it arrives; when
+/// content is wanted it goes to a `MIMEReader` (its header blocks, its parts
+/// with base64 or quoted-printable undone), otherwise only its end is looked
+/// for. Two framings:
+/// - `.dotStuffed`: SMTP `DATA` (RFC 5321 §4.1.1.4) and the body of a POP3
+///   `RETR`/`TOP` reply (RFC 1939 §3). It ends at the line holding only `.`
+///   (CRLF.CRLF; a bare LF is tolerated), and a `.` starting any other line is
+///   stuffing (§4.5.2), dropped.
+/// - `.counted`: exactly the bytes announced — an IMAP literal holding a
+///   message (a FETCH of `BODY[]`, an `APPEND`), or SMTP `BDAT` chunks (RFC
+///   3030), each announced by `expect(_:)`.
+/// Bytes are passed on in place; the MIME reader's copies are reserved when
+/// it starts (refused: the message is only passed over, and read by the raw
+/// scan instead).
+struct MailMessageReader {
+    enum Framing { case dotStuffed, counted }
+
+    let framing: Framing
+    /// `.counted`: bytes announced and not read yet.
+    private(set) var remaining: UInt64 = 0
     private var lineStart = true
     /// 0: no dot; 1: a line began with `.`; 2: `.` then CR.
     private var dot: UInt8 = 0
     private var mime: MIMEReader?
 
     /// `decode` false: only the end is looked for (the start of the mail was lost).
-    init(context: inout InspectionContext, decode: Bool = true) {
+    init(
+        _ kind: ContentKind, direction: Direction, framing: Framing, context: inout InspectionContext, decode: Bool = true
+    ) {
+        self.framing = framing
         if decode && context.wantsContent && context.reserve(MIMEReader.charge) {
-            mime = MIMEReader(message: .smtpMessagePart, direction: .toServer)
+            mime = MIMEReader(message: kind, direction: direction)
         }
     }
 
-    /// Reads message bytes; returns how many belonged to the message
-    /// (through the end line) and whether it ended.
+    /// Whether what it reads reaches the content scanner (the MIME reader
+    /// delivers every byte but delimiter lines, and the stuffing dots go).
+    var decodes: Bool { mime != nil }
+
+    /// `.counted`: `count` more bytes of the message follow.
+    mutating func expect(_ count: UInt64) { remaining += count }
+
+    /// Reads message bytes; returns how many belonged to the message and
+    /// whether it ended (`.dotStuffed`: the end line; `.counted`: the bytes
+    /// announced so far).
     mutating func read(
+        _ bytes: UnsafeRawBufferPointer, ids: inout UInt32, _ context: inout InspectionContext
+    ) -> (used: Int, ended: Bool) {
+        switch framing {
+        case .counted:
+            let take = Int(min(UInt64(bytes.count), remaining))
+            pass(UnsafeRawBufferPointer(rebasing: bytes[..<take]), ids: &ids, &context)
+            remaining -= UInt64(take)
+            return (take, remaining == 0)
+        case .dotStuffed:
+            return readStuffed(bytes, ids: &ids, &context)
+        }
+    }
+
+    private mutating func readStuffed(
         _ bytes: UnsafeRawBufferPointer, ids: inout UInt32, _ context: inout InspectionContext
     ) -> (used: Int, ended: Bool) {
         var i = 0
