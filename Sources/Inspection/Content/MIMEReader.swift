@@ -1,5 +1,9 @@
 import Flows
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Reads a MIME entity incrementally (RFC 2045, RFC 2046 §5.1): header
 /// lines (folded ones unfolded), then either a leaf body — its transfer
 /// encoding undone and delivered as one content stream — or, for
@@ -260,9 +264,20 @@ struct MIMEReader {
                 }
                 emit(cr: true, lf: false, ids: &ids, &context)
             }
-            // The rest of the line, in place.
-            var lf = i
-            while lf < n && bytes[lf] != 0x0a { lf += 1 }
+            // The rest of the line and the lines after it that cannot be
+            // delimiters, in place and in one piece (a piece per line cost
+            // more than decoding it): up to a line feed that ends the chunk
+            // or comes before a line starting with `-` (none such when there
+            // is no boundary to look for).
+            let base = bytes.baseAddress!  // safe: i < n
+            var lf = n
+            var from = i
+            while let found = memchr(base + from, 0x0a, n - from) {
+                lf = UnsafeRawPointer(found) - base
+                guard lf + 1 < n, boundaries.isEmpty || bytes[lf + 1] != UInt8(ascii: "-") else { break }
+                from = lf + 1
+                lf = n
+            }
             if lf == n {
                 var end = n
                 if bytes[n - 1] == 0x0d {

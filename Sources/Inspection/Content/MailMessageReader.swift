@@ -95,15 +95,20 @@ struct MailMessageReader {
                 i += 1
                 continue
             }
-            // Safe: i < n, so the buffer is not empty.
+            // This line and the ones after it that do not start with `.`, in
+            // one piece: up to a line feed that ends the chunk or comes
+            // before a `.`. Safe: i < n, so the buffer is not empty.
             let base = bytes.baseAddress!
-            let end: Int
-            if let found = memchr(base + i, 0x0a, n - i) {
-                end = UnsafeRawPointer(found) - base + 1
-                lineStart = true
-            } else {
-                end = n
-                lineStart = false
+            var end = n
+            var from = i
+            lineStart = false
+            while let found = memchr(base + from, 0x0a, n - from) {
+                from = UnsafeRawPointer(found) - base + 1
+                if from == n || bytes[from] == UInt8(ascii: ".") {
+                    end = from
+                    lineStart = true
+                    break
+                }
             }
             pass(UnsafeRawBufferPointer(rebasing: bytes[i..<end]), ids: &ids, &context)
             i = end
