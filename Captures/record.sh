@@ -8,6 +8,7 @@
 #   RECORD_ONLY=ftpdata sudo bash Captures/record.sh         # only ftp-data.pcap
 #   RECORD_ONLY=content sudo bash Captures/record.sh         # only content-http.pcap
 #   RECORD_ONLY=h2ccontent sudo bash Captures/record.sh      # only h2c-content.pcap
+#   RECORD_ONLY=mailcontent sudo bash Captures/record.sh     # only mail-content.pcap
 #
 # Every server binds to 127.0.0.1 or ::1 and every client talks only to it;
 # tcpdump records on the loopback interface with a port filter, so nothing
@@ -34,6 +35,9 @@ P_HTTP_SLL1=18082     # mixed-sll1.pcap  (-i any -y LINUX_SLL)
 P_HTTP6=18086         # http-ipv6-curl.pcap
 P_CONTENT=18097       # content-http.pcap
 P_H2C_CONTENT=18098   # h2c-content.pcap
+P_MAIL_POP3=18099     # mail-content.pcap: POP3 RETR of the mail
+P_MAIL_IMAP=18100     #                    IMAP FETCH BODY[] and APPEND of the mail
+P_MAIL_SMTP=18101     #                    SMTP DATA of the mail
 P_SMTP=12525
 P_FTP=12121
 P_FTP_PASV_LO=12130
@@ -89,8 +93,8 @@ die() { log "ERROR: $*"; exit 1; }
 RECORD_ONLY="${RECORD_ONLY:-}"
 case "$RECORD_ONLY" in
     "") ;;
-    cleartext|ftpdata|content|h2ccontent) RECORD_SSH=0; RECORD_PG=0 ;;
-    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent)" ;;
+    cleartext|ftpdata|content|h2ccontent|mailcontent) RECORD_SSH=0; RECORD_PG=0 ;;
+    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent)" ;;
 esac
 
 # ------------------------------------------------------------ housekeeping
@@ -364,6 +368,9 @@ if [ -f "$ORACLE_TOOL" ]; then
         echo "decode_as_entry: tcp.port,$P_MQTT,(none),MQTT"
         echo "decode_as_entry: tcp.port,$P_H2C,(none),HTTP2"
         echo "decode_as_entry: tcp.port,$P_H2C_CONTENT,(none),HTTP2"
+        echo "decode_as_entry: tcp.port,$P_MAIL_SMTP,(none),SMTP"
+        echo "decode_as_entry: tcp.port,$P_MAIL_POP3,(none),POP"
+        echo "decode_as_entry: tcp.port,$P_MAIL_IMAP,(none),IMAP"
         echo "decode_as_entry: tcp.port,$P_FTP_DATA,(none),FTP"
     } >"$WORK/wireshark/decode_as_entries"
     for f in "${RECORDED[@]}"; do
@@ -581,6 +588,38 @@ record_h2c_content() {
 
 if [ "$RECORD_ONLY" = h2ccontent ]; then
     record_h2c_content
+    write_oracles
+    print_summary
+    exit 0
+fi
+# mail-content.pcap: one MIME mail with the same fake data (record_helpers.py
+# content_mail: an X-Deploy-Token header, a quoted-printable text part, a base64
+# attachment) sent with SMTP DATA, read back with POP3 RETR and IMAP FETCH
+# BODY[], and stored again with IMAP APPEND; scripted servers, python clients
+record_mail_content() {
+    local srvs=() p
+    log "recording mail-content.pcap (SMTP DATA :$P_MAIL_SMTP, POP3 RETR :$P_MAIL_POP3, IMAP FETCH/APPEND :$P_MAIL_IMAP)"
+    port_free tcp "$P_MAIL_SMTP" "$P_MAIL_POP3" "$P_MAIL_IMAP"
+    start_bg mail-smtp-server "$PY" "$HELPERS" mail-smtp-server "$P_MAIL_SMTP"; srvs+=("$BG_PID")
+    start_bg mail-pop3-server "$PY" "$HELPERS" mail-pop3-server "$P_MAIL_POP3"; srvs+=("$BG_PID")
+    start_bg mail-imap-server "$PY" "$HELPERS" mail-imap-server "$P_MAIL_IMAP"; srvs+=("$BG_PID")
+    wait_listen tcp "$P_MAIL_SMTP"
+    wait_listen tcp "$P_MAIL_POP3"
+    wait_listen tcp "$P_MAIL_IMAP"
+    start_capture mail-content.pcap lo "$(port_filter "$P_MAIL_SMTP" "$P_MAIL_POP3" "$P_MAIL_IMAP")"
+    run_client mail-smtp-client "$P_MAIL_SMTP"
+    run_client mail-pop3-client "$P_MAIL_POP3"
+    run_client mail-imap-client "$P_MAIL_IMAP"
+    stop_capture mail-content.pcap
+    for p in "${srvs[@]}"; do stop_pid "$p"; done
+    # the servers compared what they were sent with the mail as built
+    grep -q "^DATA: .*the mail as built" "$WORK/mail-smtp-server.log" || die "SMTP DATA: not the mail as built"
+    grep -q "^APPEND: .*the mail as built" "$WORK/mail-imap-server.log" || die "IMAP APPEND: not the mail as built"
+    cat "$WORK/mail-smtp-server.log" "$WORK/mail-imap-server.log" | sed 's/^/[record]   /' >&2
+}
+
+if [ "$RECORD_ONLY" = mailcontent ]; then
+    record_mail_content
     write_oracles
     print_summary
     exit 0
@@ -914,6 +953,7 @@ for p in "${MAIL_SRVS[@]}"; do stop_pid "$p"; done
 record_cleartext_set
 record_content
 record_h2c_content
+record_mail_content
 
 # ---------------------------------------------------------------- SSH
 if [ "$WANT_SSH" = 1 ]; then

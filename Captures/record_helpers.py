@@ -38,6 +38,12 @@ Cleartext authentication (record.sh's "cleartext" set, RECORD_ONLY=cleartext):
     record_helpers.py imap-auth-server PORT   record_helpers.py imap-auth-client PORT
     record_helpers.py h2c-auth-server PORT    record_helpers.py h2c-auth-client PORT   (python3-h2)
     record_helpers.py h2c-content-server PORT record_helpers.py h2c-content-client PORT (python3-h2)
+
+Mail content (record.sh's "mailcontent" set, RECORD_ONLY=mailcontent):
+
+    record_helpers.py mail-smtp-server PORT   record_helpers.py mail-smtp-client PORT
+    record_helpers.py mail-pop3-server PORT   record_helpers.py mail-pop3-client PORT
+    record_helpers.py mail-imap-server PORT   record_helpers.py mail-imap-client PORT
 """
 import os
 import socket
@@ -113,10 +119,12 @@ MAIL_LINES = [
 
 
 class POP3Handler(LineHandler):
+    MAIL = MAIL_LINES  # message 1, as lines without CRLF
+
     def handle(self):
         self.send("+OK POP3 ready <1896.697170952@plainsight.test>")
         user, authed = None, False
-        size = sum(len(l) + 2 for l in MAIL_LINES)
+        size = sum(len(l) + 2 for l in self.MAIL)
         for line in self.lines():
             cmd, _, arg = line.partition(" ")
             cmd = cmd.upper()
@@ -137,7 +145,7 @@ class POP3Handler(LineHandler):
                 self.send("+OK 1 messages (%d octets)" % size, "1 %d" % size, ".")
             elif cmd == "RETR" and authed and arg == "1":
                 self.send("+OK %d octets" % size,
-                          *["." + l if l.startswith(".") else l for l in MAIL_LINES], ".")
+                          *["." + l if l.startswith(".") else l for l in self.MAIL], ".")
             elif cmd == "NOOP":
                 self.send("+OK")
             elif cmd == "QUIT":
@@ -1295,6 +1303,183 @@ def h2c_content_client(port):
                              capture_output=True, text=True, check=True)
         print(out.stdout)
 
+
+# ------------------------------------------------- mail content (PII, secrets)
+# record.sh's "mailcontent" set (RECORD_ONLY=mailcontent): one MIME mail with the
+# CONTENT_* values, sent with SMTP DATA, read back with POP3 RETR and IMAP FETCH
+# BODY[], and stored again with IMAP APPEND. The mail is built the same way in
+# every process (fixed Date, Message-ID and boundary), so each server and client
+# can check it got exactly these bytes.
+MAIL_CONTENT_TEXT = (
+    "Hello Bob,\n"
+    "\n"
+    # 77 characters up to "dana": the quoted-printable encoder (policy SMTP:
+    # lines of 78) soft-breaks the address as "dana=" CRLF ".whitfield@...", so
+    # on the wire it is split, and SMTP and POP3 dot-stuff the continuation line.
+    "The customer who phoned this morning was Dana Whitfield; write to her at %s "
+    "(SSN %s) if the export looks wrong.\n"
+    "The card on file and the deploy key are in the attachment.\n"
+    "\n"
+    "Viele Gr\u00fc\u00dfe,\n"
+    "Alice\n" % (CONTENT_EMAIL, CONTENT_SSN))
+MAIL_CONTENT_CSV = ("id,name,card_number,aws_access_key_id\r\n"
+                    "4821,Dana Whitfield,%s,%s\r\n" % (CONTENT_CARD, CONTENT_AWS_KEY))
+MAIL_FROM = "alice@plainsight.test"
+MAIL_TO = "bob@plainsight.test"
+
+
+def content_mail():
+    """The mail as sent (CRLF lines, not dot-stuffed): a header
+    X-Deploy-Token with the GitHub token; multipart/mixed with a text/plain
+    quoted-printable part (e-mail address, SSN) and a base64 text/csv
+    attachment customers.csv (card number, AWS key id)."""
+    from email.message import EmailMessage
+    from email.policy import SMTP
+    msg = EmailMessage()
+    msg["From"] = "Alice Example <%s>" % MAIL_FROM
+    msg["To"] = "Bob Example <%s>" % MAIL_TO
+    msg["Subject"] = "Customer export"
+    msg["Date"] = "Mon, 07 Dec 2026 09:00:00 +0000"
+    msg["Message-ID"] = "<mail-content-1@plainsight.test>"
+    msg["X-Deploy-Token"] = CONTENT_GITHUB_TOKEN
+    msg.set_content(MAIL_CONTENT_TEXT, charset="utf-8", cte="quoted-printable")
+    msg.add_attachment(MAIL_CONTENT_CSV.encode(), maintype="text", subtype="csv",
+                       cte="base64", filename="customers.csv")
+    msg.set_boundary("=_plainsight-mail-content")
+    return msg.as_bytes(policy=SMTP)
+
+
+class MailSMTPHandler(LineHandler):
+    """A scripted SMTP server: EHLO, MAIL, RCPT, DATA (read up to the dot
+    line, dot-unstuffed, compared with content_mail()), QUIT."""
+
+    def handle(self):
+        self.send("220 mail.plainsight.test ESMTP PlainSight test server")
+        lines = self.lines()
+        for line in lines:
+            cmd = line[:4].upper()
+            if cmd in ("EHLO", "HELO"):
+                self.send("250-mail.plainsight.test", "250-8BITMIME", "250-SIZE 1048576", "250 HELP")
+            elif cmd == "MAIL":
+                self.send("250 OK")
+            elif cmd == "RCPT":
+                self.send("250 OK")
+            elif cmd == "DATA":
+                self.send("354 End data with <CR><LF>.<CR><LF>")
+                got = []
+                while True:
+                    raw = self.rfile.readline(4096)
+                    if not raw or raw == b".\r\n":
+                        break
+                    got.append(raw[1:] if raw.startswith(b".") else raw)
+                same = b"".join(got) == content_mail()
+                print("DATA: %d bytes, %s" % (len(b"".join(got)), "the mail as built" if same else "DIFFERENT"),
+                      flush=True)
+                self.send("250 OK queued as 1" if same else "554 mail differs")
+            elif cmd == "RSET" or cmd == "NOOP":
+                self.send("250 OK")
+            elif cmd == "QUIT":
+                self.send("221 Bye")
+                return
+            else:
+                self.send("502 command not implemented")
+
+
+def mail_smtp_client(port):
+    import smtplib
+    mail = content_mail()
+    with smtplib.SMTP(HOST4, int(port), local_hostname="client.plainsight.test", timeout=TIMEOUT) as s:
+        s.set_debuglevel(1)
+        print(s.sendmail(MAIL_FROM, [MAIL_TO], mail))
+
+
+class MailPOP3Handler(POP3Handler):
+    """POP3Handler serving content_mail() as message 1."""
+    MAIL = [l.decode("ascii") for l in content_mail()[:-2].split(b"\r\n")]
+
+
+def mail_pop3_client(port):
+    import poplib
+    p = poplib.POP3(HOST4, int(port), timeout=TIMEOUT)
+    print(p.getwelcome().decode())
+    print(p.user(FAKE_USER).decode())
+    print(p.pass_(FAKE_PASS).decode())
+    print(p.list())
+    resp, lines, octets = p.retr(1)
+    print(resp.decode(), len(lines), "lines", octets, "octets")
+    if b"\r\n".join(lines) + b"\r\n" != content_mail():
+        sys.exit("RETR 1 did not give the mail as built")
+    print(p.quit().decode())
+
+
+class MailIMAPHandler(IMAPHandler):
+    """IMAPHandler with one message in INBOX: SELECT, FETCH 1 (BODY.PEEK[]) or
+    (BODY[]) answered with the mail as a literal, APPEND (a synchronizing
+    literal: "+ " first, then the mail is read and compared)."""
+
+    def handle(self):
+        self.send("* OK IMAP4rev1 ready")
+        authed = False
+        mail = content_mail()
+        for line in self.lines():
+            tag, _, rest = line.partition(" ")
+            cmd, _, arg = rest.partition(" ")
+            cmd = cmd.upper()
+            if not tag or not cmd:
+                self.send("* BAD empty command")
+            elif cmd == "CAPABILITY":
+                self.send("* CAPABILITY " + self.CAPS, "%s OK CAPABILITY completed" % tag)
+            elif cmd == "LOGIN":
+                args = [a.strip('"') for a in arg.split(" ")]
+                if args == [FAKE_USER, FAKE_PASS]:
+                    authed = True
+                    self.send("%s OK [CAPABILITY %s] LOGIN completed" % (tag, self.CAPS))
+                else:
+                    self.send("%s NO [AUTHENTICATIONFAILED] Invalid credentials" % tag)
+            elif cmd == "LOGOUT":
+                self.send("* BYE IMAP4rev1 server logging out", "%s OK LOGOUT completed" % tag)
+                return
+            elif not authed:
+                self.send("%s BAD command not valid before LOGIN" % tag)
+            elif cmd == "SELECT":
+                self.send("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)", "* 1 EXISTS", "* 0 RECENT",
+                          "* OK [UIDVALIDITY 1733562000] UIDs valid", "* OK [UIDNEXT 2] Predicted next UID",
+                          "%s OK [READ-WRITE] SELECT completed" % tag)
+            elif cmd == "FETCH" and arg.upper() in ("1 (BODY.PEEK[])", "1 (BODY[])"):
+                # one write: the untagged answer with its literal, and the tagged OK
+                self.wfile.write(b"* 1 FETCH (BODY[] {%d}\r\n" % len(mail) + mail + b")\r\n"
+                                 + b"%s OK FETCH completed\r\n" % tag.encode())
+                self.wfile.flush()
+            elif cmd == "APPEND" and arg.endswith("}"):
+                n = int(arg[arg.rindex("{") + 1:-1])
+                self.send("+ Ready for literal data")
+                literal = self.rfile.read(n)
+                self.rfile.readline(4096)  # the CRLF that ends the command
+                same = literal == mail
+                print("APPEND: %d bytes, %s" % (n, "the mail as built" if same else "DIFFERENT"), flush=True)
+                self.send("%s OK [APPENDUID 1733562000 2] APPEND completed" % tag if same
+                          else "%s NO APPEND: mail differs" % tag)
+            else:
+                self.send("%s BAD command not supported here" % tag)
+
+
+def mail_imap_client(port):
+    import imaplib
+    m = imaplib.IMAP4(HOST4, int(port), timeout=TIMEOUT)
+    print(m.welcome.decode())
+    print(m.login(FAKE_USER, FAKE_PASS))
+    print(m.select("INBOX"))
+    typ, data = m.fetch("1", "(BODY.PEEK[])")
+    print(typ, data[0][0], len(data[0][1]), "bytes")
+    if typ != "OK" or data[0][1] != content_mail():
+        sys.exit("FETCH 1 (BODY.PEEK[]) did not give the mail as built")
+    typ, data = m.append("INBOX", None, None, content_mail())
+    print(typ, data)
+    if typ != "OK":
+        sys.exit("APPEND refused")
+    print(m.logout())
+
+
 def main(argv):
     if len(argv) < 2:
         sys.exit(__doc__)
@@ -1369,6 +1554,18 @@ def main(argv):
         h2c_content_server(*args)
     elif cmd == "h2c-content-client":
         h2c_content_client(*args)
+    elif cmd == "mail-smtp-server":
+        LoopbackTCPServer((HOST4, int(args[0])), MailSMTPHandler).serve_forever()
+    elif cmd == "mail-smtp-client":
+        mail_smtp_client(*args)
+    elif cmd == "mail-pop3-server":
+        LoopbackTCPServer((HOST4, int(args[0])), MailPOP3Handler).serve_forever()
+    elif cmd == "mail-pop3-client":
+        mail_pop3_client(*args)
+    elif cmd == "mail-imap-server":
+        LoopbackTCPServer((HOST4, int(args[0])), MailIMAPHandler).serve_forever()
+    elif cmd == "mail-imap-client":
+        mail_imap_client(*args)
     elif cmd == "h2c-auth-server":
         h2c_auth_server(*args)
     elif cmd == "h2c-auth-client":
