@@ -194,8 +194,12 @@ class IMAPHandler(LineHandler):
                 return
             elif not authed:
                 self.send("%s BAD command not valid before LOGIN" % tag)
-            else:
+            elif not self.command(tag, cmd, arg):
                 self.send("%s BAD command not supported here" % tag)
+
+    def command(self, tag, cmd, arg):
+        """A command after LOGIN other than NOOP and LOGOUT; True when answered (none here)."""
+        return False
 
 
 def imap_client(port):
@@ -1417,50 +1421,29 @@ class MailIMAPHandler(IMAPHandler):
     (BODY[]) answered with the mail as a literal, APPEND (a synchronizing
     literal: "+ " first, then the mail is read and compared)."""
 
-    def handle(self):
-        self.send("* OK IMAP4rev1 ready")
-        authed = False
+    def command(self, tag, cmd, arg):
         mail = content_mail()
-        for line in self.lines():
-            tag, _, rest = line.partition(" ")
-            cmd, _, arg = rest.partition(" ")
-            cmd = cmd.upper()
-            if not tag or not cmd:
-                self.send("* BAD empty command")
-            elif cmd == "CAPABILITY":
-                self.send("* CAPABILITY " + self.CAPS, "%s OK CAPABILITY completed" % tag)
-            elif cmd == "LOGIN":
-                args = [a.strip('"') for a in arg.split(" ")]
-                if args == [FAKE_USER, FAKE_PASS]:
-                    authed = True
-                    self.send("%s OK [CAPABILITY %s] LOGIN completed" % (tag, self.CAPS))
-                else:
-                    self.send("%s NO [AUTHENTICATIONFAILED] Invalid credentials" % tag)
-            elif cmd == "LOGOUT":
-                self.send("* BYE IMAP4rev1 server logging out", "%s OK LOGOUT completed" % tag)
-                return
-            elif not authed:
-                self.send("%s BAD command not valid before LOGIN" % tag)
-            elif cmd == "SELECT":
-                self.send("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)", "* 1 EXISTS", "* 0 RECENT",
-                          "* OK [UIDVALIDITY 1733562000] UIDs valid", "* OK [UIDNEXT 2] Predicted next UID",
-                          "%s OK [READ-WRITE] SELECT completed" % tag)
-            elif cmd == "FETCH" and arg.upper() in ("1 (BODY.PEEK[])", "1 (BODY[])"):
-                # one write: the untagged answer with its literal, and the tagged OK
-                self.wfile.write(b"* 1 FETCH (BODY[] {%d}\r\n" % len(mail) + mail + b")\r\n"
-                                 + b"%s OK FETCH completed\r\n" % tag.encode())
-                self.wfile.flush()
-            elif cmd == "APPEND" and arg.endswith("}"):
-                n = int(arg[arg.rindex("{") + 1:-1])
-                self.send("+ Ready for literal data")
-                literal = self.rfile.read(n)
-                self.rfile.readline(4096)  # the CRLF that ends the command
-                same = literal == mail
-                print("APPEND: %d bytes, %s" % (n, "the mail as built" if same else "DIFFERENT"), flush=True)
-                self.send("%s OK [APPENDUID 1733562000 2] APPEND completed" % tag if same
-                          else "%s NO APPEND: mail differs" % tag)
-            else:
-                self.send("%s BAD command not supported here" % tag)
+        if cmd == "SELECT":
+            self.send("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)", "* 1 EXISTS", "* 0 RECENT",
+                      "* OK [UIDVALIDITY 1733562000] UIDs valid", "* OK [UIDNEXT 2] Predicted next UID",
+                      "%s OK [READ-WRITE] SELECT completed" % tag)
+        elif cmd == "FETCH" and arg.upper() in ("1 (BODY.PEEK[])", "1 (BODY[])"):
+            # one write: the untagged answer with its literal, and the tagged OK
+            self.wfile.write(b"* 1 FETCH (BODY[] {%d}\r\n" % len(mail) + mail + b")\r\n"
+                             + b"%s OK FETCH completed\r\n" % tag.encode())
+            self.wfile.flush()
+        elif cmd == "APPEND" and arg.endswith("}"):
+            n = int(arg[arg.rindex("{") + 1:-1])
+            self.send("+ Ready for literal data")
+            literal = self.rfile.read(n)
+            self.rfile.readline(4096)  # the CRLF that ends the command
+            same = literal == mail
+            print("APPEND: %d bytes, %s" % (n, "the mail as built" if same else "DIFFERENT"), flush=True)
+            self.send("%s OK [APPENDUID 1733562000 2] APPEND completed" % tag if same
+                      else "%s NO APPEND: mail differs" % tag)
+        else:
+            return False
+        return True
 
 
 def mail_imap_client(port):
