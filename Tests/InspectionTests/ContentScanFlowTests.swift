@@ -197,6 +197,42 @@ import Scanning
         #expect(found.first?.source == nil, "the raw stream's")
     }
 
+    /// A chunked message given up (a chunk without LAST refused, then RSET)
+    /// and a new one: the new message is read from its start, not fed on into
+    /// the old one's base64 part.
+    @Test func aNewBdatMessageAfterRsetIsScanned() throws {
+        let first = Array("Subject: a\r\nContent-Transfer-Encoding: base64\r\n\r\naGVsbG8g".utf8)
+        let second = Array("Subject: b\r\n\r\nkey \(Self.token) here\r\n".utf8)
+        var c = try Self.conversation(port: 25)
+        c.server("220 mx ESMTP\r\n250-mx\r\n250 CHUNKING\r\n250 ok\r\n250 ok\r\n552 too big\r\n")
+        c.client(Array("EHLO c\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nBDAT \(first.count)\r\n".utf8) + first)
+        c.client(Array("RSET\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nBDAT \(second.count) LAST\r\n".utf8) + second)
+        c.server("250 reset\r\n250 ok\r\n250 ok\r\n250 queued\r\n")
+        c.client("QUIT\r\n")
+        c.server("221 bye\r\n")
+        let found = c.context.takeContentSightings().contents
+        #expect(found.map { String(decoding: $0.match.value, as: UTF8.self) } == [Self.token])
+        #expect(found.first?.source == .smtpMessagePart)
+    }
+
+    /// A mail part past its stream's cap (1 MiB, reachable with a deeper
+    /// `--cleartext-depth-kb`): the rest is not decoded, so it is scanned raw.
+    @Test func aMailPartPastItsCapIsScannedRaw() throws {
+        var c = try Self.conversation(port: 110, depth: 8 << 20)
+        c.context.cleartextDepth = 8 << 20
+        let filler = String(repeating: String(repeating: "x", count: 70) + "\r\n", count: (1 << 20) / 72 + 200)
+        let mail = "Subject: log\r\nContent-Type: text/plain\r\n\r\n" + filler + "key \(Self.token) here\r\n"
+        c.server("+OK ready\r\n")
+        c.client("USER bob\r\nPASS x\r\nRETR 1\r\n")
+        c.server("+OK\r\n+OK in\r\n+OK \(mail.utf8.count) octets\r\n")
+        for k in stride(from: 0, to: mail.utf8.count, by: 65_536) { c.server(Array(Array(mail.utf8)[k..<min(k + 65_536, mail.utf8.count)])) }
+        c.server(".\r\n+OK bye\r\n")
+        #expect(c.context.counters.content.decodedCapHits == 1)
+        let found = c.context.takeContentSightings().contents
+        #expect(found.map { String(decoding: $0.match.value, as: UTF8.self) } == [Self.token])
+        #expect(found.first?.source == nil, "found by the raw scan")
+    }
+
     /// An image whose bytes happen to hold a token after its header.
     static func imageResponse() -> (head: String, body: [UInt8]) {
         let body = Array("RIFF".utf8) + [0x10, 0, 0, 0] + Array("WEBPVP8 ".utf8) + [0x02, 0x01, 0, 0]

@@ -122,7 +122,7 @@ import Testing
         ("* 1 FETCH (BODY[HEADER.FIELDS (SUBJECT FROM)] {10}", true), ("* 1 FETCH (BODY[2.MIME] {10}", true),
         ("* 1 FETCH (BODY[1.2.HEADER] {10}", true), ("* 1 FETCH (BODY[TEXT] {10}", false), ("* 1 FETCH (BODY[1] {10}", false),
         ("* 1 FETCH (RFC822.TEXT {10}", false), ("* 1 FETCH (BODY[1.2] {10+}", false), ("a1 LIST \"\" {10}", false),
-        ("* 1 FETCH (BODY[HEADER {10}", false),
+        ("* 1 FETCH (BODY[HEADER {10}", false), ("* 1 FETCH (BINARY[] ~{10}", true),
     ])
     func whichLiteralsHoldAMessage(line: String, holds: Bool) {
         let bytes = Array(line.utf8)
@@ -143,6 +143,57 @@ import Testing
             run.endBoth()
             run.checkClean()
         }
+    }
+
+    /// A FETCH literal announced while a synchronizing APPEND waits for its
+    /// `+`: one message is read at a time, the FETCH's is passed over (and
+    /// scanned raw), the APPEND's is still decoded and never read as commands.
+    @Test func imapLiteralsAnnouncedBothWays() {
+        let part = Array("Subject: hi\r\nContent-Transfer-Encoding: base64\r\n\r\n\(base64(Self.attachment))\r\n".utf8)
+        let appended = Array("Subject: note\r\n\r\nx1 LOGIN eve s3cret\r\n".utf8) + part
+        var run = ContentRun(.imap)
+        run.send(Array("* OK ready\r\n".utf8), .toClient)
+        run.send(Array("a1 LOGIN bob hunter2\r\n".utf8), .toServer)
+        run.send(Array("a1 OK\r\n".utf8), .toClient)
+        run.send(Array("a3 FETCH 1 BODY[]\r\na4 APPEND Sent {\(appended.count)}\r\n".utf8), .toServer)
+        run.send(Array("* 1 FETCH (BODY[] {\(part.count)}\r\n".utf8) + part + Array(")\r\na3 OK\r\n+ go ahead\r\n".utf8), .toClient)
+        run.send(appended + Array("\r\na5 LOGOUT\r\n".utf8), .toServer)
+        run.send(Array("a4 OK\r\n* BYE\r\na5 OK\r\n".utf8), .toClient)
+        run.endBoth()
+        // Not MIME (no Content-Type): the body is one part, read as the mail it is.
+        #expect(run.parts.filter { $0.direction == .toServer }.map(\.bytes) == [Array("x1 LOGIN eve s3cret\r\n".utf8) + part])
+        #expect(!run.sightings.contains { $0.contains("eve") }, "a line of the appended mail is no LOGIN")
+        run.checkClean()
+    }
+
+    /// A chunk without LAST, refused; RSET and a DATA transaction: the chunked
+    /// message is given up, and the mail text after DATA is mail, not
+    /// commands — with content on and off.
+    @Test(arguments: [true, false]) func dataAfterAnAbortedBdat(content: Bool) {
+        var run = ContentRun(.smtp)
+        if !content { run.context.content = .off }
+        run.send(Array("220 mx\r\n250-mx\r\n250 CHUNKING\r\n250 ok\r\n250 ok\r\n552 too big\r\n250 reset\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n221 bye\r\n".utf8), .toClient)
+        run.send(
+            Array(("EHLO c\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nBDAT 5\r\nhello"
+                + "RSET\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\n"
+                + "Subject: hi\r\n\r\nAUTH PLAIN AGJvYgBodW50ZXIy\r\n.\r\nQUIT\r\n").utf8), .toServer)
+        run.endBoth()
+        #expect(!run.sightings.contains { $0.contains("saslPlain") }, "mail text is no AUTH")
+        if content {
+            #expect(run.parts.map(\.bytes) == [Array("AUTH PLAIN AGJvYgBodW50ZXIy\r\n".utf8)])
+            #expect(run.streams.first?.complete == false, "the chunked message, cut short")
+        }
+        run.checkClean()
+    }
+
+    /// Pipelined RETRs: each reply's mail is decoded (one expectation per RETR).
+    @Test func pipelinedRetrs() {
+        var run = ContentRun(.pop3)
+        run.send(Array(("USER bob\r\nPASS x\r\n" + (1...6).map { "RETR \($0)\r\n" }.joined()).utf8), .toServer)
+        run.send(Array("+OK\r\n+OK\r\n+OK in\r\n".utf8) + (1...6).flatMap { Array("+OK\r\nSubject: \($0)\r\n\r\nbody \($0)\r\n.\r\n".utf8) }, .toClient)
+        run.endBoth()
+        #expect(run.parts.map { String(decoding: $0.bytes, as: UTF8.self) } == (1...6).map { "body \($0)\r\n" })
+        run.checkClean()
     }
 
     @Test func withoutContentNothingIsReadAfterTheLogin() {

@@ -277,18 +277,19 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
         messageDirection = direction
     }
 
+    /// `decoded` is asked after the read: bytes of a chunk in which a part
+    /// hit its cap are scanned raw too.
     private func readMessage(
         _ bytes: UnsafeRawBufferPointer, _ context: inout InspectionContext
     ) -> (used: Int, ended: Bool, decoded: Bool) {
-        let decoded = message!.decodes
         let (used, ended) = message!.read(bytes, ids: &nextContentStream, &context)
-        return (used, ended, decoded)
+        return (used, ended, message!.decodes)
     }
 
     func deliver(_ bytes: UnsafeRawBufferPointer, truncated: Bool, direction: Direction, context: inout InspectionContext) {
         let line = LoginLine(bytes: bytes, truncated: truncated)
         switch (dialect, direction) {
-        case (.smtp, .toServer): smtpClientLine(line)
+        case (.smtp, .toServer): smtpClientLine(line, context: &context)
         case (.smtp, .toClient): smtpServerLine(line)
         case (.pop3, .toServer): pop3ClientLine(line)
         case (.pop3, .toClient): pop3ServerLine(line)
@@ -555,7 +556,7 @@ struct LoginExpectation {
         case listing
         /// POP3: a `+OK` reply has a body ending in a `.` line.
         case multiLine
-        /// POP3 RETR, TOP: that body is a mail.
+        /// POP3 RETR, TOP: a `+OK` reply's body (ending in a `.` line) is a mail.
         case mail
         /// SMTP DATA: the mail text follows unless refused.
         case data

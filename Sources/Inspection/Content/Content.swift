@@ -250,7 +250,7 @@ struct ContentStream {
     private(set) var offset: UInt64 = 0
     /// False once the cap was reached or the stream ended: later bytes are dropped.
     private(set) var open = true
-    private var capped = false
+    private(set) var capped = false
     private var ended = false
     /// Media type, name and file name, one after the other.
     private var labels: [UInt8] = []

@@ -62,6 +62,8 @@ struct MIMEReader {
     private var pendingCR = false
     private var entity = MIMEEntity()
     private var stream: ContentStream?
+    /// A stream of this entity reached its cap: bytes it read after were dropped.
+    private(set) var capHit = false
     private var transfer = TransferDecoder(.identity)
 
     /// A mail: the message's own headers come first.
@@ -141,6 +143,7 @@ struct MIMEReader {
                     header()
                     held.removeAll(keepingCapacity: true)
                     stream?.write(UnsafeRawBufferPointer(rebasing: bytes[start..<i]), &context)
+                    noteCap()
                     stream?.finish(complete: true, &context)
                     stream = nil
                     headersEnded(ids: &ids, &context)
@@ -159,6 +162,7 @@ struct MIMEReader {
             }
         }
         stream?.write(UnsafeRawBufferPointer(rebasing: bytes[start..<i]), &context)
+        noteCap()
         return i
     }
 
@@ -339,6 +343,10 @@ struct MIMEReader {
         }
     }
 
+    private mutating func noteCap() {
+        if stream?.capped == true { capHit = true }
+    }
+
     /// Body bytes: decoded into the part's stream; a preamble's or an
     /// epilogue's as they are, into a stream opened at its first byte.
     private mutating func content(_ bytes: UnsafeRawBufferPointer, ids: inout UInt32, _ context: inout InspectionContext) {
@@ -347,12 +355,14 @@ struct MIMEReader {
         case .body:
             guard stream != nil else { return }
             transfer.decode(bytes, into: &stream!, &context)
+            noteCap()
         case .skip:
             if stream == nil {
                 stream = ContentStream(kind: kind, direction: direction, id: ids)
                 ids &+= 1
             }
             stream!.write(bytes, &context)
+            noteCap()
         case .headers, .done:
             return
         }

@@ -39,9 +39,10 @@ struct MailMessageReader {
         }
     }
 
-    /// Whether what it reads reaches the content scanner (the MIME reader
-    /// delivers every byte but delimiter lines, and the stuffing dots go).
-    var decodes: Bool { mime != nil }
+    /// Whether what it read reached the content scanner (the MIME reader
+    /// delivers every byte but delimiter lines, and the stuffing dots go) —
+    /// not once a part hit its cap and dropped the rest.
+    var decodes: Bool { mime.map { !$0.capHit } ?? false }
 
     /// `.counted`: `count` more bytes of the message follow.
     mutating func expect(_ count: UInt64) { remaining += count }

@@ -47,9 +47,9 @@ extension LoginDialogAnalyzer {
 
     /// A literal of `length` bytes that holds a message follows in
     /// `direction`; one message is read at a time, so while the other
-    /// direction's is still open this one is passed over (and scanned raw).
+    /// direction's is open or announced this one is passed over (and scanned raw).
     func literalHoldsMessage(_ length: UInt64, _ direction: Direction) {
-        if message != nil && messageDirection != direction {
+        if (message != nil && messageDirection != direction) || (messageLiteral.map { $0.direction != direction } ?? false) {
             rawRequest = (length, false)
         } else {
             messageLiteral = (length, direction)
@@ -183,6 +183,7 @@ extension LoginLine {
     /// encoding is in headers not sent with them; the raw scan reads them.
     func literalHoldsMessage() -> Bool {
         guard var end = trailingLiteralStart() else { return false }
+        if end > 0 && bytes[end - 1] == UInt8(ascii: "~") { end -= 1 }  // a literal8 (RFC 3516)
         while end > 0 && bytes[end - 1] == 0x20 { end -= 1 }
         if end > 0 && bytes[end - 1] == UInt8(ascii: ">") {  // a partial fetch's origin
             while end > 0 && bytes[end - 1] != UInt8(ascii: "<") { end -= 1 }

@@ -38,7 +38,6 @@ extension LoginDialogAnalyzer {
             expect(.listing, reply: index)
             expect(.multiLine, reply: index)
         } else if line.word(0, verbEnd, is: "RETR") || line.word(0, verbEnd, is: "TOP") {
-            expect(.multiLine, reply: index)
             expect(.mail, reply: index)
         } else if !hasArgument && (line.word(0, verbEnd, is: "LIST") || line.word(0, verbEnd, is: "UIDL")) {
             expect(.multiLine, reply: index)
@@ -59,9 +58,9 @@ extension LoginDialogAnalyzer {
         }
         let verbEnd = line.wordEnd(from: 0)
         if line.word(0, verbEnd, is: "+OK") {
-            if expects(.multiLine, reply: replyCount) {
+            mailReply = expects(.mail, reply: replyCount)
+            if mailReply || expects(.multiLine, reply: replyCount) {
                 inReplyBody = true
-                mailReply = expects(.mail, reply: replyCount)
             } else {
                 completeReply(.positive)
             }

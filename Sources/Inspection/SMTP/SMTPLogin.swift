@@ -8,10 +8,16 @@ extension LoginDialogAnalyzer {
     /// The replies to AUTH and its responses (RFC 4954 §4, §6, RFC 3463 codes aside).
     static let authReplyCodes: Set<Int> = [235, 334, 432, 454, 500, 501, 504, 530, 534, 535, 538]
 
-    func smtpClientLine(_ line: LoginLine) {
+    func smtpClientLine(_ line: LoginLine, context: inout InspectionContext) {
         if sasl != nil && saslResponse(line) { return }
         let index = nextCommand()
         let verbEnd = line.wordEnd(from: 0)
+        if message != nil && !line.word(0, verbEnd, is: "BDAT") {
+            // A chunked message (BDAT without LAST) given up: RSET, a new
+            // MAIL or DATA after a refused chunk (RFC 3030 §4.2).
+            endMessage(complete: false, &context)
+            bdatLast = false
+        }
         if line.word(0, verbEnd, is: "AUTH") {
             noteCleartext("AUTH", command: index)
             startSASL(line, from: verbEnd, reply: index)
