@@ -155,12 +155,18 @@ class POP3Handler(LineHandler):
                 self.send("-ERR unknown command or not authenticated")
 
 
-def pop3_client(port):
+def pop3_login(port):
+    """poplib, logged in with USER/PASS (printing the greeting and replies)."""
     import poplib
     p = poplib.POP3(HOST4, int(port), timeout=TIMEOUT)
     print(p.getwelcome().decode())
     print(p.user(FAKE_USER).decode())
     print(p.pass_(FAKE_PASS).decode())
+    return p
+
+
+def pop3_client(port):
+    p = pop3_login(port)
     print("STAT", p.stat())
     print(p.quit().decode())
 
@@ -202,11 +208,17 @@ class IMAPHandler(LineHandler):
         return False
 
 
-def imap_client(port):
+def imap_login(port):
+    """imaplib, logged in with LOGIN (printing the greeting and the reply)."""
     import imaplib
     m = imaplib.IMAP4(HOST4, int(port), timeout=TIMEOUT)
     print(m.welcome.decode())
     print(m.login(FAKE_USER, FAKE_PASS))
+    return m
+
+
+def imap_client(port):
+    m = imap_login(port)
     print(m.logout())
 
 
@@ -1403,11 +1415,7 @@ class MailPOP3Handler(POP3Handler):
 
 
 def mail_pop3_client(port):
-    import poplib
-    p = poplib.POP3(HOST4, int(port), timeout=TIMEOUT)
-    print(p.getwelcome().decode())
-    print(p.user(FAKE_USER).decode())
-    print(p.pass_(FAKE_PASS).decode())
+    p = pop3_login(port)
     print(p.list())
     resp, lines, octets = p.retr(1)
     print(resp.decode(), len(lines), "lines", octets, "octets")
@@ -1447,10 +1455,7 @@ class MailIMAPHandler(IMAPHandler):
 
 
 def mail_imap_client(port):
-    import imaplib
-    m = imaplib.IMAP4(HOST4, int(port), timeout=TIMEOUT)
-    print(m.welcome.decode())
-    print(m.login(FAKE_USER, FAKE_PASS))
+    m = imap_login(port)
     print(m.select("INBOX"))
     typ, data = m.fetch("1", "(BODY.PEEK[])")
     print(typ, data[0][0], len(data[0][1]), "bytes")

@@ -186,6 +186,21 @@ import Testing
         run.checkClean()
     }
 
+    /// Text pipelined after a DATA the server refused, then a BDAT: the
+    /// chunk is a message of its own, read by its count, not by a `.` line.
+    @Test func bdatAfterARefusedData() {
+        var run = ContentRun(.smtp)
+        run.send(Array("HELO c\r\nDATA\r\nSubject: refused\r\n".utf8), .toServer)
+        run.send(Array("220 mx\r\n250 ok\r\n554 no\r\n".utf8), .toClient)
+        let chunk = "Subject: chunk\r\n\r\nhi"
+        run.send(Array("BDAT \(chunk.utf8.count) LAST\r\n\(chunk)".utf8), .toServer)
+        run.send(Array("250 ok\r\n".utf8), .toClient)
+        run.endBoth()
+        #expect(run.streams.map { String(decoding: $0.bytes, as: UTF8.self) } == ["Subject: refused\r\n", "Subject: chunk\r\n\r\n", "hi"])
+        #expect(run.streams.map(\.complete) == [false, true, true])
+        run.checkClean()
+    }
+
     /// Pipelined RETRs: each reply's mail is decoded (one expectation per RETR).
     @Test func pipelinedRetrs() {
         var run = ContentRun(.pop3)

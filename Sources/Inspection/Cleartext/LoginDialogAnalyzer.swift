@@ -101,7 +101,7 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
     var messageDirection = Direction.toServer
     /// SMTP: a `BDAT` chunk announced, and whether it is the last.
     var bdat: (size: UInt64, last: Bool)?
-    /// SMTP: the chunk being read is the message's last.
+    /// SMTP: the chunk being read is the message's last (reset with `message`).
     var bdatLast = false
     /// POP3: the `+OK` reply being read has a mail as its body (RETR, TOP).
     var mailReply = false
@@ -210,20 +210,17 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
         case .smtp:
             guard direction == .toServer else { return nil }
             if inData { return readData(bytes, &context) }
-            if let chunk = bdat {
+            if let chunk = bdat {  // announced by the line just read
                 bdat = nil
                 if message == nil { startMessage(.smtpMessagePart, .toServer, .counted, &context) }
                 message!.expect(chunk.size)
                 bdatLast = chunk.last
             }
+            // Between chunks (and after a refused DATA) the next line is a
+            // command: one other than BDAT ends the message (`smtpClientLine`).
             guard let m = message else { return nil }
-            guard m.framing == .counted else {
-                endMessage(complete: false, &context)  // DATA was refused
-                return nil
-            }
             guard m.remaining > 0 else {
-                // `BDAT 0 LAST` ends the message with no bytes; otherwise the next command line.
-                if bdatLast { endMessage(complete: true, &context) }
+                if bdatLast { endMessage(complete: true, &context) }  // `BDAT 0 LAST`
                 return nil
             }
             let taken = readMessage(bytes, &context)
@@ -303,6 +300,7 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
     func endMessage(complete: Bool, _ context: inout InspectionContext) {
         message?.finish(complete: complete, &context)
         message = nil
+        bdatLast = false
     }
 
     func rawData(_ bytes: UnsafeRawBufferPointer, context: inout InspectionContext) {
@@ -323,7 +321,6 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
             if message != nil && messageDirection == .toServer { endMessage(complete: false, &context) }
             dataResumed = inData
             bdat = nil
-            bdatLast = false
         } else {
             // A reply body in progress may have ended unseen; and what comes is no greeting.
             multiLineCode = nil

@@ -12,11 +12,11 @@ extension LoginDialogAnalyzer {
         if sasl != nil && saslResponse(line) { return }
         let index = nextCommand()
         let verbEnd = line.wordEnd(from: 0)
-        if message != nil && !line.word(0, verbEnd, is: "BDAT") {
-            // A chunked message (BDAT without LAST) given up: RSET, a new
-            // MAIL or DATA after a refused chunk (RFC 3030 §4.2).
+        if let m = message, !(m.framing == .counted && line.word(0, verbEnd, is: "BDAT")) {
+            // A chunked message (BDAT without LAST) given up — RSET, a new
+            // MAIL or DATA after a refused chunk (RFC 3030 §4.2) — or the
+            // text pipelined after a refused DATA.
             endMessage(complete: false, &context)
-            bdatLast = false
         }
         if line.word(0, verbEnd, is: "AUTH") {
             noteCleartext("AUTH", command: index)
