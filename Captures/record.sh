@@ -9,6 +9,7 @@
 #   RECORD_ONLY=content sudo bash Captures/record.sh         # only content-http.pcap
 #   RECORD_ONLY=h2ccontent sudo bash Captures/record.sh      # only h2c-content.pcap
 #   RECORD_ONLY=mailcontent sudo bash Captures/record.sh     # only mail-content.pcap
+#   RECORD_ONLY=utf16content sudo bash Captures/record.sh    # only utf16-content.pcap
 #
 # Every server binds to 127.0.0.1 or ::1 and every client talks only to it;
 # tcpdump records on the loopback interface with a port filter, so nothing
@@ -38,6 +39,8 @@ P_H2C_CONTENT=18098   # h2c-content.pcap
 P_MAIL_POP3=18099     # mail-content.pcap: POP3 RETR of the mail
 P_MAIL_IMAP=18100     #                    IMAP FETCH BODY[] and APPEND of the mail
 P_MAIL_SMTP=18101     #                    SMTP DATA of the mail
+P_UTF16_HTTP=18102    # utf16-content.pcap: HTTP GET of a UTF-16LE export
+P_UTF16_TDS=18103     #                     TDS (SQL Server) SQL batch and its result
 P_SMTP=12525
 P_FTP=12121
 P_FTP_PASV_LO=12130
@@ -93,8 +96,8 @@ die() { log "ERROR: $*"; exit 1; }
 RECORD_ONLY="${RECORD_ONLY:-}"
 case "$RECORD_ONLY" in
     "") ;;
-    cleartext|ftpdata|content|h2ccontent|mailcontent) RECORD_SSH=0; RECORD_PG=0 ;;
-    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent)" ;;
+    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content) RECORD_SSH=0; RECORD_PG=0 ;;
+    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content)" ;;
 esac
 
 # ------------------------------------------------------------ housekeeping
@@ -371,6 +374,8 @@ if [ -f "$ORACLE_TOOL" ]; then
         echo "decode_as_entry: tcp.port,$P_MAIL_SMTP,(none),SMTP"
         echo "decode_as_entry: tcp.port,$P_MAIL_POP3,(none),POP"
         echo "decode_as_entry: tcp.port,$P_MAIL_IMAP,(none),IMAP"
+        echo "decode_as_entry: tcp.port,$P_UTF16_HTTP,(none),HTTP"
+        echo "decode_as_entry: tcp.port,$P_UTF16_TDS,(none),TDS"
         echo "decode_as_entry: tcp.port,$P_FTP_DATA,(none),FTP"
     } >"$WORK/wireshark/decode_as_entries"
     for f in "${RECORDED[@]}"; do
@@ -620,6 +625,36 @@ record_mail_content() {
 
 if [ "$RECORD_ONLY" = mailcontent ]; then
     record_mail_content
+    write_oracles
+    print_summary
+    exit 0
+fi
+# utf16-content.pcap: fake PII and secrets in UTF-16LE text (record_helpers.py
+# utf16_export, tds_sql_batch, tds_result): curl downloads an Excel "Unicode
+# Text" export (BOM FF FE, tab-separated) from a python http.server handler, and
+# a scripted TDS client sends a SQL batch to a scripted TDS server, which
+# answers one result row. There is no SQL Server here: both TDS ends are python.
+record_utf16_content() {
+    local srvs=() p
+    log "recording utf16-content.pcap (HTTP GET :$P_UTF16_HTTP, TDS SQL batch :$P_UTF16_TDS)"
+    port_free tcp "$P_UTF16_HTTP" "$P_UTF16_TDS"
+    start_bg utf16-http-server "$PY" "$HELPERS" utf16-http-server "$P_UTF16_HTTP"; srvs+=("$BG_PID")
+    start_bg tds-server "$PY" "$HELPERS" tds-server "$P_UTF16_TDS"; srvs+=("$BG_PID")
+    wait_listen tcp "$P_UTF16_HTTP"
+    wait_listen tcp "$P_UTF16_TDS"
+    start_capture utf16-content.pcap lo "$(port_filter "$P_UTF16_HTTP" "$P_UTF16_TDS")"
+    run_client utf16-http-client "$P_UTF16_HTTP"
+    run_client tds-client "$P_UTF16_TDS"
+    stop_capture utf16-content.pcap
+    for p in "${srvs[@]}"; do stop_pid "$p"; done
+    # the TDS server compared the batch with the one built; the clients checked what they got
+    grep -q "^SQL batch: .*the query as built" "$WORK/tds-server.log" || die "TDS: not the SQL batch as built"
+    cat "$WORK/utf16-http-client-$P_UTF16_HTTP.log" "$WORK/tds-server.log" "$WORK/tds-client-$P_UTF16_TDS.log" |
+        sed 's/^/[record]   /' >&2
+}
+
+if [ "$RECORD_ONLY" = utf16content ]; then
+    record_utf16_content
     write_oracles
     print_summary
     exit 0
@@ -954,6 +989,7 @@ record_cleartext_set
 record_content
 record_h2c_content
 record_mail_content
+record_utf16_content
 
 # ---------------------------------------------------------------- SSH
 if [ "$WANT_SSH" = 1 ]; then

@@ -44,6 +44,11 @@ Mail content (record.sh's "mailcontent" set, RECORD_ONLY=mailcontent):
     record_helpers.py mail-smtp-server PORT   record_helpers.py mail-smtp-client PORT
     record_helpers.py mail-pop3-server PORT   record_helpers.py mail-pop3-client PORT
     record_helpers.py mail-imap-server PORT   record_helpers.py mail-imap-client PORT
+
+UTF-16 content (record.sh's "utf16content" set, RECORD_ONLY=utf16content):
+
+    record_helpers.py utf16-http-server PORT  record_helpers.py utf16-http-client PORT
+    record_helpers.py tds-server PORT         record_helpers.py tds-client PORT
 """
 import os
 import socket
@@ -103,6 +108,17 @@ class LineHandler(socketserver.StreamRequestHandler):
 
 class LoopbackTCPServer(socketserver.TCPServer):
     allow_reuse_address = True
+
+
+def serve_http(port, handler):
+    """Serves `handler` (an http.server handler class) on 127.0.0.1:port until killed."""
+    import http.server
+
+    class Server(http.server.HTTPServer):
+        allow_reuse_address = True
+
+    with Server((HOST4, int(port)), handler) as httpd:
+        httpd.serve_forever()
 
 
 # --------------------------------------------------------------------- POP3
@@ -1254,11 +1270,7 @@ def content_server(port):
         def log_message(self, *args):
             pass
 
-    class Server(http.server.HTTPServer):
-        allow_reuse_address = True
-
-    with Server((HOST4, int(port)), Handler) as httpd:
-        httpd.serve_forever()
+    serve_http(port, Handler)
 
 
 def content_client(port):
@@ -1468,6 +1480,151 @@ def mail_imap_client(port):
     print(m.logout())
 
 
+# ------------------------------------------------ UTF-16 content (PII, secrets)
+# record.sh's "utf16content" set (RECORD_ONLY=utf16content): fake PII and
+# secrets in UTF-16LE, the text encoding of Windows programs, where every
+# ASCII character is followed by a zero byte. Each value is valid for its
+# validator (Luhn and issuer prefix, no published test card; AKIA + 16 of
+# [A-Z2-7]; a domain that is not reserved) and none is one of the CONTENT_*
+# values, so a finding shows which part of the capture it came from:
+#
+#   customers-export.txt (HTTP GET): UTF-16LE with the BOM FF FE,
+#   tab-separated, CRLF; header row name, email, card_number, aws_access_key_id
+#     row 1: Marta Kowalczyk  marta.kowalczyk@corp-mail.io  4556820855197399  AKIAB2QPARU2UT7JYRDB
+#     row 2: Tomas Lindqvist  tomas.lindqvist@corp-mail.io  5312083725117590  AKIAUQNEK2RI2OL6WXJ2
+#   TDS exchange (the SQL Server protocol):
+#     SQL batch query: SELECT email, card_number FROM customers
+#                      WHERE email = N'oskar.brennan@corp-mail.io'
+#     result row:      email oskar.brennan@corp-mail.io, card_number 4556889949796516
+#
+# The TDS e-mail address is 26 characters, 52 bytes in UTF-16LE, so the ROW
+# token's length prefix in front of it is 34 00: read as UTF-16LE that is the
+# character "4", glued to the address ("4oskar.brennan@...").
+UTF16_ROWS = [
+    ("Marta Kowalczyk", "marta.kowalczyk@corp-mail.io", "4556820855197399", "AKIAB2QPARU2UT7JYRDB"),
+    ("Tomas Lindqvist", "tomas.lindqvist@corp-mail.io", "5312083725117590", "AKIAUQNEK2RI2OL6WXJ2"),
+]
+UTF16_EXPORT_PATH = "/customers-export.txt"
+TDS_EMAIL = "oskar.brennan@corp-mail.io"
+TDS_CARD = "4556889949796516"
+TDS_QUERY = "SELECT email, card_number FROM customers WHERE email = N'%s'" % TDS_EMAIL
+
+
+def utf16_export():
+    """customers-export.txt as Excel's "Unicode Text" export writes it."""
+    lines = ["name\temail\tcard_number\taws_access_key_id"] + ["\t".join(row) for row in UTF16_ROWS]
+    return b"\xff\xfe" + "".join(l + "\r\n" for l in lines).encode("utf-16-le")
+
+
+def utf16_http_server(port):
+    """HTTP/1.1 on 127.0.0.1: GET /customers-export.txt answers the export
+    as text/plain (no charset, no compression); anything else is a 404."""
+    import http.server
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            if self.path != UTF16_EXPORT_PATH:
+                self.send_error(404)
+                return
+            body = utf16_export()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    serve_http(port, Handler)
+
+
+def utf16_http_client(port):
+    """curl downloads the export once and checks it got exactly these bytes."""
+    import subprocess
+    out = subprocess.run(["curl", "-sS", "--max-time", "10", "--noproxy", "*",
+                          "http://%s:%s%s" % (HOST4, port, UTF16_EXPORT_PATH)], capture_output=True, check=True)
+    if out.stdout != utf16_export():
+        sys.exit("GET %s did not give the export as built" % UTF16_EXPORT_PATH)
+    print("GET %s: %d bytes, the export as built" % (UTF16_EXPORT_PATH, len(out.stdout)))
+
+
+# TDS (MS-TDS) by hand: there is no SQL Server here (Debian does not package one),
+# so a scripted server and client exchange the two messages that carry the
+# data, a SQL batch and its tabular result, in TDS 7.2+ form; the pre-login
+# and LOGIN7 that a real client sends first are left out. MS-TDS 2.2.3.1: an
+# 8-byte packet header (type, status 01 = end of message, big-endian length,
+# SPID, packet id, window) in front of each message.
+TDS_SQL_BATCH = 0x01
+TDS_TABULAR_RESULT = 0x04
+TDS_SPID = 52   # the server's packets carry the session's SPID; the client sends 0
+
+
+def tds_packet(ptype, payload, spid=0):
+    return struct.pack(">BBHHBB", ptype, 0x01, 8 + len(payload), spid, 1, 0) + payload
+
+
+def tds_sql_batch():
+    """ALL_HEADERS (total 22; one transaction descriptor header: length 18,
+    type 2, descriptor 0, 1 outstanding request), then the query in UTF-16LE."""
+    all_headers = struct.pack("<IIHQI", 22, 18, 2, 0, 1)
+    return tds_packet(TDS_SQL_BATCH, all_headers + TDS_QUERY.encode("utf-16-le"))
+
+
+def tds_result():
+    """COLMETADATA (two NVARCHAR(100) columns, nullable, collation
+    SQL_Latin1_General_CP1_CI_AS), one ROW (each value: byte length u16, then
+    UTF-16LE), DONE (DONE_COUNT, SELECT, 1 row)."""
+    cols = (("email", TDS_EMAIL), ("card_number", TDS_CARD))
+    meta = b"\x81" + struct.pack("<H", len(cols))
+    row = b"\xd1"
+    for name, value in cols:
+        meta += struct.pack("<IHBH", 0, 0x0009, 0xE7, 200) + bytes.fromhex("0904d00034")
+        meta += bytes([len(name)]) + name.encode("utf-16-le")
+        v = value.encode("utf-16-le")
+        row += struct.pack("<H", len(v)) + v
+    done = b"\xfd" + struct.pack("<HHQ", 0x0010, 0x00C1, 1)
+    return tds_packet(TDS_TABULAR_RESULT, meta + row + done, TDS_SPID)
+
+
+def read_tds_packet(rfile):
+    """One packet as (type, whole packet), or None at EOF."""
+    header = rfile.read(8)
+    if len(header) < 8:
+        return None
+    length = struct.unpack(">H", header[2:4])[0]
+    return header[0], header + rfile.read(length - 8)
+
+
+class TDSHandler(socketserver.StreamRequestHandler):
+    """Answers each SQL batch with tds_result(), after comparing it with
+    tds_sql_batch(); runs until the client closes."""
+    timeout = TIMEOUT
+
+    def handle(self):
+        while True:
+            packet = read_tds_packet(self.rfile)
+            if packet is None:
+                return
+            ptype, data = packet
+            same = ptype == TDS_SQL_BATCH and data == tds_sql_batch()
+            print("SQL batch: %d bytes, %s" % (len(data), "the query as built" if same else "DIFFERENT"),
+                  flush=True)
+            self.wfile.write(tds_result())
+            self.wfile.flush()
+
+
+def tds_client(port):
+    with socket.create_connection((HOST4, int(port)), timeout=TIMEOUT) as s, s.makefile("rb") as rfile:
+        s.sendall(tds_sql_batch())
+        packet = read_tds_packet(rfile)
+    if packet is None or packet[1] != tds_result():
+        sys.exit("the SQL batch was not answered with the result as built")
+    print("tabular result: %d bytes, the result as built" % len(packet[1]))
+
+
 def main(argv):
     if len(argv) < 2:
         sys.exit(__doc__)
@@ -1554,6 +1711,14 @@ def main(argv):
         LoopbackTCPServer((HOST4, int(args[0])), MailIMAPHandler).serve_forever()
     elif cmd == "mail-imap-client":
         mail_imap_client(*args)
+    elif cmd == "utf16-http-server":
+        utf16_http_server(*args)
+    elif cmd == "utf16-http-client":
+        utf16_http_client(*args)
+    elif cmd == "tds-server":
+        LoopbackTCPServer((HOST4, int(args[0])), TDSHandler).serve_forever()
+    elif cmd == "tds-client":
+        tds_client(*args)
     elif cmd == "h2c-auth-server":
         h2c_auth_server(*args)
     elif cmd == "h2c-auth-client":

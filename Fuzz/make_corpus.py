@@ -393,7 +393,8 @@ def main():
             seeds["FuzzPipeline"][stem + "-snaplen"] = frame_list(link, 0, cut_frames(packets))
         if stem == "smtp-python":
             seeds["FuzzPipeline"][stem + "-text-smallcaps"] = frame_list(link, 1 | (2 << 1) | (1 << 3), packets)
-        if stem in ("content-http", "h2c-content", "smtp-python", "ftp-data", "http-auth-curl", "mixed-any", "dns-udp"):
+        if stem in ("content-http", "h2c-content", "smtp-python", "ftp-data", "http-auth-curl", "mixed-any", "dns-udp",
+                    "utf16-content"):
             # Bit 7: the content scanner runs too (raw streams, decoded bodies).
             seeds["FuzzPipeline"][stem + "-content"] = frame_list(link, 0x80, packets)
 

@@ -45,11 +45,19 @@ texts.append('GET /v1/orders?page=2&api_key=ghp_57MnwRzr5gwn5zTspC8blSsI5Ypyno2G
              'Cookie: theme=dark; session=AKIA2E4GQJ5NMWZRK7TP\r\n\r\n')
 texts.append("AWS_ACCESS_KEY_ID=AKIA2E4GQJ5NMWZRK7TP\n{'AKIA2E4GQJ5NMWZRK7TP': '4069006792188143'}")
 
+data_texts = [t.encode('utf-8') for t in texts]
+# UTF-16LE text for WideText: a SQL Server query, a row whose strings lead with
+# their lengths in bytes (50 reads as "2"), a file with its byte order mark.
+def utf16(t):
+    return t.encode('utf-16-le')
+data_texts.append(bytes([1, 1, 0, 0x60, 0, 0, 1, 0]) + utf16("INSERT INTO t VALUES (N'4556 7375 8689 9855', N'AKIA2E4GQJ5NMWZRK7TP')"))
+data_texts.append(bytes([0xd1, 50, 0]) + utf16('ann.lee@corp-mail.example') + bytes([40, 0]) + utf16('AKIA2E4GQJ5NMWZRK7TP') + bytes([0xfd, 0x10, 0]))
+data_texts.append(b'\xff\xfe' + utf16('Name\tEmail\tCard\r\nAnn\tann.lee@corp-mail.example\t4000 1234 5678 9010\r\n'))
+
 # (options, parameter): whole; fixed chunks of 5; one byte each; seeded cuts; fixed chunks with a gap.
 modes = [(0x0c, 0), (0x00, 4), (0x04, 0), (0x08, 17), (0x10, 9)]
 count = 0
-for i, text in enumerate(texts):
-    data = text.encode('utf-8')
+for i, data in enumerate(data_texts):
     for options, parameter in modes[: 2 if i % 3 else 5]:
         seed = bytes([options, parameter]) + data
         name = hashlib.sha1(seed).hexdigest()[:16]

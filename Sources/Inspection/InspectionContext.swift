@@ -38,6 +38,8 @@ public struct InspectionContext: Sendable {
     var decodedRanges: [Range<UInt64>] = []
     /// Scan state of each open decoded stream, by flow slot and stream id.
     var pieceScans: [UInt64: PieceScan] = [:]
+    /// The UTF-16LE text the raw scan narrowed from the chunk being read (reused).
+    var wideText: [UInt8] = []
 
     public static let defaultCleartextDepth: UInt64 = 1 << 20
     public static let defaultScanDepth: UInt64 = 1 << 20

@@ -8,7 +8,9 @@
 // PlainSight for decoded streams: the first `window` bytes are read, and a NUL
 // or too many control characters mark the stream binary. Raw streams are not
 // judged this way: a binary protocol (MySQL, Redis, ...) carries its text in
-// binary framing.
+// binary framing. A stream that starts with the UTF-16LE byte order mark (FF
+// FE: what Windows writes for "Unicode" text, Excel's Unicode exports) is
+// text of its own kind, scanned narrowed (`WideText`).
 
 /// The verdict on a stream's first bytes, built up piece by piece.
 public struct TextSniff: Sendable, Equatable {
@@ -17,6 +19,8 @@ public struct TextSniff: Sendable, Equatable {
         case undecided
         case text
         case binary
+        /// UTF-16LE: it starts with the byte order mark FF FE.
+        case utf16
     }
 
     /// Bytes judged: text rarely strays from printable bytes this early.
@@ -28,17 +32,36 @@ public struct TextSniff: Sendable, Equatable {
     public private(set) var verdict = Verdict.undecided
     var seen = 0
     var controls = 0
+    /// The first byte was FF: the next decides whether it is a byte order mark.
+    public private(set) var startsFF = false
 
     public init() {}
 
     /// Reads the part of `bytes` still inside the window; returns the verdict so far.
     @discardableResult
     public mutating func read(_ bytes: UnsafeRawBufferPointer) -> Verdict {
-        guard verdict == .undecided else { return verdict }
+        guard verdict == .undecided, !bytes.isEmpty else { return verdict }
+        if seen == 0 {
+            // The byte order mark, which a piece may cut after its FF.
+            let first = startsFF ? 0xff : bytes[0]
+            let second = startsFF ? bytes[0] : bytes.count > 1 ? bytes[1] : nil
+            if first == 0xff && second == nil {
+                startsFF = true
+                return verdict
+            }
+            if first == 0xff && second == 0xfe {
+                verdict = .utf16
+                return verdict
+            }
+            if startsFF { seen = 1 }  // the FF that waited is in the window (not a control)
+            startsFF = false
+        }
         let n = min(bytes.count, TextSniff.window - seen)
-        for i in 0..<n where TextSniff.isControl(bytes[i]) {
-            if bytes[i] == 0 { verdict = .binary; return verdict }
-            controls += 1
+        for i in 0..<n {
+            let b = bytes[i]
+            guard b < 0x20 || b == 0x7f else { continue }  // most bytes: one comparison
+            if b == 0 { verdict = .binary; return verdict }
+            if TextSniff.isControl(b) { controls += 1 }
         }
         seen += n
         if controls > TextSniff.maxControls {

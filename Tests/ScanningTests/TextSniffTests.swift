@@ -16,6 +16,15 @@ import Testing
         #expect(Self.verdict([coloured]) == .text, "escape and form feed are text")
     }
 
+    @Test func aUTF16ByteOrderMarkMakesItUTF16() {
+        let text: [UInt8] = [0xff, 0xfe] + Array("Name\tCard\r\n".utf16).flatMap { [UInt8($0), 0] }
+        #expect(Self.verdict([text]) == .utf16)
+        #expect(Self.verdict([[0xff], Array(text[1...])]) == .utf16, "the mark cut after its FF")
+        #expect(Self.verdict([[0xff], Array("abc".utf8) + [0]]) == .binary, "an FF alone is a byte of the window")
+        #expect(Self.verdict([[0xfe, 0xff, 0, 0x41]]) == .binary, "UTF-16BE is not read")
+        #expect(Self.verdict([Array("x".utf8), [0xff, 0xfe, 0x41, 0]]) == .binary, "only at the start")
+    }
+
     @Test func aNULMakesItBinaryAtOnce() {
         #expect(Self.verdict([Array("GIF89a".utf8) + [1, 0, 1, 0]]) == .binary)
     }

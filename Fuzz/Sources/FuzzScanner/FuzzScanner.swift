@@ -17,8 +17,14 @@
 // included, in order ("segmentation"); after `finish` the budget holds nothing ("release");
 // the same input as a datagram (scanMessage) finds what the one-piece stream
 // scan finds ("message"); no rule reports a value at one offset twice ("once").
+// The same stream's UTF-16LE text (`WideText`, as a raw stream's and as a
+// file's): only characters and NULs, every part between NULs at least
+// `minCharacters` long and in the input as UTF-16LE ("wide-text"); chunked
+// as in one piece when the budget can hold runs and there is no gap
+// ("wide-segmentation"); every budget byte given back ("wide-release").
 //
-// FUZZ_IGNORE (environment, comma-separated): offset, field, segmentation, release, message, once.
+// FUZZ_IGNORE (environment, comma-separated): offset, field, segmentation, release, message, once,
+// wide-text, wide-segmentation, wide-release.
 
 import Foundation
 @testable import Scanning
@@ -62,6 +68,29 @@ func scan(_ bytes: [UInt8], cuts: [Int], gap: Range<Int>?, budget size: Int) -> 
     scanner.finish(&state, budget: &budget, into: &found)
     check("release", budget.bytes == 0, "\(budget.bytes) bytes held after finish")
     return found.map { Found(rule: $0.rule, offset: $0.offset, value: $0.value, field: $0.field) }
+}
+
+/// The narrowed UTF-16LE text of the stream read in chunks ending at `cuts`, less the gap.
+func narrow(_ bytes: [UInt8], cuts: [Int], gap: Range<Int>?, budget size: Int, lengthPrefixed: Bool) -> [UInt8] {
+    var wide = WideText(lengthPrefixed: lengthPrefixed)
+    var budget = ScanBudget(maxBytes: size)
+    var text: [UInt8] = []
+    var start = 0
+    for end in cuts + [bytes.count] where end > start {
+        var parts = [start..<end]
+        if let gap, start < gap.upperBound && end > gap.lowerBound {
+            parts = [start..<max(start, gap.lowerBound), min(end, gap.upperBound)..<end]  // what lies outside the gap
+        }
+        for part in parts where !part.isEmpty {
+            bytes[part].withUnsafeBytes { wide.read($0, at: UInt64(part.lowerBound), budget: &budget, into: &text) }
+        }
+        start = end
+    }
+    wide.endRun(into: &text)
+    wide.release(budget: &budget)
+    check("wide-release", budget.bytes == 0, "\(budget.bytes) bytes held after release")
+    check("wide-text", wide.length == UInt64(text.count), "length \(wide.length), \(text.count) bytes written")
+    return text
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -116,6 +145,21 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     bytes.withUnsafeBytes { scanner.scanMessage($0, at: 0, &state, into: &datagram) }
     check("message", datagram.map { Found(rule: $0.rule, offset: $0.offset, value: $0.value, field: $0.field) } == whole,
           "datagram and stream scans differ")
+    for lengthPrefixed in [true, false] {
+        let text = narrow(bytes, cuts: [], gap: nil, budget: 16 << 20, lengthPrefixed: lengthPrefixed)
+        check("wide-text", text.allSatisfy { $0 == 0 || WideText.isCharacter($0) }, "a byte that is no character")
+        if !lengthPrefixed && bytes.count < 4096 {
+            for part in text.split(separator: 0, omittingEmptySubsequences: false) {
+                let wide: [UInt8] = part.flatMap { [$0, 0] }
+                check("wide-text", part.count >= WideText.minCharacters && bytes.firstRange(of: wide) != nil,
+                      "a part of \(part.count) characters not in the input")
+            }
+        }
+        let chunkedText = narrow(bytes, cuts: cuts, gap: gap, budget: budget, lengthPrefixed: lengthPrefixed)
+        if gap == nil && (budget >= WideText.holdLimit || !lengthPrefixed) {
+            check("wide-segmentation", text == chunkedText, "one piece: \(text.count) bytes, chunked: \(chunkedText.count)")
+        }
+    }
     if verbose { print("FuzzScanner: \(bytes.count) bytes, \(cuts.count) cuts, \(whole.count) matches") }
     return 0
 }

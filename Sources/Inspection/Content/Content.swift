@@ -42,6 +42,11 @@ public enum ContentKind: UInt8, CaseIterable, Sendable {
     /// One leaf part of a mail in an IMAP literal: a FETCH of a whole message
     /// (`BODY[]`, `RFC822`, `BINARY[]`) or of a header, or an `APPEND`.
     case imapMessagePart
+    /// The UTF-16LE text of one direction of a raw stream (`WideText`): runs
+    /// of ASCII characters each followed by a zero byte (a SQL Server query
+    /// and its rows, SMB), narrowed to a byte each, runs joined by a NUL. Only
+    /// the raw scan makes it, from the bytes it scans.
+    case utf16Text
 
     /// The name in the stats record and in findings.
     public var name: String {
@@ -56,13 +61,15 @@ public enum ContentKind: UInt8, CaseIterable, Sendable {
         case .mimeHeaders: "mime-headers"
         case .pop3MessagePart: "pop3-message-part"
         case .imapMessagePart: "imap-message-part"
+        case .utf16Text: "utf16-text"
         }
     }
 
     /// Whether a stream of this kind that starts like a binary file is
     /// skipped (`TextSniff`). A header block is never a file: a control byte
-    /// in a field value must not hide the block's other fields.
-    public var isSniffed: Bool { self != .http2Headers && self != .mimeHeaders }
+    /// in a field value must not hide the block's other fields; narrowed
+    /// UTF-16 text is text by construction.
+    public var isSniffed: Bool { self != .http2Headers && self != .mimeHeaders && self != .utf16Text }
 }
 
 /// One piece of a decoded stream. Every view is valid only during the call

@@ -53,6 +53,16 @@ public struct ScanCounters: Sendable, Equatable {
     public init() {}
 }
 
+/// The UTF-16LE text of a flow's two directions, held by reference and made
+/// when the flow's scan first reads TCP bytes: the scan carries a pointer,
+/// not 80 bytes. (The pipeline copies the scan to ask whether the flow is
+/// done, after every packet; past 128 bytes the copy became a `memcpy` call.)
+/// Unchecked Sendable: only its own flow's inspection, on one thread, touches it.
+final class WideTexts: @unchecked Sendable {
+    @exclusivity(unchecked) var toServer = WideText(lengthPrefixed: true)
+    @exclusivity(unchecked) var toClient = WideText(lengthPrefixed: true)
+}
+
 /// The scan of one decoded stream; `shift`: the bytes of its name scanned before it.
 struct PieceScan: Sendable {
     var state = StreamScanState()
@@ -66,6 +76,20 @@ struct PieceScan: Sendable {
     var file: [UInt8] = []
     /// The columns of a stream that is a table (CSV, TSV), when it is one.
     var columns = CSVColumns()
+    /// A UTF-16LE stream (`TextSniff` saw its byte order mark) is scanned
+    /// narrowed, in the narrowed text's offsets.
+    var wide: WideText?
+
+    /// Scans narrowed UTF-16 text at `offset` of the narrowed stream (its table columns too).
+    mutating func scanNarrowed(
+        _ text: [UInt8], at offset: UInt64, scanner: ContentScanner, budget: inout ScanBudget, matches: inout [ScanMatch]
+    ) {
+        guard !text.isEmpty else { return }
+        text.withUnsafeBytes {
+            scanner.scan($0, at: offset + shift, &state, budget: &budget, into: &matches)
+            nameColumns($0, at: offset, &matches, budget: &budget)
+        }
+    }
 
     /// Names each match the text named nothing for by its column, when the
     /// stream is a table (`matches` come from scanning `piece`).
@@ -87,6 +111,8 @@ struct PieceScan: Sendable {
 /// scanned from the moment identification knows it is not the start of an
 /// encrypted protocol (the whole flow identified, or that direction ruled out
 /// by every probe) until the flow's end, an upgrade to TLS or the scan depth.
+/// The UTF-16LE text in the bytes it scans (`WideText`) is scanned too, as a
+/// decoded stream of each direction (`utf16-text`).
 @usableFromInline struct FlowScan {
     @usableFromInline enum Phase {
         case waiting
@@ -96,6 +122,7 @@ struct PieceScan: Sendable {
 
     var toServer = StreamScanState()
     var toClient = StreamScanState()
+    var wide: WideTexts?
     @usableFromInline var toServerPhase = Phase.waiting
     @usableFromInline var toClientPhase = Phase.waiting
 
@@ -153,17 +180,22 @@ struct PieceScan: Sendable {
     ) {
         if direction == .toServer {
             guard toServerPhase == .scanning else { return }
-            if !FlowScan.scan(bytes, direction, offset, transport, &toServer, scanner, &context) { toServerPhase = .stopped }
+            if !FlowScan.scan(bytes, direction, offset, transport, &toServer, &wide, scanner, &context) {
+                toServerPhase = .stopped
+            }
         } else {
             guard toClientPhase == .scanning else { return }
-            if !FlowScan.scan(bytes, direction, offset, transport, &toClient, scanner, &context) { toClientPhase = .stopped }
+            if !FlowScan.scan(bytes, direction, offset, transport, &toClient, &wide, scanner, &context) {
+                toClientPhase = .stopped
+            }
         }
     }
 
-    /// Scans a chunk; false once the direction reached the scan depth.
+    /// Scans a chunk and its UTF-16LE text; false once the direction reached the scan depth.
     static func scan(
         _ bytes: UnsafeRawBufferPointer, _ direction: Direction, _ offset: UInt64, _ transport: TransportProtocol,
-        _ state: inout StreamScanState, _ scanner: ContentScanner, _ context: inout InspectionContext
+        _ state: inout StreamScanState, _ wide: inout WideTexts?, _ scanner: ContentScanner,
+        _ context: inout InspectionContext
     ) -> Bool {
         var chunk = bytes
         let room = context.scanDepth > state.scannedBytes ? context.scanDepth - state.scannedBytes : 0
@@ -175,13 +207,73 @@ struct PieceScan: Sendable {
             scanner.scan(chunk, at: offset, &state, budget: &context.scanBudget, into: &context.scanMatches)
         }
         context.adoptMatches(direction: direction, source: nil)
+        if transport == .tcp {
+            if wide == nil { wide = WideTexts() }
+            if direction == .toServer {
+                readWide(chunk, direction, offset, &wide!.toServer, &context)
+            } else {
+                readWide(chunk, direction, offset, &wide!.toClient, &context)
+            }
+        }
         guard state.scannedBytes < context.scanDepth else {
             context.counters.scan.depthHits &+= 1
             scanner.finish(&state, budget: &context.scanBudget, into: &context.scanMatches)
             context.adoptMatches(direction: direction, source: nil)
+            if let wide { endWide(direction, wide, complete: false, &context) }
             return false
         }
         return true
+    }
+
+    /// The narrowed stream of each direction, numbered where no reader's
+    /// numbering (from 0, one by one) reaches.
+    static func wideStream(_ direction: Direction) -> UInt32 { direction == .toServer ? .max - 1 : .max }
+
+    /// Delivers the UTF-16LE text of a TCP chunk as the next piece of its
+    /// direction's `utf16-text` stream. (Not of UDP datagrams: the protocols
+    /// that carry UTF-16 run over TCP, and reading DNS's zero-laden datagrams
+    /// one by one cost more than all the TCP.)
+    static func readWide(
+        _ chunk: UnsafeRawBufferPointer, _ direction: Direction, _ offset: UInt64, _ wide: inout WideText,
+        _ context: inout InspectionContext
+    ) {
+        // The scratch is shared with the scans of decoded UTF-16 streams.
+        if !context.wideText.isEmpty { context.wideText.removeAll(keepingCapacity: true) }
+        let start = wide.length
+        wide.read(chunk, at: offset, budget: &context.scanBudget, into: &context.wideText)
+        guard !context.wideText.isEmpty else { return }
+        // Swapped out, not copied (as `decodedRanges` in `ingest`): delivering mutates the context.
+        var text: [UInt8] = []
+        swap(&text, &context.wideText)
+        deliverWide(text, direction, at: start, &context)
+        text.removeAll(keepingCapacity: true)
+        swap(&text, &context.wideText)
+    }
+
+    /// Ends a direction's `utf16-text` stream: the run it held is written,
+    /// and the stream ended when it delivered a byte.
+    static func endWide(_ direction: Direction, _ wide: WideTexts, complete: Bool, _ context: inout InspectionContext) {
+        var text = direction == .toServer ? wide.toServer : wide.toClient
+        if direction == .toServer { wide.toServer = WideText(lengthPrefixed: true) } else { wide.toClient = WideText(lengthPrefixed: true) }
+        var narrowed: [UInt8] = []
+        let start = text.length
+        text.endRun(into: &narrowed)
+        text.release(budget: &context.scanBudget)
+        deliverWide(narrowed, direction, at: start, &context)
+        guard text.length > 0 else { return }
+        context.endContent(
+            ContentEnd(kind: .utf16Text, direction: direction, stream: wideStream(direction), length: text.length, complete: complete))
+    }
+
+    static func deliverWide(_ text: [UInt8], _ direction: Direction, at offset: UInt64, _ context: inout InspectionContext) {
+        guard !text.isEmpty else { return }
+        let none = UnsafeRawBufferPointer(start: nil, count: 0)
+        text.withUnsafeBytes {
+            context.deliver(
+                ContentPiece(
+                    kind: .utf16Text, direction: direction, stream: wideStream(direction), offset: offset, bytes: $0,
+                    mediaType: none, name: none, filename: none))
+        }
     }
 
     /// The direction ended: hits waiting for more bytes are judged.
@@ -194,6 +286,7 @@ struct PieceScan: Sendable {
             toClientPhase = .stopped
         }
         context.adoptMatches(direction: direction, source: nil)
+        if let wide { FlowScan.endWide(direction, wide, complete: true, &context) }
     }
 
     /// Stops scanning (the rest of the flow is encrypted, or it is released):
@@ -262,15 +355,17 @@ extension InspectionContext {
         // it back cost two lookups and a copy of its state for every piece.
         let (shift, field, file) = InspectionContext.scan(
             piece, scanner: scanner, &pieceScans[UInt64(flow) << 32 | UInt64(piece.stream), default: PieceScan()],
-            budget: &scanBudget, matches: &scanMatches, counters: &counters.scan, scanBinary: scanBinary)
+            budget: &scanBudget, matches: &scanMatches, counters: &counters.scan, scanBinary: scanBinary,
+            narrowed: &wideText)
         adoptMatches(direction: piece.direction, source: piece.kind, shift: shift, field: field, file: file)
     }
 
     /// `scanPiece` on the piece's scan; returns the bytes of its name scanned
-    /// before it, and the stream's field and file names.
+    /// before it, and the stream's field and file names. `narrowed`: room for
+    /// a UTF-16 piece's text.
     private static func scan(
         _ piece: ContentPiece, scanner: ContentScanner, _ scan: inout PieceScan, budget: inout ScanBudget,
-        matches: inout [ScanMatch], counters: inout ScanCounters, scanBinary: Bool
+        matches: inout [ScanMatch], counters: inout ScanCounters, scanBinary: Bool, narrowed: inout [UInt8]
     ) -> (shift: UInt64, field: [UInt8], file: [UInt8]) {
         if !scan.started {
             scan.started = true
@@ -283,16 +378,26 @@ extension InspectionContext {
                 prefix.withUnsafeBytes { scanner.scan($0, at: 0, &scan.state, budget: &budget, into: &matches) }
             }
         }
+        let before = scan.sniff.verdict
+        if before == .undecided && !scanBinary && piece.kind.isSniffed { scan.sniff.read(piece.bytes) }
         switch scan.sniff.verdict {
         case .binary:
+            if before != .binary {
+                // Judged on what it said before; nothing more is read or kept.
+                counters.binaryStreams &+= 1
+                scanner.finish(&scan.state, budget: &budget, into: &matches)
+                scan.columns.stop(&budget)
+            }
             counters.binaryBytes &+= UInt64(piece.bytes.count)
-        case .undecided where !scanBinary && piece.kind.isSniffed && scan.sniff.read(piece.bytes) == .binary:
-            // Judged on what it said before; nothing more is read or kept.
-            counters.binaryStreams &+= 1
-            counters.binaryBytes &+= UInt64(piece.bytes.count)
-            scanner.finish(&scan.state, budget: &budget, into: &matches)
-            scan.columns.stop(&budget)
-        default:
+        case .utf16:
+            narrowed.removeAll(keepingCapacity: true)
+            if scan.wide == nil { scan.wide = WideText(lengthPrefixed: false) }
+            let start = scan.wide!.length
+            scan.wide!.read(piece.bytes, at: piece.offset, budget: &budget, into: &narrowed)
+            scan.scanNarrowed(narrowed, at: start, scanner: scanner, budget: &budget, matches: &matches)
+        case .undecided where scan.sniff.startsFF:
+            break  // a lone FF, maybe a byte order mark's first half: no rule matches it
+        case .undecided, .text:
             scanner.scan(piece.bytes, at: piece.offset + scan.shift, &scan.state, budget: &budget, into: &matches)
             scan.nameColumns(piece.bytes, at: piece.offset, &matches, budget: &budget)
         }
@@ -302,9 +407,19 @@ extension InspectionContext {
     /// A decoded stream ended: what waited for more bytes is judged.
     mutating func endPieceScan(_ end: ContentEnd, scanner: ContentScanner) {
         guard var scan = pieceScans.removeValue(forKey: UInt64(flow) << 32 | UInt64(end.stream)) else { return }
+        var length = end.length
+        if var wide = scan.wide {
+            // The run the narrowing held; the stream scanned is the narrowed one.
+            var text: [UInt8] = []
+            let start = wide.length
+            wide.endRun(into: &text)
+            wide.release(budget: &scanBudget)
+            scan.scanNarrowed(text, at: start, scanner: scanner, budget: &scanBudget, matches: &scanMatches)
+            length = wide.length
+        }
         scanner.finish(&scan.state, budget: &scanBudget, into: &scanMatches)
         // Values judged at the end lie in what was read.
-        scan.nameColumns(UnsafeRawBufferPointer(start: nil, count: 0), at: end.length, &scanMatches, budget: &scanBudget)
+        scan.nameColumns(UnsafeRawBufferPointer(start: nil, count: 0), at: length, &scanMatches, budget: &scanBudget)
         scan.columns.stop(&scanBudget)
         adoptMatches(direction: end.direction, source: end.kind, shift: scan.shift, field: scan.field, file: scan.file)
     }
@@ -316,6 +431,7 @@ extension InspectionContext {
             guard var scan = pieceScans.removeValue(forKey: key) else { continue }
             counters.scan.abandonedStreams &+= 1
             scanner.release(&scan.state, budget: &scanBudget)
+            scan.wide?.release(budget: &scanBudget)
             scan.columns.stop(&scanBudget)
         }
     }
