@@ -148,7 +148,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     for lengthPrefixed in [true, false] {
         let text = narrow(bytes, cuts: [], gap: nil, budget: 16 << 20, lengthPrefixed: lengthPrefixed)
         check("wide-text", text.allSatisfy { $0 == 0 || WideText.isCharacter($0) }, "a byte that is no character")
-        if !lengthPrefixed && bytes.count < 4096 {
+        if !lengthPrefixed && !text.isEmpty && bytes.count < 4096 {
             for part in text.split(separator: 0, omittingEmptySubsequences: false) {
                 let wide: [UInt8] = part.flatMap { [$0, 0] }
                 check("wide-text", part.count >= WideText.minCharacters && bytes.firstRange(of: wide) != nil,
