@@ -22,12 +22,9 @@ public struct WideText: Sendable, Equatable {
     /// binary data (16-bit counters under 0x7F) are common.
     public static let minCharacters = 6
     /// Characters of a run held back until it ends, so that lengths in front
-    /// of its strings can be told (`write`): a length below 0x7F leads at
-    /// most 63 characters. Charged to the scan budget while a stream holds.
-    public static let holdLimit = 128
-
-    /// Whether strings may be led by their lengths (a protocol's bytes, not a file's text).
-    let lengthPrefixed: Bool
+    /// of its strings can be told (`write`): a row of several columns. Charged
+    /// to the scan budget while a stream holds.
+    public static let holdLimit = 512
 
     enum Phase: Sendable, Equatable {
         /// No run of `minCharacters` yet (its first characters wait in `pending`).
@@ -45,8 +42,10 @@ public struct WideText: Sendable, Equatable {
     var pendingCount = 0
     var phase = Phase.outside
     var run: [UInt8] = []
-    /// `holdLimit` bytes are charged to the scan budget (from the first run held until `release`).
+    /// `holdLimit` bytes are charged to the scan budget (from the first run held until `release`);
+    /// `refused`: the budget had no room, and is not asked again (each run would count a cap hit).
     var charged = false
+    var refused = false
     /// The chunk's last byte, when the next chunk's first byte may be its zero.
     var held: UInt8 = 0
     var holds = false
@@ -54,9 +53,11 @@ public struct WideText: Sendable, Equatable {
     /// offset of the next byte in the narrowed stream.
     public private(set) var length: UInt64 = 0
 
-    /// `lengthPrefixed`: a raw stream, whose short runs are held to find the
-    /// lengths of the strings in them (`write`); a file's text is written as read.
-    public init(lengthPrefixed: Bool) { self.lengthPrefixed = lengthPrefixed }
+    public init() {}
+
+    /// A run is held back: it ends when the other direction speaks (a query's
+    /// last packet ends the run the server's reply cannot continue).
+    public var isHolding: Bool { phase == .holding }
 
     /// Reads the chunk at stream offset `offset`; appends the narrowed text
     /// of runs that reached `minCharacters` to `out` (a held run when it ends).
@@ -173,9 +174,10 @@ public struct WideText: Sendable, Equatable {
             pending |= UInt64(c) << UInt64(8 * pendingCount)
             pendingCount += 1
             guard pendingCount == WideText.minCharacters else { return }
-            if lengthPrefixed && !charged && budget.charge(WideText.holdLimit) {
-                charged = true
-                run.reserveCapacity(WideText.holdLimit)
+            if !charged && !refused {
+                charged = budget.charge(WideText.holdLimit)
+                refused = !charged
+                if charged { run.reserveCapacity(WideText.holdLimit) }
             }
             if charged {
                 phase = .holding
@@ -192,23 +194,23 @@ public struct WideText: Sendable, Equatable {
     }
 
     /// Writes the held run. SQL Server (TDS) leads each string of a row or
-    /// an RPC parameter with its length in bytes, a 16-bit number that
-    /// below 0x7F reads as one more character: `0` glued to a 24-character
-    /// e-mail address, `P` to a 40-character token, and the next column's
-    /// length between two values. A run that is exactly a chain of such
-    /// strings is written as the strings, each after a NUL. (A run of text
-    /// may be such a chain by chance, about one in a hundred: it is then
-    /// split at those places.)
+    /// an RPC parameter with its length in bytes, a 16-bit number that reads
+    /// as one more character when it is 0x0A or 0x20–0x7E: `0` glued to a
+    /// 24-character e-mail address, `P` to a 40-character token, and the next
+    /// column's length between two values. Where the run ends with a chain of
+    /// such strings — the whole run, or after a value too short for its
+    /// length to read as a character (`Ann Lee`, then `0` and a token) — the
+    /// strings are written apart, each after a NUL. Text can end in such a
+    /// chain by chance (a character whose value is twice the number of
+    /// characters after it): a value holding that character is then cut.
     mutating func write(into out: inout [UInt8]) {
-        var p = 0
-        while p < run.count && run[p] & 1 == 0 && run[p] >= 0x20 { p += 1 + Int(run[p]) / 2 }
-        guard p == run.count else {
+        let start = WideText.chainStart(run) ?? run.count
+        if start > 0 {
             separate(&out)
-            out += run
-            length &+= UInt64(run.count)
-            return
+            out += run[..<start]
+            length &+= UInt64(start)
         }
-        p = 0
+        var p = start
         while p < run.count {
             let count = Int(run[p]) / 2
             separate(&out)
@@ -216,6 +218,24 @@ public struct WideText: Sendable, Equatable {
             length &+= UInt64(count)
             p += 1 + count
         }
+    }
+
+    /// Where the longest chain of length-led strings that ends the run begins; nil: none.
+    static func chainStart(_ run: [UInt8]) -> Int? {
+        // From the end: a string at `i` ends the run, or where another such chain begins.
+        var chains = [Bool](repeating: false, count: run.count + 1)
+        chains[run.count] = true
+        var first: Int?
+        for i in stride(from: run.count - 1, through: 0, by: -1) {
+            let c = run[i]
+            guard c & 1 == 0 && (c >= 0x20 || c == 0x0a) else { continue }
+            let next = i + 1 + Int(c) / 2
+            if next <= run.count && chains[next] {
+                chains[i] = true
+                first = i
+            }
+        }
+        return first
     }
 
     /// A NUL between runs (and strings): nothing the rules match spans it.
@@ -231,5 +251,54 @@ public struct WideText: Sendable, Equatable {
     @inline(__always)
     static func isCharacter(_ b: UInt8) -> Bool {
         b &- 0x20 < 0x5f || b == 0x09 || b == 0x0a || b == 0x0d
+    }
+}
+
+/// A decoded stream known to be UTF-16LE (it starts with the byte order mark:
+/// a "Unicode text" file), narrowed code unit by code unit: an ASCII code
+/// unit as its byte, any other (an accented letter, half of a surrogate
+/// pair) as SUB (0x1A), so that a name with an accent keeps its table's tabs
+/// and cells; the byte order mark is dropped.
+public struct UTF16Narrowing: Sendable, Equatable {
+    /// The piece's last byte when it ended inside a code unit.
+    var odd: UInt8 = 0
+    var holdsOdd = false
+    var started = false
+    /// Narrowed bytes written so far.
+    public private(set) var length: UInt64 = 0
+
+    public init() {}
+
+    /// Reads the next piece of the stream, at stream offset `offset` (pieces
+    /// are contiguous; code units start at even offsets: the first piece read
+    /// may start after the mark's FF); appends its narrowed text to `out`.
+    public mutating func read(_ bytes: UnsafeRawBufferPointer, at offset: UInt64, into out: inout [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        var i = 0
+        if !started && !holdsOdd && offset & 1 == 1 {
+            started = true  // the FE of the mark
+            i = 1
+        }
+        if holdsOdd {
+            holdsOdd = false
+            unit(odd, bytes[0], &out)
+            i = 1
+        }
+        while i + 1 < bytes.count {
+            unit(bytes[i], bytes[i + 1], &out)
+            i += 2
+        }
+        if i < bytes.count {
+            odd = bytes[i]
+            holdsOdd = true
+        }
+    }
+
+    @inline(__always)
+    mutating func unit(_ low: UInt8, _ high: UInt8, _ out: inout [UInt8]) {
+        defer { started = true }
+        if !started && low == 0xff && high == 0xfe { return }
+        out.append(high == 0 && low < 0x80 ? low : 0x1a)
+        length &+= 1
     }
 }

@@ -12,15 +12,14 @@ import Testing
 struct UTF16ContentCaptureTests {
     static let capture = Paths.captures.appendingPathComponent("utf16-content.pcap")
 
-    /// rule, value, server port, source, field (nil: none; "*": not checked —
-    /// the first row's card and key are judged after the second row was read,
-    /// and a table names values of the row being read and the one before only).
+    /// rule, value, server port, source, field (nil: none). The first row's card
+    /// and key are judged after the second row was read (their rules look past them).
     static let planted: [(String, String, Int, String, String?)] = [
         ("pii.email", "marta.kowalczyk@corp-mail.io", 18102, "http-response-body", "email"),
         ("pii.email", "tomas.lindqvist@corp-mail.io", 18102, "http-response-body", "email"),
-        ("pii.payment-card", "4556820855197399", 18102, "http-response-body", "*"),
+        ("pii.payment-card", "4556820855197399", 18102, "http-response-body", "card_number"),
         ("pii.payment-card", "5312083725117590", 18102, "http-response-body", "card_number"),
-        ("secret.aws-access-key-id", "AKIAB2QPARU2UT7JYRDB", 18102, "http-response-body", "*"),
+        ("secret.aws-access-key-id", "AKIAB2QPARU2UT7JYRDB", 18102, "http-response-body", "aws_access_key_id"),
         ("secret.aws-access-key-id", "AKIAUQNEK2RI2OL6WXJ2", 18102, "http-response-body", "aws_access_key_id"),
         ("pii.email", "oskar.brennan@corp-mail.io", 18103, "utf16-text", nil),
         ("pii.payment-card", "4556889949796516", 18103, "utf16-text", nil),
@@ -46,7 +45,7 @@ struct UTF16ContentCaptureTests {
             let matching = found.filter { record in
                 let details = record["details"] as? [String: String] ?? [:]
                 return record["rule"] as? String == rule && serverPort(record) == port && details["source"] == source
-                    && details["value_length"] == String(value.utf8.count) && (field == "*" || details["field"] == field)
+                    && details["value_length"] == String(value.utf8.count) && details["field"] == field
                     && Self.shows(record["evidence"] as? String ?? "", value)
             }
             #expect(matching.count == 1, "\(rule) \(value.suffix(4)) on \(port) from \(source), field \(field ?? "none")")

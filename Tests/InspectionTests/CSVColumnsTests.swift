@@ -118,23 +118,27 @@ import Scanning
         #expect(Self.names(text, at: [Self.offset("dana@", in: text)]).isEmpty)
     }
 
-    /// A value judged late, on a line before the one being read, is still
-    /// named; two lines back it is not.
-    @Test func aValueTwoLinesBackIsNotNamed() {
-        let text = "id,email\n1,a@b.io\n2,c@d.io\n3,e@f.io\n"
+    /// A value judged late, on one of the `keptRows` lines before the one
+    /// being read, is still named (short rows go by while the scanner waits
+    /// for a hit's window); further back it is not.
+    @Test func valuesJudgedLateAreNamedUpToTheKeptRows() {
+        let rows = (1...10).map { "\($0),u\($0)@b.io\n" }
+        let text = "id,email\n" + rows.joined()
         var csv = CSVColumns()
         var budget = ScanBudget()
-        var named: [String] = []
+        var named: [Int] = []
         Array(text.utf8).withUnsafeBytes { all in
             csv.read(all, at: 0, values: [], budget: &budget) { _, _ in }
-            let values = [Self.offset("c@d", in: text), Self.offset("e@f", in: text)].map(UInt64.init)
+            let values = (1...10).map { UInt64(Self.offset("u\($0)@", in: text)) }
             csv.read(UnsafeRawBufferPointer(start: nil, count: 0), at: UInt64(all.count), values: values, budget: &budget) {
-                _, name in named.append(String(decoding: name, as: UTF8.self))
+                k, name in
+                #expect(String(decoding: name, as: UTF8.self) == "email")
+                named.append(k + 1)
             }
         }
         // The walk ended after the last line feed: the line being read is
-        // empty, the one before is "3,e@f.io".
-        #expect(named == ["email"])
+        // empty, the eight before it are rows 3 to 10.
+        #expect(named == Array((10 - CSVColumns.keptRows + 1)...10))
         csv.stop(&budget)
         #expect(budget.bytes == 0)
     }

@@ -144,4 +144,72 @@ import Scanning
         let kind = Int(ContentKind.utf16Text.rawValue)
         #expect(tds.context.counters.content.bytes[kind] == UInt64("SELECT name FROM t WHERE id = 1".utf8.count))
     }
+
+    static let done: [UInt8] = [0xfd, 0x10, 0x00, 0xc1, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0]
+
+    /// A tabular result with one row of NVARCHAR values, each after its length in bytes.
+    static func row(_ values: [String]) -> [UInt8] {
+        var body: [UInt8] = [0xd1]
+        for v in values { let b = utf16(v); body += [UInt8(b.count & 0xff), UInt8(b.count >> 8)] + b }
+        return tds(0x04, body + done)
+    }
+
+    /// The token (24 characters: its length reads as "0") in rows of other shapes
+    /// (found by a review: only rows that were a chain from their first byte were split).
+    @Test(arguments: [
+        ["Ann Lee"],  // a short value before it: its length (14) is no character
+        ["x", "admin"],  // a 5-character value after it: its length is a line feed
+        [String(repeating: "a", count: 40), String(repeating: "b", count: 40), String(repeating: "c", count: 40)],  // a wide row
+    ])
+    func aTokenInARowOfOtherValuesIsFound(others: [String]) throws {
+        var c = try ContentScanFlowTests.conversation(port: 1433)
+        c.client(Self.sqlBatch("SELECT name, api_token FROM users"))
+        let values = others.first == "x" ? [Self.token, "admin"] : others + [Self.token]
+        c.server(Self.row(values))
+        c.inspection.end(direction: .toServer, context: &c.context)
+        c.inspection.end(direction: .toClient, context: &c.context)
+        let found = c.context.takeContentSightings().contents
+        #expect(found.map(\.source) == [.utf16Text] && found.first?.match.value == Array(Self.token.utf8))
+        c.inspection.release(&c.context)
+        #expect(c.context.scanBudget.bytes == 0)
+    }
+
+    @Test func aTokenAfterASmallIntIsFound() throws {
+        var c = try ContentScanFlowTests.conversation(port: 1433)
+        c.client(Self.sqlBatch("SELECT id, api_token FROM users"))
+        let t = Self.utf16(Self.token)
+        c.server(Self.tds(0x04, [0xd1, 0x41, 0x00, UInt8(t.count), 0x00] + t + Self.done))  // SMALLINT 65 reads as "A"
+        c.inspection.end(direction: .toServer, context: &c.context)
+        c.inspection.end(direction: .toClient, context: &c.context)
+        #expect(c.context.takeContentSightings().contents.map(\.source) == [.utf16Text])
+    }
+
+    /// A run that ends a packet is held (it may go on in the next); the reply
+    /// ends it, and the scanner reads it (a hit near the end of what a stream
+    /// said waits, as everywhere, for more of it or its end).
+    @Test func aQuerysRunEndsWhenTheServerAnswers() throws {
+        var c = try ContentScanFlowTests.conversation(port: 1433)
+        let query = "SELECT 1 WHERE k = N'\(Self.token)'"
+        c.client(Self.sqlBatch(query))
+        let kind = Int(ContentKind.utf16Text.rawValue)
+        #expect(c.context.counters.content.bytes[kind] == 0, "held: the query may go on")
+        c.server(Self.row(["ok"]))
+        #expect(c.context.counters.content.bytes[kind] == UInt64(query.utf8.count))
+        c.inspection.end(direction: .toServer, context: &c.context)
+        #expect(c.context.takeContentSightings().contents.map(\.source) == [.utf16Text])
+    }
+
+    /// A Unicode-text export whose names have accents keeps its columns.
+    @Test func aUTF16TableWithAccentsNamesItsColumns() throws {
+        let rows = "Name\tCountry\tapi_token\r\nM\u{fc}ller\t\u{d6}sterreich\t\(Self.token)\r\n"
+        let file: [UInt8] = [0xff, 0xfe] + Self.utf16(rows)
+        var c = try ContentScanFlowTests.conversation(port: 8080)
+        c.client("GET /export.txt HTTP/1.1\r\nHost: a\r\n\r\n")
+        c.server("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: \(file.count)\r\n\r\n")
+        c.server(file)
+        c.inspection.end(direction: .toClient, context: &c.context)
+        let found = c.context.takeContentSightings().contents
+        #expect(found.map(\.match.field) == [Array("api_token".utf8)])
+        #expect(found.first?.match.offset == UInt64(Array(rows.utf16).count - 26), "in code units")
+    }
 }

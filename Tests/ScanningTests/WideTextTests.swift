@@ -7,8 +7,8 @@ import Testing
     static func utf16(_ text: String) -> [UInt8] { Array(text.utf16).flatMap { [UInt8($0 & 0xff), UInt8($0 >> 8)] } }
 
     /// The narrowed text of `stream` read in chunks ending at `cuts`, then ended.
-    static func narrow(_ stream: [UInt8], cuts: [Int] = [], budget: Int = 1 << 20, lengthPrefixed: Bool = true) -> [UInt8] {
-        var wide = WideText(lengthPrefixed: lengthPrefixed)
+    static func narrow(_ stream: [UInt8], cuts: [Int] = [], budget: Int = 1 << 20) -> [UInt8] {
+        var wide = WideText()
         var out: [UInt8] = []
         var budget = ScanBudget(maxBytes: budget)
         var from = 0
@@ -43,16 +43,23 @@ import Testing
         return Array(runs.flatMap(strings).joined(separator: [0]))
     }
 
-    /// A run that is exactly a chain of strings each led by its length in bytes, split into them.
+    /// A run that ends with a chain of strings each led by its length in
+    /// bytes (0x0A or 0x20-0x7E, even): what comes before the chain, then the strings.
     static func strings(_ run: [UInt8]) -> [[UInt8]] {
         guard run.count <= WideText.holdLimit else { return [run] }
-        var parts: [[UInt8]] = []
-        var p = 0
-        while p < run.count && run[p] % 2 == 0 && run[p] >= 0x20 {
-            parts.append(Array(run[(p + 1)..<min(run.count, p + 1 + Int(run[p]) / 2)]))
+        func isChain(_ from: Int) -> Bool {
+            var p = from
+            while p < run.count && run[p] % 2 == 0 && (run[p] >= 0x20 || run[p] == 0x0a) { p += 1 + Int(run[p]) / 2 }
+            return p == run.count
+        }
+        guard let start = (0..<run.count).first(where: isChain) else { return [run] }
+        var parts = start > 0 ? [Array(run[..<start])] : []
+        var p = start
+        while p < run.count {
+            parts.append(Array(run[(p + 1)..<(p + 1 + Int(run[p]) / 2)]))
             p += 1 + Int(run[p]) / 2
         }
-        return p == run.count ? parts : [run]
+        return parts
     }
 
     @Test func aRunInBinaryFramingIsNarrowed() {
@@ -119,13 +126,13 @@ import Testing
     @Test func aJumpInOffsetsEndsTheRun() {
         let text = Self.utf16("abcdefghij")
         var budget = ScanBudget()
-        var wide = WideText(lengthPrefixed: true)
+        var wide = WideText()
         var out: [UInt8] = []
         text[..<8].withUnsafeBytes { wide.read($0, at: 0, budget: &budget, into: &out) }  // four characters: not yet a run
         text[8...].withUnsafeBytes { wide.read($0, at: 100, budget: &budget, into: &out) }  // the rest after a gap: six more
         wide.endRun(into: &out)
         #expect(out == Array("efghij".utf8))
-        var udp = WideText(lengthPrefixed: true)
+        var udp = WideText()
         out = []
         text[..<8].withUnsafeBytes { udp.read($0, at: 0, budget: &budget, into: &out) }
         udp.endRun(into: &out)  // a datagram's end
@@ -141,12 +148,16 @@ import Testing
         let row: [UInt8] = [0xd1] + [50, 0] + Self.utf16(email) + [74, 0] + Self.utf16(token) + [0x38, 0x01, 0x00, 0x00, 0x00]
         #expect(Self.narrow(row) == Array(email.utf8) + [0] + Array(token.utf8))
         for cut in 0...row.count { #expect(Self.narrow(row, cuts: [cut]) == Self.narrow(row), "cut at \(cut)") }
+        // After a value too short for its length to read as a character (14 bytes), a
+        // 5-character one (its length a line feed), a small integer (65: "A").
+        let name = [0xd1, 14, 0] + Self.utf16("Ann Lee") + [48, 0] + Self.utf16("tok_abcdefghij0123456789") + [0xfd]
+        #expect(Self.narrow(name) == Array("Ann Lee\0tok_abcdefghij0123456789".utf8))
+        let admin = [0xd1, 48, 0] + Self.utf16("tok_abcdefghij0123456789") + [10, 0] + Self.utf16("admin") + [0xfd]
+        #expect(Self.narrow(admin) == Array("tok_abcdefghij0123456789\0admin".utf8))
+        let small = [0xd1, 0x41, 0x00, 48, 0] + Self.utf16("tok_abcdefghij0123456789") + [0xfd]
+        #expect(Self.narrow(small) == Array("A\0tok_abcdefghij0123456789".utf8))
         // Text that only starts like a chain is left whole.
         #expect(Self.narrow(Self.utf16("2 pieces of text")) == Array("2 pieces of text".utf8))
-        // A file's text is never split so: this line happens to be a chain ("N" leads 39 characters, "(" 20).
-        let line = "Name\tapi_token\tNotes\r\nAnn Lee\tcall back (tok_abcdefghij012345"
-        #expect(Self.narrow(Self.utf16(line)) != Array(line.utf8))
-        #expect(Self.narrow(Self.utf16(line), lengthPrefixed: false) == Array(line.utf8))
     }
 
     @Test func aLongRunIsWrittenAsItIs() {
@@ -159,9 +170,29 @@ import Testing
         #expect(Self.narrow(row) == Array("abcdefghijklmnopqrstuv".utf8))
         #expect(Self.narrow(row, budget: 64) == Array(",abcdefghijklmnopqrstuv".utf8), "the length stays: nothing was held")
         var budget = ScanBudget(maxBytes: 64)
-        var wide = WideText(lengthPrefixed: true)
+        var wide = WideText()
         var out: [UInt8] = []
-        row.withUnsafeBytes { wide.read($0, at: 0, budget: &budget, into: &out) }
-        #expect(budget.capHits == 1 && budget.bytes == 0)
+        (row + row + row).withUnsafeBytes { wide.read($0, at: 0, budget: &budget, into: &out) }
+        #expect(budget.capHits == 1 && budget.bytes == 0, "asked once, not for every run")
+    }
+
+    /// A file known to be UTF-16LE: every code unit, accents as SUB, so its cells stay whole.
+    @Test func aUTF16FileIsNarrowedUnitByUnit() {
+        let text = "Name\tCity\r\nM\u{fc}ller\t\u{d6}sterreich \u{1F600}\r\n"
+        let file: [UInt8] = [0xff, 0xfe] + Self.utf16(text)
+        let expected = Array("Name\tCity\r\nM\u{1a}ller\t\u{1a}sterreich \u{1a}\u{1a}\r\n".utf8)
+        for cut in 0...file.count {
+            var narrowing = UTF16Narrowing()
+            var out: [UInt8] = []
+            file[..<cut].withUnsafeBytes { narrowing.read($0, at: 0, into: &out) }
+            file[cut...].withUnsafeBytes { narrowing.read($0, at: UInt64(cut), into: &out) }
+            #expect(out == expected, "cut at \(cut)")
+            #expect(narrowing.length == UInt64(out.count))
+        }
+        // The mark's FF came alone and was not read (the scan waits for the next byte).
+        var narrowing = UTF16Narrowing()
+        var out: [UInt8] = []
+        file[1...].withUnsafeBytes { narrowing.read($0, at: 1, into: &out) }
+        #expect(out == expected)
     }
 }

@@ -17,11 +17,12 @@
 // included, in order ("segmentation"); after `finish` the budget holds nothing ("release");
 // the same input as a datagram (scanMessage) finds what the one-piece stream
 // scan finds ("message"); no rule reports a value at one offset twice ("once").
-// The same stream's UTF-16LE text (`WideText`, as a raw stream's and as a
-// file's): only characters and NULs, every part between NULs at least
-// `minCharacters` long and in the input as UTF-16LE ("wide-text"); chunked
-// as in one piece when the budget can hold runs and there is no gap
-// ("wide-segmentation"); every budget byte given back ("wide-release").
+// The same stream's UTF-16LE text as a raw stream's runs (`WideText`): only
+// characters and NULs, every part between NULs in the input as UTF-16LE
+// ("wide-text"), chunked as in one piece when the budget can hold runs and
+// there is no gap ("wide-segmentation"), every budget byte given back
+// ("wide-release"); as a file's (`UTF16Narrowing`): ASCII only, chunked as
+// whole ("wide-text", "wide-segmentation").
 //
 // FUZZ_IGNORE (environment, comma-separated): offset, field, segmentation, release, message, once,
 // wide-text, wide-segmentation, wide-release.
@@ -70,26 +71,44 @@ func scan(_ bytes: [UInt8], cuts: [Int], gap: Range<Int>?, budget size: Int) -> 
     return found.map { Found(rule: $0.rule, offset: $0.offset, value: $0.value, field: $0.field) }
 }
 
-/// The narrowed UTF-16LE text of the stream read in chunks ending at `cuts`, less the gap.
-func narrow(_ bytes: [UInt8], cuts: [Int], gap: Range<Int>?, budget size: Int, lengthPrefixed: Bool) -> [UInt8] {
-    var wide = WideText(lengthPrefixed: lengthPrefixed)
-    var budget = ScanBudget(maxBytes: size)
-    var text: [UInt8] = []
+/// The stream's chunks ending at `cuts`, less the gap, as (offset, range) pairs.
+func pieces(_ count: Int, cuts: [Int], gap: Range<Int>?) -> [Range<Int>] {
+    var out: [Range<Int>] = []
     var start = 0
-    for end in cuts + [bytes.count] where end > start {
-        var parts = [start..<end]
+    for end in cuts + [count] where end > start {
         if let gap, start < gap.upperBound && end > gap.lowerBound {
-            parts = [start..<max(start, gap.lowerBound), min(end, gap.upperBound)..<end]  // what lies outside the gap
-        }
-        for part in parts where !part.isEmpty {
-            bytes[part].withUnsafeBytes { wide.read($0, at: UInt64(part.lowerBound), budget: &budget, into: &text) }
+            out += [start..<max(start, gap.lowerBound), min(end, gap.upperBound)..<end].filter { !$0.isEmpty }
+        } else {
+            out.append(start..<end)
         }
         start = end
+    }
+    return out
+}
+
+/// The UTF-16LE runs of the stream as a raw stream's (`WideText`).
+func narrowRuns(_ bytes: [UInt8], cuts: [Int], gap: Range<Int>?, budget size: Int) -> [UInt8] {
+    var wide = WideText()
+    var budget = ScanBudget(maxBytes: size)
+    var text: [UInt8] = []
+    for part in pieces(bytes.count, cuts: cuts, gap: gap) {
+        bytes[part].withUnsafeBytes { wide.read($0, at: UInt64(part.lowerBound), budget: &budget, into: &text) }
     }
     wide.endRun(into: &text)
     wide.release(budget: &budget)
     check("wide-release", budget.bytes == 0, "\(budget.bytes) bytes held after release")
     check("wide-text", wide.length == UInt64(text.count), "length \(wide.length), \(text.count) bytes written")
+    return text
+}
+
+/// The stream as a file known to be UTF-16LE (`UTF16Narrowing`), without a gap.
+func narrowFile(_ bytes: [UInt8], cuts: [Int]) -> [UInt8] {
+    var narrowing = UTF16Narrowing()
+    var text: [UInt8] = []
+    for part in pieces(bytes.count, cuts: cuts, gap: nil) {
+        bytes[part].withUnsafeBytes { narrowing.read($0, at: UInt64(part.lowerBound), into: &text) }
+    }
+    check("wide-text", narrowing.length == UInt64(text.count) && text.allSatisfy { $0 < 0x80 }, "file: a byte past ASCII")
     return text
 }
 
@@ -145,21 +164,20 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     bytes.withUnsafeBytes { scanner.scanMessage($0, at: 0, &state, into: &datagram) }
     check("message", datagram.map { Found(rule: $0.rule, offset: $0.offset, value: $0.value, field: $0.field) } == whole,
           "datagram and stream scans differ")
-    for lengthPrefixed in [true, false] {
-        let text = narrow(bytes, cuts: [], gap: nil, budget: 16 << 20, lengthPrefixed: lengthPrefixed)
-        check("wide-text", text.allSatisfy { $0 == 0 || WideText.isCharacter($0) }, "a byte that is no character")
-        if !lengthPrefixed && !text.isEmpty && bytes.count < 4096 {
-            for part in text.split(separator: 0, omittingEmptySubsequences: false) {
-                let wide: [UInt8] = part.flatMap { [$0, 0] }
-                check("wide-text", part.count >= WideText.minCharacters && bytes.firstRange(of: wide) != nil,
-                      "a part of \(part.count) characters not in the input")
-            }
-        }
-        let chunkedText = narrow(bytes, cuts: cuts, gap: gap, budget: budget, lengthPrefixed: lengthPrefixed)
-        if gap == nil && (budget >= WideText.holdLimit || !lengthPrefixed) {
-            check("wide-segmentation", text == chunkedText, "one piece: \(text.count) bytes, chunked: \(chunkedText.count)")
+    let runs = narrowRuns(bytes, cuts: [], gap: nil, budget: 16 << 20)
+    check("wide-text", runs.allSatisfy { $0 == 0 || WideText.isCharacter($0) }, "a byte that is no character")
+    if bytes.count < 4096 && !runs.isEmpty {
+        for part in runs.split(separator: 0, omittingEmptySubsequences: false) {
+            let wide: [UInt8] = part.flatMap { [$0, 0] }
+            check("wide-text", !part.isEmpty && bytes.firstRange(of: wide) != nil, "a part of \(part.count) characters not in the input")
         }
     }
+    let chunkedRuns = narrowRuns(bytes, cuts: cuts, gap: gap, budget: budget)
+    if gap == nil && budget >= WideText.holdLimit {
+        check("wide-segmentation", runs == chunkedRuns, "one piece: \(runs.count) bytes, chunked: \(chunkedRuns.count)")
+    }
+    let file = narrowFile(bytes, cuts: [])
+    check("wide-segmentation", narrowFile(bytes, cuts: cuts) == file, "file: chunked and whole differ")
     if verbose { print("FuzzScanner: \(bytes.count) bytes, \(cuts.count) cuts, \(whole.count) matches") }
     return 0
 }

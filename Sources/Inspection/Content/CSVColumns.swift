@@ -24,8 +24,9 @@ import Scanning
 /// nothing more is named. A value is named only when its row is complete in
 /// what was read and has the header's cell count: the row it is in ends
 /// within the piece being read (a row cut by the piece's end, or the
-/// stream's last line without a line feed, names nothing), or it is the row
-/// before the one being walked (a value the scanner judged late).
+/// stream's last line without a line feed, names nothing), or it is one of
+/// the `keptRows` rows before the one being walked (a value the scanner
+/// judged late: its window reached past the piece, and short rows went by).
 struct CSVColumns {
     /// Longest header line read, and columns named.
     static let maxHeader = 1024
@@ -33,11 +34,14 @@ struct CSVColumns {
     /// Longest column name, and words in one.
     static let maxName = 64
     static let maxWords = 3
+    /// Complete rows kept, newest last, for values judged late.
+    static let keptRows = 8
     /// Bytes a stream keeps (a header line cut between pieces, then the
-    /// names and two rows' delimiter offsets), charged to the scan budget
-    /// while it keeps them. A stream whose first line is whole in its first
-    /// piece and is no header keeps and charges nothing.
-    static let charge = maxHeader + 2 * maxColumns * MemoryLayout<UInt64>.size
+    /// names and the delimiter offsets of the row being walked and of the
+    /// rows kept), charged to the scan budget while it keeps them. A stream
+    /// whose first line is whole in its first piece and is no header keeps
+    /// and charges nothing.
+    static let charge = maxHeader + (1 + keptRows) * (1 + maxColumns) * MemoryLayout<UInt64>.size
 
     enum Phase {
         case header
@@ -67,13 +71,17 @@ struct CSVColumns {
     private var walked: UInt64 = 0
     private var cell = Cell.start
     /// The row being walked: its start, its delimiters (all counted; the first
-    /// `maxColumns` kept as stream offsets); the complete row before it (none
-    /// while its delimiters are empty: a row has at least the header's one).
+    /// `maxColumns` kept as stream offsets).
     private var rowStart: UInt64 = 0
     private var rowDelimiters = 0
     private var delimiters: [UInt64] = []
-    private var previousStart: UInt64 = 0
-    private var previousDelimiters: [UInt64] = []
+    /// The complete rows before it, up to `keptRows`, in a ring of slots of
+    /// `rowSlot` offsets each: the row's start, then its kept delimiters
+    /// (every complete row has the header's count).
+    private var recentRows: [UInt64] = []
+    private var recentCount = 0
+    private var recentNext = 0
+    private var rowSlot: Int { 1 + min(headerDelimiters, CSVColumns.maxColumns) }
 
     /// Reads the next piece of the stream (contiguous, from offset 0).
     /// `offsets`: ascending stream offsets of values in it or before it;
@@ -112,7 +120,8 @@ struct CSVColumns {
         header = []
         names = []
         delimiters = []
-        previousDelimiters = []
+        recentRows = []
+        recentCount = 0
         if charged { _ = budget.charge(-CSVColumns.charge) }
         charged = false
     }
@@ -248,10 +257,7 @@ struct CSVColumns {
                         phase = .none
                         return to
                     }
-                    if !blank {
-                        swap(&delimiters, &previousDelimiters)
-                        previousStart = rowStart
-                    }
+                    if !blank { keepRow() }
                     delimiters.removeAll(keepingCapacity: true)
                     rowDelimiters = 0
                     rowStart = offset + UInt64(j) + 1
@@ -264,21 +270,30 @@ struct CSVColumns {
     }
 
     /// The column of the value at stream offset `at`, when its row is
-    /// complete and whole: the row before the one being walked, or the one
-    /// being walked if it ends within `piece` (from index `from`, where the
-    /// walk is) with the header's cell count.
+    /// complete and whole: the one being walked if it ends within `piece`
+    /// (from index `from`, where the walk is) with the header's cell count,
+    /// else the newest kept row that starts at or before it.
     private func column(at: UInt64, _ piece: UnsafeRawBufferPointer, from: Int) -> Int? {
-        let line: [UInt64]
-        if at >= rowStart {
-            guard rowEnds(piece, from: from) else { return nil }
-            line = delimiters
-        } else if !previousDelimiters.isEmpty && at >= previousStart {
-            line = previousDelimiters
-        } else {
-            return nil
+        func column(_ row: some Collection<UInt64>) -> Int? {
+            let before = row.reduce(0) { $1 < at ? $0 + 1 : $0 }
+            return before < CSVColumns.maxColumns ? before : nil
         }
-        let before = line.reduce(0) { $1 < at ? $0 + 1 : $0 }
-        return before < CSVColumns.maxColumns ? before : nil
+        if at >= rowStart { return rowEnds(piece, from: from) ? column(delimiters) : nil }
+        for back in 0..<recentCount {
+            let slot = (recentNext - 1 - back + CSVColumns.keptRows) % CSVColumns.keptRows * rowSlot
+            if recentRows[slot] <= at { return column(recentRows[(slot + 1)..<(slot + rowSlot)]) }
+        }
+        return nil
+    }
+
+    /// The row just walked is complete: kept in the ring, over its oldest.
+    private mutating func keepRow() {
+        if recentRows.isEmpty { recentRows = [UInt64](repeating: 0, count: CSVColumns.keptRows * rowSlot) }
+        let slot = recentNext * rowSlot
+        recentRows[slot] = rowStart
+        for k in 0..<(rowSlot - 1) { recentRows[slot + 1 + k] = delimiters[k] }
+        recentNext = (recentNext + 1) % CSVColumns.keptRows
+        recentCount = min(recentCount + 1, CSVColumns.keptRows)
     }
 
     /// Whether the row being walked ends (a line feed that counts) within

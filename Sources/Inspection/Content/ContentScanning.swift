@@ -55,12 +55,12 @@ public struct ScanCounters: Sendable, Equatable {
 
 /// The UTF-16LE text of a flow's two directions, held by reference and made
 /// when the flow's scan first reads TCP bytes: the scan carries a pointer,
-/// not 80 bytes. (The pipeline copies the scan to ask whether the flow is
+/// not 100 bytes. (The pipeline copies the scan to ask whether the flow is
 /// done, after every packet; past 128 bytes the copy became a `memcpy` call.)
 /// Unchecked Sendable: only its own flow's inspection, on one thread, touches it.
 final class WideTexts: @unchecked Sendable {
-    @exclusivity(unchecked) var toServer = WideText(lengthPrefixed: true)
-    @exclusivity(unchecked) var toClient = WideText(lengthPrefixed: true)
+    @exclusivity(unchecked) var toServer = WideText()
+    @exclusivity(unchecked) var toClient = WideText()
 }
 
 /// The scan of one decoded stream; `shift`: the bytes of its name scanned before it.
@@ -78,7 +78,7 @@ struct PieceScan: Sendable {
     var columns = CSVColumns()
     /// A UTF-16LE stream (`TextSniff` saw its byte order mark) is scanned
     /// narrowed, in the narrowed text's offsets.
-    var wide: WideText?
+    var wide: UTF16Narrowing?
 
     /// Scans narrowed UTF-16 text at `offset` of the narrowed stream (its table columns too).
     mutating func scanNarrowed(
@@ -209,10 +209,15 @@ struct PieceScan: Sendable {
         context.adoptMatches(direction: direction, source: nil)
         if transport == .tcp {
             if wide == nil { wide = WideTexts() }
+            let texts = wide!
+            // A run the other direction holds ends when this one speaks (a query's
+            // last packet: the reply cannot continue it).
             if direction == .toServer {
-                readWide(chunk, direction, offset, &wide!.toServer, &context)
+                if texts.toClient.isHolding { endRun(.toClient, &texts.toClient, &context) }
+                readWide(chunk, direction, offset, &texts.toServer, &context)
             } else {
-                readWide(chunk, direction, offset, &wide!.toClient, &context)
+                if texts.toServer.isHolding { endRun(.toServer, &texts.toServer, &context) }
+                readWide(chunk, direction, offset, &texts.toClient, &context)
             }
         }
         guard state.scannedBytes < context.scanDepth else {
@@ -254,15 +259,20 @@ struct PieceScan: Sendable {
     /// and the stream ended when it delivered a byte.
     static func endWide(_ direction: Direction, _ wide: WideTexts, complete: Bool, _ context: inout InspectionContext) {
         var text = direction == .toServer ? wide.toServer : wide.toClient
-        if direction == .toServer { wide.toServer = WideText(lengthPrefixed: true) } else { wide.toClient = WideText(lengthPrefixed: true) }
-        var narrowed: [UInt8] = []
-        let start = text.length
-        text.endRun(into: &narrowed)
+        if direction == .toServer { wide.toServer = WideText() } else { wide.toClient = WideText() }
+        endRun(direction, &text, &context)
         text.release(budget: &context.scanBudget)
-        deliverWide(narrowed, direction, at: start, &context)
         guard text.length > 0 else { return }
         context.endContent(
             ContentEnd(kind: .utf16Text, direction: direction, stream: wideStream(direction), length: text.length, complete: complete))
+    }
+
+    /// Delivers the run a direction's text held.
+    static func endRun(_ direction: Direction, _ wide: inout WideText, _ context: inout InspectionContext) {
+        var text: [UInt8] = []
+        let start = wide.length
+        wide.endRun(into: &text)
+        deliverWide(text, direction, at: start, &context)
     }
 
     static func deliverWide(_ text: [UInt8], _ direction: Direction, at offset: UInt64, _ context: inout InspectionContext) {
@@ -277,7 +287,7 @@ struct PieceScan: Sendable {
     }
 
     /// The direction ended: hits waiting for more bytes are judged.
-    mutating func end(direction: Direction, scanner: ContentScanner, context: inout InspectionContext) {
+    mutating func end(direction: Direction, complete: Bool = true, scanner: ContentScanner, context: inout InspectionContext) {
         if direction == .toServer {
             scanner.finish(&toServer, budget: &context.scanBudget, into: &context.scanMatches)
             toServerPhase = .stopped
@@ -286,13 +296,15 @@ struct PieceScan: Sendable {
             toClientPhase = .stopped
         }
         context.adoptMatches(direction: direction, source: nil)
-        if let wide { FlowScan.endWide(direction, wide, complete: true, &context) }
+        if let wide { FlowScan.endWide(direction, wide, complete: complete, &context) }
     }
 
     /// Stops scanning (the rest of the flow is encrypted, or it is released):
     /// what was read so far is judged, nothing is kept.
     mutating func stop(scanner: ContentScanner, context: inout InspectionContext) {
-        for d in [Direction.toServer, .toClient] where isScanning(d) { end(direction: d, scanner: scanner, context: &context) }
+        for d in [Direction.toServer, .toClient] where isScanning(d) {
+            end(direction: d, complete: false, scanner: scanner, context: &context)
+        }
         scanner.release(&toServer, budget: &context.scanBudget)
         scanner.release(&toClient, budget: &context.scanBudget)
         toServerPhase = .stopped
@@ -391,9 +403,9 @@ extension InspectionContext {
             counters.binaryBytes &+= UInt64(piece.bytes.count)
         case .utf16:
             narrowed.removeAll(keepingCapacity: true)
-            if scan.wide == nil { scan.wide = WideText(lengthPrefixed: false) }
+            if scan.wide == nil { scan.wide = UTF16Narrowing() }
             let start = scan.wide!.length
-            scan.wide!.read(piece.bytes, at: piece.offset, budget: &budget, into: &narrowed)
+            scan.wide!.read(piece.bytes, at: piece.offset, into: &narrowed)
             scan.scanNarrowed(narrowed, at: start, scanner: scanner, budget: &budget, matches: &matches)
         case .undecided where scan.sniff.startsFF:
             break  // a lone FF, maybe a byte order mark's first half: no rule matches it
@@ -407,16 +419,8 @@ extension InspectionContext {
     /// A decoded stream ended: what waited for more bytes is judged.
     mutating func endPieceScan(_ end: ContentEnd, scanner: ContentScanner) {
         guard var scan = pieceScans.removeValue(forKey: UInt64(flow) << 32 | UInt64(end.stream)) else { return }
-        var length = end.length
-        if var wide = scan.wide {
-            // The run the narrowing held; the stream scanned is the narrowed one.
-            var text: [UInt8] = []
-            let start = wide.length
-            wide.endRun(into: &text)
-            wide.release(budget: &scanBudget)
-            scan.scanNarrowed(text, at: start, scanner: scanner, budget: &scanBudget, matches: &scanMatches)
-            length = wide.length
-        }
+        // A UTF-16 stream was scanned narrowed: its columns lie in the narrowed text.
+        let length = scan.wide?.length ?? end.length
         scanner.finish(&scan.state, budget: &scanBudget, into: &scanMatches)
         // Values judged at the end lie in what was read.
         scan.nameColumns(UnsafeRawBufferPointer(start: nil, count: 0), at: length, &scanMatches, budget: &scanBudget)
@@ -431,7 +435,6 @@ extension InspectionContext {
             guard var scan = pieceScans.removeValue(forKey: key) else { continue }
             counters.scan.abandonedStreams &+= 1
             scanner.release(&scan.state, budget: &scanBudget)
-            scan.wide?.release(budget: &scanBudget)
             scan.columns.stop(&scanBudget)
         }
     }
