@@ -437,6 +437,27 @@ run_client() {
         { cat "$WORK/$1-$2.log" >&2; die "$1 failed"; }
 }
 
+# py_sessions FILE SERVER-CMD:CLIENT-CMD:PORT...: every helper server on its
+# port, then one run of each helper client in turn, all recorded into FILE
+py_sessions() {
+    local file="$1" pair s c port srvs=() ports=()
+    shift
+    for pair in "$@"; do ports+=("${pair##*:}"); done
+    port_free tcp "${ports[@]}"
+    for pair in "$@"; do
+        IFS=: read -r s c port <<<"$pair"
+        start_bg "$s" "$PY" "$HELPERS" "$s" "$port"; srvs+=("$BG_PID")
+    done
+    for port in "${ports[@]}"; do wait_listen tcp "$port"; done
+    start_capture "$file" lo "$(port_filter "${ports[@]}")"
+    for pair in "$@"; do
+        IFS=: read -r s c port <<<"$pair"
+        run_client "$c" "$port"
+    done
+    stop_capture "$file"
+    for pair in "${srvs[@]}"; do stop_pid "$pair"; done
+}
+
 # ------------------------------------------- cleartext authentication set
 # Credentials sent in clear (accepted and refused) on plain connections, each
 # file on its own ports. Recorded by a full run and by RECORD_ONLY=cleartext.
@@ -602,21 +623,9 @@ fi
 # attachment) sent with SMTP DATA, read back with POP3 RETR and IMAP FETCH
 # BODY[], and stored again with IMAP APPEND; scripted servers, python clients
 record_mail_content() {
-    local srvs=() p
     log "recording mail-content.pcap (SMTP DATA :$P_MAIL_SMTP, POP3 RETR :$P_MAIL_POP3, IMAP FETCH/APPEND :$P_MAIL_IMAP)"
-    port_free tcp "$P_MAIL_SMTP" "$P_MAIL_POP3" "$P_MAIL_IMAP"
-    start_bg mail-smtp-server "$PY" "$HELPERS" mail-smtp-server "$P_MAIL_SMTP"; srvs+=("$BG_PID")
-    start_bg mail-pop3-server "$PY" "$HELPERS" mail-pop3-server "$P_MAIL_POP3"; srvs+=("$BG_PID")
-    start_bg mail-imap-server "$PY" "$HELPERS" mail-imap-server "$P_MAIL_IMAP"; srvs+=("$BG_PID")
-    wait_listen tcp "$P_MAIL_SMTP"
-    wait_listen tcp "$P_MAIL_POP3"
-    wait_listen tcp "$P_MAIL_IMAP"
-    start_capture mail-content.pcap lo "$(port_filter "$P_MAIL_SMTP" "$P_MAIL_POP3" "$P_MAIL_IMAP")"
-    run_client mail-smtp-client "$P_MAIL_SMTP"
-    run_client mail-pop3-client "$P_MAIL_POP3"
-    run_client mail-imap-client "$P_MAIL_IMAP"
-    stop_capture mail-content.pcap
-    for p in "${srvs[@]}"; do stop_pid "$p"; done
+    py_sessions mail-content.pcap mail-smtp-server:mail-smtp-client:"$P_MAIL_SMTP" \
+        mail-pop3-server:mail-pop3-client:"$P_MAIL_POP3" mail-imap-server:mail-imap-client:"$P_MAIL_IMAP"
     # the servers compared what they were sent with the mail as built
     grep -q "^DATA: .*the mail as built" "$WORK/mail-smtp-server.log" || die "SMTP DATA: not the mail as built"
     grep -q "^APPEND: .*the mail as built" "$WORK/mail-imap-server.log" || die "IMAP APPEND: not the mail as built"
@@ -635,18 +644,8 @@ fi
 # a scripted TDS client sends a SQL batch to a scripted TDS server, which
 # answers one result row. There is no SQL Server here: both TDS ends are python.
 record_utf16_content() {
-    local srvs=() p
     log "recording utf16-content.pcap (HTTP GET :$P_UTF16_HTTP, TDS SQL batch :$P_UTF16_TDS)"
-    port_free tcp "$P_UTF16_HTTP" "$P_UTF16_TDS"
-    start_bg utf16-http-server "$PY" "$HELPERS" utf16-http-server "$P_UTF16_HTTP"; srvs+=("$BG_PID")
-    start_bg tds-server "$PY" "$HELPERS" tds-server "$P_UTF16_TDS"; srvs+=("$BG_PID")
-    wait_listen tcp "$P_UTF16_HTTP"
-    wait_listen tcp "$P_UTF16_TDS"
-    start_capture utf16-content.pcap lo "$(port_filter "$P_UTF16_HTTP" "$P_UTF16_TDS")"
-    run_client utf16-http-client "$P_UTF16_HTTP"
-    run_client tds-client "$P_UTF16_TDS"
-    stop_capture utf16-content.pcap
-    for p in "${srvs[@]}"; do stop_pid "$p"; done
+    py_sessions utf16-content.pcap utf16-http-server:utf16-http-client:"$P_UTF16_HTTP" tds-server:tds-client:"$P_UTF16_TDS"
     # the TDS server compared the batch with the one built; the clients checked what they got
     grep -q "^SQL batch: .*the query as built" "$WORK/tds-server.log" || die "TDS: not the SQL batch as built"
     cat "$WORK/utf16-http-client-$P_UTF16_HTTP.log" "$WORK/tds-server.log" "$WORK/tds-client-$P_UTF16_TDS.log" |

@@ -10,7 +10,7 @@
 // judged this way: a binary protocol (MySQL, Redis, ...) carries its text in
 // binary framing. A stream that starts with the UTF-16LE byte order mark (FF
 // FE: what Windows writes for "Unicode" text, Excel's Unicode exports) is
-// text of its own kind, scanned narrowed (`WideText`).
+// text of its own kind, scanned narrowed (`UTF16Narrowing`).
 
 /// The verdict on a stream's first bytes, built up piece by piece.
 public struct TextSniff: Sendable, Equatable {

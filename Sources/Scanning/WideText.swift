@@ -134,8 +134,8 @@ public struct WideText: Sendable, Equatable {
         return max(first, p - 8)
     }
 
-    /// The run ends here (a datagram's end, a gap, the stream's end): a held
-    /// run is written to `out`.
+    /// The run ends here (the other direction spoke, the stream ended; a gap
+    /// in offsets ends it in `read`): a held run is written to `out`.
     public mutating func endRun(into out: inout [UInt8]) {
         guard pendingCount > 0 || phase != .outside || holds else { return }
         if phase == .holding { write(into: &out) }

@@ -80,15 +80,13 @@ struct PieceScan: Sendable {
     /// narrowed, in the narrowed text's offsets.
     var wide: UTF16Narrowing?
 
-    /// Scans narrowed UTF-16 text at `offset` of the narrowed stream (its table columns too).
-    mutating func scanNarrowed(
-        _ text: [UInt8], at offset: UInt64, scanner: ContentScanner, budget: inout ScanBudget, matches: inout [ScanMatch]
+    /// Scans text at `offset` of the stream (of the narrowed one, for UTF-16), naming table columns.
+    mutating func scanText(
+        _ text: UnsafeRawBufferPointer, at offset: UInt64, scanner: ContentScanner, budget: inout ScanBudget,
+        matches: inout [ScanMatch]
     ) {
-        guard !text.isEmpty else { return }
-        text.withUnsafeBytes {
-            scanner.scan($0, at: offset + shift, &state, budget: &budget, into: &matches)
-            nameColumns($0, at: offset, &matches, budget: &budget)
-        }
+        scanner.scan(text, at: offset + shift, &state, budget: &budget, into: &matches)
+        nameColumns(text, at: offset, &matches, budget: &budget)
     }
 
     /// Names each match the text named nothing for by its column, when the
@@ -406,12 +404,13 @@ extension InspectionContext {
             if scan.wide == nil { scan.wide = UTF16Narrowing() }
             let start = scan.wide!.length
             scan.wide!.read(piece.bytes, at: piece.offset, into: &narrowed)
-            scan.scanNarrowed(narrowed, at: start, scanner: scanner, budget: &budget, matches: &matches)
+            if !narrowed.isEmpty {  // a piece of one byte narrows to nothing
+                narrowed.withUnsafeBytes { scan.scanText($0, at: start, scanner: scanner, budget: &budget, matches: &matches) }
+            }
         case .undecided where scan.sniff.startsFF:
             break  // a lone FF, maybe a byte order mark's first half: no rule matches it
         case .undecided, .text:
-            scanner.scan(piece.bytes, at: piece.offset + scan.shift, &scan.state, budget: &budget, into: &matches)
-            scan.nameColumns(piece.bytes, at: piece.offset, &matches, budget: &budget)
+            scan.scanText(piece.bytes, at: piece.offset, scanner: scanner, budget: &budget, matches: &matches)
         }
         return (scan.shift, scan.field, scan.file)
     }
