@@ -10,6 +10,7 @@
 #   RECORD_ONLY=h2ccontent sudo bash Captures/record.sh      # only h2c-content.pcap
 #   RECORD_ONLY=mailcontent sudo bash Captures/record.sh     # only mail-content.pcap
 #   RECORD_ONLY=utf16content sudo bash Captures/record.sh    # only utf16-content.pcap
+#   RECORD_ONLY=nntp sudo bash Captures/record.sh            # only nntp-python.pcap
 #
 # Every server binds to 127.0.0.1 or ::1 and every client talks only to it;
 # tcpdump records on the loopback interface with a port filter, so nothing
@@ -41,6 +42,7 @@ P_MAIL_IMAP=18100     #                    IMAP FETCH BODY[] and APPEND of the m
 P_MAIL_SMTP=18101     #                    SMTP DATA of the mail
 P_UTF16_HTTP=18102    # utf16-content.pcap: HTTP GET of a UTF-16LE export
 P_UTF16_TDS=18103     #                     TDS (SQL Server) SQL batch and its result
+P_NNTP=18104          # nntp-python.pcap
 P_SMTP=12525
 P_FTP=12121
 P_FTP_PASV_LO=12130
@@ -96,8 +98,8 @@ die() { log "ERROR: $*"; exit 1; }
 RECORD_ONLY="${RECORD_ONLY:-}"
 case "$RECORD_ONLY" in
     "") ;;
-    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content) RECORD_SSH=0; RECORD_PG=0 ;;
-    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content)" ;;
+    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content|nntp) RECORD_SSH=0; RECORD_PG=0 ;;
+    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content, nntp)" ;;
 esac
 
 # ------------------------------------------------------------ housekeeping
@@ -376,6 +378,7 @@ if [ -f "$ORACLE_TOOL" ]; then
         echo "decode_as_entry: tcp.port,$P_MAIL_IMAP,(none),IMAP"
         echo "decode_as_entry: tcp.port,$P_UTF16_HTTP,(none),HTTP"
         echo "decode_as_entry: tcp.port,$P_UTF16_TDS,(none),TDS"
+        echo "decode_as_entry: tcp.port,$P_NNTP,(none),NNTP"
         echo "decode_as_entry: tcp.port,$P_FTP_DATA,(none),FTP"
     } >"$WORK/wireshark/decode_as_entries"
     for f in "${RECORDED[@]}"; do
@@ -654,6 +657,22 @@ record_utf16_content() {
 
 if [ "$RECORD_ONLY" = utf16content ]; then
     record_utf16_content
+    write_oracles
+    print_summary
+    exit 0
+fi
+# nntp-python.pcap: a scripted news server (record_helpers.py NNTPHandler) and
+# nntplib: AUTHINFO refused (481), then accepted (381, 281), ARTICLE 1 (the
+# mail-content mail as the article) and POST of the same article
+record_nntp() {
+    log "recording nntp-python.pcap (nntplib against a scripted NNTP server on :$P_NNTP)"
+    py_sessions nntp-python.pcap nntp-server:nntp-client:"$P_NNTP"
+    grep -q "^POST: .*the mail as built" "$WORK/nntp-server.log" || die "NNTP POST: not the mail as built"
+    cat "$WORK/nntp-server.log" "$WORK/nntp-client-$P_NNTP.log" | sed 's/^/[record]   /' >&2
+}
+
+if [ "$RECORD_ONLY" = nntp ]; then
+    record_nntp
     write_oracles
     print_summary
     exit 0
@@ -989,6 +1008,7 @@ record_content
 record_h2c_content
 record_mail_content
 record_utf16_content
+record_nntp
 
 # ---------------------------------------------------------------- SSH
 if [ "$WANT_SSH" = 1 ]; then

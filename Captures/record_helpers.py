@@ -49,6 +49,10 @@ UTF-16 content (record.sh's "utf16content" set, RECORD_ONLY=utf16content):
 
     record_helpers.py utf16-http-server PORT  record_helpers.py utf16-http-client PORT
     record_helpers.py tds-server PORT         record_helpers.py tds-client PORT
+
+NNTP (record.sh's "nntp" set, RECORD_ONLY=nntp):
+
+    record_helpers.py nntp-server PORT        record_helpers.py nntp-client PORT
 """
 import os
 import socket
@@ -104,6 +108,16 @@ class LineHandler(socketserver.StreamRequestHandler):
             if not raw:
                 return
             yield raw.decode("ascii", "replace").rstrip("\r\n")
+
+    def read_dot_stuffed(self):
+        """The text a client sends up to the lone "." line (SMTP DATA, NNTP
+        POST), dot-unstuffed, CRLFs kept."""
+        got = []
+        while True:
+            raw = self.rfile.readline(4096)
+            if not raw or raw == b".\r\n":
+                return b"".join(got)
+            got.append(raw[1:] if raw.startswith(b".") else raw)
 
 
 class LoopbackTCPServer(socketserver.TCPServer):
@@ -1394,15 +1408,9 @@ class MailSMTPHandler(LineHandler):
                 self.send("250 OK")
             elif cmd == "DATA":
                 self.send("354 End data with <CR><LF>.<CR><LF>")
-                got = []
-                while True:
-                    raw = self.rfile.readline(4096)
-                    if not raw or raw == b".\r\n":
-                        break
-                    got.append(raw[1:] if raw.startswith(b".") else raw)
-                same = b"".join(got) == content_mail()
-                print("DATA: %d bytes, %s" % (len(b"".join(got)), "the mail as built" if same else "DIFFERENT"),
-                      flush=True)
+                got = self.read_dot_stuffed()
+                same = got == content_mail()
+                print("DATA: %d bytes, %s" % (len(got), "the mail as built" if same else "DIFFERENT"), flush=True)
                 self.send("250 OK queued as 1" if same else "554 mail differs")
             elif cmd == "RSET" or cmd == "NOOP":
                 self.send("250 OK")
@@ -1625,6 +1633,79 @@ def tds_client(port):
     print("tabular result: %d bytes, the result as built" % len(packet[1]))
 
 
+# --------------------------------------------------------------------- NNTP
+class NNTPHandler(LineHandler):
+    """A scripted news server (RFC 3977, RFC 4643): CAPABILITIES, MODE READER,
+    AUTHINFO USER/PASS, GROUP, ARTICLE 1 (content_mail() as the article),
+    POST (read up to the dot line, dot-unstuffed, compared with
+    content_mail()), QUIT."""
+
+    def handle(self):
+        self.send("200 news.plainsight.test NNTP Service Ready, posting permitted")
+        user, authed = None, False
+        for line in self.lines():
+            cmd, _, arg = line.partition(" ")
+            cmd = cmd.upper()
+            if cmd == "CAPABILITIES":
+                self.send("101 Capability list:", "VERSION 2", "READER", "POST", "AUTHINFO USER", ".")
+            elif cmd == "MODE":
+                self.send("200 Posting allowed")
+            elif cmd == "AUTHINFO":
+                kind, _, value = arg.partition(" ")
+                if kind.upper() == "USER":
+                    user = value
+                    self.send("381 Password required")
+                elif kind.upper() == "PASS" and user is not None:
+                    authed = user == FAKE_USER and value == FAKE_PASS
+                    self.send("281 Authentication accepted" if authed else "481 Authentication failed")
+                else:
+                    self.send("482 Authentication commands issued out of sequence")
+            elif not authed and cmd != "QUIT":
+                self.send("480 Authentication required")
+            elif cmd == "GROUP":
+                self.send("211 1 1 1 plainsight.test")
+            elif cmd == "ARTICLE" and arg == "1":
+                lines = content_mail()[:-2].split(b"\r\n")
+                self.wfile.write(b"220 1 <mail-content-1@plainsight.test>\r\n"
+                                 + b"".join((b"." + l if l.startswith(b".") else l) + b"\r\n" for l in lines)
+                                 + b".\r\n")
+                self.wfile.flush()
+            elif cmd == "POST":
+                self.send("340 Input article; end with <CR-LF>.<CR-LF>")
+                got = self.read_dot_stuffed()
+                same = got == content_mail()
+                print("POST: %d bytes, %s" % (len(got), "the mail as built" if same else "DIFFERENT"), flush=True)
+                self.send("240 Article received OK" if same else "441 Posting failed")
+            elif cmd == "QUIT":
+                self.send("205 Connection closing")
+                return
+            else:
+                self.send("500 Unknown command")
+
+
+def nntp_client(port):
+    """nntplib: a login with a wrong password (481), then one that is
+    accepted (381, 281), GROUP, ARTICLE 1 compared with content_mail(), POST of
+    content_mail(), QUIT."""
+    import warnings
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import nntplib
+    try:
+        nntplib.NNTP(HOST4, int(port), user=FAKE_USER, password="wrong-password", usenetrc=False, timeout=TIMEOUT)
+        sys.exit("the wrong password was accepted")
+    except nntplib.NNTPError as e:
+        print("refused:", e)
+    s = nntplib.NNTP(HOST4, int(port), user=FAKE_USER, password=FAKE_PASS, usenetrc=False, timeout=TIMEOUT)
+    print(s.getwelcome())
+    print(s.group("plainsight.test")[0])
+    resp, info = s.article("1")
+    print(resp, len(info.lines), "lines")
+    if b"\r\n".join(info.lines) + b"\r\n" != content_mail():
+        sys.exit("ARTICLE 1 did not give the mail as built")
+    print(s.post(content_mail()))
+    print(s.quit())
+
+
 def main(argv):
     if len(argv) < 2:
         sys.exit(__doc__)
@@ -1719,6 +1800,10 @@ def main(argv):
         LoopbackTCPServer((HOST4, int(args[0])), TDSHandler).serve_forever()
     elif cmd == "tds-client":
         tds_client(*args)
+    elif cmd == "nntp-server":
+        LoopbackTCPServer((HOST4, int(args[0])), NNTPHandler).serve_forever()
+    elif cmd == "nntp-client":
+        nntp_client(*args)
     elif cmd == "h2c-auth-server":
         h2c_auth_server(*args)
     elif cmd == "h2c-auth-client":

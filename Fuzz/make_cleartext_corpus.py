@@ -60,6 +60,7 @@ ANALYZERS = [
     "mongodb",
     "cassandra",
     "memcached",
+    "nntp",
 ]
 # Byte 1: bits 0-1 the budget (3: 64 bytes), bit 2 server ends first, bit 3 depth 300,
 # bit 4 UDP (Kerberos and SIP; else TCP).
@@ -70,7 +71,7 @@ OWN = {
     "ftp-rejected.pcap": "ftp", "ftp-python.pcap": "ftp", "ftp-data.pcap": "ftp", "pop3-python.pcap": "pop3", "imap-python.pcap": "imap",
     "redis-auth.pcap": "redis", "starttls-postgres.pcap": "postgresql", "mqtt-auth.pcap": "mqtt",
     "redis-auth.pcap": "redis", "starttls-postgres.pcap": "postgresql", "h2c-curl.pcap": "http2",
-    "h2c-content.pcap": "http2",
+    "h2c-content.pcap": "http2", "nntp-python.pcap": "nntp",
 }
 REAL = {
     "ndpi__http_auth.pcap": "http", "arkime__http-digestauth.pcap": "http", "ndpi__webdav.pcap": "http",
@@ -83,7 +84,7 @@ REAL = {
     "zeek__smb__raw_ntlm_in_smb.pcap": "smb", "ndpi__smbv1.pcap": "smb", "ndpi__kerberos-login.pcap": "kerberos",
     "ndpi__rtsp.pcap": "rtsp", "zeek__irc-basic.pcap": "irc", "zeek__irc-more-commands.pcap": "irc",
     "zeek__rfb__vncmac.pcap": "vnc", "ndpi__rsh.pcap": "rsh", "zeek__http__cooper-grill-dvwa.pcapng": "http",
-    "ndpi__mssql_tds.pcap": "mssql",
+    "ndpi__mssql_tds.pcap": "mssql", "ndpi__nntp.pcap": "nntp",
 }
 # UDP protocols: each datagram is one chunk (the direction by destination port).
 SNMP_REAL = ["arkime__SNMPv2c_get_requests.pcap", "ndpi__snmp.pcap"]
@@ -397,6 +398,12 @@ def content_seeds():
     seeds["content-smtp-bdat"] = script("smtp", [(1, b"220 mx\r\n250 mx\r\n250 ok\r\n250 ok\r\n250 ok\r\n250 ok\r\n221 bye\r\n")] + pieces([(0, bdat)], 11))
     pop3 = b"+OK ready\r\n+OK\r\n+OK in\r\n+OK 1 1\r\n.\r\n+OK\r\n" + mail + b"+OK\r\n" + mail[:200] + b".\r\n+OK bye\r\n"
     seeds["content-pop3-retr"] = script("pop3", [(0, b"USER a\r\nPASS b\r\nLIST\r\nRETR 1\r\nTOP 1 3\r\nQUIT\r\n")] + pieces([(1, pop3)], 13))
+    nntp_server = (b"200 news\r\n101 caps\r\nVERSION 2\r\nSTARTTLS\r\n.\r\n383 \r\n481 no\r\n381 p\r\n281 ok\r\n"
+                   b"211 1 1 1 g\r\n220 1 <x@y>\r\n" + pop3[pop3.index(b"Subject"):pop3.index(b"+OK\r\n", 40)] + b"221 1 <x@y>\r\nSubject: x\r\n.\r\n"
+                   b"222 1 <x@y>\r\n..281 no\r\n.\r\n340 go\r\n240 ok\r\n205 bye\r\n")
+    nntp_client = (b"CAPABILITIES\r\nAUTHINFO SASL PLAIN\r\nAGEAYg==\r\nAUTHINFO USER a\r\nAUTHINFO PASS b\r\nGROUP g\r\n"
+                   b"ARTICLE <x@y>\r\nHEAD 1\r\nBODY 1\r\nPOST\r\n" + mail + b"QUIT\r\n")
+    seeds["content-nntp-article-post"] = script("nntp", [(1, nntp_server[:60])] + pieces([(0, nntp_client), (1, nntp_server[60:])], 13))
     imap_server = (b"* OK\r\na1 OK\r\n* 1 FETCH (BODY[] {%d}\r\n" % len(body) + body + b" BODY[HEADER.FIELDS (SUBJECT)] {12}\r\nSubject: x\r\n"
                    b" BODY[TEXT] {4}\r\nabcd)\r\na2 OK\r\n+ go\r\na3 OK\r\n* BYE\r\na4 OK\r\n")
     imap_client = b"a1 LOGIN a b\r\na2 FETCH 1 (BODY[] BODY[HEADER.FIELDS (SUBJECT)] BODY[TEXT])\r\na3 APPEND x {%d}\r\n" % len(body) + body + b"\r\na4 LOGOUT\r\n"

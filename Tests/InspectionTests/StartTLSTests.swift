@@ -86,6 +86,15 @@ enum StartTLSSamples {
         .s("+OK Begin TLS negotiation\r\n"),
     ]
 
+    // NNTP (RFC 3977 §5.2, RFC 4642 §2.2's example).
+    static let nntp: [Step] = [
+        .s("200 news.example.com NNTP Service Ready, posting permitted\r\n"),
+        .c("CAPABILITIES\r\n"),
+        .s("101 Capability list:\r\nVERSION 2\r\nREADER\r\nSTARTTLS\r\nAUTHINFO SASL\r\n.\r\n"),
+        .c("STARTTLS\r\n"),
+        .s("382 Continue with TLS negotiation\r\n"),
+    ]
+
     // FTP (RFC 959, RFC 4217 §4 and §13).
     static let ftp: [Step] = [
         .s("220 ProFTPD Server (Debian) [10.0.0.1]\r\n"),
@@ -171,6 +180,7 @@ struct StartTLSTests {
         Dialect(name: "ldap", port: 389, app: .ldap, steps: S.ldap),
         Dialect(name: "postgresql", port: 5432, app: .postgresql, steps: S.postgresql),
         Dialect(name: "mysql", port: 3306, app: .mysql, steps: S.mysql),
+        Dialect(name: "nntp", port: 119, app: .nntp, steps: S.nntp),
     ]
 
     static func play(_ steps: [Step], into c: inout Conversation, oneByteAtATime: Bool = false) {
@@ -418,6 +428,15 @@ struct StartTLSTests {
         c.client("USER alice\r\n")
         c.server("+OK\r\n")
         Self.expectNoTLS(c, "pop3 -ERR")
+    }
+
+    @Test func nntpRefusal() {
+        var c = Conversation(port: 119)
+        Self.play(Array(S.nntp.prefix(4)), into: &c)
+        c.server("580 Can not initiate TLS negotiation\r\n")
+        c.client("AUTHINFO USER alice\r\n")
+        c.server("381 Password required\r\n")
+        Self.expectNoTLS(c, "nntp 580")
     }
 
     @Test func imapRefusals() {

@@ -88,6 +88,7 @@ let apps: [AppProtocol] = [
     .mongodb,
     .cassandra,
     .memcached,
+    .nntp,
 ]
 /// Protocols read over UDP only, datagram by datagram: merging chunks changes the input.
 let udpOnlyApps = Set(AnalyzerRegistry.udp.map(\.app)).subtracting(AnalyzerRegistry.tcp.map(\.app))

@@ -61,6 +61,7 @@ enum CleartextAnalyzer {
         case .pop3: .login(LoginDialogAnalyzer(dialect: .pop3, maxDepth: depth))
         case .imap: .login(LoginDialogAnalyzer(dialect: .imap, maxDepth: depth))
         case .ftp: .login(LoginDialogAnalyzer(dialect: .ftp, maxDepth: depth))
+        case .nntp: .login(LoginDialogAnalyzer(dialect: .nntp, maxDepth: depth))
         case .redis: .redis(RedisLoginAnalyzer(maxDepth: depth))
         case .mysql: .mysql(MySQLLoginAnalyzer(maxDepth: depth))
         case .postgresql: .postgresql(PostgreSQLLoginAnalyzer(maxDepth: depth))

@@ -21,6 +21,11 @@ protocol LineDialogue: AnyObject {
     /// Set by `deliver`: the bytes that follow the line are data, not lines
     /// (`capture`: handed to `rawData`, otherwise skipped).
     var rawRequest: (length: UInt64, capture: Bool)? { get set }
+    /// Set by `deliver`: the line holds protocol words that read like content
+    /// and are none (an NNTP message-id is shaped like an e-mail address), so
+    /// the raw scan skips it — when it lay in one chunk; one that began in an
+    /// earlier chunk was partly scanned already.
+    var lineIsNotContent: Bool { get set }
     /// One line without its CR LF; `truncated` when only its first
     /// `LoginLineReader.maxLine` bytes are there.
     func deliver(_ bytes: UnsafeRawBufferPointer, truncated: Bool, direction: Direction, context: inout InspectionContext)
@@ -105,7 +110,9 @@ extension LineDialogue {
                 break
             }
             let lf = UnsafeRawPointer(found) - base
-            if r.spanning {
+            let lineStart = i
+            let spanned = r.spanning
+            if spanned {
                 r.hold(UnsafeRawBufferPointer(rebasing: bytes[i..<lf]), &context)
                 let length = r.seen - (r.lastWasCR ? 1 : 0)
                 if r.dropped {
@@ -132,6 +139,10 @@ extension LineDialogue {
                     truncated: length > LoginLineReader.maxLine, direction: direction, context: &context)
             }
             i = lf + 1
+            if lineIsNotContent {
+                lineIsNotContent = false
+                if !spanned { context.decodes(from: offset + UInt64(lineStart), count: i - lineStart) }
+            }
             if let raw = rawRequest {
                 rawRequest = nil
                 r.rawRemaining = raw.length

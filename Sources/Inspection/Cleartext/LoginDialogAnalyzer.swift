@@ -4,7 +4,7 @@ import Glibc
 import Flows
 
 /// Reads the login dialogue of a cleartext command/reply protocol — SMTP,
-/// POP3, IMAP, FTP — and reports the credentials a client sent in clear
+/// POP3, IMAP, FTP, NNTP — and reports the credentials a client sent in clear
 /// (with the server's verdict on them) and what it did with an offer of TLS.
 ///
 /// Both directions are split into lines (CRLF or a bare LF) as they arrive.
@@ -43,7 +43,7 @@ import Flows
 /// line spans chunks for the first time in its direction, or a credential or
 /// tag is kept.
 public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDialogue {
-    public enum Dialect: Sendable { case smtp, pop3, imap, ftp }
+    public enum Dialect: Sendable { case smtp, pop3, imap, ftp, nntp }
 
     public let dialect: Dialect
     /// Bytes read per direction before giving up on it.
@@ -62,6 +62,7 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
     @exclusivity(unchecked) var readers = (toServer: LoginLineReader(), toClient: LoginLineReader())
     /// Set by a line handler: the bytes that follow the line are data, not lines.
     var rawRequest: (length: UInt64, capture: Bool)?
+    var lineIsNotContent = false
     var isDone = false
 
     // MARK: dialogue bookkeeping
@@ -90,9 +91,10 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
 
     /// FTP: code of the multi-line reply being read.
     var multiLineCode: Int?
-    /// POP3: inside the body of a multi-line `+OK` reply.
+    /// POP3, NNTP: inside the body of a multi-line reply.
     var inReplyBody = false
-    /// SMTP: inside the mail text after DATA, until the `.` line.
+    /// SMTP, NNTP: inside the mail text after DATA (an article after POST,
+    /// IHAVE), until the `.` line.
     var inData = false
     /// The mail being read (SMTP DATA or BDAT, a POP3 RETR/TOP reply, an IMAP
     /// literal holding a message), decoded when content is wanted.
@@ -103,7 +105,8 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
     var bdat: (size: UInt64, last: Bool)?
     /// SMTP: the chunk being read is the message's last (reset with `message`).
     var bdatLast = false
-    /// POP3: the `+OK` reply being read has a mail as its body (RETR, TOP).
+    /// POP3, NNTP: the reply being read has a mail as its body (RETR, TOP;
+    /// ARTICLE, HEAD).
     var mailReply = false
     /// IMAP: a literal that holds a message was announced (a FETCH of a
     /// whole message or its header, an APPEND).
@@ -202,7 +205,9 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
 
     /// A mail's bytes are the message, not lines: SMTP `DATA` (dot-stuffed,
     /// up to CRLF.CRLF) and `BDAT` chunks, a POP3 `RETR`/`TOP` reply's body
-    /// while content is wanted, an IMAP literal holding a message.
+    /// while content is wanted, an IMAP literal holding a message, an NNTP
+    /// article (an `ARTICLE`/`HEAD` reply's body while content is wanted, or
+    /// sent after `POST`/`IHAVE`).
     func streamBytes(
         _ bytes: UnsafeRawBufferPointer, direction: Direction, context: inout InspectionContext
     ) -> (used: Int, decoded: Bool)? {
@@ -227,16 +232,11 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
             if taken.ended && bdatLast { endMessage(complete: true, &context) }
             return (taken.used, taken.decoded)
         case .pop3:
-            guard direction == .toClient, mailReply, context.wantsContent else { return nil }
-            if message == nil { startMessage(.pop3MessagePart, .toClient, .dotStuffed, &context) }
-            let taken = readMessage(bytes, &context)
-            if taken.ended {
-                endMessage(complete: true, &context)
-                mailReply = false
-                inReplyBody = false
-                completeReply(.positive)
-            }
-            return (taken.used, taken.decoded)
+            guard direction == .toClient else { return nil }
+            return readMailReply(bytes, .pop3MessagePart, &context)
+        case .nntp:
+            if direction == .toServer { return inData ? readData(bytes, &context) : nil }
+            return readMailReply(bytes, .nntpArticlePart, &context)
         case .imap:
             if let literal = messageLiteral, literal.direction == direction {
                 messageLiteral = nil
@@ -252,9 +252,29 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
         }
     }
 
-    /// SMTP `DATA`: the client's bytes up to the end line.
+    /// A POP3 `RETR`/`TOP` or NNTP `ARTICLE`/`HEAD` reply's body, up to its
+    /// end line: the reply is complete then.
+    private func readMailReply(
+        _ bytes: UnsafeRawBufferPointer, _ kind: ContentKind, _ context: inout InspectionContext
+    ) -> (used: Int, decoded: Bool)? {
+        guard mailReply, context.wantsContent else { return nil }
+        if message == nil { startMessage(kind, .toClient, .dotStuffed, &context) }
+        let taken = readMessage(bytes, &context)
+        if taken.ended {
+            endMessage(complete: true, &context)
+            mailReply = false
+            inReplyBody = false
+            completeReply(.positive)
+        }
+        return (taken.used, taken.decoded)
+    }
+
+    /// SMTP `DATA`, NNTP `POST`/`IHAVE`: the client's bytes up to the end line.
     private func readData(_ bytes: UnsafeRawBufferPointer, _ context: inout InspectionContext) -> (used: Int, decoded: Bool) {
-        if message == nil { startMessage(.smtpMessagePart, .toServer, .dotStuffed, &context, decode: !dataResumed) }
+        if message == nil {
+            let kind: ContentKind = dialect == .nntp ? .nntpArticlePart : .smtpMessagePart
+            startMessage(kind, .toServer, .dotStuffed, &context, decode: !dataResumed)
+        }
         let taken = readMessage(bytes, &context)
         if taken.ended {
             endMessage(complete: !dataResumed, &context)
@@ -294,6 +314,8 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
         case (.imap, .toClient): imapServerLine(line)
         case (.ftp, .toServer): ftpClientLine(line)
         case (.ftp, .toClient): ftpServerLine(line)
+        case (.nntp, .toServer): nntpClientLine(line)
+        case (.nntp, .toClient): nntpServerLine(line)
         }
     }
 
@@ -333,6 +355,17 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
     }
 
     // MARK: commands and replies
+
+    /// A line of a multi-line reply's body (POP3, NNTP): the `.` line ends the
+    /// reply; in a capability listing, the word `offer` offers TLS.
+    func replyBodyLine(_ line: LoginLine, offer: StaticString) {
+        if line.count == 1 && line[0] == UInt8(ascii: ".") && !line.truncated {
+            inReplyBody = false
+            completeReply(.positive)
+        } else if expects(.listing, reply: replyCount) && line.verb(is: offer) {
+            noteOffer(replyCount)
+        }
+    }
 
     /// Counts a client command; returns the index of the reply that answers it.
     func nextCommand() -> UInt64 {

@@ -79,6 +79,7 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     case mongodbPlain = "mongodb-plain"
     case cassandraPassword = "cassandra-password"
     case memcachedSASLPlain = "memcached-sasl-plain"
+    case nntp = "nntp-password"
     // Crackable offline: a challenge response or hash.
     case httpDigest = "http-digest"
     case cramMD5 = "cram-md5"
@@ -116,7 +117,7 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
              .ldapSimpleBind, .snmpCommunity, .postgresqlPassword, .redisAuth, .mysqlClearPassword, .mqttPassword,
              .amqpPassword, .natsPassword, .socksPassword, .smbPlaintextPassword, .rtspBasic, .ircPassword,
              .rexecPassword, .rloginPassword, .vncNone, .mssqlPassword, .mongodbPlain, .cassandraPassword,
-             .memcachedSASLPlain: .plaintext
+             .memcachedSASLPlain, .nntp: .plaintext
         case .httpDigest, .cramMD5, .apop, .ntlm, .mysqlNative, .postgresqlMD5, .scram, .sipDigest, .rtspDigest,
              .vncChallengeResponse, .mongodbCR: .crackable
         case .kerberosRC4PreAuth, .kerberosASREPRC4, .kerberosTGSRC4: .crackable

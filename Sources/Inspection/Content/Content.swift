@@ -47,6 +47,10 @@ public enum ContentKind: UInt8, CaseIterable, Sendable {
     /// and its rows, SMB), narrowed to a byte each, runs joined by a NUL. Only
     /// the raw scan makes it, from the bytes it scans.
     case utf16Text
+    /// One leaf part of a news article: the body of an NNTP `ARTICLE` or
+    /// `HEAD` reply, or an article a client posts (`POST`, `IHAVE`),
+    /// dot-unstuffed and decoded as a mail.
+    case nntpArticlePart
 
     /// The name in the stats record and in findings.
     public var name: String {
@@ -62,6 +66,7 @@ public enum ContentKind: UInt8, CaseIterable, Sendable {
         case .pop3MessagePart: "pop3-message-part"
         case .imapMessagePart: "imap-message-part"
         case .utf16Text: "utf16-text"
+        case .nntpArticlePart: "nntp-article-part"
         }
     }
 

@@ -48,12 +48,7 @@ extension LoginDialogAnalyzer {
 
     func pop3ServerLine(_ line: LoginLine) {
         if inReplyBody {
-            if line.count == 1 && line[0] == UInt8(ascii: ".") && !line.truncated {
-                inReplyBody = false
-                completeReply(.positive)
-            } else if expects(.listing, reply: replyCount) && line.verb(is: "STLS") {  // a mail's lines are not scanned
-                noteOffer(replyCount)
-            }
+            replyBodyLine(line, offer: "STLS")  // a mail's lines are not scanned
             return
         }
         let verbEnd = line.wordEnd(from: 0)

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import Flows
 
-/// Follows a cleartext protocol up to its switch to TLS — SMTP/IMAP
+/// Follows a cleartext protocol up to its switch to TLS — SMTP/IMAP/NNTP
 /// `STARTTLS`, POP3 `STLS`, FTP `AUTH TLS`, XMPP `<starttls/>`, the LDAP
 /// StartTLS extended operation, PostgreSQL's SSLRequest, MySQL's SSL
 /// request, RDP's security negotiation and NATS (whose client starts TLS
@@ -21,12 +21,12 @@ import Flows
 /// flow slot holds only a reference (its state would triple the slot's size).
 public final class StartTLSWatcher {
     public enum Dialect: UInt8, Sendable {
-        case smtp, imap, pop3, ftp, xmpp, ldap, postgresql, mysql, rdp, nats
+        case smtp, imap, pop3, ftp, xmpp, ldap, postgresql, mysql, rdp, nats, nntp
 
         /// Units end at a terminator byte (`\n`, XMPP's `>`), not at a stated length.
         var terminator: UInt8? {
             switch self {
-            case .smtp, .imap, .pop3, .ftp, .nats: 0x0a
+            case .smtp, .imap, .pop3, .ftp, .nats, .nntp: 0x0a
             case .xmpp: UInt8(ascii: ">")
             case .ldap, .postgresql, .mysql, .rdp: nil
             }
@@ -69,6 +69,7 @@ public final class StartTLSWatcher {
         case .mysql: return .mysql
         case .rdp: return .rdp
         case .nats: return .nats
+        case .nntp: return .nntp
         default: return nil
         }
     }
@@ -118,7 +119,7 @@ public final class StartTLSWatcher {
 
     func clientUnit(_ unit: [UInt8], index: Int, end: UInt64) -> Event {
         switch dialect {
-        case .smtp: if unit.startsWith("STARTTLS", caseInsensitive: true) { requestedAt = end }
+        case .smtp, .nntp: if unit.startsWith("STARTTLS", caseInsensitive: true) { requestedAt = end }
         case .pop3: if unit.startsWith("STLS", caseInsensitive: true) { requestedAt = end }
         case .ftp:
             if unit.startsWith("AUTH TLS", caseInsensitive: true) || unit.startsWith("AUTH SSL", caseInsensitive: true) {
@@ -161,6 +162,7 @@ public final class StartTLSWatcher {
         switch dialect {
         case .smtp: accepted = unit.startsWith("2", caseInsensitive: false)
         case .ftp: accepted = unit.startsWith("234", caseInsensitive: false)
+        case .nntp: accepted = unit.startsWith("382", caseInsensitive: false)  // RFC 4642 §2.2
         case .pop3: accepted = unit.startsWith("+OK", caseInsensitive: true)
         case .imap:
             // Untagged lines, and replies to earlier (pipelined) commands, may come first.
@@ -244,7 +246,7 @@ struct UnitReader {
             seen += 1
             if prefix.count < StartTLSWatcher.maxUnitPrefix { prefix.append(b) }
             switch dialect {
-            case .smtp, .imap, .pop3, .ftp, .xmpp, .nats:
+            case .smtp, .imap, .pop3, .ftp, .xmpp, .nats, .nntp:
                 break  // handled above
             case .postgresql:
                 // The client's first message has no type byte: length, then code.

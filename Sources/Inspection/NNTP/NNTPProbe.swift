@@ -1,0 +1,27 @@
+extension Probes {
+    static let nntpPorts: [UInt16] = [119, 433]
+    static let nntpCommands: [StaticString] = ["MODE READER", "AUTHINFO ", "mode reader", "authinfo "]
+
+    /// NNTP: a `200`/`201` greeting (RFC 3977 §5.1.1) from a news port (the
+    /// port hint) or one that names NNTP, NNRP (INN) or news; or a client
+    /// opening with `MODE READER` or `AUTHINFO`, which only NNTP uses.
+    static let nntp = AnalyzerDescriptor(
+        name: "nntp", app: .nntp, portHints: nntpPorts,
+        probeToServer: { bytes, _ in hasAnyPrefix(bytes, nntpCommands) },
+        probeToClient: { bytes, port in
+            var reply = isReplyLine(bytes, code: "200")
+            if case .noMatch = reply { reply = isReplyLine(bytes, code: "201") }
+            guard case .match = reply else { return reply }
+            if nntpPorts.contains(port) { return .match }
+            var undecided = false
+            for word: StaticString in ["NNTP", "NNRP", "news"] {
+                switch firstLineContains(bytes, word) {
+                case .match: return .match
+                case .needMore: undecided = true
+                case .noMatch: break
+                }
+            }
+            return undecided ? .needMore : .noMatch
+        },
+        transport: .tcp, serverGreetsFirst: true)
+}

@@ -1,0 +1,180 @@
+import Testing
+@testable import Flows
+@testable import Inspection
+import Scanning
+
+// NNTP (RFC 3977, RFC 4643 AUTHINFO, RFC 4642 STARTTLS) on byte-exact
+// dialogues: the login and its verdict, which replies carry a body (so an
+// article's lines are never replies), the articles read and posted as content,
+// and the lines naming an article by message-id kept from the raw scan.
+
+@Suite struct NNTPTests {
+    // RFC 4643 §2.3.3's example, with a CAPABILITIES listing first.
+    static let userPass: [Step] = [
+        .s("200 news.example.com InterNetNews NNRP server INN 2.6.4 ready (posting ok)\r\n"),
+        .c("CAPABILITIES\r\n"),
+        .s("101 Capability list:\r\nVERSION 2\r\nREADER\r\nAUTHINFO USER\r\nPOST\r\n.\r\n"),
+        .c("AUTHINFO USER wilma\r\n"),
+        .s("381 Enter passphrase\r\n"),
+        .c("AUTHINFO PASS flintstone rocks\r\n"),
+        .s("281 Authentication accepted\r\n"),
+        .c("QUIT\r\n"),
+        .s("205 closing connection\r\n"),
+    ]
+
+    @Test func userPassAcceptedAtEveryCut() {
+        let expected = [loginCredential(.nntp, "wilma", "flintstone rocks", .accepted)]
+        #expect(loginSightings(.nntp, Self.userPass) == expected)
+        #expect(loginSightings(.nntp, Self.userPass, byteByByte: true) == expected)
+        for cut in 1..<clientStreamLength(Self.userPass) {
+            #expect(loginSightings(.nntp, Self.userPass, clientSplit: cut) == expected, "cut \(cut)")
+        }
+    }
+
+    @Test func aRefusedPasswordAndTheRetry() {
+        let steps: [Step] = [
+            .s("200 news ready\r\n"),
+            .c("AUTHINFO USER wilma\r\n"), .s("381 Enter passphrase\r\n"),
+            .c("AUTHINFO PASS wrong\r\n"), .s("481 Authentication failed\r\n"),
+            .c("AUTHINFO USER wilma\r\n"), .s("381 Enter passphrase\r\n"),
+            .c("AUTHINFO PASS right\r\n"), .s("281 Authentication accepted\r\n"),
+        ]
+        #expect(
+            loginSightings(.nntp, steps) == [
+                loginCredential(.nntp, "wilma", "wrong", .rejected), loginCredential(.nntp, "wilma", "right", .accepted),
+            ])
+    }
+
+    @Test func saslPlainWithAndWithoutAnInitialResponse() {
+        // RFC 4643 §2.4.4: PLAIN with an initial response; then one given after a 383.
+        let plain = base64(Array("\0tim\0tanstaaftanstaaf".utf8))
+        let initial: [Step] = [
+            .s("200 news ready\r\n"),
+            .c("AUTHINFO SASL PLAIN \(plain)\r\n"), .s("281 Authentication accepted\r\n"),
+        ]
+        let continued: [Step] = [
+            .s("200 news ready\r\n"),
+            .c("AUTHINFO SASL PLAIN\r\n"), .s("383 \r\n"),
+            .c("\(plain)\r\n"), .s("481 Authentication failed\r\n"),
+        ]
+        #expect(loginSightings(.nntp, initial) == [loginCredential(.saslPlain, "tim", "tanstaaftanstaaf", .accepted)])
+        #expect(loginSightings(.nntp, continued) == [loginCredential(.saslPlain, "tim", "tanstaaftanstaaf", .rejected)])
+    }
+
+    @Test func anArticlesLinesAreNotReplies() {
+        // A 281 and a 481 inside an article body, and a LISTGROUP listing:
+        // neither answers the AUTHINFO PASS sent after them.
+        let steps: [Step] = [
+            .s("201 news ready, no posting\r\n"),
+            .c("GROUP misc.test\r\nLISTGROUP misc.test\r\nBODY 3000234\r\n"),
+            .s("211 3 1 3 misc.test\r\n211 3 1 3 misc.test list follows\r\n1\r\n2\r\n3\r\n.\r\n"),
+            .s("222 3000234 <45223423@example.com>\r\n481 not a reply\r\n..281 neither\r\n.\r\n"),
+            .c("AUTHINFO USER fred\r\nAUTHINFO PASS pebbles\r\n"),
+            .s("381 more\r\n281 ok\r\n"),
+        ]
+        #expect(loginSightings(.nntp, steps) == [loginCredential(.nntp, "fred", "pebbles", .accepted)])
+    }
+
+    @Test func aStartTLSOfferLeftUnused() {
+        let steps: [Step] = [
+            .s("200 news ready\r\n"),
+            .c("CAPABILITIES\r\n"), .s("101 Capability list:\r\nVERSION 2\r\nSTARTTLS\r\nAUTHINFO USER\r\n.\r\n"),
+            .c("AUTHINFO USER fred\r\n"), .s("381 more\r\n"),
+            .c("AUTHINFO PASS pebbles\r\n"), .s("281 ok\r\n"),
+        ]
+        #expect(
+            loginSightings(.nntp, steps) == [
+                .startTLSNotUsed(command: "AUTHINFO"), loginCredential(.nntp, "fred", "pebbles", .accepted),
+            ])
+    }
+
+    @Test func probes() {
+        let inn = ascii("200 news.example.com InterNetNews NNRP server INN 2.6.4 ready (posting ok)\r\n")
+        #expect(run(Probes.nntp.probeToClient, inn, port: 119) == .match)
+        #expect(run(Probes.nntp.probeToClient, inn, port: 8119) == .match, "names NNRP")
+        #expect(run(Probes.nntp.probeToClient, ascii("201 Leafnode NNTP Daemon\r\n"), port: 2000) == .match)
+        #expect(run(Probes.nntp.probeToClient, ascii("200 ready\r\n"), port: 119) == .match, "the news port")
+        #expect(run(Probes.nntp.probeToClient, ascii("200 ready\r\n"), port: 2000) == .noMatch)
+        #expect(run(Probes.nntp.probeToClient, ascii("220 mail ESMTP\r\n"), port: 119) == .noMatch)
+        #expect(run(Probes.nntp.probeToServer, ascii("MODE READER\r\n"), port: 2000) == .match)
+        #expect(run(Probes.nntp.probeToServer, ascii("AUTHINFO USER x\r\n"), port: 2000) == .match)
+        let id = identify([ascii("201 Leafnode NNTP Daemon, version 1.11\r\n")], .toClient, port: 5119)
+        #expect(id.app == .nntp)
+    }
+
+    // MARK: articles as content
+
+    static let article = Array(
+        ("From: Dana Whitfield <dana.whitfield@northwind-logistics.com>\r\nNewsgroups: misc.test\r\n"
+            + "Subject: export\r\nMessage-ID: <k7q2v9@news.northwind-logistics.com>\r\n"
+            + "Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            + base64(Array("card 4556 7375 8689 9855\r\n".utf8)) + "\r\n").utf8)
+
+    @Test func anArticleReadIsDecodedAtEveryCut() {
+        let client = Array("MODE READER\r\nARTICLE <k7q2v9@news.northwind-logistics.com>\r\nHEAD 1\r\nQUIT\r\n".utf8)
+        let server =
+            Array("200 news ready\r\n200 reader\r\n220 1 <k7q2v9@news.northwind-logistics.com>\r\n".utf8) + Self.article
+            + Array(".\r\n221 1 <k7q2v9@news.northwind-logistics.com>\r\nSubject: export\r\n.\r\n205 bye\r\n".utf8)
+        for cut in 0...server.count {
+            var run = ContentRun(.nntp)
+            run.send(client, .toServer)
+            run.send(server, .toClient, cutAt: cut)
+            #expect(run.parts.map(\.kind) == [.nntpArticlePart], "cut \(cut)")
+            #expect(run.parts.map(\.bytes) == [Array("card 4556 7375 8689 9855\r\n".utf8)], "cut \(cut)")
+            #expect(run.streams.filter { $0.kind == .mimeHeaders }.count == 2, "the article's headers and HEAD's, cut \(cut)")
+            #expect(run.dialogue?.isDone == true, "QUIT answered: the article was not read as replies, cut \(cut)")
+            run.endBoth()
+            run.checkClean()
+        }
+    }
+
+    @Test func aPostedArticleIsDecoded() {
+        let posted = Self.article + Array(".\r\n".utf8)
+        for cut in 0...posted.count {
+            var run = ContentRun(.nntp)
+            run.send(Array("200 news ready\r\n".utf8), .toClient)
+            run.send(Array("POST\r\n".utf8), .toServer)
+            run.send(Array("340 send article\r\n".utf8), .toClient)
+            run.send(posted, .toServer, cutAt: cut)
+            run.send(Array("240 article received\r\n".utf8), .toClient)
+            run.send(Array("POST\r\n".utf8), .toServer)
+            run.send(Array("440 posting not permitted\r\n".utf8), .toClient)
+            run.send(Array("QUIT\r\n".utf8), .toServer)
+            run.send(Array("205 bye\r\n".utf8), .toClient)
+            #expect(run.parts.map(\.bytes) == [Array("card 4556 7375 8689 9855\r\n".utf8)], "cut \(cut)")
+            #expect(run.parts.allSatisfy { $0.kind == .nntpArticlePart && $0.direction == .toServer })
+            #expect(run.dialogue?.isDone == true, "the refused POST sent no article; QUIT was read as a command, cut \(cut)")
+            run.endBoth()
+            run.checkClean()
+        }
+    }
+
+    static let emailRule = """
+        rules:
+          - id: pii.test-email
+            severity: low
+            description: test address
+            regex: '[a-z0-9.]+@[a-z0-9.-]+\\.[a-z]{2,}'
+            keywords: ['@']
+            window: [40, 60]
+            remediation: none
+        """
+
+    @Test func linesNamingAnArticleAreNotScannedButTheArticleIs() throws {
+        var c = Conversation(port: 119)
+        c.context.content = .scanning(try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(Self.emailRule, source: "t.yaml"))))
+        c.server("200 news ready\r\n")
+        c.client("ARTICLE <k7q2v9@news.northwind-logistics.com>\r\n")
+        c.server(Array("220 1 <k7q2v9@news.northwind-logistics.com> article\r\n".utf8) + Self.article + Array(".\r\n".utf8))
+        c.client("STAT <z0p3@news.northwind-logistics.com>\r\n")
+        c.server("223 2 <z0p3@news.northwind-logistics.com>\r\n")
+        c.client("QUIT\r\n")
+        c.server("205 bye\r\n")
+        #expect(c.inspection.app == .nntp)
+        let found = c.context.takeContentSightings().contents
+        // The article's own headers: From, and the Message-ID (the test rule
+        // has no exclusions); the status lines and commands: nothing.
+        #expect(found.map(\.source) == [.mimeHeaders, .mimeHeaders], "\(found)")
+        #expect(found.allSatisfy { $0.direction == .toClient })
+    }
+}
