@@ -100,6 +100,25 @@ import Testing
         }
     }
 
+    @Test func imapAppendToAMailboxNamedByALiteralIsDecoded() {
+        // RFC 9051 §6.3.12: the mailbox is an astring, so it may be a literal
+        // itself (a name with a space or a non-ASCII one); the message is the next literal.
+        let client =
+            Array("a1 LOGIN bob x\r\na2 APPEND {10}\r\nSent Items (\\Seen) {\(Self.mail.count)}\r\n".utf8) + Self.mail
+            + Array("\r\na3 APPEND {4}\r\nSent {12+}\r\nSubject: x\r\n\r\na4 LOGOUT\r\n".utf8)
+        for cut in 0...client.count {
+            var run = ContentRun(.imap)
+            run.send(Array("* OK ready\r\na1 OK\r\n+ go ahead\r\n+ go ahead\r\n+ go ahead\r\n".utf8), .toClient)
+            run.send(client, .toServer, cutAt: cut)
+            #expect(run.parts.map(\.bytes) == [Array("hello\r\n.dot line".utf8), Self.attachment], "cut \(cut)")
+            #expect(run.streams.filter { $0.kind == .mimeHeaders }.count == 4, "the mail's three blocks and a3's, cut \(cut)")
+            run.send(Array("a2 OK appended\r\na3 OK appended\r\n* BYE\r\na4 OK\r\n".utf8), .toClient)
+            #expect(run.dialogue?.isDone == true, "LOGOUT answered: no literal was read as commands, cut \(cut)")
+            run.endBoth()
+            run.checkClean()
+        }
+    }
+
     @Test func imapSectionsThatAreNotAMessageArePassedOver() {
         // TEXT and a part's content come without the headers that say how to
         // decode them: passed over by length (the raw scan reads them).

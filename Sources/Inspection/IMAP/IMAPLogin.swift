@@ -35,10 +35,15 @@ extension LoginDialogAnalyzer {
         } else if line.word(verbStart, verbEnd, is: "LOGOUT") {
             expect(.quit, reply: index, tag: line.copy(0, tagEnd))
         } else if let length = line.trailingLiteral() {
-            imap.begin(.other, tag: [], reply: index)
+            // `APPEND mailbox [flags] [date] {n}`: the last literal is the message,
+            // unless it is the mailbox name itself (`APPEND {5}`): the message's
+            // literal ends the line that follows it.
+            let append = line.word(verbStart, verbEnd, is: "APPEND")
+            let mailboxLiteral = append && line.trailingLiteralStart() == line.skipSpaces(from: verbEnd)
+            imap.begin(mailboxLiteral ? .appendAfterMailbox : .other, tag: [], reply: index)
             imap.active = true
-            if line.word(verbStart, verbEnd, is: "APPEND") {
-                literalHoldsMessage(length, .toServer)  // `APPEND mailbox [flags] [date] {n}`: the message
+            if append && !mailboxLiteral {
+                literalHoldsMessage(length, .toServer)
             } else {
                 rawRequest = (length, false)
             }
@@ -86,6 +91,11 @@ extension LoginDialogAnalyzer {
         }
         if let literal {
             imap.active = true
+            if imap.kind == .appendAfterMailbox {
+                imap.kind = .other
+                literalHoldsMessage(literal, .toServer)
+                return
+            }
             let keep = imap.kind == .login && imap.args.count < 2
             imap.inLiteral = keep
             rawRequest = (literal, keep)
@@ -127,7 +137,12 @@ extension LoginDialogAnalyzer {
 
 /// An IMAP command that goes on after a literal.
 struct IMAPCommandState {
-    enum Kind { case login, other }
+    enum Kind {
+        case login
+        /// APPEND whose mailbox name was a literal: the next literal is the message.
+        case appendAfterMailbox
+        case other
+    }
 
     /// The next client line continues the command.
     var active = false
