@@ -75,6 +75,59 @@ import Scanning
         #expect(loginSightings(.nntp, steps) == [loginCredential(.nntp, "fred", "pebbles", .accepted)])
     }
 
+    @Test func dateIsAOneLineReply() {
+        // RFC 3977 §7.1: `111 yyyymmddhhmmss` has no body (only HELP's 100 and
+        // CAPABILITIES' 101 do, known by their commands).
+        let steps: [Step] = [
+            .s("200 news ready\r\n"), .c("DATE\r\n"), .s("111 20260729110400\r\n"),
+            .c("AUTHINFO USER fred\r\n"), .s("381 more\r\n"), .c("AUTHINFO PASS pebbles\r\n"), .s("281 ok\r\n"),
+        ]
+        #expect(loginSightings(.nntp, steps) == [loginCredential(.nntp, "fred", "pebbles", .accepted)])
+    }
+
+    @Test func aTakeThisArticleIsDataNotCommands() {
+        // RFC 4644 §2.5: TAKETHIS sends the article at once; one reply answers both.
+        let client = Array(
+            ("MODE STREAM\r\nTAKETHIS <a1@x.org>\r\nFrom: a@b.c\r\nSubject: howto\r\n\r\n"
+                + "Try this:\r\nAUTHINFO USER bob\r\nAUTHINFO PASS hunter2\r\n.\r\nAUTHINFO USER fred\r\nAUTHINFO PASS pebbles\r\n").utf8)
+        let server = Array("200 news ready\r\n203 streaming permitted\r\n239 <a1@x.org>\r\n381 more\r\n281 ok\r\n".utf8)
+        let expected = [loginCredential(.nntp, "fred", "pebbles", .accepted)]
+        for cut in 0...client.count {
+            #expect(loginSightings(.nntp, [.client(Array(client[..<cut])), .client(Array(client[cut...])), .server(server)]) == expected, "cut \(cut)")
+            var run = ContentRun(.nntp)
+            run.send(client, .toServer, cutAt: cut)
+            run.send(server, .toClient)
+            #expect(run.parts.map(\.kind) == [.nntpArticlePart], "cut \(cut)")
+            #expect(run.parts.first?.bytes == Array("Try this:\r\nAUTHINFO USER bob\r\nAUTHINFO PASS hunter2\r\n".utf8))
+            run.endBoth()
+            run.checkClean()
+        }
+    }
+
+    @Test func manyPipelinedBodiesKeepTheCount() {
+        // A news reader pipelines BODY commands; each 222 body ends at its `.`
+        // line, so a body line that reads like a reply (`500 ways`) is none.
+        let n = 40
+        let body = "222 1 <a1@x.org>\r\n500 ways to cook\r\n281 not a reply\r\n.\r\n"
+        let steps: [Step] = [
+            .s("200 news ready\r\n"),
+            .client(Array(String(repeating: "BODY 1\r\n", count: n).utf8)),
+            .server(Array(String(repeating: body, count: n).utf8)),
+            .c("AUTHINFO USER fred\r\n"), .s("381 more\r\n"), .c("AUTHINFO PASS pebbles\r\n"), .s("481 no\r\n"),
+        ]
+        #expect(loginSightings(.nntp, steps) == [loginCredential(.nntp, "fred", "pebbles", .rejected)])
+    }
+
+    @Test func anAcceptedStartTLSEndsTheDialogue() {
+        var run = LoginRun(.nntp)
+        run.play([
+            .s("200 news ready\r\n"), .c("STARTTLS\r\n"), .s("382 Continue with TLS negotiation\r\n"),
+            .client([0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0x00, 0x00, 0x01, 0x00]),
+        ])
+        #expect(run.analyzer.isDone, "what follows 382 is TLS, read by the TLS analyzer")
+        #expect(run.sightings.isEmpty)
+    }
+
     @Test func aStartTLSOfferLeftUnused() {
         let steps: [Step] = [
             .s("200 news ready\r\n"),

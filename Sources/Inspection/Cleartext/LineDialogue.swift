@@ -23,8 +23,10 @@ protocol LineDialogue: AnyObject {
     var rawRequest: (length: UInt64, capture: Bool)? { get set }
     /// Set by `deliver`: the line holds protocol words that read like content
     /// and are none (an NNTP message-id is shaped like an e-mail address), so
-    /// the raw scan skips it — when it lay in one chunk; one that began in an
-    /// earlier chunk was partly scanned already.
+    /// the raw scan skips it — when it lay in one chunk. One that began in an
+    /// earlier chunk was scanned in part with that chunk, and a value cut
+    /// there is judged with the rest (skipping only the rest would report the
+    /// cut value).
     var lineIsNotContent: Bool { get set }
     /// One line without its CR LF; `truncated` when only its first
     /// `LoginLineReader.maxLine` bytes are there.

@@ -55,8 +55,9 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
     public static let maxLine = 1024
     /// Credentials waiting for their reply; past it the oldest is emitted as `.unknown`.
     static let maxPendingCredentials = 4
-    /// Replies of interest waited for (STARTTLS, QUIT, CAPA...); past it the oldest is forgotten.
-    static let maxExpectations = 8
+    /// Replies of interest waited for (STARTTLS, QUIT, CAPA, a body: a news
+    /// reader pipelines dozens of BODY commands); past it the oldest is forgotten.
+    static let maxExpectations = 64
 
     // One flow's state, used on the packet thread only.
     @exclusivity(unchecked) var readers = (toServer: LoginLineReader(), toClient: LoginLineReader())

@@ -8,20 +8,29 @@ import Flows
 /// (`211` is one line after GROUP, a listing after LISTGROUP), so a `281`
 /// inside an article is not an answer. With content wanted, the article of
 /// an `ARTICLE`/`HEAD` reply (`220`/`221`) and the one a client sends after
-/// `POST`/`IHAVE` (`340`/`335`) go to a `MailMessageReader`: news articles
-/// are RFC 5322 messages, dot-stuffed like POP3's.
+/// `POST`/`IHAVE` (`340`/`335`) or with `TAKETHIS` (RFC 4644) go to a
+/// `MailMessageReader`: news articles are RFC 5322 messages, dot-stuffed like
+/// POP3's. The article is always read as data, never as commands.
 extension LoginDialogAnalyzer {
     /// Commands whose positive reply has a body ending in a `.` line (RFC 3977
-    /// §3.1.1; OVER/HDR's older X names, RFC 2980).
+    /// §3.1.1; OVER/HDR's older X names and XGTITLE, XROVER of RFC 2980).
     static let nntpMultiLineCommands: [StaticString] = [
         "HELP", "LIST", "LISTGROUP", "NEWGROUPS", "NEWNEWS", "OVER", "XOVER", "HDR", "XHDR", "XPAT", "BODY",
+        "XGTITLE", "XROVER",
     ]
 
     func nntpClientLine(_ line: LoginLine) {
         if sasl != nil && saslResponse(line) { return }
         lineIsNotContent = nntpNamesArticle(line, direction: .toServer)
-        let index = nextCommand()
         let verbEnd = line.wordEnd(from: 0)
+        if line.word(0, verbEnd, is: "TAKETHIS") {
+            // RFC 4644 §2.5: the article follows at once, and one reply (239,
+            // 439) answers command and article: counted when the article ends.
+            inData = true
+            dataResumed = false
+            return
+        }
+        let index = nextCommand()
         if line.word(0, verbEnd, is: "AUTHINFO") {
             let kindStart = line.skipSpaces(from: verbEnd)
             let kindEnd = line.wordEnd(from: kindStart)
@@ -45,7 +54,7 @@ extension LoginDialogAnalyzer {
         } else if line.word(0, verbEnd, is: "ARTICLE") || line.word(0, verbEnd, is: "HEAD") {
             expect(.mail, reply: index)
         } else if line.word(0, verbEnd, is: "POST") || line.word(0, verbEnd, is: "IHAVE") {
-            // The article follows a 340/335; a refusal (440, 435, 437) ends it.
+            // The article follows a 340/335; a refusal (440; 435, 436) means none comes.
             inData = true
             dataResumed = false
             expect(.data, reply: index)
@@ -65,16 +74,18 @@ extension LoginDialogAnalyzer {
         lineIsNotContent = nntpNamesArticle(line, direction: .toClient)
         switch code / 100 {
         case 1, 2:
-            // 1xx are informative replies with a body (HELP, CAPABILITIES); a
-            // 2xx has one when its command's does (`.multiLine`, `.mail`).
+            // A reply has a body when its command's does (`.multiLine`, `.mail`):
+            // HELP's 100 and CAPABILITIES' 101 do, DATE's 111 does not.
             mailReply = (code == 220 || code == 221) && expects(.mail, reply: replyCount)
-            if mailReply || expects(.multiLine, reply: replyCount) || code / 100 == 1 {
+            if mailReply || expects(.multiLine, reply: replyCount) {
                 inReplyBody = true
             } else {
                 completeReply(.positive)
             }
         case 3:
-            completeReply(.continuation)  // 381 password, 383 SASL, 340/335 send the article
+            // 382: go ahead with TLS (RFC 4642 §2.2), the upgrade accepted; 381
+            // password, 383 SASL, 340/335 send the article: more is wanted.
+            completeReply(code == 382 ? .positive : .continuation)
         default:
             completeReply(.negative)
         }
@@ -85,14 +96,19 @@ extension LoginDialogAnalyzer {
     /// Commands that may name an article by its message-id (RFC 3977 §6.2, §6.3.2; RFC 4644).
     static let nntpArticleCommands: [StaticString] = ["ARTICLE", "HEAD", "BODY", "STAT", "IHAVE", "CHECK", "TAKETHIS"]
 
+    /// Replies that may name an article by message-id: ARTICLE, HEAD, BODY,
+    /// STAT (220–223), IHAVE (335, 435–437), CHECK and TAKETHIS (238, 239,
+    /// 431, 438, 439; RFC 4644), and `340` (INN names the id it will give).
+    static let nntpArticleReplies: Set<Int> = [220, 221, 222, 223, 238, 239, 335, 340, 431, 435, 436, 437, 438, 439]
+
     /// A reply that names the article it answers for (`220 3000234
-    /// <45223423@example.com>`, 220–223), or a command naming one by
-    /// message-id: a message-id is shaped like an e-mail address and is none,
-    /// so the raw scan skips the line. (In an article's own headers the
-    /// e-mail rule knows `Message-ID:` and `References:`.)
+    /// <45223423@example.com>`), or a command naming one by message-id: a
+    /// message-id is shaped like an e-mail address and is none, so the raw
+    /// scan skips the line. (In an article's own headers the e-mail rule
+    /// knows `Message-ID:`, `References:` and the like.)
     func nntpNamesArticle(_ line: LoginLine, direction: Direction) -> Bool {
         if direction == .toClient {
-            guard let code = line.replyCode(), (220...223).contains(code) else { return false }
+            guard let code = line.replyCode(), LoginDialogAnalyzer.nntpArticleReplies.contains(code) else { return false }
         } else {
             let verbEnd = line.wordEnd(from: 0)
             guard LoginDialogAnalyzer.nntpArticleCommands.contains(where: { line.word(0, verbEnd, is: $0) }) else { return false }
