@@ -61,6 +61,7 @@ ANALYZERS = [
     "cassandra",
     "memcached",
     "nntp",
+    "snmpv3",
 ]
 # Byte 1: bits 0-1 the budget (3: 64 bytes), bit 2 server ends first, bit 3 depth 300,
 # bit 4 UDP (Kerberos and SIP; else TCP).
@@ -88,6 +89,8 @@ REAL = {
 }
 # UDP protocols: each datagram is one chunk (the direction by destination port).
 SNMP_REAL = ["arkime__SNMPv2c_get_requests.pcap", "ndpi__snmp.pcap"]
+# SNMPv3 messages only (noAuthNoPriv, authNoPriv and authPriv sessions and traps).
+SNMPV3_REAL = ["ndpi__snmp.pcap", "zeek__snmp__snmpv3_get_next.pcap"]
 # SIP over UDP: each datagram one chunk (the direction by the first sender), fed to the TCP reader.
 SIP_REAL = ["ndpi__sip.pcap"]
 KERBEROS_REAL = ["ndpi__kerberos-login.pcap", "zeek__krb__auth.pcap", "arkime__krb5-udp.pcap"]
@@ -463,12 +466,14 @@ def main():
         seeds[name + "-budget64"] = script(code, pieces(chunks, 30), options=TINY_BUDGET)
     seeds.update(content_seeds())
     udp = [(name, "snmp", ("161", "162")) for name in SNMP_REAL]
+    udp += [(name, "snmpv3", ("161", "162")) for name in SNMPV3_REAL]
     udp += [(name, "kerberos", ("88",)) for name in KERBEROS_REAL]
     for name, code, server_ports in udp:
         path = os.path.join(REAL_DIR, name)
         if not os.path.exists(path):
             continue
-        out = subprocess.run(["tshark", "-r", path, "-Y", "udp", "-T", "fields", "-e", "udp.dstport", "-e", "udp.payload"],
+        shown = "snmp.msgVersion == 3" if code == "snmpv3" else "udp"
+        out = subprocess.run(["tshark", "-r", path, "-Y", shown, "-T", "fields", "-e", "udp.dstport", "-e", "udp.payload"],
                              check=True, capture_output=True, text=True).stdout
         datagrams = []
         for line in out.splitlines():
@@ -476,7 +481,7 @@ def main():
             if payload:
                 datagrams.append((0 if port in server_ports else 1, bytes.fromhex(payload.replace(":", ""))))
         # "-udp": ndpi__kerberos-login.pcap also has a TCP session, seeded above.
-        suffix = "-udp" if code == "kerberos" else ""
+        suffix = "-udp" if code == "kerberos" else "-v3" if code == "snmpv3" else ""
         seeds["real-" + name[:-len(".pcap")] + suffix] = script(code, datagrams[:40], options=UDP)
     seeds.update(smb_seeds())
     for name in SIP_REAL:

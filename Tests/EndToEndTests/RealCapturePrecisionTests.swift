@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 
-/// False positives the public captures in ../shared showed, each a finding an
-/// auditor would have had to dismiss by hand; skipped in a fresh clone.
+/// What the public captures in ../shared showed: false positives, each a
+/// finding an auditor would have had to dismiss by hand, and flows left
+/// `unknown`; skipped in a fresh clone.
 @Suite(.enabled(if: FileManager.default.fileExists(atPath: Paths.realCaptures.path),
                 "../shared/captures/real is absent (a fresh clone): the real-capture precision checks are skipped"))
 struct RealCapturePrecisionTests {
@@ -33,5 +34,20 @@ struct RealCapturePrecisionTests {
         #expect(!addresses.contains("521663E3.7090401@networksims.com"))
         #expect(addresses.count == 7, "\(addresses.sorted())")
         #expect(addresses.isSuperset(of: ["B.Buchanan@napier.ac.uk", "lorenzo.miniero@unina.it"]))
+    }
+
+    /// nDPI's snmp.pcap: SNMPv3 requests and traps at each security level
+    /// (the users are named after them: NOAUTHNOPRIV, SHA1NOPRIV, SHA1AES128);
+    /// Zeek's snmpv3_get_next.pcap: a noAuthNoPriv GetNext. Before, all were `unknown`.
+    @Test func snmpv3FlowsAreJudgedByTheirSecurityLevel() throws {
+        let run = try Self.run("ndpi__snmp.pcap")
+        let v3 = run.records.filter { $0["type"] as? String == "flow" && $0["app"] as? String == "snmpv3" }
+        #expect(v3.count == 9)
+        #expect(v3.filter { $0["encrypted"] as? Bool == true }.count == 3, "the SHA1AES128 sessions and trap")
+        #expect(!run.records.contains { $0["type"] as? String == "flow" && $0["app"] as? String == "unknown" })
+        let exposures = run.records.filter { $0["rule"] as? String == "cleartext.snmpv3" }
+        #expect(exposures.reduce(0) { $0 + ($1["count"] as? Int ?? 0) } == 6, "one per endpoint, counting its flows")
+        let zeek = try Self.run("zeek__snmp__snmpv3_get_next.pcap")
+        #expect(zeek.records.filter { $0["rule"] as? String == "cleartext.snmpv3" }.count == 1)
     }
 }

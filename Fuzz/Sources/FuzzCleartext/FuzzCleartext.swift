@@ -89,6 +89,7 @@ let apps: [AppProtocol] = [
     .cassandra,
     .memcached,
     .nntp,
+    .snmpv3,
 ]
 /// Protocols read over UDP only, datagram by datagram: merging chunks changes the input.
 let udpOnlyApps = Set(AnalyzerRegistry.udp.map(\.app)).subtracting(AnalyzerRegistry.tcp.map(\.app))

@@ -48,6 +48,7 @@ enum CleartextAnalyzer {
     case mongodb(MongoDBLoginAnalyzer)
     case cassandra(CassandraLoginAnalyzer)
     case memcached(MemcachedLoginAnalyzer)
+    case snmpv3(SNMPv3Analyzer)
 
     /// The analyzer for `app`, nil when PlainSight reads nothing more of it.
     /// `transport` tells SIP and Kerberos over UDP (a message per datagram)
@@ -68,6 +69,7 @@ enum CleartextAnalyzer {
         case .telnet: .telnet(TelnetLoginAnalyzer(maxDepth: depth))
         case .ldap: .ldap(LDAPLoginAnalyzer(maxDepth: depth))
         case .snmp: .snmp(SNMPCommunityAnalyzer())
+        case .snmpv3: .snmpv3(SNMPv3Analyzer())
         case .mqtt: .mqtt(MQTTLoginAnalyzer(maxDepth: depth))
         case .kafka: .kafka(KafkaLoginAnalyzer(maxDepth: depth))
         case .amqp: .amqp(AMQPLoginAnalyzer(maxDepth: depth))
@@ -118,6 +120,7 @@ enum CleartextAnalyzer {
         case .mongodb(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         case .cassandra(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         case .memcached(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .snmpv3(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         }
     }
 
@@ -147,6 +150,7 @@ enum CleartextAnalyzer {
         case .mongodb(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         case .cassandra(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         case .memcached(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .snmpv3(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         }
     }
 
@@ -176,6 +180,7 @@ enum CleartextAnalyzer {
         case .mongodb(let a): a.end(direction: direction, context: &context)
         case .cassandra(let a): a.end(direction: direction, context: &context)
         case .memcached(let a): a.end(direction: direction, context: &context)
+        case .snmpv3(let a): a.end(direction: direction, context: &context)
         }
     }
 
@@ -206,14 +211,17 @@ enum CleartextAnalyzer {
         case .mongodb(let a): a.moveSightings(into: &outbox)
         case .cassandra(let a): a.moveSightings(into: &outbox)
         case .memcached(let a): a.moveSightings(into: &outbox)
+        case .snmpv3(let a): a.moveSightings(into: &outbox)
         }
     }
 
-    /// The protocol turned on its own encryption after the login (SMB3):
+    /// The protocol turned on its own encryption after the login (SMB3, an
+    /// SNMPv3 session after its discovery exchange):
     /// the flow record says `encrypted`, and no `cleartext.*` exposure follows.
     var payloadProtected: Bool {
         switch self {
         case .smb(let a): a.isEncrypted
+        case .snmpv3(let a): a.isEncrypted
         default: false
         }
     }

@@ -9,3 +9,14 @@ extension Probes {
         probeToClient: { bytes, _ in SNMPMessage.parse(bytes) != nil ? .match : .noMatch },
         transport: .udp)
 }
+
+extension Probes {
+    /// SNMPv3 over UDP, on any port: a datagram that is exactly one SNMPv3
+    /// message (`SNMPv3Message.parse`), at any security level — the analyzer
+    /// tells an encrypted session from one in clear.
+    static let snmpv3 = AnalyzerDescriptor(
+        name: "snmpv3", app: .snmpv3, portHints: [161, 162],
+        probeToServer: { bytes, _ in SNMPv3Message.parse(bytes) != nil ? .match : .noMatch },
+        probeToClient: { bytes, _ in SNMPv3Message.parse(bytes) != nil ? .match : .noMatch },
+        transport: .udp)
+}
