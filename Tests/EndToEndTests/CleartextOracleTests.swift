@@ -46,7 +46,7 @@ struct CleartextOracleTests {
             + "the password travels encrypted), VeNCrypt, RA2, TLS; PlainSight reads the two types that expose the login",
         "snmpv3":
             "SNMPv3 (USM) messages: the user name is not a secret and USM authenticates with an HMAC, not a community; "
-            + "PlainSight reads community-based SNMP (v1/v2c) only, and SNMPv3 flows are `unknown` (SNMPProbe)",
+            + "PlainSight identifies SNMPv3 flows (`snmpv3`, judged by their security level) and does not report the HMAC",
         "smb anonymous session setup":
             "an SMB1 SESSION_SETUP_ANDX with no account and a single NUL password byte (a null session): "
             + "no secret crosses the wire",
@@ -626,11 +626,14 @@ struct CleartextOracleTests {
     /// The PlainSight apps a conversation's tshark protocols name.
     static func cleartextAppsTsharkSees(_ c: [String: Any]) -> Set<String> {
         var protocols = Set(c["protocols"] as? [String] ?? [])
-        // SNMPv3 has no community and is not identified (SNMPProbe): `snmp` only where a community shows.
-        if !(c["auth"] as? [[String: Any]] ?? []).contains(where: { $0["community"] != nil }) { protocols.remove("snmp") }
+        // SNMPv3 has no community: `snmp` where one shows, `snmpv3` where none does.
+        var snmpv3: Set<String> = []
+        if !(c["auth"] as? [[String: Any]] ?? []).contains(where: { $0["community"] != nil }), protocols.remove("snmp") != nil {
+            snmpv3 = ["snmpv3"]
+        }
         // SMB over NetBIOS datagrams (UDP 138 browser announcements) is not an SMB session: only TCP is identified.
         if c["transport"] as? String == "udp" { protocols.remove("smb") }
-        return Set(protocols.compactMap { CleartextOracleTests.cleartextApps[$0] })
+        return Set(protocols.compactMap { CleartextOracleTests.cleartextApps[$0] }).union(snmpv3)
     }
 
     @Test(arguments: CleartextOracleTests.captures)

@@ -2,7 +2,7 @@ extension Probes {
     /// SNMP v1/v2c over UDP, on any port: a datagram that is exactly one
     /// community-based message (`SNMPMessage.parse`) — version 0 or 1, a
     /// community string, and a PDU with a context tag A0–A8. SNMPv3 carries no
-    /// community and is not matched.
+    /// community: `snmpv3` below.
     static let snmp = AnalyzerDescriptor(
         name: "snmp", app: .snmp, portHints: [161, 162],
         probeToServer: { bytes, _ in SNMPMessage.parse(bytes) != nil ? .match : .noMatch },
