@@ -230,4 +230,22 @@ import Scanning
         #expect(found.map(\.source) == [.mimeHeaders, .mimeHeaders], "\(found)")
         #expect(found.allSatisfy { $0.direction == .toClient })
     }
+
+    @Test func idListingsAreNotScannedButOtherHeaderListingsAre() throws {
+        var c = Conversation(port: 119)
+        c.context.content = .scanning(try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(Self.emailRule, source: "t.yaml"))))
+        c.server("200 news ready\r\n")
+        c.client("NEWNEWS misc.test 20260101 000000\r\n")
+        c.server("230 list of new articles follows\r\n<k7q2v9@news.northwind-logistics.com>\r\n.\r\n")
+        c.client("HDR References 1-2\r\n")
+        c.server("225 headers follow\r\n1 <z0p3@news.northwind-logistics.com>\r\n2 \r\n.\r\n")
+        c.client("XHDR From 1-2\r\n")
+        c.server("221 headers follow\r\n1 Dana <dana.whitfield@northwind-logistics.com>\r\n.\r\n")
+        c.client("QUIT\r\n")
+        c.server("205 bye\r\n")
+        c.inspection.end(direction: .toServer, context: &c.context)
+        c.inspection.end(direction: .toClient, context: &c.context)
+        let found = c.context.takeContentSightings().contents
+        #expect(found.map { String(decoding: $0.match.value, as: UTF8.self) } == ["dana.whitfield@northwind-logistics.com"], "\(found)")
+    }
 }

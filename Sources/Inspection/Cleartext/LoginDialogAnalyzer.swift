@@ -476,7 +476,7 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
             isDone = true
         case .data:
             if status == .negative { inData = false }
-        case .listing, .multiLine, .mail:
+        case .listing, .multiLine, .mail, .messageIDs:
             break
         }
     }
@@ -589,6 +589,8 @@ struct LoginExpectation {
         case multiLine
         /// POP3 RETR, TOP: a `+OK` reply's body (ending in a `.` line) is a mail.
         case mail
+        /// NNTP NEWNEWS, HDR of an id header: the body's lines are message-ids.
+        case messageIDs
         /// SMTP DATA: the mail text follows unless refused.
         case data
     }
