@@ -14,9 +14,20 @@ enum Probes {
     /// The first of `prefixes` that `bytes` starts with decides; `.needMore`
     /// if some prefix is still possible.
     static func hasAnyPrefix(_ bytes: UnsafeRawBufferPointer, _ prefixes: [StaticString]) -> ProbeResult {
+        anyOf(prefixes) { hasPrefix(bytes, $0) }
+    }
+
+    /// Whether the first line contains one of `words` (as `firstLineContains`).
+    static func firstLineContainsAny(_ bytes: UnsafeRawBufferPointer, _ words: [StaticString]) -> ProbeResult {
+        anyOf(words) { firstLineContains(bytes, $0) }
+    }
+
+    /// `test` on each of `texts`: the first match decides; `.needMore` if
+    /// some test still waits for bytes.
+    static func anyOf(_ texts: [StaticString], _ test: (StaticString) -> ProbeResult) -> ProbeResult {
         var undecided = false
-        for prefix in prefixes {
-            switch hasPrefix(bytes, prefix) {
+        for text in texts {
+            switch test(text) {
             case .match: return .match
             case .needMore: undecided = true
             case .noMatch: break

@@ -1,6 +1,7 @@
 extension Probes {
     static let nntpPorts: [UInt16] = [119, 433]
     static let nntpCommands: [StaticString] = ["MODE READER", "AUTHINFO ", "mode reader", "authinfo "]
+    static let nntpGreetingWords: [StaticString] = ["NNTP", "NNRP", "news"]
 
     /// NNTP: a `200`/`201` greeting (RFC 3977 §5.1.1) from a news port (the
     /// port hint) or one that names NNTP, NNRP (INN) or news; or a client
@@ -12,16 +13,7 @@ extension Probes {
             var reply = isReplyLine(bytes, code: "200")
             if case .noMatch = reply { reply = isReplyLine(bytes, code: "201") }
             guard case .match = reply else { return reply }
-            if nntpPorts.contains(port) { return .match }
-            var undecided = false
-            for word: StaticString in ["NNTP", "NNRP", "news"] {
-                switch firstLineContains(bytes, word) {
-                case .match: return .match
-                case .needMore: undecided = true
-                case .noMatch: break
-                }
-            }
-            return undecided ? .needMore : .noMatch
+            return nntpPorts.contains(port) ? .match : firstLineContainsAny(bytes, nntpGreetingWords)
         },
         transport: .tcp, serverGreetsFirst: true)
 }
