@@ -24,6 +24,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlidec", providers: [.apt(["libbrotli-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         .target(name: "Capture", dependencies: ["CPcap"]),
         .target(name: "Decoding"),
@@ -32,7 +34,7 @@ let package = Package(
         .target(name: "PatternFiles", dependencies: [.product(name: "Yams", package: "Yams")]),
         // The content scanner: PCRE2 rules from Patterns/content behind a literal prefilter, and validators.
         .target(name: "Scanning", dependencies: ["CPCRE2", "PatternFiles"]),
-        .target(name: "Inspection", dependencies: ["Decoding", "Flows", "Scanning", "CZlib"]),
+        .target(name: "Inspection", dependencies: ["Decoding", "Flows", "Scanning", "CZlib", "CBrotli", "CZstd"]),
         .target(
             name: "Findings",
             dependencies: [
@@ -55,10 +57,14 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Helpers shared by the test targets (seeded randomness).
         .target(name: "TestSupport", dependencies: ["Flows", "Inspection"], path: "Tests/TestSupport"),
+        // brotli's encoder, only for the tests that compress bodies (the product links the decoder alone).
+        .systemLibrary(
+            name: "CBrotliEncoder", path: "Tests/CBrotliEncoder", pkgConfig: "libbrotlienc", providers: [.apt(["libbrotli-dev"])]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "TestSupport"]),
         .testTarget(name: "FlowsTests", dependencies: ["Decoding", "Flows", "TestSupport"]),
         .testTarget(name: "ScanningTests", dependencies: ["Scanning", "TestSupport"]),
-        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Scanning", "TestSupport", "CZlib"]),
+        .testTarget(
+            name: "InspectionTests", dependencies: ["Inspection", "Scanning", "TestSupport", "CZlib", "CZstd", "CBrotliEncoder"]),
         .testTarget(
             name: "ReportingTests", dependencies: ["Reporting", "Findings", "Decoding", "Flows", "Inspection", "TestSupport"]),
         .testTarget(

@@ -11,6 +11,7 @@
 #   RECORD_ONLY=mailcontent sudo bash Captures/record.sh     # only mail-content.pcap
 #   RECORD_ONLY=utf16content sudo bash Captures/record.sh    # only utf16-content.pcap
 #   RECORD_ONLY=nntp sudo bash Captures/record.sh            # only nntp-python.pcap
+#   RECORD_ONLY=brzstd sudo bash Captures/record.sh          # only content-br-zstd.pcap
 #
 # Every server binds to 127.0.0.1 or ::1 and every client talks only to it;
 # tcpdump records on the loopback interface with a port filter, so nothing
@@ -43,6 +44,7 @@ P_MAIL_SMTP=18101     #                    SMTP DATA of the mail
 P_UTF16_HTTP=18102    # utf16-content.pcap: HTTP GET of a UTF-16LE export
 P_UTF16_TDS=18103     #                     TDS (SQL Server) SQL batch and its result
 P_NNTP=18104          # nntp-python.pcap
+P_COMPRESSED=18105    # content-br-zstd.pcap
 P_SMTP=12525
 P_FTP=12121
 P_FTP_PASV_LO=12130
@@ -98,8 +100,8 @@ die() { log "ERROR: $*"; exit 1; }
 RECORD_ONLY="${RECORD_ONLY:-}"
 case "$RECORD_ONLY" in
     "") ;;
-    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content|nntp) RECORD_SSH=0; RECORD_PG=0 ;;
-    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content, nntp)" ;;
+    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content|nntp|brzstd) RECORD_SSH=0; RECORD_PG=0 ;;
+    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content, nntp, brzstd)" ;;
 esac
 
 # ------------------------------------------------------------ housekeeping
@@ -155,6 +157,8 @@ have ip       || pkgs+=(iproute2)
 have timeout  || pkgs+=(coreutils)
 have gnutls-cli || pkgs+=(gnutls-bin)   # + libgnutls30, for the 3DES connection
 have runuser  || pkgs+=(util-linux)
+have brotli   || pkgs+=(brotli)         # content-br-zstd.pcap's br body
+have zstd     || pkgs+=(zstd)           # ... and its zstd body
 [ -x "$PY" ]  || pkgs+=(python3)
 pymod pyftpdlib || pkgs+=(python3-pyftpdlib)
 pymod aiosmtpd  || pkgs+=(python3-aiosmtpd)
@@ -165,7 +169,7 @@ if [ "${#pkgs[@]}" -gt 0 ]; then
     pkgs=($(printf '%s\n' "${pkgs[@]}" | sort -u))
     apt_install "${pkgs[@]}"
 fi
-for t in tcpdump tshark dumpcap capinfos openssl curl ss ip timeout gnutls-cli runuser; do
+for t in tcpdump tshark dumpcap capinfos openssl curl ss ip timeout gnutls-cli runuser brotli zstd; do
     have "$t" || die "$t is still missing"
 done
 pymod pyftpdlib || die "python module pyftpdlib missing for $PY"
@@ -379,6 +383,7 @@ if [ -f "$ORACLE_TOOL" ]; then
         echo "decode_as_entry: tcp.port,$P_UTF16_HTTP,(none),HTTP"
         echo "decode_as_entry: tcp.port,$P_UTF16_TDS,(none),TDS"
         echo "decode_as_entry: tcp.port,$P_NNTP,(none),NNTP"
+        echo "decode_as_entry: tcp.port,$P_COMPRESSED,(none),HTTP"
         echo "decode_as_entry: tcp.port,$P_FTP_DATA,(none),FTP"
     } >"$WORK/wireshark/decode_as_entries"
     for f in "${RECORDED[@]}"; do
@@ -673,6 +678,19 @@ record_nntp() {
 
 if [ "$RECORD_ONLY" = nntp ]; then
     record_nntp
+    write_oracles
+    print_summary
+    exit 0
+fi
+# content-br-zstd.pcap: the content-http values in bodies compressed with br
+# and zstd (record_helpers.py compressed-server), fetched by curl --compressed
+record_br_zstd() {
+    py_session content-br-zstd.pcap "$P_COMPRESSED" compressed-server compressed-client
+    grep -q "^decoded by curl" "$WORK/compressed-client.log" || die "curl did not decode the br and zstd bodies"
+}
+
+if [ "$RECORD_ONLY" = brzstd ]; then
+    record_br_zstd
     write_oracles
     print_summary
     exit 0
@@ -1009,6 +1027,7 @@ record_h2c_content
 record_mail_content
 record_utf16_content
 record_nntp
+record_br_zstd
 
 # ---------------------------------------------------------------- SSH
 if [ "$WANT_SSH" = 1 ]; then

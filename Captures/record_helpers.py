@@ -1302,6 +1302,72 @@ def content_client(port):
 
 
 
+def compressed_server(port):
+    """HTTP/1.1 on 127.0.0.1 with the codings curl --compressed accepts
+    besides gzip: GET /customers.json answers the customer record (e-mail
+    address, SSN) brotli-compressed (Content-Encoding: br), GET /deploy.env
+    the deployment file (AWS key id, GitHub token) zstd-compressed
+    (Content-Encoding: zstd). The bodies are made by the brotli and zstd
+    command-line tools (python has neither codec in its standard library)."""
+    import http.server
+    import json
+    import subprocess
+
+    def squeeze(command, body):
+        return subprocess.run(command, input=body, capture_output=True, check=True).stdout
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            accepted = [c.strip() for c in self.headers.get("Accept-Encoding", "").split(",")]
+            # A few KB each, so that the codecs code the literals too: no value
+            # is left as it is on the wire (the README row says so, checked by grep).
+            if self.path == "/customers.json":
+                orders = [{"sku": "SKU-%04d" % (7 * k), "item": "widget model %d" % k, "qty": k % 5 + 1,
+                           "price": "%d.%02d" % (k + 3, (k * 37) % 100)} for k in range(60)]
+                record = {"id": 4821, "name": "Dana Whitfield", "orders": orders[:30], "email": CONTENT_EMAIL,
+                          "ssn": CONTENT_SSN, "returns": orders[30:]}
+                body, coding, media = json.dumps(record).encode(), "br", "application/json"
+            else:
+                env = "".join("FEATURE_%02d_ENABLED=%s\n" % (k, "true" if k % 3 else "false") for k in range(40))
+                env += "AWS_ACCESS_KEY_ID=%s\nGITHUB_TOKEN=%s\nREGION=eu-west-1\n" % (CONTENT_AWS_KEY, CONTENT_GITHUB_TOKEN)
+                env += "".join("WORKER_%02d_THREADS=%d\n" % (k, 2 + k % 7) for k in range(40))
+                body, coding, media = env.encode(), "zstd", "text/plain"
+            if coding not in accepted:
+                self.send_error(406, "client does not accept %s" % coding)
+                return
+            body = squeeze(["brotli", "-c"] if coding == "br" else ["zstd", "-c", "-q"], body)
+            self.send_response(200)
+            self.send_header("Content-Type", media)
+            self.send_header("Content-Encoding", coding)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    serve_http(port, Handler)
+
+
+def compressed_client(port):
+    """curl --compressed (Accept-Encoding: deflate, gzip, br, zstd), both
+    files over one keep-alive connection; curl decodes them, and the client
+    checks that the values came through."""
+    import subprocess
+
+    base = "http://%s:%s" % (HOST4, port)
+    out = subprocess.run(["curl", "-sS", "--fail", "--max-time", "10", "--compressed",
+                          base + "/customers.json", base + "/deploy.env"],
+                         capture_output=True, text=True, check=True).stdout
+    for value in (CONTENT_EMAIL, CONTENT_SSN, CONTENT_AWS_KEY, CONTENT_GITHUB_TOKEN):
+        if value not in out:
+            sys.exit("curl did not decode %s" % value)
+    print(out)
+    print("decoded by curl: the br and zstd bodies hold the values")
+
+
 def h2c_content_server(port):
     """HTTP/2 in clear with the python h2 library (prior knowledge, or
     HTTP/1.1 Upgrade: h2c) serving the same fake data as content-server:
@@ -1776,6 +1842,10 @@ def main(argv):
         content_server(*args)
     elif cmd == "content-client":
         content_client(*args)
+    elif cmd == "compressed-server":
+        compressed_server(*args)
+    elif cmd == "compressed-client":
+        compressed_client(*args)
     elif cmd == "h2c-content-server":
         h2c_content_server(*args)
     elif cmd == "h2c-content-client":

@@ -72,7 +72,7 @@ OWN = {
     "ftp-rejected.pcap": "ftp", "ftp-python.pcap": "ftp", "ftp-data.pcap": "ftp", "pop3-python.pcap": "pop3", "imap-python.pcap": "imap",
     "redis-auth.pcap": "redis", "starttls-postgres.pcap": "postgresql", "mqtt-auth.pcap": "mqtt",
     "redis-auth.pcap": "redis", "starttls-postgres.pcap": "postgresql", "h2c-curl.pcap": "http2",
-    "h2c-content.pcap": "http2", "nntp-python.pcap": "nntp",
+    "h2c-content.pcap": "http2", "nntp-python.pcap": "nntp", "content-br-zstd.pcap": "http",
 }
 REAL = {
     "ndpi__http_auth.pcap": "http", "arkime__http-digestauth.pcap": "http", "ndpi__webdav.pcap": "http",
@@ -369,8 +369,8 @@ def smb_seeds():
         "smb2-pieces7": script("smb", pieces([(0, setup2), (1, setup2_response(0))], 7)),
     }
 def content_seeds():
-    """Bodies and mail for the content decoders: gzip, raw deflate, chunked, forms, multipart, MIME."""
-    import base64, gzip, zlib
+    """Bodies and mail for the content decoders: gzip, raw deflate, br, zstd, chunked, forms, multipart, MIME."""
+    import base64, gzip, subprocess, zlib
     text = b"".join(b"line %d: card 4111 1111 1111 1111\r\n" % i for i in range(200))
     gz = gzip.compress(text, mtime=0)
     raw = zlib.compressobj(9, zlib.DEFLATED, -15)
@@ -381,6 +381,12 @@ def content_seeds():
     seeds = {}
     seeds["content-http-gzip"] = script("http", [(0, get), (1, b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(gz) + gz)])
     seeds["content-http-deflate-chunked"] = script("http", [(0, get)] + pieces([(1, b"HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(raw, 100))], 37))
+    # br and zstd by their command-line tools (the standard library has neither codec).
+    for tool, coding in (("brotli", b"br"), ("zstd", b"zstd")):
+        packed = subprocess.run([tool, "-c"] + (["-q"] if tool == "zstd" else []), input=text, capture_output=True, check=True).stdout
+        seeds["content-http-%s-chunked" % tool] = script("http", [(0, get)] + pieces([(1, b"HTTP/1.1 200 OK\r\nContent-Encoding: " + coding + b"\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(packed, 100))], 37))
+        bomb = subprocess.run([tool, "-c"] + (["-q"] if tool == "zstd" else []), input=bytes(1 << 20), capture_output=True, check=True).stdout
+        seeds["content-http-%s-bomb" % tool] = script("http", [(0, get), (1, b"HTTP/1.1 200 OK\r\nContent-Encoding: " + coding + b"\r\nContent-Length: %d\r\n\r\n" % len(bomb) + bomb)])
     bomb = gzip.compress(bytes(1 << 20), mtime=0)
     seeds["content-http-bomb"] = script("http", [(0, get), (1, b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(bomb) + bomb)])
     form = b"user=j%C3%B6rg&pw=s3cr%20t+x&empty=&flag&bad=%zz%4"

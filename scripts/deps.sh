@@ -2,7 +2,7 @@
 # Installs the Debian packages PlainSight builds against, when missing.
 # Usage: bash scripts/deps.sh [extra-package ...]
 set -euo pipefail
-packages=(libpcap-dev libpcre2-dev zlib1g-dev pkg-config "$@")
+packages=(libpcap-dev libpcre2-dev zlib1g-dev libbrotli-dev libzstd-dev pkg-config "$@")
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

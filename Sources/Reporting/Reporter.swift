@@ -337,6 +337,7 @@ public final class Reporter {
             o.add("ratio_cap_hits", c.ratioCapHits)
             o.add("nesting_cap_hits", c.nestingCapHits)
             o.add("corrupt_compressed", c.corruptCompressed)
+            o.add("memory_cap_hits", c.memoryCapHits)
             o.add("unsupported_codings", c.unsupportedCodings)
             o.object("scan") { o in
                 o.add("stream_bytes", i.scan.streamBytes)

@@ -1,10 +1,12 @@
+import CBrotliEncoder
 import CZlib
+import CZstd
 import Testing
 @testable import Flows
 @testable import Inspection
 
 // The content interface: decoded HTTP bodies (RFC 9112 §7.1 chunked, RFC
-// 9110 §8.4 gzip/deflate, url-encoded forms, RFC 7578 multipart/form-data)
+// 9110 §8.4 gzip/deflate, RFC 7932 br, RFC 8878 zstd, url-encoded forms, RFC 7578 multipart/form-data)
 // and SMTP DATA with MIME (RFC 5321 §4.5.2 dot-stuffing, RFC 2045/2046
 // base64, quoted-printable, nested multiparts), recorded byte-exact by a
 // `ContentRecorder`, fed whole and cut at every byte.
@@ -70,6 +72,92 @@ func compress(_ input: [UInt8], windowBits: Int32) -> [UInt8] {
     return Array(out[..<produced])
 }
 
+/// A content coding as each library's own encoder writes it.
+enum TestCoding: CustomStringConvertible, Sendable, Equatable {
+    case gzip, zlib, rawDeflate
+    /// brotli at quality 5 with a window of 2^`window` bytes and input blocks of 2^`block`.
+    case brotli(window: Int32 = 22, block: Int32 = 0)
+    /// zstd at level 3 with a window of 2^`window` bytes; `size` false leaves the content size out of the header.
+    case zstd(window: Int32 = 0, size: Bool = true)
+
+    static let all: [TestCoding] = [.gzip, .zlib, .rawDeflate, .brotli(), .zstd()]
+
+    /// The `Content-Encoding` value.
+    var name: String {
+        switch self {
+        case .gzip: "gzip"
+        case .zlib, .rawDeflate: "deflate"
+        case .brotli: "br"
+        case .zstd: "zstd"
+        }
+    }
+    var description: String {
+        switch self {
+        case .rawDeflate: "deflate (raw)"
+        case .brotli(let window, let block): "br (window 2^\(window)\(block > 0 ? ", blocks 2^\(block)" : ""))"
+        case .zstd(let window, let size): "zstd" + (window > 0 ? " (window 2^\(window))" : "") + (size ? "" : " without size")
+        default: name
+        }
+    }
+
+    func compress(_ input: [UInt8]) -> [UInt8] {
+        switch self {
+        case .gzip: return Inspection_Tests_compress(input, windowBits: 31)
+        case .zlib: return Inspection_Tests_compress(input, windowBits: 15)
+        case .rawDeflate: return Inspection_Tests_compress(input, windowBits: -15)
+        case .brotli(let window, let block):
+            let encoder = BrotliEncoderCreateInstance(nil, nil, nil)!
+            defer { BrotliEncoderDestroyInstance(encoder) }
+            _ = BrotliEncoderSetParameter(encoder, BROTLI_PARAM_QUALITY, 5)
+            _ = BrotliEncoderSetParameter(encoder, BROTLI_PARAM_LGWIN, UInt32(window))
+            if block > 0 { _ = BrotliEncoderSetParameter(encoder, BROTLI_PARAM_LGBLOCK, UInt32(block)) }
+            var out = [UInt8](repeating: 0, count: BrotliEncoderMaxCompressedSize(input.count) + 1024)
+            let produced = input.withUnsafeBufferPointer { i in
+                out.withUnsafeMutableBufferPointer { o in
+                    var availableIn = i.count
+                    var nextIn = i.baseAddress
+                    var availableOut = o.count
+                    var nextOut = o.baseAddress
+                    precondition(
+                        BrotliEncoderCompressStream(encoder, BROTLI_OPERATION_FINISH, &availableIn, &nextIn, &availableOut, &nextOut, nil)
+                            == BROTLI_TRUE && BrotliEncoderIsFinished(encoder) == BROTLI_TRUE)
+                    return o.count - availableOut
+                }
+            }
+            return Array(out[..<produced])
+        case .zstd(let window, let size):
+            let encoder = ZSTD_createCCtx()!
+            defer { ZSTD_freeCCtx(encoder) }
+            _ = ZSTD_CCtx_setParameter(encoder, ZSTD_c_compressionLevel, 3)
+            if window > 0 { _ = ZSTD_CCtx_setParameter(encoder, ZSTD_c_windowLog, window) }
+            _ = ZSTD_CCtx_setParameter(encoder, ZSTD_c_contentSizeFlag, size ? 1 : 0)
+            var out = [UInt8](repeating: 0, count: ZSTD_compressBound(input.count))
+            let produced = input.withUnsafeBytes { i in
+                out.withUnsafeMutableBytes { o in
+                    ZSTD_compress2(encoder, o.baseAddress, o.count, i.baseAddress, i.count)
+                }
+            }
+            precondition(ZSTD_isError(produced) == 0)
+            return Array(out[..<produced])
+        }
+    }
+}
+
+/// The same as `compress(_:windowBits:)`, by a name `TestCoding.compress` does not shadow.
+private func Inspection_Tests_compress(_ input: [UInt8], windowBits: Int32) -> [UInt8] { compress(input, windowBits: windowBits) }
+
+/// Text of `count` bytes that compresses about 4:1 (below every ratio cap).
+func variedText(_ count: Int) -> [UInt8] {
+    var text: [UInt8] = []
+    text.reserveCapacity(count)
+    var x: UInt32 = 1
+    while text.count < count {
+        x = x &* 1_103_515_245 &+ 12345
+        text.append(0x61 + UInt8(x >> 16 % 26 & 0x0f))
+    }
+    return text
+}
+
 func response(_ headers: String, _ body: [UInt8]) -> [UInt8] {
     ascii("HTTP/1.1 200 OK\r\n\(headers)\r\n") + body
 }
@@ -115,11 +203,11 @@ func response(_ headers: String, _ body: [UInt8]) -> [UInt8] {
         }
     }
 
-    @Test(arguments: [(Int32(31), "gzip"), (15, "deflate"), (-15, "deflate")])
-    func compressedChunkedBodies(windowBits: Int32, coding: String) {
-        // Large enough for several inflate output buffers; zlib and raw deflate are both "deflate".
+    @Test(arguments: TestCoding.all)
+    func compressedChunkedBodies(coding: TestCoding) {
+        // Large enough for several output buffers; zlib and raw deflate are both "deflate".
         let text = (0..<4000).flatMap { ascii("line \($0) of a compressed page\n") }
-        let compressed = compress(text, windowBits: windowBits)
+        let compressed = coding.compress(text)
         var chunked: [UInt8] = []
         var k = 0
         while k < compressed.count {
@@ -128,7 +216,7 @@ func response(_ headers: String, _ body: [UInt8]) -> [UInt8] {
             k += n
         }
         chunked += ascii("0\r\n\r\n")
-        let wire = response("Content-Encoding: \(coding)\r\nTransfer-Encoding: chunked\r\n", chunked)
+        let wire = response("Content-Encoding: \(coding.name)\r\nTransfer-Encoding: chunked\r\n", chunked)
         var run = ContentRun(.http)
         run.send(HTTPContentTests.get, .toServer)
         var at = 0
@@ -144,10 +232,11 @@ func response(_ headers: String, _ body: [UInt8]) -> [UInt8] {
         run.checkClean()
     }
 
-    @Test func zipBombStopsAtTheRatioCap() {
-        // 64 MiB of zeros deflate to ~64 KiB: far past 100:1.
-        let bomb = compress([UInt8](repeating: 0, count: 64 << 20), windowBits: 31)
-        let wire = response("Content-Encoding: gzip\r\nContent-Length: \(bomb.count)\r\n", bomb)
+    @Test(arguments: [TestCoding.gzip, .brotli(), .zstd()])
+    func zipBombStopsAtTheRatioCap(coding: TestCoding) {
+        // 64 MiB of zeros compress to ~64 KiB (gzip) or far less: past 100:1.
+        let bomb = coding.compress([UInt8](repeating: 0, count: 64 << 20))
+        let wire = response("Content-Encoding: \(coding.name)\r\nContent-Length: \(bomb.count)\r\n", bomb)
         var run = ContentRun(.http)
         run.send(HTTPContentTests.get, .toServer)
         run.send(wire, .toClient)
@@ -160,16 +249,12 @@ func response(_ headers: String, _ body: [UInt8]) -> [UInt8] {
         run.checkClean()
     }
 
-    @Test func decodedCapCutsALargeBody() {
+    @Test(arguments: [TestCoding.gzip, .brotli(), .zstd()])
+    func decodedCapCutsALargeBody(coding: TestCoding) {
         // 2 MiB of varied text compresses less than 100:1: the 1 MiB cap stops it.
-        var text: [UInt8] = []
-        var x: UInt32 = 1
-        while text.count < 2 << 20 {
-            x = x &* 1_103_515_245 &+ 12345
-            text.append(0x61 + UInt8(x >> 16 % 26 & 0x0f))
-        }
-        let compressed = compress(text, windowBits: 31)
-        let wire = response("Content-Encoding: gzip\r\nContent-Length: \(compressed.count)\r\n", compressed)
+        let text = variedText(2 << 20)
+        let compressed = coding.compress(text)
+        let wire = response("Content-Encoding: \(coding.name)\r\nContent-Length: \(compressed.count)\r\n", compressed)
         var run = ContentRun(.http)
         run.send(HTTPContentTests.get, .toServer)
         run.send(wire, .toClient)
@@ -182,14 +267,83 @@ func response(_ headers: String, _ body: [UInt8]) -> [UInt8] {
 
     @Test func corruptAndUnsupportedCodingsAreCounted() {
         var run = ContentRun(.http)
-        run.send(HTTPContentTests.get + HTTPContentTests.get, .toServer)
+        run.send(Array(repeating: HTTPContentTests.get, count: 5).flatMap { $0 }, .toServer)
         run.send(response("Content-Encoding: gzip\r\nContent-Length: 10\r\n", ascii("not gzip!!")), .toClient)
-        run.send(response("Content-Encoding: br\r\nContent-Length: 4\r\n", ascii("\u{1b}abc")), .toClient)
-        #expect(run.context.counters.content.corruptCompressed == 1)
-        #expect(run.context.counters.content.unsupportedCodings == 1)
-        #expect(run.streams.isEmpty)
+        // 0xff: WBITS 17, then a meta-block header whose MNIBBLES value is reserved (RFC 7932 §9.2).
+        run.send(response("Content-Encoding: br\r\nContent-Length: 4\r\n", [0xff, 0xff, 0xff, 0xff]), .toClient)
+        run.send(response("Content-Encoding: zstd\r\nContent-Length: 8\r\n", ascii("not zstd")), .toClient)
+        run.send(response("Content-Encoding: compress\r\nContent-Length: 4\r\n", [0x1f, 0x9d, 0x61, 0x62]), .toClient)
+        run.send(response("Content-Encoding: gzip, br\r\nContent-Length: 4\r\n", ascii("abcd")), .toClient)
+        #expect(run.context.counters.content.corruptCompressed == 3)
+        #expect(run.context.counters.content.unsupportedCodings == 2)
+        #expect(run.streams.allSatisfy { $0.bytes.isEmpty && $0.complete == false })
         run.endBoth()
         run.checkClean()
+    }
+
+    /// A corrupt stream yields the same bytes before its error however the
+    /// wire cut it (libbrotli and libzstd are fed whole slices: see `Decompressor`).
+    @Test(arguments: TestCoding.all)
+    func aCorruptBodyYieldsTheSameBytesHoweverItIsCut(coding: TestCoding) {
+        // Compressible (zstd codes sequences, not raw blocks), several 128 KiB blocks before the damage.
+        var body = coding.compress((0..<30_000).flatMap { ascii("line \($0) of a compressed page\n") })
+        for k in (body.count / 2)..<(body.count / 2 + 200) { body[k] = 0xff }  // brotli and zstd carry no check value here
+        func decoded(pieces size: Int) -> (bytes: [UInt8], corrupt: UInt64) {
+            var run = ContentRun(.http)
+            run.send(HTTPContentTests.get, .toServer)
+            let wire = response("Content-Encoding: \(coding.name)\r\nContent-Length: \(body.count)\r\n", body)
+            var at = 0
+            while at < wire.count {
+                run.send(Array(wire[at..<min(wire.count, at + size)]), .toClient)
+                at += size
+            }
+            run.endBoth()
+            run.checkClean()
+            return (run.streams.first?.bytes ?? [], run.context.counters.content.corruptCompressed)
+        }
+        let whole = decoded(pieces: Int.max / 2)
+        #expect(whole.corrupt == 1 || coding == .rawDeflate)  // raw deflate has no check value
+        #expect(!whole.bytes.isEmpty)
+        for size in [7, 100, 1000, 1448, 4097] {
+            #expect(decoded(pieces: size) == whole, "pieces of \(size)")
+        }
+    }
+
+    @Test func zstdOrBrotliWindowsOverTheMemoryCapAreNotDecoded() {
+        // A 16 MiB window: zstd declares it in the frame header; brotli's decoder
+        // asks for it when a 16 MiB input block makes one meta-block longer than 9 MiB.
+        let text = variedText(12 << 20)
+        for coding in [TestCoding.zstd(window: 24, size: false), .brotli(window: 24, block: 24)] {
+            let body = coding.compress(text)
+            var run = ContentRun(.http)
+            run.send(HTTPContentTests.get, .toServer)
+            run.send(response("Content-Encoding: \(coding.name)\r\nContent-Length: \(body.count)\r\n", body), .toClient)
+            #expect(run.context.counters.content.memoryCapHits == 1, "\(coding)")
+            #expect(run.context.counters.content.corruptCompressed == 0, "\(coding)")
+            #expect(run.context.peakBufferedBytes <= Decompressor.maxMemory + (64 << 10), "\(coding)")
+            #expect(run.streams.allSatisfy { $0.complete == false }, "\(coding)")
+            run.endBoth()
+            run.checkClean()
+        }
+        // An 8 MiB zstd window is within RFC 9659's limit: decoded up to the 1 MiB cap, its memory charged.
+        let body = TestCoding.zstd(window: 23, size: false).compress(text)
+        var run = ContentRun(.http)
+        run.send(HTTPContentTests.get, .toServer)
+        run.send(response("Content-Encoding: zstd\r\nContent-Length: \(body.count)\r\n", body), .toClient)
+        #expect(run.context.counters.content.memoryCapHits == 0)
+        #expect(run.streams.first?.bytes == Array(text[..<Int(ContentLimits.maxDecodedBytes)]))
+        #expect(run.context.peakBufferedBytes > 8 << 20)
+        run.endBoth()
+        run.checkClean()
+        // The same under a 4 MiB budget: the window's growth is refused, and counted.
+        var poor = ContentRun(.http, budget: 4 << 20)
+        poor.send(HTTPContentTests.get, .toServer)
+        poor.send(response("Content-Encoding: zstd\r\nContent-Length: \(body.count)\r\n", body), .toClient)
+        #expect(poor.context.counters.bufferCapHits == 1)
+        #expect(poor.context.counters.content.memoryCapHits == 0)
+        #expect(poor.streams.allSatisfy { $0.complete == false })
+        poor.endBoth()
+        poor.checkClean()
     }
 
     @Test func formValuesArePercentDecoded() {

@@ -136,6 +136,28 @@ struct HTTP2ContentTests {
         #expect(body?.complete == true)
     }
 
+    /// br and zstd response bodies are decompressed too, over DATA frames cut anywhere.
+    @Test(arguments: [TestCoding.brotli(), .zstd()])
+    func brotliAndZstdBodiesAreDecompressed(coding: TestCoding) {
+        let text = Array((0..<300).map { "row \($0): secret=tok_abcdefghij0123456789\n" }.joined().utf8)
+        let compressed = coding.compress(text)
+        for cut in stride(from: 1, to: compressed.count, by: max(1, compressed.count / 13)) {
+            let (context, recorder) = Self.recording()
+            var run = H2Run(context: context)
+            run.send(H2.preface + H2.settings() + H2.headers(1, H2.getRoot, endStream: true), .toServer)
+            run.send(
+                H2.settings() + H2.headers(1, H2.status("200") + H2.literal("content-encoding", coding.name))
+                    + H2.dataFrame(1, Array(compressed[..<cut]), endStream: false)
+                    + H2.dataFrame(1, Array(compressed[cut...]), endStream: true),
+                .toClient)
+            run.finish()
+            let body = recorder.streams.first { $0.kind == .httpResponseBody }
+            #expect(body?.bytes == text, "cut \(cut)")
+            #expect(body?.complete == true, "cut \(cut)")
+            #expect(run.context.bufferedBytes == 0)
+        }
+    }
+
     /// gRPC: length-prefixed protobuf, left to the raw scan; its header blocks still go out.
     @Test func grpcBodiesAreNotDecoded() {
         let (context, recorder) = Self.recording()

@@ -153,9 +153,12 @@ public struct ContentCounters: Sendable, Equatable {
     public var ratioCapHits: UInt64 = 0
     /// Multipart entities nested past `MIMEReader.maxNesting`: delivered as one part, undivided.
     public var nestingCapHits: UInt64 = 0
-    /// Compressed bodies that did not inflate (the rest of the body is not decoded).
+    /// Compressed bodies that did not decompress (the rest of the body is not decoded).
     public var corruptCompressed: UInt64 = 0
-    /// Bodies in a content coding not decoded (br, zstd, compress, stacked codings): not delivered.
+    /// Compressed bodies whose decompressor needed more than `Decompressor.maxMemory`
+    /// (a brotli or zstd window over 8 MiB): the rest of the body is not decoded.
+    public var memoryCapHits: UInt64 = 0
+    /// Bodies in a content coding not decoded (compress, dictionary codings, stacked codings): not delivered.
     public var unsupportedCodings: UInt64 = 0
 
     public init() {}

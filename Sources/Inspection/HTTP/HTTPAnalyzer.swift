@@ -91,9 +91,9 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
     public func end(direction: Direction, context: inout InspectionContext) {
         // A body that runs to the end of the stream is complete now.
         if direction == .toServer {
-            if toServer.untilEnd { toServer.finishBody(complete: true, &context) }
+            if toServer.untilEnd { toServer.finishBody(ids: &nextContentStream, &context) }
         } else if toClient.untilEnd {
-            toClient.finishBody(complete: true, &context)
+            toClient.finishBody(ids: &nextContentStream, &context)
         }
         stop(direction, context: &context)
     }
@@ -112,7 +112,7 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
     func stop(_ r: inout MessageReader, direction: Direction, context: inout InspectionContext) {
         r.dropHeld(&context)
         r.dropForm(&context)
-        r.finishBody(complete: false, &context)
+        r.abandonBody(&context)
         r.dropContentType(&context)
         for c in r.credentials { emit(c, .unknown) }
         r.credentials = []
@@ -473,7 +473,7 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
     }
 
     func messageComplete(_ r: inout MessageReader, _ context: inout InspectionContext) {
-        r.finishBody(complete: true, &context)
+        r.finishBody(ids: &nextContentStream, &context)
         r.phase = .startLine
     }
 
@@ -635,8 +635,14 @@ extension HTTPAnalyzer {
             contentType = []
         }
 
-        mutating func finishBody(complete: Bool, _ context: inout InspectionContext) {
-            body?.finish(complete: complete, &context)
+        /// The body was read to its end.
+        mutating func finishBody(ids: inout UInt32, _ context: inout InspectionContext) {
+            body?.finish(complete: true, ids: &ids, &context)
+            body = nil
+        }
+
+        mutating func abandonBody(_ context: inout InspectionContext) {
+            body?.abandon(&context)
             body = nil
         }
 

@@ -2,8 +2,8 @@ import Flows
 
 /// Decodes one HTTP message body for the content stage: the framing (chunks)
 /// is undone by `HTTPAnalyzer`, which hands over the body bytes in order;
-/// this undoes the content coding — `gzip`, `deflate` (zlib or raw), or none
-/// (RFC 9110 §8.4) — and splits the result by media type: an url-encoded
+/// this undoes the content coding — `gzip`, `deflate` (zlib or raw), `br`,
+/// `zstd`, or none (RFC 9110 §8.4) — and splits the result by media type: an url-encoded
 /// form into its values, a `multipart/*` body into its parts, anything else
 /// as one stream.
 ///
@@ -12,17 +12,21 @@ import Flows
 /// past `ContentLimits.ratioFloor` (both counted). An unsupported coding or
 /// corrupt compressed data leaves the body (or its rest) undelivered,
 /// counted. What it holds is reserved from the context's budget when it
-/// starts (refused: the body is not decoded, `bufferCapHits` counts it).
+/// starts (refused: the body is not decoded, `bufferCapHits` counts it),
+/// and what a brotli or zstd decompressor grows to after each step (refused:
+/// the rest is not decoded; past `Decompressor.maxMemory`, `memoryCapHits`).
 struct HTTPBodyDecoder {
     // Exactly one of the three is set (optionals, so they mutate in place).
     private var whole: ContentStream?
     private var form: FormDecoder?
     private var parts: MIMEReader?
-    private var inflater: Inflater?
-    /// The body is compressed (the inflater is dropped when its stream ends).
+    private var decompressor: Decompressor?
+    /// The body is compressed (the decompressor is dropped when its stream ends).
     private let compressed: Bool
     private var decoded: UInt64 = 0
     private var charged: Int
+    /// The part of `charged` that is the decompressor's.
+    private var decompressorCharge = 0
     private var stopped = false
 
     /// Starts a body; nil when it is not decoded (coding unsupported, budget full).
@@ -30,11 +34,13 @@ struct HTTPBodyDecoder {
         request: Bool, direction: Direction, contentType: [UInt8], coding: HTTPContentCoding, ids: inout UInt32,
         context: inout InspectionContext
     ) {
-        var format: Inflater.Format?
+        var format: Decompressor.Format?
         switch coding {
         case .identity: format = nil
         case .gzip: format = .gzip
         case .deflate: format = .deflate
+        case .brotli: format = .brotli
+        case .zstd: format = .zstd
         case .unsupported:
             context.counters.content.unsupportedCodings &+= 1
             return nil
@@ -42,7 +48,7 @@ struct HTTPBodyDecoder {
         var whole: ContentStream?
         var form: FormDecoder?
         var parts: MIMEReader?
-        var charge = format == nil ? 0 : Inflater.charge
+        var charge = format == nil ? 0 : Decompressor.initialCharge
         contentType.withUnsafeBytes { value in
             let media = MIMEHeader.mediaType(value)
             if MIMEHeader.equals(media, "application/x-www-form-urlencoded") {
@@ -68,7 +74,10 @@ struct HTTPBodyDecoder {
         self.parts = parts
         charged = charge
         compressed = format != nil
-        if let format { inflater = Inflater(format: format) }
+        if let format {
+            decompressor = Decompressor(format: format)
+            decompressorCharge = Decompressor.initialCharge
+        }
     }
 
     /// An uncompressed url-encoded form: its wire bytes read as well as its
@@ -80,36 +89,53 @@ struct HTTPBodyDecoder {
     /// that the raw scan may skip them: not for a plain form (above), nor
     /// once the body stopped (a cap, corrupt data) or its compressed stream
     /// ended (what follows is ignored).
-    var decodesWire: Bool { !isPlainForm && !stopped && (!compressed || inflater != nil) }
+    var decodesWire: Bool { !isPlainForm && !stopped && (!compressed || decompressor != nil) }
 
     /// Body bytes as they arrive on the wire (de-chunked).
     mutating func feed(_ wire: UnsafeRawBufferPointer, ids: inout UInt32, _ context: inout InspectionContext) {
         guard !stopped, !wire.isEmpty else { return }
         guard compressed else { return decodedBytes(wire, ids: &ids, &context) }
-        guard let inflater else { return }  // its stream ended: what follows is ignored
-        guard inflater.setInput(wire) else {
+        guard let decompressor else { return }  // its stream ended: what follows is ignored
+        guard decompressor.setInput(wire) else {
             context.counters.content.corruptCompressed &+= 1
             return stop(complete: false, &context)
         }
+        decompress(decompressor, ids: &ids, &context)
+    }
+
+    /// Steps the decompressor until it needs input, its stream ends or a cap stops it.
+    private mutating func decompress(_ decompressor: Decompressor, ids: inout UInt32, _ context: inout InspectionContext) {
         while !stopped {
-            let (produced, step) = inflater.step()
+            let (produced, step) = decompressor.step()
             decodedBytes(produced, ids: &ids, &context)
-            if !stopped && inflater.totalOut > ContentLimits.ratioFloor
-                && inflater.totalOut > ContentLimits.maxRatio * inflater.totalIn
+            if stopped { return }  // the decoded cap
+            if decompressor.totalOut > ContentLimits.ratioFloor
+                && decompressor.totalOut > ContentLimits.maxRatio * decompressor.totalIn
             {
                 context.counters.content.ratioCapHits &+= 1
                 return stop(complete: false, &context)
+            }
+            // brotli and zstd grow their windows as the output needs: charge the growth.
+            let grown = decompressor.footprint - decompressorCharge
+            if grown > 0 && (step == .moreOutput || step == .needInput) {
+                guard context.reserve(grown) else { return stop(complete: false, &context) }
+                decompressorCharge += grown
+                charged += grown
             }
             switch step {
             case .moreOutput: continue
             case .needInput: return
             case .end:
-                self.inflater = nil  // done: its memory goes back now
-                context.release(Inflater.charge)
-                charged -= Inflater.charge
+                self.decompressor = nil  // done: its memory goes back now
+                context.release(decompressorCharge)
+                charged -= decompressorCharge
+                decompressorCharge = 0
                 return
             case .corrupt:
                 context.counters.content.corruptCompressed &+= 1
+                return stop(complete: false, &context)
+            case .memoryCap:
+                context.counters.content.memoryCapHits &+= 1
                 return stop(complete: false, &context)
             }
         }
@@ -131,10 +157,17 @@ struct HTTPBodyDecoder {
         if capped { stop(complete: false, &context) }
     }
 
-    /// The body ended (`complete`: all of it was read) or was cut short.
-    mutating func finish(complete: Bool, _ context: inout InspectionContext) {
+    /// The direction stopped inside the body (a gap, a cap, the end of the
+    /// capture): the body ends incomplete, and a brotli slice still being
+    /// gathered (see `Decompressor`) is not decoded.
+    mutating func abandon(_ context: inout InspectionContext) { stop(complete: false, &context) }
+
+    /// The body ended: all of it was read (`complete`), or the message was cut short (HTTP/2 RST_STREAM).
+    mutating func finish(complete: Bool, ids: inout UInt32, _ context: inout InspectionContext) {
+        // brotli's last slice of input (see `Decompressor`) goes in now.
+        if !stopped, let decompressor, decompressor.endInput() { decompress(decompressor, ids: &ids, &context) }
         // A compressed body whose stream did not end is incomplete too.
-        stop(complete: complete && inflater == nil, &context)
+        stop(complete: complete && decompressor == nil, &context)
     }
 
     private mutating func stop(complete: Bool, _ context: inout InspectionContext) {
@@ -143,15 +176,16 @@ struct HTTPBodyDecoder {
         whole?.finish(complete: complete, &context)
         form?.finish(complete: complete, &context)
         parts?.finish(complete: complete, &context)
-        inflater = nil
+        decompressor = nil
         context.release(charged)
         charged = 0
+        decompressorCharge = 0
     }
 }
 
 /// `Content-Encoding` (RFC 9110 §8.4.1): what PlainSight can undo.
 enum HTTPContentCoding: UInt8 {
-    case identity, gzip, deflate, unsupported
+    case identity, gzip, deflate, brotli, zstd, unsupported
 
     init(_ value: UnsafeRawBufferPointer) {
         let v = MIMEHeader.trimmed(value)
@@ -161,8 +195,12 @@ enum HTTPContentCoding: UInt8 {
             self = .gzip
         } else if MIMEHeader.equals(v, "deflate") {
             self = .deflate
+        } else if MIMEHeader.equals(v, "br") {
+            self = .brotli
+        } else if MIMEHeader.equals(v, "zstd") {
+            self = .zstd
         } else {
-            self = .unsupported  // br, zstd, compress, or codings stacked with a comma
+            self = .unsupported  // compress, dcb/dcz dictionaries, or codings stacked with a comma
         }
     }
 }

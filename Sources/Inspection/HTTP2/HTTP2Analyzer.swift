@@ -271,7 +271,7 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
     /// END_STREAM ends its body.
     func finishDataFrame(_ r: inout FrameReader, context: inout InspectionContext) {
         if let frame = r.frame, frame.flags & HTTP2Frame.endStream != 0 {
-            r.endBody(stream: frame.stream, complete: true, context: &context)
+            r.endBody(stream: frame.stream, complete: true, ids: &nextContentStream, context: &context)
         }
         r.dataStream = nil
         r.frame = nil
@@ -354,11 +354,11 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
             // §6.4: the stream ends without (more of) a response, in both directions.
             guard frame.stream != 0, frame.length == 4 else { return malformed(&r, context: &context) }
             settleStream(frame.stream, .unknown)
-            r.endBody(stream: frame.stream, complete: false, context: &context)
+            r.endBody(stream: frame.stream, complete: false, ids: &nextContentStream, context: &context)
             if direction == .toServer {
-                toClient.endBody(stream: frame.stream, complete: false, context: &context)
+                toClient.endBody(stream: frame.stream, complete: false, ids: &nextContentStream, context: &context)
             } else {
-                toServer.endBody(stream: frame.stream, complete: false, context: &context)
+                toServer.endBody(stream: frame.stream, complete: false, ids: &nextContentStream, context: &context)
             }
         case HTTP2Frame.goAway:
             // §6.8: streams above the last one the server processed will not be answered.
@@ -514,7 +514,7 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
     /// after the body began) end it.
     func startOrEndBody(_ stream: UInt32, into r: inout FrameReader, direction: Direction, context: inout InspectionContext) {
         if r.bodies.contains(where: { $0.stream == stream }) {
-            if r.blockEndStream { r.endBody(stream: stream, complete: true, context: &context) }
+            if r.blockEndStream { r.endBody(stream: stream, complete: true, ids: &nextContentStream, context: &context) }
             return
         }
         guard !r.blockEndStream else { return }
@@ -696,14 +696,14 @@ extension HTTP2Analyzer {
             frame = nil
             dataStream = nil
             decoder.release(&context)
-            for k in bodies.indices { bodies[k].decoder.finish(complete: false, &context) }
+            for k in bodies.indices { bodies[k].decoder.abandon(&context) }
             bodies = []
         }
 
         /// Ends `stream`'s body, if it has one here.
-        mutating func endBody(stream: UInt32, complete: Bool, context: inout InspectionContext) {
+        mutating func endBody(stream: UInt32, complete: Bool, ids: inout UInt32, context: inout InspectionContext) {
             guard let k = bodies.firstIndex(where: { $0.stream == stream }) else { return }
-            bodies[k].decoder.finish(complete: complete, &context)
+            bodies[k].decoder.finish(complete: complete, ids: &ids, &context)
             bodies.remove(at: k)
         }
     }
