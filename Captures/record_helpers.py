@@ -124,6 +124,18 @@ class LoopbackTCPServer(socketserver.TCPServer):
     allow_reuse_address = True
 
 
+def send_ok(handler, body, content_type, coding=None):
+    """A 200 answer from an http.server handler: Content-Type, Content-Encoding
+    when the body is compressed, Content-Length, then the body."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", content_type)
+    if coding:
+        handler.send_header("Content-Encoding", coding)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 def serve_http(port, handler):
     """Serves `handler` (an http.server handler class) on 127.0.0.1:port until killed."""
     import http.server
@@ -1263,14 +1275,9 @@ def content_server(port):
 
         def reply(self, body, content_type, gzipped=False):
             if gzipped:
-                body = gzip.compress(body, mtime=0)
-            self.send_response(200)
-            self.send_header("Content-Type", content_type)
-            if gzipped:
-                self.send_header("Content-Encoding", "gzip")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+                send_ok(self, gzip.compress(body, mtime=0), content_type, "gzip")
+            else:
+                send_ok(self, body, content_type)
 
         def do_POST(self):
             self.rfile.read(int(self.headers.get("Content-Length", "0")))
@@ -1337,13 +1344,7 @@ def compressed_server(port):
             if coding not in accepted:
                 self.send_error(406, "client does not accept %s" % coding)
                 return
-            body = squeeze(["brotli", "-c"] if coding == "br" else ["zstd", "-c", "-q"], body)
-            self.send_response(200)
-            self.send_header("Content-Type", media)
-            self.send_header("Content-Encoding", coding)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            send_ok(self, squeeze(["brotli", "-c"] if coding == "br" else ["zstd", "-c", "-q"], body), media, coding)
 
         def log_message(self, *args):
             pass
@@ -1602,12 +1603,7 @@ def utf16_http_server(port):
             if self.path != UTF16_EXPORT_PATH:
                 self.send_error(404)
                 return
-            body = utf16_export()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            send_ok(self, utf16_export(), "text/plain")
 
         def log_message(self, *args):
             pass
