@@ -107,6 +107,8 @@ public struct InspectionCounters: Sendable, Equatable {
     public var cleartextOversizedMessages: UInt64 = 0
     /// SNMP communities past the per-flow cap (8): counted, not reported.
     public var snmpCommunitiesDropped: UInt64 = 0
+    /// SNMPv3 users past `SNMPv3Analyzer.maxUsers` in one flow: their HMACs are not reported.
+    public var snmpv3UsersDropped: UInt64 = 0
     /// SIP/RTSP credentials past `HeaderAuthAnalyzer.maxPending` waiting for
     /// their response: the oldest went out as unknown.
     public var cleartextPendingOverflows: UInt64 = 0

@@ -318,6 +318,7 @@ public final class Reporter {
         o.object("cleartext") { o in
             o.add("oversized_messages", i.cleartextOversizedMessages)
             o.add("snmp_communities_dropped", i.snmpCommunitiesDropped)
+            o.add("snmpv3_users_dropped", i.snmpv3UsersDropped)
             o.add("pending_overflows", i.cleartextPendingOverflows)
             o.object("ftp_data") { o in
                 o.add("connections", s.ftpDataConnections)

@@ -50,4 +50,38 @@ struct RealCapturePrecisionTests {
         let zeek = try Self.run("zeek__snmp__snmpv3_get_next.pcap")
         #expect(zeek.records.filter { $0["rule"] as? String == "cleartext.snmpv3" }.count == 1)
     }
+
+    /// nDPI's snmp.pcap: the USM HMACs of the authenticated messages are
+    /// crackable credentials, one finding per user and endpoint, against what
+    /// tshark reads from the same file (user names of the messages whose
+    /// msgFlags have the authentication bit, and their 12-byte HMAC-SHA-96).
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tshark"), "tshark is absent"))
+    func snmpv3HMACsAreTheUsersTsharkShows() throws {
+        let capture = Paths.realCaptures.appendingPathComponent("ndpi__snmp.pcap")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/tshark")
+        p.arguments = ["-r", capture.path, "-Y", "snmp.msgVersion == 3", "-T", "fields", "-E", "separator=/t",
+                       "-e", "snmp.msgFlags", "-e", "snmp.msgUserName", "-e", "snmp.msgAuthenticationParameters"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        var users: Set<String> = []
+        var hmacLengths: Set<Int> = []
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard f.count == 3, let flags = UInt8(f[0], radix: 16), flags & 1 != 0, !f[1].isEmpty else { continue }
+            users.insert(f[1])
+            hmacLengths.insert(f[2].filter(\.isHexDigit).count / 2)
+        }
+        #expect(users == ["SHA1NOPRIV", "SHA1AES128"], "tshark's authenticated users")
+        #expect(hmacLengths == [12])
+        let found = try Self.run("ndpi__snmp.pcap").records.filter { $0["rule"] as? String == "credential.snmpv3-usm-hmac" }
+        let details = found.compactMap { $0["details"] as? [String: Any] }
+        #expect(Set(details.compactMap { $0["username"] as? String }) == users)
+        #expect(details.allSatisfy { $0["secret_length"] as? String == "12" && $0["exposure"] as? String == "crackable" })
+        #expect(!found.contains { ($0["details"] as? [String: Any])?["username"] as? String == "NOAUTHNOPRIV" })
+    }
 }

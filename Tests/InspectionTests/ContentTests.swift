@@ -2,6 +2,7 @@ import CBrotliEncoder
 import CZlib
 import CZstd
 import Testing
+import TestSupport
 @testable import Flows
 @testable import Inspection
 
@@ -306,6 +307,80 @@ func response(_ headers: String, _ body: [UInt8]) -> [UInt8] {
         #expect(!whole.bytes.isEmpty)
         for size in [7, 100, 1000, 1448, 4097] {
             #expect(decoded(pieces: size) == whole, "pieces of \(size)")
+        }
+    }
+
+    static let rows = (0..<300).flatMap { ascii("row \($0): some text of the page\n") }
+
+    /// RFC 8878 §3: zstd data is one or more frames, skippable ones among them
+    /// (curl, browsers and the zstd tool decode all of them); found by review.
+    @Test func zstdFramesAfterTheFirstAndSkippableFramesAreRead() {
+        let skippable: [UInt8] = [0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 1, 2, 3, 4]  // magic 0x184D2A50, 4 bytes of data
+        let a = Array(Self.rows[..<5000]), b = Array(Self.rows[5000...])
+        for body in [TestCoding.zstd().compress(a) + TestCoding.zstd().compress(b), skippable + TestCoding.zstd().compress(Self.rows)] {
+            var run = ContentRun(.http)
+            run.send(HTTPContentTests.get, .toServer)
+            run.send(response("Content-Encoding: zstd\r\nContent-Length: \(body.count)\r\n", body), .toClient)
+            run.endBoth()
+            #expect(run.streams.first?.bytes == Self.rows)
+            #expect(run.streams.first?.complete == true)
+            run.checkClean()
+        }
+    }
+
+    /// The decompressor fed directly: the same bytes and the same last step
+    /// for any cuts (random, 1–3 bytes, at and around the 1 KiB slice ends),
+    /// for a good stream, one with junk after it, a truncated and a damaged one.
+    @Test(arguments: [Decompressor.Format.brotli, .zstd])
+    func theSameOutputForAnyCuts(format: Decompressor.Format) {
+        func decode(_ body: [UInt8], cuts: [Int]) -> ([UInt8], Decompressor.Step) {
+            let d = Decompressor(format: format)
+            var out: [UInt8] = []
+            var last = Decompressor.Step.needInput
+            let bounds = Set([0, body.count] + cuts.filter { $0 > 0 && $0 < body.count }).sorted()
+            var steps = 0
+            for k in 0..<(bounds.count - 1) {
+                let going = Array(body[bounds[k]..<bounds[k + 1]]).withUnsafeBytes { piece -> Bool in
+                    guard d.setInput(piece) else { return false }
+                    while true {
+                        let (bytes, step) = d.step()
+                        steps += 1
+                        precondition(steps < 10_000_000, "no progress")
+                        out += bytes
+                        last = step
+                        if step != .moreOutput { return step == .needInput }
+                    }
+                }
+                if !going { break }
+            }
+            if last == .needInput, d.endInput() {
+                repeat {
+                    let (bytes, step) = d.step()
+                    out += bytes
+                    last = step
+                } while last == .moreOutput
+            }
+            return (out, last)
+        }
+        var random = SplitMix64(seed: 7)
+        let text = (0..<20_000).flatMap { ascii("line \($0) \($0 * 7919 % 1000) of a page\n") }
+        let good = (format == .brotli ? TestCoding.brotli() : TestCoding.zstd()).compress(text)
+        var damaged = good
+        for k in (damaged.count / 3)..<(damaged.count / 3 + 50) { damaged[k] ^= 0x5a }
+        for (i, body) in [good, good + ascii("trailing junk"), Array(good[..<(good.count / 2)]), damaged].enumerated() {
+            let whole = decode(body, cuts: [])
+            if i == 0 { #expect(whole.0 == text && whole.1 == .end) }
+            for trial in 0..<40 {
+                let cuts: [Int] =
+                    switch trial % 4 {
+                    case 0: (0..<Int.random(in: 1...60, using: &random)).map { _ in Int.random(in: 0...body.count, using: &random) }
+                    case 1: Array(stride(from: 1, to: body.count, by: Int.random(in: 1...3, using: &random)))
+                    case 2: Array(stride(from: 1024, to: body.count, by: 1024))
+                    default: Array(stride(from: 1023, to: body.count, by: 1024)) + Array(stride(from: 1025, to: body.count, by: 1024))
+                    }
+                let cut = decode(body, cuts: cuts)
+                #expect(cut.0 == whole.0 && cut.1 == whole.1, "body \(i) trial \(trial): \(cut.0.count) vs \(whole.0.count), \(cut.1) vs \(whole.1)")
+            }
         }
     }
 

@@ -50,6 +50,7 @@ struct BERCursor {
 
     static let integerTag: UInt8 = 0x02
     static let octetStringTag: UInt8 = 0x04
+    static let oidTag: UInt8 = 0x06
     static let enumeratedTag: UInt8 = 0x0a
     static let sequenceTag: UInt8 = 0x30
 

@@ -97,6 +97,10 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     /// 16-byte DES response (the password is the DES key).
     case vncChallengeResponse = "vnc-challenge-response"
     case mongodbCR = "mongodb-cr"
+    /// SNMPv3 USM authentication (RFC 3414, RFC 7860): the secret is the
+    /// message's HMAC; with the message and the engine id (in the capture) a
+    /// password guess can be tested offline.
+    case snmpv3USM = "snmpv3-usm-hmac"
     // Bearer tokens and session identifiers: replayable as they are.
     case httpBearer = "http-bearer"
     case httpAPIKey = "http-api-key"
@@ -119,7 +123,7 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
              .rexecPassword, .rloginPassword, .vncNone, .mssqlPassword, .mongodbPlain, .cassandraPassword,
              .memcachedSASLPlain, .nntp: .plaintext
         case .httpDigest, .cramMD5, .apop, .ntlm, .mysqlNative, .postgresqlMD5, .scram, .sipDigest, .rtspDigest,
-             .vncChallengeResponse, .mongodbCR: .crackable
+             .vncChallengeResponse, .mongodbCR, .snmpv3USM: .crackable
         case .kerberosRC4PreAuth, .kerberosASREPRC4, .kerberosTGSRC4: .crackable
         case .httpBearer, .httpAPIKey, .httpCookie, .natsToken, .rhostsTrust: .token
         }

@@ -95,6 +95,8 @@ final class Decompressor {
     private var inputEnded = false
     /// brotli or zstd stopped with decoded bytes still to write out (the output buffer was full).
     private var owesOutput = false
+    /// zstd: a frame just ended; another may follow (RFC 8878 §3), else the body ends here.
+    private var frameEnded = false
 
     init(format: Format) {
         self.format = format
@@ -142,11 +144,17 @@ final class Decompressor {
         return true
     }
 
-    /// The body ended: brotli's last, shorter slice goes in at the next
-    /// steps. True when there is such a slice to decode.
+    /// Compressed bytes given and not yet consumed, held for the rest of their
+    /// slice (the most recent ones): whether they are compressed data or bytes
+    /// past the stream's end is not known yet.
+    var heldInput: Int { carried - carryStart }
+
+    /// The body ended: the last, shorter slice (brotli, zstd) goes in at the
+    /// next steps, and a zstd body whose last frame ended is complete. True
+    /// when there is something left to step through.
     func endInput() -> Bool {
         inputEnded = true
-        return carried > carryStart || owesOutput
+        return carried > carryStart || owesOutput || frameEnded
     }
 
     private func start(firstByte: UInt8) -> Bool {
@@ -187,7 +195,10 @@ final class Decompressor {
             // Write out what the library still owes before giving it the next slice.
             var input = UnsafeRawBufferPointer(start: nil, count: 0)
             if !owesOutput {
-                guard let slice = nextSlice() else { return (UnsafeRawBufferPointer(start: nil, count: 0), .needInput) }
+                guard let slice = nextSlice() else {
+                    if inputEnded && frameEnded { finished = true }
+                    return (UnsafeRawBufferPointer(start: nil, count: 0), finished ? .end : .needInput)
+                }
                 input = slice
             }
             let used: Int
@@ -201,6 +212,8 @@ final class Decompressor {
             consumedSlice(used, of: input)
             // The library wants more input, and some is there: the rest of the slice, or the next.
             if step == .needInput && (owesOutput || !pending.isEmpty || carried > carryStart) { step = .moreOutput }
+            // zstd: the last frame ended with the body.
+            if step == .needInput && inputEnded && frameEnded { step = .end }
         }
         totalOut &+= UInt64(count)
         if step == .end { finished = true }
@@ -251,7 +264,8 @@ final class Decompressor {
             return (out.pos, ZSTD_getErrorCode(rc) == ZSTD_error_frameParameter_windowTooLarge ? .memoryCap : .corrupt, inBuffer.pos)
         }
         if ZSTD_sizeof_DStream(stream) + Decompressor.outputSize + Decompressor.sliceSize > Decompressor.maxMemory { return (out.pos, .memoryCap, inBuffer.pos) }
-        if rc == 0 { return (out.pos, .end, inBuffer.pos) }  // the frame is complete and flushed
+        frameEnded = rc == 0  // the frame is complete and flushed: the next one starts at the next call
+        if frameEnded { return (out.pos, .needInput, inBuffer.pos) }
         return (out.pos, owesOutput ? .moreOutput : .needInput, inBuffer.pos)
     }
 

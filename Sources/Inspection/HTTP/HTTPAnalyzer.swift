@@ -181,7 +181,8 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
         let n = Int(min(r.remaining, UInt64(limit - i)))
         if r.body != nil {
             r.body!.feed(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)]), ids: &nextContentStream, &context)
-            if r.body!.decodesWire { context.decodes(from: r.chunkOffset + UInt64(i), count: n) }
+            let decoded = r.body!.wireDecoded(of: n)
+            if decoded > 0 { context.decodes(from: r.chunkOffset + UInt64(i), count: decoded) }
         }
         if r.scanForm {
             let part = UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)])

@@ -85,11 +85,18 @@ struct HTTPBodyDecoder {
     /// context word a rule may need), so the raw scan keeps them too.
     var isPlainForm: Bool { form != nil && !compressed }
 
-    /// Whether the wire bytes just fed reach the content stage decoded, so
-    /// that the raw scan may skip them: not for a plain form (above), nor
-    /// once the body stopped (a cap, corrupt data) or its compressed stream
-    /// ended (what follows is ignored).
-    var decodesWire: Bool { !isPlainForm && !stopped && (!compressed || decompressor != nil) }
+    /// How many of the `n` wire bytes just fed reach the content stage
+    /// decoded (from the front), so that the raw scan may skip them: none for
+    /// a plain form (above), nor once the body stopped (a cap, corrupt data)
+    /// or its compressed stream ended (what follows is ignored); and not the
+    /// ones a brotli or zstd decompressor still holds for the rest of their
+    /// slice, which may lie past the stream's end.
+    func wireDecoded(of n: Int) -> Int {
+        guard !isPlainForm && !stopped else { return 0 }
+        guard compressed else { return n }
+        guard let decompressor else { return 0 }
+        return max(0, n - decompressor.heldInput)
+    }
 
     /// Body bytes as they arrive on the wire (de-chunked).
     mutating func feed(_ wire: UnsafeRawBufferPointer, ids: inout UInt32, _ context: inout InspectionContext) {

@@ -251,9 +251,10 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
         let n = min(r.dataLeft, limit - i)
         if n > 0, let k = r.bodies.firstIndex(where: { $0.stream == r.dataStream }) {
             r.bodies[k].decoder.feed(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)]), ids: &nextContentStream, &context)
-            // Bytes a decoder stopped on (a cap, corrupt gzip, past the
-            // compressed stream's end) are scanned raw.
-            if r.bodies[k].decoder.decodesWire { context.decodes(from: offset + UInt64(i), count: n) }
+            // Bytes a decoder stopped on (a cap, corrupt data, past the
+            // compressed stream's end) or still holds are scanned raw.
+            let decoded = r.bodies[k].decoder.wireDecoded(of: n)
+            if decoded > 0 { context.decodes(from: offset + UInt64(i), count: decoded) }
         }
         i += n
         r.dataLeft -= n
