@@ -567,6 +567,36 @@ func response(_ headers: String, _ body: [UInt8]) -> [UInt8] {
         }
     }
 
+    /// The values of the headers that hold message ids go out as spaces (the
+    /// same length): a reply's References list a thread's ids, which the
+    /// e-mail rule would take for addresses. Other headers are untouched.
+    @Test func messageIDHeadersAreBlankedAtEveryCut() {
+        func blank(_ value: String) -> String { String(repeating: " ", count: value.utf8.count) }
+        let headers =
+            "From: Ann Lee <ann.lee@corp-mail.io>\r\n" + "Message-ID: <CAF1x+y=zQ@mail.gmail.com>\r\n"
+            + "In-Reply-To: <DM6PR11MB4321A@DM6PR11MB4321.namprd11.prod.outlook.com>\r\n"
+            + "references: <a1@x.example.org>\r\n\t<part1.AbC.dEf@corp-mail.io>\r\n"
+            + "X-Message-ID-Note: kept <not.an.id@corp-mail.io>\r\n" + "Content-ID:<img.1@corp-mail.io>\r\n"
+            + "Subject: Re: references: <x@y.example.org>\r\n" + "\r\n"
+        let expected =
+            "From: Ann Lee <ann.lee@corp-mail.io>\r\n" + "Message-ID:" + blank(" <CAF1x+y=zQ@mail.gmail.com>") + "\r\n"
+            + "In-Reply-To:" + blank(" <DM6PR11MB4321A@DM6PR11MB4321.namprd11.prod.outlook.com>") + "\r\n"
+            + "references:" + blank(" <a1@x.example.org>") + "\r\n" + blank("\t<part1.AbC.dEf@corp-mail.io>") + "\r\n"
+            + "X-Message-ID-Note: kept <not.an.id@corp-mail.io>\r\n" + "Content-ID:" + blank("<img.1@corp-mail.io>") + "\r\n"
+            + "Subject: Re: references: <x@y.example.org>\r\n" + "\r\n"
+        #expect(expected.utf8.count == headers.utf8.count)
+        let (client, server) = SMTPContentTests.session(ascii(headers + "hello\r\n.\r\n"))
+        for cut in 0...client.count {
+            var run = ContentRun(.smtp)
+            run.send(server, .toClient)
+            run.send(client, .toServer, cutAt: cut)
+            run.endBoth()
+            #expect(run.streams.first { $0.kind == .mimeHeaders }?.bytes == ascii(expected), "cut \(cut)")
+            #expect(run.parts.map(\.bytes) == [ascii("hello\r\n")])
+            run.checkClean()
+        }
+    }
+
     @Test func plainMessageAndAResetAfterIt() {
         // Not MIME: the whole body is one part; the session goes on after the end line.
         let message = ascii("Subject: hi\r\n\r\nline one\r\n..two\r\n.\r\n")

@@ -138,10 +138,13 @@ import Testing
             (Self.message(flags: 0x05, user: "d", msgID: 4), .toServer),
             (Self.message(flags: 0x01, user: "d", msgID: 99, pdu: 0xa2), .toClient),  // another request's answer
             (Self.message(flags: 0x05, user: "e", msgID: 5, pdu: 0xa7), .toServer),  // a trap: no answer comes
+            (Self.message(flags: 0x05, user: "f", msgID: 6), .toServer),  // not answered
+            (Self.message(flags: 0x05, user: "f", msgID: 7), .toServer),  // the retry is
+            (Self.message(flags: 0x01, user: "f", msgID: 7, pdu: 0xa2), .toClient),
         ])
         let outcome = Dictionary(uniqueKeysWithValues: found.map { (String(decoding: $0.username ?? [], as: UTF8.self), $0.outcome) })
-        #expect(outcome == ["a": .rejected, "b": .rejected, "c": .unknown, "d": .unknown, "e": .unknown])
-        #expect(found.count == 5)
+        #expect(outcome == ["a": .rejected, "b": .rejected, "c": .unknown, "d": .unknown, "e": .unknown, "f": .accepted])
+        #expect(found.count == 6)
     }
 
     @Test func anAnswerSeenAloneAndTheCapOnUsers() {

@@ -15,7 +15,7 @@ import Glibc
 /// Every byte it reads reaches the scanner except the delimiter lines, so
 /// that its owner may tell the raw scan to skip them: each header block goes
 /// out as it was sent, a `mime-headers` stream (a card number in a Subject,
-/// a key in an `X-Api-Key` header); a preamble or epilogue as a stream of the
+/// a key in an `X-Api-Key` header; message ids blanked); a preamble or epilogue as a stream of the
 /// entity's kind without a media type; a leaf body decoded.
 ///
 /// Body lines are passed on in place as they come. A line break is held
@@ -60,6 +60,10 @@ struct MIMEReader {
     private var pendingBreak: UInt8 = 0
     /// The chunk ended in a CR inside a body line.
     private var pendingCR = false
+    /// The header being read has passed its name's colon.
+    private var nameEnded = false
+    /// Inside the value of a header that holds message ids (`holdsIDs`).
+    private var idValue = false
     private var entity = MIMEEntity()
     private var stream: ContentStream?
     /// A stream of this entity reached its cap: bytes it read after were dropped.
@@ -126,6 +130,9 @@ struct MIMEReader {
 
     /// Header bytes, CRs dropped: a line starting with a space or tab
     /// continues the header before it (§2.2.3 of RFC 5322); an empty line ends them.
+    /// They go out as they came, but for the values of the headers that hold
+    /// message ids (`idHeaders`), written as spaces: `<CAF1x+y@mail.gmail.com>`
+    /// is an id, not an address, and every reply lists a thread's ids.
     private mutating func readHeaders(
         _ bytes: UnsafeRawBufferPointer, from start: Int, ids: inout UInt32, _ context: inout InspectionContext
     ) -> Int {
@@ -134,6 +141,7 @@ struct MIMEReader {
             ids &+= 1
         }
         var i = start
+        var written = start  // bytes[written..<i] are not written yet
         while i < bytes.count {
             let b = bytes[i]
             i += 1
@@ -142,28 +150,65 @@ struct MIMEReader {
                 if b == 0x0a {
                     header()
                     held.removeAll(keepingCapacity: true)
-                    stream?.write(UnsafeRawBufferPointer(rebasing: bytes[start..<i]), &context)
-                    noteCap()
+                    writeHeaderBytes(UnsafeRawBufferPointer(rebasing: bytes[written..<i]), &context)
+                    idValue = false
                     stream?.finish(complete: true, &context)
                     stream = nil
                     headersEnded(ids: &ids, &context)
                     return i
                 }
                 if b != 0x20 && b != 0x09 {
+                    // The header before ends here.
+                    if idValue {
+                        writeHeaderBytes(UnsafeRawBufferPointer(rebasing: bytes[written..<(i - 1)]), &context)
+                        written = i - 1
+                        idValue = false
+                    }
                     header()
                     held.removeAll(keepingCapacity: true)
+                    nameEnded = false
                 }
                 lineStart = false
             }
             if b == 0x0a {
                 lineStart = true
-            } else if held.count < MIMEReader.maxHeader {
-                held.append(b)
+                continue
             }
+            if b == UInt8(ascii: ":") && !nameEnded {
+                nameEnded = true
+                if held.withUnsafeBytes({ MIMEReader.holdsIDs(MIMEHeader.trimmed($0)) }) {
+                    writeHeaderBytes(UnsafeRawBufferPointer(rebasing: bytes[written..<i]), &context)
+                    written = i
+                    idValue = true
+                }
+            }
+            if held.count < MIMEReader.maxHeader { held.append(b) }
         }
-        stream?.write(UnsafeRawBufferPointer(rebasing: bytes[start..<i]), &context)
-        noteCap()
+        writeHeaderBytes(UnsafeRawBufferPointer(rebasing: bytes[written..<i]), &context)
         return i
+    }
+
+    /// Headers whose values are message ids (RFC 5322 §3.6.4, §3.6.6; RFC 2045 §7; RFC 5536 §3.2.12).
+    static func holdsIDs(_ name: UnsafeRawBufferPointer) -> Bool {
+        MIMEHeader.equals(name, "message-id") || MIMEHeader.equals(name, "references")
+            || MIMEHeader.equals(name, "in-reply-to") || MIMEHeader.equals(name, "resent-message-id")
+            || MIMEHeader.equals(name, "content-id") || MIMEHeader.equals(name, "supersedes")
+    }
+
+    /// Writes header bytes to the `mime-headers` stream; inside a message-id
+    /// header's value every byte but the line breaks becomes a space (the
+    /// same length: what follows keeps its offset).
+    private mutating func writeHeaderBytes(_ bytes: UnsafeRawBufferPointer, _ context: inout InspectionContext) {
+        guard !bytes.isEmpty else { return }
+        if idValue {
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count) { blank in
+                for k in 0..<bytes.count { blank[k] = bytes[k] == 0x0d || bytes[k] == 0x0a ? bytes[k] : 0x20 }
+                stream?.write(UnsafeRawBufferPointer(blank), &context)
+            }
+        } else {
+            stream?.write(bytes, &context)
+        }
+        noteCap()
     }
 
     /// The header in `held`, if it is one the reader needs.

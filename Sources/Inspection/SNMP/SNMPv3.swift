@@ -166,7 +166,12 @@ public final class SNMPv3Analyzer: StreamAnalyzer, SightingSource {
         guard let m = SNMPv3Message.parse(bytes) else { return .needMore }
         if m.encrypted { sawPrivacy = true } else if m.namedUser { sawClearPDU = true }
         if direction == .toClient { settle(m) }
-        guard m.namedUser, SNMPv3Message.isHMACLength(m.authParameters.count), index(of: m.user) == nil else { return .needMore }
+        guard m.namedUser, SNMPv3Message.isHMACLength(m.authParameters.count) else { return .needMore }
+        if let k = index(of: m.user) {
+            // A retry or the next request: its answer settles the user's HMAC.
+            if !seen[k].emitted && direction == .toServer { seen[k].msgID = m.msgID }
+            return .needMore
+        }
         guard seen.count < SNMPv3Analyzer.maxUsers else {
             context.counters.snmpv3UsersDropped &+= 1
             return .needMore
