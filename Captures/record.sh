@@ -12,6 +12,7 @@
 #   RECORD_ONLY=utf16content sudo bash Captures/record.sh    # only utf16-content.pcap
 #   RECORD_ONLY=nntp sudo bash Captures/record.sh            # only nntp-python.pcap
 #   RECORD_ONLY=brzstd sudo bash Captures/record.sh          # only content-br-zstd.pcap
+#   RECORD_ONLY=grpc sudo bash Captures/record.sh            # only grpc-gzip.pcap
 #
 # Every server binds to 127.0.0.1 or ::1 and every client talks only to it;
 # tcpdump records on the loopback interface with a port filter, so nothing
@@ -45,6 +46,7 @@ P_UTF16_HTTP=18102    # utf16-content.pcap: HTTP GET of a UTF-16LE export
 P_UTF16_TDS=18103     #                     TDS (SQL Server) SQL batch and its result
 P_NNTP=18104          # nntp-python.pcap
 P_COMPRESSED=18105    # content-br-zstd.pcap
+P_GRPC=18106          # grpc-gzip.pcap
 P_SMTP=12525
 P_FTP=12121
 P_FTP_PASV_LO=12130
@@ -100,8 +102,8 @@ die() { log "ERROR: $*"; exit 1; }
 RECORD_ONLY="${RECORD_ONLY:-}"
 case "$RECORD_ONLY" in
     "") ;;
-    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content|nntp|brzstd) RECORD_SSH=0; RECORD_PG=0 ;;
-    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content, nntp, brzstd)" ;;
+    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content|nntp|brzstd|grpc) RECORD_SSH=0; RECORD_PG=0 ;;
+    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content, nntp, brzstd, grpc)" ;;
 esac
 
 # ------------------------------------------------------------ housekeeping
@@ -163,6 +165,7 @@ have zstd     || pkgs+=(zstd)           # ... and its zstd body
 pymod pyftpdlib || pkgs+=(python3-pyftpdlib)
 pymod aiosmtpd  || pkgs+=(python3-aiosmtpd)
 pymod h2        || pkgs+=(python3-h2)        # h2c-curl.pcap and h2c-content.pcap servers
+pymod grpc      || pkgs+=(python3-grpcio)    # grpc-gzip.pcap
 pymod OpenSSL   || pkgs+=(python3-openssl)   # pyftpdlib's TLS_FTPHandler (ftp-rejected.pcap)
 if [ "${#pkgs[@]}" -gt 0 ]; then
     # shellcheck disable=SC2207
@@ -384,6 +387,7 @@ if [ -f "$ORACLE_TOOL" ]; then
         echo "decode_as_entry: tcp.port,$P_UTF16_TDS,(none),TDS"
         echo "decode_as_entry: tcp.port,$P_NNTP,(none),NNTP"
         echo "decode_as_entry: tcp.port,$P_COMPRESSED,(none),HTTP"
+        echo "decode_as_entry: tcp.port,$P_GRPC,(none),HTTP2"
         echo "decode_as_entry: tcp.port,$P_FTP_DATA,(none),FTP"
     } >"$WORK/wireshark/decode_as_entries"
     for f in "${RECORDED[@]}"; do
@@ -691,6 +695,19 @@ record_br_zstd() {
 
 if [ "$RECORD_ONLY" = brzstd ]; then
     record_br_zstd
+    write_oracles
+    print_summary
+    exit 0
+fi
+# grpc-gzip.pcap: one gRPC call in clear (h2c) with gzip-compressed messages
+# (record_helpers.py grpc-server, grpc-client on python's grpcio)
+record_grpc() {
+    py_session grpc-gzip.pcap "$P_GRPC" grpc-server grpc-client
+    grep -q "^decoded by grpcio" "$WORK/grpc-client.log" || die "gRPC: not the reply as built"
+}
+
+if [ "$RECORD_ONLY" = grpc ]; then
+    record_grpc
     write_oracles
     print_summary
     exit 0
@@ -1028,6 +1045,7 @@ record_mail_content
 record_utf16_content
 record_nntp
 record_br_zstd
+record_grpc
 
 # ---------------------------------------------------------------- SSH
 if [ "$WANT_SSH" = 1 ]; then

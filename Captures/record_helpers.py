@@ -1369,6 +1369,65 @@ def compressed_client(port):
     print("decoded by curl: the br and zstd bodies hold the values")
 
 
+def protobuf_field(number, value):
+    """One length-delimited protobuf field (wire type 2): tag, varint length, bytes."""
+    length, varint = len(value), b""
+    while True:
+        byte, length = length & 0x7F, length >> 7
+        varint += bytes([byte | (0x80 if length else 0)])
+        if not length:
+            return bytes([number << 3 | 2]) + varint + value
+
+
+def grpc_customer_request():
+    """A Lookup request as protobuf (hand-encoded: python's grpcio needs no
+    generated code for bytes): field 1 the customer's e-mail address,
+    field 2 a note, field 3 forty order ids (so gzip has work to do)."""
+    orders = b"".join(protobuf_field(3, b"ORD-%06d" % (7919 * k % 1000000)) for k in range(40))
+    return protobuf_field(1, CONTENT_EMAIL.encode()) + protobuf_field(2, b"lookup by support agent") + orders
+
+
+def grpc_customer_reply():
+    """The reply: name, SSN, card number, then forty order lines."""
+    lines = b"".join(protobuf_field(5, b"order %d shipped to warehouse %d" % (k, k % 7)) for k in range(40))
+    return (protobuf_field(1, b"Dana Whitfield") + protobuf_field(2, CONTENT_SSN.encode())
+            + protobuf_field(3, CONTENT_CARD.encode()) + lines)
+
+
+def grpc_server(port):
+    """A gRPC server in clear (h2c) on python's grpcio, gzip compression:
+    /plainsight.Customers/Lookup answers the customer record to the request
+    it expects (it checks the bytes)."""
+    from concurrent import futures
+    import grpc
+
+    def lookup(request, context):
+        if request != grpc_customer_request():
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "not the request as built")
+        print("Lookup: the request as built", flush=True)
+        return grpc_customer_reply()
+
+    handler = grpc.method_handlers_generic_handler(
+        "plainsight.Customers", {"Lookup": grpc.unary_unary_rpc_method_handler(lookup)})
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2), compression=grpc.Compression.Gzip)
+    server.add_generic_rpc_handlers((handler,))
+    server.add_insecure_port("%s:%s" % (HOST4, port))
+    server.start()
+    server.wait_for_termination()
+
+
+def grpc_client(port):
+    """One unary call with gzip compression; checks the reply."""
+    import grpc
+
+    with grpc.insecure_channel("%s:%s" % (HOST4, port), compression=grpc.Compression.Gzip) as channel:
+        lookup = channel.unary_unary("/plainsight.Customers/Lookup")
+        reply = lookup(grpc_customer_request(), timeout=10)
+    if reply != grpc_customer_reply():
+        sys.exit("not the reply as built")
+    print("decoded by grpcio: the reply as built")
+
+
 def h2c_content_server(port):
     """HTTP/2 in clear with the python h2 library (prior knowledge, or
     HTTP/1.1 Upgrade: h2c) serving the same fake data as content-server:
@@ -1838,6 +1897,10 @@ def main(argv):
         content_server(*args)
     elif cmd == "content-client":
         content_client(*args)
+    elif cmd == "grpc-server":
+        grpc_server(*args)
+    elif cmd == "grpc-client":
+        grpc_client(*args)
     elif cmd == "compressed-server":
         compressed_server(*args)
     elif cmd == "compressed-client":

@@ -73,6 +73,7 @@ OWN = {
     "redis-auth.pcap": "redis", "starttls-postgres.pcap": "postgresql", "mqtt-auth.pcap": "mqtt",
     "redis-auth.pcap": "redis", "starttls-postgres.pcap": "postgresql", "h2c-curl.pcap": "http2",
     "h2c-content.pcap": "http2", "nntp-python.pcap": "nntp", "content-br-zstd.pcap": "http",
+    "grpc-gzip.pcap": "http2",
 }
 REAL = {
     "ndpi__http_auth.pcap": "http", "arkime__http-digestauth.pcap": "http", "ndpi__webdav.pcap": "http",

@@ -158,6 +158,50 @@ struct HTTP2ContentTests {
         }
     }
 
+    /// A gRPC Length-Prefixed-Message: the Compressed-Flag, a 4-byte big-endian length, the message.
+    static func grpcMessage(_ message: [UInt8], compressed: Bool) -> [UInt8] {
+        let n = UInt32(message.count)
+        return [compressed ? 1 : 0, UInt8(n >> 24), UInt8(n >> 16 & 0xff), UInt8(n >> 8 & 0xff), UInt8(n & 0xff)] + message
+    }
+
+    /// gRPC with `grpc-encoding` gzip or zstd: each compressed message is
+    /// decompressed into a `grpc-message` stream, in both directions, the DATA
+    /// cut anywhere; an uncompressed message in the same call is left to the
+    /// raw scan. With `identity` nothing is decoded.
+    @Test(arguments: [TestCoding.gzip, .zstd()])
+    func compressedGRPCMessagesAreDecompressed(coding: TestCoding) {
+        // protobuf: field 1 (string) "demo", field 2 (string) the token
+        let protobuf: [UInt8] = [0x0a, 4] + Array("demo".utf8) + [0x12, 24] + Array("tok_abcdefghij0123456789".utf8)
+        let reply: [UInt8] = [0x0a, 11] + Array("dana@corp.i".utf8)
+        let request = Self.grpcMessage(coding.compress(protobuf), compressed: true) + Self.grpcMessage(Array("plain".utf8), compressed: false)
+        let response = Self.grpcMessage(coding.compress(reply), compressed: true)
+        let encoding = H2.literal("grpc-encoding", coding.name)
+        for cut in 1..<request.count {
+            let (context, recorder) = Self.recording()
+            var run = H2Run(context: context)
+            run.send(
+                H2.preface + H2.settings() + H2.headers(1, H2.grpcCall + encoding)
+                    + H2.dataFrame(1, Array(request[..<cut]), endStream: false) + H2.dataFrame(1, Array(request[cut...]), endStream: true),
+                .toServer)
+            run.send(
+                H2.settings() + H2.headers(1, H2.status("200") + H2.literal("content-type", "application/grpc") + encoding)
+                    + H2.dataFrame(1, response, endStream: false) + H2.headers(1, H2.literal("grpc-status", "0"), endStream: true),
+                .toClient)
+            run.finish()
+            let messages = recorder.streams.filter { $0.kind == .grpcMessage }
+            #expect(messages.map(\.bytes) == [protobuf, reply], "cut \(cut)")
+            #expect(messages.map(\.direction) == [.toServer, .toClient])
+            #expect(messages.allSatisfy { $0.complete == true })
+            #expect(run.context.bufferedBytes == 0)
+        }
+        // The same call without grpc-encoding: no message is decoded.
+        let (context, recorder) = Self.recording()
+        var run = H2Run(context: context)
+        run.send(H2.preface + H2.settings() + H2.headers(1, H2.grpcCall) + H2.dataFrame(1, request, endStream: true), .toServer)
+        run.finish()
+        #expect(recorder.streams.map(\.kind) == [.http2Headers])
+    }
+
     /// gRPC: length-prefixed protobuf, left to the raw scan; its header blocks still go out.
     @Test func grpcBodiesAreNotDecoded() {
         let (context, recorder) = Self.recording()

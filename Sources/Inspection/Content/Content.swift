@@ -51,6 +51,9 @@ public enum ContentKind: UInt8, CaseIterable, Sendable {
     /// `HEAD` reply, or an article a client posts (`POST`, `IHAVE`),
     /// dot-unstuffed and decoded as a mail.
     case nntpArticlePart
+    /// One compressed gRPC message (`grpc-encoding` gzip, deflate or zstd),
+    /// decompressed: protobuf, whose strings are text (`GRPCMessageReader`).
+    case grpcMessage
 
     /// The name in the stats record and in findings.
     public var name: String {
@@ -67,14 +70,16 @@ public enum ContentKind: UInt8, CaseIterable, Sendable {
         case .imapMessagePart: "imap-message-part"
         case .utf16Text: "utf16-text"
         case .nntpArticlePart: "nntp-article-part"
+        case .grpcMessage: "grpc-message"
         }
     }
 
     /// Whether a stream of this kind that starts like a binary file is
     /// skipped (`TextSniff`). A header block is never a file: a control byte
     /// in a field value must not hide the block's other fields; narrowed
-    /// UTF-16 text is text by construction.
-    public var isSniffed: Bool { self != .http2Headers && self != .mimeHeaders && self != .utf16Text }
+    /// UTF-16 text is text by construction; a protobuf message is binary
+    /// framing around strings, read as the raw scan reads it.
+    public var isSniffed: Bool { self != .http2Headers && self != .mimeHeaders && self != .utf16Text && self != .grpcMessage }
 }
 
 /// One piece of a decoded stream. Every view is valid only during the call

@@ -34,6 +34,17 @@ struct HTTPBodyDecoder {
         request: Bool, direction: Direction, contentType: [UInt8], coding: HTTPContentCoding, ids: inout UInt32,
         context: inout InspectionContext
     ) {
+        self.init(
+            kind: request ? .httpRequestBody : .httpResponseBody, direction: direction, contentType: contentType,
+            coding: coding, ids: &ids, context: &context)
+    }
+
+    /// Starts a body delivered as one stream of `kind` unless its media type
+    /// is a form or a multipart; nil when it is not decoded.
+    init?(
+        kind: ContentKind, direction: Direction, contentType: [UInt8], coding: HTTPContentCoding, ids: inout UInt32,
+        context: inout InspectionContext
+    ) {
         var format: Decompressor.Format?
         switch coding {
         case .identity: format = nil
@@ -60,10 +71,7 @@ struct HTTPBodyDecoder {
                 parts = reader
                 charge += MIMEReader.charge
             } else {
-                whole = (
-                    ContentStream(
-                        kind: request ? .httpRequestBody : .httpResponseBody, direction: direction, id: ids,
-                        mediaType: Array(media)[...]))
+                whole = ContentStream(kind: kind, direction: direction, id: ids, mediaType: Array(media)[...])
                 ids &+= 1
                 charge += ContentStream.labelBytes
             }

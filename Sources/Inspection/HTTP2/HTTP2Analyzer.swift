@@ -23,7 +23,9 @@ import Flows
 /// block in one frame of one chunk that decoded whole (the usual case; a
 /// block spread over chunks or frames is scanned raw as well), DATA bytes a
 /// body decoder took while it still decodes. gRPC bodies (protobuf, binary
-/// framing) are left to the raw scan, which reads the strings they carry.
+/// framing) are left to the raw scan, which reads the strings they carry,
+/// but for the messages a call compressed (`grpc-encoding`), which are
+/// decompressed (`GRPCMessageReader`).
 /// DATA frames of other streams are skipped by length without looking at
 /// them.
 ///
@@ -250,10 +252,12 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
         }
         let n = min(r.dataLeft, limit - i)
         if n > 0, let k = r.bodies.firstIndex(where: { $0.stream == r.dataStream }) {
-            r.bodies[k].decoder.feed(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)]), ids: &nextContentStream, &context)
+            let data = UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)])
+            r.bodies[k].decoder?.feed(data, ids: &nextContentStream, &context)
+            r.bodies[k].messages?.feed(data, ids: &nextContentStream, &context)
             // Bytes a decoder stopped on (a cap, corrupt data, past the
-            // compressed stream's end) or still holds are scanned raw.
-            let decoded = r.bodies[k].decoder.wireDecoded(of: n)
+            // compressed stream's end) or still holds are scanned raw, and gRPC messages.
+            let decoded = r.bodies[k].decoder?.wireDecoded(of: n) ?? 0
             if decoded > 0 { context.decodes(from: offset + UInt64(i), count: decoded) }
         }
         i += n
@@ -521,28 +525,35 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
         guard !r.blockEndStream else { return }
         var contentType: [UInt8] = []
         var coding = HTTPContentCoding.identity
+        var grpcEncoding = HTTPContentCoding.identity
         var interim = false
         r.decoder.forEachField { name, value in
             if name.bytesEqual(0, name.count, "content-type") {
                 contentType = Array(value)
             } else if name.bytesEqual(0, name.count, "content-encoding") {
                 coding = HTTPContentCoding(value)
+            } else if name.bytesEqual(0, name.count, "grpc-encoding") {
+                grpcEncoding = HTTPContentCoding(value)
             } else if name.bytesEqual(0, name.count, ":status") {
                 interim = value.count == 3 && value[0] == UInt8(ascii: "1")
             }
         }
-        // gRPC messages are length-prefixed protobuf: binary to a text sniff, read raw instead.
+        // gRPC messages are length-prefixed protobuf, left to the raw scan,
+        // except compressed ones (`GRPCMessageReader`).
         let grpc = contentType.withUnsafeBytes { MIMEHeader.hasPrefix(MIMEHeader.mediaType($0), "application/grpc") }
-        guard !interim, !grpc else { return }
+        let messages = grpc ? GRPCMessageReader(encoding: grpcEncoding, direction: direction) : nil
+        guard !interim, !grpc || messages != nil else { return }
         guard r.bodies.count < HTTP2Analyzer.maxOpenBodies else {
             context.counters.http2BodyCapHits &+= 1
             return
         }
-        if let decoder = HTTPBodyDecoder(
+        if let messages {
+            r.bodies.append(Body(stream: stream, decoder: nil, messages: messages))
+        } else if let decoder = HTTPBodyDecoder(
             request: direction == .toServer, direction: direction, contentType: contentType, coding: coding,
             ids: &nextContentStream, context: &context)
         {
-            r.bodies.append(Body(stream: stream, decoder: decoder))
+            r.bodies.append(Body(stream: stream, decoder: decoder, messages: nil))
         }
     }
 
@@ -628,9 +639,11 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
 
 extension HTTP2Analyzer {
     /// A request or response body being decoded.
+    /// A body being decoded: as an HTTP/1 body is, or a gRPC call's messages (exactly one is set).
     struct Body {
         var stream: UInt32
-        var decoder: HTTPBodyDecoder
+        var decoder: HTTPBodyDecoder?
+        var messages: GRPCMessageReader?
     }
 
     struct PendingStream {
@@ -697,14 +710,18 @@ extension HTTP2Analyzer {
             frame = nil
             dataStream = nil
             decoder.release(&context)
-            for k in bodies.indices { bodies[k].decoder.abandon(&context) }
+            for k in bodies.indices {
+                bodies[k].decoder?.abandon(&context)
+                bodies[k].messages?.abandon(&context)
+            }
             bodies = []
         }
 
         /// Ends `stream`'s body, if it has one here.
         mutating func endBody(stream: UInt32, complete: Bool, ids: inout UInt32, context: inout InspectionContext) {
             guard let k = bodies.firstIndex(where: { $0.stream == stream }) else { return }
-            bodies[k].decoder.finish(complete: complete, ids: &ids, &context)
+            bodies[k].decoder?.finish(complete: complete, ids: &ids, &context)
+            bodies[k].messages?.finish(ids: &ids, &context)
             bodies.remove(at: k)
         }
     }
