@@ -162,3 +162,32 @@ import Testing
         #expect(capped.count == SNMPv3Analyzer.maxUsers && dropped == 1)
     }
 }
+
+/// An answer settles only its own user's request (found by review).
+@Suite struct SNMPv3AnswerTests {
+    /// Two users' requests share a msgID; the agent answers the second (authenticated, its user):
+    /// the first user is not accepted by an answer to another user.
+    @Test func anAnswerSettlesOnlyItsOwnUser() {
+        let (found, _) = SNMPv3Tests.credentials([
+            (SNMPv3Tests.message(flags: 0x05, user: "alice", msgID: 5), .toServer),
+            (SNMPv3Tests.message(flags: 0x05, user: "bob", msgID: 5), .toServer),
+            (SNMPv3Tests.message(flags: 0x01, user: "bob", msgID: 5, pdu: 0xa2), .toClient),
+        ])
+        let outcome = Dictionary(uniqueKeysWithValues: found.map { (String(decoding: $0.username ?? [], as: UTF8.self), $0.outcome) })
+        #expect(outcome == ["alice": .unknown, "bob": .accepted])
+    }
+
+    /// msgID reuse: alice's answered request used msgID 1; a late duplicate of
+    /// that answer arrives after bob's request reused msgID 1.
+    @Test func aLateDuplicateAnswerDoesNotSettleAnotherUser() {
+        let (found, _) = SNMPv3Tests.credentials([
+            (SNMPv3Tests.message(flags: 0x05, user: "alice", msgID: 1), .toServer),
+            (SNMPv3Tests.message(flags: 0x01, user: "alice", msgID: 1, pdu: 0xa2), .toClient),
+            (SNMPv3Tests.message(flags: 0x05, user: "bob", msgID: 1), .toServer),
+            (SNMPv3Tests.message(flags: 0x01, user: "alice", msgID: 1, pdu: 0xa2), .toClient),
+        ])
+        let outcome = Dictionary(uniqueKeysWithValues: found.map { (String(decoding: $0.username ?? [], as: UTF8.self), $0.outcome) })
+        #expect(outcome == ["alice": .accepted, "bob": .unknown])
+    }
+}
+

@@ -152,6 +152,7 @@ struct MIMEReader {
                     held.removeAll(keepingCapacity: true)
                     writeHeaderBytes(UnsafeRawBufferPointer(rebasing: bytes[written..<i]), &context)
                     idValue = false
+                    nameEnded = false  // the next block's first line starts a header
                     stream?.finish(complete: true, &context)
                     stream = nil
                     headersEnded(ids: &ids, &context)

@@ -130,9 +130,11 @@ public enum SNMPv3Message {
 ///
 /// Credentials: an authenticated message from the client (a manager's
 /// request, an agent's trap or inform) waits for the server's answer with
-/// the same msgID — an authenticated one accepts it, a report of
-/// usmStatsWrongDigests or usmStatsUnknownUserNames refuses it (other
-/// reports, e.g. a clock out of the time window, leave it waiting); a trap
+/// the same msgID (and the same user, when the answer names one) — an
+/// authenticated one accepts it (a notInTimeWindows report is sent
+/// authenticated, after the digest was checked: RFC 3414 §3.2 step 7), an
+/// unauthenticated report of usmStatsWrongDigests or usmStatsUnknownUserNames
+/// refuses it (other reports leave it waiting); a trap
 /// (no answer comes) goes out at once, and whatever still waits goes out as
 /// unknown when the flow ends. An authenticated message first seen from the
 /// server goes out then, accepted. At most `maxUsers` users are tracked per
@@ -188,7 +190,12 @@ public final class SNMPv3Analyzer: StreamAnalyzer, SightingSource {
 
     /// The server's answer settles the request with its msgID.
     private func settle(_ answer: SNMPv3Message.View) {
-        guard let k = seen.firstIndex(where: { !$0.emitted && $0.msgID == answer.msgID }) else { return }
+        // An answer naming a user answers that user's request (msgIDs may repeat across users).
+        guard
+            let k = seen.firstIndex(where: {
+                !$0.emitted && $0.msgID == answer.msgID && (!answer.namedUser || $0.user.elementsEqual(answer.user))
+            })
+        else { return }
         if answer.authenticated && answer.namedUser {
             emit(&seen[k], .accepted, .toServer)
         } else if let oid = answer.reportOID,
