@@ -47,13 +47,7 @@ struct BrotliZstdCaptureTests {
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tshark"), "tshark is absent"))
     func theBrotliRecordIsAsLongAsTsharksExport() throws {
         let dir = Paths.temporaryDirectory()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/tshark")
-        p.arguments = ["-r", Self.capture.path, "-d", "tcp.port==18105,http", "-q", "--export-objects", "http,\(dir.path)"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
+        _ = try tshark(["-r", Self.capture.path, "-d", "tcp.port==18105,http", "-q", "--export-objects", "http,\(dir.path)"])
         let record = try Data(contentsOf: dir.appendingPathComponent("customers.json"))
         #expect(record.count == 4_668)
         #expect(record.range(of: Data("dana.whitfield@corp-mail.io".utf8)) != nil)

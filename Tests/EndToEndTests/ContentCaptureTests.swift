@@ -18,13 +18,7 @@ struct ContentCaptureTests {
     /// Files and bytes tshark exports as HTTP objects.
     static func tsharkObjects(_ capture: URL) throws -> (files: Int, bytes: Int) {
         let dir = Paths.temporaryDirectory()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/tshark")
-        p.arguments = ["-r", capture.path, "-q", "--export-objects", "http,\(dir.path)"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
+        _ = try tshark(["-r", capture.path, "-q", "--export-objects", "http,\(dir.path)"])
         let files = try FileManager.default.contentsOfDirectory(at: dir, includingPropertiesForKeys: [.fileSizeKey])
         let bytes = try files.reduce(0) { $0 + (try $1.resourceValues(forKeys: [.fileSizeKey]).fileSize ?? 0) }
         return (files.count, bytes)

@@ -58,16 +58,10 @@ struct RealCapturePrecisionTests {
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tshark"), "tshark is absent"))
     func snmpv3HMACsAreTheUsersTsharkShows() throws {
         let capture = Paths.realCaptures.appendingPathComponent("ndpi__snmp.pcap")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/tshark")
-        p.arguments = ["-r", capture.path, "-Y", "snmp.msgVersion == 3", "-T", "fields", "-E", "separator=/t",
-                       "-e", "snmp.msgFlags", "-e", "snmp.msgUserName", "-e", "snmp.msgAuthenticationParameters"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        let text = try tshark([
+            "-r", capture.path, "-Y", "snmp.msgVersion == 3", "-T", "fields", "-E", "separator=/t",
+            "-e", "snmp.msgFlags", "-e", "snmp.msgUserName", "-e", "snmp.msgAuthenticationParameters",
+        ])
         var users: Set<String> = []
         var hmacLengths: Set<Int> = []
         for line in text.split(separator: "\n") {

@@ -87,6 +87,20 @@ func plainsight(
         stderr: String(decoding: errData.data, as: UTF8.self))
 }
 
+/// Runs /usr/bin/tshark with `arguments`; its standard output (standard error is dropped).
+func tshark(_ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/tshark")
+    process.arguments = arguments
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return text
+}
+
 func parseRecords(_ text: String) -> [[String: Any]] {
     text.split(separator: "\n").compactMap {
         (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
