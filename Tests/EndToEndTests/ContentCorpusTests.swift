@@ -8,26 +8,10 @@ import Testing
 /// may appear in clear in any output without `--reveal`.
 @Suite(.enabled(if: pythonIsInstalled(), "python3 is not installed: content corpus skipped"))
 struct ContentCorpusTests {
-    struct Result {
-        var status: Int32
-        var output: String
-    }
-
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env["XDG_STATE_HOME"] = Paths.stateHome.path
-        env.merge(environment) { $1 }
-        p.environment = env
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, output: text)
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> ToolRun {
+        try runTool(
+            "/usr/bin/env", arguments, environment: environment.merging(["XDG_STATE_HOME": Paths.stateHome.path]) { a, _ in a },
+            withErrors: true)
     }
 
     @Test func meetsThePrecisionAndRecallTargetsAndLeaksNothing() throws {

@@ -100,23 +100,15 @@ struct FTPDataCaptureTests {
     /// out; every segment counted, also one tshark left undissected because
     /// it arrived out of order).
     static func tsharkDataConnections(_ capture: URL) throws -> [String: Int] {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/tshark")
-        p.arguments = [
+        let text = try tshark([
             "-r", capture.path, "-Y", "tcp && !tcp.analysis.retransmission", "-T", "fields", "-e", "tcp.stream",
             "-e", "ip.src", "-e", "tcp.srcport", "-e", "ip.dst", "-e", "tcp.dstport", "-e", "tcp.len",
             "-e", "frame.protocols",
-        ]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+        ])
         var conversations: [String: String] = [:]
         var bytes: [String: Int] = [:]
         var dissected: Set<String> = []
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+        for line in text.split(separator: "\n") {
             let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard f.count == 7 else { continue }
             conversations[f[0]] = ["\(f[1]):\(f[2])", "\(f[3]):\(f[4])"].sorted().joined(separator: " ")

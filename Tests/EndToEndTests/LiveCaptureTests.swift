@@ -222,17 +222,11 @@ struct LiveCaptureTests {
     func withoutPrivilegesTheMissingCapabilityIsNamed() throws {
         // The binary must be reachable by `nobody`; skip if the build folder is not.
         guard access(Paths.binary.path, X_OK) == 0 else { return }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-        process.arguments = ["-u", "nobody", "--", Paths.binary.path, "live", "-i", "lo", "--duration", "1"]
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let run = try runTool(
+            "/usr/sbin/runuser", ["-u", "nobody", "--", Paths.binary.path, "live", "-i", "lo", "--duration", "1"], withErrors: true)
+        let text = run.output  // it writes no record: the capture never opens
         if text.contains("Permission denied") && !text.contains("plainsight:") { return }  // path not traversable
-        #expect(process.terminationStatus == 2)
+        #expect(run.status == 2)
         #expect(text.contains("CAP_NET_RAW"))
     }
 }

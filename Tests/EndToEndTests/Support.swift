@@ -87,19 +87,31 @@ func plainsight(
         stderr: String(decoding: errData.data, as: UTF8.self))
 }
 
-/// Runs /usr/bin/tshark with `arguments`; its standard output (standard error is dropped).
-func tshark(_ arguments: [String]) throws -> String {
+/// A helper tool's exit status and output.
+struct ToolRun {
+    var status: Int32
+    var output: String
+}
+
+/// Runs the program at `path` with `arguments` (and `environment` over this
+/// process's) to its end: its standard output, and its standard error too
+/// when `withErrors` (else dropped).
+func runTool(_ path: String, _ arguments: [String], environment: [String: String] = [:], withErrors: Bool = false) throws -> ToolRun {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/tshark")
+    process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let out = Pipe()
     process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
+    process.standardError = withErrors ? out : FileHandle.nullDevice
     try process.run()
     let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
-    return text
+    return ToolRun(status: process.terminationStatus, output: text)
 }
+
+/// tshark's standard output for `arguments`.
+func tshark(_ arguments: [String]) throws -> String { try runTool("/usr/bin/tshark", arguments).output }
 
 func parseRecords(_ text: String) -> [[String: Any]] {
     text.split(separator: "\n").compactMap {
