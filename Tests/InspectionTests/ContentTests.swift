@@ -103,9 +103,9 @@ enum TestCoding: CustomStringConvertible, Sendable, Equatable {
 
     func compress(_ input: [UInt8]) -> [UInt8] {
         switch self {
-        case .gzip: return Inspection_Tests_compress(input, windowBits: 31)
-        case .zlib: return Inspection_Tests_compress(input, windowBits: 15)
-        case .rawDeflate: return Inspection_Tests_compress(input, windowBits: -15)
+        case .gzip: return InspectionTests.compress(input, windowBits: 31)
+        case .zlib: return InspectionTests.compress(input, windowBits: 15)
+        case .rawDeflate: return InspectionTests.compress(input, windowBits: -15)
         case .brotli(let window, let block):
             let encoder = BrotliEncoderCreateInstance(nil, nil, nil)!
             defer { BrotliEncoderDestroyInstance(encoder) }
@@ -143,9 +143,6 @@ enum TestCoding: CustomStringConvertible, Sendable, Equatable {
         }
     }
 }
-
-/// The same as `compress(_:windowBits:)`, by a name `TestCoding.compress` does not shadow.
-private func Inspection_Tests_compress(_ input: [UInt8], windowBits: Int32) -> [UInt8] { compress(input, windowBits: windowBits) }
 
 /// Text of `count` bytes that compresses about 4:1 (below every ratio cap).
 func variedText(_ count: Int) -> [UInt8] {

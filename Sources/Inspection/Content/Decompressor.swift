@@ -82,8 +82,8 @@ final class Decompressor {
     // The state of the one library `format` uses (set once started).
     private var zlib: UnsafeMutablePointer<z_stream>?
     private var brotli: OpaquePointer?
-    /// brotli's allocations: bytes held, and whether one was refused.
-    private let brotliHeap: UnsafeMutablePointer<CountedHeap>
+    /// brotli's allocations: bytes held, and whether one was refused (brotli only).
+    private let brotliHeap: UnsafeMutablePointer<CountedHeap>?
     private var zstd: OpaquePointer?
     /// The compressed bytes not yet consumed (brotli, zstd; zlib keeps its own).
     private var pending = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -101,8 +101,13 @@ final class Decompressor {
     init(format: Format) {
         self.format = format
         output = .allocate(capacity: Decompressor.outputSize)
-        brotliHeap = .allocate(capacity: 1)
-        brotliHeap.initialize(to: CountedHeap(limit: Decompressor.maxMemory - Decompressor.outputSize - Decompressor.sliceSize))
+        if format == .brotli {
+            let heap = UnsafeMutablePointer<CountedHeap>.allocate(capacity: 1)
+            heap.initialize(to: CountedHeap(limit: Decompressor.maxMemory - Decompressor.outputSize - Decompressor.sliceSize))
+            brotliHeap = heap
+        } else {
+            brotliHeap = nil
+        }
         carry = format == .brotli || format == .zstd ? .allocate(byteCount: Decompressor.sliceSize, alignment: 1) : nil
     }
 
@@ -113,7 +118,7 @@ final class Decompressor {
         }
         if let brotli { BrotliDecoderDestroyInstance(brotli) }
         if let zstd { ZSTD_freeDStream(zstd) }
-        brotliHeap.deallocate()
+        brotliHeap?.deallocate()
         carry?.deallocate()
         output.deallocate()
     }
@@ -122,7 +127,7 @@ final class Decompressor {
     var footprint: Int {
         switch format {
         case .gzip, .deflate: return Decompressor.initialCharge
-        case .brotli: return Decompressor.outputSize + Decompressor.sliceSize + brotliHeap.pointee.held
+        case .brotli: return Decompressor.outputSize + Decompressor.sliceSize + (brotliHeap?.pointee.held ?? 0)
         case .zstd: return Decompressor.outputSize + Decompressor.sliceSize + (zstd.map { ZSTD_sizeof_DStream($0) } ?? 0)
         }
     }
@@ -171,6 +176,7 @@ final class Decompressor {
             }
             zlib = stream
         case .brotli:
+            guard let brotliHeap else { return false }
             brotli = BrotliDecoderCreateInstance(
                 { heap, size in heap!.assumingMemoryBound(to: CountedHeap.self).pointee.allocate(size) },
                 { heap, block in heap!.assumingMemoryBound(to: CountedHeap.self).pointee.free(block) },
@@ -250,7 +256,7 @@ final class Decompressor {
         case BROTLI_DECODER_RESULT_SUCCESS: return (count, .end, used)
         case BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT: return (count, .moreOutput, used)
         case BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT: return (count, .needInput, used)
-        default: return (count, brotliHeap.pointee.refused ? .memoryCap : .corrupt, used)
+        default: return (count, brotliHeap?.pointee.refused == true ? .memoryCap : .corrupt, used)
         }
     }
 

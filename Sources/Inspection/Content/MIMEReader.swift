@@ -131,7 +131,7 @@ struct MIMEReader {
     /// Header bytes, CRs dropped: a line starting with a space or tab
     /// continues the header before it (§2.2.3 of RFC 5322); an empty line ends them.
     /// They go out as they came, but for the values of the headers that hold
-    /// message ids (`idHeaders`), written as spaces: `<CAF1x+y@mail.gmail.com>`
+    /// message ids (`holdsIDs`), written as spaces: `<CAF1x+y@mail.gmail.com>`
     /// is an id, not an address, and every reply lists a thread's ids.
     private mutating func readHeaders(
         _ bytes: UnsafeRawBufferPointer, from start: Int, ids: inout UInt32, _ context: inout InspectionContext

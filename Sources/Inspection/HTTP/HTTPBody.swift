@@ -173,13 +173,13 @@ struct HTTPBodyDecoder {
     }
 
     /// The direction stopped inside the body (a gap, a cap, the end of the
-    /// capture): the body ends incomplete, and a brotli slice still being
-    /// gathered (see `Decompressor`) is not decoded.
+    /// capture): the body ends incomplete, and a brotli or zstd slice still
+    /// being gathered (see `Decompressor`) is not decoded.
     mutating func abandon(_ context: inout InspectionContext) { stop(complete: false, &context) }
 
     /// The body ended: all of it was read (`complete`), or the message was cut short (HTTP/2 RST_STREAM).
     mutating func finish(complete: Bool, ids: inout UInt32, _ context: inout InspectionContext) {
-        // brotli's last slice of input (see `Decompressor`) goes in now.
+        // The last brotli or zstd slice (see `Decompressor`) goes in now.
         if !stopped, let decompressor, decompressor.endInput() { decompress(decompressor, ids: &ids, &context) }
         // A compressed body whose stream did not end is incomplete too.
         stop(complete: complete && decompressor == nil, &context)

@@ -540,9 +540,11 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
         }
         // gRPC messages are length-prefixed protobuf, left to the raw scan,
         // except compressed ones (`GRPCMessageReader`).
-        let grpc = contentType.withUnsafeBytes { MIMEHeader.hasPrefix(MIMEHeader.mediaType($0), "application/grpc") }
         // gRPC-Web (`application/grpc-web`, `-web-text`: base64) frames its trailers into the body: not read.
-        let web = contentType.withUnsafeBytes { MIMEHeader.hasPrefix(MIMEHeader.mediaType($0), "application/grpc-web") }
+        let (grpc, web) = contentType.withUnsafeBytes {
+            let media = MIMEHeader.mediaType($0)
+            return (MIMEHeader.hasPrefix(media, "application/grpc"), MIMEHeader.hasPrefix(media, "application/grpc-web"))
+        }
         let messages = grpc && !web ? GRPCMessageReader(encoding: grpcEncoding, direction: direction) : nil
         guard !interim, !grpc || messages != nil else { return }
         guard r.bodies.count < HTTP2Analyzer.maxOpenBodies else {

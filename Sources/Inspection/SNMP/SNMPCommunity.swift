@@ -16,8 +16,11 @@ public enum SNMPMessage {
         var pduType: UInt8
     }
 
+    // PDU tags (RFC 3416 §3), shared with SNMPv3's scoped PDUs.
     static let response: UInt8 = 0xa2
     static let v1Trap: UInt8 = 0xa4
+    static let v2Trap: UInt8 = 0xa7
+    static let report: UInt8 = 0xa8
 
     /// Version, community and PDU type of a v1/v2c message, copied out; nil
     /// for SNMPv3 (version 3), other versions and anything malformed.
@@ -104,7 +107,7 @@ public final class SNMPCommunityAnalyzer: StreamAnalyzer, SightingSource {
         if direction == .toClient {
             seen.append(Seen(community: community, emitted: true))
             emit(community, isResponse ? .accepted : .unknown, .toClient)
-        } else if m.pduType == SNMPMessage.v1Trap || m.pduType == 0xa7 || isResponse {
+        } else if m.pduType == SNMPMessage.v1Trap || m.pduType == SNMPMessage.v2Trap || isResponse {
             seen.append(Seen(community: community, emitted: true))
             emit(community, .unknown, .toServer)
         } else {

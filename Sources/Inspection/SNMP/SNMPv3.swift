@@ -37,10 +37,6 @@ public enum SNMPv3Message {
         public var namedUser: Bool { !user.isEmpty }
     }
 
-    static let report: UInt8 = 0xa8
-    static let response: UInt8 = 0xa2
-    static let v2Trap: UInt8 = 0xa7
-
     static let authFlag: UInt8 = 1
     static let privFlag: UInt8 = 2
 
@@ -98,7 +94,7 @@ public enum SNMPv3Message {
             let pdu = c.readElement(), pdu.tag >= 0xa0 && pdu.tag <= 0xa8
         else { return }
         view.pduType = pdu.tag
-        guard pdu.tag == report else { return }
+        guard pdu.tag == SNMPMessage.report else { return }
         var p = BERCursor(pdu.content)
         guard p.readInteger() != nil, p.readInteger() != nil, p.readInteger() != nil,
             let bindings = p.readElement(BERCursor.sequenceTag)
@@ -182,7 +178,7 @@ public final class SNMPv3Analyzer: StreamAnalyzer, SightingSource {
         seen.append(entry)
         if direction == .toClient {
             emit(&seen[seen.count - 1], .accepted, .toClient)
-        } else if m.pduType == SNMPv3Message.v2Trap || m.pduType == SNMPv3Message.response {
+        } else if m.pduType == SNMPMessage.v2Trap || m.pduType == SNMPMessage.response {
             emit(&seen[seen.count - 1], .unknown, .toServer)
         }
         return .needMore
