@@ -13,6 +13,7 @@
 #   RECORD_ONLY=nntp sudo bash Captures/record.sh            # only nntp-python.pcap
 #   RECORD_ONLY=brzstd sudo bash Captures/record.sh          # only content-br-zstd.pcap
 #   RECORD_ONLY=grpc sudo bash Captures/record.sh            # only grpc-gzip.pcap
+#   RECORD_ONLY=grpcmessages sudo bash Captures/record.sh    # only grpc-messages.pcap
 #
 # Every server binds to 127.0.0.1 or ::1 and every client talks only to it;
 # tcpdump records on the loopback interface with a port filter, so nothing
@@ -47,6 +48,8 @@ P_UTF16_TDS=18103     #                     TDS (SQL Server) SQL batch and its r
 P_NNTP=18104          # nntp-python.pcap
 P_COMPRESSED=18105    # content-br-zstd.pcap
 P_GRPC=18106          # grpc-gzip.pcap
+P_GRPC_PLAIN=18107    # grpc-messages.pcap: gRPC without compression (grpcio)
+P_GRPC_WEB=18108      #                     gRPC-Web text over HTTP/1.1 (curl, python server)
 P_SMTP=12525
 P_FTP=12121
 P_FTP_PASV_LO=12130
@@ -102,8 +105,8 @@ die() { log "ERROR: $*"; exit 1; }
 RECORD_ONLY="${RECORD_ONLY:-}"
 case "$RECORD_ONLY" in
     "") ;;
-    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content|nntp|brzstd|grpc) RECORD_SSH=0; RECORD_PG=0 ;;
-    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content, nntp, brzstd, grpc)" ;;
+    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content|nntp|brzstd|grpc|grpcmessages) RECORD_SSH=0; RECORD_PG=0 ;;
+    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content, nntp, brzstd, grpc, grpcmessages)" ;;
 esac
 
 # ------------------------------------------------------------ housekeeping
@@ -388,6 +391,8 @@ if [ -f "$ORACLE_TOOL" ]; then
         echo "decode_as_entry: tcp.port,$P_NNTP,(none),NNTP"
         echo "decode_as_entry: tcp.port,$P_COMPRESSED,(none),HTTP"
         echo "decode_as_entry: tcp.port,$P_GRPC,(none),HTTP2"
+        echo "decode_as_entry: tcp.port,$P_GRPC_PLAIN,(none),HTTP2"
+        echo "decode_as_entry: tcp.port,$P_GRPC_WEB,(none),HTTP"
         echo "decode_as_entry: tcp.port,$P_FTP_DATA,(none),FTP"
     } >"$WORK/wireshark/decode_as_entries"
     for f in "${RECORDED[@]}"; do
@@ -708,6 +713,24 @@ record_grpc() {
 
 if [ "$RECORD_ONLY" = grpc ]; then
     record_grpc
+    write_oracles
+    print_summary
+    exit 0
+fi
+# grpc-messages.pcap: a gRPC call without compression whose request's
+# GitHub token straddles two DATA frames (python's grpcio server, an h2
+# client), and a gRPC-Web
+# text call over HTTP/1.1 (curl as grpc-web's JavaScript client posts it,
+# a python server answers as a proxy would; record_helpers.py)
+record_grpc_messages() {
+    py_sessions grpc-messages.pcap grpc-plain-server:grpc-plain-client:"$P_GRPC_PLAIN" \
+        grpc-web-server:grpc-web-client:"$P_GRPC_WEB"
+    grep -q "^decoded by the client" "$WORK/grpc-plain-client-$P_GRPC_PLAIN.log" || die "gRPC: not the reply as built"
+    grep -q "^decoded by the client" "$WORK/grpc-web-client-$P_GRPC_WEB.log" || die "gRPC-Web: not the reply as built"
+}
+
+if [ "$RECORD_ONLY" = grpcmessages ]; then
+    record_grpc_messages
     write_oracles
     print_summary
     exit 0
@@ -1046,6 +1069,7 @@ record_utf16_content
 record_nntp
 record_br_zstd
 record_grpc
+record_grpc_messages
 
 # ---------------------------------------------------------------- SSH
 if [ "$WANT_SSH" = 1 ]; then

@@ -1394,26 +1394,32 @@ def grpc_customer_reply():
             + protobuf_field(3, CONTENT_CARD.encode()) + lines)
 
 
-def grpc_server(port):
-    """A gRPC server in clear (h2c) on python's grpcio, gzip compression:
-    /plainsight.Customers/Lookup answers the customer record to the request
-    it expects (it checks the bytes)."""
+def serve_grpc(port, service, method, request, reply, compression=None):
+    """A gRPC server in clear (h2c) on python's grpcio: /service/method
+    answers `reply` to the request it expects (it checks the bytes)."""
     from concurrent import futures
     import grpc
 
-    def lookup(request, context):
-        if request != grpc_customer_request():
+    def answer(got, context):
+        if got != request:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, "not the request as built")
-        print("Lookup: the request as built", flush=True)
-        return grpc_customer_reply()
+        print("%s: the request as built" % method, flush=True)
+        return reply
 
-    handler = grpc.method_handlers_generic_handler(
-        "plainsight.Customers", {"Lookup": grpc.unary_unary_rpc_method_handler(lookup)})
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2), compression=grpc.Compression.Gzip)
+    handler = grpc.method_handlers_generic_handler(service, {method: grpc.unary_unary_rpc_method_handler(answer)})
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2), compression=compression)
     server.add_generic_rpc_handlers((handler,))
     server.add_insecure_port("%s:%s" % (HOST4, port))
     server.start()
     server.wait_for_termination()
+
+
+def grpc_server(port):
+    """/plainsight.Customers/Lookup with gzip compression."""
+    import grpc
+
+    serve_grpc(port, "plainsight.Customers", "Lookup", grpc_customer_request(), grpc_customer_reply(),
+               grpc.Compression.Gzip)
 
 
 def grpc_client(port):
@@ -1426,6 +1432,142 @@ def grpc_client(port):
     if reply != grpc_customer_reply():
         sys.exit("not the reply as built")
     print("decoded by grpcio: the reply as built")
+
+
+GRPC_FRAME = 16384  # HTTP/2's default SETTINGS_MAX_FRAME_SIZE: grpcio's DATA frames hold at most this
+
+
+def grpc_plain_request():
+    """An Upload request (protobuf, hand-encoded) of about 40 KB: field 1 a
+    note padded so that field 2, the GitHub token, starts 20 bytes before
+    the end of the first DATA frame (its payload: the 5-byte message prefix,
+    then the message), field 3 the rest of the upload."""
+    note_header = 3  # tag, two-byte varint length
+    token_at = GRPC_FRAME - 5 - 20
+    note = b"upload notes " + b"." * (token_at - note_header - 2 - 13)
+    return (protobuf_field(1, note) + protobuf_field(2, CONTENT_GITHUB_TOKEN.encode())
+            + protobuf_field(3, b"chunk data " * 2200))
+
+
+def grpc_plain_reply():
+    """The reply: the customer record (name, e-mail address, SSN)."""
+    return (protobuf_field(1, b"Dana Whitfield") + protobuf_field(2, CONTENT_EMAIL.encode())
+            + protobuf_field(3, CONTENT_SSN.encode()))
+
+
+def grpc_plain_server(port):
+    """/plainsight.Files/Upload without compression (grpcio's default)."""
+    serve_grpc(port, "plainsight.Files", "Upload", grpc_plain_request(), grpc_plain_reply())
+
+
+def grpc_plain_client(port):
+    """A gRPC client on the python h2 library: grpcio's own client sends a
+    message in one DATA frame as large as its server allows (4 MiB), where
+    grpc-go, Envoy and most servers keep HTTP/2's default 16 KiB frames. One
+    unary call, the request in 16 KiB DATA frames; checks the reply and
+    grpc-status 0."""
+    import socket
+
+    import h2.config
+    import h2.connection
+    import h2.events
+
+    sock = socket.create_connection((HOST4, int(port)), timeout=TIMEOUT)
+    conn = h2.connection.H2Connection(config=h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
+    conn.initiate_connection()
+    request = grpc_plain_request()
+    body = b"\0" + len(request).to_bytes(4, "big") + request
+    conn.send_headers(1, [(":method", "POST"), (":scheme", "http"), (":path", "/plainsight.Files/Upload"),
+                          (":authority", "%s:%s" % (HOST4, port)), ("content-type", "application/grpc"),
+                          ("te", "trailers")])
+    for k in range(0, len(body), GRPC_FRAME):
+        conn.send_data(1, body[k:k + GRPC_FRAME], end_stream=k + GRPC_FRAME >= len(body))
+    sock.sendall(conn.data_to_send())
+    reply, status, ended = b"", None, False
+    while not ended:
+        data = sock.recv(65536)
+        if not data:
+            break
+        for event in conn.receive_data(data):
+            if isinstance(event, h2.events.DataReceived):
+                reply += event.data
+                conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+            elif isinstance(event, h2.events.TrailersReceived):
+                status = dict(event.headers).get("grpc-status")
+            elif isinstance(event, h2.events.StreamEnded):
+                ended = True
+        sock.sendall(conn.data_to_send())
+    conn.close_connection()
+    sock.sendall(conn.data_to_send())
+    sock.close()
+    if status != "0" or reply[5:] != grpc_plain_reply():
+        sys.exit("not the reply as built: grpc-status %s" % status)
+    print("decoded by the client: the reply as built")
+
+
+def grpc_web_frame(flags, payload):
+    """A gRPC-Web frame: flags (0x80: trailers), 4-byte big-endian length, payload."""
+    return bytes([flags]) + len(payload).to_bytes(4, "big") + payload
+
+
+def grpc_web_server(port):
+    """gRPC-Web over HTTP/1.1 as a proxy such as Envoy answers a browser:
+    POST /plainsight.Customers/Find with application/grpc-web-text; the
+    request (base64) must hold the expected message; the response is
+    chunked, base64 per frame (the message, then the trailers frame, each
+    padded): the card number and the SSN."""
+    import base64
+    import http.server
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            expected = grpc_web_frame(0, grpc_web_request())
+            ok = (self.headers.get("Content-Type") == "application/grpc-web-text"
+                  and base64.b64decode(body) == expected)
+            print("Find: %s" % ("the request as built" if ok else "unexpected"), flush=True)
+            reply = grpc_web_frame(0, protobuf_field(1, b"Dana Whitfield") + protobuf_field(2, CONTENT_CARD.encode())
+                                   + protobuf_field(3, CONTENT_SSN.encode()))
+            trailers = grpc_web_frame(0x80, b"grpc-status:%d\r\ngrpc-message:\r\n" % (0 if ok else 3))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/grpc-web-text+proto")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for frame in (reply, trailers):
+                chunk = base64.b64encode(frame)
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.write(b"0\r\n\r\n")
+
+        def log_message(self, *args):
+            pass
+
+    http.server.HTTPServer((HOST4, int(port)), Handler).serve_forever()
+
+
+def grpc_web_request():
+    """The Find request: the customer's e-mail address and the AWS key id."""
+    return protobuf_field(1, CONTENT_EMAIL.encode()) + protobuf_field(2, CONTENT_AWS_KEY.encode())
+
+
+def grpc_web_client(port):
+    """curl posts the base64 request as grpc-web's JavaScript client does
+    (mode grpcwebtext, its default); the client decodes the reply and
+    checks the values and grpc-status 0."""
+    import base64
+    import subprocess
+
+    body = base64.b64encode(grpc_web_frame(0, grpc_web_request()))
+    out = subprocess.run(
+        ["curl", "-sS", "--fail", "--max-time", "10", "-H", "Content-Type: application/grpc-web-text",
+         "-H", "Accept: application/grpc-web-text", "-H", "X-Grpc-Web: 1", "-H", "X-User-Agent: grpc-web-javascript/0.1",
+         "--data-binary", "@-", "http://%s:%s/plainsight.Customers/Find" % (HOST4, port)],
+        input=body, capture_output=True, check=True).stdout
+    decoded = b"".join(base64.b64decode(p + b"=" * (-len(p) % 4)) for p in out.split(b"=") if p)
+    if CONTENT_CARD.encode() not in decoded or b"grpc-status:0" not in decoded:
+        sys.exit("not the reply as built: %r" % decoded)
+    print("decoded by the client: the reply as built")
 
 
 def h2c_content_server(port):
@@ -1901,6 +2043,14 @@ def main(argv):
         grpc_server(*args)
     elif cmd == "grpc-client":
         grpc_client(*args)
+    elif cmd == "grpc-plain-server":
+        grpc_plain_server(*args)
+    elif cmd == "grpc-plain-client":
+        grpc_plain_client(*args)
+    elif cmd == "grpc-web-server":
+        grpc_web_server(*args)
+    elif cmd == "grpc-web-client":
+        grpc_web_client(*args)
     elif cmd == "compressed-server":
         compressed_server(*args)
     elif cmd == "compressed-client":

@@ -73,7 +73,7 @@ OWN = {
     "redis-auth.pcap": "redis", "starttls-postgres.pcap": "postgresql", "mqtt-auth.pcap": "mqtt",
     "redis-auth.pcap": "redis", "starttls-postgres.pcap": "postgresql", "h2c-curl.pcap": "http2",
     "h2c-content.pcap": "http2", "nntp-python.pcap": "nntp", "content-br-zstd.pcap": "http",
-    "grpc-gzip.pcap": "http2",
+    "grpc-gzip.pcap": "http2", "grpc-messages.pcap": ("http2", "http"),  # a tuple: the analyzer of each stream in turn
 }
 REAL = {
     "ndpi__http_auth.pcap": "http", "arkime__http-digestauth.pcap": "http", "ndpi__webdav.pcap": "http",
@@ -391,6 +391,10 @@ def content_seeds():
     bomb = gzip.compress(bytes(1 << 20), mtime=0)
     seeds["content-http-bomb"] = script("http", [(0, get), (1, b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(bomb) + bomb)])
     form = b"user=j%C3%B6rg&pw=s3cr%20t+x&empty=&flag&bad=%zz%4"
+    # gRPC-Web text over HTTP/1.1: base64 per frame (padded apart), a message then the trailers frame.
+    frame = lambda flags, payload: bytes([flags]) + struct.pack(">I", len(payload)) + payload
+    web = base64.b64encode(frame(0, b"\x0a\x18tok_abcdefghij0123456789")) + base64.b64encode(frame(0x80, b"grpc-status:0\r\n"))
+    seeds["content-http-grpc-web-text"] = script("http", pieces([(0, b"POST /s/M HTTP/1.1\r\nContent-Type: application/grpc-web-text\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(web, 30))], 11))
     seeds["content-http-form"] = script("http", pieces([(0, b"POST / HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n" % len(form) + form)], 5))
     multipart = (b"pre\r\n--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nvalue\r\n-- no\r\n--B\r\n"
                  b"Content-Disposition: form-data;\r\n name=\"f\"; filename=\"x.csv\"\r\nContent-Type: text/csv\r\n\r\n1,2\r\n\x00\xff\r\n--B--\r\nepi")
@@ -450,15 +454,16 @@ def main():
     seeds = {}
     sources = [(os.path.join(CAPTURES, n), code, n) for n, code in OWN.items()]
     sources += [(os.path.join(REAL_DIR, n), code, "real-" + n) for n, code in REAL.items()]
-    for path, code, name in sources:
+    for path, codes, name in sources:
         if not os.path.exists(path):
             continue
         stem = name[:-len(".pcap")]
-        for n in streams(path)[:4]:
+        for k, n in enumerate(streams(path)[:4]):
             _, chunks = follow(path, n)
             if not chunks:
                 continue
             tag = "%s-%d" % (stem, n)
+            code = codes[k] if isinstance(codes, tuple) else codes
             seeds[tag] = script(code, chunks)
             seeds[tag + "-pieces7"] = script(code, pieces(chunks, 7))
             if n == streams(path)[0]:

@@ -164,10 +164,10 @@ struct HTTP2ContentTests {
         return [compressed ? 1 : 0, UInt8(n >> 24), UInt8(n >> 16 & 0xff), UInt8(n >> 8 & 0xff), UInt8(n & 0xff)] + message
     }
 
-    /// gRPC with `grpc-encoding` gzip or zstd: each compressed message is
-    /// decompressed into a `grpc-message` stream, in both directions, the DATA
-    /// cut anywhere; an uncompressed message in the same call is left to the
-    /// raw scan. With `identity` nothing is decoded.
+    /// gRPC with `grpc-encoding` gzip or zstd: each message is a
+    /// `grpc-message` stream, decompressed when its flag says so, in both
+    /// directions, the DATA cut anywhere. Without `grpc-encoding` a message
+    /// flagged compressed is not delivered; the plain one still is.
     @Test(arguments: [TestCoding.gzip, .zstd()])
     func compressedGRPCMessagesAreDecompressed(coding: TestCoding) {
         // protobuf: field 1 (string) "demo", field 2 (string) the token
@@ -189,26 +189,33 @@ struct HTTP2ContentTests {
                 .toClient)
             run.finish()
             let messages = recorder.streams.filter { $0.kind == .grpcMessage }
-            #expect(messages.map(\.bytes) == [protobuf, reply], "cut \(cut)")
-            #expect(messages.map(\.direction) == [.toServer, .toClient])
+            #expect(messages.map(\.bytes) == [protobuf, Array("plain".utf8), reply], "cut \(cut)")
+            #expect(messages.map(\.direction) == [.toServer, .toServer, .toClient])
             #expect(messages.allSatisfy { $0.complete == true })
             #expect(run.context.bufferedBytes == 0)
         }
-        // The same call without grpc-encoding: no message is decoded.
+        // The same call without grpc-encoding.
         let (context, recorder) = Self.recording()
         var run = H2Run(context: context)
         run.send(H2.preface + H2.settings() + H2.headers(1, H2.grpcCall) + H2.dataFrame(1, request, endStream: true), .toServer)
         run.finish()
-        #expect(recorder.streams.map(\.kind) == [.http2Headers])
+        #expect(recorder.streams.map(\.kind) == [.http2Headers, .grpcMessage])
+        #expect(recorder.streams.last?.bytes == Array("plain".utf8))
+        #expect(run.context.counters.content.unsupportedCodings == 0)
     }
 
-    /// gRPC: length-prefixed protobuf, left to the raw scan; its header blocks still go out.
-    @Test func grpcBodiesAreNotDecoded() {
+    /// An uncompressed gRPC message is de-framed: its prefix is not part of
+    /// it; an empty message delivers nothing.
+    @Test func plainGRPCMessagesAreDeFramed() {
         let (context, recorder) = Self.recording()
         var run = H2Run(context: context)
-        run.send(H2.preface + H2.settings() + H2.headers(1, H2.grpcCall) + H2.dataFrame(1, [0, 0, 0, 0, 2, 0x0a, 0], endStream: true), .toServer)
+        run.send(
+            H2.preface + H2.settings() + H2.headers(1, H2.grpcCall)
+                + H2.dataFrame(1, [0, 0, 0, 0, 2, 0x0a, 0] + [0, 0, 0, 0, 0], endStream: true), .toServer)
         run.finish()
-        #expect(recorder.streams.map(\.kind) == [.http2Headers])
+        #expect(recorder.streams.map(\.kind) == [.http2Headers, .grpcMessage])
+        #expect(recorder.streams.last?.bytes == [0x0a, 0])
+        #expect(recorder.streams.allSatisfy { $0.complete == true } && recorder.violations.isEmpty)
     }
 
     /// RST_STREAM from either side ends a body cut short; past

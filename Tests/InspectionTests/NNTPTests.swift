@@ -248,4 +248,40 @@ import Scanning
         let found = c.context.takeContentSightings().contents
         #expect(found.map { String(decoding: $0.match.value, as: UTF8.self) } == ["dana.whitfield@northwind-logistics.com"], "\(found)")
     }
+    /// OVER/XOVER lines: the Message-ID and References fields are skipped,
+    /// the From field (a real address) is scanned; a line cut by a chunk
+    /// boundary is scanned whole (its cut value judged with the rest).
+    @Test(arguments: ["OVER 1-3", "XOVER 1-3"])
+    func overviewIDFieldsAreNotAddresses(command: String) throws {
+        for cutInLine in [false, true] {
+            var c = Conversation(port: 119)
+            c.context.content = .scanning(try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(Self.emailRule, source: "t.yaml"))))
+            c.server("200 news ready\r\n")
+            c.client("GROUP misc.test\r\n")
+            c.server("211 3 1 3 misc.test\r\n")
+            c.client(command + "\r\n")
+            let lines = [
+                "1\tHello\tDana <dana.whitfield@northwind-logistics.com>\t7 Dec 2026 10:00:00 +0000\t<k7q2v9@news.northwind-logistics.com>\t\t1200\t20",
+                "2\tRe: Hello\tbob@example.net (Bob)\t7 Dec 2026 11:00:00 +0000\t<caf3xqzz0w@mail.gmail.com>\t<k7q2v9@news.northwind-logistics.com>\t900\t12\tXref: news misc.test:2",
+                "3\tShort\tno address",
+            ]
+            let reply = "224 overview follows\r\n" + lines.joined(separator: "\r\n") + "\r\n.\r\n"
+            if cutInLine {
+                // Cut inside the second line's References field.
+                let cut = reply.utf8.count - lines[2].utf8.count - 70
+                c.server(Array(Array(reply.utf8)[..<cut]))
+                c.server(Array(Array(reply.utf8)[cut...]))
+            } else {
+                c.server(reply)
+            }
+            c.client("QUIT\r\n")
+            c.server("205 bye\r\n")
+            c.inspection.end(direction: .toServer, context: &c.context)
+            c.inspection.end(direction: .toClient, context: &c.context)
+            let found = c.context.takeContentSightings().contents.map { String(decoding: $0.match.value, as: UTF8.self) }
+            var expected = ["bob@example.net", "dana.whitfield@northwind-logistics.com"]
+            if cutInLine { expected += ["caf3xqzz0w@mail.gmail.com", "k7q2v9@news.northwind-logistics.com"] }
+            #expect(Set(found) == Set(expected), "cut: \(cutInLine)")
+        }
+    }
 }

@@ -59,7 +59,7 @@ public final class HeaderAuthAnalyzer: StreamAnalyzer, SightingSource, LineDialo
     @exclusivity(unchecked) var toClient = LoginLineReader()
     @exclusivity(unchecked) var messages = (toServer: HeaderMessage(), toClient: HeaderMessage())
     var rawRequest: (length: UInt64, capture: Bool)?
-    var lineIsNotContent = false
+    var lineNotContent: Range<Int>?
     var isDone = false
     var accepted = false
     var pending: [PendingHeaderCredential] = []

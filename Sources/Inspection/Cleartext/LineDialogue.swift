@@ -21,13 +21,14 @@ protocol LineDialogue: AnyObject {
     /// Set by `deliver`: the bytes that follow the line are data, not lines
     /// (`capture`: handed to `rawData`, otherwise skipped).
     var rawRequest: (length: UInt64, capture: Bool)? { get set }
-    /// Set by `deliver`: the line holds protocol words that read like content
-    /// and are none (an NNTP message-id is shaped like an e-mail address), so
-    /// the raw scan skips it — when it lay in one chunk. One that began in an
+    /// Set by `deliver`: bytes of the line (`wholeLine`: all of it, with its
+    /// line break) hold protocol words that read like content and are none
+    /// (an NNTP message-id is shaped like an e-mail address), so the raw scan
+    /// skips them — when the line lay in one chunk. One that began in an
     /// earlier chunk was scanned in part with that chunk, and a value cut
     /// there is judged with the rest (skipping only the rest would report the
     /// cut value).
-    var lineIsNotContent: Bool { get set }
+    var lineNotContent: Range<Int>? { get set }
     /// One line without its CR LF; `truncated` when only its first
     /// `LoginLineReader.maxLine` bytes are there.
     func deliver(_ bytes: UnsafeRawBufferPointer, truncated: Bool, direction: Direction, context: inout InspectionContext)
@@ -48,6 +49,9 @@ protocol LineDialogue: AnyObject {
 }
 
 extension LineDialogue {
+    /// `lineNotContent` for all of a line.
+    static var wholeLine: Range<Int> { 0..<Int.max }
+
     func streamBytes(
         _ bytes: UnsafeRawBufferPointer, direction: Direction, context: inout InspectionContext
     ) -> (used: Int, decoded: Bool)? {
@@ -141,9 +145,12 @@ extension LineDialogue {
                     truncated: length > LoginLineReader.maxLine, direction: direction, context: &context)
             }
             i = lf + 1
-            if lineIsNotContent {
-                lineIsNotContent = false
-                if !spanned { context.decodes(from: offset + UInt64(lineStart), count: i - lineStart) }
+            if let skip = lineNotContent {
+                lineNotContent = nil
+                let end = min(skip.upperBound, i - lineStart)
+                if !spanned && end > skip.lowerBound {
+                    context.decodes(from: offset + UInt64(lineStart + skip.lowerBound), count: end - skip.lowerBound)
+                }
             }
             if let raw = rawRequest {
                 rawRequest = nil

@@ -63,7 +63,7 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
     @exclusivity(unchecked) var readers = (toServer: LoginLineReader(), toClient: LoginLineReader())
     /// Set by a line handler: the bytes that follow the line are data, not lines.
     var rawRequest: (length: UInt64, capture: Bool)?
-    var lineIsNotContent = false
+    var lineNotContent: Range<Int>?
     var isDone = false
 
     // MARK: dialogue bookkeeping
@@ -476,7 +476,7 @@ public final class LoginDialogAnalyzer: StreamAnalyzer, SightingSource, LineDial
             isDone = true
         case .data:
             if status == .negative { inData = false }
-        case .listing, .multiLine, .mail, .messageIDs:
+        case .listing, .multiLine, .mail, .messageIDs, .overview:
             break
         }
     }
@@ -591,6 +591,9 @@ struct LoginExpectation {
         case mail
         /// NNTP NEWNEWS, HDR of an id header: the body's lines are message-ids.
         case messageIDs
+        /// NNTP OVER, XOVER: the body's lines are overview lines, whose
+        /// Message-ID and References fields are message-ids.
+        case overview
         /// SMTP DATA: the mail text follows unless refused.
         case data
     }

@@ -51,8 +51,9 @@ public enum ContentKind: UInt8, CaseIterable, Sendable {
     /// `HEAD` reply, or an article a client posts (`POST`, `IHAVE`),
     /// dot-unstuffed and decoded as a mail.
     case nntpArticlePart
-    /// One compressed gRPC message (`grpc-encoding` gzip, deflate or zstd),
-    /// decompressed: protobuf, whose strings are text (`GRPCMessageReader`).
+    /// One gRPC or gRPC-Web message (or gRPC-Web's trailers), de-framed,
+    /// decompressed as `grpc-encoding` says and base64-decoded for
+    /// `grpc-web-text`: protobuf, whose strings are text (`GRPCMessageReader`).
     case grpcMessage
 
     /// The name in the stats record and in findings.

@@ -30,12 +30,17 @@ struct TransferDecoder {
             var start = 0
             while start < bytes.count && stream.open {
                 let end = min(bytes.count, start + TransferDecoder.slice)
-                let input = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-                let n = encoding == .base64 ? base64(input, out) : quotedPrintable(input, out)
+                let n = decode(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), into: out)
                 stream.write(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(out)[..<n]), &context)
                 start = end
             }
         }
+    }
+
+    /// Decodes `input` (at most `slice` bytes, base64 or quoted-printable)
+    /// into `out` (room for `slice + 4`); returns the bytes written.
+    mutating func decode(_ input: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        encoding == .base64 ? base64(input, out) : quotedPrintable(input, out)
     }
 
     /// Bytes outside the alphabet (line breaks, spaces, garbage) are ignored

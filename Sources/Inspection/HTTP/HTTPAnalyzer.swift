@@ -180,8 +180,7 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
     ) -> Int {
         let n = Int(min(r.remaining, UInt64(limit - i)))
         if r.body != nil {
-            r.body!.feed(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)]), ids: &nextContentStream, &context)
-            let decoded = r.body!.wireDecoded(of: n)
+            let decoded = r.body!.feed(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)]), ids: &nextContentStream, &context)
             if decoded > 0 { context.decodes(from: r.chunkOffset + UInt64(i), count: decoded) }
         }
         if r.scanForm {
@@ -366,6 +365,9 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
             } else if name.equals("content-encoding", caseInsensitive: true) {
                 r.contentCoding = HTTPContentCoding(value)
                 return
+            } else if name.equals("grpc-encoding", caseInsensitive: true) {
+                r.grpcEncoding = HTTPContentCoding(value)  // gRPC-Web
+                return
             }
         }
         // Framing, in both directions.
@@ -481,9 +483,9 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
     /// The body about to be read is decoded for the content stage, when it is wanted.
     func startBody(_ r: inout MessageReader, direction: Direction, context: inout InspectionContext) {
         guard context.wantsContent else { return }
-        r.body = HTTPBodyDecoder(
+        r.body = HTTPBodyContent(
             request: direction == .toServer, direction: direction, contentType: r.contentType, coding: r.contentCoding,
-            ids: &nextContentStream, context: &context)
+            grpcEncoding: r.grpcEncoding, ids: &nextContentStream, context: &context)
     }
 
     // MARK: requests waiting for responses
@@ -598,8 +600,10 @@ extension HTTPAnalyzer {
         var contentType: [UInt8] = []
         var contentTypeReserved = 0
         var contentCoding = HTTPContentCoding.identity
+        /// gRPC-Web's message compression.
+        var grpcEncoding = HTTPContentCoding.identity
         /// The body being decoded for the content stage.
-        var body: HTTPBodyDecoder?
+        var body: HTTPBodyContent?
         /// A response body without length that runs to the end of the stream.
         var untilEnd = false
 
@@ -616,6 +620,7 @@ extension HTTPAnalyzer {
             scanForm = false
             contentType.removeAll(keepingCapacity: true)
             contentCoding = .identity
+            grpcEncoding = .identity
             untilEnd = false
             phase = .headers
         }

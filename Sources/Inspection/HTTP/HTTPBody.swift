@@ -1,5 +1,60 @@
 import Flows
 
+/// A request or response body for the content stage, in HTTP/1 or HTTP/2:
+/// gRPC and gRPC-Web bodies (`application/grpc…`, no content coding) are
+/// read message by message (`GRPCMessageReader`), any other decoded whole
+/// (`HTTPBodyDecoder`).
+struct HTTPBodyContent {
+    // Exactly one is set (an optional, so it mutates in place).
+    private var body: HTTPBodyDecoder?
+    private let messages: GRPCMessageReader?
+
+    /// Nil when the body is not decoded (`HTTPBodyDecoder`'s reasons).
+    init?(
+        request: Bool, direction: Direction, contentType: [UInt8], coding: HTTPContentCoding,
+        grpcEncoding: HTTPContentCoding, ids: inout UInt32, context: inout InspectionContext
+    ) {
+        let (grpc, text) = contentType.withUnsafeBytes {
+            let media = MIMEHeader.mediaType($0)
+            return (MIMEHeader.hasPrefix(media, "application/grpc"), MIMEHeader.hasPrefix(media, "application/grpc-web-text"))
+        }
+        if grpc && coding == .identity {
+            messages = GRPCMessageReader(encoding: grpcEncoding, base64: text, direction: direction)
+        } else {
+            guard let decoder = HTTPBodyDecoder(
+                request: request, direction: direction, contentType: contentType, coding: coding, ids: &ids,
+                context: &context)
+            else { return nil }
+            body = decoder
+            messages = nil
+        }
+    }
+
+    /// Body bytes as they arrive on the wire (de-chunked, de-framed); returns
+    /// how many of them reach the content stage decoded (from the front): the
+    /// raw scan skips them.
+    mutating func feed(_ wire: UnsafeRawBufferPointer, ids: inout UInt32, _ context: inout InspectionContext) -> Int {
+        if let messages {
+            messages.feed(wire, ids: &ids, &context)
+            return messages.wireDecoded(of: wire.count)
+        }
+        body?.feed(wire, ids: &ids, &context)
+        return body?.wireDecoded(of: wire.count) ?? 0
+    }
+
+    /// The body ended: all of it was read (`complete`), or it was cut short (HTTP/2 RST_STREAM).
+    mutating func finish(complete: Bool, ids: inout UInt32, _ context: inout InspectionContext) {
+        body?.finish(complete: complete, ids: &ids, &context)
+        messages?.finish(ids: &ids, &context)
+    }
+
+    /// The direction stopped inside the body.
+    mutating func abandon(_ context: inout InspectionContext) {
+        body?.abandon(&context)
+        messages?.abandon(&context)
+    }
+}
+
 /// Decodes one HTTP message body for the content stage: the framing (chunks)
 /// is undone by `HTTPAnalyzer`, which hands over the body bytes in order;
 /// this undoes the content coding — `gzip`, `deflate` (zlib or raw), `br`,

@@ -18,14 +18,12 @@ import Flows
 /// carries most values Huffman-coded or as table indices, which no scan of
 /// the wire bytes can read — and the DATA frames of a request or response
 /// are de-framed into its body (padding dropped), which `HTTPBodyDecoder`
-/// decodes as it does an HTTP/1 body (gzip, forms, multipart). Their wire
-/// bytes are then not scanned raw — only those surely delivered: a header
-/// block in one frame of one chunk that decoded whole (the usual case; a
-/// block spread over chunks or frames is scanned raw as well), DATA bytes a
-/// body decoder took while it still decodes. gRPC bodies (protobuf, binary
-/// framing) are left to the raw scan, which reads the strings they carry,
-/// but for the messages a call compressed (`grpc-encoding`), which are
-/// decompressed (`GRPCMessageReader`).
+/// decodes as it does an HTTP/1 body (gzip, forms, multipart), or, for
+/// gRPC, into its messages (`GRPCMessageReader`: decompressed as
+/// `grpc-encoding` says). Their wire bytes are then not scanned raw — only
+/// those surely delivered: a header block in one frame of one chunk that
+/// decoded whole (the usual case; a block spread over chunks or frames is
+/// scanned raw as well), DATA bytes a body decoder took while it still decodes.
 /// DATA frames of other streams are skipped by length without looking at
 /// them.
 ///
@@ -253,11 +251,9 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
         let n = min(r.dataLeft, limit - i)
         if n > 0, let k = r.bodies.firstIndex(where: { $0.stream == r.dataStream }) {
             let data = UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)])
-            r.bodies[k].decoder?.feed(data, ids: &nextContentStream, &context)
-            r.bodies[k].messages?.feed(data, ids: &nextContentStream, &context)
             // Bytes a decoder stopped on (a cap, corrupt data, past the
-            // compressed stream's end) or still holds are scanned raw, and gRPC messages.
-            let decoded = r.bodies[k].decoder?.wireDecoded(of: n) ?? 0
+            // compressed stream's end) or still holds are scanned raw.
+            let decoded = r.bodies[k].content.feed(data, ids: &nextContentStream, &context)
             if decoded > 0 { context.decodes(from: offset + UInt64(i), count: decoded) }
         }
         i += n
@@ -538,26 +534,16 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
                 interim = value.count == 3 && value[0] == UInt8(ascii: "1")
             }
         }
-        // gRPC messages are length-prefixed protobuf, left to the raw scan,
-        // except compressed ones (`GRPCMessageReader`).
-        // gRPC-Web (`application/grpc-web`, `-web-text`: base64) frames its trailers into the body: not read.
-        let (grpc, web) = contentType.withUnsafeBytes {
-            let media = MIMEHeader.mediaType($0)
-            return (MIMEHeader.hasPrefix(media, "application/grpc"), MIMEHeader.hasPrefix(media, "application/grpc-web"))
-        }
-        let messages = grpc && !web ? GRPCMessageReader(encoding: grpcEncoding, direction: direction) : nil
-        guard !interim, !grpc || messages != nil else { return }
+        guard !interim else { return }
         guard r.bodies.count < HTTP2Analyzer.maxOpenBodies else {
             context.counters.http2BodyCapHits &+= 1
             return
         }
-        if let messages {
-            r.bodies.append(Body(stream: stream, decoder: nil, messages: messages))
-        } else if let decoder = HTTPBodyDecoder(
+        if let content = HTTPBodyContent(
             request: direction == .toServer, direction: direction, contentType: contentType, coding: coding,
-            ids: &nextContentStream, context: &context)
+            grpcEncoding: grpcEncoding, ids: &nextContentStream, context: &context)
         {
-            r.bodies.append(Body(stream: stream, decoder: decoder, messages: nil))
+            r.bodies.append(Body(stream: stream, content: content))
         }
     }
 
@@ -643,11 +629,9 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
 
 extension HTTP2Analyzer {
     /// A request or response body being decoded.
-    /// A body being decoded: as an HTTP/1 body is, or a gRPC call's messages (exactly one is set).
     struct Body {
         var stream: UInt32
-        var decoder: HTTPBodyDecoder?
-        var messages: GRPCMessageReader?
+        var content: HTTPBodyContent
     }
 
     struct PendingStream {
@@ -714,18 +698,14 @@ extension HTTP2Analyzer {
             frame = nil
             dataStream = nil
             decoder.release(&context)
-            for k in bodies.indices {
-                bodies[k].decoder?.abandon(&context)
-                bodies[k].messages?.abandon(&context)
-            }
+            for k in bodies.indices { bodies[k].content.abandon(&context) }
             bodies = []
         }
 
         /// Ends `stream`'s body, if it has one here.
         mutating func endBody(stream: UInt32, complete: Bool, ids: inout UInt32, context: inout InspectionContext) {
             guard let k = bodies.firstIndex(where: { $0.stream == stream }) else { return }
-            bodies[k].decoder?.finish(complete: complete, ids: &ids, &context)
-            bodies[k].messages?.finish(ids: &ids, &context)
+            bodies[k].content.finish(complete: complete, ids: &ids, &context)
             bodies.remove(at: k)
         }
     }

@@ -45,7 +45,7 @@ public final class IRCLoginAnalyzer: StreamAnalyzer, SightingSource, LineDialogu
     @exclusivity(unchecked) var toServer = LoginLineReader()
     @exclusivity(unchecked) var toClient = LoginLineReader()
     var rawRequest: (length: UInt64, capture: Bool)?
-    var lineIsNotContent = false
+    var lineNotContent: Range<Int>?
     var isDone = false
     /// One credential per kind waiting for its verdict.
     var pending: [CredentialSighting?] = [nil, nil, nil, nil]

@@ -21,7 +21,7 @@ extension LoginDialogAnalyzer {
 
     func nntpClientLine(_ line: LoginLine) {
         if sasl != nil && saslResponse(line) { return }
-        lineIsNotContent = nntpNamesArticle(line, direction: .toServer)
+        lineNotContent = nntpNamesArticle(line, direction: .toServer) ? Self.wholeLine : nil
         let verbEnd = line.wordEnd(from: 0)
         if line.word(0, verbEnd, is: "TAKETHIS") {
             // RFC 4644 §2.5: the article follows at once, and one reply (239,
@@ -63,17 +63,22 @@ extension LoginDialogAnalyzer {
         } else if LoginDialogAnalyzer.nntpMultiLineCommands.contains(where: { line.word(0, verbEnd, is: $0) }) {
             expect(.multiLine, reply: index)
             if nntpListsMessageIDs(line, verbEnd: verbEnd) { expect(.messageIDs, reply: index) }
+            if line.word(0, verbEnd, is: "OVER") || line.word(0, verbEnd, is: "XOVER") { expect(.overview, reply: index) }
         }
     }
 
     func nntpServerLine(_ line: LoginLine) {
         if inReplyBody {
-            lineIsNotContent = expects(.messageIDs, reply: replyCount)
+            if expects(.messageIDs, reply: replyCount) {
+                lineNotContent = Self.wholeLine
+            } else if expects(.overview, reply: replyCount) {
+                lineNotContent = LoginDialogAnalyzer.overviewIDFields(line)
+            }
             replyBodyLine(line, offer: "STARTTLS")
             return
         }
         guard let code = line.replyCode() else { return }
-        lineIsNotContent = nntpNamesArticle(line, direction: .toClient)
+        lineNotContent = nntpNamesArticle(line, direction: .toClient) ? Self.wholeLine : nil
         switch code / 100 {
         case 1, 2:
             // A reply has a body when its command's does (`.multiLine`, `.mail`):
@@ -114,6 +119,21 @@ extension LoginDialogAnalyzer {
         let fieldStart = line.skipSpaces(from: verbEnd)
         let fieldEnd = line.wordEnd(from: fieldStart)
         return LoginDialogAnalyzer.nntpIDHeaders.contains { line.word(fieldStart, fieldEnd, is: $0) }
+    }
+
+    /// The Message-ID and References fields of an overview line (RFC 3977
+    /// §8.3.2: the article number, then Subject, From, Date, Message-ID,
+    /// References, :bytes, :lines, tab-separated): what lies between its
+    /// fourth and sixth tab (or its end). The From field stays content.
+    static func overviewIDFields(_ line: LoginLine) -> Range<Int>? {
+        var tabs = 0
+        var start = 0
+        for i in 0..<line.count where line.bytes[i] == 0x09 {
+            tabs += 1
+            if tabs == 4 { start = i + 1 }
+            if tabs == 6 { return start..<i }
+        }
+        return tabs >= 4 ? start..<line.count : nil
     }
 
     /// A reply that names the article it answers for (`220 3000234
