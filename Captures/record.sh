@@ -14,6 +14,7 @@
 #   RECORD_ONLY=brzstd sudo bash Captures/record.sh          # only content-br-zstd.pcap
 #   RECORD_ONLY=grpc sudo bash Captures/record.sh            # only grpc-gzip.pcap
 #   RECORD_ONLY=grpcmessages sudo bash Captures/record.sh    # only grpc-messages.pcap
+#   RECORD_ONLY=identity sudo bash Captures/record.sh        # only http-identity.pcap
 #
 # Every server binds to 127.0.0.1 or ::1 and every client talks only to it;
 # tcpdump records on the loopback interface with a port filter, so nothing
@@ -50,6 +51,7 @@ P_COMPRESSED=18105    # content-br-zstd.pcap
 P_GRPC=18106          # grpc-gzip.pcap
 P_GRPC_PLAIN=18107    # grpc-messages.pcap: gRPC without compression (grpcio)
 P_GRPC_WEB=18108      #                     gRPC-Web text over HTTP/1.1 (curl, python server)
+P_IDENTITY=18109      # http-identity.pcap: a Flask session cookie, a proxy's identity header
 P_SMTP=12525
 P_FTP=12121
 P_FTP_PASV_LO=12130
@@ -105,8 +107,8 @@ die() { log "ERROR: $*"; exit 1; }
 RECORD_ONLY="${RECORD_ONLY:-}"
 case "$RECORD_ONLY" in
     "") ;;
-    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content|nntp|brzstd|grpc|grpcmessages) RECORD_SSH=0; RECORD_PG=0 ;;
-    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content, nntp, brzstd, grpc, grpcmessages)" ;;
+    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content|nntp|brzstd|grpc|grpcmessages|identity) RECORD_SSH=0; RECORD_PG=0 ;;
+    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content, nntp, brzstd, grpc, grpcmessages, identity)" ;;
 esac
 
 # ------------------------------------------------------------ housekeeping
@@ -169,6 +171,7 @@ pymod pyftpdlib || pkgs+=(python3-pyftpdlib)
 pymod aiosmtpd  || pkgs+=(python3-aiosmtpd)
 pymod h2        || pkgs+=(python3-h2)        # h2c-curl.pcap and h2c-content.pcap servers
 pymod grpc      || pkgs+=(python3-grpcio)    # grpc-gzip.pcap
+pymod flask     || pkgs+=(python3-flask)     # http-identity.pcap
 pymod OpenSSL   || pkgs+=(python3-openssl)   # pyftpdlib's TLS_FTPHandler (ftp-rejected.pcap)
 if [ "${#pkgs[@]}" -gt 0 ]; then
     # shellcheck disable=SC2207
@@ -393,6 +396,7 @@ if [ -f "$ORACLE_TOOL" ]; then
         echo "decode_as_entry: tcp.port,$P_GRPC,(none),HTTP2"
         echo "decode_as_entry: tcp.port,$P_GRPC_PLAIN,(none),HTTP2"
         echo "decode_as_entry: tcp.port,$P_GRPC_WEB,(none),HTTP"
+        echo "decode_as_entry: tcp.port,$P_IDENTITY,(none),HTTP"
         echo "decode_as_entry: tcp.port,$P_FTP_DATA,(none),FTP"
     } >"$WORK/wireshark/decode_as_entries"
     for f in "${RECORDED[@]}"; do
@@ -735,6 +739,20 @@ if [ "$RECORD_ONLY" = grpcmessages ]; then
     print_summary
     exit 0
 fi
+# http-identity.pcap: a Flask application's session cookie (base64url JSON)
+# and an authenticating proxy's X-MS-CLIENT-PRINCIPAL (base64 JSON), curl
+# as the browser behind the proxy (record_helpers.py flask-server, flask-client)
+record_identity() {
+    py_session http-identity.pcap "$P_IDENTITY" flask-server flask-client
+    grep -q "^answered: the account as built" "$WORK/flask-client.log" || die "Flask: not the account as built"
+}
+
+if [ "$RECORD_ONLY" = identity ]; then
+    record_identity
+    write_oracles
+    print_summary
+    exit 0
+fi
 if [ "$RECORD_ONLY" = ftpdata ]; then
     record_ftp_data
     write_oracles
@@ -1070,6 +1088,7 @@ record_nntp
 record_br_zstd
 record_grpc
 record_grpc_messages
+record_identity
 
 # ---------------------------------------------------------------- SSH
 if [ "$WANT_SSH" = 1 ]; then

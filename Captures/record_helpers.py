@@ -1570,6 +1570,77 @@ def grpc_web_client(port):
     print("decoded by the client: the reply as built")
 
 
+PRINCIPAL_ID = "4b1d7c2e-9f3a-4e6b-8c5d-2a7f9e1b3c60"
+
+
+def easy_auth_principal():
+    """What Azure App Service's authentication (Easy Auth) passes to the
+    application in X-MS-CLIENT-PRINCIPAL: base64 of a JSON object with the
+    signed-in user's claims (here the e-mail address of content-http.pcap)."""
+    import base64
+    import json
+
+    claims = [{"typ": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress", "val": CONTENT_EMAIL},
+              {"typ": "name", "val": "Dana Whitfield"},
+              {"typ": "http://schemas.microsoft.com/identity/claims/objectidentifier", "val": PRINCIPAL_ID}]
+    principal = {"auth_typ": "aad", "claims": claims, "name_typ": "name",
+                 "role_typ": "http://schemas.microsoft.com/ws/2008/06/identity/claims/role"}
+    return base64.b64encode(json.dumps(principal).encode()).decode()
+
+
+def flask_server(port):
+    """A Flask 2.2 application (Debian python3-flask) behind an
+    authenticating proxy, in clear: POST /login keeps the signed-in user in
+    Flask's default session, a signed cookie whose payload is base64url JSON
+    (the e-mail address and the card on file); GET /account reads it back,
+    and the proxy's X-MS-CLIENT-PRINCIPAL header."""
+    import base64
+    import json
+    import logging
+
+    import flask
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    app = flask.Flask("plainsight-demo")
+    app.secret_key = "demo-secret-key-not-for-production"
+
+    @app.post("/login")
+    def login():
+        flask.session["email"] = CONTENT_EMAIL
+        flask.session["card"] = CONTENT_CARD
+        return {"ok": True}
+
+    @app.get("/account")
+    def account():
+        principal = json.loads(base64.b64decode(flask.request.headers["X-MS-CLIENT-PRINCIPAL"]))
+        email = next(c["val"] for c in principal["claims"] if c["typ"].endswith("emailaddress"))
+        ok = flask.session.get("email") == CONTENT_EMAIL == email
+        print("account: %s" % ("the session and the principal as built" if ok else "unexpected"), flush=True)
+        return {"user": "Dana Whitfield", "orders": 3} if ok else ({"error": "unexpected"}, 400)
+
+    app.run(host=HOST4, port=int(port))
+
+
+def flask_client(port):
+    """curl with a cookie jar: POST /login (the session cookie is set), then
+    GET /account with it and the proxy's X-MS-CLIENT-PRINCIPAL."""
+    import subprocess
+    import tempfile
+
+    base = "http://%s:%s" % (HOST4, port)
+    with tempfile.TemporaryDirectory() as d:
+        jar = d + "/jar"
+        curl = ["curl", "-sS", "--fail", "--max-time", "10", "-c", jar, "-b", jar]
+        subprocess.run(curl + ["-X", "POST", base + "/login"], check=True, capture_output=True)
+        out = subprocess.run(curl + ["-H", "X-MS-CLIENT-PRINCIPAL-NAME: " + CONTENT_EMAIL.split("@")[0],
+                                     "-H", "X-MS-CLIENT-PRINCIPAL-ID: " + PRINCIPAL_ID,
+                                     "-H", "X-MS-CLIENT-PRINCIPAL: " + easy_auth_principal(), base + "/account"],
+                             check=True, capture_output=True, text=True).stdout
+    if "Dana Whitfield" not in out:
+        sys.exit("not the account as built: %r" % out)
+    print("answered: the account as built")
+
+
 def h2c_content_server(port):
     """HTTP/2 in clear with the python h2 library (prior knowledge, or
     HTTP/1.1 Upgrade: h2c) serving the same fake data as content-server:
@@ -2047,6 +2118,10 @@ def main(argv):
         grpc_plain_server(*args)
     elif cmd == "grpc-plain-client":
         grpc_plain_client(*args)
+    elif cmd == "flask-server":
+        flask_server(*args)
+    elif cmd == "flask-client":
+        flask_client(*args)
     elif cmd == "grpc-web-server":
         grpc_web_server(*args)
     elif cmd == "grpc-web-client":

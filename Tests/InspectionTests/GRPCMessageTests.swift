@@ -102,4 +102,38 @@ struct GRPCMessageScanTests {
             #expect(r.context.bufferedBytes == 0)
         }
     }
+
+    static let plainPB: [UInt8] = [0x0a, 24] + Array(HTTP2ContentTests.token.utf8)
+
+    /// A message not delivered (snappy is not undone) before a plain one in
+    /// the same DATA frame: the plain one's token is found once, however the
+    /// frames cut the body (the raw scan skipped only a front once; found by review).
+    @Test(arguments: [false, true])
+    func aPlainMessageAfterAnUndeliveredOneIsFoundOnce(splitFrames: Bool) throws {
+        let snappy = HTTP2ContentTests.grpcMessage([0x11, 0x22, 0x33, 0x44, 0x55, 0x66], compressed: true)
+        let plain = HTTP2ContentTests.grpcMessage(Self.plainPB, compressed: false)
+        let data = splitFrames
+            ? H2.dataFrame(1, snappy, endStream: false) + H2.dataFrame(1, plain, endStream: true)
+            : H2.dataFrame(1, snappy + plain, endStream: true)
+        let client = H2.preface + H2.settings() + H2.headers(1, H2.grpcCall + H2.literal("grpc-encoding", "snappy")) + data
+        let r = try HTTP2ContentTests.scanned(client)
+        #expect(r.found == ["\(HTTP2ContentTests.token) grpc-message"], "split frames: \(splitFrames)")
+        #expect(r.context.bufferedBytes == 0 && r.context.counters.content.unsupportedCodings == 1)
+    }
+
+    /// Bytes of a compressed message that were not decoded — corrupt data,
+    /// text after the compressed stream's end — are scanned raw (found by review).
+    @Test func undecodedBytesOfACompressedMessageAreScannedRaw() throws {
+        let encoding = H2.literal("grpc-encoding", "gzip")
+        let corrupt = H2.preface + H2.settings() + H2.headers(1, H2.grpcCall + encoding)
+            + H2.dataFrame(1, HTTP2ContentTests.grpcMessage(Self.plainPB, compressed: true), endStream: true)
+        let c = try HTTP2ContentTests.scanned(corrupt)
+        #expect(c.found == ["\(HTTP2ContentTests.token) stream"])
+        #expect(c.context.counters.content.corruptCompressed == 1)
+        let trailing = TestCoding.gzip.compress(Array("x".utf8)) + Array(" note \(HTTP2ContentTests.token) end".utf8)
+        let after = H2.preface + H2.settings() + H2.headers(1, H2.grpcCall + encoding)
+            + H2.dataFrame(1, HTTP2ContentTests.grpcMessage(trailing, compressed: true), endStream: true)
+        #expect(try HTTP2ContentTests.scanned(after).found == ["\(HTTP2ContentTests.token) stream"])
+    }
 }
+

@@ -106,4 +106,40 @@ struct GRPCWebTests {
                     + "Content-Length: \(body.count)\r\n\r\n").utf8) + body)
         #expect(r.streams.map(\.kind) == [.httpResponseBody])
     }
+
+    /// A `grpc-web-text` body that is not base64 (an error page) is scanned
+    /// raw, not decoded into garbage messages (found by review).
+    @Test func aTextBodyThatIsNotBase64IsScannedRaw() throws {
+        let text = "error: api_key \(Self.token) rejected\n"
+        var c = try ContentScanFlowTests.conversation(port: 8080)
+        c.client(Self.request("", contentType: "application/grpc-web-text"))
+        c.server("HTTP/1.1 200 OK\r\nContent-Type: application/grpc-web-text\r\nContent-Length: \(text.utf8.count)\r\n\r\n" + text)
+        c.inspection.end(direction: .toServer, context: &c.context)
+        c.inspection.end(direction: .toClient, context: &c.context)
+        let found = c.context.takeContentSightings().contents.map {
+            String(decoding: $0.match.value, as: UTF8.self) + " " + ($0.source?.name ?? "stream")
+        }
+        #expect(found == ["\(Self.token) stream"])
+        #expect(c.context.bufferedBytes == 0)
+    }
+
+    /// gRPC-Web over HTTP/1.1: a message not delivered before a plain one in
+    /// the same segment; the plain one's token is found once.
+    @Test func aPlainMessageAfterAnUndeliveredOneIsFoundOnce() throws {
+        let body = HTTP2ContentTests.grpcMessage([0x11, 0x22, 0x33, 0x44, 0x55, 0x66], compressed: true)
+            + HTTP2ContentTests.grpcMessage(GRPCMessageScanTests.plainPB, compressed: false)
+        var c = try ContentScanFlowTests.conversation(port: 8080)
+        c.client(
+            Array(
+                ("POST /plainsight.Demo/Get HTTP/1.1\r\nHost: svc:8080\r\nContent-Type: application/grpc-web+proto\r\n"
+                    + "grpc-encoding: snappy\r\nContent-Length: \(body.count)\r\n\r\n").utf8) + body)
+        c.server("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        c.inspection.end(direction: .toServer, context: &c.context)
+        c.inspection.end(direction: .toClient, context: &c.context)
+        let found = c.context.takeContentSightings().contents.map {
+            String(decoding: $0.match.value, as: UTF8.self) + " " + ($0.source?.name ?? "stream")
+        }
+        #expect(found == ["\(Self.token) grpc-message"])
+    }
 }
+

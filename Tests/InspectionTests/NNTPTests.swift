@@ -284,4 +284,25 @@ import Scanning
             #expect(Set(found) == Set(expected), "cut: \(cutInLine)")
         }
     }
+
+    /// An overview line longer than a line is read (a long thread's
+    /// References): the fields are skipped to the line's end (found by review).
+    @Test func longReferencesInAnOverviewLineAreSkipped() throws {
+        var c = Conversation(port: 119)
+        c.context.content = .scanning(try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(Self.emailRule, source: "t.yaml"))))
+        c.server("200 news ready\r\n")
+        c.client("GROUP misc.test\r\n")
+        c.server("211 3 1 3 misc.test\r\n")
+        c.client("XOVER 1\r\n")
+        let refs = (0..<80).map { "<m\($0)qq@news.example.com>" }.joined(separator: " ")
+        let line = "1\tRe: thread\tdana@northwind.example\t7 Dec 2026 10:00:00 +0000\t<k7q2v9@news.example.com>\t\(refs)\t1200\t20"
+        c.server("224 overview follows\r\n" + line + "\r\n.\r\n")
+        c.client("QUIT\r\n")
+        c.server("205 bye\r\n")
+        c.inspection.end(direction: .toServer, context: &c.context)
+        c.inspection.end(direction: .toClient, context: &c.context)
+        let found = c.context.takeContentSightings().contents.map { String(decoding: $0.match.value, as: UTF8.self) }
+        #expect(found == ["dana@northwind.example"])
+    }
 }
+

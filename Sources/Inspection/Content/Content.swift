@@ -55,6 +55,9 @@ public enum ContentKind: UInt8, CaseIterable, Sendable {
     /// decompressed as `grpc-encoding` says and base64-decoded for
     /// `grpc-web-text`: protobuf, whose strings are text (`GRPCMessageReader`).
     case grpcMessage
+    /// A header or cookie value that is base64 of a JSON object (a proxy's
+    /// identity header, a client-side session cookie), decoded (`EncodedJSONValues`).
+    case httpHeaderValue
 
     /// The name in the stats record and in findings.
     public var name: String {
@@ -72,6 +75,7 @@ public enum ContentKind: UInt8, CaseIterable, Sendable {
         case .utf16Text: "utf16-text"
         case .nntpArticlePart: "nntp-article-part"
         case .grpcMessage: "grpc-message"
+        case .httpHeaderValue: "http-header-value"
         }
     }
 

@@ -18,6 +18,15 @@ import Flows
 /// budget and the slicing of a compressed body); uncompressed messages are
 /// passed on in place. Prefixes are read a byte at a time, nothing is copied.
 ///
+/// The raw scan skips the wire bytes that reached the scanner decoded — the
+/// prefixes, and each message's bytes its decoder took — and reads the rest:
+/// a message not delivered (its coding not undone, the budget full), bytes
+/// after a cap or corrupt compressed data, or past a compressed stream's end.
+/// A text body is skipped only when all of a chunk's bytes were base64 and
+/// went into delivered messages; one with a byte outside base64 is not gRPC-Web
+/// text after all (an error page): it is no longer decoded, and left to the
+/// raw scan from that chunk on.
+///
 /// A class: it holds a message's whole decoder, and the body that holds it
 /// (`HTTPBodyContent`, in every HTTP message reader) stays small to move.
 final class GRPCMessageReader {
@@ -25,6 +34,8 @@ final class GRPCMessageReader {
     private let direction: Direction
     /// `application/grpc-web-text`: the base64 decoder in front of the framing.
     private var text: TransferDecoder?
+    /// The text body held a byte outside base64: nothing more is decoded.
+    private var notBase64 = false
     /// Bytes of the current message's prefix read (5: the message follows).
     private var prefixRead = 0
     private var compressed = false
@@ -34,9 +45,8 @@ final class GRPCMessageReader {
     /// The current message's decoder (nil: the budget refused it, or its
     /// compression is not one PlainSight undoes).
     private var message: HTTPBodyDecoder?
-    /// Of the last bytes fed, how many from the front were framing or reached a message's stream.
-    private var delivered = 0
-    private var deliveringAll = true
+    /// Every byte of the text chunk being read reached a delivered message.
+    private var deliveredAll = true
 
     /// `encoding`: the call's `grpc-encoding`; `base64`: gRPC-Web text.
     init(encoding: HTTPContentCoding, base64: Bool, direction: Direction) {
@@ -45,52 +55,62 @@ final class GRPCMessageReader {
         self.direction = direction
     }
 
-    /// How many of the `n` body bytes just fed the messages took, from the
-    /// front, so that the raw scan may skip them (base64 text: all or none).
-    func wireDecoded(of n: Int) -> Int { min(delivered, n) }
-
-    /// Body bytes (DATA frame payloads, a de-chunked HTTP/1 body) in order.
-    func feed(_ bytes: UnsafeRawBufferPointer, ids: inout UInt32, _ context: inout InspectionContext) {
-        delivered = 0
-        deliveringAll = true
-        guard var text else { return read(bytes, ids: &ids, &context) }
+    /// Body bytes (DATA frame payloads, a de-chunked HTTP/1 body) in order,
+    /// the first at stream offset `offset`; marks what the raw scan skips.
+    func feed(_ bytes: UnsafeRawBufferPointer, at offset: UInt64, ids: inout UInt32, _ context: inout InspectionContext) {
+        guard var text else { return read(bytes, at: offset, ids: &ids, &context) }
+        guard !notBase64 else { return }
+        deliveredAll = true
         // Decoded through a stack buffer (base64 is 3/4 of its input).
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: TransferDecoder.slice + 4) { out in
             var start = 0
             while start < bytes.count {
                 let end = min(bytes.count, start + TransferDecoder.slice)
-                let n = text.decode(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), into: out)
-                read(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(out)[..<n]), ids: &ids, &context)
+                let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+                guard GRPCMessageReader.isBase64(slice) else {
+                    notBase64 = true
+                    abandon(&context)
+                    return
+                }
+                let n = text.decode(slice, into: out)
+                read(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(out)[..<n]), at: nil, ids: &ids, &context)
                 start = end
             }
         }
         self.text = text
-        delivered = deliveringAll ? bytes.count : 0
+        if deliveredAll && !notBase64 { context.decodes(from: offset, count: bytes.count) }
     }
 
-    private func read(_ bytes: UnsafeRawBufferPointer, ids: inout UInt32, _ context: inout InspectionContext) {
+    /// Base64 alphabet, padding, line breaks.
+    static func isBase64(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        CleartextBase64.standardValues.withUnsafeBufferPointer { table in
+            bytes.allSatisfy { table[Int($0)] < 64 || $0 == UInt8(ascii: "=") || $0 == 0x0d || $0 == 0x0a }
+        }
+    }
+
+    /// Frames `bytes`; `offset`: their stream offset (nil: decoded text, not on the wire).
+    private func read(_ bytes: UnsafeRawBufferPointer, at offset: UInt64?, ids: inout UInt32, _ context: inout InspectionContext) {
         var i = 0
         while i < bytes.count {
             if prefixRead < 5 {
-                let b = bytes[i]
-                i += 1
-                if prefixRead == 0 { compressed = b & 1 != 0 } else { length = length << 8 | UInt32(b) }
-                prefixRead += 1
-                if deliveringAll { delivered += 1 }
+                let take = min(5 - prefixRead, bytes.count - i)
+                for b in bytes[i..<(i + take)] {
+                    if prefixRead == 0 { compressed = b & 1 != 0 } else { length = length << 8 | UInt32(b) }
+                    prefixRead += 1
+                }
+                if let offset { context.decodes(from: offset + UInt64(i), count: take) }
+                i += take
                 if prefixRead == 5 { startMessage(ids: &ids, &context) }
                 continue
             }
             let n = min(left, bytes.count - i)
+            var taken = 0
             if message != nil {
                 message!.feed(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)]), ids: &ids, &context)
-                // Compressed bytes read raw are noise: they count as taken
-                // even past the stream's end (a plain message's stop here).
-                let taken = compressed ? n : message!.wireDecoded(of: n)
-                if deliveringAll { delivered += taken }
-                if taken < n { deliveringAll = false }
-            } else {
-                deliveringAll = false
+                taken = message!.wireDecoded(of: n)
             }
+            if taken < n { deliveredAll = false }
+            if let offset { context.decodes(from: offset + UInt64(i), count: taken) }
             i += n
             left -= n
             if left == 0 { endMessage(complete: true, ids: &ids, &context) }
@@ -122,7 +142,7 @@ final class GRPCMessageReader {
         endMessage(complete: false, ids: &ids, &context)
     }
 
-    /// The direction stopped: the message being read ends incomplete.
+    /// The direction stopped (or the text is not base64): the message being read ends incomplete.
     func abandon(_ context: inout InspectionContext) {
         message?.abandon(&context)
         message = nil

@@ -180,8 +180,9 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
     ) -> Int {
         let n = Int(min(r.remaining, UInt64(limit - i)))
         if r.body != nil {
-            let decoded = r.body!.feed(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)]), ids: &nextContentStream, &context)
-            if decoded > 0 { context.decodes(from: r.chunkOffset + UInt64(i), count: decoded) }
+            r.body!.feed(
+                UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)]), at: r.chunkOffset + UInt64(i), ids: &nextContentStream,
+                &context)
         }
         if r.scanForm {
             let part = UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)])
@@ -358,8 +359,10 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
         guard let colon = t.firstIndex(of: UInt8(ascii: ":")), colon > 0 else { return }
         let name = t.slice(0, colon).trimmed
         let value = t.slice(colon + 1, t.count).trimmed
-        // What the content stage needs to decode the body, in both directions.
+        // What the content stage needs to decode the body, in both directions;
+        // base64 JSON in a value (a proxy's identity header, a session cookie).
         if context.wantsContent {
+            EncodedJSONValues.deliver(value, header: name, direction: direction, ids: &nextContentStream, context: &context)
             if name.equals("content-type", caseInsensitive: true) {
                 r.keepContentType(value, &context)
             } else if name.equals("content-encoding", caseInsensitive: true) {

@@ -30,16 +30,15 @@ struct HTTPBodyContent {
         }
     }
 
-    /// Body bytes as they arrive on the wire (de-chunked, de-framed); returns
-    /// how many of them reach the content stage decoded (from the front): the
-    /// raw scan skips them.
-    mutating func feed(_ wire: UnsafeRawBufferPointer, ids: inout UInt32, _ context: inout InspectionContext) -> Int {
-        if let messages {
-            messages.feed(wire, ids: &ids, &context)
-            return messages.wireDecoded(of: wire.count)
-        }
+    /// Body bytes as they arrive on the wire (de-chunked, de-framed), the
+    /// first at stream offset `offset`: the bytes that reach the content stage
+    /// decoded are marked for the raw scan to skip.
+    mutating func feed(
+        _ wire: UnsafeRawBufferPointer, at offset: UInt64, ids: inout UInt32, _ context: inout InspectionContext
+    ) {
+        if let messages { return messages.feed(wire, at: offset, ids: &ids, &context) }
         body?.feed(wire, ids: &ids, &context)
-        return body?.wireDecoded(of: wire.count) ?? 0
+        context.decodes(from: offset, count: body?.wireDecoded(of: wire.count) ?? 0)
     }
 
     /// The body ended: all of it was read (`complete`), or it was cut short (HTTP/2 RST_STREAM).

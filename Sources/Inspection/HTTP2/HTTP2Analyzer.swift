@@ -253,8 +253,7 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
             let data = UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)])
             // Bytes a decoder stopped on (a cap, corrupt data, past the
             // compressed stream's end) or still holds are scanned raw.
-            let decoded = r.bodies[k].content.feed(data, ids: &nextContentStream, &context)
-            if decoded > 0 { context.decodes(from: offset + UInt64(i), count: decoded) }
+            r.bodies[k].content.feed(data, at: offset + UInt64(i), ids: &nextContentStream, &context)
         }
         i += n
         r.dataLeft -= n
@@ -507,6 +506,9 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
         nextContentStream &+= 1
         headerText.withUnsafeBytes { stream.write($0, &context) }
         stream.finish(complete: !decoder.truncated, &context)
+        decoder.forEachField { name, value in
+            EncodedJSONValues.deliver(value, header: name, direction: direction, ids: &nextContentStream, context: &context)
+        }
         return true
     }
 

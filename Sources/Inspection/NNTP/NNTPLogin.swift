@@ -124,7 +124,9 @@ extension LoginDialogAnalyzer {
     /// The Message-ID and References fields of an overview line (RFC 3977
     /// §8.3.2: the article number, then Subject, From, Date, Message-ID,
     /// References, :bytes, :lines, tab-separated): what lies between its
-    /// fourth and sixth tab (or its end). The From field stays content.
+    /// fourth and sixth tab (or its end: the end of the whole line when only
+    /// its first `maxLine` bytes are read — a long thread's References). The
+    /// From field stays content.
     static func overviewIDFields(_ line: LoginLine) -> Range<Int>? {
         var tabs = 0
         var start = 0
@@ -133,7 +135,7 @@ extension LoginDialogAnalyzer {
             if tabs == 4 { start = i + 1 }
             if tabs == 6 { return start..<i }
         }
-        return tabs >= 4 ? start..<line.count : nil
+        return tabs >= 4 ? start..<(line.truncated ? Int.max : line.count) : nil
     }
 
     /// A reply that names the article it answers for (`220 3000234
