@@ -82,4 +82,34 @@ struct EncodedJSONValuesTests {
         let h2 = try HTTP2ContentTests.scanned(client)
         #expect(h2.found == ["\(HTTP2ContentTests.token) http-header-value"])
     }
+
+    /// Found by review: words and ids that start like base64 JSON are not
+    /// decoded; a query parameter and a quoted cookie are named by their own
+    /// name; an ALB token's padded JWT parts are a JWT; `:path` is not read
+    /// over HTTP/2 as the request line is not over HTTP/1.
+    @Test func reviewCases() throws {
+        let words = Self.recorded(Self.request([
+            "X-Service: eyeglasses-store-api", "X-Upstream: eyewear-catalog-service-v2",
+            "X-Request-Id: ewr7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2",
+        ]))
+        #expect(words.streams.isEmpty, "\(words.streams.map(\.name))")
+
+        let state = Self.b64(#"{"return_to":"/billing","email":"dana@northwind.example"}"#, url: true)
+        let redirect = Self.recorded(
+            Self.request(["Cookie: session=\"" + Self.b64(Self.session) + "\""]),
+            server: Array(("HTTP/1.1 302 Found\r\nLocation: https://login.example/authorize?client_id=app&state=" + state
+                + "\r\nContent-Length: 0\r\n\r\n").utf8))
+        #expect(redirect.streams.map(\.name) == ["session", "state"])
+
+        let padded = Self.b64(#"{"typ":"JWT","alg":"ES256","iss":"https://elb"}"#) + "."
+            + Self.b64(#"{"sub":"4821","email":"dana@northwind.example","exp":1700000000}"#) + ".c2ln"
+        #expect(Self.recorded(Self.request(["x-amzn-oidc-data: " + padded])).streams.isEmpty)
+
+        let userInfo = #"{"id":"4821","api_token":"\#(HTTP2ContentTests.token)"}"#
+        let client = H2.preface + H2.settings()
+            + H2.headers(1, [0x82, 0x86] + H2.literal(nameIndex: 4, "/callback?state=" + Self.b64(userInfo, url: true))
+                + H2.literal(nameIndex: 1, "svc:50051"), endStream: true)
+        #expect(try HTTP2ContentTests.scanned(client).found.isEmpty)
+    }
 }
+

@@ -108,19 +108,27 @@ struct GRPCWebTests {
     }
 
     /// A `grpc-web-text` body that is not base64 (an error page) is scanned
-    /// raw, not decoded into garbage messages (found by review).
+    /// raw, not decoded into garbage messages, wherever TCP cuts it — also
+    /// inside the value, whose first bytes are base64 characters (both found
+    /// by review).
     @Test func aTextBodyThatIsNotBase64IsScannedRaw() throws {
-        let text = "error: api_key \(Self.token) rejected\n"
-        var c = try ContentScanFlowTests.conversation(port: 8080)
-        c.client(Self.request("", contentType: "application/grpc-web-text"))
-        c.server("HTTP/1.1 200 OK\r\nContent-Type: application/grpc-web-text\r\nContent-Length: \(text.utf8.count)\r\n\r\n" + text)
-        c.inspection.end(direction: .toServer, context: &c.context)
-        c.inspection.end(direction: .toClient, context: &c.context)
-        let found = c.context.takeContentSightings().contents.map {
-            String(decoding: $0.match.value, as: UTF8.self) + " " + ($0.source?.name ?? "stream")
+        for text in ["error: api_key \(Self.token) rejected\n", "\(Self.token) rejected: unknown key\n"] {
+            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/grpc-web-text\r\nContent-Length: \(text.utf8.count)\r\n\r\n"
+            let body = Array(text.utf8)
+            for cut in 0...body.count {
+                var c = try ContentScanFlowTests.conversation(port: 8080)
+                c.client(Self.request("", contentType: "application/grpc-web-text"))
+                c.server(Array(head.utf8) + Array(body[..<cut]))
+                if cut < body.count { c.server(Array(body[cut...])) }
+                c.inspection.end(direction: .toServer, context: &c.context)
+                c.inspection.end(direction: .toClient, context: &c.context)
+                let found = c.context.takeContentSightings().contents.map {
+                    String(decoding: $0.match.value, as: UTF8.self) + " " + ($0.source?.name ?? "stream")
+                }
+                #expect(found == ["\(Self.token) stream"], "cut \(cut)")
+                #expect(c.context.bufferedBytes == 0)
+            }
         }
-        #expect(found == ["\(Self.token) stream"])
-        #expect(c.context.bufferedBytes == 0)
     }
 
     /// gRPC-Web over HTTP/1.1: a message not delivered before a plain one in
@@ -140,6 +148,28 @@ struct GRPCWebTests {
             String(decoding: $0.match.value, as: UTF8.self) + " " + ($0.source?.name ?? "stream")
         }
         #expect(found == ["\(Self.token) grpc-message"])
+    }
+
+    /// A text body with a byte outside base64 after a message and a half
+    /// gives the same streams however TCP cuts it: decoded up to that byte
+    /// (Fuzz/Regressions/FuzzCleartext-grpc-web-text-segmentation.bin: a check
+    /// per chunk decoded more when the body came in pieces).
+    @Test func aTextBodyWithAStrayByteGivesTheSameStreamsHoweverItIsCut() {
+        let framing = HTTP2ContentTests.grpcMessage(Self.protobuf, compressed: false)
+            + HTTP2ContentTests.grpcMessage(Self.protobuf, compressed: false)
+        let encoded = Self.base64(framing)
+        let body = String(encoded.prefix(encoded.count - 12)) + "$" + String(encoded.suffix(12))
+        let client = Self.request(body, contentType: "application/grpc-web-text")
+        let whole = Self.recorded(client: client, server: [])
+        // The bytes before the `$`, less two prefixes and the first message.
+        let second = (encoded.count - 12) / 4 * 3 - 2 * 5 - Self.protobuf.count
+        #expect(whole.0.streams.map(\.bytes.count) == [Self.protobuf.count, second])
+        #expect(whole.0.streams.map(\.complete) == [true, false])
+        for cut in 1..<client.count {
+            let r = Self.recorded(client: client, server: [], cut: cut)
+            #expect(r.0.streams == whole.0.streams, "cut \(cut)")
+            #expect(r.1.bufferedBytes == 0)
+        }
     }
 }
 

@@ -18,14 +18,15 @@ import Flows
 /// budget and the slicing of a compressed body); uncompressed messages are
 /// passed on in place. Prefixes are read a byte at a time, nothing is copied.
 ///
-/// The raw scan skips the wire bytes that reached the scanner decoded — the
-/// prefixes, and each message's bytes its decoder took — and reads the rest:
+/// The raw scan skips the wire bytes of a binary body that reached the
+/// scanner decoded — the prefixes, and each message's bytes its decoder
+/// took — and reads the rest:
 /// a message not delivered (its coding not undone, the budget full), bytes
 /// after a cap or corrupt compressed data, or past a compressed stream's end.
-/// A text body is skipped only when all of a chunk's bytes were base64 and
-/// went into delivered messages; one with a byte outside base64 is not gRPC-Web
-/// text after all (an error page): it is no longer decoded, and left to the
-/// raw scan from that chunk on.
+/// A text body is read raw as well (base64 read raw finds nothing, and
+/// skipping it would lose a value that a body that is not base64 after all —
+/// an error page — holds across its first stray byte); such a body is
+/// decoded up to that byte, not past it.
 ///
 /// A class: it holds a message's whole decoder, and the body that holds it
 /// (`HTTPBodyContent`, in every HTTP message reader) stays small to move.
@@ -45,8 +46,6 @@ final class GRPCMessageReader {
     /// The current message's decoder (nil: the budget refused it, or its
     /// compression is not one PlainSight undoes).
     private var message: HTTPBodyDecoder?
-    /// Every byte of the text chunk being read reached a delivered message.
-    private var deliveredAll = true
 
     /// `encoding`: the call's `grpc-encoding`; `base64`: gRPC-Web text.
     init(encoding: HTTPContentCoding, base64: Bool, direction: Direction) {
@@ -60,31 +59,30 @@ final class GRPCMessageReader {
     func feed(_ bytes: UnsafeRawBufferPointer, at offset: UInt64, ids: inout UInt32, _ context: inout InspectionContext) {
         guard var text else { return read(bytes, at: offset, ids: &ids, &context) }
         guard !notBase64 else { return }
-        deliveredAll = true
+        // Up to the first byte outside base64, wherever the chunks are cut:
+        // the same bytes are decoded for any segmentation.
+        let valid = GRPCMessageReader.base64Prefix(bytes)
         // Decoded through a stack buffer (base64 is 3/4 of its input).
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: TransferDecoder.slice + 4) { out in
             var start = 0
-            while start < bytes.count {
-                let end = min(bytes.count, start + TransferDecoder.slice)
-                let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-                guard GRPCMessageReader.isBase64(slice) else {
-                    notBase64 = true
-                    abandon(&context)
-                    return
-                }
-                let n = text.decode(slice, into: out)
+            while start < valid {
+                let end = min(valid, start + TransferDecoder.slice)
+                let n = text.decode(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), into: out)
                 read(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(out)[..<n]), at: nil, ids: &ids, &context)
                 start = end
             }
         }
         self.text = text
-        if deliveredAll && !notBase64 { context.decodes(from: offset, count: bytes.count) }
+        if valid < bytes.count {
+            notBase64 = true
+            abandon(&context)
+        }
     }
 
-    /// Base64 alphabet, padding, line breaks.
-    static func isBase64(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    /// How many bytes from the front are base64: alphabet, padding, line breaks.
+    static func base64Prefix(_ bytes: UnsafeRawBufferPointer) -> Int {
         CleartextBase64.standardValues.withUnsafeBufferPointer { table in
-            bytes.allSatisfy { table[Int($0)] < 64 || $0 == UInt8(ascii: "=") || $0 == 0x0d || $0 == 0x0a }
+            bytes.firstIndex { table[Int($0)] >= 64 && $0 != UInt8(ascii: "=") && $0 != 0x0d && $0 != 0x0a } ?? bytes.count
         }
     }
 
@@ -109,7 +107,6 @@ final class GRPCMessageReader {
                 message!.feed(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)]), ids: &ids, &context)
                 taken = message!.wireDecoded(of: n)
             }
-            if taken < n { deliveredAll = false }
             if let offset { context.decodes(from: offset + UInt64(i), count: taken) }
             i += n
             left -= n

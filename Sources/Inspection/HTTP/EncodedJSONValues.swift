@@ -12,11 +12,13 @@ import Flows
 /// encrypted (Flask's `session`, `payload.timestamp.signature`; Express's
 /// `cookie-session`). That hop, proxy to application, is often plain HTTP,
 /// and the raw scan sees only base64 there. Each such value is decoded and
-/// delivered as an `http-header-value` stream named by its cookie or header.
+/// delivered as an `http-header-value` stream named by its cookie or header
+/// (or query parameter, in a `Location` or `Referer`). HTTP/2's pseudo-header
+/// fields (`:path`) are not read, as HTTP/1's request line is not.
 ///
 /// A value is a run of base64 or base64url characters, at least `minRun`
 /// long, starting as a JSON object does (`{"` is `eyJ`, `{ ` and `{\n` are
-/// `eyA…`, `ewo…`), that decodes to text starting with `{`. A JWT's parts
+/// `eyA…`, `ewo…`), that decodes to a JSON object's text. A JWT's parts
 /// (`eyJ….eyJ….signature`) are not decoded: the JWT rule reports the token.
 /// Runs are rare: a value is looked at byte by byte only from an `e` (memchr).
 enum EncodedJSONValues {
@@ -43,8 +45,7 @@ enum EncodedJSONValues {
             if end - e >= minRun && !isJWTPart(value, e, end) {
                 let run = UnsafeRawBufferPointer(rebasing: value[e..<end])
                 if let json = CleartextBase64.decode(run), isJSONObject(json) {
-                    write(json, name: e > 0 && value[e - 1] == UInt8(ascii: "=") ? cookieName(value, before: e - 1) : name,
-                          direction: direction, ids: &ids, context: &context)
+                    write(json, name: parameterName(value, before: e) ?? name, direction: direction, ids: &ids, context: &context)
                 }
             }
             i = end
@@ -60,39 +61,53 @@ enum EncodedJSONValues {
         }
     }
 
-    /// A JWT's header (followed by `.eyJ`) or payload (after `eyJ….`).
+    /// A JWT's header (followed by `.eyJ`) or payload (after `eyJ….`); a
+    /// part may keep its `=` padding (AWS ALB's `x-amzn-oidc-data` does).
     static func isJWTPart(_ value: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Bool {
-        if end + 3 < value.count && value[end] == UInt8(ascii: ".") && value[end + 1] == UInt8(ascii: "e")
-            && value[end + 2] == UInt8(ascii: "y") && value[end + 3] == UInt8(ascii: "J")
+        var after = end
+        while after < value.count && value[after] == UInt8(ascii: "=") { after += 1 }
+        if after + 3 < value.count && value[after] == UInt8(ascii: ".") && value[after + 1] == UInt8(ascii: "e")
+            && value[after + 2] == UInt8(ascii: "y") && value[after + 3] == UInt8(ascii: "J")
         {
             return true
         }
         guard start > 0 && value[start - 1] == UInt8(ascii: ".") else { return false }
         var before = start - 1
+        while before > 0 && value[before - 1] == UInt8(ascii: "=") { before -= 1 }
+        let partEnd = before
         while before > 0 && isBase64(value[before - 1]) { before -= 1 }
-        return start - 1 - before >= 3 && value[before] == UInt8(ascii: "e") && value[before + 1] == UInt8(ascii: "y")
+        return partEnd - before >= 3 && value[before] == UInt8(ascii: "e") && value[before + 1] == UInt8(ascii: "y")
             && value[before + 2] == UInt8(ascii: "J")
     }
 
-    /// Text whose first byte past white space is `{`, without control bytes
-    /// (a random token that happens to start with `ey` decodes to binary).
+    /// UTF-8 text that reads as a JSON object: `{`, then a member's `"` (or
+    /// `}`), ..., `}`, without control bytes. A word or an id that happens to
+    /// start like one (`eyeglasses-store`, `ewr-7f3a…`) decodes to `{` and
+    /// bytes that are none of that.
     static func isJSONObject(_ bytes: [UInt8]) -> Bool {
-        guard let first = bytes.firstIndex(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0a && $0 != 0x0d }),
-            bytes[first] == UInt8(ascii: "{")
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0a || b == 0x0d }
+        guard let first = bytes.firstIndex(where: { !isSpace($0) }), bytes[first] == UInt8(ascii: "{"),
+            let second = bytes[(first + 1)...].firstIndex(where: { !isSpace($0) }),
+            bytes[second] == UInt8(ascii: "\"") || bytes[second] == UInt8(ascii: "}"),
+            let last = bytes.lastIndex(where: { !isSpace($0) }), bytes[last] == UInt8(ascii: "}")
         else { return false }
-        return !bytes.contains { $0 < 0x20 && $0 != 0x09 && $0 != 0x0a && $0 != 0x0d || $0 == 0x7f }
+        guard !bytes.contains(where: { $0 < 0x20 && !isSpace($0) || $0 == 0x7f }) else { return false }
+        return String(validating: bytes, as: UTF8.self) != nil
     }
 
-    /// The `name` of `name=value` ending at `equals` (a cookie, a parameter).
-    static func cookieName(_ value: UnsafeRawBufferPointer, before equals: Int) -> UnsafeRawBufferPointer {
-        var start = equals
-        while start > 0 && value[start - 1] != UInt8(ascii: ";") && value[start - 1] != UInt8(ascii: ",")
-            && value[start - 1] != UInt8(ascii: " ")
-        {
-            start -= 1
-        }
-        return UnsafeRawBufferPointer(rebasing: value[start..<equals])
+    /// The name of the `name=value` or `name="value"` pair (a cookie, a query
+    /// parameter) whose value starts at `start`; nil when there is none.
+    static func parameterName(_ value: UnsafeRawBufferPointer, before start: Int) -> UnsafeRawBufferPointer? {
+        var equals = start - 1
+        if equals > 0 && value[equals] == UInt8(ascii: "\"") { equals -= 1 }
+        guard equals > 0 && value[equals] == UInt8(ascii: "=") else { return nil }
+        var nameStart = equals
+        while nameStart > 0 && !separators.contains(value[nameStart - 1]) { nameStart -= 1 }
+        return nameStart < equals ? UnsafeRawBufferPointer(rebasing: value[nameStart..<equals]) : nil
     }
+
+    /// What ends a cookie's or a parameter's name on its left.
+    static let separators: [UInt8] = [";", ",", " ", "&", "?"].map { UInt8(ascii: $0) }
 
     static func write(
         _ json: [UInt8], name: UnsafeRawBufferPointer, direction: Direction, ids: inout UInt32, context: inout InspectionContext

@@ -507,6 +507,7 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
         headerText.withUnsafeBytes { stream.write($0, &context) }
         stream.finish(complete: !decoder.truncated, &context)
         decoder.forEachField { name, value in
+            guard name.first != UInt8(ascii: ":") else { return }
             EncodedJSONValues.deliver(value, header: name, direction: direction, ids: &nextContentStream, context: &context)
         }
         return true
