@@ -592,6 +592,16 @@ record_cleartext_set() {
     fi
 }
 
+# record_only SET FUNCTION: with RECORD_ONLY=SET, record that set alone and stop
+record_only() {
+    if [ "$RECORD_ONLY" = "$1" ]; then
+        "$2"
+        write_oracles
+        print_summary
+        exit 0
+    fi
+}
+
 # ftp-data.pcap: pyftpdlib; the same file downloaded over a passive (PASV),
 # an active (PORT), an extended passive (EPSV) and an extended active (EPRT)
 # data connection; the capture keeps the control and the data connections.
@@ -611,34 +621,19 @@ record_ftp_data() {
     stop_pid "$srv"
 }
 
-if [ "$RECORD_ONLY" = cleartext ]; then
-    record_cleartext_set
-    write_oracles
-    print_summary
-    exit 0
-fi
+record_only cleartext record_cleartext_set
 # content-http.pcap: fake PII and secrets over HTTP (record_helpers.py content-server)
 record_content() {
     py_session content-http.pcap "$P_CONTENT" content-server content-client
 }
 
-if [ "$RECORD_ONLY" = content ]; then
-    record_content
-    write_oracles
-    print_summary
-    exit 0
-fi
+record_only content record_content
 # h2c-content.pcap: the same fake data over HTTP/2 in clear (record_helpers.py h2c-content-server)
 record_h2c_content() {
     py_session h2c-content.pcap "$P_H2C_CONTENT" h2c-content-server h2c-content-client
 }
 
-if [ "$RECORD_ONLY" = h2ccontent ]; then
-    record_h2c_content
-    write_oracles
-    print_summary
-    exit 0
-fi
+record_only h2ccontent record_h2c_content
 # mail-content.pcap: one MIME mail with the same fake data (record_helpers.py
 # content_mail: an X-Deploy-Token header, a quoted-printable text part, a base64
 # attachment) sent with SMTP DATA, read back with POP3 RETR and IMAP FETCH
@@ -653,12 +648,7 @@ record_mail_content() {
     cat "$WORK/mail-smtp-server.log" "$WORK/mail-imap-server.log" | sed 's/^/[record]   /' >&2
 }
 
-if [ "$RECORD_ONLY" = mailcontent ]; then
-    record_mail_content
-    write_oracles
-    print_summary
-    exit 0
-fi
+record_only mailcontent record_mail_content
 # utf16-content.pcap: fake PII and secrets in UTF-16LE text (record_helpers.py
 # utf16_export, tds_sql_batch, tds_result): curl downloads an Excel "Unicode
 # Text" export (BOM FF FE, tab-separated) from a python http.server handler, and
@@ -673,12 +663,7 @@ record_utf16_content() {
         sed 's/^/[record]   /' >&2
 }
 
-if [ "$RECORD_ONLY" = utf16content ]; then
-    record_utf16_content
-    write_oracles
-    print_summary
-    exit 0
-fi
+record_only utf16content record_utf16_content
 # nntp-python.pcap: a scripted news server (record_helpers.py NNTPHandler) and
 # nntplib: AUTHINFO refused (481), then accepted (381, 281), ARTICLE 1 (the
 # mail-content mail as the article) and POST of the same article
@@ -689,12 +674,7 @@ record_nntp() {
     cat "$WORK/nntp-server.log" "$WORK/nntp-client-$P_NNTP.log" | sed 's/^/[record]   /' >&2
 }
 
-if [ "$RECORD_ONLY" = nntp ]; then
-    record_nntp
-    write_oracles
-    print_summary
-    exit 0
-fi
+record_only nntp record_nntp
 # content-br-zstd.pcap: the content-http values in bodies compressed with br
 # and zstd (record_helpers.py compressed-server), fetched by curl --compressed
 record_br_zstd() {
@@ -702,12 +682,7 @@ record_br_zstd() {
     grep -q "^decoded by curl" "$WORK/compressed-client.log" || die "curl did not decode the br and zstd bodies"
 }
 
-if [ "$RECORD_ONLY" = brzstd ]; then
-    record_br_zstd
-    write_oracles
-    print_summary
-    exit 0
-fi
+record_only brzstd record_br_zstd
 # grpc-gzip.pcap: one gRPC call in clear (h2c) with gzip-compressed messages
 # (record_helpers.py grpc-server, grpc-client on python's grpcio)
 record_grpc() {
@@ -715,17 +690,11 @@ record_grpc() {
     grep -q "^decoded by grpcio" "$WORK/grpc-client.log" || die "gRPC: not the reply as built"
 }
 
-if [ "$RECORD_ONLY" = grpc ]; then
-    record_grpc
-    write_oracles
-    print_summary
-    exit 0
-fi
-# grpc-messages.pcap: a gRPC call without compression whose request's
-# GitHub token straddles two DATA frames (python's grpcio server, an h2
-# client), and a gRPC-Web
-# text call over HTTP/1.1 (curl as grpc-web's JavaScript client posts it,
-# a python server answers as a proxy would; record_helpers.py)
+record_only grpc record_grpc
+# grpc-messages.pcap: a gRPC call without compression whose request's GitHub
+# token straddles two DATA frames (python's grpcio server, an h2 client), and a
+# gRPC-Web text call over HTTP/1.1 (curl posts it as grpc-web's JavaScript
+# client does, a python server answers as a proxy would; record_helpers.py)
 record_grpc_messages() {
     py_sessions grpc-messages.pcap grpc-plain-server:grpc-plain-client:"$P_GRPC_PLAIN" \
         grpc-web-server:grpc-web-client:"$P_GRPC_WEB"
@@ -733,12 +702,7 @@ record_grpc_messages() {
     grep -q "^decoded by the client" "$WORK/grpc-web-client-$P_GRPC_WEB.log" || die "gRPC-Web: not the reply as built"
 }
 
-if [ "$RECORD_ONLY" = grpcmessages ]; then
-    record_grpc_messages
-    write_oracles
-    print_summary
-    exit 0
-fi
+record_only grpcmessages record_grpc_messages
 # http-identity.pcap: a Flask application's session cookie (base64url JSON)
 # and an authenticating proxy's X-MS-CLIENT-PRINCIPAL (base64 JSON), curl
 # as the browser behind the proxy (record_helpers.py flask-server, flask-client)
@@ -747,18 +711,8 @@ record_identity() {
     grep -q "^answered: the account as built" "$WORK/flask-client.log" || die "Flask: not the account as built"
 }
 
-if [ "$RECORD_ONLY" = identity ]; then
-    record_identity
-    write_oracles
-    print_summary
-    exit 0
-fi
-if [ "$RECORD_ONLY" = ftpdata ]; then
-    record_ftp_data
-    write_oracles
-    print_summary
-    exit 0
-fi
+record_only identity record_identity
+record_only ftpdata record_ftp_data
 
 # tls_server PORT "certificate args" "server args": start openssl s_server on
 # 127.0.0.1:PORT for one client (-naccept 1); -rev: it answers each line with

@@ -231,32 +231,41 @@ import Scanning
         #expect(found.allSatisfy { $0.direction == .toClient })
     }
 
-    @Test func idListingsAreNotScannedButOtherHeaderListingsAre() throws {
+    /// A news session scanned with `emailRule`, past the server's greeting.
+    static func scannedSession() throws -> Conversation {
         var c = Conversation(port: 119)
-        c.context.content = .scanning(try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(Self.emailRule, source: "t.yaml"))))
+        c.context.content = .scanning(try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(emailRule, source: "t.yaml"))))
         c.server("200 news ready\r\n")
+        return c
+    }
+
+    /// Ends `c` with QUIT; the values found.
+    static func quit(_ c: inout Conversation) -> [String] {
+        c.client("QUIT\r\n")
+        c.server("205 bye\r\n")
+        c.inspection.end(direction: .toServer, context: &c.context)
+        c.inspection.end(direction: .toClient, context: &c.context)
+        return c.context.takeContentSightings().contents.map { String(decoding: $0.match.value, as: UTF8.self) }
+    }
+
+    @Test func idListingsAreNotScannedButOtherHeaderListingsAre() throws {
+        var c = try Self.scannedSession()
         c.client("NEWNEWS misc.test 20260101 000000\r\n")
         c.server("230 list of new articles follows\r\n<k7q2v9@news.northwind-logistics.com>\r\n.\r\n")
         c.client("HDR References 1-2\r\n")
         c.server("225 headers follow\r\n1 <z0p3@news.northwind-logistics.com>\r\n2 \r\n.\r\n")
         c.client("XHDR From 1-2\r\n")
         c.server("221 headers follow\r\n1 Dana <dana.whitfield@northwind-logistics.com>\r\n.\r\n")
-        c.client("QUIT\r\n")
-        c.server("205 bye\r\n")
-        c.inspection.end(direction: .toServer, context: &c.context)
-        c.inspection.end(direction: .toClient, context: &c.context)
-        let found = c.context.takeContentSightings().contents
-        #expect(found.map { String(decoding: $0.match.value, as: UTF8.self) } == ["dana.whitfield@northwind-logistics.com"], "\(found)")
+        #expect(Self.quit(&c) == ["dana.whitfield@northwind-logistics.com"])
     }
+
     /// OVER/XOVER lines: the Message-ID and References fields are skipped,
     /// the From field (a real address) is scanned; a line cut by a chunk
     /// boundary is scanned whole (its cut value judged with the rest).
     @Test(arguments: ["OVER 1-3", "XOVER 1-3"])
     func overviewIDFieldsAreNotAddresses(command: String) throws {
         for cutInLine in [false, true] {
-            var c = Conversation(port: 119)
-            c.context.content = .scanning(try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(Self.emailRule, source: "t.yaml"))))
-            c.server("200 news ready\r\n")
+            var c = try Self.scannedSession()
             c.client("GROUP misc.test\r\n")
             c.server("211 3 1 3 misc.test\r\n")
             c.client(command + "\r\n")
@@ -274,35 +283,22 @@ import Scanning
             } else {
                 c.server(reply)
             }
-            c.client("QUIT\r\n")
-            c.server("205 bye\r\n")
-            c.inspection.end(direction: .toServer, context: &c.context)
-            c.inspection.end(direction: .toClient, context: &c.context)
-            let found = c.context.takeContentSightings().contents.map { String(decoding: $0.match.value, as: UTF8.self) }
             var expected = ["bob@example.net", "dana.whitfield@northwind-logistics.com"]
             if cutInLine { expected += ["caf3xqzz0w@mail.gmail.com", "k7q2v9@news.northwind-logistics.com"] }
-            #expect(Set(found) == Set(expected), "cut: \(cutInLine)")
+            #expect(Set(Self.quit(&c)) == Set(expected), "cut: \(cutInLine)")
         }
     }
 
     /// An overview line longer than a line is read (a long thread's
     /// References): the fields are skipped to the line's end (found by review).
     @Test func longReferencesInAnOverviewLineAreSkipped() throws {
-        var c = Conversation(port: 119)
-        c.context.content = .scanning(try ContentScanner(ContentRuleSet(rules: ContentRuleSet.parse(Self.emailRule, source: "t.yaml"))))
-        c.server("200 news ready\r\n")
+        var c = try Self.scannedSession()
         c.client("GROUP misc.test\r\n")
         c.server("211 3 1 3 misc.test\r\n")
         c.client("XOVER 1\r\n")
         let refs = (0..<80).map { "<m\($0)qq@news.example.com>" }.joined(separator: " ")
         let line = "1\tRe: thread\tdana@northwind.example\t7 Dec 2026 10:00:00 +0000\t<k7q2v9@news.example.com>\t\(refs)\t1200\t20"
         c.server("224 overview follows\r\n" + line + "\r\n.\r\n")
-        c.client("QUIT\r\n")
-        c.server("205 bye\r\n")
-        c.inspection.end(direction: .toServer, context: &c.context)
-        c.inspection.end(direction: .toClient, context: &c.context)
-        let found = c.context.takeContentSightings().contents.map { String(decoding: $0.match.value, as: UTF8.self) }
-        #expect(found == ["dana@northwind.example"])
+        #expect(Self.quit(&c) == ["dana@northwind.example"])
     }
 }
-
