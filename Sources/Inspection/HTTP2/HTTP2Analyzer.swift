@@ -477,6 +477,12 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
             if deliverFields(r.decoder, direction: direction, context: &context), !r.decoder.truncated, let wire {
                 context.decodes(from: wire.lowerBound, count: wire.count)
             }
+            // Base64 JSON in a value (a proxy's identity header, a session cookie), once
+            // the block's text is out and its budget back; not the pseudo-headers (`:path`).
+            r.decoder.forEachField { name, value in
+                guard name.first != UInt8(ascii: ":") else { return }
+                EncodedJSONValues.deliver(value, header: name, direction: direction, ids: &nextContentStream, context: &context)
+            }
             if r.blockKind == HTTP2Frame.headers { startOrEndBody(stream, into: &r, direction: direction, context: &context) }
         }
         r.decoder.endBlock()
@@ -506,10 +512,6 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
         nextContentStream &+= 1
         headerText.withUnsafeBytes { stream.write($0, &context) }
         stream.finish(complete: !decoder.truncated, &context)
-        decoder.forEachField { name, value in
-            guard name.first != UInt8(ascii: ":") else { return }
-            EncodedJSONValues.deliver(value, header: name, direction: direction, ids: &nextContentStream, context: &context)
-        }
         return true
     }
 
