@@ -14,7 +14,10 @@ import Flows
 /// trailers, or to the end of the stream for a response with neither) without
 /// looking at its bytes. The one exception is a POST/PUT body of type
 /// `application/x-www-form-urlencoded` of at most `maxFormBody` bytes, which
-/// is scanned for password fields.
+/// is scanned for password fields. With the content stage on, every body is
+/// decoded for it (`HTTPBodyContent`: by content coding and media type, or
+/// message by message for gRPC-Web), and header values that are base64 JSON
+/// (`EncodedJSONValues`).
 ///
 /// Bytes are read in place. Only a line cut by a chunk boundary is copied
 /// (up to `maxLine` bytes; a longer line is skipped and counted), and a form

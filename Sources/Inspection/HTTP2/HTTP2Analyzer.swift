@@ -24,6 +24,8 @@ import Flows
 /// those surely delivered: a header block in one frame of one chunk that
 /// decoded whole (the usual case; a block spread over chunks or frames is
 /// scanned raw as well), DATA bytes a body decoder took while it still decodes.
+/// A header value that is base64 JSON (a proxy's identity header, a session
+/// cookie) goes out decoded as well (`EncodedJSONValues`).
 /// DATA frames of other streams are skipped by length without looking at
 /// them.
 ///
