@@ -85,8 +85,9 @@ struct EncodedJSONValuesTests {
 
     /// Found by review: words and ids that start like base64 JSON are not
     /// decoded; a query parameter and a quoted cookie are named by their own
-    /// name; an ALB token's padded JWT parts are a JWT; `:path` is not read
-    /// over HTTP/2 as the request line is not over HTTP/1.
+    /// name; a Rails signed cookie's digest is not part of its payload; an ALB
+    /// token's padded JWT parts are a JWT; `:path` is not read over HTTP/2 as
+    /// the request line is not over HTTP/1.
     @Test func reviewCases() throws {
         let words = Self.recorded(Self.request([
             "X-Service: eyeglasses-store-api", "X-Upstream: eyewear-catalog-service-v2",
@@ -100,6 +101,13 @@ struct EncodedJSONValuesTests {
             server: Array(("HTTP/1.1 302 Found\r\nLocation: https://login.example/authorize?client_id=app&state=" + state
                 + "\r\nContent-Length: 0\r\n\r\n").utf8))
         #expect(redirect.streams.map(\.name) == ["session", "state"])
+
+        // Rails' signed cookie: `base64--digest`, the payload's base64 without padding (48 bytes).
+        let rails = #"{"_rails":{"message":"danaw@northwind.example"}}"#
+        #expect(rails.utf8.count % 3 == 0)
+        let signed = Self.recorded(Self.request(["Cookie: remember_token=" + Self.b64(rails) + "--8f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e4b6d8f0a"]))
+        #expect(signed.streams.map(\.name) == ["remember_token"])
+        #expect(signed.streams.first?.bytes == Array(rails.utf8))
 
         let padded = Self.b64(#"{"typ":"JWT","alg":"ES256","iss":"https://elb"}"#) + "."
             + Self.b64(#"{"sub":"4821","email":"dana@northwind.example","exp":1700000000}"#) + ".c2ln"

@@ -10,7 +10,7 @@ import Flows
 /// `X-Endpoint-API-UserInfo`, API Gateway's `X-Apigateway-Api-Userinfo`),
 /// and session cookies that keep their data on the client, signed but not
 /// encrypted (Flask's `session`, `payload.timestamp.signature`; Express's
-/// `cookie-session`). That hop, proxy to application, is often plain HTTP,
+/// `cookie-session`; Rails' signed cookies, `payload--digest`). That hop, proxy to application, is often plain HTTP,
 /// and the raw scan sees only base64 there. Each such value is decoded and
 /// delivered as an `http-header-value` stream named by its cookie or header
 /// (or query parameter, in a `Location` or `Referer`). HTTP/2's pseudo-header
@@ -40,8 +40,13 @@ enum EncodedJSONValues {
                 i = e + 1
                 continue
             }
+            // A run ends at `--` too: Rails signs a cookie as `base64--digest`.
             var end = e
-            while end < value.count && isBase64(value[end]) { end += 1 }
+            while end < value.count && isBase64(value[end])
+                && !(value[end] == UInt8(ascii: "-") && end + 1 < value.count && value[end + 1] == UInt8(ascii: "-"))
+            {
+                end += 1
+            }
             if end - e >= minRun && !isJWTPart(value, e, end) {
                 let run = UnsafeRawBufferPointer(rebasing: value[e..<end])
                 if let json = CleartextBase64.decode(run), isJSONObject(json) {
