@@ -12,7 +12,7 @@ enum CleartextBase64 {
     }()
 
     /// `standardValues` with the URL-safe `-` and `_` accepted too (some clients send them).
-    private static let values: [UInt8] = {
+    static let values: [UInt8] = {
         var table = standardValues
         table[Int(UInt8(ascii: "-"))] = 62
         table[Int(UInt8(ascii: "_"))] = 63

@@ -57,14 +57,8 @@ enum EncodedJSONValues {
         }
     }
 
-    static func isBase64(_ b: UInt8) -> Bool {
-        switch b {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-            UInt8(ascii: "+"), UInt8(ascii: "/"), UInt8(ascii: "-"), UInt8(ascii: "_"):
-            true
-        default: false
-        }
-    }
+    /// The base64 and base64url alphabets (`CleartextBase64.values`).
+    static func isBase64(_ b: UInt8) -> Bool { CleartextBase64.values[Int(b)] != 0xff }
 
     /// A JWT's header (followed by `.eyJ`) or payload (after `eyJ….`); a
     /// part may keep its `=` padding (AWS ALB's `x-amzn-oidc-data` does).

@@ -108,17 +108,15 @@ extension LoginDialogAnalyzer {
     /// 431, 438, 439; RFC 4644), and `340` (INN names the id it will give).
     static let nntpArticleReplies: Set<Int> = [220, 221, 222, 223, 238, 239, 335, 340, 431, 435, 436, 437, 438, 439]
 
-    /// Headers whose values are message-ids (RFC 5536 §3.1.3, §3.1.10, §3.2.12; RFC 5322 §3.6.4).
-    static let nntpIDHeaders: [StaticString] = ["Message-ID", "References", "In-Reply-To", "Supersedes"]
-
     /// NEWNEWS lists message-ids (RFC 3977 §7.4), and so does HDR/XHDR of an
-    /// id header (`HDR References 1-20`): lines that read like addresses and are none.
+    /// id header (`HDR References 1-20`, the headers a mail's reader blanks:
+    /// `MIMEReader.holdsIDs`): lines that read like addresses and are none.
     func nntpListsMessageIDs(_ line: LoginLine, verbEnd: Int) -> Bool {
         if line.word(0, verbEnd, is: "NEWNEWS") { return true }
         guard line.word(0, verbEnd, is: "HDR") || line.word(0, verbEnd, is: "XHDR") else { return false }
         let fieldStart = line.skipSpaces(from: verbEnd)
         let fieldEnd = line.wordEnd(from: fieldStart)
-        return LoginDialogAnalyzer.nntpIDHeaders.contains { line.word(fieldStart, fieldEnd, is: $0) }
+        return MIMEReader.holdsIDs(UnsafeRawBufferPointer(rebasing: line.bytes[fieldStart..<fieldEnd]))
     }
 
     /// The Message-ID and References fields of an overview line (RFC 3977
