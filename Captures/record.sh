@@ -52,6 +52,7 @@ P_GRPC=18106          # grpc-gzip.pcap
 P_GRPC_PLAIN=18107    # grpc-messages.pcap: gRPC without compression (grpcio)
 P_GRPC_WEB=18108      #                     gRPC-Web text over HTTP/1.1 (curl, python server)
 P_IDENTITY=18109      # http-identity.pcap: a Flask session cookie, a proxy's identity header
+P_SAML=18110          # saml-post.pcap: a signed SAML response posted to a service provider
 P_SMTP=12525
 P_FTP=12121
 P_FTP_PASV_LO=12130
@@ -107,8 +108,8 @@ die() { log "ERROR: $*"; exit 1; }
 RECORD_ONLY="${RECORD_ONLY:-}"
 case "$RECORD_ONLY" in
     "") ;;
-    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content|nntp|brzstd|grpc|grpcmessages|identity) RECORD_SSH=0; RECORD_PG=0 ;;
-    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content, nntp, brzstd, grpc, grpcmessages, identity)" ;;
+    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content|nntp|brzstd|grpc|grpcmessages|identity|saml) RECORD_SSH=0; RECORD_PG=0 ;;
+    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content, nntp, brzstd, grpc, grpcmessages, identity, saml)" ;;
 esac
 
 # ------------------------------------------------------------ housekeeping
@@ -172,6 +173,7 @@ pymod aiosmtpd  || pkgs+=(python3-aiosmtpd)
 pymod h2        || pkgs+=(python3-h2)        # h2c-curl.pcap and h2c-content.pcap servers
 pymod grpc      || pkgs+=(python3-grpcio)    # grpc-gzip.pcap
 pymod flask     || pkgs+=(python3-flask)     # http-identity.pcap
+pymod saml2     || pkgs+=(python3-pysaml2)   # saml-post.pcap (pulls in xmlsec1)
 pymod OpenSSL   || pkgs+=(python3-openssl)   # pyftpdlib's TLS_FTPHandler (ftp-rejected.pcap)
 if [ "${#pkgs[@]}" -gt 0 ]; then
     # shellcheck disable=SC2207
@@ -397,6 +399,7 @@ if [ -f "$ORACLE_TOOL" ]; then
         echo "decode_as_entry: tcp.port,$P_GRPC_PLAIN,(none),HTTP2"
         echo "decode_as_entry: tcp.port,$P_GRPC_WEB,(none),HTTP"
         echo "decode_as_entry: tcp.port,$P_IDENTITY,(none),HTTP"
+        echo "decode_as_entry: tcp.port,$P_SAML,(none),HTTP"
         echo "decode_as_entry: tcp.port,$P_FTP_DATA,(none),FTP"
     } >"$WORK/wireshark/decode_as_entries"
     for f in "${RECORDED[@]}"; do
@@ -712,6 +715,16 @@ record_identity() {
 }
 
 record_only identity record_identity
+# saml-post.pcap: single sign-on behind a load balancer that ends TLS: pysaml2
+# as the identity provider signs a response and its assertion (the user's
+# e-mail address and SSN in clear), curl posts it as the browser's form
+# does, a pysaml2 service provider verifies it (record_helpers.py saml-sp-*)
+record_saml() {
+    TMPDIR="$WORK" py_session saml-post.pcap "$P_SAML" saml-sp-server saml-sp-client
+    grep -q "^answered: the assertion as built" "$WORK/saml-sp-client.log" || die "SAML: not the answer as built"
+}
+
+record_only saml record_saml
 record_only ftpdata record_ftp_data
 
 # tls_server PORT "certificate args" "server args": start openssl s_server on
@@ -1043,6 +1056,7 @@ record_br_zstd
 record_grpc
 record_grpc_messages
 record_identity
+record_saml
 
 # ---------------------------------------------------------------- SSH
 if [ "$WANT_SSH" = 1 ]; then

@@ -53,6 +53,10 @@ UTF-16 content (record.sh's "utf16content" set, RECORD_ONLY=utf16content):
 NNTP (record.sh's "nntp" set, RECORD_ONLY=nntp):
 
     record_helpers.py nntp-server PORT        record_helpers.py nntp-client PORT
+
+SAML (record.sh's "saml" set, RECORD_ONLY=saml; python3-pysaml2, xmlsec1):
+
+    record_helpers.py saml-sp-server PORT     record_helpers.py saml-sp-client PORT
 """
 import os
 import socket
@@ -1641,6 +1645,136 @@ def flask_client(port):
     print("answered: the account as built")
 
 
+SAML_IDP = "https://idp.corp-mail.io/idp/shibboleth"
+# What the IdP releases about the user (attribute FriendlyNames): the SSN as
+# SCHAC's personal unique id, urn:schac:personalUniqueID:<country>:<type>:<id>.
+SAML_IDENTITY = {"mail": [CONTENT_EMAIL], "givenName": ["Dana"], "sn": ["Whitfield"],
+                 "schacPersonalUniqueID": ["urn:schac:personalUniqueID:us:SSN:" + CONTENT_SSN]}
+
+
+def saml_dir(port):
+    """Where the service provider and the identity provider of one port
+    leave each other their metadata."""
+    import tempfile
+
+    return os.path.join(tempfile.gettempdir(), "plainsight-saml-%s" % port)
+
+
+def saml_sp_config(port, idp_metadata=None):
+    """The service provider's pysaml2 configuration: one Assertion Consumer
+    Service (POST binding) at /acs, that takes an IdP-initiated response
+    only when the assertion and the response are both signed."""
+    from saml2 import BINDING_HTTP_POST
+    from saml2.config import SPConfig
+    from saml2.saml import NAMEID_FORMAT_EMAILADDRESS
+
+    base = "http://%s:%s" % (HOST4, port)
+    conf = {"entityid": base + "/metadata", "xmlsec_binary": "/usr/bin/xmlsec1",
+            "service": {"sp": {"endpoints": {"assertion_consumer_service": [(base + "/acs", BINDING_HTTP_POST)]},
+                               "name_id_format": [NAMEID_FORMAT_EMAILADDRESS], "allow_unsolicited": True,
+                               "want_assertions_signed": True, "want_response_signed": True,
+                               "required_attributes": ["mail", "givenName", "sn"],
+                               "optional_attributes": ["schacPersonalUniqueID"]}}}
+    if idp_metadata:
+        conf["metadata"] = {"local": [idp_metadata]}
+    return SPConfig().load(conf)
+
+
+def saml_sp_server(port):
+    """A SAML service provider (pysaml2's Saml2Client) behind a
+    TLS-terminating load balancer, in clear: it writes its metadata at start;
+    POST /acs takes the form of the POST binding, verifies the signed
+    response against the IdP's metadata (read then: the IdP writes it later)
+    and answers 302 to the RelayState."""
+    import http.server
+    import urllib.parse
+
+    from saml2 import BINDING_HTTP_POST
+    from saml2.client import Saml2Client
+    from saml2.metadata import create_metadata_string
+
+    d = saml_dir(port)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "sp.xml"), "wb") as f:
+        f.write(create_metadata_string(None, config=saml_sp_config(port)))
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            form = urllib.parse.parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+            sp = Saml2Client(saml_sp_config(port, os.path.join(d, "idp.xml")))
+            try:  # pysaml2 raises on a bad signature, and gives no assertion for another Destination
+                authn = sp.parse_authn_request_response(form["SAMLResponse"][0], BINDING_HTTP_POST)
+                ok = (self.path == "/acs" and authn.name_id.text == CONTENT_EMAIL
+                      and authn.get_identity() == SAML_IDENTITY)
+            except Exception as e:
+                ok = False
+                print("acs: refused: %r" % e, flush=True)
+            print("acs: %s" % ("the assertion as built" if ok else "unexpected"), flush=True)
+            self.send_response(302 if ok else 403)
+            if ok:
+                self.send_header("Location", form["RelayState"][0])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    http.server.HTTPServer((HOST4, int(port)), Handler).serve_forever()
+
+
+def saml_sp_client(port):
+    """The identity provider and the browser: pysaml2's Server (the IdP, its
+    key and certificate made with openssl) signs, with RSA-SHA256, an
+    unsolicited response and its assertion for the service provider of
+    saml-sp-server, the NameID and the attributes in clear (no
+    EncryptedAssertion), and curl posts them to the ACS as the POST
+    binding's auto-submitted form does."""
+    import base64
+    import subprocess
+    import tempfile
+    from xml.etree import ElementTree
+
+    from saml2 import BINDING_HTTP_REDIRECT, saml, samlp, xmldsig
+    from saml2.config import IdPConfig
+    from saml2.metadata import create_metadata_string
+    from saml2.server import Server
+
+    d = saml_dir(port)
+    acs = "http://%s:%s/acs" % (HOST4, port)
+    with tempfile.TemporaryDirectory() as t:
+        key, cert, form = t + "/idp.key", t + "/idp.crt", t + "/SAMLResponse"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "365",
+                        "-subj", "/CN=idp.corp-mail.io", "-keyout", key, "-out", cert], check=True, capture_output=True)
+        conf = IdPConfig().load({
+            "entityid": SAML_IDP, "xmlsec_binary": "/usr/bin/xmlsec1", "key_file": key, "cert_file": cert,
+            "metadata": {"local": [os.path.join(d, "sp.xml")]},
+            "service": {"idp": {"endpoints": {"single_sign_on_service": [
+                ("https://idp.corp-mail.io/idp/profile/SAML2/Redirect/SSO", BINDING_HTTP_REDIRECT)]},
+                "name_id_format": [saml.NAMEID_FORMAT_EMAILADDRESS],
+                "policy": {"default": {"lifetime": {"minutes": 5}, "name_form": saml.NAME_FORMAT_URI}}}}})
+        with open(os.path.join(d, "idp.xml"), "wb") as f:
+            f.write(create_metadata_string(None, config=conf))
+        for prefix, ns in (("samlp", samlp.NAMESPACE), ("saml", saml.NAMESPACE), ("ds", xmldsig.NAMESPACE)):
+            ElementTree.register_namespace(prefix, ns)  # the usual prefixes, not ns0, ns1, ns2
+        response = Server(config=conf).create_authn_response(
+            SAML_IDENTITY, None, acs, "http://%s:%s/metadata" % (HOST4, port),
+            name_id=saml.NameID(format=saml.NAMEID_FORMAT_EMAILADDRESS, text=CONTENT_EMAIL),
+            authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"},
+            sign_response=True, sign_assertion=True,
+            sign_alg=xmldsig.SIG_RSA_SHA256, digest_alg=xmldsig.DIGEST_SHA256)
+        with open(form, "wb") as f:
+            f.write(base64.b64encode(str(response).encode()))
+        out = subprocess.run(["curl", "-sS", "--fail", "--max-time", "10", "-o", "/dev/null",
+                              "-w", "%{http_code} %{redirect_url}", "--data-urlencode", "SAMLResponse@" + form,
+                              "--data-urlencode", "RelayState=/dashboard", acs],
+                             check=True, capture_output=True, text=True).stdout
+    if out != "302 http://%s:%s/dashboard" % (HOST4, port):
+        sys.exit("not the answer as built: %r" % out)
+    print("answered: the assertion as built")
+
+
 def h2c_content_server(port):
     """HTTP/2 in clear with the python h2 library (prior knowledge, or
     HTTP/1.1 Upgrade: h2c) serving the same fake data as content-server:
@@ -2122,6 +2256,10 @@ def main(argv):
         flask_server(*args)
     elif cmd == "flask-client":
         flask_client(*args)
+    elif cmd == "saml-sp-server":
+        saml_sp_server(*args)
+    elif cmd == "saml-sp-client":
+        saml_sp_client(*args)
     elif cmd == "grpc-web-server":
         grpc_web_server(*args)
     elif cmd == "grpc-web-client":

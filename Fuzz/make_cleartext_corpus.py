@@ -74,7 +74,7 @@ OWN = {
     "redis-auth.pcap": "redis", "starttls-postgres.pcap": "postgresql", "h2c-curl.pcap": "http2",
     "h2c-content.pcap": "http2", "nntp-python.pcap": "nntp", "content-br-zstd.pcap": "http",
     "grpc-gzip.pcap": "http2", "grpc-messages.pcap": ("http2", "http"),  # a tuple: the analyzer of each stream in turn
-    "http-identity.pcap": "http",
+    "http-identity.pcap": "http", "saml-post.pcap": "http",
 }
 REAL = {
     "ndpi__http_auth.pcap": "http", "arkime__http-digestauth.pcap": "http", "ndpi__webdav.pcap": "http",
@@ -396,6 +396,10 @@ def content_seeds():
     frame = lambda flags, payload: bytes([flags]) + struct.pack(">I", len(payload)) + payload
     web = base64.b64encode(frame(0, b"\x0a\x18tok_abcdefghij0123456789")) + base64.b64encode(frame(0x80, b"grpc-status:0\r\n"))
     seeds["content-http-grpc-web-text"] = script("http", pieces([(0, b"POST /s/M HTTP/1.1\r\nContent-Type: application/grpc-web-text\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(web, 30))], 11))
+    # A SAML response posted in a form (the POST binding): base64, percent-escaped, wrapped at 76.
+    saml = base64.encodebytes(b'<samlp:Response><saml:Assertion ID="_5c1e9a7f3b2d4e6a" IssueInstant="2026-12-07T09:14:02Z">tok_abcdefghij0123456789</saml:Assertion></samlp:Response>')
+    saml = b"SAMLResponse=" + saml.replace(b"+", b"%2B").replace(b"/", b"%2F").replace(b"=", b"%3D").replace(b"\n", b"%0D%0A") + b"&RelayState=%2F"
+    seeds["content-http-saml-form"] = script("http", pieces([(0, b"POST /acs HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n" % len(saml) + saml)], 7))
     seeds["content-http-form"] = script("http", pieces([(0, b"POST / HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n" % len(form) + form)], 5))
     multipart = (b"pre\r\n--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nvalue\r\n-- no\r\n--B\r\n"
                  b"Content-Disposition: form-data;\r\n name=\"f\"; filename=\"x.csv\"\r\nContent-Type: text/csv\r\n\r\n1,2\r\n\x00\xff\r\n--B--\r\nepi")

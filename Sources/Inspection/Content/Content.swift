@@ -58,6 +58,9 @@ public enum ContentKind: UInt8, CaseIterable, Sendable {
     /// A header or cookie value that is base64 of a JSON object (a proxy's
     /// identity header, a client-side session cookie), decoded (`EncodedJSONValues`).
     case httpHeaderValue
+    /// A SAML message posted in a form (`SAMLResponse`, `SAMLRequest`),
+    /// base64-decoded: XML (`FormDecoder`).
+    case samlMessage
 
     /// The name in the stats record and in findings.
     public var name: String {
@@ -76,6 +79,7 @@ public enum ContentKind: UInt8, CaseIterable, Sendable {
         case .nntpArticlePart: "nntp-article-part"
         case .grpcMessage: "grpc-message"
         case .httpHeaderValue: "http-header-value"
+        case .samlMessage: "saml-message"
         }
     }
 

@@ -379,7 +379,9 @@ extension InspectionContext {
     ) -> (shift: UInt64, field: [UInt8], file: [UInt8]) {
         if !scan.started {
             scan.started = true
-            if FieldName.plausible(piece.name) { scan.field = Array(piece.name) }
+            // A SAML message's name is one of the binding's two (which
+            // `plausible` would take for a token: five capitals).
+            if piece.kind == .samlMessage || FieldName.plausible(piece.name) { scan.field = Array(piece.name) }
             scan.file = Array(piece.filename)  // capped by its stream (`ContentLimits.maxLabel`)
             if !piece.name.isEmpty {
                 var prefix = Array(piece.name.prefix(ContentLimits.maxLabel))

@@ -164,6 +164,12 @@ struct TransferDecoder {
 /// An `application/x-www-form-urlencoded` body (WHATWG URL §5.1) split into
 /// its values, percent-decoded (`+` is a space), one stream per non-empty
 /// value named by its field. The field name is kept (capped) across chunks.
+///
+/// A SAML message posted to a service provider (`SAMLResponse`,
+/// `SAMLRequest`: the HTTP POST binding, SAML 2.0 Bindings §3.5.4) is base64
+/// of XML: it is base64-decoded as well, a `saml-message` stream. Its
+/// assertion names the signed-in user and is a bearer credential; it crosses
+/// in clear where a load balancer ends TLS in front of the application.
 struct FormDecoder {
     private var name: [UInt8] = []
     private var inValue = false
@@ -171,6 +177,8 @@ struct FormDecoder {
     private var percent: UInt8 = 0
     private var high: UInt8 = 0
     private var value: ContentStream?
+    /// Set while the value is a SAML message's base64.
+    private var saml: TransferDecoder?
     let direction: Direction
 
     init(direction: Direction) {
@@ -193,7 +201,10 @@ struct FormDecoder {
                 guard inValue else {
                     if b == UInt8(ascii: "=") {
                         inValue = true
-                        value = ContentStream(kind: .httpFormValue, direction: direction, id: ids, name: name[...])
+                        let isSAML = FormDecoder.isSAMLMessage(name)
+                        saml = isSAML ? TransferDecoder(.base64) : nil
+                        value = ContentStream(
+                            kind: isSAML ? .samlMessage : .httpFormValue, direction: direction, id: ids, name: name[...])
                         ids &+= 1
                     } else if name.count < ContentLimits.maxLabel {
                         name.append(b)
@@ -240,13 +251,25 @@ struct FormDecoder {
     }
 
     private mutating func flush(_ out: UnsafeMutableBufferPointer<UInt8>, _ n: inout Int, _ context: inout InspectionContext) {
-        if n > 0 { value?.write(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(out)[..<n]), &context) }
-        n = 0
+        defer { n = 0 }
+        guard n > 0, value != nil else { return }
+        let bytes = UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(out)[..<n])
+        if saml != nil {
+            saml!.decode(bytes, into: &value!, &context)
+        } else {
+            value!.write(bytes, &context)
+        }
+    }
+
+    /// The POST binding's field names (SAML 2.0 Bindings §3.5.4), in any letter case.
+    static func isSAMLMessage(_ name: [UInt8]) -> Bool {
+        name.withUnsafeBytes { MIMEHeader.equals($0, "samlresponse") || MIMEHeader.equals($0, "samlrequest") }
     }
 
     private mutating func endField(_ context: inout InspectionContext) {
         value?.finish(complete: true, &context)
         value = nil
+        saml = nil
         name.removeAll(keepingCapacity: true)
         inValue = false
         percent = 0
@@ -256,6 +279,7 @@ struct FormDecoder {
     mutating func finish(complete: Bool, _ context: inout InspectionContext) {
         value?.finish(complete: complete, &context)
         value = nil
+        saml = nil
         name = []
     }
 

@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+@testable import Flows
+@testable import Inspection
+
+/// SAML messages posted in a form (the HTTP POST binding): `SAMLResponse`
+/// and `SAMLRequest` values are base64-decoded into `saml-message` streams;
+/// other fields stay percent-decoded form values.
+struct SAMLMessageTests {
+    static func response(_ attribute: String) -> String {
+        #"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_9f1c" Version="2.0">"#
+            + #"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_5c1e9a7f3b2d4e6a" IssueInstant="2026-12-07T09:14:02Z" Version="2.0">"#
+            + #"<saml:Subject><saml:NameID>dana.whitfield</saml:NameID></saml:Subject><saml:AttributeStatement>"#
+            + #"<saml:Attribute Name="apiToken"><saml:AttributeValue>\#(attribute)</saml:AttributeValue></saml:Attribute>"#
+            + "</saml:AttributeStatement></saml:Assertion></samlp:Response>"
+    }
+
+    /// The base64 as a browser form-encodes it: `+`, `/` and `=` percent-escaped.
+    static func formValue(_ xml: String) -> String {
+        Data(xml.utf8).base64EncodedString(options: .lineLength76Characters)
+            .replacingOccurrences(of: "+", with: "%2B").replacingOccurrences(of: "/", with: "%2F")
+            .replacingOccurrences(of: "=", with: "%3D").replacingOccurrences(of: "\r\n", with: "%0D%0A")
+    }
+
+    static func post(_ body: String) -> [UInt8] {
+        Array(("POST /saml/acs HTTP/1.1\r\nHost: app.internal\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            + "Content-Length: \(body.utf8.count)\r\n\r\n" + body).utf8)
+    }
+
+    @Test func aPostedResponseIsDecodedHoweverItIsCut() {
+        let xml = Self.response("not-a-secret")
+        // Line breaks inside the base64 (some IdPs wrap it at 76) are skipped as MIME's are.
+        let request = Self.post("RelayState=%2Fdashboard&SAMLResponse=" + Self.formValue(xml) + "&lang=en")
+        for cut in 0...request.count {
+            var run = ContentRun(.http)
+            run.send(request, .toServer, cutAt: cut)
+            run.endBoth()
+            #expect(run.streams.map(\.kind) == [.httpFormValue, .samlMessage, .httpFormValue], "cut \(cut)")
+            #expect(run.streams.map(\.name) == ["RelayState", "SAMLResponse", "lang"])
+            #expect(run.streams.map { String(decoding: $0.bytes, as: UTF8.self) } == ["/dashboard", xml, "en"], "cut \(cut)")
+            #expect(run.streams.allSatisfy { $0.complete == true })
+            run.checkClean()
+        }
+    }
+
+    /// `SAMLRequest` too, in any letter case; a value that merely holds base64 under another name is not decoded.
+    @Test func onlyTheBindingsFieldsAreDecoded() {
+        let request = "<samlp:AuthnRequest ID=\"_a1\" Version=\"2.0\"/>"
+        let other = Data("hello world".utf8).base64EncodedString()
+        var run = ContentRun(.http)
+        run.send(Self.post("samlrequest=" + Self.formValue(request) + "&SAMLResponseX=" + other), .toServer)
+        run.endBoth()
+        #expect(run.streams.map(\.kind) == [.samlMessage, .httpFormValue])
+        #expect(run.streams.map { String(decoding: $0.bytes, as: UTF8.self) } == [request, other])
+        run.checkClean()
+    }
+
+    /// A body cut short ends its SAML stream incomplete, with what it decoded.
+    @Test func aCutBodyEndsTheStreamIncomplete() {
+        let value = Self.formValue(Self.response("x"))
+        let full = Self.post("SAMLResponse=" + value)
+        var run = ContentRun(.http)
+        run.send(Array(full[..<(full.count - 40)]), .toServer)
+        run.endBoth()
+        #expect(run.streams.map(\.kind) == [.samlMessage])
+        #expect(run.streams.first?.complete == false)
+        let decoded = String(decoding: run.streams.first?.bytes ?? [], as: UTF8.self)
+        #expect(decoded.hasPrefix("<samlp:Response "))
+        run.checkClean()
+    }
+
+    /// A value inside the assertion is found in the decoded message, named by
+    /// the form field; the raw scan reads the base64 too, and finds nothing in it.
+    @Test func aValueInTheAssertionIsFound() throws {
+        var c = try ContentScanFlowTests.conversation(port: 8080)
+        c.client(Self.post("SAMLResponse=" + Self.formValue(Self.response(ContentScanFlowTests.token)) + "&RelayState=%2F"))
+        c.server("HTTP/1.1 302 Found\r\nLocation: /dashboard\r\nContent-Length: 0\r\n\r\n")
+        c.inspection.end(direction: .toServer, context: &c.context)
+        c.inspection.end(direction: .toClient, context: &c.context)
+        let found = c.context.takeContentSightings().contents
+        #expect(found.map { String(decoding: $0.match.value, as: UTF8.self) } == [ContentScanFlowTests.token])
+        #expect(found.first?.source == .samlMessage)
+        #expect(found.map { String(decoding: $0.match.field, as: UTF8.self) } == ["SAMLResponse"])
+    }
+
+    /// Over HTTP/2 the same form is read the same way.
+    @Test func overHTTP2() throws {
+        let body = Array(("SAMLResponse=" + Self.formValue(Self.response(HTTP2ContentTests.token))).utf8)
+        var fields = H2.literal(":method", "POST") + H2.literal(":scheme", "http") + H2.literal(":path", "/saml/acs")
+        fields += H2.literal(":authority", "app.internal") + H2.literal("content-type", "application/x-www-form-urlencoded")
+        var client = H2.preface + H2.settings() + H2.headers(1, fields)
+        client += H2.dataFrame(1, Array(body[..<50]), endStream: false)
+        client += H2.dataFrame(1, Array(body[50...]), endStream: true)
+        let h2 = try HTTP2ContentTests.scanned(client)
+        #expect(h2.found == ["\(HTTP2ContentTests.token) saml-message"])
+    }
+}
