@@ -53,6 +53,7 @@ P_GRPC_PLAIN=18107    # grpc-messages.pcap: gRPC without compression (grpcio)
 P_GRPC_WEB=18108      #                     gRPC-Web text over HTTP/1.1 (curl, python server)
 P_IDENTITY=18109      # http-identity.pcap: a Flask session cookie, a proxy's identity header
 P_SAML=18110          # saml-post.pcap: a signed SAML response posted to a service provider
+P_SAML_IDP=18111      #                 the identity provider's auto-submitting page
 P_SMTP=12525
 P_FTP=12121
 P_FTP_PASV_LO=12130
@@ -400,6 +401,7 @@ if [ -f "$ORACLE_TOOL" ]; then
         echo "decode_as_entry: tcp.port,$P_GRPC_WEB,(none),HTTP"
         echo "decode_as_entry: tcp.port,$P_IDENTITY,(none),HTTP"
         echo "decode_as_entry: tcp.port,$P_SAML,(none),HTTP"
+        echo "decode_as_entry: tcp.port,$P_SAML_IDP,(none),HTTP"
         echo "decode_as_entry: tcp.port,$P_FTP_DATA,(none),FTP"
     } >"$WORK/wireshark/decode_as_entries"
     for f in "${RECORDED[@]}"; do
@@ -715,13 +717,26 @@ record_identity() {
 }
 
 record_only identity record_identity
-# saml-post.pcap: single sign-on behind a load balancer that ends TLS: pysaml2
-# as the identity provider signs a response and its assertion (the user's
-# e-mail address and SSN in clear), curl posts it as the browser's form
-# does, a pysaml2 service provider verifies it (record_helpers.py saml-sp-*)
+# saml-post.pcap: single sign-on behind load balancers that end TLS, both
+# hops in clear: a pysaml2 identity provider answers the POST binding's
+# auto-submitting page (a signed response and assertion in base64: the user's
+# e-mail address and SSN), and curl as the browser posts its form to a pysaml2
+# service provider, which verifies it (record_helpers.py saml-*)
 record_saml() {
-    TMPDIR="$WORK" py_session saml-post.pcap "$P_SAML" saml-sp-server saml-sp-client
-    grep -q "^answered: the assertion as built" "$WORK/saml-sp-client.log" || die "SAML: not the answer as built"
+    local sp idp
+    log "recording saml-post.pcap (pysaml2 IdP :$P_SAML_IDP, SP :$P_SAML, curl as the browser)"
+    port_free tcp "$P_SAML" "$P_SAML_IDP"
+    TMPDIR="$WORK" start_bg saml-sp-server "$PY" "$HELPERS" saml-sp-server "$P_SAML"; sp=$BG_PID
+    TMPDIR="$WORK" start_bg saml-idp-server "$PY" "$HELPERS" saml-idp-server "$P_SAML_IDP" "$P_SAML"; idp=$BG_PID
+    wait_listen tcp "$P_SAML"
+    wait_listen tcp "$P_SAML_IDP"
+    start_capture saml-post.pcap lo "$(port_filter "$P_SAML_IDP" "$P_SAML")"
+    timeout 30 "$PY" "$HELPERS" saml-browser "$P_SAML_IDP" "$P_SAML" >"$WORK/saml-browser.log" 2>&1 ||
+        { cat "$WORK/saml-browser.log" >&2; die "saml-browser failed"; }
+    stop_capture saml-post.pcap
+    stop_pid "$idp"
+    stop_pid "$sp"
+    grep -q "^answered: the assertion as built" "$WORK/saml-browser.log" || die "SAML: not the answer as built"
 }
 
 record_only saml record_saml

@@ -56,7 +56,8 @@ NNTP (record.sh's "nntp" set, RECORD_ONLY=nntp):
 
 SAML (record.sh's "saml" set, RECORD_ONLY=saml; python3-pysaml2, xmlsec1):
 
-    record_helpers.py saml-sp-server PORT     record_helpers.py saml-sp-client PORT
+    record_helpers.py saml-sp-server PORT     record_helpers.py saml-idp-server PORT SP_PORT
+    record_helpers.py saml-browser IDP_PORT SP_PORT
 """
 import os
 import socket
@@ -1684,8 +1685,8 @@ def saml_sp_server(port):
     """A SAML service provider (pysaml2's Saml2Client) behind a
     TLS-terminating load balancer, in clear: it writes its metadata at start;
     POST /acs takes the form of the POST binding, verifies the signed
-    response against the IdP's metadata (read then: the IdP writes it later)
-    and answers 302 to the RelayState."""
+    response against the IdP's metadata (read then: the two start in either
+    order) and answers 302 to the RelayState."""
     import http.server
     import urllib.parse
 
@@ -1724,53 +1725,96 @@ def saml_sp_server(port):
     http.server.HTTPServer((HOST4, int(port)), Handler).serve_forever()
 
 
-def saml_sp_client(port):
-    """The identity provider and the browser: pysaml2's Server (the IdP, its
-    key and certificate made with openssl) signs, with RSA-SHA256, an
-    unsolicited response and its assertion for the service provider of
-    saml-sp-server, the NameID and the attributes in clear (no
-    EncryptedAssertion), and curl posts them to the ACS as the POST
-    binding's auto-submitted form does."""
-    import base64
+def saml_idp_server(port, sp_port):
+    """An identity provider (pysaml2's Server) behind a load balancer that
+    ends TLS, in clear: its key and certificate made with openssl at start,
+    its metadata left for the service provider of sp_port. GET /sso signs,
+    with RSA-SHA256, an unsolicited response and its assertion for that
+    service provider, the NameID and the attributes in clear (no
+    EncryptedAssertion), and answers the POST binding's auto-submitting HTML
+    page: the response in base64 in a hidden input."""
+    import http.server
     import subprocess
-    import tempfile
     from xml.etree import ElementTree
 
     from saml2 import BINDING_HTTP_REDIRECT, saml, samlp, xmldsig
     from saml2.config import IdPConfig
     from saml2.metadata import create_metadata_string
+    from saml2.pack import http_form_post_message
     from saml2.server import Server
 
-    d = saml_dir(port)
-    acs = "http://%s:%s/acs" % (HOST4, port)
+    d = saml_dir(sp_port)
+    os.makedirs(d, exist_ok=True)
+    key, cert = os.path.join(d, "idp.key"), os.path.join(d, "idp.crt")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "365",
+                    "-subj", "/CN=idp.corp-mail.io", "-keyout", key, "-out", cert], check=True, capture_output=True)
+    idp = {"entityid": SAML_IDP, "xmlsec_binary": "/usr/bin/xmlsec1", "key_file": key, "cert_file": cert,
+           "service": {"idp": {"endpoints": {"single_sign_on_service": [
+               ("https://idp.corp-mail.io/idp/profile/SAML2/Redirect/SSO", BINDING_HTTP_REDIRECT)]},
+               "name_id_format": [saml.NAMEID_FORMAT_EMAILADDRESS],
+               "policy": {"default": {"lifetime": {"minutes": 5}, "name_form": saml.NAME_FORMAT_URI}}}}}
+    with open(os.path.join(d, "idp.xml"), "wb") as f:
+        f.write(create_metadata_string(None, config=IdPConfig().load(idp)))
+    for prefix, ns in (("samlp", samlp.NAMESPACE), ("saml", saml.NAMESPACE), ("ds", xmldsig.NAMESPACE)):
+        ElementTree.register_namespace(prefix, ns)  # the usual prefixes, not ns0, ns1, ns2
+    acs = "http://%s:%s/acs" % (HOST4, sp_port)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            # The service provider's metadata: written when it started, read now.
+            conf = IdPConfig().load(dict(idp, metadata={"local": [os.path.join(d, "sp.xml")]}))
+            response = Server(config=conf).create_authn_response(
+                SAML_IDENTITY, None, acs, "http://%s:%s/metadata" % (HOST4, sp_port),
+                name_id=saml.NameID(format=saml.NAMEID_FORMAT_EMAILADDRESS, text=CONTENT_EMAIL),
+                authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"},
+                sign_response=True, sign_assertion=True,
+                sign_alg=xmldsig.SIG_RSA_SHA256, digest_alg=xmldsig.DIGEST_SHA256)
+            page = http_form_post_message(str(response), acs, "/dashboard", typ="SAMLResponse")["data"].encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args):
+            pass
+
+    http.server.HTTPServer((HOST4, int(port)), Handler).serve_forever()
+
+
+def saml_browser(idp_port, sp_port):
+    """The browser: curl fetches the identity provider's page, and posts
+    its form (SAMLResponse, RelayState) to the form's action as the page's
+    script would."""
+    import html.parser
+    import subprocess
+    import tempfile
+
+    page = subprocess.run(["curl", "-sS", "--fail", "--max-time", "10", "http://%s:%s/sso" % (HOST4, idp_port)],
+                          check=True, capture_output=True, text=True).stdout
+    form = {}
+
+    class Form(html.parser.HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "form":
+                form["action"] = a["action"]
+            elif tag == "input" and a.get("type") == "hidden":
+                form[a["name"]] = a["value"]
+
+    Form().feed(page)
+    if form.get("action") != "http://%s:%s/acs" % (HOST4, sp_port):
+        sys.exit("not the page as built: %r" % page[:300])
     with tempfile.TemporaryDirectory() as t:
-        key, cert, form = t + "/idp.key", t + "/idp.crt", t + "/SAMLResponse"
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "365",
-                        "-subj", "/CN=idp.corp-mail.io", "-keyout", key, "-out", cert], check=True, capture_output=True)
-        conf = IdPConfig().load({
-            "entityid": SAML_IDP, "xmlsec_binary": "/usr/bin/xmlsec1", "key_file": key, "cert_file": cert,
-            "metadata": {"local": [os.path.join(d, "sp.xml")]},
-            "service": {"idp": {"endpoints": {"single_sign_on_service": [
-                ("https://idp.corp-mail.io/idp/profile/SAML2/Redirect/SSO", BINDING_HTTP_REDIRECT)]},
-                "name_id_format": [saml.NAMEID_FORMAT_EMAILADDRESS],
-                "policy": {"default": {"lifetime": {"minutes": 5}, "name_form": saml.NAME_FORMAT_URI}}}}})
-        with open(os.path.join(d, "idp.xml"), "wb") as f:
-            f.write(create_metadata_string(None, config=conf))
-        for prefix, ns in (("samlp", samlp.NAMESPACE), ("saml", saml.NAMESPACE), ("ds", xmldsig.NAMESPACE)):
-            ElementTree.register_namespace(prefix, ns)  # the usual prefixes, not ns0, ns1, ns2
-        response = Server(config=conf).create_authn_response(
-            SAML_IDENTITY, None, acs, "http://%s:%s/metadata" % (HOST4, port),
-            name_id=saml.NameID(format=saml.NAMEID_FORMAT_EMAILADDRESS, text=CONTENT_EMAIL),
-            authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"},
-            sign_response=True, sign_assertion=True,
-            sign_alg=xmldsig.SIG_RSA_SHA256, digest_alg=xmldsig.DIGEST_SHA256)
-        with open(form, "wb") as f:
-            f.write(base64.b64encode(str(response).encode()))
+        with open(t + "/SAMLResponse", "w") as f:
+            f.write(form["SAMLResponse"])
         out = subprocess.run(["curl", "-sS", "--fail", "--max-time", "10", "-o", "/dev/null",
-                              "-w", "%{http_code} %{redirect_url}", "--data-urlencode", "SAMLResponse@" + form,
-                              "--data-urlencode", "RelayState=/dashboard", acs],
+                              "-w", "%{http_code} %{redirect_url}", "--data-urlencode", "SAMLResponse@" + t + "/SAMLResponse",
+                              "--data-urlencode", "RelayState=" + form["RelayState"], form["action"]],
                              check=True, capture_output=True, text=True).stdout
-    if out != "302 http://%s:%s/dashboard" % (HOST4, port):
+    if out != "302 http://%s:%s/dashboard" % (HOST4, sp_port):
         sys.exit("not the answer as built: %r" % out)
     print("answered: the assertion as built")
 
@@ -2258,8 +2302,10 @@ def main(argv):
         flask_client(*args)
     elif cmd == "saml-sp-server":
         saml_sp_server(*args)
-    elif cmd == "saml-sp-client":
-        saml_sp_client(*args)
+    elif cmd == "saml-idp-server":
+        saml_idp_server(*args)
+    elif cmd == "saml-browser":
+        saml_browser(*args)
     elif cmd == "grpc-web-server":
         grpc_web_server(*args)
     elif cmd == "grpc-web-client":

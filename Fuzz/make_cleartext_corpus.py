@@ -400,6 +400,8 @@ def content_seeds():
     saml = base64.encodebytes(b'<samlp:Response><saml:Assertion ID="_5c1e9a7f3b2d4e6a" IssueInstant="2026-12-07T09:14:02Z">tok_abcdefghij0123456789</saml:Assertion></samlp:Response>')
     saml = b"SAMLResponse=" + saml.replace(b"+", b"%2B").replace(b"/", b"%2F").replace(b"=", b"%3D").replace(b"\n", b"%0D%0A") + b"&RelayState=%2F"
     seeds["content-http-saml-form"] = script("http", pieces([(0, b"POST /acs HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n" % len(saml) + saml)], 7))
+    page = b'<form method="post" action="/acs"><input type="hidden" name="SAMLResponse" value="' + base64.b64encode(b'<saml:Assertion ID="_5c1e9a7f3b2d4e6a" IssueInstant="2026-12-07T09:14:02Z">tok_abcdefghij0123456789</saml:Assertion>').replace(b"+", b"&#x2b;").replace(b"=", b"&#61;") + b'"/></form>'
+    seeds["content-http-saml-page"] = script("http", [(0, get), (1, b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n" % len(page) + page)])
     seeds["content-http-form"] = script("http", pieces([(0, b"POST / HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n" % len(form) + form)], 5))
     multipart = (b"pre\r\n--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nvalue\r\n-- no\r\n--B\r\n"
                  b"Content-Disposition: form-data;\r\n name=\"f\"; filename=\"x.csv\"\r\nContent-Type: text/csv\r\n\r\n1,2\r\n\x00\xff\r\n--B--\r\nepi")

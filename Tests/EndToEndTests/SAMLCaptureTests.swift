@@ -2,13 +2,15 @@ import Foundation
 import Testing
 
 /// `Captures/saml-post.pcap` (`RECORD_ONLY=saml Captures/record.sh`): single
-/// sign-on in clear on loopback, as behind a load balancer that ends TLS.
-/// pysaml2 as the identity provider signs a response and its assertion — the
-/// NameID and the `mail` attribute are the e-mail address, an SCHAC personal
-/// unique id holds the SSN — and curl posts it to a pysaml2 service provider's
-/// `/acs` as the POST binding's form (`SAMLResponse`, `RelayState`); the
-/// service provider verified both signatures and answered 302. On the wire
-/// the values are base64; the build before found nothing but cleartext HTTP.
+/// sign-on in clear on loopback, as behind load balancers that end TLS.
+/// pysaml2 as the identity provider (port 18111) signs a response and its
+/// assertion — the NameID and the `mail` attribute are the e-mail address, an
+/// SCHAC personal unique id holds the SSN — and answers the POST binding's
+/// auto-submitting page (the response in base64 in a hidden input); curl as
+/// the browser posts that form (`SAMLResponse`, `RelayState`) to a pysaml2
+/// service provider's `/acs` (port 18110), which verified both signatures and
+/// answered 302. On the wire the values are base64, on both hops; the build
+/// before found nothing but cleartext HTTP.
 struct SAMLCaptureTests {
     static let capture = Paths.captures.appendingPathComponent("saml-post.pcap")
 
@@ -32,19 +34,23 @@ struct SAMLCaptureTests {
         let run = try plainsight(["read", Self.capture.path, "--format", "json"])
         #expect(run.status == 0, "\(run.stderr)")
         let found = run.records.filter { ["pii", "secret"].contains($0["category"] as? String ?? "") }
-        #expect(Set(found.compactMap { $0["rule"] as? String }) == ["pii.email", "pii.us-ssn", "secret.saml-assertion"])
+        // Each value once on each hop: the page (from 18111), the post (to 18110).
+        let seen = found.map { "\($0["rule"] as? String ?? "") \(((($0["flow"] as? [String: Any])?["server"] as? [String: Any])?["port"] as? Int) ?? 0)" }
+        #expect(seen.sorted() == ["pii.email 18110", "pii.email 18111", "pii.us-ssn 18110", "pii.us-ssn 18111",
+                                  "secret.saml-assertion 18110", "secret.saml-assertion 18111"])
         for f in found {
             let details = f["details"] as? [String: Any]
             #expect(details?["source"] as? String == "saml-message")
             #expect(!(f["evidence"] as? String ?? "").contains(planted[f["rule"] as? String ?? ""] ?? "?"), "evidence in clear")
         }
         // The assertion's ID, masked: it is in the XML, not shown whole.
-        let assertion = try #require(found.first { $0["rule"] as? String == "secret.saml-assertion" })
         let id = try #require(String(decoding: xml, as: UTF8.self).firstMatch(of: /<saml:Assertion [^>]*?ID="([^"]+)"/)?.1)
-        let evidence = try #require(assertion["evidence"] as? String)
-        #expect(evidence.hasPrefix(id.prefix(4)) && evidence.hasSuffix(id.suffix(4)) && !evidence.contains(id))
+        for assertion in found where assertion["rule"] as? String == "secret.saml-assertion" {
+            let evidence = try #require(assertion["evidence"] as? String)
+            #expect(evidence.hasPrefix(id.prefix(4)) && evidence.hasSuffix(id.suffix(4)) && !evidence.contains(id))
+        }
         let content = try #require(run.stats?["content"] as? [String: Any])
-        #expect((content["streams"] as? [String: Any])?["saml-message"] as? Int == 1)
-        #expect((content["decoded_bytes"] as? [String: Any])?["saml-message"] as? Int == xml.count)
+        #expect((content["streams"] as? [String: Any])?["saml-message"] as? Int == 2)
+        #expect((content["decoded_bytes"] as? [String: Any])?["saml-message"] as? Int == 2 * xml.count)
     }
 }

@@ -94,4 +94,106 @@ struct SAMLMessageTests {
         let h2 = try HTTP2ContentTests.scanned(client)
         #expect(h2.found == ["\(HTTP2ContentTests.token) saml-message"])
     }
+
+    // MARK: the identity provider's auto-submitting page
+
+    static func page(_ input: String) -> [UInt8] {
+        let html = "<!DOCTYPE html>\n<html><body onload=\"document.forms[0].submit()\">\n"
+            + "<script>var f = document.forms[0].SAMLResponse;</script>\n"
+            + "<form method=\"post\" action=\"http://app.internal/saml/acs\">\n" + input
+            + "\n<input type=\"hidden\" name=\"RelayState\" value=\"/dashboard\"/>\n"
+            + "<noscript><input type=\"submit\" value=\"Continue\"/></noscript></form></body></html>\n"
+        return Array(("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: \(html.utf8.count)\r\n\r\n" + html).utf8)
+    }
+
+    /// The base64 with `+`, `/` and `=` as the character references an HTML
+    /// attribute encoder may write (OWASP ESAPI's, which Shibboleth uses).
+    static func referenced(_ xml: String) -> String {
+        Data(xml.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "&#x2b;")
+            .replacingOccurrences(of: "/", with: "&#47;").replacingOccurrences(of: "=", with: "&#x3D;")
+    }
+
+    /// The hidden input as pysaml2, Keycloak (capitals, no spaces before
+    /// `/>`) and an encoder with character references write it; each at every cut.
+    @Test func aPagesHiddenResponseIsDecodedHoweverItIsCut() {
+        let xml = Self.response("not-a-secret")
+        let b64 = Data(xml.utf8).base64EncodedString()
+        let inputs = [
+            "<input type=\"hidden\" name=\"SAMLResponse\" value=\"\(b64)\"/>",
+            "<INPUT TYPE=\"HIDDEN\" NAME=\"SAMLResponse\" VALUE=\"\(b64)\"/>",
+            "<input type='hidden' name='SAMLResponse'\n       value = '\(Self.referenced(xml))' />",
+        ]
+        for input in inputs {
+            let response = Self.page(input)
+            for cut in 0...response.count {
+                var run = ContentRun(.http)
+                run.send(Array("GET /idp/sso HTTP/1.1\r\nHost: idp.internal\r\n\r\n".utf8), .toServer)
+                run.send(response, .toClient, cutAt: cut)
+                run.endBoth()
+                let saml = run.streams.filter { $0.kind == .samlMessage }
+                #expect(saml.map(\.name) == ["SAMLResponse"], "\(input.prefix(20)) cut \(cut)")
+                #expect(saml.map { String(decoding: $0.bytes, as: UTF8.self) } == [xml], "\(input.prefix(20)) cut \(cut)")
+                #expect(saml.allSatisfy { $0.complete == true && $0.direction == .toClient })
+                #expect(run.streams.filter { $0.kind == .httpResponseBody }.count == 1, "the page is read as it is too")
+                run.checkClean()
+            }
+        }
+    }
+
+    /// A `SAMLRequest` (an SP sending the user to the IdP) in a chunked,
+    /// gzip-compressed page; names that are not the binding's are not read.
+    @Test func aRequestInACompressedPage() throws {
+        let request = "<samlp:AuthnRequest ID=\"_a1\" Version=\"2.0\"/>"
+        let b64 = Data(request.utf8).base64EncodedString()
+        let html = "<input name=\"SAMLResponseX\" value=\"\(b64)\"><p>SAMLResponse</p><input value=\"\(b64)\">"
+            + "<input type=\"hidden\" name=\"SAMLRequest\" value=\"\(b64)\">"
+        let body = TestCoding.gzip.compress(Array(html.utf8))
+        var chunked: [UInt8] = []
+        for start in stride(from: 0, to: body.count, by: 7) {
+            let piece = body[start..<min(body.count, start + 7)]
+            chunked += Array((String(piece.count, radix: 16) + "\r\n").utf8) + piece + Array("\r\n".utf8)
+        }
+        chunked += Array("0\r\n\r\n".utf8)
+        var run = ContentRun(.http)
+        run.send(Array("GET /login HTTP/1.1\r\n\r\n".utf8), .toServer)
+        run.send(Array("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n".utf8) + chunked, .toClient)
+        run.endBoth()
+        let saml = run.streams.filter { $0.kind == .samlMessage }
+        #expect(saml.map(\.name) == ["SAMLRequest"])
+        #expect(saml.map { String(decoding: $0.bytes, as: UTF8.self) } == [request])
+        run.checkClean()
+    }
+
+    /// A page cut inside the value ends its stream incomplete.
+    @Test func aPageCutInsideTheValue() {
+        let response = Self.page("<input type=\"hidden\" name=\"SAMLResponse\" value=\"\(Data(Self.response("x").utf8).base64EncodedString())\"/>")
+        var run = ContentRun(.http)
+        run.send(Array("GET / HTTP/1.1\r\n\r\n".utf8), .toServer)
+        run.send(Array(response[..<(response.count - 300)]), .toClient)
+        run.endBoth()
+        let saml = run.streams.filter { $0.kind == .samlMessage }
+        #expect(saml.count == 1 && saml.first?.complete == false)
+        run.checkClean()
+    }
+
+    @Test func characterReferences() {
+        func read(_ text: String) -> (done: Bool, byte: UInt8?) {
+            var r = CharacterReference()
+            var last: (done: Bool, byte: UInt8?) = (false, nil)
+            for b in text.utf8 {
+                last = r.read(b)
+                if last.done { break }
+            }
+            return last
+        }
+        #expect(read("#x2b;") == (true, UInt8(ascii: "+")))
+        #expect(read("#X2F;") == (true, UInt8(ascii: "/")))
+        #expect(read("#61;") == (true, UInt8(ascii: "=")))
+        #expect(read("#x;") == (true, nil))
+        #expect(read("#;") == (true, nil))
+        #expect(read("amp;") == (true, nil))
+        #expect(read("#x2603;") == (true, nil), "not ASCII")
+        #expect(read("#0000000043;").done && read("#0000000043;").byte == nil, "longer than 10 bytes: dropped")
+        #expect(read("#12").done == false)
+    }
 }

@@ -164,12 +164,8 @@ struct TransferDecoder {
 /// An `application/x-www-form-urlencoded` body (WHATWG URL §5.1) split into
 /// its values, percent-decoded (`+` is a space), one stream per non-empty
 /// value named by its field. The field name is kept (capped) across chunks.
-///
-/// A SAML message posted to a service provider (`SAMLResponse`,
-/// `SAMLRequest`: the HTTP POST binding, SAML 2.0 Bindings §3.5.4) is base64
-/// of XML: it is base64-decoded as well, a `saml-message` stream. Its
-/// assertion names the signed-in user and is a bearer credential; it crosses
-/// in clear where a load balancer ends TLS in front of the application.
+/// A SAML message (`SAMLResponse`, `SAMLRequest`: `SAMLMessage`) is
+/// base64-decoded as well, a `saml-message` stream.
 struct FormDecoder {
     private var name: [UInt8] = []
     private var inValue = false
@@ -201,7 +197,7 @@ struct FormDecoder {
                 guard inValue else {
                     if b == UInt8(ascii: "=") {
                         inValue = true
-                        let isSAML = FormDecoder.isSAMLMessage(name)
+                        let isSAML = name.withUnsafeBytes { SAMLMessage.isFieldName($0) }
                         saml = isSAML ? TransferDecoder(.base64) : nil
                         value = ContentStream(
                             kind: isSAML ? .samlMessage : .httpFormValue, direction: direction, id: ids, name: name[...])
@@ -259,11 +255,6 @@ struct FormDecoder {
         } else {
             value!.write(bytes, &context)
         }
-    }
-
-    /// The POST binding's field names (SAML 2.0 Bindings §3.5.4), in any letter case.
-    static func isSAMLMessage(_ name: [UInt8]) -> Bool {
-        name.withUnsafeBytes { MIMEHeader.equals($0, "samlresponse") || MIMEHeader.equals($0, "samlrequest") }
     }
 
     private mutating func endField(_ context: inout InspectionContext) {

@@ -74,6 +74,8 @@ struct HTTPBodyDecoder {
     private var whole: ContentStream?
     private var form: FormDecoder?
     private var parts: MIMEReader?
+    /// An HTML page, read for an identity provider's SAML form as well.
+    private var samlPage: SAMLAutoPostPage?
     private var decompressor: Decompressor?
     /// The body is compressed (the decompressor is dropped when its stream ends).
     private let compressed: Bool
@@ -113,6 +115,7 @@ struct HTTPBodyDecoder {
         var whole: ContentStream?
         var form: FormDecoder?
         var parts: MIMEReader?
+        var samlPage: SAMLAutoPostPage?
         var charge = format == nil ? 0 : Decompressor.initialCharge
         contentType.withUnsafeBytes { value in
             let media = MIMEHeader.mediaType(value)
@@ -128,12 +131,14 @@ struct HTTPBodyDecoder {
                 whole = ContentStream(kind: kind, direction: direction, id: ids, mediaType: Array(media)[...])
                 ids &+= 1
                 charge += ContentStream.labelBytes
+                if MIMEHeader.equals(media, "text/html") { samlPage = SAMLAutoPostPage(direction: direction) }
             }
         }
         guard context.reserve(charge) else { return nil }
         self.whole = whole
         self.form = form
         self.parts = parts
+        self.samlPage = samlPage
         charged = charge
         compressed = format != nil
         if let format {
@@ -221,6 +226,7 @@ struct HTTPBodyDecoder {
         }
         decoded += UInt64(piece.count)
         whole?.write(piece, &context)
+        samlPage?.read(piece, ids: &ids, &context)
         form?.read(piece, ids: &ids, &context)
         parts?.read(piece, ids: &ids, &context)
         if capped { stop(complete: false, &context) }
@@ -243,6 +249,7 @@ struct HTTPBodyDecoder {
         guard !stopped else { return }
         stopped = true
         whole?.finish(complete: complete, &context)
+        samlPage?.finish(&context)
         form?.finish(complete: complete, &context)
         parts?.finish(complete: complete, &context)
         decompressor = nil
