@@ -165,7 +165,10 @@ struct TransferDecoder {
 /// its values, percent-decoded (`+` is a space), one stream per non-empty
 /// value named by its field. The field name is kept (capped) across chunks.
 /// A SAML message (`SAMLResponse`, `SAMLRequest`: `SAMLMessage`) is
-/// base64-decoded as well, a `saml-message` stream.
+/// base64-decoded as well, a `saml-message` stream; a `+` in it stays a `+`
+/// (a client that builds the form by hand leaves base64's `+` unescaped, and
+/// no space belongs in base64). One that starts with `<` is XML sent as it is,
+/// not base64: it is delivered as decoded.
 struct FormDecoder {
     private var name: [UInt8] = []
     private var inValue = false
@@ -175,6 +178,7 @@ struct FormDecoder {
     private var value: ContentStream?
     /// Set while the value is a SAML message's base64.
     private var saml: TransferDecoder?
+    private var isSAMLValue = false
     let direction: Direction
 
     init(direction: Direction) {
@@ -199,6 +203,7 @@ struct FormDecoder {
                         inValue = true
                         let isSAML = name.withUnsafeBytes { SAMLMessage.isFieldName($0) }
                         saml = isSAML ? TransferDecoder(.base64) : nil
+                        isSAMLValue = isSAML
                         value = ContentStream(
                             kind: isSAML ? .samlMessage : .httpFormValue, direction: direction, id: ids, name: name[...])
                         ids &+= 1
@@ -242,7 +247,7 @@ struct FormDecoder {
             percent = 1
             return n
         }
-        out[n] = b == UInt8(ascii: "+") ? 0x20 : b
+        out[n] = b == UInt8(ascii: "+") && !isSAMLValue ? 0x20 : b
         return n + 1
     }
 
@@ -250,6 +255,7 @@ struct FormDecoder {
         defer { n = 0 }
         guard n > 0, value != nil else { return }
         let bytes = UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(out)[..<n])
+        if saml != nil && value!.offset == 0 && bytes[0] == UInt8(ascii: "<") { saml = nil }  // XML, not base64
         if saml != nil {
             saml!.decode(bytes, into: &value!, &context)
         } else {
@@ -263,6 +269,7 @@ struct FormDecoder {
         saml = nil
         name.removeAll(keepingCapacity: true)
         inValue = false
+        isSAMLValue = false
         percent = 0
     }
 
