@@ -177,23 +177,34 @@ struct SAMLMessageTests {
     }
 
     @Test func characterReferences() {
-        func read(_ text: String) -> (done: Bool, byte: UInt8?) {
+        /// Reads `text` after an `&` up to the step that ends the reference.
+        func read(_ text: String) -> CharacterReference.Step {
             var r = CharacterReference()
-            var last: (done: Bool, byte: UInt8?) = (false, nil)
             for b in text.utf8 {
-                last = r.read(b)
-                if last.done { break }
+                let step = r.read(b)
+                if step != .more { return step }
             }
-            return last
+            return .more
         }
-        #expect(read("#x2b;") == (true, UInt8(ascii: "+")))
-        #expect(read("#X2F;") == (true, UInt8(ascii: "/")))
-        #expect(read("#61;") == (true, UInt8(ascii: "=")))
-        #expect(read("#x;") == (true, nil))
-        #expect(read("#;") == (true, nil))
-        #expect(read("amp;") == (true, nil))
-        #expect(read("#x2603;") == (true, nil), "not ASCII")
-        #expect(read("#0000000043;").done && read("#0000000043;").byte == nil, "longer than 10 bytes: dropped")
-        #expect(read("#12").done == false)
+        #expect(read("#x2b;") == .done(UInt8(ascii: "+")))
+        #expect(read("#X2F;") == .done(UInt8(ascii: "/")))
+        #expect(read("#61;") == .done(UInt8(ascii: "=")))
+        #expect(read("plus;") == .done(UInt8(ascii: "+")))
+        #expect(read("sol;") == .done(UInt8(ascii: "/")))
+        #expect(read("equals;") == .done(UInt8(ascii: "=")))
+        #expect(read("#x;") == .done(nil))
+        #expect(read("#;") == .done(nil))
+        #expect(read("amp;") == .done(nil), "not one of base64's")
+        #expect(read("#x2603;") == .done(nil), "not ASCII")
+        // Without `;` a numeric reference ends at the first byte that is not
+        // a digit, which is the value's again (browsers read `&#43P` as `+P`).
+        #expect(read("#43P") == .endedBefore(UInt8(ascii: "+")))
+        #expect(read("#x3d\"") == .endedBefore(UInt8(ascii: "=")))
+        #expect(read("\"") == .endedBefore(nil), "a lone &")
+        #expect(read("amp\"") == .endedBefore(nil))
+        #expect(read("abcdefghij;") == .endedBefore(nil), "longer than any name")
+        #expect(read("#000000043;") == .done(UInt8(ascii: "+")), "leading zeros")
+        #expect(read("#99999999999999999999;") == .done(nil), "no overflow")
+        #expect(read("#12") == .more)
     }
 }

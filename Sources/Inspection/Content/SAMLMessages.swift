@@ -21,19 +21,20 @@ enum SAMLMessage {
 }
 
 /// Reads an identity provider's auto-submitting page (`text/html`) for the
-/// hidden input `name="SAMLResponse" value="…"` (or `SAMLRequest`), as
-/// pysaml2, Keycloak, Shibboleth, SimpleSAMLphp and AD FS write it — the
-/// name before the value, in one tag — and base64-decodes the value (its
-/// character references such as `&#x2b;` undone first) into a
+/// hidden input `name="SAMLResponse" value="…"` (or `SAMLRequest`, the name
+/// as the binding spells it), as pysaml2, Keycloak, Shibboleth,
+/// SimpleSAMLphp, AD FS and Okta write it — the name before the value, in
+/// one tag; the value quoted or not — and base64-decodes the value (its
+/// character references such as `&#x2b;` or `&plus;` undone first) into a
 /// `saml-message` stream named by the field. A page without `SAMLRe` costs
 /// a memchr for `S`.
 struct SAMLAutoPostPage {
     private enum State {
         /// Looking for the field name (`matched` bytes of it so far).
         case name
-        /// The name ended; in its tag, looking for `value`, `=` and a quote.
+        /// The name ended; in its tag, looking for `value`, `=` and the value.
         case attribute
-        /// Inside the quoted value.
+        /// Inside the value.
         case value
     }
 
@@ -46,8 +47,11 @@ struct SAMLAutoPostPage {
     private var previous: UInt8 = 0
     /// attribute: `value` was read, then `=`.
     private var sawEquals = false
+    /// attribute: the quote of another attribute's value being skipped (0: none).
+    private var skipping: UInt8 = 0
+    /// The value's quote; 0 for an unquoted value (it ends at a space or `>`).
     private var quote: UInt8 = 0
-    /// A character reference being read in the value (`&#x2b;`), after its `&`.
+    /// A character reference being read in the value, after its `&`.
     private var reference: CharacterReference?
     private var base64 = TransferDecoder(.base64)
     private var stream: ContentStream?
@@ -86,7 +90,8 @@ struct SAMLAutoPostPage {
                 }
                 nameByte(bytes[i])
             case .attribute:
-                attributeByte(bytes[i], ids: &ids, &context)
+                // An unquoted value's first byte is read again as the value's.
+                guard attributeByte(bytes[i], ids: &ids, &context) else { continue }
             case .value:
                 i = valueBytes(bytes, from: i, &context)
                 continue
@@ -97,14 +102,15 @@ struct SAMLAutoPostPage {
     }
 
     /// One more byte of a name being matched; after the whole name, a quote,
-    /// a space, `/` or `>` must follow it.
+    /// a space or `/` must follow it (a `>` ends the tag: no value in it).
     private mutating func nameByte(_ b: UInt8) {
         let needle = which == UInt8(ascii: "q") ? Self.request : Self.response
         if matched == needle.count {
             matched = 0
-            if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") || isSpace(b) || b == UInt8(ascii: "/") || b == UInt8(ascii: ">") {
+            if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") || isSpace(b) || b == UInt8(ascii: "/") {
                 state = .attribute
                 sawEquals = false
+                skipping = 0
             }
             return
         }
@@ -120,32 +126,49 @@ struct SAMLAutoPostPage {
         matched = b == needle[matched] ? matched + 1 : 0
     }
 
-    /// Looks for `value = "` (any letter case, spaces around `=`) before the tag ends.
-    private mutating func attributeByte(_ b: UInt8, ids: inout UInt32, _ context: inout InspectionContext) {
-        if b == UInt8(ascii: ">") {
-            state = .name
-            matched = 0
-            return
+    /// Looks for `value = ` (any letter case, spaces around `=`) and the
+    /// value's quote before the tag ends, skipping other attributes' quoted
+    /// values (a `>` or a `value=` inside one is not the tag's). Returns
+    /// false when `b` is the first byte of an unquoted value.
+    private mutating func attributeByte(_ b: UInt8, ids: inout UInt32, _ context: inout InspectionContext) -> Bool {
+        if skipping != 0 {
+            if b == skipping { skipping = 0 }
+            return true
         }
-        if matched == 5 {
-            if isSpace(b) { return }
+        if matched == Self.valueName.count {
+            if isSpace(b) { return true }
             if !sawEquals && b == UInt8(ascii: "=") {
                 sawEquals = true
-                return
+                return true
             }
-            if sawEquals && (b == UInt8(ascii: "\"") || b == UInt8(ascii: "'")) {
-                quote = b
-                return startValue(ids: &ids, &context)
+            if sawEquals && b != UInt8(ascii: ">") {
+                quote = b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") ? b : 0
+                startValue(ids: &ids, &context)
+                return quote != 0
             }
             matched = 0
             sawEquals = false
         }
+        if b == UInt8(ascii: ">") {
+            state = .name
+            matched = 0
+            return true
+        }
+        if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") {
+            skipping = b
+            matched = 0
+            return true
+        }
+        // `value` starts after a space, a quote or `/` (not `data-value`).
         let lower = b | 0x20
-        if lower == Self.valueName[matched] && (matched > 0 || isSpace(previous)) {
+        let boundary = matched > 0 || isSpace(previous) || previous == UInt8(ascii: "\"") || previous == UInt8(ascii: "'")
+            || previous == UInt8(ascii: "/")
+        if lower == Self.valueName[matched] && boundary {
             matched += 1
         } else {
-            matched = lower == UInt8(ascii: "v") && isSpace(previous) ? 1 : 0
+            matched = lower == UInt8(ascii: "v") && (isSpace(previous) || previous == UInt8(ascii: "/")) ? 1 : 0
         }
+        return true
     }
 
     private mutating func startValue(ids: inout UInt32, _ context: inout InspectionContext) {
@@ -160,31 +183,41 @@ struct SAMLAutoPostPage {
         ids &+= 1
     }
 
-    /// Decodes value bytes from `start` up to the closing quote; returns where it stopped.
+    /// Whether `b` ends the value: its quote, or for an unquoted one a space or `>`.
+    private func endsValue(_ b: UInt8) -> Bool { quote != 0 ? b == quote : isSpace(b) || b == UInt8(ascii: ">") }
+
+    /// Decodes value bytes from `start` up to the value's end; returns where it stopped.
     private mutating func valueBytes(_ bytes: UnsafeRawBufferPointer, from start: Int, _ context: inout InspectionContext) -> Int {
         var i = start
         while i < bytes.count {
-            let b = bytes[i]
             if reference != nil {
-                i += 1
-                let (done, byte) = reference!.read(b)
-                guard done else { continue }
+                var character: UInt8?
+                switch reference!.read(bytes[i]) {
+                case .more:
+                    i += 1
+                    continue
+                case .done(let c):
+                    character = c
+                    i += 1
+                case .endedBefore(let c):
+                    character = c  // the byte is read again: it may end the value
+                }
                 reference = nil
-                if var byte { withUnsafeBytes(of: &byte) { decode($0, &context) } }
+                if var character { withUnsafeBytes(of: &character) { decode($0, &context) } }
                 continue
             }
             // A run of plain value bytes goes to the decoder at once.
             var end = i
-            while end < bytes.count && bytes[end] != quote && bytes[end] != UInt8(ascii: "&") { end += 1 }
+            while end < bytes.count && !endsValue(bytes[end]) && bytes[end] != UInt8(ascii: "&") { end += 1 }
             if end > i { decode(UnsafeRawBufferPointer(rebasing: bytes[i..<end]), &context) }
             i = end
             guard i < bytes.count else { break }
-            if bytes[i] == quote {
+            if bytes[i] != UInt8(ascii: "&") {
+                previous = bytes[i]
                 endValue(complete: true, &context)
-                previous = quote
                 return i + 1
             }
-            reference = CharacterReference()  // `&`
+            reference = CharacterReference()
             i += 1
         }
         return i
@@ -208,37 +241,59 @@ struct SAMLAutoPostPage {
         if state == .value { endValue(complete: false, &context) }
     }
 
-    private func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0a || b == 0x0d }
+    private func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0a || b == 0x0c || b == 0x0d }
 }
 
-/// `&#NN;` or `&#xHH;` in an attribute value, read after its `&`: an ASCII
-/// character is a byte of the value; anything else (a named reference, one
-/// that is malformed or longer than 10 bytes) is dropped whole.
+/// A character reference in an attribute value, read after its `&` (HTML
+/// §13.2.5.72): `&#NN;`, `&#xHH;` — the `;` may be missing, as browsers
+/// allow — or one of the named ones an encoder writes for base64's
+/// characters (`&plus;`, `&sol;`, `&equals;`). An ASCII character is a byte
+/// of the value; anything else is dropped.
 struct CharacterReference {
-    private var length = 0
-    private var hex = false
-    private var value: UInt32 = 0
-    private var numeric = true
+    enum Step: Equatable {
+        case more
+        /// The reference ended with this byte (`;`).
+        case done(UInt8?)
+        /// The reference ended before this byte, which is the value's again.
+        case endedBefore(UInt8?)
+    }
 
-    /// Reads one more byte: done at `;` (or past the longest reference),
-    /// with the character when it is an ASCII one.
-    mutating func read(_ b: UInt8) -> (done: Bool, byte: UInt8?) {
+    private var length = 0
+    private var numeric = false
+    private var hex = false
+    private var digits = 0
+    private var value: UInt32 = 0
+    /// A named reference's letters, a byte each (at most 8).
+    private var name: UInt64 = 0
+
+    mutating func read(_ b: UInt8) -> Step {
         length += 1
-        if b == UInt8(ascii: ";") {
-            let digits = length - (hex ? 3 : 2)
-            return (true, numeric && digits > 0 && value < 0x80 ? UInt8(value) : nil)
-        }
-        guard length <= 10 else { return (true, nil) }
         if length == 1 {
-            numeric = b == UInt8(ascii: "#")
-        } else if length == 2 && (b == UInt8(ascii: "x") || b == UInt8(ascii: "X")) {
-            hex = true
-        } else if let d = digit(b) {
-            value = value * (hex ? 16 : 10) + d
-        } else {
-            numeric = false
+            if b == UInt8(ascii: "#") {
+                numeric = true
+                return .more
+            }
+            guard Self.isLetter(b) else { return .endedBefore(nil) }
+            name = UInt64(b)
+            return .more
         }
-        return (false, nil)
+        if numeric {
+            if length == 2 && (b == UInt8(ascii: "x") || b == UInt8(ascii: "X")) {
+                hex = true
+                return .more
+            }
+            if let d = digit(b) {
+                value = min(value * (hex ? 16 : 10) + d, 0x11_0000)  // past Unicode: stays past it
+                digits += 1
+                return .more
+            }
+            let character: UInt8? = digits > 0 && value < 0x80 ? UInt8(value) : nil
+            return b == UInt8(ascii: ";") ? .done(character) : .endedBefore(character)
+        }
+        if b == UInt8(ascii: ";") { return .done(Self.named(name)) }
+        guard length <= 8, Self.isLetter(b) || b &- UInt8(ascii: "0") < 10 else { return .endedBefore(nil) }
+        name = name << 8 | UInt64(b)
+        return .more
     }
 
     private func digit(_ b: UInt8) -> UInt32? {
@@ -248,5 +303,23 @@ struct CharacterReference {
         case UInt8(ascii: "A")...UInt8(ascii: "F") where hex: UInt32(b - UInt8(ascii: "A") + 10)
         default: nil
         }
+    }
+
+    private static func isLetter(_ b: UInt8) -> Bool { (b | 0x20) &- UInt8(ascii: "a") < 26 }
+
+    /// base64's three characters by name; any other name is dropped.
+    private static func named(_ name: UInt64) -> UInt8? {
+        switch name {
+        case packed("plus"): UInt8(ascii: "+")
+        case packed("sol"): UInt8(ascii: "/")
+        case packed("equals"): UInt8(ascii: "=")
+        default: nil
+        }
+    }
+
+    private static func packed(_ text: StaticString) -> UInt64 {
+        var v: UInt64 = 0
+        for k in 0..<text.utf8CodeUnitCount { v = v << 8 | UInt64(text.utf8Start[k]) }
+        return v
     }
 }
