@@ -52,8 +52,8 @@ P_GRPC=18106          # grpc-gzip.pcap
 P_GRPC_PLAIN=18107    # grpc-messages.pcap: gRPC without compression (grpcio)
 P_GRPC_WEB=18108      #                     gRPC-Web text over HTTP/1.1 (curl, python server)
 P_IDENTITY=18109      # http-identity.pcap: a Flask session cookie, a proxy's identity header
-P_SAML=18110          # saml-post.pcap: a signed SAML response posted to a service provider
-P_SAML_IDP=18111      #                 the identity provider's auto-submitting page
+P_SAML=18110          # saml-post.pcap: the service provider (login, /acs, single logout)
+P_SAML_IDP=18111      #                 the identity provider (/sso's auto-submitting page, /slo)
 P_SMTP=12525
 P_FTP=12121
 P_FTP_PASV_LO=12130
@@ -717,11 +717,13 @@ record_identity() {
 }
 
 record_only identity record_identity
-# saml-post.pcap: single sign-on behind load balancers that end TLS, both
-# hops in clear: a pysaml2 identity provider answers the POST binding's
-# auto-submitting page (a signed response and assertion in base64: the user's
-# e-mail address and SSN), and curl as the browser posts its form to a pysaml2
-# service provider, which verifies it (record_helpers.py saml-*)
+# saml-post.pcap: single sign-on and single logout behind load balancers that
+# end TLS, every hop in clear, pysaml2 on both sides and curl as the browser:
+# the service provider's AuthnRequest (redirect binding, signed), the identity
+# provider's auto-submitting page (a signed response and assertion in base64:
+# the user's e-mail address and SSN), the form posted to the service provider,
+# then its LogoutRequest (redirect binding: the NameID) and the identity
+# provider's LogoutResponse (record_helpers.py saml-*)
 record_saml() {
     local sp idp
     log "recording saml-post.pcap (pysaml2 IdP :$P_SAML_IDP, SP :$P_SAML, curl as the browser)"
@@ -737,6 +739,7 @@ record_saml() {
     stop_pid "$idp"
     stop_pid "$sp"
     grep -q "^answered: the assertion as built" "$WORK/saml-browser.log" || die "SAML: not the answer as built"
+    grep -q "^logged out: " "$WORK/saml-browser.log" || die "SAML: not the logout as built"
 }
 
 record_only saml record_saml

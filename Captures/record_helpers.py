@@ -1661,18 +1661,65 @@ def saml_dir(port):
     return os.path.join(tempfile.gettempdir(), "plainsight-saml-%s" % port)
 
 
+def saml_key(d, name, subject):
+    """A throwaway RSA key and self-signed certificate, d/NAME.key and
+    d/NAME.crt, made with openssl: what a provider signs with and what its
+    metadata gives its peer to verify."""
+    import subprocess
+
+    key, cert = os.path.join(d, name + ".key"), os.path.join(d, name + ".crt")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "365",
+                    "-subj", subject, "-keyout", key, "-out", cert], check=True, capture_output=True)
+    return key, cert
+
+
+def saml_prefixes():
+    """The usual prefixes (samlp, saml, ds) in the XML pysaml2 writes, not
+    ElementTree's ns0, ns1, ns2."""
+    from xml.etree import ElementTree
+
+    from saml2 import saml, samlp, xmldsig
+
+    for prefix, ns in (("samlp", samlp.NAMESPACE), ("saml", saml.NAMESPACE), ("ds", xmldsig.NAMESPACE)):
+        ElementTree.register_namespace(prefix, ns)
+
+
+def saml_redirect_query(entity, path, peer, descriptor):
+    """The query of a Redirect-binding GET (SAML Bindings 3.4.4.1), one value
+    a name, once its Signature verifies (over SAMLRequest or SAMLResponse,
+    RelayState and SigAlg) with a signing certificate of the peer's metadata:
+    pysaml2's parse_* read only the deflated XML, and leave the query's
+    signature to the caller."""
+    import urllib.parse
+
+    from saml2.sigver import verify_redirect_signature
+
+    url = urllib.parse.urlsplit(path)
+    query = {k: v[0] for k, v in urllib.parse.parse_qs(url.query).items()}
+    if "Signature" not in query or not any(verify_redirect_signature(query, entity.sec.sec_backend, cert)
+                                           for cert in entity.metadata.certs(peer, descriptor, "signing")):
+        raise ValueError("%s: not signed by %s" % (url.path, peer))
+    return query
+
+
 def saml_sp_config(port, idp_metadata=None):
     """The service provider's pysaml2 configuration: one Assertion Consumer
-    Service (POST binding) at /acs, that takes an IdP-initiated response
-    only when the assertion and the response are both signed."""
-    from saml2 import BINDING_HTTP_POST
+    Service (POST binding) at /acs, that takes a response to its
+    AuthnRequest only when the assertion and the response are both
+    signed, and one Single Logout Service (Redirect binding) at /sls; the
+    key and certificate of saml_sp_server sign what it sends by redirect."""
+    from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
     from saml2.config import SPConfig
     from saml2.saml import NAMEID_FORMAT_EMAILADDRESS
 
     base = "http://%s:%s" % (HOST4, port)
+    d = saml_dir(port)
     conf = {"entityid": base + "/metadata", "xmlsec_binary": "/usr/bin/xmlsec1",
-            "service": {"sp": {"endpoints": {"assertion_consumer_service": [(base + "/acs", BINDING_HTTP_POST)]},
-                               "name_id_format": [NAMEID_FORMAT_EMAILADDRESS], "allow_unsolicited": True,
+            "key_file": os.path.join(d, "sp.key"), "cert_file": os.path.join(d, "sp.crt"),
+            "service": {"sp": {"endpoints": {"assertion_consumer_service": [(base + "/acs", BINDING_HTTP_POST)],
+                                             "single_logout_service": [(base + "/sls", BINDING_HTTP_REDIRECT)]},
+                               "name_id_format": [NAMEID_FORMAT_EMAILADDRESS], "allow_unsolicited": False,
+                               "authn_requests_signed": True, "logout_requests_signed": True,
                                "want_assertions_signed": True, "want_response_signed": True,
                                "required_attributes": ["mail", "givenName", "sn"],
                                "optional_attributes": ["schacPersonalUniqueID"]}}}
@@ -1683,41 +1730,89 @@ def saml_sp_config(port, idp_metadata=None):
 
 def saml_sp_server(port):
     """A SAML service provider (pysaml2's Saml2Client) behind a
-    TLS-terminating load balancer, in clear: it writes its metadata at start;
+    TLS-terminating load balancer, in clear: it makes its key and writes its
+    metadata at start; one client serves every request (made at the first,
+    with the IdP's metadata: the two start in either order), so that its
+    identity cache knows at /logout who signed in at /acs. GET /login answers
+    302 to the IdP's /sso with an AuthnRequest (Redirect binding, signed);
     POST /acs takes the form of the POST binding, verifies the signed
-    response against the IdP's metadata (read then: the two start in either
-    order) and answers 302 to the RelayState."""
+    response and answers 302 to the RelayState; GET /logout starts single
+    logout of the user signed in: 302 to the IdP's /slo with a LogoutRequest
+    (Redirect binding, signed, the NameID in it); GET /sls verifies the
+    IdP's signed LogoutResponse, forgets the user and answers 302 to /."""
+    import functools
     import http.server
     import urllib.parse
 
-    from saml2 import BINDING_HTTP_POST
+    from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
     from saml2.client import Saml2Client
+    from saml2.ident import decode
     from saml2.metadata import create_metadata_string
+    from saml2.xmldsig import SIG_RSA_SHA256
 
     d = saml_dir(port)
     os.makedirs(d, exist_ok=True)
+    saml_key(d, "sp", "/CN=%s" % HOST4)
     with open(os.path.join(d, "sp.xml"), "wb") as f:
         f.write(create_metadata_string(None, config=saml_sp_config(port)))
+    saml_prefixes()
+    outstanding = {}  # the AuthnRequests sent, by ID: their RelayState
+
+    @functools.lru_cache(maxsize=None)
+    def client():
+        return Saml2Client(saml_sp_config(port, os.path.join(d, "idp.xml")))
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
+        def answer(self, location):
+            self.send_response(302 if location else 403)
+            if location:
+                self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
         def do_POST(self):
             form = urllib.parse.parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
-            sp = Saml2Client(saml_sp_config(port, os.path.join(d, "idp.xml")))
             try:  # pysaml2 raises on a bad signature, and gives no assertion for another Destination
-                authn = sp.parse_authn_request_response(form["SAMLResponse"][0], BINDING_HTTP_POST)
+                authn = client().parse_authn_request_response(form["SAMLResponse"][0], BINDING_HTTP_POST,
+                                                              outstanding)
                 ok = (self.path == "/acs" and authn.name_id.text == CONTENT_EMAIL
                       and authn.get_identity() == SAML_IDENTITY)
             except Exception as e:
                 ok = False
                 print("acs: refused: %r" % e, flush=True)
             print("acs: %s" % ("the assertion as built" if ok else "unexpected"), flush=True)
-            self.send_response(302 if ok else 403)
-            if ok:
-                self.send_header("Location", form["RelayState"][0])
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self.answer(ok and form["RelayState"][0])
+
+        def do_GET(self):
+            path, location = urllib.parse.urlsplit(self.path).path, None
+            try:
+                sp = client()
+                if path == "/login":
+                    request_id, info = sp.prepare_for_authenticate(SAML_IDP, "/dashboard", sign=True,
+                                                                   sigalg=SIG_RSA_SHA256)
+                    outstanding[request_id] = "/dashboard"
+                    location = dict(info["headers"])["Location"]
+                    print("login: AuthnRequest %s, signed" % request_id, flush=True)
+                elif path == "/logout":
+                    (name_id,) = sp.users.subjects()  # who signed in at /acs: one user, or refused
+                    (_, info), = sp.global_logout(name_id, "urn:oasis:names:tc:SAML:2.0:logout:user",
+                                                    sign=True, sign_alg=SIG_RSA_SHA256).values()
+                    location = dict(info["headers"])["Location"]
+                    print("logout: LogoutRequest for %s, signed" % name_id.text, flush=True)
+                elif path == "/sls":
+                    query = saml_redirect_query(sp, self.path, SAML_IDP, "idpsso")
+                    response = sp.parse_logout_request_response(query["SAMLResponse"], BINDING_HTTP_REDIRECT)
+                    name_id = decode(sp.state[response.in_response_to]["name_id"])
+                    sp.handle_logout_response(response)
+                    if response.status_ok() and not sp.is_logged_in(name_id):
+                        location = "/"
+                        print("sls: the LogoutResponse as built, signature verified: %s logged out"
+                              % name_id.text, flush=True)
+            except Exception as e:
+                print("%s: refused: %r" % (path, e), flush=True)
+            self.answer(location)
 
         def log_message(self, *args):
             pass
@@ -1728,16 +1823,18 @@ def saml_sp_server(port):
 def saml_idp_server(port, sp_port):
     """An identity provider (pysaml2's Server) behind a load balancer that
     ends TLS, in clear: its key and certificate made with openssl at start,
-    its metadata left for the service provider of sp_port. GET /sso signs,
-    with RSA-SHA256, an unsolicited response and its assertion for that
-    service provider, the NameID and the attributes in clear (no
+    its metadata (/sso and /slo, Redirect binding, at its own address) left
+    for the service provider of sp_port. GET /sso signs,
+    with RSA-SHA256, a response and its assertion for that service provider
+    (in response to a signed AuthnRequest by the Redirect binding), the NameID and the attributes in clear (no
     EncryptedAssertion), and answers the POST binding's auto-submitting HTML
-    page: the response in base64 in a hidden input."""
+    page: the response in base64 in a hidden input. GET /slo takes a signed
+    LogoutRequest by the Redirect binding and answers 302 to the service
+    provider's /sls with a signed LogoutResponse, by the Redirect binding."""
     import http.server
-    import subprocess
-    from xml.etree import ElementTree
+    import urllib.parse
 
-    from saml2 import BINDING_HTTP_REDIRECT, saml, samlp, xmldsig
+    from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, saml, xmldsig
     from saml2.config import IdPConfig
     from saml2.metadata import create_metadata_string
     from saml2.pack import http_form_post_message
@@ -1745,38 +1842,71 @@ def saml_idp_server(port, sp_port):
 
     d = saml_dir(sp_port)
     os.makedirs(d, exist_ok=True)
-    key, cert = os.path.join(d, "idp.key"), os.path.join(d, "idp.crt")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "365",
-                    "-subj", "/CN=idp.corp-mail.io", "-keyout", key, "-out", cert], check=True, capture_output=True)
+    key, cert = saml_key(d, "idp", "/CN=idp.corp-mail.io")
+    base = "http://%s:%s" % (HOST4, port)
     idp = {"entityid": SAML_IDP, "xmlsec_binary": "/usr/bin/xmlsec1", "key_file": key, "cert_file": cert,
-           "service": {"idp": {"endpoints": {"single_sign_on_service": [
-               ("https://idp.corp-mail.io/idp/profile/SAML2/Redirect/SSO", BINDING_HTTP_REDIRECT)]},
-               "name_id_format": [saml.NAMEID_FORMAT_EMAILADDRESS],
-               "policy": {"default": {"lifetime": {"minutes": 5}, "name_form": saml.NAME_FORMAT_URI}}}}}
+           "service": {"idp": {"endpoints": {"single_sign_on_service": [(base + "/sso", BINDING_HTTP_REDIRECT)],
+                                             "single_logout_service": [(base + "/slo", BINDING_HTTP_REDIRECT)]},
+                               "name_id_format": [saml.NAMEID_FORMAT_EMAILADDRESS],
+                               "policy": {"default": {"lifetime": {"minutes": 5},
+                                                      "name_form": saml.NAME_FORMAT_URI}}}}}
     with open(os.path.join(d, "idp.xml"), "wb") as f:
         f.write(create_metadata_string(None, config=IdPConfig().load(idp)))
-    for prefix, ns in (("samlp", samlp.NAMESPACE), ("saml", saml.NAMESPACE), ("ds", xmldsig.NAMESPACE)):
-        ElementTree.register_namespace(prefix, ns)  # the usual prefixes, not ns0, ns1, ns2
-    acs = "http://%s:%s/acs" % (HOST4, sp_port)
+    saml_prefixes()
+    sp = "http://%s:%s/metadata" % (HOST4, sp_port)
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def do_GET(self):
             # The service provider's metadata: written when it started, read now.
-            conf = IdPConfig().load(dict(idp, metadata={"local": [os.path.join(d, "sp.xml")]}))
-            response = Server(config=conf).create_authn_response(
-                SAML_IDENTITY, None, acs, "http://%s:%s/metadata" % (HOST4, sp_port),
+            server = Server(config=IdPConfig().load(dict(idp, metadata={"local": [os.path.join(d, "sp.xml")]})))
+            url = urllib.parse.urlsplit(self.path)
+            try:
+                if url.path == "/slo":
+                    self.logout(server)
+                elif url.path == "/sso":
+                    query = saml_redirect_query(server, self.path, sp, "spsso")
+                    request = server.parse_authn_request(query["SAMLRequest"], BINDING_HTTP_REDIRECT).message
+                    args = server.response_args(request, [BINDING_HTTP_POST])
+                    print("sso: AuthnRequest %s, signature verified" % request.id, flush=True)
+                    self.sign_in(server, args["in_response_to"], args["destination"], query["RelayState"])
+                else:
+                    raise ValueError("no such path")
+            except Exception as e:
+                print("%s: refused: %r" % (url.path, e), flush=True)
+                self.send_response(403)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        def sign_in(self, server, in_response_to, destination, relay_state):
+            response = server.create_authn_response(
+                SAML_IDENTITY, in_response_to, destination, sp,
                 name_id=saml.NameID(format=saml.NAMEID_FORMAT_EMAILADDRESS, text=CONTENT_EMAIL),
                 authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"},
                 sign_response=True, sign_assertion=True,
                 sign_alg=xmldsig.SIG_RSA_SHA256, digest_alg=xmldsig.DIGEST_SHA256)
-            page = http_form_post_message(str(response), acs, "/dashboard", typ="SAMLResponse")["data"].encode()
+            page = http_form_post_message(str(response), destination, relay_state, typ="SAMLResponse")["data"].encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(page)))
             self.end_headers()
             self.wfile.write(page)
+
+        def logout(self, server):
+            query = saml_redirect_query(server, self.path, sp, "spsso")
+            request = server.parse_logout_request(query["SAMLRequest"], BINDING_HTTP_REDIRECT).message
+            if request.name_id.text != CONTENT_EMAIL:
+                raise ValueError("LogoutRequest for %r" % request.name_id.text)
+            response = server.create_logout_response(request, [BINDING_HTTP_REDIRECT])
+            info = server.apply_binding(BINDING_HTTP_REDIRECT, str(response), response.destination,
+                                        query["RelayState"], response=True, sign=True, sigalg=xmldsig.SIG_RSA_SHA256)
+            print("slo: LogoutRequest for %s, signature verified; LogoutResponse Success, signed"
+                  % request.name_id.text, flush=True)
+            self.send_response(302)
+            self.send_header("Location", dict(info["headers"])["Location"])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
 
         def log_message(self, *args):
             pass
@@ -1785,15 +1915,30 @@ def saml_idp_server(port, sp_port):
 
 
 def saml_browser(idp_port, sp_port):
-    """The browser: curl fetches the identity provider's page, and posts
-    its form (SAMLResponse, RelayState) to the form's action as the page's
-    script would."""
+    """The browser: curl signs in (asks the service provider's /login and
+    follows its redirect to the identity provider's page) and posts the page's form
+    (SAMLResponse, RelayState) to the form's action as its script would; then
+    it asks the service provider's /logout and follows, one GET each, the
+    single logout's redirects: the LogoutRequest to the identity provider's
+    /slo, its LogoutResponse back to /sls, then /. A redirect is followed only
+    to the address this exchange expects (no curl -L)."""
     import html.parser
     import subprocess
     import tempfile
 
-    page = subprocess.run(["curl", "-sS", "--fail", "--max-time", "10", "http://%s:%s/sso" % (HOST4, idp_port)],
-                          check=True, capture_output=True, text=True).stdout
+    idp, sp = "http://%s:%s" % (HOST4, idp_port), "http://%s:%s" % (HOST4, sp_port)
+    curl = ["curl", "-sS", "--fail", "--globoff", "--max-time", "10"]
+
+    def redirect(url, to):
+        """GET url; the Location of its 302, which must start with `to`."""
+        out = subprocess.run(curl + ["-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", url],
+                             check=True, capture_output=True, text=True).stdout
+        if not out.startswith("302 " + to):
+            sys.exit("not the redirect as built: %r" % out[:300])
+        return out[4:]
+
+    sso = redirect(sp + "/login", idp + "/sso?SAMLRequest=")
+    page = subprocess.run(curl + [sso], check=True, capture_output=True, text=True).stdout
     form = {}
 
     class Form(html.parser.HTMLParser):
@@ -1805,18 +1950,23 @@ def saml_browser(idp_port, sp_port):
                 form[a["name"]] = a["value"]
 
     Form().feed(page)
-    if form.get("action") != "http://%s:%s/acs" % (HOST4, sp_port):
+    if form.get("action") != sp + "/acs":
         sys.exit("not the page as built: %r" % page[:300])
     with tempfile.TemporaryDirectory() as t:
         with open(t + "/SAMLResponse", "w") as f:
             f.write(form["SAMLResponse"])
-        out = subprocess.run(["curl", "-sS", "--fail", "--max-time", "10", "-o", "/dev/null",
-                              "-w", "%{http_code} %{redirect_url}", "--data-urlencode", "SAMLResponse@" + t + "/SAMLResponse",
-                              "--data-urlencode", "RelayState=" + form["RelayState"], form["action"]],
+        out = subprocess.run(curl + ["-o", "/dev/null", "-w", "%{http_code} %{redirect_url}",
+                                     "--data-urlencode", "SAMLResponse@" + t + "/SAMLResponse",
+                                     "--data-urlencode", "RelayState=" + form["RelayState"], form["action"]],
                              check=True, capture_output=True, text=True).stdout
-    if out != "302 http://%s:%s/dashboard" % (HOST4, sp_port):
+    if out != "302 %s/dashboard" % sp:
         sys.exit("not the answer as built: %r" % out)
     print("answered: the assertion as built")
+    slo = redirect(sp + "/logout", idp + "/slo?SAMLRequest=")
+    sls = redirect(slo, sp + "/sls?SAMLResponse=")
+    if redirect(sls, sp + "/") != sp + "/":
+        sys.exit("not the logout as built")
+    print("logged out: LogoutRequest to /slo, LogoutResponse to /sls, 302 to /")
 
 
 def h2c_content_server(port):

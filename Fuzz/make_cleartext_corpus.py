@@ -402,6 +402,11 @@ def content_seeds():
     seeds["content-http-saml-form"] = script("http", pieces([(0, b"POST /acs HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n" % len(saml) + saml)], 7))
     page = b'<form method="post" action="/acs"><input type="hidden" name="SAMLResponse" value="' + base64.b64encode(b'<saml:Assertion ID="_5c1e9a7f3b2d4e6a" IssueInstant="2026-12-07T09:14:02Z">tok_abcdefghij0123456789</saml:Assertion>').replace(b"+", b"&#x2b;").replace(b"=", b"&#61;") + b'"/></form>'
     seeds["content-http-saml-page"] = script("http", [(0, get), (1, b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n" % len(page) + page)])
+    # The redirect binding: raw DEFLATE, base64, percent-encoded, in a Location and a request line.
+    deflater = zlib.compressobj(9, zlib.DEFLATED, -15)
+    logout = deflater.compress(b'<samlp:LogoutRequest ID="id-1"><saml:NameID>tok_abcdefghij0123456789</saml:NameID></samlp:LogoutRequest>') + deflater.flush()
+    slo = b"/slo?SAMLRequest=" + base64.b64encode(logout).replace(b"+", b"%2B").replace(b"/", b"%2F").replace(b"=", b"%3D") + b"&RelayState=%2F"
+    seeds["content-http-saml-redirect"] = script("http", pieces([(0, b"GET " + slo + b" HTTP/1.1\r\nHost: a\r\n\r\n"), (1, b"HTTP/1.1 302 Found\r\nLocation: http://a" + slo + b"\r\nContent-Length: 0\r\n\r\n")], 9))
     seeds["content-http-form"] = script("http", pieces([(0, b"POST / HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n" % len(form) + form)], 5))
     multipart = (b"pre\r\n--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nvalue\r\n-- no\r\n--B\r\n"
                  b"Content-Disposition: form-data;\r\n name=\"f\"; filename=\"x.csv\"\r\nContent-Type: text/csv\r\n\r\n1,2\r\n\x00\xff\r\n--B--\r\nepi")

@@ -207,4 +207,81 @@ struct SAMLMessageTests {
         #expect(read("#99999999999999999999;") == .done(nil), "no overflow")
         #expect(read("#12") == .more)
     }
+
+    // MARK: the redirect binding
+
+    static func logoutRequest(_ nameID: String) -> String {
+        #"<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="id-4b1d7c2e9f3a" Version="2.0" IssueInstant="2026-12-07T09:20:11Z" Destination="http://idp.internal/slo">"#
+            + #"<saml:Issuer>http://app.internal/metadata</saml:Issuer><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">\#(nameID)</saml:NameID>"#
+            + "<samlp:SessionIndex>id-9f3a4e6b8c5d</samlp:SessionIndex></samlp:LogoutRequest>"
+    }
+
+    /// The redirect binding's parameter: raw DEFLATE, base64, percent-encoded (`%2B`, `%2F`, `%3D`).
+    static func redirectParameter(_ xml: String, deflate: Bool = true) -> String {
+        let bytes = deflate ? TestCoding.rawDeflate.compress(Array(xml.utf8)) : Array(xml.utf8)
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "%2B")
+            .replacingOccurrences(of: "/", with: "%2F").replacingOccurrences(of: "=", with: "%3D")
+    }
+
+    /// Single logout: the service provider's 302 to the identity provider and
+    /// the browser's request for that URL, each a stream, at every cut.
+    @Test func aLogoutRequestInALocationAndARequestLine() {
+        let xml = Self.logoutRequest("not-a-secret")
+        let query = "SAMLRequest=" + Self.redirectParameter(xml) + "&RelayState=%2F&SigAlg=http%3A%2F%2Fwww.w3.org%2F2001%2F04%2Fxmldsig-more%23rsa-sha256&Signature=c2lnbmF0dXJl"
+        let response = Array("HTTP/1.1 302 Found\r\nLocation: http://idp.internal/slo?\(query)\r\nContent-Length: 0\r\n\r\n".utf8)
+        let request = Array("GET /slo?\(query) HTTP/1.1\r\nHost: idp.internal\r\n\r\n".utf8)
+        for cut in stride(from: 0, through: response.count, by: 3) {
+            var sp = ContentRun(.http)
+            sp.send(Array("GET /logout HTTP/1.1\r\nHost: app.internal\r\n\r\n".utf8), .toServer)
+            sp.send(response, .toClient, cutAt: cut)
+            var idp = ContentRun(.http)
+            idp.send(request, .toServer, cutAt: min(cut, request.count))
+            sp.endBoth()
+            idp.endBoth()
+            let streams = sp.streams + idp.streams
+            #expect(streams.map(\.kind) == [.samlMessage, .samlMessage], "cut \(cut)")
+            #expect(streams.map(\.name) == ["SAMLRequest", "SAMLRequest"])
+            #expect(streams.map(\.direction) == [.toClient, .toServer])
+            #expect(streams.map { String(decoding: $0.bytes, as: UTF8.self) } == [xml, xml], "cut \(cut)")
+            #expect(streams.allSatisfy { $0.complete == true })
+            sp.checkClean()
+            idp.checkClean()
+        }
+    }
+
+    /// XML not deflated is taken as it is; corrupt DEFLATE is counted; names
+    /// that are not the binding's, or not a query parameter's, are not read.
+    @Test func redirectEdgeCases() {
+        let xml = Self.logoutRequest("x")
+        let corrupt = Data([0xff, 0xff, 0xff, 0xff, 0x00]).base64EncodedString()
+        let target = "/slo?a=1&SAMLResponse=" + Self.redirectParameter(xml, deflate: false) + "&SAMLRequest=" + corrupt
+            + "&SAMLRequestX=" + Self.redirectParameter(xml) + "&xSAMLRequest=" + Self.redirectParameter(xml) + "#SAMLRequest=" + Self.redirectParameter(xml)
+        var run = ContentRun(.http)
+        run.send(Array("GET \(target) HTTP/1.1\r\nHost: idp.internal\r\n\r\n".utf8), .toServer)
+        run.endBoth()
+        // The corrupt one delivered no byte: no stream to record, only the count.
+        #expect(run.streams.map(\.name) == ["SAMLResponse"])
+        #expect(run.streams.first.map { String(decoding: $0.bytes, as: UTF8.self) } == xml)
+        #expect(run.context.counters.content.corruptCompressed == 1)
+        run.checkClean()
+    }
+
+    /// The user named in a logout request is found, named by the parameter; over HTTP/2 in `:path`.
+    @Test func theUserInALogoutRequestIsFound() throws {
+        let path = "/slo?SAMLRequest=" + Self.redirectParameter(Self.logoutRequest(ContentScanFlowTests.token)) + "&RelayState=%2F"
+        var c = try ContentScanFlowTests.conversation(port: 8080)
+        c.client("GET \(path) HTTP/1.1\r\nHost: idp.internal\r\n\r\n")
+        c.server("HTTP/1.1 302 Found\r\nLocation: /\r\nContent-Length: 0\r\n\r\n")
+        c.inspection.end(direction: .toServer, context: &c.context)
+        c.inspection.end(direction: .toClient, context: &c.context)
+        let found = c.context.takeContentSightings().contents
+        #expect(found.map { String(decoding: $0.match.value, as: UTF8.self) } == [ContentScanFlowTests.token])
+        #expect(found.map(\.source) == [.samlMessage])
+        #expect(found.map { String(decoding: $0.match.field, as: UTF8.self) } == ["SAMLRequest"])
+
+        let fields = H2.literal(":method", "GET") + H2.literal(":scheme", "http") + H2.literal(":path", path)
+            + H2.literal(":authority", "idp.internal")
+        let h2 = try HTTP2ContentTests.scanned(H2.preface + H2.settings() + H2.headers(1, fields, endStream: true))
+        #expect(h2.found == ["\(HTTP2ContentTests.token) saml-message"])
+    }
 }

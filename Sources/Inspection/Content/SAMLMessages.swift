@@ -13,10 +13,88 @@ import Flows
 /// is a bearer credential; both hops cross in clear where a load balancer
 /// ends TLS in front of the application or the identity provider (Keycloak
 /// behind an edge proxy, say). Each message is a `saml-message` stream.
+///
+/// The redirect binding (§3.4) carries a message in a URL instead — the
+/// XML raw-DEFLATE-compressed, base64, percent-encoded in a `SAMLRequest` or
+/// `SAMLResponse` query parameter — in the `Location` of a 302 and in the
+/// request the browser then sends: a service provider's authentication
+/// request, and single logout's `LogoutRequest`, which names the user.
+/// `deliverRedirect` decodes it into a `saml-message` stream as well.
 enum SAMLMessage {
     /// The binding's field names, in any letter case.
     static func isFieldName(_ name: UnsafeRawBufferPointer) -> Bool {
         MIMEHeader.equals(name, "samlresponse") || MIMEHeader.equals(name, "samlrequest")
+    }
+
+    /// Delivers the SAML message of each `SAMLRequest`/`SAMLResponse` query
+    /// parameter of `url` (a request target, a `Location`): percent-decoded,
+    /// base64-decoded, inflated (or as it is when it decodes to `<`: XML sent
+    /// without DEFLATE). A URL without an `S` costs a memchr.
+    static func deliverRedirect(
+        _ url: UnsafeRawBufferPointer, direction: Direction, ids: inout UInt32, context: inout InspectionContext
+    ) {
+        guard let base = url.baseAddress else { return }
+        var i = 0
+        while i < url.count, let hit = memchr(base + i, Int32(UInt8(ascii: "S")), url.count - i) {
+            let s = base.distance(to: UnsafeRawPointer(hit))
+            i = s + 1
+            guard s > 0, url[s - 1] == UInt8(ascii: "?") || url[s - 1] == UInt8(ascii: "&") else { continue }
+            let rest = UnsafeRawBufferPointer(rebasing: url[s...])
+            let name: [UInt8]
+            if MIMEHeader.hasPrefix(rest, "samlrequest=") {
+                name = SAMLAutoPostPage.request
+            } else if MIMEHeader.hasPrefix(rest, "samlresponse=") {
+                name = SAMLAutoPostPage.response
+            } else {
+                continue
+            }
+            let start = s + name.count + 1
+            var end = start
+            while end < url.count && url[end] != UInt8(ascii: "&") && url[end] != UInt8(ascii: "#") { end += 1 }
+            i = end
+            let encoded = HTTPAnalyzer.percentDecoded(UnsafeRawBufferPointer(rebasing: url[start..<end]), plusIsSpace: false)
+            guard let message = CleartextBase64.decode(encoded), let first = message.first else { continue }
+            guard context.reserve(ContentStream.labelBytes) else { continue }
+            var stream = ContentStream(kind: .samlMessage, direction: direction, id: ids, name: name[...])
+            ids &+= 1
+            if first == UInt8(ascii: "<") {
+                message.withUnsafeBytes { stream.write($0, &context) }
+                stream.finish(complete: true, &context)
+            } else {
+                inflate(message, into: &stream, &context)
+            }
+            context.release(ContentStream.labelBytes)
+        }
+    }
+
+    /// Raw DEFLATE (RFC 1951), as `HTTPBodyDecoder` inflates a body: its
+    /// memory charged, the ratio cap applied; complete when the stream ended.
+    private static func inflate(_ compressed: [UInt8], into stream: inout ContentStream, _ context: inout InspectionContext) {
+        guard context.reserve(Decompressor.initialCharge) else { return stream.finish(complete: false, &context) }
+        defer { context.release(Decompressor.initialCharge) }
+        let decompressor = Decompressor(format: .deflate)
+        var ended = false
+        compressed.withUnsafeBytes { input in
+            guard decompressor.setInput(input) else { return }
+            while stream.open {
+                let (produced, step) = decompressor.step()
+                stream.write(produced, &context)
+                if decompressor.totalOut > ContentLimits.ratioFloor
+                    && decompressor.totalOut > ContentLimits.maxRatio * decompressor.totalIn
+                {
+                    context.counters.content.ratioCapHits &+= 1
+                    return
+                }
+                switch step {
+                case .moreOutput: continue
+                case .end: ended = true
+                case .needInput, .memoryCap: break
+                case .corrupt: context.counters.content.corruptCompressed &+= 1
+                }
+                return
+            }
+        }
+        stream.finish(complete: ended, &context)
     }
 }
 

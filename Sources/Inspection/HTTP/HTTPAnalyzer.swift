@@ -335,7 +335,11 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
             m.equals("HEAD") ? .head : m.equals("POST") ? .post : m.equals("PUT") ? .put
             : m.equals("CONNECT") ? .connect : .other
         r.startMessage(method: method)
-        HTTPAnalyzer.scanTarget(t.slice(sp1 + 1, sp2).trimmed, into: &r.credentials)
+        let target = t.slice(sp1 + 1, sp2).trimmed
+        HTTPAnalyzer.scanTarget(target, into: &r.credentials)
+        if context.wantsContent {
+            SAMLMessage.deliverRedirect(target, direction: .toServer, ids: &nextContentStream, context: &context)
+        }
     }
 
     /// `HTTP-version SP status-code SP [reason-phrase]` (RFC 9112 §4).
@@ -366,7 +370,9 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
         // base64 JSON in a value (a proxy's identity header, a session cookie).
         if context.wantsContent {
             EncodedJSONValues.deliver(value, header: name, direction: direction, ids: &nextContentStream, context: &context)
-            if name.equals("content-type", caseInsensitive: true) {
+            if name.equals("location", caseInsensitive: true) {
+                SAMLMessage.deliverRedirect(value, direction: direction, ids: &nextContentStream, context: &context)
+            } else if name.equals("content-type", caseInsensitive: true) {
                 r.keepContentType(value, &context)
             } else if name.equals("content-encoding", caseInsensitive: true) {
                 r.contentCoding = HTTPContentCoding(value)

@@ -481,7 +481,11 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
             }
             // Base64 JSON in a value (a proxy's identity header, a session cookie), once
             // the block's text is out and its budget back; not the pseudo-headers (`:path`).
+            // A SAML message in the URL of `:path` or `location` (the redirect binding).
             r.decoder.forEachField { name, value in
+                if MIMEHeader.equals(name, ":path") || MIMEHeader.equals(name, "location") {
+                    SAMLMessage.deliverRedirect(value, direction: direction, ids: &nextContentStream, context: &context)
+                }
                 guard name.first != UInt8(ascii: ":") else { return }
                 EncodedJSONValues.deliver(value, header: name, direction: direction, ids: &nextContentStream, context: &context)
             }
