@@ -250,19 +250,38 @@ struct SAMLMessageTests {
     }
 
     /// XML not deflated is taken as it is; corrupt DEFLATE is counted; names
-    /// that are not the binding's, or not a query parameter's, are not read.
+    /// that are not the binding's, or not a query parameter's, are not read;
+    /// one message per URL, the first.
     @Test func redirectEdgeCases() {
         let xml = Self.logoutRequest("x")
         let corrupt = Data([0xff, 0xff, 0xff, 0xff, 0x00]).base64EncodedString()
-        let target = "/slo?a=1&SAMLResponse=" + Self.redirectParameter(xml, deflate: false) + "&SAMLRequest=" + corrupt
-            + "&SAMLRequestX=" + Self.redirectParameter(xml) + "&xSAMLRequest=" + Self.redirectParameter(xml) + "#SAMLRequest=" + Self.redirectParameter(xml)
+        let targets = [
+            "/slo?a=1&SAMLRequestX=" + Self.redirectParameter(xml) + "&xSAMLRequest=" + Self.redirectParameter(xml)
+                + "&SAMLResponse=" + Self.redirectParameter(xml, deflate: false) + "&SAMLRequest=" + Self.redirectParameter(xml)
+                + "#SAMLRequest=" + Self.redirectParameter(xml),
+            "/slo?SAMLRequest=" + corrupt,
+        ]
         var run = ContentRun(.http)
-        run.send(Array("GET \(target) HTTP/1.1\r\nHost: idp.internal\r\n\r\n".utf8), .toServer)
+        for target in targets { run.send(Array("GET \(target) HTTP/1.1\r\nHost: idp.internal\r\n\r\n".utf8), .toServer) }
         run.endBoth()
         // The corrupt one delivered no byte: no stream to record, only the count.
         #expect(run.streams.map(\.name) == ["SAMLResponse"])
         #expect(run.streams.first.map { String(decoding: $0.bytes, as: UTF8.self) } == xml)
         #expect(run.context.counters.content.corruptCompressed == 1)
+        run.checkClean()
+    }
+
+    /// A flow's redirect messages inflate to `redirectBytesPerFlow` in all,
+    /// each to `maxRedirectMessage`: past that they are not decoded, counted.
+    @Test func aFlowsRedirectBudget() {
+        let bomb = Data(TestCoding.rawDeflate.compress([UInt8](repeating: 0x41, count: 1 << 20))).base64EncodedString()
+        var run = ContentRun(.http)
+        for _ in 0..<6 { run.send(Array("GET /slo?SAMLRequest=\(bomb) HTTP/1.1\r\nHost: idp\r\n\r\n".utf8), .toServer) }
+        run.endBoth()
+        let each = SAMLMessage.maxRedirectMessage
+        #expect(run.streams.map(\.bytes.count) == Array(repeating: each, count: SAMLMessage.redirectBytesPerFlow / each))
+        #expect(run.streams.allSatisfy { $0.complete == false })
+        #expect(run.context.counters.content.decodedCapHits == 6, "four cut, two not decoded")
         run.checkClean()
     }
 

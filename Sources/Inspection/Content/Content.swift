@@ -58,8 +58,9 @@ public enum ContentKind: UInt8, CaseIterable, Sendable {
     /// A header or cookie value that is base64 of a JSON object (a proxy's
     /// identity header, a client-side session cookie), decoded (`EncodedJSONValues`).
     case httpHeaderValue
-    /// A SAML message posted in a form (`SAMLResponse`, `SAMLRequest`),
-    /// base64-decoded: XML (`FormDecoder`).
+    /// A SAML message (`SAMLResponse`, `SAMLRequest`): base64-decoded from a
+    /// posted form (`FormDecoder`) or an identity provider's auto-submitting
+    /// page, or inflated from a redirect's URL (`SAMLMessage`): XML.
     case samlMessage
 
     /// The name in the stats record and in findings.

@@ -26,12 +26,24 @@ enum SAMLMessage {
         MIMEHeader.equals(name, "samlresponse") || MIMEHeader.equals(name, "samlrequest")
     }
 
-    /// Delivers the SAML message of each `SAMLRequest`/`SAMLResponse` query
-    /// parameter of `url` (a request target, a `Location`): percent-decoded,
-    /// base64-decoded, inflated (or as it is when it decodes to `<`: XML sent
-    /// without DEFLATE). A URL without an `S` costs a memchr.
+    /// Most a redirect-binding message may inflate to: real ones are a few KB.
+    static let maxRedirectMessage = 64 << 10
+    /// Most a flow's redirect-binding messages may inflate to together: HTTP/2
+    /// can repeat a long `:path` from its header table for a byte a request,
+    /// so without it a few KB of frames would cost gigabytes of inflating.
+    static let redirectBytesPerFlow = 256 << 10
+
+    /// Delivers the SAML message of `url` (a request target, a `Location`):
+    /// its first `SAMLRequest` or `SAMLResponse` query parameter — the names
+    /// as the binding spells them, the only spelling services read; one
+    /// message per URL — percent-decoded, base64-decoded (line breaks
+    /// skipped), inflated (or as it is when it decodes to `<`: XML sent
+    /// without DEFLATE), at most `maxRedirectMessage` bytes and what is left
+    /// of the flow's `budget` (a cut message is counted in
+    /// `decodedCapHits`). A URL without an `S` costs a memchr.
     static func deliverRedirect(
-        _ url: UnsafeRawBufferPointer, direction: Direction, ids: inout UInt32, context: inout InspectionContext
+        _ url: UnsafeRawBufferPointer, direction: Direction, budget: inout Int, ids: inout UInt32,
+        context: inout InspectionContext
     ) {
         guard let base = url.baseAddress else { return }
         var i = 0
@@ -40,49 +52,65 @@ enum SAMLMessage {
             i = s + 1
             guard s > 0, url[s - 1] == UInt8(ascii: "?") || url[s - 1] == UInt8(ascii: "&") else { continue }
             let rest = UnsafeRawBufferPointer(rebasing: url[s...])
-            let name: [UInt8]
-            if MIMEHeader.hasPrefix(rest, "samlrequest=") {
-                name = SAMLAutoPostPage.request
-            } else if MIMEHeader.hasPrefix(rest, "samlresponse=") {
-                name = SAMLAutoPostPage.response
-            } else {
-                continue
-            }
+            guard let name = [SAMLAutoPostPage.request, SAMLAutoPostPage.response].first(where: { parameter($0, starts: rest) })
+            else { continue }
             let start = s + name.count + 1
             var end = start
             while end < url.count && url[end] != UInt8(ascii: "&") && url[end] != UInt8(ascii: "#") { end += 1 }
-            i = end
-            let encoded = HTTPAnalyzer.percentDecoded(UnsafeRawBufferPointer(rebasing: url[start..<end]), plusIsSpace: false)
-            guard let message = CleartextBase64.decode(encoded), let first = message.first else { continue }
-            guard context.reserve(ContentStream.labelBytes) else { continue }
+            var encoded = HTTPAnalyzer.percentDecoded(UnsafeRawBufferPointer(rebasing: url[start..<end]), plusIsSpace: false)
+            encoded.removeAll { $0 == 0x0d || $0 == 0x0a }
+            guard let message = CleartextBase64.decode(encoded), let first = message.first else { return }
+            guard budget > 0 else {
+                context.counters.content.decodedCapHits &+= 1
+                return
+            }
+            guard context.reserve(ContentStream.labelBytes) else { return }
+            defer { context.release(ContentStream.labelBytes) }
             var stream = ContentStream(kind: .samlMessage, direction: direction, id: ids, name: name[...])
             ids &+= 1
+            let limit = min(maxRedirectMessage, budget)
             if first == UInt8(ascii: "<") {
-                message.withUnsafeBytes { stream.write($0, &context) }
-                stream.finish(complete: true, &context)
+                let whole = message.count <= limit
+                message.withUnsafeBytes { stream.write(UnsafeRawBufferPointer(rebasing: $0.prefix(limit)), &context) }
+                budget -= min(message.count, limit)
+                if !whole { context.counters.content.decodedCapHits &+= 1 }
+                stream.finish(complete: whole, &context)
             } else {
-                inflate(message, into: &stream, &context)
+                budget -= inflate(message, limit: limit, into: &stream, &context)
             }
-            context.release(ContentStream.labelBytes)
+            return
         }
     }
 
-    /// Raw DEFLATE (RFC 1951), as `HTTPBodyDecoder` inflates a body: its
-    /// memory charged, the ratio cap applied; complete when the stream ended.
-    private static func inflate(_ compressed: [UInt8], into stream: inout ContentStream, _ context: inout InspectionContext) {
-        guard context.reserve(Decompressor.initialCharge) else { return stream.finish(complete: false, &context) }
+    /// `text` starts with `name` and `=`, as spelt.
+    private static func parameter(_ name: [UInt8], starts text: UnsafeRawBufferPointer) -> Bool {
+        guard text.count > name.count, text[name.count] == UInt8(ascii: "=") else { return false }
+        return name.indices.allSatisfy { text[$0] == name[$0] }
+    }
+
+    /// Raw DEFLATE (RFC 1951) — or zlib, told apart as for a body — at most
+    /// `limit` bytes out, the decompressor's memory charged; complete when the
+    /// compressed stream ended. Returns the bytes written.
+    private static func inflate(
+        _ compressed: [UInt8], limit: Int, into stream: inout ContentStream, _ context: inout InspectionContext
+    ) -> Int {
+        guard context.reserve(Decompressor.initialCharge) else {
+            stream.finish(complete: false, &context)
+            return 0
+        }
         defer { context.release(Decompressor.initialCharge) }
         let decompressor = Decompressor(format: .deflate)
+        var written = 0
         var ended = false
         compressed.withUnsafeBytes { input in
             guard decompressor.setInput(input) else { return }
             while stream.open {
                 let (produced, step) = decompressor.step()
-                stream.write(produced, &context)
-                if decompressor.totalOut > ContentLimits.ratioFloor
-                    && decompressor.totalOut > ContentLimits.maxRatio * decompressor.totalIn
-                {
-                    context.counters.content.ratioCapHits &+= 1
+                let piece = UnsafeRawBufferPointer(rebasing: produced.prefix(limit - written))
+                stream.write(piece, &context)
+                written += piece.count
+                if piece.count < produced.count || (written == limit && step == .moreOutput) {
+                    context.counters.content.decodedCapHits &+= 1
                     return
                 }
                 switch step {
@@ -95,6 +123,7 @@ enum SAMLMessage {
             }
         }
         stream.finish(complete: ended, &context)
+        return written
     }
 }
 

@@ -59,6 +59,8 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
     public internal(set) var h2cUpgrade: H2CUpgrade?
     /// Number of the next content stream (bodies, form values, parts) of this flow.
     var nextContentStream: UInt32 = 0
+    /// What this flow's SAML redirect-binding messages may still inflate to.
+    var samlRedirectBudget = SAMLMessage.redirectBytesPerFlow
 
     public init(maxDepth: UInt64) {
         self.maxDepth = maxDepth
@@ -338,7 +340,8 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
         let target = t.slice(sp1 + 1, sp2).trimmed
         HTTPAnalyzer.scanTarget(target, into: &r.credentials)
         if context.wantsContent {
-            SAMLMessage.deliverRedirect(target, direction: .toServer, ids: &nextContentStream, context: &context)
+            SAMLMessage.deliverRedirect(
+                target, direction: .toServer, budget: &samlRedirectBudget, ids: &nextContentStream, context: &context)
         }
     }
 
@@ -371,7 +374,8 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
         if context.wantsContent {
             EncodedJSONValues.deliver(value, header: name, direction: direction, ids: &nextContentStream, context: &context)
             if name.equals("location", caseInsensitive: true) {
-                SAMLMessage.deliverRedirect(value, direction: direction, ids: &nextContentStream, context: &context)
+                SAMLMessage.deliverRedirect(
+                    value, direction: direction, budget: &samlRedirectBudget, ids: &nextContentStream, context: &context)
             } else if name.equals("content-type", caseInsensitive: true) {
                 r.keepContentType(value, &context)
             } else if name.equals("content-encoding", caseInsensitive: true) {

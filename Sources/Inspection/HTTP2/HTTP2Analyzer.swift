@@ -79,6 +79,8 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
     var responsesSettled = false
     /// The next content stream's number in this flow.
     var nextContentStream: UInt32 = 0
+    /// What this flow's SAML redirect-binding messages may still inflate to.
+    var samlRedirectBudget = SAMLMessage.redirectBytesPerFlow
     /// A header block written as text for the content stage (its capacity
     /// kept up to `HPACKDecoder.keptScratch`).
     var headerText: [UInt8] = []
@@ -484,7 +486,8 @@ public final class HTTP2Analyzer: StreamAnalyzer, TwoWayDialogue, SightingSource
             // A SAML message in the URL of `:path` or `location` (the redirect binding).
             r.decoder.forEachField { name, value in
                 if MIMEHeader.equals(name, ":path") || MIMEHeader.equals(name, "location") {
-                    SAMLMessage.deliverRedirect(value, direction: direction, ids: &nextContentStream, context: &context)
+                    SAMLMessage.deliverRedirect(
+                        value, direction: direction, budget: &samlRedirectBudget, ids: &nextContentStream, context: &context)
                 }
                 guard name.first != UInt8(ascii: ":") else { return }
                 EncodedJSONValues.deliver(value, header: name, direction: direction, ids: &nextContentStream, context: &context)
