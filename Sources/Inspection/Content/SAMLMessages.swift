@@ -52,8 +52,14 @@ enum SAMLMessage {
             i = s + 1
             guard s > 0, url[s - 1] == UInt8(ascii: "?") || url[s - 1] == UInt8(ascii: "&") else { continue }
             let rest = UnsafeRawBufferPointer(rebasing: url[s...])
-            guard let name = [SAMLAutoPostPage.request, SAMLAutoPostPage.response].first(where: { parameter($0, starts: rest) })
-            else { continue }
+            let name: [UInt8]
+            if parameter(SAMLAutoPostPage.request, starts: rest) {
+                name = SAMLAutoPostPage.request
+            } else if parameter(SAMLAutoPostPage.response, starts: rest) {
+                name = SAMLAutoPostPage.response
+            } else {
+                continue
+            }
             let start = s + name.count + 1
             var end = start
             while end < url.count && url[end] != UInt8(ascii: "&") && url[end] != UInt8(ascii: "#") { end += 1 }
