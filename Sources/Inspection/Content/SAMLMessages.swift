@@ -21,6 +21,10 @@ import Flows
 /// request, and single logout's `LogoutRequest`, which names the user.
 /// `deliverRedirect` decodes it into a `saml-message` stream as well.
 enum SAMLMessage {
+    /// The binding's field and parameter names, as it spells them.
+    static let requestName: [UInt8] = Array("SAMLRequest".utf8)
+    static let responseName: [UInt8] = Array("SAMLResponse".utf8)
+
     /// The binding's field names, in any letter case.
     static func isFieldName(_ name: UnsafeRawBufferPointer) -> Bool {
         MIMEHeader.equals(name, "samlresponse") || MIMEHeader.equals(name, "samlrequest")
@@ -53,10 +57,10 @@ enum SAMLMessage {
             guard s > 0, url[s - 1] == UInt8(ascii: "?") || url[s - 1] == UInt8(ascii: "&") else { continue }
             let rest = UnsafeRawBufferPointer(rebasing: url[s...])
             let name: [UInt8]
-            if parameter(SAMLAutoPostPage.request, starts: rest) {
-                name = SAMLAutoPostPage.request
-            } else if parameter(SAMLAutoPostPage.response, starts: rest) {
-                name = SAMLAutoPostPage.response
+            if parameter(requestName, starts: rest) {
+                name = requestName
+            } else if parameter(responseName, starts: rest) {
+                name = responseName
             } else {
                 continue
             }
@@ -173,10 +177,9 @@ struct SAMLAutoPostPage {
 
     init(direction: Direction) { self.direction = direction }
 
-    static let prefix: [UInt8] = Array("SAMLRe".utf8)
+    /// How many bytes the two names share (`SAMLRe`): the next tells them apart.
+    static let shared = zip(SAMLMessage.requestName, SAMLMessage.responseName).prefix { $0 == $1 }.count
     static let valueName: [UInt8] = Array("value".utf8)
-    static let response: [UInt8] = Array("SAMLResponse".utf8)
-    static let request: [UInt8] = Array("SAMLRequest".utf8)
 
     /// The next bytes of the page, decoded (de-chunked, decompressed).
     mutating func read(_ bytes: UnsafeRawBufferPointer, ids: inout UInt32, _ context: inout InspectionContext) {
@@ -217,7 +220,7 @@ struct SAMLAutoPostPage {
     /// One more byte of a name being matched; after the whole name, a quote,
     /// a space or `/` must follow it (a `>` ends the tag: no value in it).
     private mutating func nameByte(_ b: UInt8) {
-        let needle = which == UInt8(ascii: "q") ? Self.request : Self.response
+        let needle = which == UInt8(ascii: "q") ? SAMLMessage.requestName : SAMLMessage.responseName
         if matched == needle.count {
             matched = 0
             if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") || isSpace(b) || b == UInt8(ascii: "/") {
@@ -227,7 +230,7 @@ struct SAMLAutoPostPage {
             }
             return
         }
-        if matched == Self.prefix.count && which == 0 {
+        if matched == Self.shared && which == 0 {
             guard b == UInt8(ascii: "s") || b == UInt8(ascii: "q") else {
                 matched = 0
                 return
@@ -291,7 +294,7 @@ struct SAMLAutoPostPage {
         base64 = TransferDecoder(.base64)
         guard context.reserve(ContentStream.labelBytes) else { return }
         charged = true
-        let name = which == UInt8(ascii: "q") ? Self.request : Self.response
+        let name = which == UInt8(ascii: "q") ? SAMLMessage.requestName : SAMLMessage.responseName
         stream = ContentStream(kind: .samlMessage, direction: direction, id: ids, name: name[...])
         ids &+= 1
     }

@@ -178,7 +178,8 @@ struct FormDecoder {
     private var value: ContentStream?
     /// Set while the value is a SAML message's base64.
     private var saml: TransferDecoder?
-    private var isSAMLValue = false
+    /// The value is a SAML message's (base64, or XML sent as it is).
+    private var isSAMLValue: Bool { value?.kind == .samlMessage }
     let direction: Direction
 
     init(direction: Direction) {
@@ -203,7 +204,6 @@ struct FormDecoder {
                         inValue = true
                         let isSAML = name.withUnsafeBytes { SAMLMessage.isFieldName($0) }
                         saml = isSAML ? TransferDecoder(.base64) : nil
-                        isSAMLValue = isSAML
                         value = ContentStream(
                             kind: isSAML ? .samlMessage : .httpFormValue, direction: direction, id: ids, name: name[...])
                         ids &+= 1
@@ -269,7 +269,6 @@ struct FormDecoder {
         saml = nil
         name.removeAll(keepingCapacity: true)
         inValue = false
-        isSAMLValue = false
         percent = 0
     }
 
