@@ -15,6 +15,7 @@
 #   RECORD_ONLY=grpc sudo bash Captures/record.sh            # only grpc-gzip.pcap
 #   RECORD_ONLY=grpcmessages sudo bash Captures/record.sh    # only grpc-messages.pcap
 #   RECORD_ONLY=identity sudo bash Captures/record.sh        # only http-identity.pcap
+#   RECORD_ONLY=radius sudo bash Captures/record.sh          # only radius.pcap
 #
 # Every server binds to 127.0.0.1 or ::1 and every client talks only to it;
 # tcpdump records on the loopback interface with a port filter, so nothing
@@ -54,6 +55,8 @@ P_GRPC_WEB=18108      #                     gRPC-Web text over HTTP/1.1 (curl, p
 P_IDENTITY=18109      # http-identity.pcap: a Flask session cookie, a proxy's identity header
 P_SAML=18110          # saml-post.pcap: the service provider (login, /acs, single logout)
 P_SAML_IDP=18111      #                 the identity provider (/sso's auto-submitting page, /slo)
+P_RADIUS=18120        # radius.pcap (UDP): FreeRADIUS authentication
+P_RADIUS_ACCT=18121   #                    and accounting
 P_SMTP=12525
 P_FTP=12121
 P_FTP_PASV_LO=12130
@@ -109,8 +112,8 @@ die() { log "ERROR: $*"; exit 1; }
 RECORD_ONLY="${RECORD_ONLY:-}"
 case "$RECORD_ONLY" in
     "") ;;
-    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content|nntp|brzstd|grpc|grpcmessages|identity|saml) RECORD_SSH=0; RECORD_PG=0 ;;
-    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content, nntp, brzstd, grpc, grpcmessages, identity, saml)" ;;
+    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content|nntp|brzstd|grpc|grpcmessages|identity|saml|radius) RECORD_SSH=0; RECORD_PG=0 ;;
+    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content, nntp, brzstd, grpc, grpcmessages, identity, saml, radius)" ;;
 esac
 
 # ------------------------------------------------------------ housekeeping
@@ -176,6 +179,7 @@ pymod grpc      || pkgs+=(python3-grpcio)    # grpc-gzip.pcap
 pymod flask     || pkgs+=(python3-flask)     # http-identity.pcap
 pymod saml2     || pkgs+=(python3-pysaml2)   # saml-post.pcap (pulls in xmlsec1)
 pymod OpenSSL   || pkgs+=(python3-openssl)   # pyftpdlib's TLS_FTPHandler (ftp-rejected.pcap)
+pymod cryptography || pkgs+=(python3-cryptography)  # radius.pcap's MS-CHAPv2 request (DES)
 if [ "${#pkgs[@]}" -gt 0 ]; then
     # shellcheck disable=SC2207
     pkgs=($(printf '%s\n' "${pkgs[@]}" | sort -u))
@@ -187,6 +191,7 @@ done
 pymod pyftpdlib || die "python module pyftpdlib missing for $PY"
 pymod aiosmtpd  || die "python module aiosmtpd missing for $PY"
 pymod OpenSSL   || die "python module OpenSSL (pyopenssl) missing for $PY"
+pymod cryptography || die "python module cryptography missing for $PY"
 
 # SSH is optional (RECORD_SSH=0 skips it); skipped too if openssh-server
 # cannot be installed. Installing openssh-server must not start a system sshd
@@ -253,6 +258,17 @@ if [ "$WANT_REDIS" = 1 ] && { ! have redis-server || ! have redis-cli; }; then
     log "redis not available: redis-auth.pcap will not be recorded"
     WANT_REDIS=0
 fi
+
+# FreeRADIUS for radius.pcap. Installing freeradius must not start the system
+# service (it would listen on 1812/1813 on every address, and its inner-tunnel
+# site on 127.0.0.1:18120, radius.pcap's port), hence the no-start policy; the
+# capture runs a private foreground server of its own (record_radius).
+if ! have freeradius || ! have radtest || ! have radclient; then
+    apt_install_nostart freeradius freeradius-utils
+fi
+for t in freeradius radtest radclient; do
+    have "$t" || die "$t is still missing (Debian packages freeradius, freeradius-utils)"
+done
 
 # start_bg NAME CMD...: run CMD in the background, log to $WORK/NAME.log; pid in BG_PID
 start_bg() {
@@ -403,6 +419,8 @@ if [ -f "$ORACLE_TOOL" ]; then
         echo "decode_as_entry: tcp.port,$P_SAML,(none),HTTP"
         echo "decode_as_entry: tcp.port,$P_SAML_IDP,(none),HTTP"
         echo "decode_as_entry: tcp.port,$P_FTP_DATA,(none),FTP"
+        echo "decode_as_entry: udp.port,$P_RADIUS,(none),RADIUS"
+        echo "decode_as_entry: udp.port,$P_RADIUS_ACCT,(none),RADIUS"
     } >"$WORK/wireshark/decode_as_entries"
     for f in "${RECORDED[@]}"; do
         log "oracle/$f.json"
@@ -743,6 +761,187 @@ record_saml() {
 }
 
 record_only saml record_saml
+
+# radius_client NAME REPLY CMD...: one RADIUS client invocation (its own UDP
+# source port), output in $WORK/radius-NAME.log; dies unless it received REPLY
+# (radtest exits 1 on an Access-Reject, so the exit code says nothing)
+radius_client() {
+    local name="$1" reply="$2"; shift 2
+    timeout 30 "$@" >"$WORK/radius-$name.log" 2>&1 || true
+    grep -q "^Received $reply Id " "$WORK/radius-$name.log" ||
+        { cat "$WORK/radius-$name.log" >&2; die "RADIUS $name: no $reply"; }
+}
+
+# radius_sent NAME / radius_received NAME: the attributes radclient printed as
+# sent / as received (radtest adds Cleartext-Password for radclient's own use;
+# it is not sent)
+radius_sent() { sed -n '/^Sent /,/^Received /p' "$WORK/radius-$1.log" | grep -v "Cleartext-Password"; }
+radius_received() { sed -n '/^Received /,$p' "$WORK/radius-$1.log"; }
+
+# radius.pcap: RADIUS over UDP, a private foreground FreeRADIUS 3.2 (Debian's
+# binaries, -X) from a copy of /etc/freeradius/3.0 under $WORK with a site of
+# its own (127.0.0.1:18120 and :18121 only), one client (127.0.0.1, shared
+# secret radius-demo-secret, never on the wire) and two users with
+# Cleartext-Password. Each exchange is one client invocation: radtest PAP
+# accepted, PAP with a wrong password rejected, CHAP, MS-CHAP (radtest -t
+# mschap sends MS-CHAPv1); radclient with an MS-CHAPv2 request computed by
+# record_helpers.py mschapv2-request; radclient PAP with a
+# Message-Authenticator and the same without one; an Accounting-Request Start
+# and Stop on the accounting port.
+record_radius() {
+    local rdir="$WORK/radius" raddb="$WORK/radius/raddb" secret=radius-demo-secret srv n
+    local server="127.0.0.1:$P_RADIUS" acct_server="127.0.0.1:$P_RADIUS_ACCT"
+    log "recording radius.pcap (FreeRADIUS $(freeradius -v 2>/dev/null | sed -n 's/^radiusd: FreeRADIUS Version \([0-9.]*\).*/\1/p'), radtest / radclient, 127.0.0.1:$P_RADIUS and :$P_RADIUS_ACCT udp)"
+    port_free udp "$P_RADIUS" "$P_RADIUS_ACCT"
+    mkdir -p "$rdir/run" "$rdir/log"
+    cp -a /etc/freeradius/3.0 "$raddb"
+    # The copy's own paths instead of /etc/freeradius/3.0, /var/log/freeradius
+    # and /var/run/freeradius; no proxying (its listener binds every address);
+    # no switch to the freerad user, who could not read the copy in $WORK
+    # (mode 700): the server runs as root, like the other private servers here.
+    sed -i -e "s|^raddbdir = .*|raddbdir = $raddb|" -e "s|^logdir = .*|logdir = $rdir/log|" \
+        -e "s|^run_dir = .*|run_dir = $rdir/run|" -e "s|^proxy_requests *=.*|proxy_requests = no|" \
+        -e "s/^\([[:space:]]*\)\(user\|group\) = freerad\$/\1#\2 = freerad/" "$raddb/radiusd.conf"
+    grep -Eq "^[[:space:]]*(user|group) =" "$raddb/radiusd.conf" && die "FreeRADIUS copy: user/group still set"
+    for n in "raddbdir = $raddb" "logdir = $rdir/log" "run_dir = $rdir/run" "proxy_requests = no"; do
+        grep -qx "$n" "$raddb/radiusd.conf" || die "FreeRADIUS copy: radiusd.conf has no line '$n'"
+    done
+    # The stock sites listen on every address (1812, 1813) and inner-tunnel on
+    # 127.0.0.1:18120; the eap module wants the snakeoil certificate and
+    # inner-tunnel. The capture needs neither: one site of its own instead.
+    rm -f "$raddb"/sites-enabled/* "$raddb/mods-enabled/eap"
+    # require_message_authenticator = no (the stock value for localhost): the
+    # PAP request without a Message-Authenticator is accepted.
+    cat >"$raddb/clients.conf" <<EOF
+# PlainSight Captures/record.sh: the only client, the loopback NAS
+client plainsight-nas {
+	ipaddr = 127.0.0.1
+	secret = $secret
+	require_message_authenticator = no
+	nas_type = other
+}
+EOF
+    # "users" is a link to this file
+    cat >"$raddb/mods-config/files/authorize" <<'EOF'
+# PlainSight Captures/record.sh: two fake users
+"dana.whitfield@corp-mail.io"	Cleartext-Password := "demo-password"
+"jsmith"	Cleartext-Password := "Summer2026!"
+EOF
+    # FreeRADIUS 3.2.1 puts no Message-Authenticator in these replies of its
+    # own (an Access-Accept to a signed PAP request is 20 bytes); post-auth
+    # adds one to every answer to a request that had one, so the file holds
+    # signed and unsigned replies. Accounting goes to a detail file in $rdir.
+    cat >"$raddb/sites-enabled/plainsight" <<EOF
+# PlainSight Captures/record.sh: authentication and accounting on 127.0.0.1 only
+server plainsight {
+	listen {
+		type = auth
+		ipaddr = 127.0.0.1
+		port = $P_RADIUS
+	}
+	listen {
+		type = acct
+		ipaddr = 127.0.0.1
+		port = $P_RADIUS_ACCT
+	}
+	authorize {
+		preprocess
+		chap
+		mschap
+		files
+		pap
+	}
+	authenticate {
+		Auth-Type PAP {
+			pap
+		}
+		Auth-Type CHAP {
+			chap
+		}
+		Auth-Type MS-CHAP {
+			mschap
+		}
+	}
+	preacct {
+		preprocess
+		acct_unique
+	}
+	accounting {
+		detail
+	}
+	post-auth {
+		if (&request:Message-Authenticator) {
+			update reply {
+				&Message-Authenticator := 0x00
+			}
+		}
+		Post-Auth-Type REJECT {
+			attr_filter.access_reject
+			if (&request:Message-Authenticator) {
+				update reply {
+					&Message-Authenticator := 0x00
+				}
+			}
+		}
+	}
+}
+EOF
+    start_bg freeradius freeradius -f -X -d "$raddb"; srv=$BG_PID
+    wait_listen udp "$P_RADIUS"
+    wait_listen udp "$P_RADIUS_ACCT"
+    wait_log "$WORK/freeradius.log" "Ready to process requests"
+    "$PY" "$HELPERS" mschapv2-request jsmith 'Summer2026!' "$rdir/mschapv2.expect" >"$rdir/mschapv2.in" ||
+        die "mschapv2-request failed"
+    start_capture radius.pcap lo "udp and ($(port_filter "$P_RADIUS" "$P_RADIUS_ACCT"))"
+    radius_client pap-accept Access-Accept \
+        radtest -t pap dana.whitfield@corp-mail.io demo-password "$server" 0 "$secret"
+    radius_client pap-reject Access-Reject radtest -t pap jsmith wrong-password "$server" 0 "$secret"
+    radius_client chap Access-Accept radtest -t chap jsmith 'Summer2026!' "$server" 0 "$secret"
+    radius_client mschap Access-Accept radtest -t mschap jsmith 'Summer2026!' "$server" 0 "$secret"
+    radius_client mschapv2 Access-Accept radclient -x "$server" auth "$secret" <"$rdir/mschapv2.in"
+    printf '%s\n' 'User-Name = "jsmith"' 'User-Password = "Summer2026!"' 'NAS-IP-Address = 127.0.0.1' \
+        'NAS-Port = 0' 'Message-Authenticator = 0x00' >"$rdir/pap-signed.in"
+    radius_client pap-signed Access-Accept radclient -x "$server" auth "$secret" <"$rdir/pap-signed.in"
+    grep -v Message-Authenticator "$rdir/pap-signed.in" >"$rdir/pap-unsigned.in"
+    radius_client pap-unsigned Access-Accept radclient -x "$server" auth "$secret" <"$rdir/pap-unsigned.in"
+    printf '%s\n' 'User-Name = "dana.whitfield@corp-mail.io"' 'Acct-Session-Id = "5F3A9C21-00000001"' \
+        'Framed-IP-Address = 10.20.30.40' 'Calling-Station-Id = "02-00-5e-10-20-30"' \
+        'NAS-IP-Address = 127.0.0.1' 'NAS-Port = 0' >"$rdir/acct-session.in"
+    { cat "$rdir/acct-session.in"; echo 'Acct-Status-Type = Start'; } >"$rdir/acct-start.in"
+    { cat "$rdir/acct-session.in"; printf '%s\n' 'Acct-Status-Type = Stop' 'Acct-Session-Time = 1800' \
+        'Acct-Input-Octets = 1048576' 'Acct-Output-Octets = 524288' 'Acct-Terminate-Cause = User-Request'; } \
+        >"$rdir/acct-stop.in"
+    radius_client acct-start Accounting-Response radclient -x "$acct_server" acct "$secret" <"$rdir/acct-start.in"
+    radius_client acct-stop Accounting-Response radclient -x "$acct_server" acct "$secret" <"$rdir/acct-stop.in"
+    stop_capture radius.pcap
+    stop_pid "$srv"
+    # what was sent and answered: radtest signs every request (it adds
+    # Message-Authenticator = 0x00), radtest -t mschap is MS-CHAPv1
+    for n in pap-accept pap-reject chap mschap pap-signed; do
+        radius_sent "$n" | grep "Message-Authenticator" >/dev/null || die "RADIUS $n: request without Message-Authenticator"
+        radius_received "$n" | grep "Message-Authenticator = 0x" >/dev/null || die "RADIUS $n: reply without Message-Authenticator"
+    done
+    for n in mschapv2 pap-unsigned; do
+        radius_sent "$n" | grep "Message-Authenticator" >/dev/null && die "RADIUS $n: request with a Message-Authenticator"
+        radius_received "$n" | grep "Message-Authenticator" >/dev/null && die "RADIUS $n: reply with a Message-Authenticator"
+    done
+    radius_sent mschap | grep "MS-CHAP-Response = 0x" >/dev/null || die "RADIUS mschap: radtest sent no MS-CHAP-Response"
+    radius_received mschap | grep "MS-CHAP-MPPE-Keys = 0x" >/dev/null || die "RADIUS mschap: no MS-CHAP-MPPE-Keys"
+    radius_received mschapv2 | grep -xF "$(sed 's/^/\t/' "$rdir/mschapv2.expect")" >/dev/null ||
+        die "RADIUS mschapv2: not the MS-CHAP2-Success computed for the request"
+    grep -rq "Acct-Status-Type = Stop" "$rdir/log/radacct" || die "RADIUS accounting: no Stop in the detail file"
+    # one request and one answer per exchange (no retransmission)
+    n="$(tshark -r "$OUT/radius.pcap" -d "udp.port==$P_RADIUS,radius" -d "udp.port==$P_RADIUS_ACCT,radius" \
+        -Y radius 2>/dev/null | wc -l)"
+    [ "$n" -eq 18 ] || die "radius.pcap: $n RADIUS packets, not 9 requests and 9 answers"
+    for n in pap-accept pap-reject chap mschap mschapv2 pap-signed pap-unsigned acct-start acct-stop; do
+        printf '[record]   %-12s %s\n' "$n" "$(grep -E '^(Sent|Received) ' "$WORK/radius-$n.log" |
+            sed -E 's/^[A-Za-z]+ ([A-Za-z-]+) Id ([0-9]+) from [0-9.]+:([0-9]+) .* length ([0-9]+)$/\1 (id \2, port \3, \4 bytes)/' |
+            paste -sd ' ' | sed 's/) /) -> /')" >&2
+    done
+}
+
+record_only radius record_radius
 record_only ftpdata record_ftp_data
 
 # tls_server PORT "certificate args" "server args": start openssl s_server on
@@ -1075,6 +1274,7 @@ record_grpc
 record_grpc_messages
 record_identity
 record_saml
+record_radius
 
 # ---------------------------------------------------------------- SSH
 if [ "$WANT_SSH" = 1 ]; then

@@ -58,7 +58,12 @@ SAML (record.sh's "saml" set, RECORD_ONLY=saml; python3-pysaml2, xmlsec1):
 
     record_helpers.py saml-sp-server PORT     record_helpers.py saml-idp-server PORT SP_PORT
     record_helpers.py saml-browser IDP_PORT SP_PORT
+
+RADIUS (record.sh's "radius" set, RECORD_ONLY=radius; python3-cryptography):
+
+    record_helpers.py mschapv2-request USER PASSWORD EXPECT_FILE
 """
+import hashlib
 import os
 import socket
 import socketserver
@@ -2368,6 +2373,86 @@ def nntp_client(port):
     print(s.quit())
 
 
+# ------------------------------------------------------------------- RADIUS
+# radtest -t mschap sends MS-CHAP (v1: MS-CHAP-Response) and radclient cannot
+# compute MS-CHAPv2 itself, so the v2 request of radius.pcap is computed here
+# (RFC 2759) and handed to radclient as attributes. Checked against RFC 2759's
+# test vectors (section 9.2) and against FreeRADIUS's mschap module.
+
+def md4(data):
+    """MD4 (RFC 1320): Debian's OpenSSL 3 has it only in its legacy
+    provider, so hashlib.new("md4") fails."""
+    def rol(x, n):
+        return ((x << n) | (x >> (32 - n))) & 0xFFFFFFFF
+    msg = data + b"\x80" + b"\x00" * ((55 - len(data)) % 64) + struct.pack("<Q", len(data) * 8)
+    h = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476]
+    rounds = (
+        (lambda x, y, z: (x & y) | (~x & z), 0, list(range(16)), (3, 7, 11, 19)),
+        (lambda x, y, z: (x & y) | (x & z) | (y & z), 0x5A827999,
+         [(i % 4) * 4 + i // 4 for i in range(16)], (3, 5, 9, 13)),
+        (lambda x, y, z: x ^ y ^ z, 0x6ED9EBA1,
+         [0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7, 15], (3, 9, 11, 15)),
+    )
+    for off in range(0, len(msg), 64):
+        x = struct.unpack("<16I", msg[off:off + 64])
+        a, b, c, d = h
+        for f, k, order, shifts in rounds:
+            for i in range(16):
+                a, b, c, d = d, rol((a + f(b, c, d) + x[order[i]] + k) & 0xFFFFFFFF, shifts[i % 4]), b, c
+        h = [(v + n) & 0xFFFFFFFF for v, n in zip(h, (a, b, c, d))]
+    return struct.pack("<4I", *h)
+
+
+def des_block(key7, block):
+    """One DES block under a 7-byte key (parity bits added), as MS-CHAP uses
+    DES: triple DES with K1 = K2 = K3 is single DES."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    bits = int.from_bytes(key7, "big")
+    key8 = bytes(((bits >> (49 - 7 * i)) & 0x7F) << 1 for i in range(8))
+    enc = Cipher(algorithms.TripleDES(key8 * 3), modes.ECB()).encryptor()
+    return enc.update(block) + enc.finalize()
+
+
+def mschapv2(user, password, auth_challenge, peer_challenge):
+    """RFC 2759: the 24-byte NT-Response and the AuthenticatorResponse
+    ("S=" + 40 hex digits) the server must send back."""
+    challenge_hash = hashlib.sha1(peer_challenge + auth_challenge + user.encode()).digest()[:8]
+    pw_hash = md4(password.encode("utf-16-le"))
+    z = pw_hash + b"\x00" * 5
+    nt_response = b"".join(des_block(z[i:i + 7], challenge_hash) for i in (0, 7, 14))
+    digest = hashlib.sha1(md4(pw_hash) + nt_response + b"Magic server to client signing constant").digest()
+    auth_response = hashlib.sha1(digest + challenge_hash + b"Pad to make it do more than one iteration")
+    return nt_response, "S=" + auth_response.hexdigest().upper()
+
+
+def mschapv2_request(user, password, expect_file):
+    """radclient's input for one MS-CHAPv2 Access-Request (RFC 2548: a
+    16-byte MS-CHAP-Challenge, a 50-byte MS-CHAP2-Response: ident 1, flags 0,
+    peer challenge, 8 reserved zero bytes, NT-Response), with random
+    challenges; writes to EXPECT_FILE the MS-CHAP2-Success the server must
+    answer (ident 1 + AuthenticatorResponse), as radclient prints it."""
+    if mschapv2(*RFC2759_VECTOR[:4]) != RFC2759_VECTOR[4:]:
+        sys.exit("MS-CHAPv2: RFC 2759's test vector does not come out")
+    auth_challenge, peer_challenge = os.urandom(16), os.urandom(16)
+    nt_response, auth_response = mschapv2(user, password, auth_challenge, peer_challenge)
+    response = b"\x01\x00" + peer_challenge + b"\x00" * 8 + nt_response
+    print('User-Name = "%s"' % user)
+    print("MS-CHAP-Challenge = 0x%s" % auth_challenge.hex())
+    print("MS-CHAP2-Response = 0x%s" % response.hex())
+    print("NAS-IP-Address = 127.0.0.1")
+    print("NAS-Port = 0")
+    with open(expect_file, "w") as f:
+        f.write("MS-CHAP2-Success = 0x01%s\n" % auth_response.encode().hex())
+
+
+# RFC 2759 section 9.2: user, password, authenticator and peer challenges,
+# NT-Response, AuthenticatorResponse
+RFC2759_VECTOR = ("User", "clientPass", bytes.fromhex("5B5D7C7D7B3F2F3E3C2C602132262628"),
+                  bytes.fromhex("21402324255E262A28295F2B3A337C7E"),
+                  bytes.fromhex("82309ECD8D708B5EA08FAA3981CD83544233114A3D85D6DF"),
+                  "S=407A5589115FD0D6209F510FE9C04566932CDA56")
+
+
 def main(argv):
     if len(argv) < 2:
         sys.exit(__doc__)
@@ -2496,6 +2581,8 @@ def main(argv):
         h2c_auth_server(*args)
     elif cmd == "h2c-auth-client":
         h2c_auth_client(*args)
+    elif cmd == "mschapv2-request":
+        mschapv2_request(*args)
     else:
         sys.exit("unknown sub-command %r\n%s" % (cmd, __doc__))
 

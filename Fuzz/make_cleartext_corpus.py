@@ -62,6 +62,7 @@ ANALYZERS = [
     "memcached",
     "nntp",
     "snmpv3",
+    "radius",
 ]
 # Byte 1: bits 0-1 the budget (3: 64 bytes), bit 2 server ends first, bit 3 depth 300,
 # bit 4 UDP (Kerberos and SIP; else TCP).
@@ -489,13 +490,15 @@ def main():
         seeds[name + "-pieces7"] = script(code, pieces(chunks, 7))
         seeds[name + "-budget64"] = script(code, pieces(chunks, 30), options=TINY_BUDGET)
     seeds.update(content_seeds())
-    udp = [(name, "snmp", ("161", "162")) for name in SNMP_REAL]
-    udp += [(name, "snmpv3", ("161", "162")) for name in SNMPV3_REAL]
-    udp += [(name, "kerberos", ("88",)) for name in KERBEROS_REAL]
-    for name, code, server_ports in udp:
-        path = os.path.join(REAL_DIR, name)
+    udp = [(os.path.join(REAL_DIR, name), "snmp", ("161", "162")) for name in SNMP_REAL]
+    udp += [(os.path.join(REAL_DIR, name), "snmpv3", ("161", "162")) for name in SNMPV3_REAL]
+    udp += [(os.path.join(REAL_DIR, name), "kerberos", ("88",)) for name in KERBEROS_REAL]
+    # Our own RADIUS recording: PAP, CHAP, MS-CHAPv1/v2, accounting.
+    udp += [(os.path.join(CAPTURES, "radius.pcap"), "radius", ("18120", "18121"))]
+    for path, code, server_ports in udp:
         if not os.path.exists(path):
             continue
+        name = os.path.basename(path)
         shown = "snmp.msgVersion == 3" if code == "snmpv3" else "udp"
         out = subprocess.run(["tshark", "-r", path, "-Y", shown, "-T", "fields", "-e", "udp.dstport", "-e", "udp.payload"],
                              check=True, capture_output=True, text=True).stdout
@@ -506,7 +509,8 @@ def main():
                 datagrams.append((0 if port in server_ports else 1, bytes.fromhex(payload.replace(":", ""))))
         # "-udp": ndpi__kerberos-login.pcap also has a TCP session, seeded above.
         suffix = "-udp" if code == "kerberos" else "-v3" if code == "snmpv3" else ""
-        seeds["real-" + name[:-len(".pcap")] + suffix] = script(code, datagrams[:40], options=UDP)
+        prefix = "own-" if path.startswith(CAPTURES) else "real-"
+        seeds[prefix + name[:-len(".pcap")] + suffix] = script(code, datagrams[:40], options=UDP)
     seeds.update(smb_seeds())
     for name in SIP_REAL:
         path = os.path.join(REAL_DIR, name)

@@ -394,7 +394,8 @@ def main():
         if stem == "smtp-python":
             seeds["FuzzPipeline"][stem + "-text-smallcaps"] = frame_list(link, 1 | (2 << 1) | (1 << 3), packets)
         if stem in ("content-http", "h2c-content", "smtp-python", "ftp-data", "http-auth-curl", "mixed-any", "dns-udp",
-                    "utf16-content", "nntp-python", "content-br-zstd", "grpc-gzip", "grpc-messages", "http-identity", "saml-post"):
+                    "utf16-content", "nntp-python", "content-br-zstd", "grpc-gzip", "grpc-messages", "http-identity", "saml-post",
+                    "radius"):
             # Bit 7: the content scanner runs too (raw streams, decoded bodies).
             seeds["FuzzPipeline"][stem + "-content"] = frame_list(link, 0x80, packets)
 
@@ -414,7 +415,7 @@ def main():
             if chunks:
                 seeds["FuzzIdentification"][tag] = identification_events("tcp", server_port, chunks)
 
-        if stem == "dns-udp":
+        if stem in ("dns-udp", "radius"):
             udp_chunks = []
             server_port = None
             for _, data, _ in packets:

@@ -36,7 +36,7 @@ public enum AnalyzerRegistry {
         Probes.tls, Probes.ssh, Probes.nats, Probes.sipTCP, Probes.rtsp, Probes.http2, Probes.elasticsearch, Probes.http, Probes.smtp, Probes.ftp, Probes.pop3,
         Probes.imap, Probes.nntp, Probes.telnet, Probes.xmpp, Probes.ldap, Probes.postgresql, Probes.mysql, Probes.rdp,
         Probes.redis,
-        Probes.dns, Probes.snmp, Probes.snmpv3,
+        Probes.dns, Probes.snmp, Probes.snmpv3, Probes.radius,
         Probes.irc, Probes.vnc, Probes.rlogin, Probes.rsh,
         Probes.sipUDP, Probes.tftp, Probes.syslog,
         Probes.mqtt, Probes.amqp, Probes.kafka, Probes.socks,

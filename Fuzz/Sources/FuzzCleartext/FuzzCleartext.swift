@@ -90,6 +90,7 @@ let apps: [AppProtocol] = [
     .memcached,
     .nntp,
     .snmpv3,
+    .radius,
 ]
 /// Protocols read over UDP only, datagram by datagram: merging chunks changes the input.
 let udpOnlyApps = Set(AnalyzerRegistry.udp.map(\.app)).subtracting(AnalyzerRegistry.tcp.map(\.app))

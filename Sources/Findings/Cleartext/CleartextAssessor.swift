@@ -147,6 +147,13 @@ public final class CleartextAssessor: @unchecked Sendable {
             addEndpointFinding(CleartextRules.startTLSFailed, slot: slot, flow: flow, app: app, at: time) { rule in
                 ("\(rule.title) (\(app))", [])
             }
+        case .radiusReplyWithoutMessageAuthenticator(let reply):
+            addEndpointFinding(
+                CleartextRules.radiusReplyWithoutMessageAuthenticator, slot: slot, flow: flow, app: app, at: time,
+                direction: .toClient
+            ) { rule in
+                ("\(rule.title): the server sent an \(reply) without one", [("reply", reply)])
+            }
         case .content(let content):
             holdContent(content, slot: slot, flow: flow, app: app, at: time)
         }

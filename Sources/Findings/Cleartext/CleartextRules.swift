@@ -23,6 +23,7 @@ public struct CleartextRules: Sendable {
 
     public static let startTLSNotUsed = "cleartext.starttls-not-used"
     public static let startTLSFailed = "cleartext.starttls-failed"
+    public static let radiusReplyWithoutMessageAuthenticator = "cleartext.radius-no-message-authenticator"
 
     public subscript(rule: String) -> Rule? { rules[rule] }
 
@@ -43,8 +44,9 @@ public struct CleartextRules: Sendable {
         return try parse(text, source: file.path)
     }
 
-    /// Parses a rules document; every credential mechanism and both STARTTLS
-    /// rules must be there (a finding without its rule would have no severity).
+    /// Parses a rules document; every credential mechanism, both STARTTLS
+    /// rules and the RADIUS reply rule must be there (a finding without its
+    /// rule would have no severity).
     public static func parse(_ yaml: String, source: String) throws -> CleartextRules {
         let file = try PatternYAML(yaml, source: source)
         var set = CleartextRules()
@@ -67,7 +69,7 @@ public struct CleartextRules: Sendable {
                 title: try entry.text("title"), why: try entry.text("why"), remediation: try entry.text("remediation"),
                 references: try entry.optionalTexts("references") ?? [])
         }
-        let required = CredentialMechanism.allCases.map(credentialRule) + [startTLSNotUsed, startTLSFailed]
+        let required = CredentialMechanism.allCases.map(credentialRule) + [startTLSNotUsed, startTLSFailed, radiusReplyWithoutMessageAuthenticator]
         let missing = required.filter { set.rules[$0] == nil }
         guard missing.isEmpty else { throw PatternError("\(source): missing rules: \(missing.joined(separator: ", "))") }
         set.exposureRules = (0...UInt8.max).map { code in

@@ -49,6 +49,7 @@ enum CleartextAnalyzer {
     case cassandra(CassandraLoginAnalyzer)
     case memcached(MemcachedLoginAnalyzer)
     case snmpv3(SNMPv3Analyzer)
+    case radius(RADIUSAnalyzer)
 
     /// The analyzer for `app`, nil when PlainSight reads nothing more of it.
     /// `transport` tells SIP and Kerberos over UDP (a message per datagram)
@@ -70,6 +71,7 @@ enum CleartextAnalyzer {
         case .ldap: .ldap(LDAPLoginAnalyzer(maxDepth: depth))
         case .snmp: .snmp(SNMPCommunityAnalyzer())
         case .snmpv3: .snmpv3(SNMPv3Analyzer())
+        case .radius: .radius(RADIUSAnalyzer())
         case .mqtt: .mqtt(MQTTLoginAnalyzer(maxDepth: depth))
         case .kafka: .kafka(KafkaLoginAnalyzer(maxDepth: depth))
         case .amqp: .amqp(AMQPLoginAnalyzer(maxDepth: depth))
@@ -121,6 +123,7 @@ enum CleartextAnalyzer {
         case .cassandra(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         case .memcached(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         case .snmpv3(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .radius(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         }
     }
 
@@ -151,6 +154,7 @@ enum CleartextAnalyzer {
         case .cassandra(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         case .memcached(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         case .snmpv3(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .radius(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         }
     }
 
@@ -181,6 +185,7 @@ enum CleartextAnalyzer {
         case .cassandra(let a): a.end(direction: direction, context: &context)
         case .memcached(let a): a.end(direction: direction, context: &context)
         case .snmpv3(let a): a.end(direction: direction, context: &context)
+        case .radius(let a): a.end(direction: direction, context: &context)
         }
     }
 
@@ -212,6 +217,7 @@ enum CleartextAnalyzer {
         case .cassandra(let a): a.moveSightings(into: &outbox)
         case .memcached(let a): a.moveSightings(into: &outbox)
         case .snmpv3(let a): a.moveSightings(into: &outbox)
+        case .radius(let a): a.moveSightings(into: &outbox)
         }
     }
 

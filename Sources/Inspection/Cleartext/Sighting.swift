@@ -15,6 +15,9 @@ public enum Sighting: Sendable, Equatable {
     /// client that then goes on in clear shows as a TLS flow whose handshake
     /// did not parse, `tls.problem`.)
     case startTLSFailed
+    /// A RADIUS server's Access-Accept, Access-Reject or Access-Challenge
+    /// (`reply`) carried no Message-Authenticator (CVE-2024-3596).
+    case radiusReplyWithoutMessageAuthenticator(reply: String)
     /// PII or a secret the content scanner found in the flow's cleartext.
     case content(ContentSighting)
 }
@@ -101,6 +104,14 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     /// message's HMAC; with the message and the engine id (in the capture) a
     /// password guess can be tested offline.
     case snmpv3USM = "snmpv3-usm-hmac"
+    /// RADIUS User-Password (RFC 2865 §5.2): the password XOR MD5(shared
+    /// secret + Request Authenticator); the secret falls to an offline search
+    /// of one request and its reply, and then every password with it.
+    case radiusPAP = "radius-pap"
+    /// RADIUS CHAP-Password: the CHAP identifier and MD5 response, then the challenge.
+    case radiusCHAP = "radius-chap"
+    /// RADIUS MS-CHAP or MS-CHAPv2 (RFC 2548): the 50-byte response, then the challenge.
+    case radiusMSCHAP = "radius-mschap"
     // Bearer tokens and session identifiers: replayable as they are.
     case httpBearer = "http-bearer"
     case httpAPIKey = "http-api-key"
@@ -123,7 +134,7 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
              .rexecPassword, .rloginPassword, .vncNone, .mssqlPassword, .mongodbPlain, .cassandraPassword,
              .memcachedSASLPlain, .nntp: .plaintext
         case .httpDigest, .cramMD5, .apop, .ntlm, .mysqlNative, .postgresqlMD5, .scram, .sipDigest, .rtspDigest,
-             .vncChallengeResponse, .mongodbCR, .snmpv3USM: .crackable
+             .vncChallengeResponse, .mongodbCR, .snmpv3USM, .radiusPAP, .radiusCHAP, .radiusMSCHAP: .crackable
         case .kerberosRC4PreAuth, .kerberosASREPRC4, .kerberosTGSRC4: .crackable
         case .httpBearer, .httpAPIKey, .httpCookie, .natsToken, .rhostsTrust: .token
         }
