@@ -16,6 +16,7 @@
 #   RECORD_ONLY=grpcmessages sudo bash Captures/record.sh    # only grpc-messages.pcap
 #   RECORD_ONLY=identity sudo bash Captures/record.sh        # only http-identity.pcap
 #   RECORD_ONLY=radius sudo bash Captures/record.sh          # only radius.pcap
+#   RECORD_ONLY=tacacs sudo bash Captures/record.sh          # only tacacs.pcap
 #
 # Every server binds to 127.0.0.1 or ::1 and every client talks only to it;
 # tcpdump records on the loopback interface with a port filter, so nothing
@@ -57,6 +58,8 @@ P_SAML=18110          # saml-post.pcap: the service provider (login, /acs, singl
 P_SAML_IDP=18111      #                 the identity provider (/sso's auto-submitting page, /slo)
 P_RADIUS=18120        # radius.pcap (UDP): FreeRADIUS authentication
 P_RADIUS_ACCT=18121   #                    and accounting
+P_TACACS=18149        # tacacs.pcap: TACACS+ server with a key (obfuscated; also the unencrypted flag)
+P_TACACS_CLEAR=18150  #              TACACS+ server without a key (bodies in clear, no flag)
 P_SMTP=12525
 P_FTP=12121
 P_FTP_PASV_LO=12130
@@ -112,8 +115,8 @@ die() { log "ERROR: $*"; exit 1; }
 RECORD_ONLY="${RECORD_ONLY:-}"
 case "$RECORD_ONLY" in
     "") ;;
-    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content|nntp|brzstd|grpc|grpcmessages|identity|saml|radius) RECORD_SSH=0; RECORD_PG=0 ;;
-    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content, nntp, brzstd, grpc, grpcmessages, identity, saml, radius)" ;;
+    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content|nntp|brzstd|grpc|grpcmessages|identity|saml|radius|tacacs) RECORD_SSH=0; RECORD_PG=0 ;;
+    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content, nntp, brzstd, grpc, grpcmessages, identity, saml, radius, tacacs)" ;;
 esac
 
 # ------------------------------------------------------------ housekeeping
@@ -180,6 +183,8 @@ pymod flask     || pkgs+=(python3-flask)     # http-identity.pcap
 pymod saml2     || pkgs+=(python3-pysaml2)   # saml-post.pcap (pulls in xmlsec1)
 pymod OpenSSL   || pkgs+=(python3-openssl)   # pyftpdlib's TLS_FTPHandler (ftp-rejected.pcap)
 pymod cryptography || pkgs+=(python3-cryptography)  # radius.pcap's MS-CHAPv2 request (DES)
+pymod pip       || pkgs+=(python3-pip)       # installs tacacs_plus (PyPI) for tacacs.pcap
+pymod six       || pkgs+=(python3-six)       # tacacs_plus's one dependency
 if [ "${#pkgs[@]}" -gt 0 ]; then
     # shellcheck disable=SC2207
     pkgs=($(printf '%s\n' "${pkgs[@]}" | sort -u))
@@ -192,6 +197,8 @@ pymod pyftpdlib || die "python module pyftpdlib missing for $PY"
 pymod aiosmtpd  || die "python module aiosmtpd missing for $PY"
 pymod OpenSSL   || die "python module OpenSSL (pyopenssl) missing for $PY"
 pymod cryptography || die "python module cryptography missing for $PY"
+pymod pip       || die "python module pip missing for $PY"
+pymod six       || die "python module six missing for $PY"
 
 # SSH is optional (RECORD_SSH=0 skips it); skipped too if openssh-server
 # cannot be installed. Installing openssh-server must not start a system sshd
@@ -421,6 +428,8 @@ if [ -f "$ORACLE_TOOL" ]; then
         echo "decode_as_entry: tcp.port,$P_FTP_DATA,(none),FTP"
         echo "decode_as_entry: udp.port,$P_RADIUS,(none),RADIUS"
         echo "decode_as_entry: udp.port,$P_RADIUS_ACCT,(none),RADIUS"
+        echo "decode_as_entry: tcp.port,$P_TACACS,(none),TACACS+"
+        echo "decode_as_entry: tcp.port,$P_TACACS_CLEAR,(none),TACACS+"
     } >"$WORK/wireshark/decode_as_entries"
     for f in "${RECORDED[@]}"; do
         log "oracle/$f.json"
@@ -942,6 +951,104 @@ EOF
 }
 
 record_only radius record_radius
+
+# tacacs_plus 2.6, tacacs.pcap's TACACS+ client library, is on PyPI only
+# (Debian has no package of it). pip installs that very wheel (pinned by its
+# hash; --no-deps: its one dependency, six, is Debian's python3-six) into the
+# work directory, which is removed at exit, and only tacacs-client is given it
+# (PYTHONPATH): nothing is installed on the system, no pip cache is written.
+TACACS_PLUS_REQ="tacacs_plus==2.6 --hash=sha256:55aa4e733b0c4366cf5ab2d36deb03729466554319b239b9221b509b256128ff"
+tacacs_plus_install() {
+    log "pip install --target $WORK/tacacs-lib tacacs_plus==2.6 (PyPI)"
+    printf '%s\n' "$TACACS_PLUS_REQ" >"$WORK/tacacs-requirements.txt"
+    "$PY" -m pip install -q --no-cache-dir --disable-pip-version-check --root-user-action=ignore \
+        --no-deps --only-binary :all: --require-hashes --target "$WORK/tacacs-lib" \
+        -r "$WORK/tacacs-requirements.txt" >"$WORK/pip-tacacs.log" 2>&1 ||
+        { cat "$WORK/pip-tacacs.log" >&2; die "pip could not install tacacs_plus 2.6"; }
+    PYTHONPATH="$WORK/tacacs-lib" "$PY" -c "import tacacs_plus.client" ||
+        die "tacacs_plus does not import from $WORK/tacacs-lib"
+}
+
+# tacacs_client NAME PORT MODE [KEY]: one run of record_helpers.py
+# tacacs-client (its exchanges, one TCP connection each) with the library,
+# output in $WORK/tacacs-NAME.log
+tacacs_client() {
+    local name="$1"; shift
+    PYTHONPATH="$WORK/tacacs-lib" timeout 30 "$PY" "$HELPERS" tacacs-client "$@" >"$WORK/tacacs-$name.log" 2>&1 ||
+        { cat "$WORK/tacacs-$name.log" >&2; die "tacacs-client $name failed"; }
+}
+
+# tacacs_expect NAME LINE...: dies unless client NAME printed exactly these
+# lines (one per exchange: the answer it decoded)
+tacacs_expect() {
+    local name="$1"; shift
+    printf '%s\n' "$@" | diff - "$WORK/tacacs-$name.log" >&2 ||
+        die "TACACS+ $name: not the answers expected (diff above: - expected, + printed)"
+}
+
+# tacacs.pcap: TACACS+ (RFC 8907) over TCP, the python tacacs_plus library
+# 2.6 as the client (one connection per exchange) and a TACACS+ server of
+# record_helpers.py (tacacs-server; Debian has none): on 18149 with the key
+# tacacs-demo-key, on 18150 without a key. Users netadmin (privilege 15) and
+# jsmith (1). A (18149, key): ASCII login of netadmin (START, GETPASS,
+# CONTINUE with the password, PASS); PAP login of jsmith with a wrong
+# password (FAIL); authorization of "show running-config" for netadmin at
+# privilege 15 (PASS_ADD); accounting START and STOP of it (SUCCESS). B
+# (18149, secret=None and TAC_PLUS_UNENCRYPTED_FLAG set in every request by
+# the client, the server answering in clear with the flag): the same five
+# exchanges. C (18150, secret=None as the library ships: bodies in clear, no
+# flag): an ASCII login of jsmith with the right password (PASS).
+record_tacacs() {
+    local key=tacacs-demo-key srv clear n p full
+    log "recording tacacs.pcap (tacacs_plus 2.6 against record_helpers.py tacacs-server, 127.0.0.1:$P_TACACS (key) and :$P_TACACS_CLEAR (no key))"
+    port_free tcp "$P_TACACS" "$P_TACACS_CLEAR"
+    tacacs_plus_install
+    start_bg tacacs-server "$PY" "$HELPERS" tacacs-server "$P_TACACS" "$key"; srv=$BG_PID
+    start_bg tacacs-server-clear "$PY" "$HELPERS" tacacs-server "$P_TACACS_CLEAR" -; clear=$BG_PID
+    wait_listen tcp "$P_TACACS"
+    wait_listen tcp "$P_TACACS_CLEAR"
+    start_capture tacacs.pcap lo "tcp and ($(port_filter "$P_TACACS" "$P_TACACS_CLEAR"))"
+    tacacs_client key "$P_TACACS" key "$key"
+    tacacs_client flag "$P_TACACS" flag
+    tacacs_client none "$P_TACACS_CLEAR" none
+    stop_capture tacacs.pcap
+    stop_pid "$srv"
+    stop_pid "$clear"
+    # what the client decoded of each answer (it checks each reply's header
+    # and lengths, and reads an obfuscated reply with its key)
+    full=("authen ascii netadmin: PASS" "authen pap jsmith: FAIL"
+          "author netadmin service=shell cmd=show cmd-arg=running-config: PASS_ADD"
+          "acct START netadmin: SUCCESS" "acct STOP netadmin: SUCCESS")
+    tacacs_expect key "${full[@]}"
+    tacacs_expect flag "${full[@]}"
+    tacacs_expect none "authen ascii jsmith: PASS"
+    # how the servers read the requests: A's six obfuscated, B's six in clear
+    # with the flag, C's two in clear without it; nothing malformed
+    [ "$(grep -c ' flags 0x00 obfuscated: ' "$WORK/tacacs-server.log")" -eq 6 ] ||
+        die "TACACS+: the keyed server did not read 6 obfuscated requests"
+    [ "$(grep -c ' flags 0x01 in clear: ' "$WORK/tacacs-server.log")" -eq 6 ] ||
+        die "TACACS+: the keyed server did not read 6 requests with the unencrypted flag"
+    [ "$(grep -c ' flags 0x00 in clear: ' "$WORK/tacacs-server-clear.log")" -eq 2 ] ||
+        die "TACACS+: the server without a key did not read 2 requests without the flag"
+    grep -q "malformed" "$WORK/tacacs-server.log" "$WORK/tacacs-server-clear.log" &&
+        die "TACACS+: a server found a malformed request"
+    # on the wire: 28 TACACS+ packets (14 requests, 14 answers), B's 12 with
+    # the flag; each password sent in clear (B's CONTINUE and PAP START, C's
+    # CONTINUE) appears exactly once, so A's obfuscated ones do not
+    n="$(tshark -r "$OUT/tacacs.pcap" -d "tcp.port==$P_TACACS,tacplus" -d "tcp.port==$P_TACACS_CLEAR,tacplus" \
+        -Y tacplus 2>/dev/null | wc -l)"
+    [ "$n" -eq 28 ] || die "tacacs.pcap: $n TACACS+ packets, not 28"
+    n="$(tshark -r "$OUT/tacacs.pcap" -d "tcp.port==$P_TACACS,tacplus" -d "tcp.port==$P_TACACS_CLEAR,tacplus" \
+        -Y "tacplus.flags.unencrypted == 1" 2>/dev/null | wc -l)"
+    [ "$n" -eq 12 ] || die "tacacs.pcap: $n TACACS+ packets with the unencrypted flag, not 12"
+    for p in Tacacs-Admin-2026 Summer2025! Summer2026!; do
+        n="$(grep -aoF -- "$p" "$OUT/tacacs.pcap" | wc -l)"
+        [ "$n" -eq 1 ] || die "tacacs.pcap: the password $p is $n times in the file, not once"
+    done
+    cat "$WORK/tacacs-server.log" "$WORK/tacacs-server-clear.log" | sed 's/^/[record]   /' >&2
+}
+
+record_only tacacs record_tacacs
 record_only ftpdata record_ftp_data
 
 # tls_server PORT "certificate args" "server args": start openssl s_server on
@@ -1275,6 +1382,7 @@ record_grpc_messages
 record_identity
 record_saml
 record_radius
+record_tacacs
 
 # ---------------------------------------------------------------- SSH
 if [ "$WANT_SSH" = 1 ]; then

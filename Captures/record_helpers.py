@@ -62,6 +62,12 @@ SAML (record.sh's "saml" set, RECORD_ONLY=saml; python3-pysaml2, xmlsec1):
 RADIUS (record.sh's "radius" set, RECORD_ONLY=radius; python3-cryptography):
 
     record_helpers.py mschapv2-request USER PASSWORD EXPECT_FILE
+
+TACACS+ (record.sh's "tacacs" set, RECORD_ONLY=tacacs; the client needs the
+tacacs_plus library on PYTHONPATH):
+
+    record_helpers.py tacacs-server PORT KEY|-
+    record_helpers.py tacacs-client PORT key KEY|flag|none
 """
 import hashlib
 import os
@@ -2453,6 +2459,219 @@ RFC2759_VECTOR = ("User", "clientPass", bytes.fromhex("5B5D7C7D7B3F2F3E3C2C60213
                   "S=407A5589115FD0D6209F510FE9C04566932CDA56")
 
 
+# ------------------------------------------------------------------ TACACS+
+# tacacs.pcap: TACACS+ (RFC 8907) over TCP. Debian 12 packages no TACACS+
+# server, so a small one is written here from the RFC; the client is the
+# tacacs_plus library 2.6 (PyPI; Debian has no package of it), which record.sh
+# installs under its work directory and gives to tacacs-client alone.
+
+TACACS_USERS = {"netadmin": ("Tacacs-Admin-2026", 15), "jsmith": ("Summer2026!", 1)}
+TACACS_WRONG_PASSWORD = "Summer2025!"     # last year's: what users type by mistake
+TACACS_PORT_NAME, TACACS_REM_ADDR = "vty0", "10.20.30.40"   # the line and the admin's address
+TACACS_COMMAND = [b"service=shell", b"cmd=show", b"cmd-arg=running-config"]
+TAC_PLUS_UNENCRYPTED_FLAG = 0x01          # header flags (RFC 8907 4.1)
+TAC_PLUS_AUTHEN, TAC_PLUS_AUTHOR, TAC_PLUS_ACCT = 1, 2, 3
+TACACS_TYPES = {TAC_PLUS_AUTHEN: "authen", TAC_PLUS_AUTHOR: "author", TAC_PLUS_ACCT: "acct"}
+AUTHEN_TYPES = {1: "ascii", 2: "pap", 3: "chap"}
+# REPLY / RESPONSE status values (RFC 8907 5.2, 6.2, 7.2) and their names
+AUTHEN_STATUS = {1: "PASS", 2: "FAIL", 5: "GETPASS", 7: "ERROR"}
+AUTHOR_STATUS = {1: "PASS_ADD", 2: "PASS_REPL", 0x10: "FAIL", 0x11: "ERROR"}
+ACCT_STATUS = {1: "SUCCESS", 2: "ERROR"}
+ACCT_FLAGS = {2: "START", 4: "STOP", 8: "WATCHDOG"}
+
+
+def tacacs_crypt(body, session_id, key, version, seq_no):
+    """RFC 8907 4.5: the body XORed with the pseudo pad MD5(session_id, key,
+    version, seq_no), MD5(the same, MD5_1), ... (obfuscation and its reverse)."""
+    seed = struct.pack("!I", session_id) + key + bytes((version, seq_no))
+    pad = h = b""
+    while len(pad) < len(body):
+        h = hashlib.md5(seed + h).digest()
+        pad += h
+    return bytes(a ^ b for a, b in zip(body, pad))
+
+
+def tacacs_fields(body, offset, lengths):
+    """The values of these lengths one after the other from offset; the body
+    must end right after them (RFC 8907 4.5: the lengths add up to the
+    header's length, else the packet is discarded with an ERROR)."""
+    values = []
+    for n in lengths:
+        values.append(body[offset:offset + n])
+        offset += n
+    if offset != len(body):
+        raise ValueError("field lengths add up to %d, body is %d bytes" % (offset, len(body)))
+    return values
+
+
+class TACACSHandler(socketserver.BaseRequestHandler):
+    """A TACACS+ server, one session per connection (no single-connect):
+    authentication START (ASCII: GETPASS, then the CONTINUE's password; PAP:
+    the password in the START's data; CHAP: MD5(id, password, challenge)),
+    authorization REQUEST (PASS_ADD up to the user's privilege level, else
+    FAIL), accounting REQUEST (SUCCESS). With a key, it de-obfuscates
+    requests and obfuscates replies; a request with TAC_PLUS_UNENCRYPTED_FLAG
+    is taken in clear and answered in clear with the flag (RFC 8907 4.5 says
+    such a request MUST be dropped; servers from the draft's days took it).
+    Without a key (key None) every request is taken and answered in clear,
+    with the flag only if the request had it. A body whose lengths do not add
+    up (a wrong key) gets an ERROR."""
+    key = None
+
+    def handle(self):
+        self.request.settimeout(TIMEOUT)
+        rfile = self.request.makefile("rb")
+        self.ascii_user = None      # an ASCII login's user, from START to CONTINUE
+        while True:
+            header = rfile.read(12)
+            if len(header) < 12:
+                return
+            version, ptype, seq_no, flags, session_id, length = struct.unpack("!BBBBII", header)
+            body = rfile.read(length)
+            clear = bool(flags & TAC_PLUS_UNENCRYPTED_FLAG) or self.key is None
+            if not clear:
+                body = tacacs_crypt(body, session_id, self.key, version, seq_no)
+            try:
+                what, reply = self.answer(ptype, seq_no, body)
+            except (ValueError, IndexError, KeyError) as e:
+                what, reply = "malformed: %s -> ERROR" % e, self.error(ptype)
+            if not clear:
+                reply = tacacs_crypt(reply, session_id, self.key, version, seq_no + 1)
+            self.request.sendall(struct.pack("!BBBBII", version, ptype, seq_no + 1,
+                                             flags & TAC_PLUS_UNENCRYPTED_FLAG, session_id, len(reply)) + reply)
+            print("%s seq %d version 0x%02x flags 0x%02x %s: %s" % (
+                TACACS_TYPES.get(ptype, ptype), seq_no, version, flags,
+                "in clear" if clear else "obfuscated", what), flush=True)
+
+    @staticmethod
+    def authen_reply(status, server_msg=b"", flags=0):
+        # status, flags, server_msg_len, data_len, server_msg, data
+        return struct.pack("!BBHH", status, flags, len(server_msg), 0) + server_msg
+
+    @staticmethod
+    def author_reply(status):
+        # status, arg_cnt, server_msg_len, data_len, (no args, server_msg, data)
+        return struct.pack("!BBHH", status, 0, 0, 0)
+
+    @staticmethod
+    def acct_reply(status):
+        # server_msg_len, data_len, status
+        return struct.pack("!HHB", 0, 0, status)
+
+    def error(self, ptype):
+        return {TAC_PLUS_AUTHEN: self.authen_reply(7), TAC_PLUS_AUTHOR: self.author_reply(0x11),
+                TAC_PLUS_ACCT: self.acct_reply(2)}[ptype]
+
+    def answer(self, ptype, seq_no, body):
+        """(what happened, for the log; the reply's body in clear)"""
+        if ptype == TAC_PLUS_AUTHEN and seq_no == 1:
+            # START: action, priv_lvl, authen_type, authen_service, user_len,
+            # port_len, rem_addr_len, data_len, user, port, rem_addr, data
+            _, priv, atype, _, *lens = body[:8]
+            user, port, rem, data = tacacs_fields(body, 8, lens)
+            password = TACACS_USERS.get(user.decode(), ("", 0))[0].encode()
+            what = "START %s user %s port %s rem_addr %s data %d bytes" % (
+                AUTHEN_TYPES.get(atype, atype), user.decode(), port.decode(), rem.decode(), len(data))
+            if atype == 1:            # ASCII: ask for the password (not echoed)
+                self.ascii_user = user.decode()
+                status, reply = 5, self.authen_reply(5, b"Password: ", flags=0x01)
+            elif atype == 2:          # PAP: the password is the data
+                status = 1 if password and data == password else 2
+                reply = self.authen_reply(status)
+            elif atype == 3:          # CHAP: PPP id, challenge, MD5(id + password + challenge)
+                ok = password and len(data) > 17 and \
+                    hashlib.md5(data[:1] + password + data[1:-16]).digest() == data[-16:]
+                status = 1 if ok else 2
+                reply = self.authen_reply(status)
+            else:
+                status, reply = 7, self.authen_reply(7)
+            return "%s -> %s" % (what, AUTHEN_STATUS[status]), reply
+        if ptype == TAC_PLUS_AUTHEN:
+            # CONTINUE: user_msg_len, data_len, flags, user_msg, data
+            msg_len, data_len, cflags = struct.unpack("!HHB", body[:5])
+            user_msg, _ = tacacs_fields(body, 5, (msg_len, data_len))
+            password = TACACS_USERS.get(self.ascii_user or "", ("", 0))[0].encode()
+            status = 1 if password and user_msg == password and not cflags & 0x01 else 2
+            return "CONTINUE user_msg %d bytes (the password of %s) -> %s" % (
+                len(user_msg), self.ascii_user, AUTHEN_STATUS[status]), self.authen_reply(status)
+        # authorization REQUEST: authen_method, priv_lvl, authen_type,
+        # authen_service, user_len, port_len, rem_addr_len, arg_cnt; accounting
+        # REQUEST: the same after a flags byte; then the arg lengths, user,
+        # port, rem_addr, args
+        start = 1 if ptype == TAC_PLUS_ACCT else 0
+        _, priv, _, _, user_len, port_len, rem_len, arg_cnt = body[start:start + 8]
+        arg_lens = list(body[start + 8:start + 8 + arg_cnt])
+        user, port, rem, *args = tacacs_fields(body, start + 8 + arg_cnt, [user_len, port_len, rem_len] + arg_lens)
+        what = "user %s priv_lvl %d port %s rem_addr %s args %s" % (
+            user.decode(), priv, port.decode(), rem.decode(), " ".join(a.decode() for a in args))
+        if ptype == TAC_PLUS_ACCT:
+            return "%s %s -> SUCCESS" % (ACCT_FLAGS.get(body[0], body[0]), what), self.acct_reply(1)
+        known = user.decode() in TACACS_USERS
+        status = 0x01 if known and priv <= TACACS_USERS[user.decode()][1] else 0x10
+        return "REQUEST %s -> %s" % (what, AUTHOR_STATUS[status]), self.author_reply(status)
+
+
+def tacacs_server(port, key):
+    """tacacs-server PORT KEY|-: the TACACS+ server on 127.0.0.1:PORT, with
+    the key KEY, or with no key ('-')."""
+    handler = type("Handler", (TACACSHandler,), {"key": None if key == "-" else key.encode()})
+    LoopbackTCPServer((HOST4, int(port)), handler).serve_forever()
+
+
+def tacacs_client(port, mode, key=None):
+    """tacacs-client PORT key KEY | flag | none: the tacacs_plus library
+    against tacacs-server, one TACACSClient (one connection, one random
+    session_id) per exchange, as its callers use it (reusing one would reuse
+    the session_id, and after a PAP login send every later packet as minor
+    version 1). 'key': obfuscated with KEY; 'flag': secret=None with
+    TAC_PLUS_UNENCRYPTED_FLAG set; 'none': secret=None as the library sends
+    it (bodies in clear, no flag). Prints one line per exchange."""
+    import time
+    import tacacs_plus.client
+    from tacacs_plus.client import TACACSClient
+    from tacacs_plus.flags import (TAC_PLUS_ACCT_FLAG_START, TAC_PLUS_ACCT_FLAG_STOP,
+                                   TAC_PLUS_AUTHEN_TYPE_ASCII, TAC_PLUS_AUTHEN_TYPE_PAP)
+    from tacacs_plus.packet import TACACSHeader
+
+    if mode == "flag":
+        # With secret=None the library sends bodies in clear but never sets
+        # the flag. Its TACACSClient.send builds each request's header as
+        # TACACSHeader(version, type, session_id, length, seq_no=...), with no
+        # flags; TACACSHeader.unpacked builds a reply's header with the flags
+        # received. A subclass whose flags default to the flag, put where
+        # send looks the name up, sets it in every request and nothing else.
+        class UnencryptedHeader(TACACSHeader):
+            def __init__(self, version, type, session_id, length, seq_no=1, flags=TAC_PLUS_UNENCRYPTED_FLAG):
+                super().__init__(version, type, session_id, length, seq_no, flags)
+        tacacs_plus.client.TACACSHeader = UnencryptedHeader
+    secret = key if mode == "key" else None
+    where = dict(port=TACACS_PORT_NAME, rem_addr=TACACS_REM_ADDR)
+
+    def client():
+        return TACACSClient(HOST4, int(port), secret, timeout=TIMEOUT)
+
+    def login(user, password, authen_type, name):
+        reply = client().authenticate(user, password, authen_type=authen_type, **where)
+        print("authen %s %s: %s" % (name, user, AUTHEN_STATUS.get(reply.status, reply.status)))
+
+    if mode == "none":
+        login("jsmith", TACACS_USERS["jsmith"][0], TAC_PLUS_AUTHEN_TYPE_ASCII, "ascii")
+        return
+    login("netadmin", TACACS_USERS["netadmin"][0], TAC_PLUS_AUTHEN_TYPE_ASCII, "ascii")
+    login("jsmith", TACACS_WRONG_PASSWORD, TAC_PLUS_AUTHEN_TYPE_PAP, "pap")
+    # the device asks before running the command at privilege level 15, and
+    # accounts for it (task_id ties START and STOP together)
+    reply = client().authorize("netadmin", TACACS_COMMAND, priv_lvl=15, **where)
+    print("author netadmin %s: %s" % (b" ".join(TACACS_COMMAND).decode(),
+                                      AUTHOR_STATUS.get(reply.status, reply.status)))
+    started = int(time.time())
+    for flag, extra in ((TAC_PLUS_ACCT_FLAG_START, []),
+                        (TAC_PLUS_ACCT_FLAG_STOP, [b"stop_time=%d" % (started + 1), b"elapsed_time=1"])):
+        args = [b"task_id=1", b"start_time=%d" % started] + extra + [b"timezone=UTC"] + TACACS_COMMAND
+        reply = client().account("netadmin", flag, args, priv_lvl=15, **where)
+        print("acct %s netadmin: %s" % (ACCT_FLAGS[flag], ACCT_STATUS.get(reply.status, reply.status)))
+
+
 def main(argv):
     if len(argv) < 2:
         sys.exit(__doc__)
@@ -2583,6 +2802,10 @@ def main(argv):
         h2c_auth_client(*args)
     elif cmd == "mschapv2-request":
         mschapv2_request(*args)
+    elif cmd == "tacacs-server":
+        tacacs_server(*args)
+    elif cmd == "tacacs-client":
+        tacacs_client(*args)
     else:
         sys.exit("unknown sub-command %r\n%s" % (cmd, __doc__))
 

@@ -63,6 +63,7 @@ ANALYZERS = [
     "nntp",
     "snmpv3",
     "radius",
+    "tacacs",
 ]
 # Byte 1: bits 0-1 the budget (3: 64 bytes), bit 2 server ends first, bit 3 depth 300,
 # bit 4 UDP (Kerberos and SIP; else TCP).
@@ -75,8 +76,11 @@ OWN = {
     "redis-auth.pcap": "redis", "starttls-postgres.pcap": "postgresql", "h2c-curl.pcap": "http2",
     "h2c-content.pcap": "http2", "nntp-python.pcap": "nntp", "content-br-zstd.pcap": "http",
     "grpc-gzip.pcap": "http2", "grpc-messages.pcap": ("http2", "http"),  # a tuple: the analyzer of each stream in turn
-    "http-identity.pcap": "http", "saml-post.pcap": "http",
+    "http-identity.pcap": "http", "saml-post.pcap": "http", "tacacs.pcap": "tacacs",
 }
+# Which TCP streams of a capture are seeded (default: its first four). tacacs.pcap:
+# an obfuscated login, the flagged ASCII and PAP logins, the unflagged one in clear.
+STREAMS = {"tacacs.pcap": (0, 5, 6, 10)}
 REAL = {
     "ndpi__http_auth.pcap": "http", "arkime__http-digestauth.pcap": "http", "ndpi__webdav.pcap": "http",
     "arkime__80211http.pcap": "http", "ndpi__pop3.pcap": "pop3", "ndpi__imap.pcap": "imap",
@@ -471,7 +475,8 @@ def main():
         if not os.path.exists(path):
             continue
         stem = name[:-len(".pcap")]
-        for k, n in enumerate(streams(path)[:4]):
+        found = streams(path)
+        for k, n in enumerate([found[i] for i in STREAMS.get(name, range(4)) if i < len(found)]):
             _, chunks = follow(path, n)
             if not chunks:
                 continue
@@ -479,7 +484,7 @@ def main():
             code = codes[k] if isinstance(codes, tuple) else codes
             seeds[tag] = script(code, chunks)
             seeds[tag + "-pieces7"] = script(code, pieces(chunks, 7))
-            if n == streams(path)[0]:
+            if n == found[0]:
                 seeds[tag + "-budget64"] = script(code, pieces(chunks, 30), options=TINY_BUDGET)
                 seeds[tag + "-depth300"] = script(code, chunks, options=DEPTH_300)
                 seeds[tag + "-servergap"] = script(code, chunks[:3], extra=bytes([0x06]) + struct.pack("<H", 50))

@@ -41,7 +41,7 @@ public enum AnalyzerRegistry {
         Probes.sipUDP, Probes.tftp, Probes.syslog,
         Probes.mqtt, Probes.amqp, Probes.kafka, Probes.socks,
         Probes.smb, Probes.kerberos, Probes.kerberosTCP,
-        Probes.mssql, Probes.mongodb, Probes.cassandra, Probes.memcached,
+        Probes.mssql, Probes.mongodb, Probes.cassandra, Probes.memcached, Probes.tacacs,
     ]
 
     static let tcp = all.filter { $0.transport == .tcp }

@@ -91,6 +91,7 @@ let apps: [AppProtocol] = [
     .nntp,
     .snmpv3,
     .radius,
+    .tacacs,
 ]
 /// Protocols read over UDP only, datagram by datagram: merging chunks changes the input.
 let udpOnlyApps = Set(AnalyzerRegistry.udp.map(\.app)).subtracting(AnalyzerRegistry.tcp.map(\.app))

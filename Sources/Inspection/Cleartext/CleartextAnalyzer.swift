@@ -50,6 +50,7 @@ enum CleartextAnalyzer {
     case memcached(MemcachedLoginAnalyzer)
     case snmpv3(SNMPv3Analyzer)
     case radius(RADIUSAnalyzer)
+    case tacacs(TACACSLoginAnalyzer)
 
     /// The analyzer for `app`, nil when PlainSight reads nothing more of it.
     /// `transport` tells SIP and Kerberos over UDP (a message per datagram)
@@ -72,6 +73,7 @@ enum CleartextAnalyzer {
         case .snmp: .snmp(SNMPCommunityAnalyzer())
         case .snmpv3: .snmpv3(SNMPv3Analyzer())
         case .radius: .radius(RADIUSAnalyzer())
+        case .tacacs: .tacacs(TACACSLoginAnalyzer(maxDepth: depth))
         case .mqtt: .mqtt(MQTTLoginAnalyzer(maxDepth: depth))
         case .kafka: .kafka(KafkaLoginAnalyzer(maxDepth: depth))
         case .amqp: .amqp(AMQPLoginAnalyzer(maxDepth: depth))
@@ -124,6 +126,7 @@ enum CleartextAnalyzer {
         case .memcached(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         case .snmpv3(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         case .radius(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .tacacs(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         }
     }
 
@@ -155,6 +158,7 @@ enum CleartextAnalyzer {
         case .memcached(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         case .snmpv3(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         case .radius(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .tacacs(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         }
     }
 
@@ -186,6 +190,7 @@ enum CleartextAnalyzer {
         case .memcached(let a): a.end(direction: direction, context: &context)
         case .snmpv3(let a): a.end(direction: direction, context: &context)
         case .radius(let a): a.end(direction: direction, context: &context)
+        case .tacacs(let a): a.end(direction: direction, context: &context)
         }
     }
 
@@ -218,6 +223,7 @@ enum CleartextAnalyzer {
         case .memcached(let a): a.moveSightings(into: &outbox)
         case .snmpv3(let a): a.moveSightings(into: &outbox)
         case .radius(let a): a.moveSightings(into: &outbox)
+        case .tacacs(let a): a.moveSightings(into: &outbox)
         }
     }
 

@@ -83,6 +83,9 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     case cassandraPassword = "cassandra-password"
     case memcachedSASLPlain = "memcached-sasl-plain"
     case nntp = "nntp-password"
+    /// A TACACS+ login's password sent in clear (PAP data, or the CONTINUE
+    /// answering GETPASS): a network device's administrator password.
+    case tacacsPassword = "tacacs-password"
     // Crackable offline: a challenge response or hash.
     case httpDigest = "http-digest"
     case cramMD5 = "cram-md5"
@@ -132,7 +135,7 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
              .ldapSimpleBind, .snmpCommunity, .postgresqlPassword, .redisAuth, .mysqlClearPassword, .mqttPassword,
              .amqpPassword, .natsPassword, .socksPassword, .smbPlaintextPassword, .rtspBasic, .ircPassword,
              .rexecPassword, .rloginPassword, .vncNone, .mssqlPassword, .mongodbPlain, .cassandraPassword,
-             .memcachedSASLPlain, .nntp: .plaintext
+             .memcachedSASLPlain, .nntp, .tacacsPassword: .plaintext
         case .httpDigest, .cramMD5, .apop, .ntlm, .mysqlNative, .postgresqlMD5, .scram, .sipDigest, .rtspDigest,
              .vncChallengeResponse, .mongodbCR, .snmpv3USM, .radiusPAP, .radiusCHAP, .radiusMSCHAP: .crackable
         case .kerberosRC4PreAuth, .kerberosASREPRC4, .kerberosTGSRC4: .crackable
