@@ -36,7 +36,7 @@ struct RADIUSCaptureTests {
         #expect(
             seen == [
                 "credential.radius-pap dana.whitfield@corp-mail.io 1", "credential.radius-pap jsmith 3",
-                "credential.radius-chap jsmith 1", "credential.radius-mschap jsmith 2",
+                "credential.radius-chap jsmith 1", "credential.radius-mschap jsmith 1", "credential.radius-mschapv2 jsmith 1",
             ])
         for c in credentials {
             #expect(details(c)["exposure"] as? String == "crackable")
@@ -46,11 +46,15 @@ struct RADIUSCaptureTests {
         let jsmithPAP = credentials.first { $0["rule"] as? String == "credential.radius-pap" && details($0)["username"] as? String == "jsmith" }
         #expect(jsmithPAP.map(details)?["rejected_count"] as? String == "1")
 
-        // The two answers without Message-Authenticator: one finding on the authentication endpoint.
-        let bare = findings.filter { $0["rule"] as? String == "cleartext.radius-no-message-authenticator" }
+        // Three forgeable answers, one finding on the authentication endpoint: to
+        // the MS-CHAPv1 login, a Message-Authenticator after the MS-CHAP
+        // attributes (the first, in capture order); to the MS-CHAPv2 login and
+        // the unsigned PAP request, none.
+        let bare = findings.filter { $0["rule"] as? String == "cleartext.radius-forgeable-reply" }
         #expect(bare.count == 1)
-        #expect(bare.first?["count"] as? Int == 2 && bare.first?["severity"] as? String == "high")
+        #expect(bare.first?["count"] as? Int == 3 && bare.first?["severity"] as? String == "high")
         #expect(bare.first.map(details)?["reply"] as? String == "Access-Accept")
+        #expect(bare.first.map(details)?["message_authenticator"] as? String == "after other attributes")
         #expect(bare.first.flatMap(serverPort) == 18120)
 
         // RADIUS/UDP itself, per endpoint: high where credentials crossed, medium for accounting.

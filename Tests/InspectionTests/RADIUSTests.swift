@@ -69,9 +69,9 @@ import Testing
             seen == [
                 .credential(
                     CredentialSighting(
-                        mechanism: .radiusPAP, username: ascii("nemo"), secret: Array(Self.rfcRequest[28..<44]),
+                        mechanism: .radiusPAP, username: ascii("nemo"), secret: Array(Self.rfcRequest[28..<44]) + Self.rfcRequest[4..<20],
                         outcome: .accepted, direction: .toServer)),
-                .radiusReplyWithoutMessageAuthenticator(reply: "Access-Accept"),
+                .radiusForgeableReply(reply: "Access-Accept", messageAuthenticatorLater: false),
             ])
     }
 
@@ -94,7 +94,7 @@ import Testing
         let request = Self.packet(1, id: 3, [Self.user("alice"), Self.attribute(2, counting(16)), Self.nasIP])
         let seen = Self.sightings([(request, .toServer), (request, .toServer), (Self.packet(3, id: 3, []), .toClient)])
         #expect(Self.credentials(seen).map(\.outcome) == [.rejected])
-        #expect(seen.contains(.radiusReplyWithoutMessageAuthenticator(reply: "Access-Reject")))
+        #expect(seen.contains(.radiusForgeableReply(reply: "Access-Reject", messageAuthenticatorLater: false)))
     }
 
     @Test func aBareReplyIsReportedOncePerFlow() {
@@ -102,7 +102,7 @@ import Testing
             (Self.packet(11, id: 1, []), .toClient), (Self.packet(2, id: 2, []), .toClient),
             (Self.packet(5, id: 3, []), .toClient),  // an Accounting-Response: no Message-Authenticator is asked of it
         ])
-        #expect(seen == [.radiusReplyWithoutMessageAuthenticator(reply: "Access-Challenge")])
+        #expect(seen == [.radiusForgeableReply(reply: "Access-Challenge", messageAuthenticatorLater: false)])
         #expect(Self.sightings([(Self.packet(5, id: 3, []), .toClient)]).isEmpty)
     }
 
@@ -129,15 +129,16 @@ import Testing
             Self.microsoft(11, challenge), Self.microsoft(25, response),
         ])
         let found = Self.credentials(Self.sightings([(request, .toServer), (Self.packet(2, id: 4, [Self.messageAuthenticator]), .toClient)]))
-        #expect(found == [CredentialSighting(mechanism: .radiusMSCHAP, username: ascii("jsmith"), secret: response + challenge, outcome: .accepted)])
-        // MS-CHAP v1's response (type 1) too; a response of another size is not read.
-        let v1 = Self.packet(1, id: 5, [Self.user("jsmith"), Self.nasIP, Self.microsoft(1, response), Self.microsoft(11, challenge)])
+        #expect(found == [CredentialSighting(mechanism: .radiusMSCHAPv2, username: ascii("jsmith"), secret: response + challenge, outcome: .accepted)])
+        // MS-CHAP v1's response (type 1) with its 8-byte challenge; a response of another size is not read.
+        let v1 = Self.packet(1, id: 5, [Self.user("jsmith"), Self.nasIP, Self.microsoft(1, response), Self.microsoft(11, counting(8))])
+        #expect(Self.credentials(Self.sightings([(v1, .toServer)])).map(\.secret) == [response + counting(8)])
         #expect(Self.credentials(Self.sightings([(v1, .toServer)])).map(\.mechanism) == [.radiusMSCHAP])
         let odd = Self.packet(1, id: 6, [Self.user("jsmith"), Self.nasIP, Self.microsoft(25, counting(49))])
         #expect(Self.sightings([(odd, .toServer)]).isEmpty)
     }
 
-    @Test func eapAndAccountingCarryNoPassword() {
+    @Test func anEAPIdentityAndAccountingCarryNoPassword() {
         let eap = Self.packet(1, id: 1, [Self.user("alice"), Self.nasIP, Self.attribute(79, [2, 1, 0, 10, 1] + ascii("alice")), Self.messageAuthenticator])
         let accounting = Self.packet(4, id: 2, [Self.user("alice"), Self.nasIP, Self.attribute(40, [0, 0, 0, 1])])
         #expect(Self.sightings([(eap, .toServer), (accounting, .toServer), (Self.packet(5, id: 2, []), .toClient)]).isEmpty)

@@ -147,12 +147,15 @@ public final class CleartextAssessor: @unchecked Sendable {
             addEndpointFinding(CleartextRules.startTLSFailed, slot: slot, flow: flow, app: app, at: time) { rule in
                 ("\(rule.title) (\(app))", [])
             }
-        case .radiusReplyWithoutMessageAuthenticator(let reply):
+        case .radiusForgeableReply(let reply, let later):
             addEndpointFinding(
-                CleartextRules.radiusReplyWithoutMessageAuthenticator, slot: slot, flow: flow, app: app, at: time,
-                direction: .toClient
+                CleartextRules.radiusForgeableReply, slot: slot, flow: flow, app: app, at: time, direction: .toClient
             ) { rule in
-                ("\(rule.title): the server sent an \(reply) without one", [("reply", reply)])
+                let where_ = later ? "after other attributes" : "absent"
+                return (
+                    "\(rule.title): an \(reply) whose Message-Authenticator is \(where_)",
+                    [("reply", reply), ("message_authenticator", where_)]
+                )
             }
         case .content(let content):
             holdContent(content, slot: slot, flow: flow, app: app, at: time)

@@ -23,7 +23,7 @@ public struct CleartextRules: Sendable {
 
     public static let startTLSNotUsed = "cleartext.starttls-not-used"
     public static let startTLSFailed = "cleartext.starttls-failed"
-    public static let radiusReplyWithoutMessageAuthenticator = "cleartext.radius-no-message-authenticator"
+    public static let radiusForgeableReply = "cleartext.radius-forgeable-reply"
 
     public subscript(rule: String) -> Rule? { rules[rule] }
 
@@ -69,7 +69,7 @@ public struct CleartextRules: Sendable {
                 title: try entry.text("title"), why: try entry.text("why"), remediation: try entry.text("remediation"),
                 references: try entry.optionalTexts("references") ?? [])
         }
-        let required = CredentialMechanism.allCases.map(credentialRule) + [startTLSNotUsed, startTLSFailed, radiusReplyWithoutMessageAuthenticator]
+        let required = CredentialMechanism.allCases.map(credentialRule) + [startTLSNotUsed, startTLSFailed, radiusForgeableReply]
         let missing = required.filter { set.rules[$0] == nil }
         guard missing.isEmpty else { throw PatternError("\(source): missing rules: \(missing.joined(separator: ", "))") }
         set.exposureRules = (0...UInt8.max).map { code in

@@ -16,8 +16,9 @@ public enum Sighting: Sendable, Equatable {
     /// did not parse, `tls.problem`.)
     case startTLSFailed
     /// A RADIUS server's Access-Accept, Access-Reject or Access-Challenge
-    /// (`reply`) carried no Message-Authenticator (CVE-2024-3596).
-    case radiusReplyWithoutMessageAuthenticator(reply: String)
+    /// (`reply`) did not start with a Message-Authenticator: it had none, or
+    /// one further down (`messageAuthenticatorLater`) — forgeable (CVE-2024-3596).
+    case radiusForgeableReply(reply: String, messageAuthenticatorLater: Bool)
     /// PII or a secret the content scanner found in the flow's cleartext.
     case content(ContentSighting)
 }
@@ -108,13 +109,20 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     /// password guess can be tested offline.
     case snmpv3USM = "snmpv3-usm-hmac"
     /// RADIUS User-Password (RFC 2865 §5.2): the password XOR MD5(shared
-    /// secret + Request Authenticator); the secret falls to an offline search
-    /// of one request and its reply, and then every password with it.
+    /// secret + Request Authenticator), then that authenticator; the secret
+    /// falls to an offline search of one request and its reply, and then
+    /// every password with it.
     case radiusPAP = "radius-pap"
     /// RADIUS CHAP-Password: the CHAP identifier and MD5 response, then the challenge.
     case radiusCHAP = "radius-chap"
-    /// RADIUS MS-CHAP or MS-CHAPv2 (RFC 2548): the 50-byte response, then the challenge.
+    /// RADIUS MS-CHAP (RFC 2548, RFC 2433): the 50-byte response, then the 8-byte challenge.
     case radiusMSCHAP = "radius-mschap"
+    /// RADIUS MS-CHAPv2 (RFC 2548, RFC 2759): the 50-byte response, then the 16-byte challenge.
+    case radiusMSCHAPv2 = "radius-mschapv2"
+    /// EAP-MD5 in RADIUS (RFC 3748 §5.4): the EAP identifier, the MD5 response, the challenge.
+    case radiusEAPMD5 = "radius-eap-md5"
+    /// EAP-GTC in RADIUS (RFC 3748 §5.6): the response itself, a password or one-time code.
+    case radiusEAPGTC = "radius-eap-gtc"
     // Bearer tokens and session identifiers: replayable as they are.
     case httpBearer = "http-bearer"
     case httpAPIKey = "http-api-key"
@@ -135,9 +143,10 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
              .ldapSimpleBind, .snmpCommunity, .postgresqlPassword, .redisAuth, .mysqlClearPassword, .mqttPassword,
              .amqpPassword, .natsPassword, .socksPassword, .smbPlaintextPassword, .rtspBasic, .ircPassword,
              .rexecPassword, .rloginPassword, .vncNone, .mssqlPassword, .mongodbPlain, .cassandraPassword,
-             .memcachedSASLPlain, .nntp, .tacacsPassword: .plaintext
+             .memcachedSASLPlain, .nntp, .tacacsPassword, .radiusEAPGTC: .plaintext
         case .httpDigest, .cramMD5, .apop, .ntlm, .mysqlNative, .postgresqlMD5, .scram, .sipDigest, .rtspDigest,
-             .vncChallengeResponse, .mongodbCR, .snmpv3USM, .radiusPAP, .radiusCHAP, .radiusMSCHAP: .crackable
+             .vncChallengeResponse, .mongodbCR, .snmpv3USM, .radiusPAP, .radiusCHAP, .radiusMSCHAP,
+             .radiusMSCHAPv2, .radiusEAPMD5: .crackable
         case .kerberosRC4PreAuth, .kerberosASREPRC4, .kerberosTGSRC4: .crackable
         case .httpBearer, .httpAPIKey, .httpCookie, .natsToken, .rhostsTrust: .token
         }

@@ -31,6 +31,35 @@ public enum RADIUSPacket {
             return nil
         }
 
+        /// Where the reply's Message-Authenticator is (RFC 3579 §3.2: 16 bytes
+        /// of HMAC-MD5): first, protecting the Response Authenticator against
+        /// BlastRADIUS even where the NAS does not check it; further down; or
+        /// none (a type-80 attribute of another length is none).
+        var messageAuthenticator: Signature {
+            var i = 0
+            while i < attributes.count {
+                let length = Int(attributes[i + 1])
+                if attributes[i] == RADIUSPacket.messageAuthenticatorType && length == 18 { return i == 0 ? .first : .later }
+                i += length
+            }
+            return .none
+        }
+
+        /// The EAP packet the request or reply carries: its EAP-Message
+        /// attributes joined in order (RFC 3579 §3.1), nil when it has none.
+        var eapMessage: [UInt8]? {
+            var message: [UInt8]?
+            var i = 0
+            while i < attributes.count {
+                let length = Int(attributes[i + 1])
+                if attributes[i] == RADIUSPacket.eapMessageType {
+                    message = (message ?? []) + UnsafeRawBufferPointer(rebasing: attributes[(i + 2)..<(i + length)])
+                }
+                i += length
+            }
+            return message
+        }
+
         /// The value of the first Microsoft vendor-specific attribute of
         /// `type`: Vendor-Specific (26) holding Vendor-Id 311, then sub-attributes
         /// of Vendor type (1), Vendor length (1, counting both) and value
@@ -57,6 +86,8 @@ public enum RADIUSPacket {
         }
     }
 
+    enum Signature { case first, later, none }
+
     // Codes (RFC 2865 §3, RFC 2866 §3, RFC 5176 §2.3).
     static let accessRequest: UInt8 = 1
     static let accessAccept: UInt8 = 2
@@ -66,7 +97,7 @@ public enum RADIUSPacket {
     static let accessChallenge: UInt8 = 11
     static let statusServer: UInt8 = 12
 
-    // Attribute types (RFC 2865 §5, RFC 2869 §5, RFC 3162 §2.1).
+    // Attribute types (RFC 2865 §5, RFC 2869 §5, RFC 3579 §3, RFC 3162 §2.1).
     static let userName: UInt8 = 1
     static let userPassword: UInt8 = 2
     static let chapPassword: UInt8 = 3
@@ -74,7 +105,8 @@ public enum RADIUSPacket {
     static let vendorSpecific: UInt8 = 26
     static let nasIdentifier: UInt8 = 32
     static let chapChallenge: UInt8 = 60
-    static let messageAuthenticator: UInt8 = 80
+    static let eapMessageType: UInt8 = 79
+    static let messageAuthenticatorType: UInt8 = 80
     static let nasIPv6Address: UInt8 = 95
 
     // Microsoft's vendor types (RFC 2548 §2.1.3, §2.3.1, §2.3.2).
