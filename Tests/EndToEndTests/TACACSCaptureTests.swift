@@ -44,6 +44,9 @@ struct TACACSCaptureTests {
         let exposure = findings.filter { $0["rule"] as? String == "cleartext.tacacs" }
         #expect(Set(exposure.map { "\(serverPort($0) ?? 0) \($0["count"] as? Int ?? 0)" }) == ["18149 10", "18150 1"])
         #expect(exposure.allSatisfy { $0["severity"] as? String == "critical" }, "credentials crossed both endpoints")
+        // B's five connections (the flag) and C's (no key): bodies in clear.
+        let inClear = findings.filter { $0["rule"] as? String == "cleartext.tacacs-in-clear" }
+        #expect(Set(inClear.map { "\(serverPort($0) ?? 0) \($0["count"] as? Int ?? 0)" }) == ["18149 5", "18150 1"])
         for secret in ["Tacacs-Admin-2026", "Summer2025!", "Summer2026!", "tacacs-demo-key"] {
             #expect(!run.stdout.contains(secret), "\(secret) in the output")
         }

@@ -157,6 +157,10 @@ public final class CleartextAssessor: @unchecked Sendable {
                     [("reply", reply), ("message_authenticator", where_)]
                 )
             }
+        case .tacacsBodiesInClear:
+            addEndpointFinding(CleartextRules.tacacsInClear, slot: slot, flow: flow, app: app, at: time) { rule in
+                (rule.title, [])
+            }
         case .content(let content):
             holdContent(content, slot: slot, flow: flow, app: app, at: time)
         }

@@ -24,6 +24,7 @@ public struct CleartextRules: Sendable {
     public static let startTLSNotUsed = "cleartext.starttls-not-used"
     public static let startTLSFailed = "cleartext.starttls-failed"
     public static let radiusForgeableReply = "cleartext.radius-forgeable-reply"
+    public static let tacacsInClear = "cleartext.tacacs-in-clear"
 
     public subscript(rule: String) -> Rule? { rules[rule] }
 
@@ -45,7 +46,7 @@ public struct CleartextRules: Sendable {
     }
 
     /// Parses a rules document; every credential mechanism, both STARTTLS
-    /// rules and the RADIUS reply rule must be there (a finding without its
+    /// rules, the RADIUS reply rule and the TACACS+ one must be there (a finding without its
     /// rule would have no severity).
     public static func parse(_ yaml: String, source: String) throws -> CleartextRules {
         let file = try PatternYAML(yaml, source: source)
@@ -69,7 +70,7 @@ public struct CleartextRules: Sendable {
                 title: try entry.text("title"), why: try entry.text("why"), remediation: try entry.text("remediation"),
                 references: try entry.optionalTexts("references") ?? [])
         }
-        let required = CredentialMechanism.allCases.map(credentialRule) + [startTLSNotUsed, startTLSFailed, radiusForgeableReply]
+        let required = CredentialMechanism.allCases.map(credentialRule) + [startTLSNotUsed, startTLSFailed, radiusForgeableReply, tacacsInClear]
         let missing = required.filter { set.rules[$0] == nil }
         guard missing.isEmpty else { throw PatternError("\(source): missing rules: \(missing.joined(separator: ", "))") }
         set.exposureRules = (0...UInt8.max).map { code in

@@ -19,6 +19,10 @@ public enum Sighting: Sendable, Equatable {
     /// (`reply`) did not start with a Message-Authenticator: it had none, or
     /// one further down (`messageAuthenticatorLater`) — forgeable (CVE-2024-3596).
     case radiusForgeableReply(reply: String, messageAuthenticatorLater: Bool)
+    /// A TACACS+ connection sent bodies without obfuscation (the unencrypted
+    /// flag, or a keyless client): its authorisations and accounting — the
+    /// commands administrators ran — are readable.
+    case tacacsBodiesInClear
     /// PII or a secret the content scanner found in the flow's cleartext.
     case content(ContentSighting)
 }
@@ -84,8 +88,9 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     case cassandraPassword = "cassandra-password"
     case memcachedSASLPlain = "memcached-sasl-plain"
     case nntp = "nntp-password"
-    /// A TACACS+ login's password sent in clear (PAP data, or the CONTINUE
-    /// answering GETPASS): a network device's administrator password.
+    /// A TACACS+ login's password sent in clear (PAP data, the CONTINUE
+    /// answering GETPASS, an outbound PAP password in the server's PASS): a
+    /// network device's administrator password.
     case tacacsPassword = "tacacs-password"
     // Crackable offline: a challenge response or hash.
     case httpDigest = "http-digest"
@@ -123,6 +128,10 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     case radiusEAPMD5 = "radius-eap-md5"
     /// EAP-GTC in RADIUS (RFC 3748 §5.6): the response itself, a password or one-time code.
     case radiusEAPGTC = "radius-eap-gtc"
+    /// A TACACS+ CHAP login in clear (RFC 8907 §5.4.2.3): PPP id, challenge, MD5 response.
+    case tacacsCHAP = "tacacs-chap"
+    /// A TACACS+ MS-CHAP or MS-CHAPv2 login in clear (§5.4.2.4–5): PPP id, challenge, response.
+    case tacacsMSCHAP = "tacacs-mschap"
     // Bearer tokens and session identifiers: replayable as they are.
     case httpBearer = "http-bearer"
     case httpAPIKey = "http-api-key"
@@ -146,7 +155,7 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
              .memcachedSASLPlain, .nntp, .tacacsPassword, .radiusEAPGTC: .plaintext
         case .httpDigest, .cramMD5, .apop, .ntlm, .mysqlNative, .postgresqlMD5, .scram, .sipDigest, .rtspDigest,
              .vncChallengeResponse, .mongodbCR, .snmpv3USM, .radiusPAP, .radiusCHAP, .radiusMSCHAP,
-             .radiusMSCHAPv2, .radiusEAPMD5: .crackable
+             .radiusMSCHAPv2, .radiusEAPMD5, .tacacsCHAP, .tacacsMSCHAP: .crackable
         case .kerberosRC4PreAuth, .kerberosASREPRC4, .kerberosTGSRC4: .crackable
         case .httpBearer, .httpAPIKey, .httpCookie, .natsToken, .rhostsTrust: .token
         }

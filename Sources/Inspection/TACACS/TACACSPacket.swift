@@ -5,11 +5,11 @@
 ///
 /// The body is obfuscated (§4.5): XORed with a pad of chained MD5s over the
 /// session id, the shared key, the version and the sequence number — not
-/// encryption, and the key can be guessed offline from any packet whose body
-/// has a known shape. With `TAC_PLUS_UNENCRYPTED_FLAG` set, the body is sent
-/// as it is; some clients send it as it is without the flag when no key is
-/// configured (the Python `tacacs_plus` library with `secret=None`), so an
-/// authentication body that reads exactly as one in clear is taken for one.
+/// encryption (§10.1): known plaintext lets a weak key be guessed offline.
+/// With `TAC_PLUS_UNENCRYPTED_FLAG` set, the body is sent as it is; some
+/// clients send it as it is without the flag when no key is configured (the
+/// Python `tacacs_plus` library with `secret=None`), so an authentication
+/// body that reads exactly as one in clear is taken for one.
 public enum TACACSPacket {
     // Header (§4.1).
     static let headerSize = 12
@@ -29,6 +29,10 @@ public enum TACACSPacket {
     static let sendAuth: UInt8 = 4
     static let ascii: UInt8 = 1
     static let pap: UInt8 = 2
+    static let chap: UInt8 = 3
+    static let msCHAP: UInt8 = 5
+    static let msCHAPv2: UInt8 = 6
+    static let enableService: UInt8 = 2
 
     // Authentication REPLY statuses and flags (§5.2).
     static let pass: UInt8 = 1
@@ -57,12 +61,11 @@ public enum TACACSPacket {
             session = UInt32(truncatingIfNeeded: first8)
         }
 
-        /// Version 12.0 or 12.1, one of the three packet types, a non-zero
-        /// sequence number and no flag bits but the two defined.
+        /// Version 12.0 or 12.1, one of the three packet types and a non-zero
+        /// sequence number (flag bits other than the two defined are ignored, §4.1).
         var isValid: Bool {
             version & 0xf0 == TACACSPacket.majorVersion && version & 0x0f <= 1
                 && (TACACSPacket.authentication...TACACSPacket.accounting).contains(type) && sequence != 0
-                && flags & ~(TACACSPacket.unencryptedFlag | TACACSPacket.singleConnectFlag) == 0
         }
 
         /// Client packets carry odd sequence numbers, server packets even ones (§4.1).
@@ -70,10 +73,12 @@ public enum TACACSPacket {
     }
 
     /// An authentication START in clear (§5.1): nil unless its fields add up
-    /// to the body exactly, with a defined action, type and service.
+    /// to the body exactly, with a defined action, type (unused, possibly 0,
+    /// for the enable service: §5.4.2.6) and service.
     struct Start {
         var action: UInt8
         var authenType: UInt8
+        var service: UInt8
         var user: UnsafeRawBufferPointer
         var data: UnsafeRawBufferPointer
 
@@ -82,10 +87,11 @@ public enum TACACSPacket {
             let lengths = (Int(body[4]), Int(body[5]), Int(body[6]), Int(body[7]))
             guard 8 + lengths.0 + lengths.1 + lengths.2 + lengths.3 == body.count,
                 [TACACSPacket.login, TACACSPacket.changePassword, TACACSPacket.sendAuth].contains(body[0]),
-                body[1] <= 15, (1...6).contains(body[2]), body[3] <= 9
+                body[1] <= 15, body[3] <= 9, (1...6).contains(body[2]) || (body[2] == 0 && body[3] == TACACSPacket.enableService)
             else { return nil }
             action = body[0]
             authenType = body[2]
+            service = body[3]
             user = UnsafeRawBufferPointer(rebasing: body[8..<(8 + lengths.0)])
             let dataStart = 8 + lengths.0 + lengths.1 + lengths.2
             data = UnsafeRawBufferPointer(rebasing: body[dataStart...])
@@ -96,26 +102,32 @@ public enum TACACSPacket {
     struct Reply {
         var status: UInt8
         var flags: UInt8
+        /// What the server sends the client: for outbound PAP (SENDAUTH), the password.
+        var data: UnsafeRawBufferPointer
 
         init?(_ body: UnsafeRawBufferPointer) {
-            guard body.count >= 6, let message = body.uint16BE(at: 2), let data = body.uint16BE(at: 4),
-                6 + Int(message) + Int(data) == body.count, (1...7).contains(body[0]) || body[0] == TACACSPacket.follow,
+            guard body.count >= 6, let message = body.uint16BE(at: 2), let dataLength = body.uint16BE(at: 4),
+                6 + Int(message) + Int(dataLength) == body.count, (1...7).contains(body[0]) || body[0] == TACACSPacket.follow,
                 body[1] & ~TACACSPacket.noEcho == 0
             else { return nil }
             status = body[0]
             flags = body[1]
+            data = UnsafeRawBufferPointer(rebasing: body[(6 + Int(message))...])
         }
     }
 
     /// An authentication CONTINUE in clear (§5.3): what the user typed.
     struct Continue {
         var userMessage: UnsafeRawBufferPointer
+        /// The client gave the session up (TAC_PLUS_CONTINUE_FLAG_ABORT).
+        var abort: Bool
 
         init?(_ body: UnsafeRawBufferPointer) {
             guard body.count >= 5, let message = body.uint16BE(at: 0), let data = body.uint16BE(at: 2),
                 5 + Int(message) + Int(data) == body.count, body[4] & ~0x01 == 0
             else { return nil }
             userMessage = UnsafeRawBufferPointer(rebasing: body[5..<(5 + Int(message))])
+            abort = body[4] & 0x01 != 0
         }
     }
 }
