@@ -8,7 +8,9 @@ public enum ProbeResult: Sendable {
 
 /// One registered protocol: its name, app id, the ports it usually runs on
 /// (a hint only: probes use them to tell look-alike banners apart, e.g. a
-/// bare `220` greeting on port 21 or 25) and a content probe per direction.
+/// bare `220` greeting on port 21 or 25, and a UDP protocol's mark the
+/// server side of a flow seen without a handshake) and a content probe per
+/// direction.
 public struct AnalyzerDescriptor: Sendable {
     public let name: String
     public let app: AppProtocol
@@ -46,4 +48,8 @@ public enum AnalyzerRegistry {
 
     static let tcp = all.filter { $0.transport == .tcp }
     static let udp = all.filter { $0.transport == .udp }
+
+    /// The UDP protocols' well-known ports: a flow seen without a handshake
+    /// has its server there when its other endpoint is not on one.
+    public static let udpServicePorts = Set(udp.flatMap(\.portHints))
 }

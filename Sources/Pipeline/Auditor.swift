@@ -296,7 +296,7 @@ public struct Auditor {
             finishFlow(victim, reason: .evicted)
             stats.flowCounters.flowsEvicted &+= 1
         }
-        let flow = Flow(key: key, first: packet, sentByLow: sentByLow)
+        let flow = Flow(key: key, first: packet, sentByLow: sentByLow, knownServer: Auditor.knownServer(packet))
         let inspection = FlowInspection(
             serverPort: flow.serverPort, transport: key.transport, selection: options.analyzers)
         // Both moved, not copied, into their slots.
@@ -310,6 +310,16 @@ public struct Auditor {
         stats.flowCounters.flowsCreated &+= 1
         stats.flowCounters.peakFlows = max(stats.flowCounters.peakFlows, table.count)
         return slot
+    }
+
+    /// For a UDP flow: the endpoint on a well-known port of a UDP protocol
+    /// PlainSight reads, when the other is not on one (the higher port is not
+    /// always the client's: Cisco devices send RADIUS from 1645 to 1812).
+    static func knownServer(_ packet: DecodedPacket) -> Flow.KnownServer {
+        guard packet.transport == .udp else { return .neither }
+        let source = AnalyzerRegistry.udpServicePorts.contains(packet.sourcePort)
+        let destination = AnalyzerRegistry.udpServicePorts.contains(packet.destinationPort)
+        return source == destination ? .neither : destination ? .destination : .source
     }
 
     /// Ends a flow: delivers what reassembly still holds (holes as gaps),
