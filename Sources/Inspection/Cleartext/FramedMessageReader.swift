@@ -75,6 +75,25 @@ struct FramedMessageReader: DirectionReader {
     }
 }
 
+/// For a protocol whose header is longer than the eight bytes a
+/// `FramedDialogue` header holds (memcached's 24, TACACS+'s 12): each
+/// direction reads its header as two, the first eight bytes — kept here
+/// until the packet is complete — then the part that holds the body length
+/// (any header bytes after it are read with the body).
+struct SplitHeaders {
+    var toServer: UInt64?
+    var toClient: UInt64?
+
+    /// The first eight bytes of `direction`'s current packet, once read.
+    subscript(_ direction: Direction) -> UInt64? {
+        get { direction == .toServer ? toServer : toClient }
+        set { if direction == .toServer { toServer = newValue } else { toClient = newValue } }
+    }
+
+    /// The next header part's size in `direction`: 8, then `rest`.
+    func size(_ direction: Direction, rest: Int) -> Int { self[direction] == nil ? 8 : rest }
+}
+
 /// A login reader that holds at most one credential waiting for the
 /// server's verdict (`pending`) and reports it once the verdict is known.
 protocol PendingLogin: AnyObject {

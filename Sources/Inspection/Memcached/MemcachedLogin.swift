@@ -39,7 +39,7 @@ public final class MemcachedLoginAnalyzer: StreamAnalyzer, FramedDialogue, Pendi
     public internal(set) var isDone = false
 
     /// The first eight header bytes of each direction's current packet, once read.
-    var start: (toServer: UInt64?, toClient: UInt64?) = (nil, nil)
+    var headers = SplitHeaders()
     var pending: CredentialSighting?
 
     // Opcodes and statuses.
@@ -57,16 +57,10 @@ public final class MemcachedLoginAnalyzer: StreamAnalyzer, FramedDialogue, Pendi
 
     // MARK: framing
 
-    func started(_ d: Direction) -> UInt64? { d == .toServer ? start.toServer : start.toClient }
-
-    func setStarted(_ header: UInt64?, _ d: Direction) {
-        if d == .toServer { start.toServer = header } else { start.toClient = header }
-    }
-
-    func headerSize(_ direction: Direction) -> Int { started(direction) == nil ? 8 : 4 }
+    func headerSize(_ direction: Direction) -> Int { headers.size(direction, rest: 4) }
 
     func bodyLength(header: UInt64, direction: Direction) -> Int? {
-        guard let first = started(direction) else {
+        guard let first = headers[direction] else {
             // Magic of this direction, raw data type.
             let magic: UInt8 = direction == .toServer ? 0x80 : 0x81
             return UInt8(truncatingIfNeeded: header >> 56) == magic && header >> 16 & 0xff == 0 ? 0 : nil
@@ -80,11 +74,11 @@ public final class MemcachedLoginAnalyzer: StreamAnalyzer, FramedDialogue, Pendi
         header: UInt64, body: UnsafeRawBufferPointer, skipped: Bool, direction: Direction,
         context: inout InspectionContext
     ) -> Bool {
-        guard let first = started(direction) else {
-            setStarted(header, direction)
+        guard let first = headers[direction] else {
+            headers[direction] = header
             return true
         }
-        setStarted(nil, direction)
+        headers[direction] = nil
         let opcode = UInt8(truncatingIfNeeded: first >> 48)
         if direction == .toServer {
             switch opcode {

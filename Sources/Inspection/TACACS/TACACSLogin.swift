@@ -42,7 +42,7 @@ public final class TACACSLoginAnalyzer: StreamAnalyzer, FramedDialogue, Sighting
     public internal(set) var isDone = false
 
     /// The first eight header bytes of each direction's current packet, once read.
-    var start: (toServer: UInt64?, toClient: UInt64?) = (nil, nil)
+    var headers = SplitHeaders()
 
     /// What the client's next CONTINUE answers.
     enum Prompt { case none, user, password }
@@ -67,16 +67,10 @@ public final class TACACSLoginAnalyzer: StreamAnalyzer, FramedDialogue, Sighting
 
     // MARK: framing
 
-    func started(_ d: Direction) -> UInt64? { d == .toServer ? start.toServer : start.toClient }
-
-    func setStarted(_ header: UInt64?, _ d: Direction) {
-        if d == .toServer { start.toServer = header } else { start.toClient = header }
-    }
-
-    func headerSize(_ direction: Direction) -> Int { started(direction) == nil ? 8 : 4 }
+    func headerSize(_ direction: Direction) -> Int { headers.size(direction, rest: 4) }
 
     func bodyLength(header: UInt64, direction: Direction) -> Int? {
-        guard started(direction) != nil else {
+        guard headers[direction] != nil else {
             let h = TACACSPacket.Header(header)
             return h.isValid && h.fromClient == (direction == .toServer) ? 0 : nil
         }
@@ -88,11 +82,11 @@ public final class TACACSLoginAnalyzer: StreamAnalyzer, FramedDialogue, Sighting
         header: UInt64, body: UnsafeRawBufferPointer, skipped: Bool, direction: Direction,
         context: inout InspectionContext
     ) -> Bool {
-        guard let first = started(direction) else {
-            setStarted(header, direction)
+        guard let first = headers[direction] else {
+            headers[direction] = header
             return true
         }
-        setStarted(nil, direction)
+        headers[direction] = nil
         let h = TACACSPacket.Header(first)
         if h.flags & TACACSPacket.unencryptedFlag != 0 { noteBodiesInClear() }
         guard h.type == TACACSPacket.authentication, !skipped else { return true }
