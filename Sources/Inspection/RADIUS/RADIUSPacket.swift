@@ -93,7 +93,6 @@ public enum RADIUSPacket {
     static let accessAccept: UInt8 = 2
     static let accessReject: UInt8 = 3
     static let accountingRequest: UInt8 = 4
-    static let accountingResponse: UInt8 = 5
     static let accessChallenge: UInt8 = 11
     static let statusServer: UInt8 = 12
 

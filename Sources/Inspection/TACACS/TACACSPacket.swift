@@ -14,11 +14,10 @@ public enum TACACSPacket {
     // Header (§4.1).
     static let headerSize = 12
     static let majorVersion: UInt8 = 0xc0
+    // Packet types: authentication 1, authorization 2, accounting 3.
     static let authentication: UInt8 = 1
-    static let authorization: UInt8 = 2
     static let accounting: UInt8 = 3
     static let unencryptedFlag: UInt8 = 0x01
-    static let singleConnectFlag: UInt8 = 0x04
     /// Longest body a real server or client sends is a few KiB (arguments,
     /// messages); the field allows 4 GiB. Longer ones are not TACACS+ here.
     static let maxBody = 65_536
@@ -27,7 +26,6 @@ public enum TACACSPacket {
     static let login: UInt8 = 1
     static let changePassword: UInt8 = 2
     static let sendAuth: UInt8 = 4
-    static let ascii: UInt8 = 1
     static let pap: UInt8 = 2
     static let chap: UInt8 = 3
     static let msCHAP: UInt8 = 5
@@ -40,8 +38,6 @@ public enum TACACSPacket {
     static let getData: UInt8 = 3
     static let getUser: UInt8 = 4
     static let getPass: UInt8 = 5
-    static let restart: UInt8 = 6
-    static let error: UInt8 = 7
     static let follow: UInt8 = 0x21
     static let noEcho: UInt8 = 0x01
 
