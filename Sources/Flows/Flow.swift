@@ -33,16 +33,12 @@ public struct Flow: Sendable {
     /// `lastSeen - linkedAt` stays below `FlowLimits.activityResolution`.
     @usableFromInline var linkedAt: Microseconds
 
-    /// Which endpoint of a flow seen without its handshake is known to be the
-    /// server: the one on a service's well-known port when the other is not.
-    public enum KnownServer: Sendable { case source, destination, neither }
-
     /// Starts a flow from its first packet. The client is the SYN sender, the
-    /// receiver of a SYN-ACK, else the endpoint that is not on a service's
-    /// well-known port (`knownServer`: a NAS sending from 1645 to a RADIUS
-    /// server on 1812), else the endpoint with the higher (ephemeral) port,
-    /// else the sender of the first packet.
-    public init(key: FlowKey, first packet: DecodedPacket, sentByLow: Bool, knownServer: KnownServer = .neither) {
+    /// receiver of a SYN-ACK, else the sender of a first packet sent to a
+    /// service's well-known port from one that is not (`toServicePort`: a NAS
+    /// sending from 1645 to a RADIUS server on 1812), else the endpoint with
+    /// the higher (ephemeral) port, else the sender of the first packet.
+    public init(key: FlowKey, first packet: DecodedPacket, sentByLow: Bool, toServicePort: Bool = false) {
         self.key = key
         start = packet.timestamp
         lastSeen = packet.timestamp
@@ -56,8 +52,8 @@ public struct Flow: Sendable {
             clientGuessed = false
             stage = .opening
         } else {
-            if knownServer != .neither {
-                clientIsLow = (knownServer == .destination) == sentByLow
+            if toServicePort {
+                clientIsLow = sentByLow
             } else if packet.sourcePort != packet.destinationPort {
                 clientIsLow = (packet.sourcePort > packet.destinationPort) == sentByLow
             } else {

@@ -296,7 +296,7 @@ public struct Auditor {
             finishFlow(victim, reason: .evicted)
             stats.flowCounters.flowsEvicted &+= 1
         }
-        let flow = Flow(key: key, first: packet, sentByLow: sentByLow, knownServer: Auditor.knownServer(packet))
+        let flow = Flow(key: key, first: packet, sentByLow: sentByLow, toServicePort: Auditor.toServicePort(packet))
         let inspection = FlowInspection(
             serverPort: flow.serverPort, transport: key.transport, selection: options.analyzers)
         // Both moved, not copied, into their slots.
@@ -312,14 +312,15 @@ public struct Auditor {
         return slot
     }
 
-    /// For a UDP flow: the endpoint on a well-known port of a UDP protocol
-    /// PlainSight reads, when the other is not on one (the higher port is not
-    /// always the client's: Cisco devices send RADIUS from 1645 to 1812).
-    static func knownServer(_ packet: DecodedPacket) -> Flow.KnownServer {
-        guard packet.transport == .udp else { return .neither }
-        let source = AnalyzerRegistry.udpServicePorts.contains(packet.sourcePort)
-        let destination = AnalyzerRegistry.udpServicePorts.contains(packet.destinationPort)
-        return source == destination ? .neither : destination ? .destination : .source
+    /// A UDP flow's first datagram went to a well-known port of a UDP
+    /// protocol PlainSight reads from a port that is not one: its sender is
+    /// the client (the higher port is not always the client's: Cisco devices
+    /// send RADIUS from 1645 to 1812). Only that way round: a datagram from
+    /// such a port is often no service's (a SIP phone's STUN request from
+    /// 5060, a client's ephemeral port that happens to be 1812).
+    static func toServicePort(_ packet: DecodedPacket) -> Bool {
+        packet.transport == .udp && AnalyzerRegistry.udpServicePorts.contains(packet.destinationPort)
+            && !AnalyzerRegistry.udpServicePorts.contains(packet.sourcePort)
     }
 
     /// Ends a flow: delivers what reassembly still holds (holes as gaps),

@@ -217,23 +217,18 @@ struct FlowKeyTests {
     }
 
     /// A NAS sending RADIUS from 1645 to a server on 1812: the higher port is
-    /// the server's, and the endpoint on the service's port (`knownServer`,
-    /// worked out by the pipeline from the UDP protocols' ports) says so.
-    @Test func withoutHandshakeAKnownServerPortOverridesThePortOrder() {
+    /// the server's, and a first datagram sent to the service's port
+    /// (`toServicePort`, worked out by the pipeline from the UDP protocols'
+    /// ports) says so.
+    @Test func withoutHandshakeADatagramToAServicePortMakesItsSenderTheClient() {
         let request = makePacket("10.0.0.1", 1645, "10.0.0.2", 1812, transport: .udp)
         let (k, low) = key(of: request)
-        let flow = Flow(key: k, first: request, sentByLow: low, knownServer: .destination)
+        let flow = Flow(key: k, first: request, sentByLow: low, toServicePort: true)
         #expect(flow.clientGuessed)
         #expect(flow.clientAddress == address("10.0.0.1") && flow.clientPort == 1645)
         #expect(flow.serverAddress == address("10.0.0.2") && flow.serverPort == 1812)
         #expect(flow.direction(sentByLow: low) == .toServer)
-        // The first datagram seen is the reply: its source is the known server.
-        let reply = makePacket("10.0.0.2", 1812, "10.0.0.1", 1645, transport: .udp)
-        let (k2, low2) = key(of: reply)
-        let fromServer = Flow(key: k2, first: reply, sentByLow: low2, knownServer: .source)
-        #expect(fromServer.serverPort == 1812 && fromServer.clientPort == 1645)
-        #expect(fromServer.direction(sentByLow: low2) == .toClient)
-        // Without the hint, the port order decides (the old behaviour).
+        // Without it, the port order decides (the old behaviour).
         #expect(makeFlow(request).clientPort == 1812)
     }
 
