@@ -313,14 +313,16 @@ public struct Auditor {
     }
 
     /// A UDP flow's first datagram went to a well-known port of a UDP
-    /// protocol PlainSight reads from a port that is not one: its sender is
-    /// the client (the higher port is not always the client's: Cisco devices
-    /// send RADIUS from 1645 to 1812). Only that way round: a datagram from
-    /// such a port is often no service's (a SIP phone's STUN request from
-    /// 5060, a client's ephemeral port that happens to be 1812).
+    /// protocol PlainSight reads, from another port: its sender is the client
+    /// (the higher port is not always the client's: Cisco devices send RADIUS
+    /// from 1645 to 1812, agents send SNMP traps from 161 to 162, RADIUS
+    /// servers send CoA from 1812 to a NAS on 3799). Only that way round: a
+    /// datagram from such a port to another one is often no service's (a SIP
+    /// phone's STUN request from 5060, a client's ephemeral port that happens
+    /// to be 1812).
     static func toServicePort(_ packet: DecodedPacket) -> Bool {
-        packet.transport == .udp && AnalyzerRegistry.udpServicePorts.contains(packet.destinationPort)
-            && !AnalyzerRegistry.udpServicePorts.contains(packet.sourcePort)
+        packet.transport == .udp && packet.sourcePort != packet.destinationPort
+            && AnalyzerRegistry.udpServicePorts.contains(packet.destinationPort)
     }
 
     /// Ends a flow: delivers what reassembly still holds (holes as gaps),

@@ -68,4 +68,27 @@ struct UDPServerSideReviewTests {
         #expect(flow["app"] as? String == "radius")
         #expect(endpoints(flow) == "udp 10.0.0.2:1812 > 10.0.0.1:1700")
     }
+
+    /// Both ends on service ports, the first datagram sent to one: its sender
+    /// is the client — an agent's SNMPv2c trap from 161 to the manager's 162,
+    /// a RADIUS server's Disconnect-Request (RFC 5176) from its 1812 socket to
+    /// the NAS on 3799. The higher-port rule made the manager and the NAS the
+    /// clients.
+    @Test func aDatagramFromOneServicePortToAnotherNamesItsReceiverTheServer() throws {
+        let agent: [UInt8] = [10, 0, 0, 7], manager: [UInt8] = [10, 0, 0, 8]
+        let trap: [UInt8] = [0x30, 0x18, 0x02, 0x01, 0x01, 0x04, 0x06] + Array("public".utf8)
+            + [0xa7, 0x0b, 0x02, 0x01, 0x01, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00, 0x30, 0x00]
+        let radiusServer: [UInt8] = [10, 0, 0, 2], nas: [UInt8] = [10, 0, 0, 1]
+        let disconnect = C.radius(40, id: 3, [[1, 7] + Array("alice".utf8)], authenticator: (0..<16).map { UInt8($0) })
+        let run = try Self.run([
+            C.frame(from: agent, 161, to: manager, 162, trap),
+            C.frame(from: radiusServer, 1812, to: nas, 3799, disconnect),
+        ], name: "service-to-service.pcap")
+        #expect(run.status == 0, "\(run.stderr)")
+        let servers = Set(run.flows.map { flow -> String in
+            let s = (flow["flow"] as? [String: Any])?["server"] as? [String: Any]
+            return "\(flow["app"] as? String ?? "?") \(s?["ip"] as? String ?? "?"):\(s?["port"] as? Int ?? 0)"
+        })
+        #expect(servers == ["snmp 10.0.0.8:162", "radius 10.0.0.1:3799"])
+    }
 }
