@@ -151,10 +151,10 @@ public final class CleartextAssessor: @unchecked Sendable {
             addEndpointFinding(
                 CleartextRules.radiusForgeableReply, slot: slot, flow: flow, app: app, at: time, direction: .toClient
             ) { rule in
-                let where_ = later ? "after other attributes" : "absent"
+                let placement = later ? "after other attributes" : "absent"
                 return (
-                    "\(rule.title): an \(reply) whose Message-Authenticator is \(where_)",
-                    [("reply", reply), ("message_authenticator", where_)]
+                    "\(rule.title): an \(reply) whose Message-Authenticator is \(placement)",
+                    [("reply", reply), ("message_authenticator", placement)]
                 )
             }
         case .tacacsBodiesInClear:

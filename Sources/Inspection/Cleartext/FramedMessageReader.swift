@@ -92,6 +92,17 @@ struct SplitHeaders {
 
     /// The next header part's size in `direction`: 8, then `rest`.
     func size(_ direction: Direction, rest: Int) -> Int { self[direction] == nil ? 8 : rest }
+
+    /// Takes a completed part: the first is kept (nil: the rest follows); the
+    /// second gives the first eight bytes back, the packet being complete.
+    mutating func take(_ part: UInt64, _ direction: Direction) -> UInt64? {
+        guard let first = self[direction] else {
+            self[direction] = part
+            return nil
+        }
+        self[direction] = nil
+        return first
+    }
 }
 
 /// A login reader that holds at most one credential waiting for the

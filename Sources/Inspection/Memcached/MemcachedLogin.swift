@@ -74,11 +74,7 @@ public final class MemcachedLoginAnalyzer: StreamAnalyzer, FramedDialogue, Pendi
         header: UInt64, body: UnsafeRawBufferPointer, skipped: Bool, direction: Direction,
         context: inout InspectionContext
     ) -> Bool {
-        guard let first = headers[direction] else {
-            headers[direction] = header
-            return true
-        }
-        headers[direction] = nil
+        guard let first = headers.take(header, direction) else { return true }
         let opcode = UInt8(truncatingIfNeeded: first >> 48)
         if direction == .toServer {
             switch opcode {

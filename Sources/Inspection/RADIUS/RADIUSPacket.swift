@@ -20,15 +20,12 @@ public enum RADIUSPacket {
         /// The attributes, a chain that fills the packet exactly.
         var attributes: UnsafeRawBufferPointer
 
+        /// The attributes in order.
+        var all: Attributes { Attributes(bytes: attributes) }
+
         /// The value of the first attribute of `type`.
         func attribute(_ type: UInt8) -> UnsafeRawBufferPointer? {
-            var i = 0
-            while i < attributes.count {
-                let length = Int(attributes[i + 1])
-                if attributes[i] == type { return UnsafeRawBufferPointer(rebasing: attributes[(i + 2)..<(i + length)]) }
-                i += length
-            }
-            return nil
+            all.first { $0.type == type }?.value
         }
 
         /// Where the reply's Message-Authenticator is (RFC 3579 §3.2: 16 bytes
@@ -36,11 +33,8 @@ public enum RADIUSPacket {
         /// BlastRADIUS even where the NAS does not check it; further down; or
         /// none (a type-80 attribute of another length is none).
         var messageAuthenticator: Signature {
-            var i = 0
-            while i < attributes.count {
-                let length = Int(attributes[i + 1])
-                if attributes[i] == RADIUSPacket.messageAuthenticatorType && length == 18 { return i == 0 ? .first : .later }
-                i += length
+            for a in all where a.type == RADIUSPacket.messageAuthenticatorType && a.value.count == 16 {
+                return a.offset == 0 ? .first : .later
             }
             return .none
         }
@@ -49,40 +43,40 @@ public enum RADIUSPacket {
         /// attributes joined in order (RFC 3579 §3.1), nil when it has none.
         var eapMessage: [UInt8]? {
             var message: [UInt8]?
-            var i = 0
-            while i < attributes.count {
-                let length = Int(attributes[i + 1])
-                if attributes[i] == RADIUSPacket.eapMessageType {
-                    message = (message ?? []) + UnsafeRawBufferPointer(rebasing: attributes[(i + 2)..<(i + length)])
-                }
-                i += length
-            }
+            for a in all where a.type == RADIUSPacket.eapMessageType { message = (message ?? []) + a.value }
             return message
         }
 
         /// The value of the first Microsoft vendor-specific attribute of
-        /// `type`: Vendor-Specific (26) holding Vendor-Id 311, then sub-attributes
-        /// of Vendor type (1), Vendor length (1, counting both) and value
-        /// (RFC 2865 §5.26, RFC 2548 §2).
+        /// `type`: Vendor-Specific (26) holding Vendor-Id 311, then
+        /// sub-attributes shaped as attributes — Vendor type (1), Vendor length
+        /// (1, counting both) and value (RFC 2865 §5.26, RFC 2548 §2).
         func microsoftAttribute(_ type: UInt8) -> UnsafeRawBufferPointer? {
-            var i = 0
-            while i < attributes.count {
-                let length = Int(attributes[i + 1])
-                if attributes[i] == RADIUSPacket.vendorSpecific, length >= 6 + 2,
-                    attributes[i + 2] == 0, attributes[i + 3] == 0, attributes[i + 4] == 0x01, attributes[i + 5] == 0x37
-                {
-                    var j = i + 6
-                    let end = i + length
-                    while end - j >= 2 {
-                        let subLength = Int(attributes[j + 1])
-                        guard subLength >= 2, j + subLength <= end else { break }
-                        if attributes[j] == type { return UnsafeRawBufferPointer(rebasing: attributes[(j + 2)..<(j + subLength)]) }
-                        j += subLength
-                    }
+            for a in all where a.type == RADIUSPacket.vendorSpecific && a.value.count >= 4 + 2 {
+                let v = a.value
+                guard v[0] == 0, v[1] == 0, v[2] == 0x01, v[3] == 0x37 else { continue }
+                if let sub = Attributes(bytes: UnsafeRawBufferPointer(rebasing: v[4...])).first(where: { $0.type == type }) {
+                    return sub.value
                 }
-                i += length
             }
             return nil
+        }
+    }
+
+    /// A chain of Type (1), Length (1, counting both) and value, read in
+    /// order; it ends where an attribute would not fit.
+    struct Attributes: Sequence, IteratorProtocol {
+        let bytes: UnsafeRawBufferPointer
+        var offset = 0
+
+        init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+        mutating func next() -> (type: UInt8, value: UnsafeRawBufferPointer, offset: Int)? {
+            guard bytes.count - offset >= 2 else { return nil }
+            let length = Int(bytes[offset + 1])
+            guard length >= 2, length <= bytes.count - offset else { return nil }
+            defer { offset += length }
+            return (bytes[offset], UnsafeRawBufferPointer(rebasing: bytes[(offset + 2)..<(offset + length)]), offset)
         }
     }
 

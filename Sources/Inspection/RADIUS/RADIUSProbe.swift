@@ -7,7 +7,9 @@ extension Probes {
     /// servers on 1812 and 1813, and a hint marks a flow's server side.
     static let radius = AnalyzerDescriptor(
         name: "radius", app: .radius, portHints: [1812, 1813, 3799],
-        probeToServer: { bytes, _ in RADIUSPacket.parse(bytes)?.length == bytes.count ? .match : .noMatch },
-        probeToClient: { bytes, _ in RADIUSPacket.parse(bytes)?.length == bytes.count ? .match : .noMatch },
-        transport: .udp)
+        probeToServer: radiusDatagram, probeToClient: radiusDatagram, transport: .udp)
+
+    @Sendable static func radiusDatagram(_ bytes: UnsafeRawBufferPointer, _ serverPort: UInt16) -> ProbeResult {
+        RADIUSPacket.parse(bytes)?.length == bytes.count ? .match : .noMatch
+    }
 }

@@ -82,11 +82,7 @@ public final class TACACSLoginAnalyzer: StreamAnalyzer, FramedDialogue, Sighting
         header: UInt64, body: UnsafeRawBufferPointer, skipped: Bool, direction: Direction,
         context: inout InspectionContext
     ) -> Bool {
-        guard let first = headers[direction] else {
-            headers[direction] = header
-            return true
-        }
-        headers[direction] = nil
+        guard let first = headers.take(header, direction) else { return true }
         let h = TACACSPacket.Header(first)
         if h.flags & TACACSPacket.unencryptedFlag != 0 { noteBodiesInClear() }
         guard h.type == TACACSPacket.authentication, !skipped else { return true }
