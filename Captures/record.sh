@@ -17,6 +17,7 @@
 #   RECORD_ONLY=identity sudo bash Captures/record.sh        # only http-identity.pcap
 #   RECORD_ONLY=radius sudo bash Captures/record.sh          # only radius.pcap
 #   RECORD_ONLY=tacacs sudo bash Captures/record.sh          # only tacacs.pcap
+#   RECORD_ONLY=syslog sudo bash Captures/record.sh          # only syslog.pcap
 #
 # Every server binds to 127.0.0.1 or ::1 and every client talks only to it;
 # tcpdump records on the loopback interface with a port filter, so nothing
@@ -60,6 +61,10 @@ P_RADIUS=18120        # radius.pcap (UDP): FreeRADIUS authentication
 P_RADIUS_ACCT=18121   #                    and accounting
 P_TACACS=18149        # tacacs.pcap: TACACS+ server with a key (obfuscated; also the unencrypted flag)
 P_TACACS_CLEAR=18150  #              TACACS+ server without a key (bodies in clear, no flag)
+P_SYSLOG_UDP=18160    # syslog.pcap: logger to the sending rsyslogd (UDP)
+P_SYSLOG_TCP=18161    #              rsyslogd to rsyslogd, TCP with octet counting (RFC 6587 3.4.1)
+P_SYSLOG_TCP_LF=18162 #              ... TCP with LF framing (RFC 6587 3.4.2)
+P_SYSLOG_RELP=18163   #              ... RELP
 P_SMTP=12525
 P_FTP=12121
 P_FTP_PASV_LO=12130
@@ -115,8 +120,8 @@ die() { log "ERROR: $*"; exit 1; }
 RECORD_ONLY="${RECORD_ONLY:-}"
 case "$RECORD_ONLY" in
     "") ;;
-    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content|nntp|brzstd|grpc|grpcmessages|identity|saml|radius|tacacs) RECORD_SSH=0; RECORD_PG=0 ;;
-    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content, nntp, brzstd, grpc, grpcmessages, identity, saml, radius, tacacs)" ;;
+    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content|nntp|brzstd|grpc|grpcmessages|identity|saml|radius|tacacs|syslog) RECORD_SSH=0; RECORD_PG=0 ;;
+    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content, nntp, brzstd, grpc, grpcmessages, identity, saml, radius, tacacs, syslog)" ;;
 esac
 
 # ------------------------------------------------------------ housekeeping
@@ -277,6 +282,15 @@ for t in freeradius radtest radclient; do
     have "$t" || die "$t is still missing (Debian packages freeradius, freeradius-utils)"
 done
 
+# rsyslog (and its RELP modules) for syslog.pcap, installed without starting
+# the system service; the capture runs two private foreground daemons.
+RSYSLOG_MODULES=/usr/lib/x86_64-linux-gnu/rsyslog
+if ! have rsyslogd || [ ! -f "$RSYSLOG_MODULES/omrelp.so" ] || ! have logger; then
+    apt_install_nostart rsyslog rsyslog-relp bsdutils
+fi
+have rsyslogd || die "rsyslogd is still missing (Debian package rsyslog)"
+[ -f "$RSYSLOG_MODULES/omrelp.so" ] || die "rsyslog's RELP modules are still missing (Debian package rsyslog-relp)"
+
 # start_bg NAME CMD...: run CMD in the background, log to $WORK/NAME.log; pid in BG_PID
 start_bg() {
     local name="$1"; shift
@@ -430,6 +444,10 @@ if [ -f "$ORACLE_TOOL" ]; then
         echo "decode_as_entry: udp.port,$P_RADIUS_ACCT,(none),RADIUS"
         echo "decode_as_entry: tcp.port,$P_TACACS,(none),TACACS+"
         echo "decode_as_entry: tcp.port,$P_TACACS_CLEAR,(none),TACACS+"
+        echo "decode_as_entry: udp.port,$P_SYSLOG_UDP,(none),Syslog"
+        for p in "$P_SYSLOG_TCP" "$P_SYSLOG_TCP_LF" "$P_SYSLOG_RELP"; do
+            echo "decode_as_entry: tcp.port,$p,(none),Syslog"
+        done
     } >"$WORK/wireshark/decode_as_entries"
     for f in "${RECORDED[@]}"; do
         log "oracle/$f.json"
@@ -1049,6 +1067,73 @@ record_tacacs() {
 }
 
 record_only tacacs record_tacacs
+
+# syslog.pcap: util-linux logger sends two messages (RFC 5424 and RFC 3164)
+# over UDP to a private rsyslogd, which forwards the user facility to a second
+# private rsyslogd three ways: TCP with octet counting (RFC 5424 template),
+# TCP with LF framing (its default, traditional template) and RELP. The first
+# message carries a fake card number and a password typed into a log line.
+SYSLOG_CARD="4917 6182 9034 5522"
+record_syslog() {
+    local rs="$WORK/rsyslog" recv send n name
+    log "recording syslog.pcap ($(rsyslogd -v | sed -n '1s/^rsyslogd *\([0-9.]*\).*/rsyslogd \1/p'), logger, 127.0.0.1:$P_SYSLOG_UDP udp, :$P_SYSLOG_TCP, :$P_SYSLOG_TCP_LF, :$P_SYSLOG_RELP tcp)"
+    port_free udp "$P_SYSLOG_UDP"
+    port_free tcp "$P_SYSLOG_TCP" "$P_SYSLOG_TCP_LF" "$P_SYSLOG_RELP"
+    mkdir -p "$rs/recv" "$rs/send"
+    # No imuxsock or imklog: neither daemon touches /dev/log or the kernel log.
+    cat >"$rs/recv.conf" <<EOF
+global(workDirectory="$rs/recv")
+module(load="imtcp")
+module(load="imrelp")
+input(type="imtcp" address="127.0.0.1" port="$P_SYSLOG_TCP" name="tcp-octet-counted")
+input(type="imtcp" address="127.0.0.1" port="$P_SYSLOG_TCP_LF" name="tcp-lf")
+input(type="imrelp" address="127.0.0.1" port="$P_SYSLOG_RELP" name="relp")
+template(name="received" type="string" string="%inputname% %syslogtag%%msg%\n")
+user.* action(type="omfile" file="$rs/received.log" template="received")
+EOF
+    cat >"$rs/send.conf" <<EOF
+global(workDirectory="$rs/send")
+module(load="imudp")
+module(load="omrelp")
+input(type="imudp" address="127.0.0.1" port="$P_SYSLOG_UDP")
+user.* action(type="omfwd" target="127.0.0.1" port="$P_SYSLOG_TCP" protocol="tcp" TCP_Framing="octet-counted" template="RSYSLOG_SyslogProtocol23Format")
+user.* action(type="omfwd" target="127.0.0.1" port="$P_SYSLOG_TCP_LF" protocol="tcp")
+user.* action(type="omrelp" target="127.0.0.1" port="$P_SYSLOG_RELP")
+EOF
+    start_bg rsyslog-recv rsyslogd -n -f "$rs/recv.conf" -i "$rs/recv.pid"; recv=$BG_PID
+    wait_listen tcp "$P_SYSLOG_TCP"
+    wait_listen tcp "$P_SYSLOG_TCP_LF"
+    wait_listen tcp "$P_SYSLOG_RELP"
+    start_capture syslog.pcap lo "$(port_filter "$P_SYSLOG_UDP" "$P_SYSLOG_TCP" "$P_SYSLOG_TCP_LF" "$P_SYSLOG_RELP")"
+    start_bg rsyslog-send rsyslogd -n -f "$rs/send.conf" -i "$rs/send.pid"; send=$BG_PID
+    wait_listen udp "$P_SYSLOG_UDP"
+    sleep 0.5
+    logger -d -n 127.0.0.1 -P "$P_SYSLOG_UDP" -t billing \
+        "charge declined for card $SYSLOG_CARD exp 09/28 user=dana.whitfield password=Winter-Harbor-2026"
+    logger -d -n 127.0.0.1 -P "$P_SYSLOG_UDP" --rfc3164 -t sshd \
+        "Accepted publickey for deploy from 10.0.4.7 port 50522 ssh2"
+    # every message through every input before the sender stops
+    for _ in $(seq 1 100); do
+        [ "$(grep -c . "$rs/received.log" 2>/dev/null || true)" -ge 6 ] && break
+        sleep 0.1
+    done
+    stop_pid "$send"
+    sleep 0.5
+    stop_capture syslog.pcap
+    stop_pid "$recv"
+    for name in tcp-octet-counted tcp-lf relp; do
+        n="$(grep -c "^$name billing.*card $SYSLOG_CARD" "$rs/received.log" || true)"
+        [ "$n" -eq 1 ] || die "syslog: the receiver got the billing message $n times over $name, not once"
+        n="$(grep -c "^$name sshd.*Accepted publickey" "$rs/received.log" || true)"
+        [ "$n" -eq 1 ] || die "syslog: the receiver got the sshd message $n times over $name, not once"
+    done
+    # on the wire: the card once per hop (one UDP datagram, three TCP streams)
+    n="$(grep -aoF -- "$SYSLOG_CARD" "$OUT/syslog.pcap" | wc -l)"
+    [ "$n" -eq 4 ] || die "syslog.pcap: the card is $n times in the file, not 4"
+    sed 's/^/[record]   received: /' "$rs/received.log" >&2
+}
+
+record_only syslog record_syslog
 record_only ftpdata record_ftp_data
 
 # tls_server PORT "certificate args" "server args": start openssl s_server on
@@ -1383,6 +1468,7 @@ record_identity
 record_saml
 record_radius
 record_tacacs
+record_syslog
 
 # ---------------------------------------------------------------- SSH
 if [ "$WANT_SSH" = 1 ]; then

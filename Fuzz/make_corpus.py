@@ -395,13 +395,13 @@ def main():
             seeds["FuzzPipeline"][stem + "-text-smallcaps"] = frame_list(link, 1 | (2 << 1) | (1 << 3), packets)
         if stem in ("content-http", "h2c-content", "smtp-python", "ftp-data", "http-auth-curl", "mixed-any", "dns-udp",
                     "utf16-content", "nntp-python", "content-br-zstd", "grpc-gzip", "grpc-messages", "http-identity", "saml-post",
-                    "radius", "tacacs"):
+                    "radius", "tacacs", "syslog"):
             # Bit 7: the content scanner runs too (raw streams, decoded bodies).
             seeds["FuzzPipeline"][stem + "-content"] = frame_list(link, 0x80, packets)
 
         conns = tcp_connections(dlt, packets)
         for i, (key, segments) in enumerate(sorted(conns.items())):
-            if dlt != 1 or i > 0 and stem != "ftp-python":
+            if dlt != 1 or i > 0 and stem not in ("ftp-python", "syslog"):
                 continue
             tag = stem if i == 0 else "%s-%d" % (stem, i)
             seeds["FuzzReassembly"][tag] = reassembly_ops(segments)
@@ -415,7 +415,7 @@ def main():
             if chunks:
                 seeds["FuzzIdentification"][tag] = identification_events("tcp", server_port, chunks)
 
-        if stem in ("dns-udp", "radius"):
+        if stem in ("dns-udp", "radius", "syslog"):
             udp_chunks = []
             server_port = None
             for _, data, _ in packets:
@@ -423,7 +423,8 @@ def main():
                 if seg and seg["proto"] == "udp":
                     server_port = server_port or seg["dst"][1]
                     udp_chunks.append((0 if seg["dst"][1] == server_port else 1, seg["payload"]))
-            seeds["FuzzIdentification"][stem] = identification_events("udp", server_port, udp_chunks)
+            key = stem + "-udp" if stem in seeds["FuzzIdentification"] else stem  # syslog.pcap has TCP flows too
+            seeds["FuzzIdentification"][key] = identification_events("udp", server_port, udp_chunks)
 
     # Many flows at once (table caps, eviction): every Ethernet capture merged.
     ethernet_packets.sort(key=lambda p: p[0])

@@ -40,7 +40,7 @@ public enum AnalyzerRegistry {
         Probes.redis,
         Probes.dns, Probes.snmp, Probes.snmpv3, Probes.radius,
         Probes.irc, Probes.vnc, Probes.rlogin, Probes.rsh,
-        Probes.sipUDP, Probes.tftp, Probes.syslog,
+        Probes.sipUDP, Probes.tftp, Probes.syslog, Probes.syslogTCP,
         Probes.mqtt, Probes.amqp, Probes.kafka, Probes.socks,
         Probes.smb, Probes.kerberos, Probes.kerberosTCP,
         Probes.mssql, Probes.mongodb, Probes.cassandra, Probes.memcached, Probes.tacacs,

@@ -31,6 +31,7 @@ import Testing
         // Upgraded to TLS: the protocol is what was spoken, and the payload was protected.
         "starttls-smtp.pcap": ("smtp", true),
         "starttls-postgres.pcap": ("postgresql", true),
+        "syslog.pcap": ("syslog", false),
     ]
 
     static var samples: [String] {

@@ -72,6 +72,20 @@ let tcpCases: [Case] = [
     Case(name: "Telnet server", bytes: Sample.telnetServer, direction: .toClient, port: 23, expected: .telnet),
     Case(name: "Telnet client", bytes: Sample.telnetClient, direction: .toServer, port: 2323, expected: .telnet),
     Case(name: "DNS query on TCP", bytes: Sample.dnsQuery, direction: .toServer, port: 53, expected: .unknown),
+    // syslog over TCP as rsyslog 8.2302 and util-linux logger send it (RFC 6587 framings, RELP).
+    Case(name: "syslog octet counting", bytes: SyslogSample.octetCounted, direction: .toServer, port: 16601,
+         expected: .syslog),
+    Case(name: "syslog LF framing, RFC 3164", bytes: SyslogSample.bsdLine, direction: .toServer, port: 16601,
+         expected: .syslog),
+    Case(name: "syslog LF framing, no header on 514", bytes: ascii("<13>vm app: text\n"), direction: .toServer,
+         port: 514, expected: .syslog),
+    Case(name: "syslog LF framing, no header elsewhere", bytes: ascii("<13>vm app: text\n"), direction: .toServer,
+         port: 5140, expected: .unknown),
+    Case(name: "RELP open", bytes: SyslogSample.relpOpen, direction: .toServer, port: 2514, expected: .syslog),
+    Case(name: "RELP-like open of another version key", bytes: ascii("1 open 10 version=0\n\n"), direction: .toServer,
+         port: 2514, expected: .unknown),
+    Case(name: "a count before no message", bytes: ascii("118 <html>\n"), direction: .toServer, port: 601,
+         expected: .unknown),
 ]
 
 @Suite("AppIdentifier")

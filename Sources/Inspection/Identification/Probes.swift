@@ -79,3 +79,14 @@ extension Probes {
         return bytes.count < AppIdentifier.maxProbeBytes ? .needMore : .noMatch
     }
 }
+
+extension ProbeResult {
+    /// Either test: a match wins, then a test still waiting for bytes.
+    func or(_ other: ProbeResult) -> ProbeResult {
+        switch (self, other) {
+        case (.match, _), (_, .match): .match
+        case (.needMore, _), (_, .needMore): .needMore
+        default: .noMatch
+        }
+    }
+}
