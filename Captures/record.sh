@@ -18,6 +18,7 @@
 #   RECORD_ONLY=radius sudo bash Captures/record.sh          # only radius.pcap
 #   RECORD_ONLY=tacacs sudo bash Captures/record.sh          # only tacacs.pcap
 #   RECORD_ONLY=syslog sudo bash Captures/record.sh          # only syslog.pcap
+#   RECORD_ONLY=proxy sudo bash Captures/record.sh           # only proxy-connect.pcap
 #
 # Every server binds to 127.0.0.1 or ::1 and every client talks only to it;
 # tcpdump records on the loopback interface with a port filter, so nothing
@@ -65,6 +66,9 @@ P_SYSLOG_UDP=18160    # syslog.pcap: logger to the sending rsyslogd (UDP)
 P_SYSLOG_TCP=18161    #              rsyslogd to rsyslogd, TCP with octet counting (RFC 6587 3.4.1)
 P_SYSLOG_TCP_LF=18162 #              ... TCP with LF framing (RFC 6587 3.4.2)
 P_SYSLOG_RELP=18163   #              ... RELP
+P_PROXY=18170         # proxy-connect.pcap: tinyproxy (BasicAuth), CONNECT tunnels from curl
+P_PROXY_TLS=18171     #                     openssl s_server behind it (TLS 1.2, AES128-SHA)
+P_PROXY_HTTP=18172    #                     python http.server behind it (plain HTTP in a tunnel)
 P_SMTP=12525
 P_FTP=12121
 P_FTP_PASV_LO=12130
@@ -120,8 +124,8 @@ die() { log "ERROR: $*"; exit 1; }
 RECORD_ONLY="${RECORD_ONLY:-}"
 case "$RECORD_ONLY" in
     "") ;;
-    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content|nntp|brzstd|grpc|grpcmessages|identity|saml|radius|tacacs|syslog) RECORD_SSH=0; RECORD_PG=0 ;;
-    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content, nntp, brzstd, grpc, grpcmessages, identity, saml, radius, tacacs, syslog)" ;;
+    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content|nntp|brzstd|grpc|grpcmessages|identity|saml|radius|tacacs|syslog|proxy) RECORD_SSH=0; RECORD_PG=0 ;;
+    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content, nntp, brzstd, grpc, grpcmessages, identity, saml, radius, tacacs, syslog, proxy)" ;;
 esac
 
 # ------------------------------------------------------------ housekeeping
@@ -291,6 +295,11 @@ fi
 have rsyslogd || die "rsyslogd is still missing (Debian package rsyslog)"
 [ -f "$RSYSLOG_MODULES/omrelp.so" ] || die "rsyslog's RELP modules are still missing (Debian package rsyslog-relp)"
 
+# tinyproxy for proxy-connect.pcap, without its system service (it would
+# listen on 8888); the capture runs a private foreground one.
+have tinyproxy || apt_install_nostart tinyproxy
+have tinyproxy || die "tinyproxy is still missing (Debian package tinyproxy)"
+
 # start_bg NAME CMD...: run CMD in the background, log to $WORK/NAME.log; pid in BG_PID
 start_bg() {
     local name="$1"; shift
@@ -448,6 +457,9 @@ if [ -f "$ORACLE_TOOL" ]; then
         for p in "$P_SYSLOG_TCP" "$P_SYSLOG_TCP_LF" "$P_SYSLOG_RELP"; do
             echo "decode_as_entry: tcp.port,$p,(none),Syslog"
         done
+        echo "decode_as_entry: tcp.port,$P_PROXY,(none),HTTP"
+        echo "decode_as_entry: tcp.port,$P_PROXY_TLS,(none),TLS"
+        echo "decode_as_entry: tcp.port,$P_PROXY_HTTP,(none),HTTP"
     } >"$WORK/wireshark/decode_as_entries"
     for f in "${RECORDED[@]}"; do
         log "oracle/$f.json"
@@ -1134,6 +1146,62 @@ EOF
 }
 
 record_only syslog record_syslog
+
+# proxy-connect.pcap: curl through a private tinyproxy (BasicAuth) three times:
+# 1. CONNECT with a wrong proxy password (401); 2. CONNECT with the right one,
+# then TLS 1.2 with AES128-SHA (RSA key exchange, CBC) to openssl s_server -www
+# with the throwaway self-signed certificate, SNI plainsight.test (curl
+# --connect-to: the CONNECT names 127.0.0.1); 3. CONNECT (curl --proxytunnel),
+# then plain HTTP to python's http.server: a JSON file with a fake SSN. The
+# proxy's own connections to both servers are recorded too: the handshake
+# seen in the tunnel can be compared with the same one seen directly.
+PROXY_PASSWORD=Pr0xy-Pass-2026
+PROXY_SSN=536-22-8741
+record_proxy() {
+    local tp="$WORK/tinyproxy" proxy web tls code
+    log "recording proxy-connect.pcap ($(tinyproxy -v), curl, openssl s_server :$P_PROXY_TLS, python http.server :$P_PROXY_HTTP, proxy on 127.0.0.1:$P_PROXY)"
+    port_free tcp "$P_PROXY" "$P_PROXY_TLS" "$P_PROXY_HTTP"
+    mkdir -p "$tp/www"
+    cat >"$tp/tinyproxy.conf" <<EOF
+Port $P_PROXY
+Listen 127.0.0.1
+Timeout 30
+MaxClients 10
+LogLevel Info
+BasicAuth proxyuser $PROXY_PASSWORD
+DisableViaHeader Yes
+EOF
+    printf '{"customer": "Dana Whitfield", "ssn": "%s", "plan": "gold"}\n' "$PROXY_SSN" >"$tp/www/account.json"
+    start_bg tinyproxy tinyproxy -d -c "$tp/tinyproxy.conf"; proxy=$BG_PID
+    start_bg proxy-web "$PY" -m http.server "$P_PROXY_HTTP" --bind 127.0.0.1 --directory "$tp/www"; web=$BG_PID
+    # shellcheck disable=SC2086
+    start_bg "s_server-$P_PROXY_TLS" openssl s_server -accept "127.0.0.1:$P_PROXY_TLS" $SELF_CERT -www -naccept 1 \
+        -tls1_2 -cipher AES128-SHA:@SECLEVEL=0; tls=$BG_PID
+    wait_listen tcp "$P_PROXY"
+    wait_listen tcp "$P_PROXY_HTTP"
+    wait_listen tcp "$P_PROXY_TLS"
+    start_capture proxy-connect.pcap lo "tcp and ($(port_filter "$P_PROXY" "$P_PROXY_TLS" "$P_PROXY_HTTP"))"
+    code="$(curl -s -o /dev/null -w '%{http_connect}' -x "http://proxyuser:wrong-password@127.0.0.1:$P_PROXY" \
+        --cacert "$WORK/cert.pem" --connect-to "plainsight.test:$P_PROXY_TLS:127.0.0.1:$P_PROXY_TLS" \
+        "https://plainsight.test:$P_PROXY_TLS/" || true)"
+    # tinyproxy answers a refused proxy login with 401, not RFC 9110's 407
+    [ "$code" = 401 ] || die "proxy: CONNECT with a wrong password answered $code, not 401"
+    code="$(curl -s -o "$tp/tls-page.html" -w '%{http_connect} %{http_code}' \
+        -x "http://proxyuser:$PROXY_PASSWORD@127.0.0.1:$P_PROXY" --cacert "$WORK/cert.pem" \
+        --connect-to "plainsight.test:$P_PROXY_TLS:127.0.0.1:$P_PROXY_TLS" "https://plainsight.test:$P_PROXY_TLS/")"
+    [ "$code" = "200 200" ] || die "proxy: the TLS request through the tunnel answered '$code', not '200 200'"
+    grep -q "Cipher is AES128-SHA" "$tp/tls-page.html" || die "proxy: s_server did not report AES128-SHA"
+    curl -s --proxytunnel -x "http://proxyuser:$PROXY_PASSWORD@127.0.0.1:$P_PROXY" \
+        "http://127.0.0.1:$P_PROXY_HTTP/account.json" >"$tp/account.out"
+    grep -q "\"ssn\": \"$PROXY_SSN\"" "$tp/account.out" || die "proxy: the account did not come through the tunnel"
+    stop_capture proxy-connect.pcap
+    stop_pid "$proxy"
+    stop_pid "$web"
+    stop_pid "$tls"
+    grep -E "CONNECT|Authentication|Established" "$WORK/tinyproxy.log" | sed 's/^/[record]   tinyproxy: /' >&2 || true
+}
+
+record_only proxy record_proxy
 record_only ftpdata record_ftp_data
 
 # tls_server PORT "certificate args" "server args": start openssl s_server on
@@ -1469,6 +1537,7 @@ record_saml
 record_radius
 record_tacacs
 record_syslog
+record_proxy
 
 # ---------------------------------------------------------------- SSH
 if [ "$WANT_SSH" = 1 ]; then

@@ -44,12 +44,17 @@ public struct AnalyzerSelection: Sendable, Equatable {
 /// analyzers for what was identified — TLS; or, on a cleartext protocol, its
 /// login reader and a STARTTLS watch that hands the stream to TLS when it
 /// upgrades (HTTP/1.1 that switches to HTTP/2 with `Upgrade: h2c` is handed
-/// from one cleartext reader to the other) — and whether all of it is done.
+/// from one cleartext reader to the other; a proxy's `CONNECT` tunnel is
+/// identified anew, and TLS inside it read) — and whether all of it is done.
 public struct FlowInspection {
     public private(set) var identifier: AppIdentifier
     /// The handshake reader of a TLS flow (also of an upgraded STARTTLS one).
     public private(set) var tls: TLSAnalyzer?
     var startTLS: StartTLSWatcher?
+    /// A proxy's tunnel whose content is still being identified.
+    var tunnel: ProxyTunnel?
+    /// The tunnel carries TLS or SSH: the flow's payload is protected.
+    var tunnelProtected = false
     var cleartext: CleartextAnalyzer?
     var cleartextDone = false
     /// What the cleartext analyzer saw, until the pipeline takes it.
@@ -133,8 +138,9 @@ public struct FlowInspection {
         ftpData = FTPDataReader(mode: mode, transfer: transfer, name: name)
     }
 
-    /// The cleartext analyzer saw the protocol encrypt the rest of the flow (SMB3).
-    public var payloadProtected: Bool { cleartext?.payloadProtected ?? false }
+    /// The cleartext analyzer saw the protocol encrypt the rest of the flow
+    /// (SMB3), or a proxy's tunnel carries an encrypted protocol.
+    public var payloadProtected: Bool { tunnelProtected || (cleartext?.payloadProtected ?? false) }
 
     /// The TLS handshake is complete enough to judge (the analyzer is done).
     @inlinable public var tlsReady: Bool { tls?.isDone ?? false }
@@ -162,6 +168,8 @@ public struct FlowInspection {
             if ftpData.isDone { analyzersDone = true }
         } else if let tls {
             if tls.ingest(bytes, direction: direction, offset: offset, context: &context) == .done { analyzersDone = true }
+        } else if tunnel != nil {
+            identifyTunnel(bytes, direction: direction, offset: offset, context: &context)
         } else if startTLS != nil || cleartext != nil {
             inspectCleartext(bytes, direction: direction, offset: offset, context: &context)
         } else {
@@ -176,6 +184,10 @@ public struct FlowInspection {
             if ftpData.isDone { analyzersDone = true }
         } else if let tls {
             if tls.gap(direction: direction, offset: offset, length: length, context: &context) == .done { analyzersDone = true }
+        } else if tunnel != nil {
+            // What the tunnel carries is told by its first bytes: a gap hides them.
+            tunnel = nil
+            analyzersDone = true
         } else if startTLS != nil || cleartext != nil {
             startTLS = nil  // a gap loses the unit boundaries an upgrade is found by
             if let cleartext, !cleartextDone {
@@ -201,6 +213,7 @@ public struct FlowInspection {
         }
         if scan != nil, let scanner = context.scanner { scan!.end(direction: direction, scanner: scanner, context: &context) }
         ftpData?.end(direction: direction, complete: true, context: &context)
+        tunnel?.identifier.end(direction: direction, context: &context)
         tls?.end(direction: direction, context: &context)
         if let cleartext, !cleartextDone {
             cleartext.end(direction: direction, context: &context)
@@ -219,6 +232,8 @@ public struct FlowInspection {
         tls?.release(&context)
         tls = nil
         startTLS = nil
+        tunnel = nil
+        tunnelProtected = false
         ftpData?.finish(complete: false, &context)
         ftpData = nil
         ftpDataEvents = []
@@ -298,6 +313,14 @@ public struct FlowInspection {
                 reader.dataEvents = []
             }
             if let upgrade = cleartext.h2cUpgrade { switchToHTTP2(upgrade, bytes, direction: direction, offset: offset, context: &context) }
+            if cleartextDone, let start = cleartext.tunnel {
+                // The proxy's reader is done; what the tunnel carries is identified from its first bytes.
+                context.counters.tunnels &+= 1
+                startTLS = nil
+                tunnel = ProxyTunnel(start)
+                identifyTunnel(bytes, direction: direction, offset: offset, context: &context)
+                return
+            }
         }
         if startTLS != nil { watchUpgrade(bytes, direction: direction, offset: offset, context: &context) }
         if tls != nil || payloadProtected { stopScan(&context) }
@@ -311,6 +334,38 @@ public struct FlowInspection {
         } else if startTLS == nil && (cleartext == nil || cleartextDone) {
             analyzersDone = true
         }
+    }
+
+    /// A proxy's tunnel: identified like a flow of its own. TLS inside it is
+    /// read from the tunnel's start in each direction (the bytes the probes
+    /// held first, then the chunk); an encrypted protocol ends the raw-stream
+    /// scan; anything else is scanned on as the cleartext it is.
+    mutating func identifyTunnel(
+        _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64, context: inout InspectionContext
+    ) {
+        guard let inside = tunnel,
+            let held = inside.identify(bytes, direction: direction, offset: offset, context: &context)
+        else { return }
+        tunnel = nil
+        analyzersDone = true
+        let app = inside.identifier.app
+        guard app.isEncrypted else { return }
+        tunnelProtected = true
+        stopScan(&context)
+        guard app == .tls && tlsEnabled else { return }
+        context.counters.tunnelledTLS &+= 1
+        let start = inside.start
+        let analyzer = TLSAnalyzer(startingAt: (start.toServer, start.toClient), tunnel: start.kind)
+        tls = analyzer
+        analyzersDone = false
+        for (prefix, d) in [(held.toServer, Direction.toServer), (held.toClient, .toClient)] where !prefix.isEmpty {
+            // A prefix was held from the tunnel's start: replayed unless this chunk starts there.
+            let begin = inside.startOffset(d)
+            if d != direction || offset == begin + UInt64(prefix.count) {
+                _ = prefix.withUnsafeBytes { analyzer.ingest($0, direction: d, offset: begin, context: &context) }
+            }
+        }
+        if analyzer.ingest(bytes, direction: direction, offset: offset, context: &context) == .done { analyzersDone = true }
     }
 
     /// Every probe ruled out `direction` while the other one may still name the

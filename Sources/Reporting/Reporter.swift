@@ -187,6 +187,7 @@ public final class Reporter {
         o.add("ja3s", ifPresent: t.ja3s)
         o.add("ja4", ifPresent: t.ja4)
         o.add("starttls", ifPresent: t.starttls)
+        o.add("tunnel", ifPresent: t.tunnel)
         if t.helloRetryRequest { o.add("hello_retry_request", true) }
         o.add("certificate_status", ifPresent: t.certificateStatus)
         if let c = t.certificate {
@@ -299,11 +300,13 @@ public final class Reporter {
             o.add("oversized_messages", i.tlsOversizedMessages)
             o.add("certificates_dropped", i.tlsCertificatesDropped)
             o.add("starttls_upgrades", i.startTLSUpgrades)
+            o.add("in_proxy_tunnels", i.tunnelledTLS)
         }
         o.object("http") { o in
             o.add("oversized_lines", i.httpOversizedLines)
             o.add("pending_overflows", i.httpPendingOverflows)
             o.add("malformed", i.httpMalformed)
+            o.add("connect_tunnels", i.tunnels)
         }
         o.object("http2") { o in
             o.add("h2c_upgrades", i.h2cUpgrades)

@@ -6,12 +6,6 @@ import Testing
 /// SNI wherever tshark saw both hellos, and JA3; JA4 against an independent
 /// implementation of FoxIO's specification (Fixtures/ja4-expected.json).
 @Suite struct TLSOracleTests {
-    /// Flows where PlainSight and tshark may differ, with the reason.
-    static let knownDisagreements: [String: String] = [
-        "zeek__socks-with-ssl.pcap tcp 10.0.0.50:59580 > 85.194.84.197:1080":
-            "TLS tunnelled through a SOCKS proxy: PlainSight identifies the SOCKS handshake (app socks) but does not follow the tunnel into TLS",
-    ]
-
     static let versionNames = [
         "0x0002": "SSLv2", "0x0300": "SSLv3", "0x0301": "TLSv1.0", "0x0302": "TLSv1.1", "0x0303": "TLSv1.2",
         "0x0304": "TLSv1.3",
@@ -50,7 +44,6 @@ import Testing
         let flows = Dictionary(run.flows.map { (endpoints($0), $0) }, uniquingKeysWith: { a, _ in a })
         for (conversation, oracle) in expected {
             let key = "\(capture) \(conversation)"
-            if TLSOracleTests.knownDisagreements[key] != nil { continue }
             let flow = try #require(flows[conversation], "\(key): no flow")
             let tls = try #require(flow["tls"] as? [String: Any], "\(key): no tls object (app \(flow["app"] ?? "?"))")
             let hello = oracle["client_hello"] as! [String: Any]
@@ -94,7 +87,6 @@ import Testing
             let flows = Dictionary(run.flows.map { (endpoints($0), $0) }, uniquingKeysWith: { a, _ in a })
             for v in vectors where v.file == file {
                 let key = "tcp \(v.client_ip):\(v.client_port) > \(v.server_ip):\(v.server_port)"
-                if TLSOracleTests.knownDisagreements["\(file) \(key)"] != nil { continue }
                 let tls = flows[key]?["tls"] as? [String: Any]
                 #expect(tls?["ja4"] as? String == v.ja4, "\(file) \(key)")
             }

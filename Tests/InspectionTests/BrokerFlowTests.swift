@@ -24,8 +24,9 @@ struct BrokerFlowTests {
         (.nats, [.server(NATSBytes.info), .client(NATSBytes.userPass), .server(NATSBytes.pong)],
          credential(.natsPassword, ascii("billing"), ascii("nats-s3cret"), .accepted)),
         (.socks,
+         // The reader goes on to the request and its reply (here refused, REP 2: no tunnel to follow).
          [.client(SOCKSBytes.offer([0, 2])), .server(SOCKSBytes.choice(2)), .client(SOCKSBytes.login("s", "socks-pw")),
-          .server(SOCKSBytes.status(0))],
+          .server(SOCKSBytes.status(0)), .client(SOCKSBytes.connect), .server([5, 2, 0, 1, 0, 0, 0, 0, 0, 0])],
          credential(.socksPassword, ascii("s"), ascii("socks-pw"), .accepted)),
     ] }
 

@@ -56,10 +56,12 @@ struct SOCKSLoginTests {
 
     @Test func noPasswordMethodNoFinding() {
         // The proxy picks "no authentication" (0) or refuses every method (0xFF); the client offers none.
+        // The reader is done once the proxy replied to the request (the tunnel's start is known then).
+        let reply = SOCKSBytes.connectReply
         for steps: [Step] in [
-            [.client(SOCKSBytes.offer([0, 2])), .server(SOCKSBytes.choice(0)), .client(SOCKSBytes.connect)],
+            [.client(SOCKSBytes.offer([0, 2])), .server(SOCKSBytes.choice(0)), .client(SOCKSBytes.connect), .server(reply)],
             [.client(SOCKSBytes.offer([2])), .server(SOCKSBytes.choice(0xff))],
-            [.client(SOCKSBytes.offer([0])), .server(SOCKSBytes.choice(0)), .client(SOCKSBytes.connect)],
+            [.client(SOCKSBytes.offer([0])), .server(SOCKSBytes.choice(0)), .client(SOCKSBytes.connect), .server(reply)],
         ] {
             var run = PipelineRun(.socks, stopsWhenDone: true)
             run.play(steps)

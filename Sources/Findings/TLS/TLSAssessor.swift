@@ -32,6 +32,7 @@ public struct TLSAssessor: Sendable {
         var out = Judgement(policy: policy)
         var summary = TLSSummary()
         summary.starttls = h.upgradedFrom?.description
+        summary.tunnel = h.tunnel?.description
         summary.helloRetryRequest = h.helloRetryRequest != nil
         summary.problem = h.problem
         if let alert = h.fatalAlert {

@@ -17,6 +17,8 @@ public struct TLSSummary: Sendable {
     public var chainLength = 0
     /// The protocol upgraded by STARTTLS (`smtp`, `imap`, …).
     public var starttls: String?
+    /// The proxy tunnel the handshake ran in (`http-connect`).
+    public var tunnel: String?
     public var helloRetryRequest = false
     /// The first fatal alert, e.g. `handshake_failure (server)`.
     public var fatalAlert: String?

@@ -242,4 +242,13 @@ enum CleartextAnalyzer {
     var h2cUpgrade: H2CUpgrade? {
         if case .http(let a) = self { a.h2cUpgrade } else { nil }
     }
+
+    /// A proxy opened a tunnel (HTTP `CONNECT` answered 2xx, SOCKS5 CONNECT succeeded).
+    var tunnel: TunnelStart? {
+        switch self {
+        case .http(let a): a.tunnel
+        case .socks(let a): a.tunnel
+        default: nil
+        }
+    }
 }

@@ -57,6 +57,9 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
     /// The server switched the connection to HTTP/2 (`Upgrade: h2c`, `101`):
     /// where it starts, for the flow to hand the stream to `HTTP2Analyzer`.
     public internal(set) var h2cUpgrade: H2CUpgrade?
+    /// The proxy answered a `CONNECT` with 2xx: where the tunnel starts, for
+    /// the flow to identify what speaks inside it.
+    public internal(set) var tunnel: TunnelStart?
     /// Number of the next content stream (bodies, form values, parts) of this flow.
     var nextContentStream: UInt32 = 0
     /// What this flow's SAML redirect-binding messages may still inflate to.
@@ -426,8 +429,8 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
             let credentials = r.credentials
             r.credentials = []
             r.request = enqueue(method: r.method, credentials: credentials, context: &context)
-            if r.upgradeH2C && !r.transferEncoding && r.request != nil {
-                pending[pending.count - 1].h2cStart = r.lineEnd + (r.contentLength ?? 0)
+            if (r.upgradeH2C || r.method == .connect) && !r.transferEncoding && r.request != nil {
+                pending[pending.count - 1].followedAt = r.lineEnd + (r.contentLength ?? 0)
             }
             if r.transferEncoding {
                 // A request whose last coding is not chunked cannot be framed (RFC 9112 §6.3).
@@ -451,7 +454,7 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
             return
         }
         let request = dequeue()
-        if status == 101 && r.upgradeH2C, let start = request.h2cStart {
+        if status == 101 && r.upgradeH2C, let start = request.followedAt {
             // HTTP/2 follows; the request's response will come as its stream 1.
             h2cUpgrade = H2CUpgrade(
                 toServer: start, toClient: r.lineEnd, credentials: request.credentials, nextContentStream: nextContentStream)
@@ -461,7 +464,12 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
         }
         let outcome = HTTPAnalyzer.outcome(status: status)
         for c in request.credentials { emit(c, outcome) }
-        if status == 101 || (request.method == .connect && status >= 200 && status < 300) {
+        let tunnelled = request.method == .connect && status >= 200 && status < 300
+        if tunnelled, let start = request.followedAt {
+            // A 2xx answer to CONNECT has no body: the tunnel starts after its head (RFC 9110 §9.3.6).
+            tunnel = TunnelStart(kind: .httpConnect, toServer: start, toClient: r.lineEnd)
+        }
+        if status == 101 || tunnelled {
             // Another protocol (or a tunnel) follows in both directions.
             stop(&r, direction: direction, context: &context)
             stop(.toServer, context: &context)
@@ -574,8 +582,9 @@ extension HTTPAnalyzer {
         var number: UInt64
         var method: Method
         var credentials: [CredentialSighting]
-        /// It offered `Upgrade: h2c`: where HTTP/2 would start after it.
-        var h2cStart: UInt64?
+        /// It offered `Upgrade: h2c` or was a `CONNECT`: where the client's
+        /// bytes after it start (HTTP/2's preface, the tunnel).
+        var followedAt: UInt64?
     }
 
     /// One direction: where it is in the current message, and the line it holds.

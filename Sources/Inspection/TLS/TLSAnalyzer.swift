@@ -30,11 +30,16 @@ public final class TLSAnalyzer: StreamAnalyzer {
     static let maxRecordBody = 16_384 + 2048
 
     /// Starts reading each direction at the given stream offsets (0 for TLS
-    /// from the first byte; after the upgrade command for STARTTLS).
-    public init(startingAt offsets: (toServer: UInt64, toClient: UInt64) = (0, 0), upgradedFrom: AppProtocol? = nil) {
+    /// from the first byte; after the upgrade command for STARTTLS; after the
+    /// proxy's answer inside a tunnel).
+    public init(
+        startingAt offsets: (toServer: UInt64, toClient: UInt64) = (0, 0), upgradedFrom: AppProtocol? = nil,
+        tunnel: TunnelKind? = nil
+    ) {
         toServer = RecordReader(expectedOffset: offsets.toServer)
         toClient = RecordReader(expectedOffset: offsets.toClient)
         collected.upgradedFrom = upgradedFrom
+        collected.tunnel = tunnel
     }
 
     /// Nothing more to learn: the client's hello (or its direction is over)

@@ -47,6 +47,8 @@ public struct TLSHandshake: Sendable {
     public var fatalAlert: (description: UInt8, sentBy: Direction)?
     /// The cleartext protocol this TLS stream was upgraded from (STARTTLS).
     public var upgradedFrom: AppProtocol?
+    /// The proxy tunnel this TLS stream runs in (HTTP CONNECT).
+    public var tunnel: TunnelKind?
     /// The first message that could not be read, and why: reading that
     /// direction stopped there (a malformed ClientHello is found only by
     /// `readClientHello()`, and stops nothing).

@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+
+/// `Captures/proxy-connect.pcap` (`RECORD_ONLY=proxy Captures/record.sh`):
+/// curl 7.88 through tinyproxy 1.11 (BasicAuth) on 18170 — a CONNECT with a
+/// wrong proxy password (tinyproxy answers 401), a CONNECT then TLS 1.2 with
+/// AES128-SHA to openssl s_server on 18171, a CONNECT then plain HTTP to
+/// python's http.server on 18172 (a JSON file with a fake SSN) — and the
+/// proxy's own connections to both servers.
+struct ProxyCaptureTests {
+    static let capture = Paths.captures.appendingPathComponent("proxy-connect.pcap")
+
+    static func serverPort(_ r: [String: Any]) -> Int? {
+        ((r["flow"] as? [String: Any])?["server"] as? [String: Any])?["port"] as? Int
+    }
+
+    @Test func tlsInTheTunnelIsTheHandshakeTheServerSaw() throws {
+        let run = try plainsight(["read", Self.capture.path, "--format", "json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let flows = run.flows
+        #expect(flows.map { "\(Self.serverPort($0) ?? 0) \($0["app"] as? String ?? "")" }.sorted()
+            == ["18170 http", "18170 http", "18170 http", "18171 tls", "18172 http"])
+
+        // The tunnel carries what the proxy's connection to the server carries:
+        // the same hellos, read from where the tunnel starts.
+        let tunnelled = flows.filter { ($0["tls"] as? [String: Any])?["tunnel"] as? String == "http-connect" }
+        let direct = flows.filter { Self.serverPort($0) == 18171 }
+        #expect(tunnelled.count == 1 && direct.count == 1)
+        let inside = try #require(tunnelled.first?["tls"] as? [String: Any])
+        let outside = try #require(direct.first?["tls"] as? [String: Any])
+        #expect(tunnelled.first.map(Self.serverPort) == 18170)
+        #expect(tunnelled.first?["encrypted"] as? Bool == true)
+        #expect(inside["version"] as? String == "TLSv1.2")
+        #expect(inside["cipher"] as? String == "TLS_RSA_WITH_AES_128_CBC_SHA")
+        #expect(inside["sni"] as? String == "plainsight.test")
+        for key in ["version", "cipher", "sni", "ja3", "ja3s", "ja4", "certificate_status"] {
+            #expect(inside[key] as? String == outside[key] as? String, "\(key)")
+        }
+        #expect(outside["tunnel"] == nil)
+
+        let findings = run.records.filter { $0["type"] as? String == "finding" }
+        func ports(_ rule: String) -> Set<Int> { Set(findings.filter { $0["rule"] as? String == rule }.compactMap(Self.serverPort)) }
+        #expect(ports("tls.weak-cipher") == [18170, 18171])
+        #expect(ports("certificate.self-signed") == [18170, 18171])
+
+        // The flows without TLS inside are cleartext HTTP: the refused CONNECT,
+        // and the tunnel with the JSON in it (its SSN found in the raw stream).
+        let exposure = findings.filter { $0["rule"] as? String == "cleartext.http" && Self.serverPort($0) == 18170 }
+        #expect(exposure.count == 1 && exposure.first?["count"] as? Int == 2)
+        #expect(ports("pii.us-ssn") == [18170, 18172])
+
+        // The proxy login in clear: refused once, accepted for both tunnels.
+        let logins = findings.filter { $0["rule"] as? String == "credential.http-basic" }
+        let seen = Set(logins.map {
+            let d = $0["details"] as? [String: Any] ?? [:]
+            return "\(d["username"] as? String ?? "") \(d["outcome"] as? String ?? "") \($0["count"] as? Int ?? 0)"
+        })
+        #expect(seen == ["proxyuser rejected 1", "proxyuser accepted 2"])
+        for secret in ["Pr0xy-Pass-2026", "wrong-password", "536-22-8741"] {
+            #expect(!run.stdout.contains(secret), "\(secret) in the output")
+        }
+        let stats = try #require(run.stats)
+        #expect((stats["http"] as? [String: Any])?["connect_tunnels"] as? Int == 2)
+        #expect((stats["tls"] as? [String: Any])?["in_proxy_tunnels"] as? Int == 1)
+    }
+}
