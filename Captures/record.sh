@@ -19,6 +19,7 @@
 #   RECORD_ONLY=tacacs sudo bash Captures/record.sh          # only tacacs.pcap
 #   RECORD_ONLY=syslog sudo bash Captures/record.sh          # only syslog.pcap
 #   RECORD_ONLY=proxy sudo bash Captures/record.sh           # only proxy-connect.pcap
+#   RECORD_ONLY=socks sudo bash Captures/record.sh           # only socks5-tunnel.pcap
 #
 # Every server binds to 127.0.0.1 or ::1 and every client talks only to it;
 # tcpdump records on the loopback interface with a port filter, so nothing
@@ -69,6 +70,8 @@ P_SYSLOG_RELP=18163   #              ... RELP
 P_PROXY=18170         # proxy-connect.pcap: tinyproxy (BasicAuth), CONNECT tunnels from curl
 P_PROXY_TLS=18171     #                     openssl s_server behind it (TLS 1.2, AES128-SHA)
 P_PROXY_HTTP=18172    #                     python http.server behind it (plain HTTP in a tunnel)
+P_SOCKS=18180         # socks5-tunnel.pcap: Dante's danted, SOCKS5 CONNECT tunnels from curl
+P_SOCKS_TLS=18181     #                     openssl s_server behind it (TLS 1.3)
 P_SMTP=12525
 P_FTP=12121
 P_FTP_PASV_LO=12130
@@ -124,8 +127,8 @@ die() { log "ERROR: $*"; exit 1; }
 RECORD_ONLY="${RECORD_ONLY:-}"
 case "$RECORD_ONLY" in
     "") ;;
-    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content|nntp|brzstd|grpc|grpcmessages|identity|saml|radius|tacacs|syslog|proxy) RECORD_SSH=0; RECORD_PG=0 ;;
-    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content, nntp, brzstd, grpc, grpcmessages, identity, saml, radius, tacacs, syslog, proxy)" ;;
+    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content|nntp|brzstd|grpc|grpcmessages|identity|saml|radius|tacacs|syslog|proxy|socks) RECORD_SSH=0; RECORD_PG=0 ;;
+    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content, nntp, brzstd, grpc, grpcmessages, identity, saml, radius, tacacs, syslog, proxy, socks)" ;;
 esac
 
 # ------------------------------------------------------------ housekeeping
@@ -299,6 +302,9 @@ have rsyslogd || die "rsyslogd is still missing (Debian package rsyslog)"
 # listen on 8888); the capture runs a private foreground one.
 have tinyproxy || apt_install_nostart tinyproxy
 have tinyproxy || die "tinyproxy is still missing (Debian package tinyproxy)"
+# Dante's SOCKS server for socks5-tunnel.pcap, likewise (its service would read /etc/danted.conf).
+have danted || apt_install_nostart dante-server
+have danted || die "danted is still missing (Debian package dante-server)"
 
 # start_bg NAME CMD...: run CMD in the background, log to $WORK/NAME.log; pid in BG_PID
 start_bg() {
@@ -460,6 +466,8 @@ if [ -f "$ORACLE_TOOL" ]; then
         echo "decode_as_entry: tcp.port,$P_PROXY,(none),HTTP"
         echo "decode_as_entry: tcp.port,$P_PROXY_TLS,(none),TLS"
         echo "decode_as_entry: tcp.port,$P_PROXY_HTTP,(none),HTTP"
+        echo "decode_as_entry: tcp.port,$P_SOCKS,(none),Socks"
+        echo "decode_as_entry: tcp.port,$P_SOCKS_TLS,(none),TLS"
     } >"$WORK/wireshark/decode_as_entries"
     for f in "${RECORDED[@]}"; do
         log "oracle/$f.json"
@@ -1202,6 +1210,56 @@ EOF
 }
 
 record_only proxy record_proxy
+
+# socks5-tunnel.pcap: curl through a private danted (Dante 1.4, SOCKS5 without
+# authentication) to openssl s_server -www (TLS 1.3, the throwaway certificate):
+# 1. --socks5 with --connect-to: CONNECT to 127.0.0.1 (ATYP 1), SNI
+# plainsight.test; 2. --socks5-hostname: CONNECT to the name localhost (ATYP 3),
+# SNI localhost (-k: the certificate names plainsight.test). The proxy's own
+# connections to the server are recorded too.
+record_socks() {
+    local dt="$WORK/dante" socks tls code
+    log "recording socks5-tunnel.pcap ($(danted -v | sed -n '1s/^\(Dante v[0-9.]*\).*/\1/p'), curl, openssl s_server :$P_SOCKS_TLS, proxy on 127.0.0.1:$P_SOCKS)"
+    port_free tcp "$P_SOCKS" "$P_SOCKS_TLS"
+    mkdir -p "$dt"
+    cat >"$dt/danted.conf" <<EOF
+logoutput: $dt/danted.log
+internal: 127.0.0.1 port = $P_SOCKS
+external: 127.0.0.1
+socksmethod: none
+clientmethod: none
+user.privileged: root
+user.unprivileged: nobody
+client pass {
+    from: 127.0.0.1/32 to: 0.0.0.0/0
+    log: connect disconnect error
+}
+socks pass {
+    from: 127.0.0.1/32 to: 127.0.0.0/8
+    command: connect
+    log: connect disconnect error
+}
+EOF
+    danted -V -f "$dt/danted.conf" || die "danted rejects its configuration"
+    start_bg danted danted -f "$dt/danted.conf" -p "$dt/danted.pid"; socks=$BG_PID
+    # shellcheck disable=SC2086
+    start_bg "s_server-$P_SOCKS_TLS" openssl s_server -accept "127.0.0.1:$P_SOCKS_TLS" $SELF_CERT -www -naccept 2; tls=$BG_PID
+    wait_listen tcp "$P_SOCKS"
+    wait_listen tcp "$P_SOCKS_TLS"
+    start_capture socks5-tunnel.pcap lo "tcp and ($(port_filter "$P_SOCKS" "$P_SOCKS_TLS"))"
+    code="$(curl -s -o /dev/null -w '%{http_code}' --socks5 "127.0.0.1:$P_SOCKS" --cacert "$WORK/cert.pem" \
+        --connect-to "plainsight.test:$P_SOCKS_TLS:127.0.0.1:$P_SOCKS_TLS" "https://plainsight.test:$P_SOCKS_TLS/")"
+    [ "$code" = 200 ] || die "socks: the request through the tunnel by address answered $code, not 200"
+    code="$(curl -s -o /dev/null -w '%{http_code}' -k --socks5-hostname "127.0.0.1:$P_SOCKS" "https://localhost:$P_SOCKS_TLS/")"
+    [ "$code" = 200 ] || die "socks: the request through the tunnel by name answered $code, not 200"
+    stop_capture socks5-tunnel.pcap
+    stop_pid "$socks"
+    stop_pid "$tls"
+    [ "$(grep -c "pass(1): tcp/connect \[" "$dt/danted.log")" -eq 2 ] || die "socks: danted did not pass 2 CONNECTs"
+    grep "tcp/connect \[" "$dt/danted.log" | sed 's/^.*info: /[record]   danted: /' >&2 || true
+}
+
+record_only socks record_socks
 record_only ftpdata record_ftp_data
 
 # tls_server PORT "certificate args" "server args": start openssl s_server on
@@ -1538,6 +1596,7 @@ record_radius
 record_tacacs
 record_syslog
 record_proxy
+record_socks
 
 # ---------------------------------------------------------------- SSH
 if [ "$WANT_SSH" = 1 ]; then

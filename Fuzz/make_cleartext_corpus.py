@@ -194,6 +194,11 @@ def own_exchanges():
                                          (1, b"$\x00\x00\x02ab")]),
         # rexec-shaped opening read as rsh (the port is not in the script).
         "own-rsh": script("rsh", [(0, b"1022\x00lns\x00root\x00mkdir testdir\x00"), (1, b"\x00")]),
+        # SOCKS5 (RFC 1928, RFC 1929): offer, password, CONNECT by name, an IPv6 reply, then TLS-looking bytes.
+        "own-socks5-tunnel": script("socks", [(0, b"\x05\x02\x00\x02"), (1, b"\x05\x02"), (0, b"\x01\x03bob\x05alice"),
+                                              (1, b"\x01\x00"), (0, b"\x05\x01\x00\x03\x10mail.example.com\x01\xbb"),
+                                              (1, b"\x05\x00\x00\x04" + bytes(15) + b"\x01\x9c\x40"),
+                                              (0, b"\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00")]),
     }
 
 

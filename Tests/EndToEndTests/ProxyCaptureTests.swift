@@ -6,7 +6,10 @@ import Testing
 /// wrong proxy password (tinyproxy answers 401), a CONNECT then TLS 1.2 with
 /// AES128-SHA to openssl s_server on 18171, a CONNECT then plain HTTP to
 /// python's http.server on 18172 (a JSON file with a fake SSN) — and the
-/// proxy's own connections to both servers.
+/// proxy's own connections to both servers. `Captures/socks5-tunnel.pcap`
+/// (`RECORD_ONLY=socks`): curl through Dante's danted 1.4 (SOCKS5, no
+/// authentication) on 18180 to openssl s_server (TLS 1.3) on 18181, once by
+/// address and once by name, and the proxy's own connections.
 struct ProxyCaptureTests {
     static let capture = Paths.captures.appendingPathComponent("proxy-connect.pcap")
 
@@ -62,5 +65,26 @@ struct ProxyCaptureTests {
         let stats = try #require(run.stats)
         #expect((stats["http"] as? [String: Any])?["connect_tunnels"] as? Int == 2)
         #expect((stats["tls"] as? [String: Any])?["in_proxy_tunnels"] as? Int == 1)
+    }
+
+    @Test func tlsInSOCKS5TunnelsIsTheHandshakeTheServerSaw() throws {
+        let run = try plainsight(["read", Paths.captures.appendingPathComponent("socks5-tunnel.pcap").path, "--format", "json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let tunnels = run.flows.filter { Self.serverPort($0) == 18180 }
+        let direct = run.flows.filter { Self.serverPort($0) == 18181 }
+        #expect(tunnels.count == 2 && direct.count == 2)
+        // Each tunnel's handshake against the proxy's connection with the same server name.
+        for (sni, atyp) in [("plainsight.test", "an address"), ("localhost", "a name")] {
+            let inside = try #require(tunnels.compactMap { $0["tls"] as? [String: Any] }.first { $0["sni"] as? String == sni }, "\(atyp)")
+            let outside = try #require(direct.compactMap { $0["tls"] as? [String: Any] }.first { $0["sni"] as? String == sni }, "\(atyp)")
+            #expect(inside["tunnel"] as? String == "socks5", "\(atyp)")
+            #expect(inside["version"] as? String == "TLSv1.3", "\(atyp)")
+            for key in ["version", "cipher", "ja3", "ja3s", "ja4"] {
+                #expect(inside[key] as? String == outside[key] as? String, "\(atyp): \(key)")
+            }
+        }
+        #expect(tunnels.allSatisfy { $0["app"] as? String == "socks" && $0["encrypted"] as? Bool == true })
+        let findings = run.records.filter { $0["type"] as? String == "finding" }
+        #expect(!findings.contains { $0["rule"] as? String == "cleartext.socks" }, "no payload crossed the proxy in clear")
     }
 }
