@@ -184,15 +184,17 @@ public struct FlowInspection {
             if ftpData.isDone { analyzersDone = true }
         } else if let tls {
             if tls.gap(direction: direction, offset: offset, length: length, context: &context) == .done { analyzersDone = true }
-        } else if tunnel != nil {
-            // What the tunnel carries is told by its first bytes: a gap hides them.
-            tunnel = nil
-            analyzersDone = true
+        } else if let inside = tunnel {
+            // A gap hides that direction's first bytes; the other may still name what the tunnel carries.
+            if inside.identifier.gap(direction: direction, offset: offset, length: length, context: &context) == .done {
+                tunnel = nil
+                analyzersDone = true
+            }
         } else if startTLS != nil || cleartext != nil {
             startTLS = nil  // a gap loses the unit boundaries an upgrade is found by
             if let cleartext, !cleartextDone {
                 cleartextDone = cleartext.gap(direction: direction, offset: offset, length: length, context: &context) == .done
-                cleartext.collect(into: &sightings)
+                collect(cleartext)
             }
             analyzersDone = cleartext == nil || cleartextDone
         } else if identifier.gap(direction: direction, offset: offset, length: length, context: &context) == .done {
@@ -217,7 +219,7 @@ public struct FlowInspection {
         tls?.end(direction: direction, context: &context)
         if let cleartext, !cleartextDone {
             cleartext.end(direction: direction, context: &context)
-            cleartext.collect(into: &sightings)
+            collect(cleartext)
         }
     }
 
@@ -267,7 +269,9 @@ public struct FlowInspection {
             if tlsEnabled { tls = TLSAnalyzer() }
         } else {
             if tlsEnabled, let dialect = StartTLSWatcher.dialect(for: app) { startTLS = StartTLSWatcher(dialect: dialect) }
-            if cleartextEnabled {
+            if cleartextEnabled || tlsEnabled && FlowInspection.mayOpenTunnel(app, held.toServer, bytes, direction) {
+                // Without the cleartext readers a proxy's reader still runs, to find
+                // its tunnel for the TLS analyzer (what it sees is dropped: `collect`).
                 cleartext = CleartextAnalyzer.make(
                     for: app, depth: context.cleartextDepth, transport: transport, serverPort: identifier.serverPort)
             }
@@ -299,6 +303,29 @@ public struct FlowInspection {
         ingest(bytes, direction: direction, offset: offset, context: &context)
     }
 
+    /// A SOCKS5 flow, or an HTTP one whose client starts with `CONNECT `: a
+    /// proxy that may open a tunnel (`held` or, when nothing was held, the
+    /// chunk is the start of the client's stream).
+    static func mayOpenTunnel(
+        _ app: AppProtocol, _ held: [UInt8], _ bytes: UnsafeRawBufferPointer, _ direction: Direction
+    ) -> Bool {
+        if app == .socks { return true }
+        guard app == .http else { return false }
+        if !held.isEmpty { return held.withUnsafeBytes { Probes.hasPrefix($0, "CONNECT ") == .match } }
+        return direction == .toServer && Probes.hasPrefix(bytes, "CONNECT ") == .match
+    }
+
+    /// What the cleartext reader saw, for the pipeline; dropped when the
+    /// reader runs only to find a proxy's tunnel (`cleartext` not selected).
+    mutating func collect(_ cleartext: CleartextAnalyzer) {
+        if cleartextEnabled {
+            cleartext.collect(into: &sightings)
+        } else {
+            var dropped: [Sighting] = []
+            cleartext.collect(into: &dropped)
+        }
+    }
+
     /// A cleartext protocol: its analyzer reads the chunk first (the reply
     /// that accepts an upgrade is still cleartext), then the STARTTLS watch;
     /// once the stream upgrades, the analyzer ends and TLS reads the rest.
@@ -307,15 +334,17 @@ public struct FlowInspection {
     ) {
         if let cleartext, !cleartextDone {
             cleartextDone = cleartext.ingest(bytes, direction: direction, offset: offset, context: &context) == .done
-            cleartext.collect(into: &sightings)
+            collect(cleartext)
             if case .login(let reader) = cleartext, !reader.dataEvents.isEmpty {
                 ftpDataEvents += reader.dataEvents
                 reader.dataEvents = []
             }
-            if let upgrade = cleartext.h2cUpgrade { switchToHTTP2(upgrade, bytes, direction: direction, offset: offset, context: &context) }
+            if cleartextEnabled, let upgrade = cleartext.h2cUpgrade {
+                switchToHTTP2(upgrade, bytes, direction: direction, offset: offset, context: &context)
+            }
             if cleartextDone, let start = cleartext.tunnel {
                 // The proxy's reader is done; what the tunnel carries is identified from its first bytes.
-                context.counters.tunnels &+= 1
+                if start.kind == .httpConnect { context.counters.connectTunnels &+= 1 } else { context.counters.socks5Tunnels &+= 1 }
                 startTLS = nil
                 tunnel = ProxyTunnel(start)
                 identifyTunnel(bytes, direction: direction, offset: offset, context: &context)
@@ -328,7 +357,7 @@ public struct FlowInspection {
             if let cleartext, !cleartextDone {
                 cleartext.end(direction: .toServer, context: &context)
                 cleartext.end(direction: .toClient, context: &context)
-                cleartext.collect(into: &sightings)
+                collect(cleartext)
             }
             cleartextDone = true
         } else if startTLS == nil && (cleartext == nil || cleartextDone) {

@@ -112,9 +112,19 @@ public struct InspectionCounters: Sendable, Equatable {
     /// SIP/RTSP credentials past `HeaderAuthAnalyzer.maxPending` waiting for
     /// their response: the oldest went out as unknown.
     public var cleartextPendingOverflows: UInt64 = 0
-    /// Proxy tunnels (HTTP CONNECT answered 2xx) and those of them found to carry TLS.
-    public var tunnels: UInt64 = 0
+    /// Proxy tunnels opened: HTTP CONNECT answered 2xx, SOCKS5 CONNECT answered REP 0.
+    public var connectTunnels: UInt64 = 0
+    public var socks5Tunnels: UInt64 = 0
+    /// Tunnels found to carry TLS (its handshake read).
     public var tunnelledTLS: UInt64 = 0
+
+    /// Tunnels opened by `kind` of proxy.
+    public func tunnels(_ kind: TunnelKind) -> UInt64 {
+        switch kind {
+        case .httpConnect: connectTunnels
+        case .socks5: socks5Tunnels
+        }
+    }
     /// HTTP/1.1 connections switched to HTTP/2 in clear (`Upgrade: h2c`) and handed to `HTTP2Analyzer`.
     public var h2cUpgrades: UInt64 = 0
     /// HTTP/2 frames that broke the framing rules, or header blocks HPACK could not decode; the direction was given up.

@@ -306,7 +306,7 @@ public final class Reporter {
             o.add("oversized_lines", i.httpOversizedLines)
             o.add("pending_overflows", i.httpPendingOverflows)
             o.add("malformed", i.httpMalformed)
-            o.add("connect_tunnels", i.tunnels)
+            o.add("connect_tunnels", i.connectTunnels)
         }
         o.object("http2") { o in
             o.add("h2c_upgrades", i.h2cUpgrades)
@@ -323,6 +323,7 @@ public final class Reporter {
             o.add("snmp_communities_dropped", i.snmpCommunitiesDropped)
             o.add("snmpv3_users_dropped", i.snmpv3UsersDropped)
             o.add("pending_overflows", i.cleartextPendingOverflows)
+            o.add("socks5_tunnels", i.socks5Tunnels)
             o.object("ftp_data") { o in
                 o.add("connections", s.ftpDataConnections)
                 o.add("expired", s.ftpDataExpired)

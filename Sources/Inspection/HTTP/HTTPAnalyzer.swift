@@ -424,7 +424,9 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
     }
 
     func headersDone(_ r: inout MessageReader, direction: Direction, context: inout InspectionContext) {
-        if r.badFraming && !r.transferEncoding { return malformed(&r, direction: direction, context: &context) }
+        // A 2xx to CONNECT has no body whatever its headers say (RFC 9112 §6.3): the tunnel follows.
+        let tunnelAnswer = direction == .toClient && r.status >= 200 && r.status < 300 && awaitsConnectAnswer
+        if r.badFraming && !r.transferEncoding && !tunnelAnswer { return malformed(&r, direction: direction, context: &context) }
         if direction == .toServer {
             let credentials = r.credentials
             r.credentials = []
@@ -537,6 +539,9 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
         pending.append(PendingRequest(number: number, method: method, credentials: credentials))
         return number
     }
+
+    /// The oldest request without a response is a CONNECT.
+    var awaitsConnectAnswer: Bool { pendingHead < pending.count && pending[pendingHead].method == .connect }
 
     /// The oldest request without a response (an unknown GET-like one when none is known).
     func dequeue() -> PendingRequest {
