@@ -388,7 +388,8 @@ public struct FlowInspection {
         tls = analyzer
         analyzersDone = false
         for (prefix, d) in [(held.toServer, Direction.toServer), (held.toClient, .toClient)] where !prefix.isEmpty {
-            // A prefix was held from the tunnel's start: replayed unless this chunk starts there.
+            // What the probes held from the tunnel's start, read first: in the other
+            // direction, or in this one when this chunk follows it.
             let begin = inside.startOffset(d)
             if d != direction || offset == begin + UInt64(prefix.count) {
                 _ = prefix.withUnsafeBytes { analyzer.ingest($0, direction: d, offset: begin, context: &context) }
