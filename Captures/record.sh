@@ -19,7 +19,7 @@
 #   RECORD_ONLY=tacacs sudo bash Captures/record.sh          # only tacacs.pcap
 #   RECORD_ONLY=syslog sudo bash Captures/record.sh          # only syslog.pcap
 #   RECORD_ONLY=proxy sudo bash Captures/record.sh           # only proxy-connect.pcap
-#   RECORD_ONLY=socks sudo bash Captures/record.sh           # only socks5-tunnel.pcap
+#   RECORD_ONLY=socks sudo bash Captures/record.sh           # only socks-tunnels.pcap
 #
 # Every server binds to 127.0.0.1 or ::1 and every client talks only to it;
 # tcpdump records on the loopback interface with a port filter, so nothing
@@ -70,7 +70,7 @@ P_SYSLOG_RELP=18163   #              ... RELP
 P_PROXY=18170         # proxy-connect.pcap: tinyproxy (BasicAuth), CONNECT tunnels from curl
 P_PROXY_TLS=18171     #                     openssl s_server behind it (TLS 1.2, AES128-SHA)
 P_PROXY_HTTP=18172    #                     python http.server behind it (plain HTTP in a tunnel)
-P_SOCKS=18180         # socks5-tunnel.pcap: Dante's danted, SOCKS5 CONNECT tunnels from curl
+P_SOCKS=18180         # socks-tunnels.pcap: Dante's danted, SOCKS5 and SOCKS4 CONNECT tunnels from curl
 P_SOCKS_TLS=18181     #                     openssl s_server behind it (TLS 1.3)
 P_SMTP=12525
 P_FTP=12121
@@ -302,7 +302,7 @@ have rsyslogd || die "rsyslogd is still missing (Debian package rsyslog)"
 # listen on 8888); the capture runs a private foreground one.
 have tinyproxy || apt_install_nostart tinyproxy
 have tinyproxy || die "tinyproxy is still missing (Debian package tinyproxy)"
-# Dante's SOCKS server for socks5-tunnel.pcap, likewise (its service would read /etc/danted.conf).
+# Dante's SOCKS server for socks-tunnels.pcap, likewise (its service would read /etc/danted.conf).
 have danted || apt_install_nostart dante-server
 have danted || die "danted is still missing (Debian package dante-server)"
 
@@ -1211,15 +1211,17 @@ EOF
 
 record_only proxy record_proxy
 
-# socks5-tunnel.pcap: curl through a private danted (Dante 1.4, SOCKS5 without
-# authentication) to openssl s_server -www (TLS 1.3, the throwaway certificate):
-# 1. --socks5 with --connect-to: CONNECT to 127.0.0.1 (ATYP 1), SNI
-# plainsight.test; 2. --socks5-hostname: CONNECT to the name localhost (ATYP 3),
-# SNI localhost (-k: the certificate names plainsight.test). The proxy's own
-# connections to the server are recorded too.
+# socks-tunnels.pcap: curl through a private danted (Dante 1.4, SOCKS5 without
+# authentication, and SOCKS4) to openssl s_server -www (TLS 1.3, the throwaway
+# certificate): 1. --socks5 with --connect-to: CONNECT to 127.0.0.1 (ATYP 1),
+# SNI plainsight.test; 2. --socks5-hostname: CONNECT to the name localhost
+# (ATYP 3), SNI localhost (-k: the certificate names plainsight.test);
+# 3. --socks4 with --connect-to: a SOCKS4 CONNECT to 127.0.0.1 (danted's rules
+# match addresses, so SOCKS4a's names are refused: not recorded). The proxy's
+# own connections to the server are recorded too.
 record_socks() {
     local dt="$WORK/dante" socks tls code
-    log "recording socks5-tunnel.pcap ($(danted -v | sed -n '1s/^\(Dante v[0-9.]*\).*/\1/p'), curl, openssl s_server :$P_SOCKS_TLS, proxy on 127.0.0.1:$P_SOCKS)"
+    log "recording socks-tunnels.pcap ($(danted -v | sed -n '1s/^\(Dante v[0-9.]*[0-9]\).*/\1/p'), curl, openssl s_server :$P_SOCKS_TLS, proxy on 127.0.0.1:$P_SOCKS)"
     port_free tcp "$P_SOCKS" "$P_SOCKS_TLS"
     mkdir -p "$dt"
     cat >"$dt/danted.conf" <<EOF
@@ -1243,19 +1245,22 @@ EOF
     danted -V -f "$dt/danted.conf" || die "danted rejects its configuration"
     start_bg danted danted -f "$dt/danted.conf" -p "$dt/danted.pid"; socks=$BG_PID
     # shellcheck disable=SC2086
-    start_bg "s_server-$P_SOCKS_TLS" openssl s_server -accept "127.0.0.1:$P_SOCKS_TLS" $SELF_CERT -www -naccept 2; tls=$BG_PID
+    start_bg "s_server-$P_SOCKS_TLS" openssl s_server -accept "127.0.0.1:$P_SOCKS_TLS" $SELF_CERT -www -naccept 3; tls=$BG_PID
     wait_listen tcp "$P_SOCKS"
     wait_listen tcp "$P_SOCKS_TLS"
-    start_capture socks5-tunnel.pcap lo "tcp and ($(port_filter "$P_SOCKS" "$P_SOCKS_TLS"))"
+    start_capture socks-tunnels.pcap lo "tcp and ($(port_filter "$P_SOCKS" "$P_SOCKS_TLS"))"
     code="$(curl -s -o /dev/null -w '%{http_code}' --socks5 "127.0.0.1:$P_SOCKS" --cacert "$WORK/cert.pem" \
         --connect-to "plainsight.test:$P_SOCKS_TLS:127.0.0.1:$P_SOCKS_TLS" "https://plainsight.test:$P_SOCKS_TLS/")"
     [ "$code" = 200 ] || die "socks: the request through the tunnel by address answered $code, not 200"
     code="$(curl -s -o /dev/null -w '%{http_code}' -k --socks5-hostname "127.0.0.1:$P_SOCKS" "https://localhost:$P_SOCKS_TLS/")"
     [ "$code" = 200 ] || die "socks: the request through the tunnel by name answered $code, not 200"
-    stop_capture socks5-tunnel.pcap
+    code="$(curl -s -o /dev/null -w '%{http_code}' --socks4 "127.0.0.1:$P_SOCKS" --cacert "$WORK/cert.pem" \
+        --connect-to "plainsight.test:$P_SOCKS_TLS:127.0.0.1:$P_SOCKS_TLS" "https://plainsight.test:$P_SOCKS_TLS/")"
+    [ "$code" = 200 ] || die "socks: the request through the SOCKS4 tunnel answered $code, not 200"
+    stop_capture socks-tunnels.pcap
     stop_pid "$socks"
     stop_pid "$tls"
-    [ "$(grep -c "pass(1): tcp/connect \[" "$dt/danted.log")" -eq 2 ] || die "socks: danted did not pass 2 CONNECTs"
+    [ "$(grep -c "pass(1): tcp/connect \[" "$dt/danted.log")" -eq 3 ] || die "socks: danted did not pass 3 CONNECTs"
     grep "tcp/connect \[" "$dt/danted.log" | sed 's/^.*info: /[record]   danted: /' >&2 || true
 }
 

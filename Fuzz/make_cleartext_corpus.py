@@ -199,6 +199,10 @@ def own_exchanges():
                                               (1, b"\x01\x00"), (0, b"\x05\x01\x00\x03\x10mail.example.com\x01\xbb"),
                                               (1, b"\x05\x00\x00\x04" + bytes(15) + b"\x01\x9c\x40"),
                                               (0, b"\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00")]),
+        # SOCKS4a: CONNECT to 0.0.0.1 with a user id and a host name, granted, then TLS-looking bytes.
+        "own-socks4a-tunnel": script("socks", [(0, b"\x04\x01\x01\xbb\x00\x00\x00\x01alice\x00mail.example.com\x00"),
+                                               (1, b"\x00\x5a\x00\x00\x00\x00\x00\x00"),
+                                               (0, b"\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00")]),
     }
 
 

@@ -395,13 +395,13 @@ def main():
             seeds["FuzzPipeline"][stem + "-text-smallcaps"] = frame_list(link, 1 | (2 << 1) | (1 << 3), packets)
         if stem in ("content-http", "h2c-content", "smtp-python", "ftp-data", "http-auth-curl", "mixed-any", "dns-udp",
                     "utf16-content", "nntp-python", "content-br-zstd", "grpc-gzip", "grpc-messages", "http-identity", "saml-post",
-                    "radius", "tacacs", "syslog", "proxy-connect", "socks5-tunnel"):
+                    "radius", "tacacs", "syslog", "proxy-connect", "socks-tunnels"):
             # Bit 7: the content scanner runs too (raw streams, decoded bodies).
             seeds["FuzzPipeline"][stem + "-content"] = frame_list(link, 0x80, packets)
 
         conns = tcp_connections(dlt, packets)
         for i, (key, segments) in enumerate(sorted(conns.items())):
-            if dlt != 1 or i > 0 and stem not in ("ftp-python", "syslog", "proxy-connect", "socks5-tunnel"):
+            if dlt != 1 or i > 0 and stem not in ("ftp-python", "syslog", "proxy-connect", "socks-tunnels"):
                 continue
             tag = stem if i == 0 else "%s-%d" % (stem, i)
             seeds["FuzzReassembly"][tag] = reassembly_ops(segments)

@@ -79,10 +79,14 @@ struct Exposure {
     }
 
     /// The key of a finding: the pipeline's own (`details.key`, stable across
-    /// runs and keyed by fingerprint), else rule, service and evidence hashed.
+    /// runs and keyed by fingerprint), else rule, service and evidence hashed
+    /// — and, for TLS inside a proxy's tunnel (the service is the proxy), the
+    /// server name the client asked for.
     static func key(_ f: FindingLine) -> String {
         if let key = f.details["key"] { return key }
-        let identity = [f.rule, f.service.name, f.evidence ?? f.message].joined(separator: "\u{1f}")
+        var parts = [f.rule, f.service.name, f.evidence ?? f.message]
+        if f.details["tunnel"] != nil { parts.append(f.details["sni"] ?? "") }
+        let identity = parts.joined(separator: "\u{1f}")
         let digest = SHA256.hash(data: Data(identity.utf8))
         return "T" + digest.prefix(8).map { String(format: "%02x", $0) }.joined()
     }

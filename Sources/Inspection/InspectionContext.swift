@@ -112,9 +112,9 @@ public struct InspectionCounters: Sendable, Equatable {
     /// SIP/RTSP credentials past `HeaderAuthAnalyzer.maxPending` waiting for
     /// their response: the oldest went out as unknown.
     public var cleartextPendingOverflows: UInt64 = 0
-    /// Proxy tunnels opened: HTTP CONNECT answered 2xx, SOCKS5 CONNECT answered REP 0.
+    /// Proxy tunnels opened: HTTP CONNECT answered 2xx; SOCKS5 CONNECT answered REP 0, SOCKS4 granted.
     public var connectTunnels: UInt64 = 0
-    public var socks5Tunnels: UInt64 = 0
+    public var socksTunnels: UInt64 = 0
     /// Tunnels found to carry TLS (its handshake read).
     public var tunnelledTLS: UInt64 = 0
 
@@ -122,7 +122,7 @@ public struct InspectionCounters: Sendable, Equatable {
     public func tunnels(_ kind: TunnelKind) -> UInt64 {
         switch kind {
         case .httpConnect: connectTunnels
-        case .socks5: socks5Tunnels
+        case .socks5, .socks4: socksTunnels
         }
     }
     /// HTTP/1.1 connections switched to HTTP/2 in clear (`Upgrade: h2c`) and handed to `HTTP2Analyzer`.

@@ -323,7 +323,7 @@ public final class Reporter {
             o.add("snmp_communities_dropped", i.snmpCommunitiesDropped)
             o.add("snmpv3_users_dropped", i.snmpv3UsersDropped)
             o.add("pending_overflows", i.cleartextPendingOverflows)
-            o.add("socks5_tunnels", i.socks5Tunnels)
+            o.add("socks_tunnels", i.socksTunnels)
             o.object("ftp_data") { o in
                 o.add("connections", s.ftpDataConnections)
                 o.add("expired", s.ftpDataExpired)

@@ -106,6 +106,18 @@ func assess(
         #expect(run.report.summary.bySeverity["high"] == 2)
     }
 
+    /// TLS inside a proxy's tunnel: the service is the proxy, so the server
+    /// the client asked for (`details.sni`) keeps origins apart.
+    @Test func tunnelledTLSFindingsAreKeptPerServerName() throws {
+        let weak = { (sni: String) in
+            Lines.finding(
+                rule: "tls.weak-cipher", category: "tls", server: "192.0.2.1", port: 3128, evidence: "TLS_RSA_WITH_RC4_128_SHA",
+                extra: ["tunnel": "http-connect", "sni": sni])
+        }
+        let run = try assess([[weak("a.example"), weak("a.example"), weak("b.example")]])
+        #expect(run.report.newExposures.map(\.count).sorted() == [1, 2])
+    }
+
     @Test func theDiffSaysNewStillOpenResolvedAndNotObserved() throws {
         let card = Lines.finding(rule: "pii.payment-card", category: "pii", server: "192.0.2.20", evidence: "4111 **** **** 1111", key: "E0000000000000002")
         let day1 = try assess([[Self.basic, card, Lines.flow(), Lines.flow(server: "192.0.2.20")]], now: "2026-12-05T02:30:00Z")

@@ -4,20 +4,21 @@ import Testing
 /// Review of commit 5decdce (proxy tunnels followed), through the binary: each test failed on that commit.
 struct ProxyTunnelReviewCaptureTests {
     static let proxyConnect = Paths.captures.appendingPathComponent("proxy-connect.pcap")
-    static let socksTunnels = Paths.captures.appendingPathComponent("socks5-tunnel.pcap")
+    static let socksTunnels = Paths.captures.appendingPathComponent("socks-tunnels.pcap")
 
     /// Defect: `FlowInspection.inspectCleartext` bumped one counter for every
     /// tunnel — SOCKS5 ones too — and `Reporter` wrote it as
     /// `stats.http.connect_tunnels`: a capture with no HTTP at all (two SOCKS5
-    /// CONNECTs, TLS inside each) reported two HTTP CONNECT tunnels.
+    /// CONNECTs, TLS inside each) reported two HTTP CONNECT tunnels (its third,
+    /// SOCKS4, was added with SOCKS4 tunnels later).
     @Test func socksTunnelsAreNotCountedAsHTTPConnectTunnels() throws {
         let run = try plainsight(["read", Self.socksTunnels.path, "--format", "json"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.flows.allSatisfy { $0["app"] as? String != "http" }, "no HTTP in this capture")
         let stats = try #require(run.stats)
-        #expect((stats["tls"] as? [String: Any])?["in_proxy_tunnels"] as? Int == 2)
+        #expect((stats["tls"] as? [String: Any])?["in_proxy_tunnels"] as? Int == 3)
         #expect((stats["http"] as? [String: Any])?["connect_tunnels"] as? Int == 0)
-        #expect((stats["cleartext"] as? [String: Any])?["socks5_tunnels"] as? Int == 2)
+        #expect((stats["cleartext"] as? [String: Any])?["socks_tunnels"] as? Int == 3)
     }
 
     /// Defect: with `--analyzers flows,tls` the tunnel of curl's CONNECT to

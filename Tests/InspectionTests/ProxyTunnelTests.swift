@@ -222,15 +222,37 @@ struct ProxyTunnelTests {
             Self.play(steps + [.client(S.clientHello), .server(S.serverFlight)], &c, oneByteAtATime: false)
             #expect(c.inspection.tls == nil, "\(name)")
             #expect(!c.inspection.payloadProtected, "\(name)")
-            #expect(c.context.counters.socks5Tunnels == 0, "\(name)")
+            #expect(c.context.counters.socksTunnels == 0, "\(name)")
         }
     }
 
-    @Test func socks4IsNotFollowed() {
-        var c = Conversation(port: 1080)
-        Self.play([.client(SOCKSBytes.socks4), .server([0, 0x5a, 0, 80, 192, 0, 2, 10]),
-                   .client(S.clientHello), .server(S.serverFlight)], &c, oneByteAtATime: false)
-        #expect(c.inspection.app == .socks)
-        #expect(c.inspection.tls == nil)
+    // MARK: SOCKS4 and 4a
+
+    static let socks4Granted: [UInt8] = [0, 90, 0, 80, 192, 0, 2, 10]
+
+    @Test func tlsInsideASOCKS4Tunnel() {
+        for (name, request) in [("SOCKS4", SOCKSBytes.socks4), ("SOCKS4a", SOCKSBytes.socks4a)] {
+            for oneByteAtATime in [false, true] {
+                var c = Conversation(port: 1080)
+                Self.play([.client(request), .server(Self.socks4Granted), .client(S.clientHello), .server(S.serverFlight)],
+                          &c, oneByteAtATime: oneByteAtATime)
+                Self.tunnelledTLS(c, "\(name), 1-byte chunks \(oneByteAtATime)", through: .socks4)
+                #expect(c.inspection.takeSightings().isEmpty, "a user id is not a secret")
+            }
+        }
+    }
+
+    @Test func noSOCKS4TunnelWithoutAGrantedConnect() {
+        let longID = [UInt8](repeating: 0x61, count: SOCKSLoginAnalyzer.maxSOCKS4Names + 1)
+        for (name, request, reply) in [
+            ("rejected (CD 91)", SOCKSBytes.socks4, [0, 91, 0, 0, 0, 0, 0, 0] as [UInt8]),
+            ("BIND (CD 2)", [4, 2, 0, 80, 192, 0, 2, 10] + ascii("alice") + [0], Self.socks4Granted),
+            ("a user id past the cap", [4, 1, 0, 80, 192, 0, 2, 10] + longID + [0], Self.socks4Granted),
+        ] {
+            var c = Conversation(port: 1080)
+            Self.play([.client(request), .server(reply), .client(S.clientHello), .server(S.serverFlight)], &c, oneByteAtATime: false)
+            #expect(c.inspection.tls == nil, "\(name)")
+            #expect(c.context.counters.socksTunnels == 0, "\(name)")
+        }
     }
 }

@@ -67,11 +67,26 @@ public struct TLSAssessor: Sendable {
         } else if h.serverHello != nil {
             summary.certificateStatus = "not_seen"
         }
+        // Inside a proxy's tunnel the flow's server is the proxy: the finding
+        // names the tunnel and the server the client asked for.
+        var tunnel: [(key: String, value: String)] = []
+        var via = ""
+        if let kind = h.tunnel {
+            tunnel.append(("tunnel", kind.description))
+            if let sni = client?.serverName { tunnel.append(("sni", sni)) }
+            let name = switch kind {
+            case .httpConnect: "an HTTP CONNECT tunnel"
+            case .socks5: "a SOCKS5 tunnel"
+            case .socks4: "a SOCKS4 tunnel"
+            }
+            via = " (in \(name)" + (client?.serverName.map { " to \($0)" } ?? "") + ")"
+        }
         let findings = out.templates.map {
             Finding(
                 timestamp: time, rule: $0.rule, category: $0.rule.hasPrefix("certificate.") ? .certificate : .tls,
-                severity: $0.severity, flow: flow, direction: nil, app: app, message: $0.message,
-                evidence: $0.evidence, details: $0.details)
+                severity: $0.severity, flow: flow, direction: nil, app: app,
+                message: via.isEmpty || !$0.message.hasSuffix(".") ? $0.message + via : $0.message.dropLast() + via + ".",
+                evidence: $0.evidence, details: $0.details + tunnel)
         }
         return (summary, findings)
     }

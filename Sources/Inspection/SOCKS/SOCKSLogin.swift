@@ -1,9 +1,9 @@
 import Flows
 
-/// Reads the start of a SOCKS5 session (RFC 1928): the password of a
+/// Reads the start of a SOCKS session: the password of a SOCKS5
 /// username/password sub-negotiation (RFC 1929 §2) with the proxy's verdict,
-/// and where a CONNECT tunnel starts, so that what runs inside it (TLS,
-/// most often) is identified and read.
+/// and where a CONNECT tunnel starts (SOCKS5, RFC 1928; SOCKS4 and 4a), so
+/// that what runs inside it (TLS, most often) is identified and read.
 ///
 /// Client: the method offer `VER=5 NMETHODS METHODS...`; then, told apart by
 /// their first byte, the sub-negotiation `VER=1 ULEN UNAME PLEN PASSWD`
@@ -14,10 +14,13 @@ import Flows
 /// connection), and the reply `VER=5 REP RSV ATYP BND.ADDR BND.PORT` (§6):
 /// REP 0 to a CONNECT opens the tunnel right after the request and the reply.
 ///
-/// A SOCKS4 request carries a user id, not a secret: nothing is reported, and
-/// its tunnel is not followed. Every message is a few bytes; the analyzer is
-/// `.done` once the proxy has replied to the request (or refused a method or
-/// the password).
+/// SOCKS4: `VN=4 CD DSTPORT DSTIP USERID NUL`, and for 4a (DSTIP 0.0.0.x,
+/// x ≠ 0) the host name and a NUL after it; the proxy answers in eight bytes,
+/// `VN=0 CD=90` granting. The user id is not a secret: nothing is reported.
+/// The NUL-terminated names are read a byte at a time (as one-byte messages,
+/// at most `maxSOCKS4Names` bytes). Every message is a few bytes; the analyzer
+/// is `.done` once the proxy has replied to the request (or refused a method
+/// or the password).
 public final class SOCKSLoginAnalyzer: StreamAnalyzer, FramedDialogue, PendingLogin, SightingSource {
     /// Bytes of each direction read before it stops.
     public let maxDepth: UInt64
@@ -33,8 +36,8 @@ public final class SOCKSLoginAnalyzer: StreamAnalyzer, FramedDialogue, PendingLo
     /// The proxy opened a CONNECT tunnel: where it starts.
     public internal(set) var tunnel: TunnelStart?
 
-    enum ClientStage { case offer, next, password }
-    enum ServerStage { case choice, status, reply }
+    enum ClientStage { case offer, next, password, socks4Names }
+    enum ServerStage { case choice, status, reply, socks4Reply }
     var clientStage: ClientStage = .offer
     var serverStage: ServerStage = .choice
     var username: [UInt8] = []
@@ -43,7 +46,12 @@ public final class SOCKSLoginAnalyzer: StreamAnalyzer, FramedDialogue, PendingLo
     var read: (toServer: UInt64, toClient: UInt64) = (0, 0)
     /// The client asked to CONNECT; its request ends here.
     var connectEnd: UInt64?
+    /// SOCKS4: the request is a CONNECT; the NULs that still end its names (1, or 2 for 4a).
+    var socks4Connect = false
+    var socks4NULsLeft = 0
 
+    /// Bytes of a SOCKS4 request's user id and host name read before giving up.
+    public static let maxSOCKS4Names = 512
     /// USERNAME/PASSWORD (RFC 1928 §3).
     static let passwordMethod: UInt64 = 0x02
     /// ATYP: IPv4, domain name (a length byte first), IPv6 (RFC 1928 §5).
@@ -56,14 +64,17 @@ public final class SOCKSLoginAnalyzer: StreamAnalyzer, FramedDialogue, PendingLo
 
     // MARK: framing
 
-    func headerSize(_ direction: Direction) -> Int { 2 }
+    func headerSize(_ direction: Direction) -> Int {
+        if direction == .toServer { return clientStage == .socks4Names ? 1 : 2 }
+        return serverStage == .socks4Reply ? 8 : 2
+    }
 
     /// Two bytes, but a request or reply (`VER=5` where one may come) has
     /// four, and a fifth — the name's length — when its address is a name.
     func headerSize(_ direction: Direction, header: UInt64, have: Int) -> Int {
         let addressed = direction == .toServer ? clientStage == .next : serverStage == .reply
         if direction == .toServer && clientStage == .password { return 1 }
-        guard addressed, have >= 1, header >> (8 * UInt64(have - 1)) == 5 else { return 2 }
+        guard addressed, have >= 1, header >> (8 * UInt64(have - 1)) == 5 else { return headerSize(direction) }
         guard have >= 4 else { return 4 }
         let atyp = have == 4 ? header & 0xff : header >> 8 & 0xff
         return atyp == SOCKSLoginAnalyzer.domainName ? 5 : 4
@@ -72,8 +83,8 @@ public final class SOCKSLoginAnalyzer: StreamAnalyzer, FramedDialogue, PendingLo
     func bodyLength(header: UInt64, direction: Direction) -> Int? {
         if direction == .toServer {
             switch clientStage {
-            case .offer: return header >> 8 == 5 ? Int(header & 0xff) : header >> 8 == 4 ? 0 : nil
-            case .password: return Int(header & 0xff)
+            case .offer: return header >> 8 == 5 ? Int(header & 0xff) : header >> 8 == 4 ? 6 : nil  // SOCKS4: port, address
+            case .password, .socks4Names: return clientStage == .password ? Int(header & 0xff) : 0
             case .next:
                 if header >> 8 == 1 { return Int(header & 0xff) }  // VER=1 ULEN: the user name
                 return SOCKSLoginAnalyzer.addressLength(header)
@@ -95,21 +106,29 @@ public final class SOCKSLoginAnalyzer: StreamAnalyzer, FramedDialogue, PendingLo
     ) -> Bool {
         // Counted from the header: a body refused by the budget arrives empty.
         let bodyBytes = bodyLength(header: header, direction: direction) ?? 0
-        let size = UInt64(SOCKSLoginAnalyzer.headerBytes(header, direction: direction, stage: clientStage) + bodyBytes)
+        let size = UInt64(headerBytes(header, direction) + bodyBytes)
         guard direction == .toServer else {
             read.toClient += size
             return serverMessage(header)
         }
         read.toServer += size
         switch clientStage {
+        case .offer where header >> 8 == 4:
+            // SOCKS4 (CD=1: CONNECT); DSTIP 0.0.0.x with x ≠ 0 means a host name follows the user id (4a).
+            socks4Connect = header & 0xff == 1
+            let socks4a = body.count == 6 && body[2] == 0 && body[3] == 0 && body[4] == 0 && body[5] != 0
+            socks4NULsLeft = socks4a ? 2 : 1
+            clientStage = .socks4Names
+            serverStage = .socks4Reply
+            return true
         case .offer:
-            // SOCKS4 (a user id, no secret; its tunnel not followed).
-            guard header >> 8 == 5 else {
-                isDone = true
-                return false
-            }
             clientStage = .next
             return true
+        case .socks4Names:
+            if header == 0 { socks4NULsLeft -= 1 }
+            guard socks4NULsLeft == 0 else { return read.toServer < UInt64(8 + SOCKSLoginAnalyzer.maxSOCKS4Names) }
+            if socks4Connect { connectEnd = read.toServer }
+            return false
         case .next where header >> 8 == 1:
             username = Array(body)
             clientStage = .password
@@ -129,8 +148,9 @@ public final class SOCKSLoginAnalyzer: StreamAnalyzer, FramedDialogue, PendingLo
     static func secondByte(_ header: UInt64) -> UInt64 { header >> (header >> 32 == 5 ? 24 : 16) & 0xff }
 
     /// Bytes of a message's header: as framed by `headerSize`.
-    static func headerBytes(_ header: UInt64, direction: Direction, stage: ClientStage) -> Int {
-        if direction == .toServer && stage == .password { return 1 }
+    func headerBytes(_ header: UInt64, _ direction: Direction) -> Int {
+        if direction == .toServer && (clientStage == .password || clientStage == .socks4Names) { return 1 }
+        if direction == .toClient && serverStage == .socks4Reply { return 8 }
         return header >> 32 == 5 ? 5 : header >> 24 == 5 ? 4 : 2
     }
 
@@ -155,6 +175,13 @@ public final class SOCKSLoginAnalyzer: StreamAnalyzer, FramedDialogue, PendingLo
             // REP=0: succeeded. The tunnel follows the request and this reply.
             if SOCKSLoginAnalyzer.secondByte(header) == 0, let start = connectEnd {
                 tunnel = TunnelStart(kind: .socks5, toServer: start, toClient: read.toClient)
+            }
+            isDone = true
+            return false
+        case .socks4Reply:
+            // CD=90: granted.
+            if header >> 48 & 0xff == 90, let start = connectEnd {
+                tunnel = TunnelStart(kind: .socks4, toServer: start, toClient: read.toClient)
             }
             isDone = true
             return false

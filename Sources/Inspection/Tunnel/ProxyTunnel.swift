@@ -6,11 +6,14 @@ public enum TunnelKind: UInt8, Sendable, CustomStringConvertible {
     case httpConnect
     /// A SOCKS5 proxy answered a CONNECT request with REP 0 (RFC 1928 §6).
     case socks5
+    /// A SOCKS4 (or 4a) proxy granted a CONNECT request (CD 90).
+    case socks4
 
     public var description: String {
         switch self {
         case .httpConnect: "http-connect"
         case .socks5: "socks5"
+        case .socks4: "socks4"
         }
     }
 }
