@@ -22,4 +22,33 @@ struct CleartextRegressionTests {
         #expect(verdict == .done)
         #expect(context.bufferedBytes == 0)
     }
+
+    /// FuzzCleartext `segmentation` (Fuzz/Regressions/FuzzCleartext-socks-second-login.bin,
+    /// commit 3e5a937): a SOCKS5 client's password, then — the proxy's direction
+    /// gapped, so no verdict — a second `VER=1` sub-negotiation. Read as another
+    /// login, it replaced the first one still waiting when both came in one
+    /// chunk, while separate chunks reported both. RFC 1929 has one
+    /// sub-negotiation per connection: the reader now stops at a second.
+    @Test func socksReadsOneSubNegotiation() {
+        let offer: [UInt8] = [5, 2, 0, 2]
+        let first: [UInt8] = [1, 3] + Array("bob".utf8) + [5] + Array("alice".utf8)
+        let second: [UInt8] = [1, 1, 0x5c, 5, 3, 0x10, 0x6d, 0x61, 0x69]
+        var outcomes: [[[UInt8]]] = []
+        for chunks in [[offer, first, second], [offer, first + second]] {
+            let analyzer = SOCKSLoginAnalyzer(maxDepth: 1 << 20)
+            var context = InspectionContext()
+            _ = analyzer.gap(direction: .toClient, offset: 0, length: 517, context: &context)
+            var offset: UInt64 = 0
+            for chunk in chunks {
+                _ = chunk.withUnsafeBytes { analyzer.ingest($0, direction: .toServer, offset: offset, context: &context) }
+                offset += UInt64(chunk.count)
+            }
+            analyzer.end(direction: .toServer, context: &context)
+            var sightings: [Sighting] = []
+            analyzer.moveSightings(into: &sightings)
+            outcomes.append(sightings.compactMap { if case .credential(let c) = $0 { c.secret } else { nil } })
+            #expect(context.bufferedBytes == 0)
+        }
+        #expect(outcomes == [[Array("alice".utf8)], [Array("alice".utf8)]])
+    }
 }

@@ -253,6 +253,7 @@ struct ProxyTunnelTests {
             Self.play([.client(request), .server(reply), .client(S.clientHello), .server(S.serverFlight)], &c, oneByteAtATime: false)
             #expect(c.inspection.tls == nil, "\(name)")
             #expect(c.context.counters.socksTunnels == 0, "\(name)")
+            #expect(c.context.counters.cleartextOversizedMessages == (name == "a user id past the cap" ? 1 : 0), "\(name)")
         }
     }
 }

@@ -81,12 +81,14 @@ public struct TLSAssessor: Sendable {
             }
             via = " (in \(name)" + (client?.serverName.map { " to \($0)" } ?? "") + ")"
         }
-        let findings = out.templates.map {
+        let findings = out.templates.map { t in
             Finding(
-                timestamp: time, rule: $0.rule, category: $0.rule.hasPrefix("certificate.") ? .certificate : .tls,
-                severity: $0.severity, flow: flow, direction: nil, app: app,
-                message: via.isEmpty || !$0.message.hasSuffix(".") ? $0.message + via : $0.message.dropLast() + via + ".",
-                evidence: $0.evidence, details: $0.details + tunnel)
+                timestamp: time, rule: t.rule, category: t.rule.hasPrefix("certificate.") ? .certificate : .tls,
+                severity: t.severity, flow: flow, direction: nil, app: app,
+                message: via.isEmpty || !t.message.hasSuffix(".") ? t.message + via : t.message.dropLast() + via + ".",
+                evidence: t.evidence,
+                // A name mismatch names the SNI already.
+                details: t.details + tunnel.filter { extra in !t.details.contains { $0.key == extra.key } })
         }
         return (summary, findings)
     }

@@ -42,13 +42,17 @@ public final class SOCKSLoginAnalyzer: StreamAnalyzer, FramedDialogue, PendingLo
     var serverStage: ServerStage = .choice
     var username: [UInt8] = []
     var pending: CredentialSighting?
+    /// The sub-negotiation's password went by: what follows is the request.
+    var passwordRead = false
     /// Bytes of each direction's messages read so far: where the next one starts.
     var read: (toServer: UInt64, toClient: UInt64) = (0, 0)
     /// The client asked to CONNECT; its request ends here.
     var connectEnd: UInt64?
-    /// SOCKS4: the request is a CONNECT; the NULs that still end its names (1, or 2 for 4a).
+    /// SOCKS4: the request is a CONNECT; the NULs that still end its names
+    /// (1, or 2 for 4a); the names' bytes read so far.
     var socks4Connect = false
     var socks4NULsLeft = 0
+    var socks4NameBytes = 0
 
     /// Bytes of a SOCKS4 request's user id and host name read before giving up.
     public static let maxSOCKS4Names = 512
@@ -70,10 +74,12 @@ public final class SOCKSLoginAnalyzer: StreamAnalyzer, FramedDialogue, PendingLo
     }
 
     /// Two bytes, but a request or reply (`VER=5` where one may come) has
-    /// four, and a fifth — the name's length — when its address is a name.
+    /// four, and a fifth — the name's length — when its address is a name;
+    /// a SOCKS4 request's fixed part (`VN=4 CD DSTPORT DSTIP`) is eight.
     func headerSize(_ direction: Direction, header: UInt64, have: Int) -> Int {
         let addressed = direction == .toServer ? clientStage == .next : serverStage == .reply
         if direction == .toServer && clientStage == .password { return 1 }
+        if direction == .toServer && clientStage == .offer && have >= 1 && header >> (8 * UInt64(have - 1)) == 4 { return 8 }
         guard addressed, have >= 1, header >> (8 * UInt64(have - 1)) == 5 else { return headerSize(direction) }
         guard have >= 4 else { return 4 }
         let atyp = have == 4 ? header & 0xff : header >> 8 & 0xff
@@ -83,7 +89,7 @@ public final class SOCKSLoginAnalyzer: StreamAnalyzer, FramedDialogue, PendingLo
     func bodyLength(header: UInt64, direction: Direction) -> Int? {
         if direction == .toServer {
             switch clientStage {
-            case .offer: return header >> 8 == 5 ? Int(header & 0xff) : header >> 8 == 4 ? 6 : nil  // SOCKS4: port, address
+            case .offer: return header >> 56 == 4 ? 0 : header >> 8 == 5 ? Int(header & 0xff) : nil
             case .password, .socks4Names: return clientStage == .password ? Int(header & 0xff) : 0
             case .next:
                 if header >> 8 == 1 { return Int(header & 0xff) }  // VER=1 ULEN: the user name
@@ -113,11 +119,11 @@ public final class SOCKSLoginAnalyzer: StreamAnalyzer, FramedDialogue, PendingLo
         }
         read.toServer += size
         switch clientStage {
-        case .offer where header >> 8 == 4:
+        case .offer where header >> 56 == 4:
             // SOCKS4 (CD=1: CONNECT); DSTIP 0.0.0.x with x ≠ 0 means a host name follows the user id (4a).
-            socks4Connect = header & 0xff == 1
-            let socks4a = body.count == 6 && body[2] == 0 && body[3] == 0 && body[4] == 0 && body[5] != 0
-            socks4NULsLeft = socks4a ? 2 : 1
+            socks4Connect = header >> 48 & 0xff == 1
+            let address = header & 0xffff_ffff
+            socks4NULsLeft = address >> 8 == 0 && address != 0 ? 2 : 1
             clientStage = .socks4Names
             serverStage = .socks4Reply
             return true
@@ -125,16 +131,23 @@ public final class SOCKSLoginAnalyzer: StreamAnalyzer, FramedDialogue, PendingLo
             clientStage = .next
             return true
         case .socks4Names:
-            if header == 0 { socks4NULsLeft -= 1 }
-            guard socks4NULsLeft == 0 else { return read.toServer < UInt64(8 + SOCKSLoginAnalyzer.maxSOCKS4Names) }
+            if header == 0 { socks4NULsLeft -= 1 } else { socks4NameBytes += 1 }
+            guard socks4NULsLeft == 0 else {
+                guard socks4NameBytes > SOCKSLoginAnalyzer.maxSOCKS4Names else { return true }
+                context.counters.cleartextOversizedMessages &+= 1
+                return false
+            }
             if socks4Connect { connectEnd = read.toServer }
             return false
         case .next where header >> 8 == 1:
+            // One sub-negotiation per connection (RFC 1929 §2): a second is not SOCKS.
+            guard !passwordRead else { return false }
             username = Array(body)
             clientStage = .password
             return true
         case .password:
             pending = CredentialSighting(mechanism: .socksPassword, username: username, secret: Array(body))
+            passwordRead = true
             clientStage = .next
             return true
         case .next:
@@ -150,6 +163,7 @@ public final class SOCKSLoginAnalyzer: StreamAnalyzer, FramedDialogue, PendingLo
     /// Bytes of a message's header: as framed by `headerSize`.
     func headerBytes(_ header: UInt64, _ direction: Direction) -> Int {
         if direction == .toServer && (clientStage == .password || clientStage == .socks4Names) { return 1 }
+        if direction == .toServer && clientStage == .offer && header >> 56 == 4 { return 8 }
         if direction == .toClient && serverStage == .socks4Reply { return 8 }
         return header >> 32 == 5 ? 5 : header >> 24 == 5 ? 4 : 2
     }

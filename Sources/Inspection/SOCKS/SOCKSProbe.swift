@@ -51,7 +51,9 @@ extension Probes {
                 guard bytes[k] >= 0x20 && bytes[k] < 0x7f else { return .noMatch }
                 k += 1
             }
-            guard k < bytes.count else { return bytes.count < AppIdentifier.maxProbeBytes ? .needMore : .noMatch }
+            // Names run past the probe budget (a host name may have 253 bytes):
+            // printable up to there is enough, however the request was cut.
+            guard k < bytes.count else { return bytes.count < AppIdentifier.maxProbeBytes ? .needMore : .match }
             if field == 1 && k == start { return .noMatch }  // SOCKS4a: the domain name is not empty
             k += 1
         }
