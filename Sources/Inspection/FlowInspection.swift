@@ -344,7 +344,7 @@ public struct FlowInspection {
             }
             if cleartextDone, let start = cleartext.tunnel {
                 // The proxy's reader is done; what the tunnel carries is identified from its first bytes.
-                if start.kind == .httpConnect { context.counters.connectTunnels &+= 1 } else { context.counters.socksTunnels &+= 1 }
+                context.counters[keyPath: InspectionCounters.tunnels(start.kind)] &+= 1
                 startTLS = nil
                 tunnel = ProxyTunnel(start)
                 identifyTunnel(bytes, direction: direction, offset: offset, context: &context)

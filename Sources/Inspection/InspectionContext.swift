@@ -118,13 +118,15 @@ public struct InspectionCounters: Sendable, Equatable {
     /// Tunnels found to carry TLS (its handshake read).
     public var tunnelledTLS: UInt64 = 0
 
-    /// Tunnels opened by `kind` of proxy.
-    public func tunnels(_ kind: TunnelKind) -> UInt64 {
+    /// The counter of tunnels opened by `kind` of proxy.
+    public static func tunnels(_ kind: TunnelKind) -> WritableKeyPath<InspectionCounters, UInt64> {
         switch kind {
-        case .httpConnect: connectTunnels
-        case .socks5, .socks4: socksTunnels
+        case .httpConnect: \.connectTunnels
+        case .socks5, .socks4: \.socksTunnels
         }
     }
+
+    public func tunnels(_ kind: TunnelKind) -> UInt64 { self[keyPath: Self.tunnels(kind)] }
     /// HTTP/1.1 connections switched to HTTP/2 in clear (`Upgrade: h2c`) and handed to `HTTP2Analyzer`.
     public var h2cUpgrades: UInt64 = 0
     /// HTTP/2 frames that broke the framing rules, or header blocks HPACK could not decode; the direction was given up.

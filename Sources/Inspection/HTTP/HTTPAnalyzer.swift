@@ -466,12 +466,11 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
         }
         let outcome = HTTPAnalyzer.outcome(status: status)
         for c in request.credentials { emit(c, outcome) }
-        let tunnelled = request.method == .connect && status >= 200 && status < 300
-        if tunnelled, let start = request.followedAt {
+        if tunnelAnswer, let start = request.followedAt {
             // A 2xx answer to CONNECT has no body: the tunnel starts after its head (RFC 9110 §9.3.6).
             tunnel = TunnelStart(kind: .httpConnect, toServer: start, toClient: r.lineEnd)
         }
-        if status == 101 || tunnelled {
+        if status == 101 || tunnelAnswer {
             // Another protocol (or a tunnel) follows in both directions.
             stop(&r, direction: direction, context: &context)
             stop(.toServer, context: &context)

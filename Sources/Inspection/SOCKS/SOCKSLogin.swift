@@ -90,7 +90,8 @@ public final class SOCKSLoginAnalyzer: StreamAnalyzer, FramedDialogue, PendingLo
         if direction == .toServer {
             switch clientStage {
             case .offer: return header >> 56 == 4 ? 0 : header >> 8 == 5 ? Int(header & 0xff) : nil
-            case .password, .socks4Names: return clientStage == .password ? Int(header & 0xff) : 0
+            case .password: return Int(header & 0xff)
+            case .socks4Names: return 0
             case .next:
                 if header >> 8 == 1 { return Int(header & 0xff) }  // VER=1 ULEN: the user name
                 return SOCKSLoginAnalyzer.addressLength(header)
