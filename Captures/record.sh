@@ -20,6 +20,7 @@
 #   RECORD_ONLY=syslog sudo bash Captures/record.sh          # only syslog.pcap
 #   RECORD_ONLY=proxy sudo bash Captures/record.sh           # only proxy-connect.pcap
 #   RECORD_ONLY=socks sudo bash Captures/record.sh           # only socks-tunnels.pcap
+#   RECORD_ONLY=websocket sudo bash Captures/record.sh       # only websocket.pcap
 #
 # Every server binds to 127.0.0.1 or ::1 and every client talks only to it;
 # tcpdump records on the loopback interface with a port filter, so nothing
@@ -72,6 +73,7 @@ P_PROXY_TLS=18171     #                     openssl s_server behind it (TLS 1.2,
 P_PROXY_HTTP=18172    #                     python http.server behind it (plain HTTP in a tunnel)
 P_SOCKS=18180         # socks-tunnels.pcap: Dante's danted, SOCKS5 and SOCKS4 CONNECT tunnels from curl
 P_SOCKS_TLS=18181     #                     openssl s_server behind it (TLS 1.3)
+P_WEBSOCKET=18190     # websocket.pcap: python3-websockets server and client (deflate, plain, no takeover)
 P_SMTP=12525
 P_FTP=12121
 P_FTP_PASV_LO=12130
@@ -127,8 +129,8 @@ die() { log "ERROR: $*"; exit 1; }
 RECORD_ONLY="${RECORD_ONLY:-}"
 case "$RECORD_ONLY" in
     "") ;;
-    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content|nntp|brzstd|grpc|grpcmessages|identity|saml|radius|tacacs|syslog|proxy|socks) RECORD_SSH=0; RECORD_PG=0 ;;
-    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content, nntp, brzstd, grpc, grpcmessages, identity, saml, radius, tacacs, syslog, proxy, socks)" ;;
+    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content|nntp|brzstd|grpc|grpcmessages|identity|saml|radius|tacacs|syslog|proxy|socks|websocket) RECORD_SSH=0; RECORD_PG=0 ;;
+    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content, nntp, brzstd, grpc, grpcmessages, identity, saml, radius, tacacs, syslog, proxy, socks, websocket)" ;;
 esac
 
 # ------------------------------------------------------------ housekeeping
@@ -197,6 +199,7 @@ pymod OpenSSL   || pkgs+=(python3-openssl)   # pyftpdlib's TLS_FTPHandler (ftp-r
 pymod cryptography || pkgs+=(python3-cryptography)  # radius.pcap's MS-CHAPv2 request (DES)
 pymod pip       || pkgs+=(python3-pip)       # installs tacacs_plus (PyPI) for tacacs.pcap
 pymod six       || pkgs+=(python3-six)       # tacacs_plus's one dependency
+pymod websockets || pkgs+=(python3-websockets)  # websocket.pcap
 if [ "${#pkgs[@]}" -gt 0 ]; then
     # shellcheck disable=SC2207
     pkgs=($(printf '%s\n' "${pkgs[@]}" | sort -u))
@@ -1265,6 +1268,19 @@ EOF
 }
 
 record_only socks record_socks
+# websocket.pcap: a shop page's WebSocket (python3-websockets 10 on both
+# sides, record_helpers.py websocket-*) over three connections: permessage-
+# deflate with context takeover (the libraries' default), no compression,
+# and no_context_takeover both ways; each sends a checkout with a fake card
+# (twice: the second refers back into the first), a fragmented message whose
+# GitHub token two fragments cut, a binary message with an e-mail address, a
+# ping and a deploy request; the server answers with the SSN and an AWS key id.
+record_websocket() {
+    py_session websocket.pcap "$P_WEBSOCKET" websocket-server websocket-client
+    [ "$(grep -c "answered as built" "$WORK/websocket-client.log")" -eq 3 ] || die "WebSocket: not the answers as built"
+}
+
+record_only websocket record_websocket
 record_only ftpdata record_ftp_data
 
 # tls_server PORT "certificate args" "server args": start openssl s_server on
@@ -1602,6 +1618,7 @@ record_tacacs
 record_syslog
 record_proxy
 record_socks
+record_websocket
 
 # ---------------------------------------------------------------- SSH
 if [ "$WANT_SSH" = 1 ]; then

@@ -63,6 +63,10 @@ RADIUS (record.sh's "radius" set, RECORD_ONLY=radius; python3-cryptography):
 
     record_helpers.py mschapv2-request USER PASSWORD EXPECT_FILE
 
+WebSocket (record.sh's "websocket" set, RECORD_ONLY=websocket; python3-websockets):
+
+    record_helpers.py websocket-server PORT   record_helpers.py websocket-client PORT
+
 TACACS+ (record.sh's "tacacs" set, RECORD_ONLY=tacacs; the client needs the
 tacacs_plus library on PYTHONPATH):
 
@@ -2672,6 +2676,87 @@ def tacacs_client(port, mode, key=None):
         print("acct %s netadmin: %s" % (ACCT_FLAGS[flag], ACCT_STATUS.get(reply.status, reply.status)))
 
 
+# ------------------------------------------------------------------ WebSocket
+WS_DECOY_ORDER = "4069006792188144"   # the card's digits with the last one changed: fails Luhn
+
+
+def ws_checkout(note):
+    """The checkout message a shop's page sends: the card number, then a
+    note long enough that permessage-deflate has something to compress."""
+    import json
+    return json.dumps({"type": "checkout", "card_number": CONTENT_CARD, "order": WS_DECOY_ORDER,
+                       "note": note, "items": ["desk lamp %d" % i for i in range(12)]})
+
+
+async def ws_serve(ws, path=None):
+    """Answers each message: a checkout with the customer record (the SSN),
+    the AWS key check with the key id, anything else with its length."""
+    import json
+    async for message in ws:
+        if isinstance(message, bytes):
+            await ws.send("binary message of %d bytes" % len(message))
+            continue
+        kind = json.loads(message).get("type") if message.startswith("{") else None
+        if kind == "checkout":
+            await ws.send(json.dumps({"status": "ok", "customer": {"name": "Dana Whitfield", "ssn": CONTENT_SSN,
+                                                                   "email": CONTENT_EMAIL}}))
+        elif kind == "deploy":
+            await ws.send(json.dumps({"status": "queued", "aws_access_key_id": CONTENT_AWS_KEY}))
+        else:
+            await ws.send("received %d characters" % len(message))
+
+
+def websocket_server(port):
+    """A WebSocket server on python3-websockets (permessage-deflate accepted
+    when offered, as its default)."""
+    import asyncio
+    import websockets
+
+    async def main():
+        async with websockets.serve(ws_serve, HOST4, int(port)):
+            await asyncio.Future()
+    asyncio.run(main())
+
+
+def websocket_client(port):
+    """Three connections: permessage-deflate with context takeover (the
+    library's default; the second checkout refers back into the first),
+    without compression, and with no_context_takeover both ways. Each sends a
+    checkout, a fragmented message whose GitHub token two fragments cut, a
+    binary message holding the e-mail address, a ping, and a deploy request;
+    the answers are checked."""
+    import asyncio
+    import json
+    import websockets
+    from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
+
+    async def session(label, **options):
+        async with websockets.connect("ws://%s:%s/orders" % (HOST4, port), **options) as ws:
+            await ws.send(ws_checkout("first order of the day"))
+            reply = json.loads(await ws.recv())
+            assert reply["customer"]["ssn"] == CONTENT_SSN, reply
+            await ws.send(ws_checkout("second order, same card"))
+            await ws.recv()
+            token = CONTENT_GITHUB_TOKEN
+            await ws.send(["deploy log: token=" + token[:20], token[20:] + " used by the release job"])
+            await ws.recv()
+            await ws.send(b"\x00\x01\x02contact\x00" + CONTENT_EMAIL.encode() + b"\x00\xff")
+            await ws.recv()
+            await (await ws.ping(b"keepalive"))
+            await ws.send(json.dumps({"type": "deploy", "service": "billing"}))
+            reply = json.loads(await ws.recv())
+            assert reply["aws_access_key_id"] == CONTENT_AWS_KEY, reply
+            print("%s: answered as built (extensions: %s)" % (
+                label, ", ".join(e.name for e in ws.extensions) or "none"))
+
+    async def main():
+        await session("deflate")
+        await session("plain", compression=None)
+        await session("no-takeover", compression=None, extensions=[ClientPerMessageDeflateFactory(
+            client_no_context_takeover=True, server_no_context_takeover=True)])
+    asyncio.run(main())
+
+
 def main(argv):
     if len(argv) < 2:
         sys.exit(__doc__)
@@ -2802,6 +2887,10 @@ def main(argv):
         h2c_auth_client(*args)
     elif cmd == "mschapv2-request":
         mschapv2_request(*args)
+    elif cmd == "websocket-server":
+        websocket_server(*args)
+    elif cmd == "websocket-client":
+        websocket_client(*args)
     elif cmd == "tacacs-server":
         tacacs_server(*args)
     elif cmd == "tacacs-client":

@@ -64,9 +64,10 @@ ANALYZERS = [
     "snmpv3",
     "radius",
     "tacacs",
+    "websocket",  # not an app: FuzzCleartext's WebSocket frame reader, one past `apps`
 ]
 # Byte 1: bits 0-1 the budget (3: 64 bytes), bit 2 server ends first, bit 3 depth 300,
-# bit 4 UDP (Kerberos and SIP; else TCP).
+# bit 4 UDP (Kerberos and SIP; else TCP); for websocket, permessage-deflate not negotiated.
 TINY_BUDGET, DEPTH_300, UDP = 0x03, 0x08, 0x10
 
 OWN = {
@@ -204,6 +205,34 @@ def own_exchanges():
                                                (1, b"\x00\x5a\x00\x00\x00\x00\x00\x00"),
                                                (0, b"\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00")]),
     }
+
+
+def websocket_seeds():
+    """websocket.pcap's connections from their first frame (the reader's start:
+    what follows each direction's HTTP head), whole, in small pieces, with a
+    tiny budget; the uncompressed one also as if deflate had not been agreed."""
+    path = os.path.join(CAPTURES, "websocket.pcap")
+    if not os.path.exists(path):
+        return {}
+    seeds = {}
+    for n in streams(path):
+        _, chunks = follow(path, n)
+        framed, heads = [], [b"", b""]
+        for direction, data in chunks:
+            if heads[direction] is not None:
+                heads[direction] += data
+                end = heads[direction].find(b"\r\n\r\n")
+                if end < 0:
+                    continue
+                data, heads[direction] = heads[direction][end + 4:], None
+            if data:
+                framed.append((direction, data))
+        tag = "own-websocket-%d" % n
+        seeds[tag] = script("websocket", framed)
+        seeds[tag + "-pieces7"] = script("websocket", pieces(framed, 7))
+        seeds[tag + "-budget64"] = script("websocket", pieces(framed, 30), options=TINY_BUDGET)
+        seeds[tag + "-nodeflate"] = script("websocket", framed, options=UDP)
+    return seeds
 
 
 def database_logins():
@@ -541,6 +570,7 @@ def main():
         seeds["real-" + name[:-len(".pcap")]] = script("sip", datagrams[:40])
         seeds["real-" + name[:-len(".pcap")] + "-udp"] = script("sip", datagrams[:40], options=UDP)
     seeds.update(own_exchanges())
+    seeds.update(websocket_seeds())
     for name, (code, chunks) in database_logins().items():
         seeds[name] = script(code, chunks)
         seeds[name + "-pieces7"] = script(code, pieces(chunks, 7))

@@ -43,8 +43,8 @@ public struct AnalyzerSelection: Sendable, Equatable {
 /// array indexed by the flow's table slot: identification first, then the
 /// analyzers for what was identified — TLS; or, on a cleartext protocol, its
 /// login reader and a STARTTLS watch that hands the stream to TLS when it
-/// upgrades (HTTP/1.1 that switches to HTTP/2 with `Upgrade: h2c` is handed
-/// from one cleartext reader to the other; a proxy's `CONNECT` tunnel is
+/// upgrades (HTTP/1.1 that switches to HTTP/2 with `Upgrade: h2c`, or to
+/// WebSocket, is handed from one cleartext reader to the other; a proxy's `CONNECT` tunnel is
 /// identified anew, and TLS inside it read) — and whether all of it is done.
 public struct FlowInspection {
     public private(set) var identifier: AppIdentifier
@@ -341,6 +341,8 @@ public struct FlowInspection {
             }
             if cleartextEnabled, let upgrade = cleartext.h2cUpgrade {
                 switchToHTTP2(upgrade, bytes, direction: direction, offset: offset, context: &context)
+            } else if context.wantsContent, let upgrade = cleartext.webSocketUpgrade {
+                switchToWebSocket(upgrade, bytes, direction: direction, offset: offset, context: &context)
             }
             if cleartextDone, let start = cleartext.tunnel {
                 // The proxy's reader is done; what the tunnel carries is identified from its first bytes.
@@ -435,6 +437,19 @@ public struct FlowInspection {
         cleartext = .http2(analyzer)
         cleartextDone = analyzer.ingest(bytes, direction: direction, offset: offset, context: &context) == .done
         analyzer.moveSightings(into: &sightings)
+    }
+
+    /// HTTP/1.1 switched to WebSocket: the HTTP/1 analyzer has stopped; a
+    /// WebSocket one reads the messages for the content stage from where each
+    /// direction's frames begin (the server's may start inside this chunk).
+    mutating func switchToWebSocket(
+        _ upgrade: WebSocketUpgrade, _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64,
+        context: inout InspectionContext
+    ) {
+        context.counters.webSocketUpgrades &+= 1
+        let analyzer = WebSocketAnalyzer(maxDepth: context.cleartextDepth, upgrade: upgrade)
+        cleartext = .webSocket(analyzer)
+        cleartextDone = analyzer.ingest(bytes, direction: direction, offset: offset, context: &context) == .done
     }
 
     mutating func watchUpgrade(

@@ -129,6 +129,10 @@ public struct InspectionCounters: Sendable, Equatable {
     public func tunnels(_ kind: TunnelKind) -> UInt64 { self[keyPath: Self.tunnels(kind)] }
     /// HTTP/1.1 connections switched to HTTP/2 in clear (`Upgrade: h2c`) and handed to `HTTP2Analyzer`.
     public var h2cUpgrades: UInt64 = 0
+    /// HTTP/1.1 connections switched to WebSocket (`101`) whose messages were read for the content stage.
+    public var webSocketUpgrades: UInt64 = 0
+    /// WebSocket frames that broke the framing rules (RFC 6455 §5); the direction was given up.
+    public var webSocketMalformed: UInt64 = 0
     /// HTTP/2 frames that broke the framing rules, or header blocks HPACK could not decode; the direction was given up.
     public var http2Malformed: UInt64 = 0
     /// HPACK dynamic tables sized past `HPACKDecoder.maxTableSize`; the direction was given up.

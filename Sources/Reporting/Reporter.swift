@@ -307,6 +307,8 @@ public final class Reporter {
             o.add("pending_overflows", i.httpPendingOverflows)
             o.add("malformed", i.httpMalformed)
             o.add("connect_tunnels", i.connectTunnels)
+            o.add("websocket_upgrades", i.webSocketUpgrades)
+            o.add("websocket_malformed", i.webSocketMalformed)
         }
         o.object("http2") { o in
             o.add("h2c_upgrades", i.h2cUpgrades)

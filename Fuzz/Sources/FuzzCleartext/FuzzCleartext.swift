@@ -5,13 +5,15 @@
 // stage runs it.
 //
 // Input format (make_cleartext_corpus.py writes it):
-//   byte 0      the analyzer: an index into `apps` below (modulo its length;
+//   byte 0      the analyzer: an index into `apps` below, or one past its
+//               end for the WebSocket frame reader (modulo their number;
 //               the corpus generator names them the same way)
 //   byte 1      bits 0-1 the budget (maxBufferedBytes 65536, 4096, 512, 64);
 //               bit 2 which direction ends first after the script (0: to the
 //               server); bit 3 the depth (1 MiB, or 300); bit 4 the flow is
 //               UDP, for the protocols read over both (Kerberos, SIP: each
-//               chunk a datagram), else TCP
+//               chunk a datagram), else TCP; for WebSocket, permessage-deflate
+//               was not negotiated (frames from offset 0 in both directions)
 //   (A gap before a direction's first chunk is a flow picked up mid-stream:
 //   that direction is first seen past offset 0.)
 //   then events, each a byte `e`:
@@ -93,6 +95,9 @@ let apps: [AppProtocol] = [
     .radius,
     .tacacs,
 ]
+/// Byte 0's value past `apps`: the WebSocket frame reader, as FlowInspection starts it after a `101`.
+let webSocket = apps.count
+
 /// Protocols read over UDP only, datagram by datagram: merging chunks changes the input.
 let udpOnlyApps = Set(AnalyzerRegistry.udp.map(\.app)).subtracting(AnalyzerRegistry.tcp.map(\.app))
 /// Protocols read over UDP or TCP (Kerberos, SIP): bit 4 of byte 1 chooses.
@@ -110,9 +115,14 @@ struct Run {
     /// Decoded content, kept up to 64 KiB per stream.
     let content = ContentRecorder(keep: 1 << 16)
 
-    init(_ label: String, app: AppProtocol, transport: TransportProtocol, budget: Int, depth: UInt64) {
+    init(_ label: String, app: AppProtocol?, transport: TransportProtocol, budget: Int, depth: UInt64, deflate: Bool) {
         self.label = label
-        analyzer = CleartextAnalyzer.make(for: app, depth: depth, transport: transport)!
+        if let app {
+            analyzer = CleartextAnalyzer.make(for: app, depth: depth, transport: transport)!
+        } else {
+            let upgrade = WebSocketUpgrade(toServer: 0, toClient: 0, deflate: deflate, nextContentStream: 0)
+            analyzer = .webSocket(WebSocketAnalyzer(maxDepth: depth, upgrade: upgrade))
+        }
         context = InspectionContext(maxBufferedBytes: budget, cleartextDepth: depth)
         context.content = .recording(content)
     }
@@ -165,22 +175,26 @@ func secrets(_ sightings: [Sighting]) -> [String] {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     var input = FuzzInput(data, size)
-    let app = apps[Int(input.u8()) % apps.count]
+    let index = Int(input.u8()) % (apps.count + 1)
+    // The WebSocket reader stands for HTTP where an app is needed (the assessor's).
+    let app = index == webSocket ? .http : apps[index]
+    let reader: AppProtocol? = index == webSocket ? nil : app
     let options = input.u8()
+    let deflate = options & 0x10 == 0
     let budget = budgets[Int(options & 3)]
     let clientFirst = options & 4 == 0
     let depth = depths[Int(options >> 3 & 1)]
-    let udp = udpOnlyApps.contains(app) || (options & 0x10 != 0 && bothTransportApps.contains(app))
+    let udp = reader != nil && (udpOnlyApps.contains(app) || (options & 0x10 != 0 && bothTransportApps.contains(app)))
     let transport: TransportProtocol = udp ? .udp : .tcp
 
     let events = input.streamEvents(limit: 512)
 
-    var run = Run("chunked", app: app, transport: transport, budget: budget, depth: depth)
+    var run = Run("chunked", app: reader, transport: transport, budget: budget, depth: depth, deflate: deflate)
     for event in events { run.apply(event) }
     run.endBoth(clientFirst: clientFirst)
 
     if depth == depths[0] && !udp {
-        var whole = Run("merged", app: app, transport: transport, budget: budget, depth: depth)
+        var whole = Run("merged", app: reader, transport: transport, budget: budget, depth: depth, deflate: deflate)
         for event in merged(events) { whole.apply(event) }
         whole.endBoth(clientFirst: clientFirst)
         if run.context.counters.bufferCapHits == 0 && whole.context.counters.bufferCapHits == 0 {

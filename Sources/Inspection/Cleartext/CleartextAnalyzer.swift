@@ -51,6 +51,8 @@ enum CleartextAnalyzer {
     case snmpv3(SNMPv3Analyzer)
     case radius(RADIUSAnalyzer)
     case tacacs(TACACSLoginAnalyzer)
+    /// Not chosen by identification: the HTTP/1 reader hands over at a `101` (content stage only).
+    case webSocket(WebSocketAnalyzer)
 
     /// The analyzer for `app`, nil when PlainSight reads nothing more of it.
     /// `transport` tells SIP and Kerberos over UDP (a message per datagram)
@@ -127,6 +129,7 @@ enum CleartextAnalyzer {
         case .snmpv3(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         case .radius(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         case .tacacs(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
+        case .webSocket(let a): a.ingest(bytes, direction: direction, offset: offset, context: &context)
         }
     }
 
@@ -159,6 +162,7 @@ enum CleartextAnalyzer {
         case .snmpv3(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         case .radius(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         case .tacacs(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
+        case .webSocket(let a): a.gap(direction: direction, offset: offset, length: length, context: &context)
         }
     }
 
@@ -191,6 +195,7 @@ enum CleartextAnalyzer {
         case .snmpv3(let a): a.end(direction: direction, context: &context)
         case .radius(let a): a.end(direction: direction, context: &context)
         case .tacacs(let a): a.end(direction: direction, context: &context)
+        case .webSocket(let a): a.end(direction: direction, context: &context)
         }
     }
 
@@ -224,6 +229,7 @@ enum CleartextAnalyzer {
         case .snmpv3(let a): a.moveSightings(into: &outbox)
         case .radius(let a): a.moveSightings(into: &outbox)
         case .tacacs(let a): a.moveSightings(into: &outbox)
+        case .webSocket: break  // it reads messages for the content stage only
         }
     }
 
@@ -241,6 +247,11 @@ enum CleartextAnalyzer {
     /// The HTTP/1 analyzer saw the connection switch to HTTP/2 (`Upgrade: h2c`).
     var h2cUpgrade: H2CUpgrade? {
         if case .http(let a) = self { a.h2cUpgrade } else { nil }
+    }
+
+    /// The HTTP/1 analyzer saw the connection switch to WebSocket (`Upgrade: websocket`).
+    var webSocketUpgrade: WebSocketUpgrade? {
+        if case .http(let a) = self { a.webSocketUpgrade } else { nil }
     }
 
     /// A proxy opened a tunnel (HTTP `CONNECT` answered 2xx, SOCKS5 CONNECT succeeded).

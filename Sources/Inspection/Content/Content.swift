@@ -62,6 +62,12 @@ public enum ContentKind: UInt8, CaseIterable, Sendable {
     /// posted form (`FormDecoder`) or an identity provider's auto-submitting
     /// page, or inflated from a redirect's URL (`SAMLMessage`): XML.
     case samlMessage
+    /// One WebSocket text or binary message after an HTTP/1.1 `101` (RFC
+    /// 6455): its fragments joined, the client's masking undone, inflated
+    /// when permessage-deflate compressed it (`WebSocketAnalyzer`). Never
+    /// judged binary: a binary message is an application's framing around
+    /// its strings (MQTT, STOMP, protobuf), read as the raw scan reads it.
+    case webSocketMessage
 
     /// The name in the stats record and in findings.
     public var name: String {
@@ -81,15 +87,21 @@ public enum ContentKind: UInt8, CaseIterable, Sendable {
         case .grpcMessage: "grpc-message"
         case .httpHeaderValue: "http-header-value"
         case .samlMessage: "saml-message"
+        case .webSocketMessage: "websocket-message"
         }
     }
 
     /// Whether a stream of this kind that starts like a binary file is
     /// skipped (`TextSniff`). A header block is never a file: a control byte
     /// in a field value must not hide the block's other fields; narrowed
-    /// UTF-16 text is text by construction; a protobuf message is binary
-    /// framing around strings, read as the raw scan reads it.
-    public var isSniffed: Bool { self != .http2Headers && self != .mimeHeaders && self != .utf16Text && self != .grpcMessage }
+    /// UTF-16 text is text by construction; a protobuf message, or a
+    /// WebSocket one, is binary framing around strings, read as the raw scan reads it.
+    public var isSniffed: Bool {
+        switch self {
+        case .http2Headers, .mimeHeaders, .utf16Text, .grpcMessage, .webSocketMessage: false
+        default: true
+        }
+    }
 }
 
 /// One piece of a decoded stream. Every view is valid only during the call

@@ -42,6 +42,9 @@ final class Decompressor {
         /// RFC 1950 (`deflate` as specified) or raw RFC 1951 (`deflate` as many
         /// servers send it): told apart by the first byte.
         case deflate
+        /// Raw RFC 1951 only, whatever its first byte (WebSocket's
+        /// permessage-deflate, RFC 7692 §7.2.2; SAML's redirect binding).
+        case rawDeflate
         /// RFC 7932 (`br`).
         case brotli
         /// RFC 8878 (`zstd`).
@@ -126,7 +129,7 @@ final class Decompressor {
     /// Bytes the decompressor holds now: its output buffer and the library's state.
     var footprint: Int {
         switch format {
-        case .gzip, .deflate: return Decompressor.initialCharge
+        case .gzip, .deflate, .rawDeflate: return Decompressor.initialCharge
         case .brotli: return Decompressor.outputSize + Decompressor.sliceSize + (brotliHeap?.pointee.held ?? 0)
         case .zstd: return Decompressor.outputSize + Decompressor.sliceSize + (zstd.map { ZSTD_sizeof_DStream($0) } ?? 0)
         }
@@ -164,10 +167,11 @@ final class Decompressor {
 
     private func start(firstByte: UInt8) -> Bool {
         switch format {
-        case .gzip, .deflate:
+        case .gzip, .deflate, .rawDeflate:
             // gzip: 16 + 15; zlib: 15; raw deflate: -15 (zlib's windowBits convention).
             // A zlib header's first byte is CM = 8 with CINFO <= 7 (RFC 1950 §2.2).
-            let bits: Int32 = format == .gzip ? 31 : (firstByte & 0x0f == 8 && firstByte >> 4 <= 7) ? 15 : -15
+            let zlibHeader = firstByte & 0x0f == 8 && firstByte >> 4 <= 7
+            let bits: Int32 = format == .gzip ? 31 : format == .deflate && zlibHeader ? 15 : -15
             let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
             stream.initialize(to: z_stream())
             guard inflateInit2_(stream, bits, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {

@@ -57,6 +57,9 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
     /// The server switched the connection to HTTP/2 (`Upgrade: h2c`, `101`):
     /// where it starts, for the flow to hand the stream to `HTTP2Analyzer`.
     public internal(set) var h2cUpgrade: H2CUpgrade?
+    /// The server switched the connection to WebSocket (`Upgrade: websocket`,
+    /// `101`): where its frames start, for the flow to hand the stream to `WebSocketAnalyzer`.
+    public internal(set) var webSocketUpgrade: WebSocketUpgrade?
     /// The proxy answered a `CONNECT` with 2xx: where the tunnel starts, for
     /// the flow to identify what speaks inside it.
     public internal(set) var tunnel: TunnelStart?
@@ -406,9 +409,15 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
             r.chunked = last.equals("chunked", caseInsensitive: true)
             return
         }
-        // An offer to switch to HTTP/2 in clear, and the server's acceptance (RFC 7540 §3.2).
-        if name.equals("upgrade", caseInsensitive: true) { r.upgradeH2C = value.contains("h2c") }
+        // An offer to switch to HTTP/2 in clear or to WebSocket, and the
+        // server's acceptance (RFC 7540 §3.2, RFC 6455 §4.2.2).
+        if name.equals("upgrade", caseInsensitive: true) {
+            r.upgrade = value.contains("h2c") ? .h2c : value.contains("websocket") ? .webSocket : .none
+        }
         if direction == .toClient {
+            if name.equals("sec-websocket-extensions", caseInsensitive: true) && HTTPAnalyzer.namesPerMessageDeflate(value) {
+                r.perMessageDeflate = true
+            }
             if name.equals("set-cookie", caseInsensitive: true) {
                 var found: [CredentialSighting] = []
                 HTTPAnalyzer.setCookie(value, into: &found)
@@ -431,7 +440,7 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
             let credentials = r.credentials
             r.credentials = []
             r.request = enqueue(method: r.method, credentials: credentials, context: &context)
-            if (r.upgradeH2C || r.method == .connect) && !r.transferEncoding && r.request != nil {
+            if (r.upgrade != .none || r.method == .connect) && !r.transferEncoding && r.request != nil {
                 pending[pending.count - 1].followedAt = r.lineEnd + (r.contentLength ?? 0)
             }
             if r.transferEncoding {
@@ -456,7 +465,7 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
             return
         }
         let request = dequeue()
-        if status == 101 && r.upgradeH2C, let start = request.followedAt {
+        if status == 101 && r.upgrade == .h2c, let start = request.followedAt {
             // HTTP/2 follows; the request's response will come as its stream 1.
             h2cUpgrade = H2CUpgrade(
                 toServer: start, toClient: r.lineEnd, credentials: request.credentials, nextContentStream: nextContentStream)
@@ -469,6 +478,11 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
         if tunnelAnswer, let start = request.followedAt {
             // A 2xx answer to CONNECT has no body: the tunnel starts after its head (RFC 9110 §9.3.6).
             tunnel = TunnelStart(kind: .httpConnect, toServer: start, toClient: r.lineEnd)
+        }
+        if status == 101 && r.upgrade == .webSocket, let start = request.followedAt {
+            // WebSocket frames follow the request and the 101's head (RFC 6455 §4.1).
+            webSocketUpgrade = WebSocketUpgrade(
+                toServer: start, toClient: r.lineEnd, deflate: r.perMessageDeflate, nextContentStream: nextContentStream)
         }
         if status == 101 || tunnelAnswer {
             // Another protocol (or a tunnel) follows in both directions.
@@ -578,6 +592,11 @@ extension HTTPAnalyzer {
         case head, post, put, connect, other
     }
 
+    /// What a message's `Upgrade` header names (the ones read on from a `101`).
+    enum Upgrade: UInt8 {
+        case none, h2c, webSocket
+    }
+
     enum Phase: UInt8 {
         case startLine, headers, body, chunkSize, chunkData, chunkDataEnd, trailers, stopped
     }
@@ -586,8 +605,8 @@ extension HTTPAnalyzer {
         var number: UInt64
         var method: Method
         var credentials: [CredentialSighting]
-        /// It offered `Upgrade: h2c` or was a `CONNECT`: where the client's
-        /// bytes after it start (HTTP/2's preface, the tunnel).
+        /// It offered an `Upgrade` or was a `CONNECT`: where the client's
+        /// bytes after it start (HTTP/2's preface, WebSocket frames, the tunnel).
         var followedAt: UInt64?
     }
 
@@ -623,8 +642,10 @@ extension HTTPAnalyzer {
         var scanForm = false
         var form: [UInt8] = []
         var formReserved = 0
-        /// The message carries `Upgrade: h2c`.
-        var upgradeH2C = false
+        /// The protocol the message's `Upgrade` names.
+        var upgrade = Upgrade.none
+        /// A response's `Sec-WebSocket-Extensions` accepts permessage-deflate.
+        var perMessageDeflate = false
         /// The body's `Content-Type` (capped; charged once per direction) and `Content-Encoding`.
         var contentType: [UInt8] = []
         var contentTypeReserved = 0
@@ -638,7 +659,8 @@ extension HTTPAnalyzer {
 
         mutating func startMessage(method: Method) {
             self.method = method
-            upgradeH2C = false
+            upgrade = .none
+            perMessageDeflate = false
             status = 0
             contentLength = nil
             badFraming = false
@@ -914,6 +936,20 @@ extension HTTPAnalyzer {
     }
 
     /// `1*HEXDIG [ chunk-ext ]` (RFC 9112 §7.1); nil when not a size.
+    /// A `Sec-WebSocket-Extensions` value lists `permessage-deflate` (with
+    /// any parameters: its window sizes and context takeover do not change
+    /// how it is inflated), RFC 7692 §5.
+    static func namesPerMessageDeflate(_ value: UnsafeRawBufferPointer) -> Bool {
+        var start = 0
+        for end in 0...value.count where end == value.count || value[end] == UInt8(ascii: ",") {
+            var item = value.slice(start, end)
+            if let semicolon = item.firstIndex(of: UInt8(ascii: ";")) { item = item.slice(0, semicolon) }
+            if item.trimmed.equals("permessage-deflate", caseInsensitive: true) { return true }
+            start = end + 1
+        }
+        return false
+    }
+
     static func chunkSize(_ line: UnsafeRawBufferPointer) -> UInt64? {
         var size: UInt64 = 0
         var digits = 0
