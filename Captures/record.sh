@@ -1275,9 +1275,30 @@ record_only socks record_socks
 # (twice: the second refers back into the first), a fragmented message whose
 # GitHub token two fragments cut, a binary message with an e-mail address, a
 # ping and a deploy request; the server answers with the SSN and an AWS key id.
+# Then chromium (headless) loads the server's shop page, whose script sends a
+# checkout and, once answered, a deploy request over a fourth connection.
 record_websocket() {
-    py_session websocket.pcap "$P_WEBSOCKET" websocket-server websocket-client
-    [ "$(grep -c "answered as built" "$WORK/websocket-client.log")" -eq 3 ] || die "WebSocket: not the answers as built"
+    local srv sandbox=()
+    log "recording websocket.pcap (websocket-server, websocket-client and chromium on 127.0.0.1:$P_WEBSOCKET)"
+    command -v chromium >/dev/null || apt_install chromium
+    [ "$(id -u)" -eq 0 ] && sandbox=(--no-sandbox)  # as root chromium refuses its sandbox
+    port_free tcp "$P_WEBSOCKET"
+    start_bg websocket-server "$PY" "$HELPERS" websocket-server "$P_WEBSOCKET"; srv=$BG_PID
+    wait_listen tcp "$P_WEBSOCKET"
+    start_capture websocket.pcap lo "port $P_WEBSOCKET"
+    run_client websocket-client "$P_WEBSOCKET"
+    # The browser loads the page, whose script uses the socket; it may not
+    # resolve names nor fetch anything of its own (background networking off).
+    timeout 30 chromium --headless "${sandbox[@]}" --disable-gpu --disable-dev-shm-usage --no-first-run \
+        --no-default-browser-check --disable-background-networking --disable-component-update --disable-sync \
+        --disable-extensions --user-data-dir="$WORK/chromium-profile" --host-resolver-rules="MAP * ~NOTFOUND, EXCLUDE 127.0.0.1" \
+        --virtual-time-budget=5000 --dump-dom "http://127.0.0.1:$P_WEBSOCKET/" >"$WORK/chromium.log" 2>&1 || true
+    sleep 1
+    stop_capture websocket.pcap
+    stop_pid "$srv"
+    [ "$(grep -c "answered as built" "$WORK/websocket-client-$P_WEBSOCKET.log")" -eq 3 ] || die "WebSocket: not the answers as built"
+    grep -q "^browser: deploy" "$WORK/websocket-server.log" || die "WebSocket: the browser did not get the customer record"
+    grep -q "answered: AKIA" "$WORK/chromium.log" || die "WebSocket: the browser did not get the key id"
 }
 
 record_only websocket record_websocket

@@ -2688,11 +2688,45 @@ def ws_checkout(note):
                        "note": note, "items": ["desk lamp %d" % i for i in range(12)]})
 
 
+# The shop page a browser loads from the WebSocket server's port: it opens the
+# socket, sends a checkout (the card number, put together at run time so the
+# page itself does not carry it), then a deploy request once the customer
+# record came back, and shows the key id it got.
+WS_PAGE = b"""<!DOCTYPE html>
+<html><head><title>Checkout</title></head><body>loading
+<script>
+const card = ["4069", "0067", "9218", "8143"].join("");
+const ws = new WebSocket("ws://" + location.host + "/orders");
+ws.onopen = () => ws.send(JSON.stringify({type: "checkout", card_number: card, note: "from the browser"}));
+ws.onmessage = (e) => {
+  const reply = JSON.parse(e.data);
+  if (reply.customer) { ws.send(JSON.stringify({type: "deploy", service: "billing"})); return; }
+  document.body.textContent = "answered: " + reply.aws_access_key_id;
+  ws.close(1000, "done");
+};
+</script></body></html>
+"""
+
+
+async def ws_page(path, headers):
+    """The page at /, the handshake at /orders, 404 for anything else (a favicon)."""
+    import http
+    if path == "/orders":
+        return None
+    if path == "/":
+        return http.HTTPStatus.OK, [("Content-Type", "text/html")], WS_PAGE
+    return http.HTTPStatus.NOT_FOUND, [], b""
+
+
 async def ws_serve(ws, path=None):
     """Answers each message: a checkout with the customer record (the SSN),
-    the AWS key check with the key id, anything else with its length."""
+    the AWS key check with the key id, anything else with its length. Logs
+    each message's type and who sent it (a browser says so in User-Agent)."""
     import json
+    browser = "Chrome" in ws.request_headers.get("User-Agent", "")
     async for message in ws:
+        if not isinstance(message, bytes) and message.startswith("{"):
+            print("%s: %s" % ("browser" if browser else "client", json.loads(message).get("type")), flush=True)
         if isinstance(message, bytes):
             await ws.send("binary message of %d bytes" % len(message))
             continue
@@ -2708,12 +2742,12 @@ async def ws_serve(ws, path=None):
 
 def websocket_server(port):
     """A WebSocket server on python3-websockets (permessage-deflate accepted
-    when offered, as its default)."""
+    when offered, as its default) that also serves the shop page."""
     import asyncio
     import websockets
 
     async def main():
-        async with websockets.serve(ws_serve, HOST4, int(port)):
+        async with websockets.serve(ws_serve, HOST4, int(port), process_request=ws_page):
             await asyncio.Future()
     asyncio.run(main())
 

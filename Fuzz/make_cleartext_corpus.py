@@ -208,7 +208,7 @@ def own_exchanges():
 
 
 def websocket_seeds():
-    """websocket.pcap's connections from their first frame (the reader's start:
+    """websocket.pcap's WebSocket connections from their first frame (the reader's start:
     what follows each direction's HTTP head), whole, in small pieces, with a
     tiny budget; the uncompressed one also as if deflate had not been agreed."""
     path = os.path.join(CAPTURES, "websocket.pcap")
@@ -217,6 +217,8 @@ def websocket_seeds():
     seeds = {}
     for n in streams(path):
         _, chunks = follow(path, n)
+        if not chunks or b"upgrade: websocket" not in chunks[0][1].lower():
+            continue  # the page and its favicon, plain HTTP
         framed, heads = [], [b"", b""]
         for direction, data in chunks:
             if heads[direction] is not None:
