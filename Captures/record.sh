@@ -21,6 +21,7 @@
 #   RECORD_ONLY=proxy sudo bash Captures/record.sh           # only proxy-connect.pcap
 #   RECORD_ONLY=socks sudo bash Captures/record.sh           # only socks-tunnels.pcap
 #   RECORD_ONLY=websocket sudo bash Captures/record.sh       # only websocket.pcap
+#   RECORD_ONLY=mqttws sudo bash Captures/record.sh          # only mqtt-websocket.pcap
 #
 # Every server binds to 127.0.0.1 or ::1 and every client talks only to it;
 # tcpdump records on the loopback interface with a port filter, so nothing
@@ -74,6 +75,7 @@ P_PROXY_HTTP=18172    #                     python http.server behind it (plain 
 P_SOCKS=18180         # socks-tunnels.pcap: Dante's danted, SOCKS5 and SOCKS4 CONNECT tunnels from curl
 P_SOCKS_TLS=18181     #                     openssl s_server behind it (TLS 1.3)
 P_WEBSOCKET=18190     # websocket.pcap: python3-websockets server and client (deflate, plain, no takeover)
+P_MQTT_WS=18192       # mqtt-websocket.pcap: paho-mqtt over WebSocket to a python broker (wrong, right password)
 P_SMTP=12525
 P_FTP=12121
 P_FTP_PASV_LO=12130
@@ -129,8 +131,8 @@ die() { log "ERROR: $*"; exit 1; }
 RECORD_ONLY="${RECORD_ONLY:-}"
 case "$RECORD_ONLY" in
     "") ;;
-    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content|nntp|brzstd|grpc|grpcmessages|identity|saml|radius|tacacs|syslog|proxy|socks|websocket) RECORD_SSH=0; RECORD_PG=0 ;;
-    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content, nntp, brzstd, grpc, grpcmessages, identity, saml, radius, tacacs, syslog, proxy, socks, websocket)" ;;
+    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content|nntp|brzstd|grpc|grpcmessages|identity|saml|radius|tacacs|syslog|proxy|socks|websocket|mqttws) RECORD_SSH=0; RECORD_PG=0 ;;
+    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content, nntp, brzstd, grpc, grpcmessages, identity, saml, radius, tacacs, syslog, proxy, socks, websocket, mqttws)" ;;
 esac
 
 # ------------------------------------------------------------ housekeeping
@@ -199,7 +201,8 @@ pymod OpenSSL   || pkgs+=(python3-openssl)   # pyftpdlib's TLS_FTPHandler (ftp-r
 pymod cryptography || pkgs+=(python3-cryptography)  # radius.pcap's MS-CHAPv2 request (DES)
 pymod pip       || pkgs+=(python3-pip)       # installs tacacs_plus (PyPI) for tacacs.pcap
 pymod six       || pkgs+=(python3-six)       # tacacs_plus's one dependency
-pymod websockets || pkgs+=(python3-websockets)  # websocket.pcap
+pymod websockets || pkgs+=(python3-websockets)  # websocket.pcap, mqtt-websocket.pcap
+pymod paho      || pkgs+=(python3-paho-mqtt)  # mqtt-websocket.pcap
 if [ "${#pkgs[@]}" -gt 0 ]; then
     # shellcheck disable=SC2207
     pkgs=($(printf '%s\n' "${pkgs[@]}" | sort -u))
@@ -1302,6 +1305,18 @@ record_websocket() {
 }
 
 record_only websocket record_websocket
+# mqtt-websocket.pcap: MQTT over WebSocket (subprotocol `mqtt`), as a browser
+# dashboard or a device behind a proxy logs in: paho-mqtt 1.6 (transport
+# "websockets", MQTT 3.1.1) with the wrong password (CONNACK 5), then the
+# right one and a reading published at QoS 1 (the badge holder's e-mail
+# address), to a broker written in record_helpers.py (Debian's mosquitto 2.0
+# has no WebSocket listener) that checks the password.
+record_mqtt_ws() {
+    py_session mqtt-websocket.pcap "$P_MQTT_WS" mqtt-ws-server mqtt-ws-client
+    grep -q "right password: rc 0" "$WORK/mqtt-ws-client.log" || die "MQTT over WebSocket: not the answers as built"
+}
+
+record_only mqttws record_mqtt_ws
 record_only ftpdata record_ftp_data
 
 # tls_server PORT "certificate args" "server args": start openssl s_server on
@@ -1640,6 +1655,7 @@ record_syslog
 record_proxy
 record_socks
 record_websocket
+record_mqtt_ws
 
 # ---------------------------------------------------------------- SSH
 if [ "$WANT_SSH" = 1 ]; then

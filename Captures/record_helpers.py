@@ -66,6 +66,7 @@ RADIUS (record.sh's "radius" set, RECORD_ONLY=radius; python3-cryptography):
 WebSocket (record.sh's "websocket" set, RECORD_ONLY=websocket; python3-websockets):
 
     record_helpers.py websocket-server PORT   record_helpers.py websocket-client PORT
+    record_helpers.py mqtt-ws-server PORT     record_helpers.py mqtt-ws-client PORT   (python3-paho-mqtt)
 
 TACACS+ (record.sh's "tacacs" set, RECORD_ONLY=tacacs; the client needs the
 tacacs_plus library on PYTHONPATH):
@@ -2791,6 +2792,131 @@ def websocket_client(port):
     asyncio.run(main())
 
 
+# MQTT over WebSocket (MQTT 3.1.1 §6, MQTT 5.0 §6): a dashboard's paho client
+# and a broker that checks the password (Debian's mosquitto 2.0 is built
+# without WebSocket listeners, so the broker side is written here: CONNECT,
+# PUBLISH at QoS 1, PINGREQ and DISCONNECT are all it needs to answer).
+MQTT_WS_USER = "dashboard"
+MQTT_WS_PASSWORD = "Dashb0ard-Secret-2026"
+MQTT_WS_WRONG = "dashboard-2025"
+
+
+def mqtt_remaining_length(n):
+    out = bytearray()
+    while True:
+        n, digit = n >> 7, n & 0x7F
+        out.append(digit | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def mqtt_packets(buffer):
+    """Complete packets at the front of `buffer` (a bytearray, consumed)."""
+    while len(buffer) >= 2:
+        length, k, shift = 0, 1, 0
+        while k < len(buffer):
+            length |= (buffer[k] & 0x7F) << shift
+            shift += 7
+            k += 1
+            if not buffer[k - 1] & 0x80:
+                break
+        else:
+            return
+        if len(buffer) < k + length:
+            return
+        packet = bytes(buffer[:k + length])
+        del buffer[:k + length]
+        yield packet[0], packet[k:]
+
+
+def mqtt_connect_login(body):
+    """(level, user, password) of a 3.1/3.1.1 CONNECT body."""
+    def field(k):
+        n = struct.unpack(">H", body[k:k + 2])[0]
+        return body[k + 2:k + 2 + n], k + 2 + n
+    _, k = field(0)
+    level, flags = body[k], body[k + 1]
+    k += 4
+    _, k = field(k)  # client id
+    if flags & 0x04:
+        _, k = field(k)  # will topic
+        _, k = field(k)  # will message
+    user, k = field(k) if flags & 0x80 else (b"", k)
+    password, k = field(k) if flags & 0x40 else (b"", k)
+    return level, user.decode(), password.decode()
+
+
+async def mqtt_ws_serve(ws, path=None):
+    import websockets
+    try:
+        await mqtt_ws_session(ws)
+    except websockets.ConnectionClosed:
+        pass  # paho drops a refused connection without a close frame
+
+
+async def mqtt_ws_session(ws):
+    buffer = bytearray()
+    async for message in ws:
+        buffer += message if isinstance(message, bytes) else message.encode()
+        for kind, body in list(mqtt_packets(buffer)):
+            if kind >> 4 == 1:
+                level, user, password = mqtt_connect_login(body)
+                ok = (user, password) == (MQTT_WS_USER, MQTT_WS_PASSWORD)
+                print("CONNECT level %d %s: %s" % (level, user, "accepted" if ok else "refused"), flush=True)
+                await ws.send(bytes([0x20, 0x02, 0x00, 0x00 if ok else 0x05]))
+            elif kind >> 4 == 3 and kind & 0x06:  # PUBLISH at QoS 1: PUBACK its packet id
+                topic_length = struct.unpack(">H", body[:2])[0]
+                packet_id = body[2 + topic_length:4 + topic_length]
+                print("PUBLISH %s" % body[2:2 + topic_length].decode(), flush=True)
+                await ws.send(bytes([0x40, 0x02]) + packet_id)
+            elif kind >> 4 == 12:
+                await ws.send(bytes([0xD0, 0x00]))
+            elif kind >> 4 == 14:
+                return
+
+
+def mqtt_ws_server(port):
+    """The broker side of MQTT over WebSocket on python3-websockets (subprotocol `mqtt`)."""
+    import asyncio
+    import websockets
+
+    async def main():
+        async with websockets.serve(mqtt_ws_serve, HOST4, int(port), subprotocols=["mqtt"]):
+            await asyncio.Future()
+    asyncio.run(main())
+
+
+def mqtt_ws_client(port):
+    """paho-mqtt over WebSocket (`/mqtt`, subprotocol `mqtt`), MQTT 3.1.1:
+    the wrong password (refused), then the right one, a reading published at
+    QoS 1 (the badge holder's e-mail address in the payload), a disconnect."""
+    import time
+    import paho.mqtt.client as mqtt
+
+    def session(password, publish):
+        result = {}
+        client = mqtt.Client(client_id="dashboard-7", transport="websockets", protocol=mqtt.MQTTv311)
+        client.username_pw_set(MQTT_WS_USER, password)
+        client.on_connect = lambda c, userdata, flags, rc: result.setdefault("rc", rc)
+        client.connect(HOST4, int(port), keepalive=30)
+        client.loop_start()
+        deadline = time.time() + TIMEOUT
+        while "rc" not in result and time.time() < deadline:
+            time.sleep(0.05)
+        if result.get("rc") == 0 and publish:
+            payload = '{"line": 3, "badge_holder": "%s", "temperature": 21.5}' % CONTENT_EMAIL
+            client.publish("plant/line-3/badge", payload, qos=1).wait_for_publish()
+        client.disconnect()
+        client.loop_stop()
+        return result.get("rc")
+
+    refused = session(MQTT_WS_WRONG, False)
+    accepted = session(MQTT_WS_PASSWORD, True)
+    print("wrong password: rc %s; right password: rc %s" % (refused, accepted))
+    if (refused, accepted) != (5, 0):
+        sys.exit("the broker did not answer as built")
+
+
 def main(argv):
     if len(argv) < 2:
         sys.exit(__doc__)
@@ -2925,6 +3051,10 @@ def main(argv):
         websocket_server(*args)
     elif cmd == "websocket-client":
         websocket_client(*args)
+    elif cmd == "mqtt-ws-server":
+        mqtt_ws_server(*args)
+    elif cmd == "mqtt-ws-client":
+        mqtt_ws_client(*args)
     elif cmd == "tacacs-server":
         tacacs_server(*args)
     elif cmd == "tacacs-client":

@@ -67,8 +67,9 @@ ANALYZERS = [
     "websocket",  # not an app: FuzzCleartext's WebSocket frame reader, one past `apps`
 ]
 # Byte 1: bits 0-1 the budget (3: 64 bytes), bit 2 server ends first, bit 3 depth 300,
-# bit 4 UDP (Kerberos and SIP; else TCP); for websocket, permessage-deflate not negotiated.
-TINY_BUDGET, DEPTH_300, UDP = 0x03, 0x08, 0x10
+# bit 4 UDP (Kerberos and SIP; else TCP); for websocket, permessage-deflate not negotiated;
+# bit 5, for websocket, the `mqtt` subprotocol chosen.
+TINY_BUDGET, DEPTH_300, UDP, MQTT_INSIDE = 0x03, 0x08, 0x10, 0x20
 
 OWN = {
     "http-auth-curl.pcap": "http", "http-curl.pcap": "http", "smtp-auth.pcap": "smtp", "smtp-python.pcap": "smtp",
@@ -208,12 +209,19 @@ def own_exchanges():
 
 
 def websocket_seeds():
-    """websocket.pcap's WebSocket connections from their first frame (the reader's start:
-    what follows each direction's HTTP head), whole, in small pieces, with a
-    tiny budget; the uncompressed one also as if deflate had not been agreed."""
-    path = os.path.join(CAPTURES, "websocket.pcap")
-    if not os.path.exists(path):
-        return {}
+    """The WebSocket connections of websocket.pcap and mqtt-websocket.pcap
+    from their first frame (the reader's start: what follows each direction's
+    HTTP head), whole, in small pieces, with a tiny budget, and as if deflate
+    had not been agreed; MQTT's with its subprotocol chosen."""
+    seeds = {}
+    for name, options in (("websocket.pcap", 0), ("mqtt-websocket.pcap", MQTT_INSIDE)):
+        path = os.path.join(CAPTURES, name)
+        if os.path.exists(path):
+            seeds.update(websocket_connections(path, name[:-len(".pcap")], options))
+    return seeds
+
+
+def websocket_connections(path, stem, options):
     seeds = {}
     for n in streams(path):
         _, chunks = follow(path, n)
@@ -229,11 +237,11 @@ def websocket_seeds():
                 data, heads[direction] = heads[direction][end + 4:], None
             if data:
                 framed.append((direction, data))
-        tag = "own-websocket-%d" % n
-        seeds[tag] = script("websocket", framed)
-        seeds[tag + "-pieces7"] = script("websocket", pieces(framed, 7))
-        seeds[tag + "-budget64"] = script("websocket", pieces(framed, 30), options=TINY_BUDGET)
-        seeds[tag + "-nodeflate"] = script("websocket", framed, options=UDP)
+        tag = "own-%s-%d" % (stem, n)
+        seeds[tag] = script("websocket", framed, options=options)
+        seeds[tag + "-pieces7"] = script("websocket", pieces(framed, 7), options=options)
+        seeds[tag + "-budget64"] = script("websocket", pieces(framed, 30), options=options | TINY_BUDGET)
+        seeds[tag + "-nodeflate"] = script("websocket", framed, options=options | UDP)
     return seeds
 
 

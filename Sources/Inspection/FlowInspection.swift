@@ -341,7 +341,9 @@ public struct FlowInspection {
             }
             if cleartextEnabled, let upgrade = cleartext.h2cUpgrade {
                 switchToHTTP2(upgrade, bytes, direction: direction, offset: offset, context: &context)
-            } else if context.wantsContent, let upgrade = cleartext.webSocketUpgrade {
+            } else if let upgrade = cleartext.webSocketUpgrade, cleartextEnabled,
+                context.wantsContent || upgrade.carries != nil
+            {
                 switchToWebSocket(upgrade, bytes, direction: direction, offset: offset, context: &context)
             }
             if cleartextDone, let start = cleartext.tunnel {
@@ -440,8 +442,9 @@ public struct FlowInspection {
     }
 
     /// HTTP/1.1 switched to WebSocket: the HTTP/1 analyzer has stopped; a
-    /// WebSocket one reads the messages for the content stage from where each
-    /// direction's frames begin (the server's may start inside this chunk).
+    /// WebSocket one reads the messages — for the content stage, for the login
+    /// of MQTT inside — from where each direction's frames begin (the
+    /// server's may start inside this chunk).
     mutating func switchToWebSocket(
         _ upgrade: WebSocketUpgrade, _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64,
         context: inout InspectionContext
@@ -450,6 +453,7 @@ public struct FlowInspection {
         let analyzer = WebSocketAnalyzer(maxDepth: context.cleartextDepth, upgrade: upgrade)
         cleartext = .webSocket(analyzer)
         cleartextDone = analyzer.ingest(bytes, direction: direction, offset: offset, context: &context) == .done
+        analyzer.inner?.moveSightings(into: &sightings)
     }
 
     mutating func watchUpgrade(

@@ -291,6 +291,27 @@ struct WebSocketTests {
         }
     }
 
+    /// A 101 switches to what the request offered and the response names:
+    /// a server that answers an h2c offer with WebSocket (or the reverse)
+    /// breaks RFC 9110 §7.8, and neither reader takes the bytes that follow.
+    @Test func aSwitchToWhatWasNotOfferedIsNotFollowed() {
+        let h2cOffer = ascii(
+            "GET / HTTP/1.1\r\nHost: svc\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                + "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n")
+        var c = Conversation(port: 8080)
+        c.context.content = .recording(ContentRecorder())
+        c.client(h2cOffer)
+        c.server(WS.switching())
+        c.server(WS.text("reply: 600-69-6960"))
+        #expect(c.context.counters.webSocketUpgrades == 0 && c.context.counters.h2cUpgrades == 0)
+
+        var d = Conversation(port: 8080)
+        d.context.content = .recording(ContentRecorder())
+        d.client(WS.request())
+        d.server("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n")
+        #expect(d.context.counters.webSocketUpgrades == 0 && d.context.counters.h2cUpgrades == 0)
+    }
+
     @Test func extensionHeaderValues() {
         let cases: [(String, Bool)] = [
             ("permessage-deflate", true), ("Permessage-Deflate; client_max_window_bits=10", true),
@@ -300,5 +321,108 @@ struct WebSocketTests {
         for (value, expected) in cases {
             #expect(ascii(value).withUnsafeBytes { HTTPAnalyzer.namesPerMessageDeflate($0) } == expected, "\(value)")
         }
+    }
+}
+
+/// MQTT over WebSocket (MQTT 3.1.1 §6): the `101` chose the `mqtt`
+/// subprotocol; the binary messages of each direction, one after the other,
+/// are the MQTT stream, whose CONNECT and CONNACK `MQTTLoginAnalyzer` reads.
+@Suite("MQTT over WebSocket")
+struct MQTTOverWebSocketTests {
+    /// CONNECT (MQTT 3.1.1 §3.1): client id `dash-1`, user `plant`, password `s3cret-Pass`, keep alive 60.
+    static let connect: [UInt8] = {
+        func string(_ s: String) -> [UInt8] { [UInt8(s.utf8.count >> 8), UInt8(s.utf8.count & 0xff)] + Array(s.utf8) }
+        let body = string("MQTT") + [4, 0xc2, 0, 60] + string("dash-1") + string("plant") + string("s3cret-Pass")
+        return [0x10, UInt8(body.count)] + body
+    }()
+    static let connack: [UInt8] = [0x20, 0x02, 0x00, 0x00]
+    static let refused: [UInt8] = [0x20, 0x02, 0x00, 0x05]
+
+    static func handshake(protocolName: String? = "mqtt", extensions: String? = nil) -> (client: [UInt8], server: [UInt8]) {
+        let offer = protocolName.map { "Sec-WebSocket-Protocol: \($0)\r\n" } ?? ""
+        return (
+            ascii(
+                "GET /mqtt HTTP/1.1\r\nHost: broker.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" + offer + "\r\n"),
+            ascii(
+                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n" + offer
+                    + (extensions.map { "Sec-WebSocket-Extensions: \($0)\r\n" } ?? "") + "\r\n"))
+    }
+
+    static func credentials(_ c: inout Conversation) -> [CredentialSighting] {
+        c.inspection.takeSightings().compactMap { if case .credential(let x) = $0 { x } else { nil } }
+    }
+
+    /// The CONNECT cut across two messages (a packet may span them), a ping
+    /// between; every cut of the client's frames; with and without the content stage.
+    @Test(arguments: ["all", "cleartext"])
+    func theLoginInsideIsRead(analyzers: String) {
+        let (request, answer) = Self.handshake()
+        let frames = WS.frame(2, Array(Self.connect[..<9]), mask: WS.key) + WS.frame(9, [], mask: WS.key)
+            + WS.frame(2, Array(Self.connect[9...]), mask: [1, 2, 3, 4])
+        for cut in 0...frames.count {
+            var c = Conversation(port: 8083, selection: AnalyzerSelection(parsing: analyzers)!)
+            if analyzers == "all" { c.context.content = .recording(ContentRecorder()) }
+            c.client(request)
+            c.server(answer)
+            c.client(Array(frames[..<cut]))
+            c.client(Array(frames[cut...]))
+            c.server(WS.frame(2, Self.connack))
+            let found = Self.credentials(&c)
+            #expect(found.count == 1, "cut \(cut)")
+            #expect(found.first.map { text($0.username) } == "plant" && found.first.map { text($0.secret) } == "s3cret-Pass")
+            #expect(found.first?.mechanism == .mqttPassword && found.first?.outcome == .accepted, "cut \(cut)")
+            #expect(c.context.counters.webSocketUpgrades == 1)
+            if analyzers == "cleartext" { #expect(c.inspection.isDone, "cut \(cut): nothing more to read once CONNACK came") }
+        }
+    }
+
+    /// Refused (CONNACK 5), compressed (permessage-deflate), and a CONNECT in
+    /// text frames (MQTT requires binary ones: not read as MQTT).
+    @Test func refusedCompressedAndText() {
+        let (request, answer) = Self.handshake(extensions: "permessage-deflate")
+        var c = Conversation(port: 8083)
+        c.context.content = .recording(ContentRecorder())
+        c.client(request)
+        c.server(answer)
+        c.client(WS.frame(2, MessageDeflater().compress(Self.connect), rsv1: true, mask: WS.key))
+        c.server(WS.frame(2, Self.refused))
+        #expect(Self.credentials(&c).map(\.outcome) == [.rejected])
+
+        var t = Conversation(port: 8083, selection: AnalyzerSelection(parsing: "cleartext")!)
+        t.client(request)
+        t.server(answer)
+        t.client(WS.frame(1, Self.connect, mask: WS.key))
+        t.server(WS.frame(2, Self.connack))
+        #expect(Self.credentials(&t).isEmpty)
+    }
+
+    /// Without the subprotocol the messages are not MQTT to PlainSight; and
+    /// without content nothing reads the frames at all.
+    @Test func onlyWhenTheServerChoseMQTT() {
+        let (request, answer) = Self.handshake(protocolName: nil)
+        var c = Conversation(port: 8083, selection: AnalyzerSelection(parsing: "cleartext")!)
+        c.client(request)
+        c.server(answer)
+        c.client(WS.frame(2, Self.connect, mask: WS.key))
+        c.server(WS.frame(2, Self.connack))
+        #expect(Self.credentials(&c).isEmpty && c.context.counters.webSocketUpgrades == 0)
+    }
+
+    /// A direction that stops (here the client's, on a reserved opcode)
+    /// ends for MQTT too: the password waiting for its CONNACK goes out, its outcome unknown.
+    @Test func aStoppedDirectionEndsTheLoginReader() {
+        let (request, answer) = Self.handshake()
+        var c = Conversation(port: 8083, selection: AnalyzerSelection(parsing: "cleartext")!)
+        c.client(request)
+        c.server(answer)
+        c.client(WS.frame(2, Self.connect, mask: WS.key))
+        c.server(WS.frame(3, [], mask: nil))
+        c.inspection.end(direction: .toServer, context: &c.context)
+        let found = Self.credentials(&c)
+        #expect(found.map(\.outcome) == [.unknown])
+        #expect(c.context.counters.webSocketMalformed == 1)
+        #expect(c.context.bufferedBytes == 0)
     }
 }

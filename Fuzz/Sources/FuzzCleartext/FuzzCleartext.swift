@@ -13,7 +13,9 @@
 //               server); bit 3 the depth (1 MiB, or 300); bit 4 the flow is
 //               UDP, for the protocols read over both (Kerberos, SIP: each
 //               chunk a datagram), else TCP; for WebSocket, permessage-deflate
-//               was not negotiated (frames from offset 0 in both directions)
+//               was not negotiated (frames from offset 0 in both directions);
+//               bit 5, for WebSocket, the `mqtt` subprotocol was chosen (the
+//               binary messages are read by the MQTT login reader too)
 //   (A gap before a direction's first chunk is a flow picked up mid-stream:
 //   that direction is first seen past offset 0.)
 //   then events, each a byte `e`:
@@ -115,12 +117,15 @@ struct Run {
     /// Decoded content, kept up to 64 KiB per stream.
     let content = ContentRecorder(keep: 1 << 16)
 
-    init(_ label: String, app: AppProtocol?, transport: TransportProtocol, budget: Int, depth: UInt64, deflate: Bool) {
+    init(
+        _ label: String, app: AppProtocol?, transport: TransportProtocol, budget: Int, depth: UInt64, deflate: Bool,
+        carries: AppProtocol?
+    ) {
         self.label = label
         if let app {
             analyzer = CleartextAnalyzer.make(for: app, depth: depth, transport: transport)!
         } else {
-            let upgrade = WebSocketUpgrade(toServer: 0, toClient: 0, deflate: deflate, nextContentStream: 0)
+            let upgrade = WebSocketUpgrade(toServer: 0, toClient: 0, deflate: deflate, carries: carries, nextContentStream: 0)
             analyzer = .webSocket(WebSocketAnalyzer(maxDepth: depth, upgrade: upgrade))
         }
         context = InspectionContext(maxBufferedBytes: budget, cleartextDepth: depth)
@@ -181,6 +186,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let reader: AppProtocol? = index == webSocket ? nil : app
     let options = input.u8()
     let deflate = options & 0x10 == 0
+    let carries: AppProtocol? = options & 0x20 != 0 ? .mqtt : nil
     let budget = budgets[Int(options & 3)]
     let clientFirst = options & 4 == 0
     let depth = depths[Int(options >> 3 & 1)]
@@ -189,12 +195,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
 
     let events = input.streamEvents(limit: 512)
 
-    var run = Run("chunked", app: reader, transport: transport, budget: budget, depth: depth, deflate: deflate)
+    var run = Run("chunked", app: reader, transport: transport, budget: budget, depth: depth, deflate: deflate, carries: carries)
     for event in events { run.apply(event) }
     run.endBoth(clientFirst: clientFirst)
 
     if depth == depths[0] && !udp {
-        var whole = Run("merged", app: reader, transport: transport, budget: budget, depth: depth, deflate: deflate)
+        var whole = Run("merged", app: reader, transport: transport, budget: budget, depth: depth, deflate: deflate, carries: carries)
         for event in merged(events) { whole.apply(event) }
         whole.endBoth(clientFirst: clientFirst)
         if run.context.counters.bufferCapHits == 0 && whole.context.counters.bufferCapHits == 0 {

@@ -51,7 +51,7 @@ enum CleartextAnalyzer {
     case snmpv3(SNMPv3Analyzer)
     case radius(RADIUSAnalyzer)
     case tacacs(TACACSLoginAnalyzer)
-    /// Not chosen by identification: the HTTP/1 reader hands over at a `101` (content stage only).
+    /// Not chosen by identification: the HTTP/1 reader hands over at a `101`.
     case webSocket(WebSocketAnalyzer)
 
     /// The analyzer for `app`, nil when PlainSight reads nothing more of it.
@@ -229,7 +229,7 @@ enum CleartextAnalyzer {
         case .snmpv3(let a): a.moveSightings(into: &outbox)
         case .radius(let a): a.moveSightings(into: &outbox)
         case .tacacs(let a): a.moveSightings(into: &outbox)
-        case .webSocket: break  // it reads messages for the content stage only
+        case .webSocket(let a): a.inner?.moveSightings(into: &outbox)
         }
     }
 

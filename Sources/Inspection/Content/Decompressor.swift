@@ -152,6 +152,22 @@ final class Decompressor {
         return true
     }
 
+    /// zlib formats, after the end of a stream: the next one starts, its
+    /// back-references reaching into the window the last one left (a raw
+    /// DEFLATE sender that ends a message with a final block keeps its window
+    /// for the next, RFC 7692 §7.2.2). False when zlib refuses.
+    func restartKeepingWindow() -> Bool {
+        guard let zlib else { return false }
+        return withUnsafeTemporaryAllocation(of: Bytef.self, capacity: 1 << 15) { window in
+            var n: uInt = 0
+            guard inflateGetDictionary(zlib, window.baseAddress, &n) == Z_OK, inflateReset(zlib) == Z_OK,
+                n == 0 || inflateSetDictionary(zlib, window.baseAddress, n) == Z_OK
+            else { return false }
+            finished = false
+            return true
+        }
+    }
+
     /// Compressed bytes given and not yet consumed, held for the rest of their
     /// slice (the most recent ones): whether they are compressed data or bytes
     /// past the stream's end is not known yet.

@@ -417,6 +417,9 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
         if direction == .toClient {
             if name.equals("sec-websocket-extensions", caseInsensitive: true) && HTTPAnalyzer.namesPerMessageDeflate(value) {
                 r.perMessageDeflate = true
+            } else if name.equals("sec-websocket-protocol", caseInsensitive: true) {
+                // The subprotocol the server chose (RFC 6455 §4.2.2): MQTT's names (3.1.1 and 5.0 §6; 3.1).
+                r.webSocketMQTT = value.equals("mqtt", caseInsensitive: true) || value.equals("mqttv3.1", caseInsensitive: true)
             }
             if name.equals("set-cookie", caseInsensitive: true) {
                 var found: [CredentialSighting] = []
@@ -442,6 +445,7 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
             r.request = enqueue(method: r.method, credentials: credentials, context: &context)
             if (r.upgrade != .none || r.method == .connect) && !r.transferEncoding && r.request != nil {
                 pending[pending.count - 1].followedAt = r.lineEnd + (r.contentLength ?? 0)
+                pending[pending.count - 1].offered = r.upgrade
             }
             if r.transferEncoding {
                 // A request whose last coding is not chunked cannot be framed (RFC 9112 §6.3).
@@ -465,7 +469,8 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
             return
         }
         let request = dequeue()
-        if status == 101 && r.upgrade == .h2c, let start = request.followedAt {
+        // A 101 switches to what the request offered and the response names.
+        if status == 101 && r.upgrade == .h2c && request.offered == .h2c, let start = request.followedAt {
             // HTTP/2 follows; the request's response will come as its stream 1.
             h2cUpgrade = H2CUpgrade(
                 toServer: start, toClient: r.lineEnd, credentials: request.credentials, nextContentStream: nextContentStream)
@@ -479,10 +484,11 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
             // A 2xx answer to CONNECT has no body: the tunnel starts after its head (RFC 9110 §9.3.6).
             tunnel = TunnelStart(kind: .httpConnect, toServer: start, toClient: r.lineEnd)
         }
-        if status == 101 && r.upgrade == .webSocket, let start = request.followedAt {
+        if status == 101 && r.upgrade == .webSocket && request.offered == .webSocket, let start = request.followedAt {
             // WebSocket frames follow the request and the 101's head (RFC 6455 §4.1).
             webSocketUpgrade = WebSocketUpgrade(
-                toServer: start, toClient: r.lineEnd, deflate: r.perMessageDeflate, nextContentStream: nextContentStream)
+                toServer: start, toClient: r.lineEnd, deflate: r.perMessageDeflate, carries: r.webSocketMQTT ? .mqtt : nil,
+                nextContentStream: nextContentStream)
         }
         if status == 101 || tunnelAnswer {
             // Another protocol (or a tunnel) follows in both directions.
@@ -608,6 +614,8 @@ extension HTTPAnalyzer {
         /// It offered an `Upgrade` or was a `CONNECT`: where the client's
         /// bytes after it start (HTTP/2's preface, WebSocket frames, the tunnel).
         var followedAt: UInt64?
+        /// The protocol its `Upgrade` offered.
+        var offered = Upgrade.none
     }
 
     /// One direction: where it is in the current message, and the line it holds.
@@ -646,6 +654,8 @@ extension HTTPAnalyzer {
         var upgrade = Upgrade.none
         /// A response's `Sec-WebSocket-Extensions` accepts permessage-deflate.
         var perMessageDeflate = false
+        /// A response's `Sec-WebSocket-Protocol` chose MQTT.
+        var webSocketMQTT = false
         /// The body's `Content-Type` (capped; charged once per direction) and `Content-Encoding`.
         var contentType: [UInt8] = []
         var contentTypeReserved = 0
@@ -661,6 +671,7 @@ extension HTTPAnalyzer {
             self.method = method
             upgrade = .none
             perMessageDeflate = false
+            webSocketMQTT = false
             status = 0
             contentLength = nil
             badFraming = false

@@ -10,6 +10,9 @@ public struct WebSocketUpgrade: Sendable, Equatable {
     /// The 101 accepted `permessage-deflate` (RFC 7692): a message whose
     /// first frame has RSV1 set is compressed.
     public var deflate: Bool
+    /// The protocol the 101's `Sec-WebSocket-Protocol` chose, when PlainSight
+    /// reads its logins (`mqtt`: MQTT over WebSocket).
+    public var carries: AppProtocol?
     /// The HTTP/1 reader's next content stream number: the messages' streams go on from it.
     var nextContentStream: UInt32
 }
@@ -26,9 +29,13 @@ public struct WebSocketUpgrade: Sendable, Equatable {
 /// that a later message repeats by back-reference, is whole only in its
 /// decoded message.
 ///
-/// Runs only with the content stage (the HTTP/1 reader hands the stream over
-/// at the `101`); it reads nothing for the cleartext findings: logins inside
-/// a WebSocket are the application's own. Control frames are not delivered.
+/// Runs with the content stage (the HTTP/1 reader hands the stream over at
+/// the `101`), and with the cleartext readers when the `101` chose MQTT
+/// (`mqtt`, `mqttv3.1`): the binary messages' payload in each direction is
+/// then read by `MQTTLoginAnalyzer` as the MQTT stream it is, for the
+/// CONNECT's password and the CONNACK's verdict (`credential.mqtt`: a
+/// browser dashboard or a device logging in to a broker's WebSocket
+/// listener). Control frames are not delivered.
 /// A frame that breaks the framing rules stops its direction (counted in
 /// `http.websocket_malformed`); a gap or `maxDepth` bytes stop it too.
 ///
@@ -40,6 +47,10 @@ public final class WebSocketAnalyzer: StreamAnalyzer, TwoWayDialogue {
     var toClient = WebSocketFrameReader()
     /// Number of the next content stream (message) of this flow.
     var nextContentStream: UInt32
+    /// The login reader of the protocol inside (MQTT), fed by both directions' readers.
+    let inner: MQTTLoginAnalyzer?
+    /// The directions `inner` was told have ended.
+    private var innerEnded = (toServer: false, toClient: false)
 
     public init(maxDepth: UInt64, upgrade: WebSocketUpgrade) {
         self.maxDepth = maxDepth
@@ -47,6 +58,9 @@ public final class WebSocketAnalyzer: StreamAnalyzer, TwoWayDialogue {
         toServer.expectedOffset = upgrade.toServer
         toClient.expectedOffset = upgrade.toClient
         nextContentStream = upgrade.nextContentStream
+        inner = upgrade.carries == .mqtt ? MQTTLoginAnalyzer(maxDepth: maxDepth) : nil
+        toServer.inner = inner
+        toClient.inner = inner
     }
 
     public var isDone: Bool { toServer.stopped && toClient.stopped }
@@ -65,5 +79,22 @@ public final class WebSocketAnalyzer: StreamAnalyzer, TwoWayDialogue {
         if r.expectedOffset >= maxDepth { r.stop(&context) }
     }
 
-    func settle(_ context: inout InspectionContext) -> AnalyzerVerdict { isDone ? .done : .needMore }
+    /// A direction that stopped ends for `inner` too; without the content
+    /// stage, once `inner` has read the login nothing is left to read.
+    func settle(_ context: inout InspectionContext) -> AnalyzerVerdict {
+        guard let inner else { return isDone ? .done : .needMore }
+        if inner.isDone && !context.wantsContent {
+            toServer.stop(&context)
+            toClient.stop(&context)
+        }
+        if toServer.stopped && !innerEnded.toServer {
+            innerEnded.toServer = true
+            inner.end(direction: .toServer, context: &context)
+        }
+        if toClient.stopped && !innerEnded.toClient {
+            innerEnded.toClient = true
+            inner.end(direction: .toClient, context: &context)
+        }
+        return isDone ? .done : .needMore
+    }
 }

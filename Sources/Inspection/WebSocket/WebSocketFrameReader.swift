@@ -15,24 +15,40 @@ import Flows
 /// one decompressor per direction that keeps its window from message to
 /// message (the default "context takeover"), with the flush's empty block
 /// (`00 00 FF FF`) the sender removed added back at the message's end. A
-/// sender that ends a message with a final block starts the next from an
-/// empty window: the decompressor is replaced. One that loses its window (corrupt
-/// data) is replaced too; a later message that refers back into the old window
-/// fails and is counted, one that does not (`no_context_takeover`) decodes.
+/// message that ends with a final block (allowed, RFC 7692 §7.2.3.5) ends
+/// there (its remaining bytes are ignored), and the next compressed message
+/// starts a new stream with the window kept. A decompressor that lost its
+/// window (corrupt data) is replaced; a later message that refers back into
+/// the old window fails and is counted, one that does not
+/// (`no_context_takeover`) decodes.
 ///
 /// Caps: a message's stream stops at `ContentLimits.maxDecodedBytes`
-/// (the inflating goes on, undelivered, to keep the window); inflating stops
-/// for the direction once its output passes `ContentLimits.maxRatio` times
-/// its input (past `ratioFloor`). The decompressor is charged to the
-/// context's budget (refused: compressed messages are not delivered).
+/// (the inflating goes on, undelivered, to keep the window); a message may
+/// inflate to `ContentLimits.maxRatio` times the payload its frames announced
+/// so far (at least `ratioFloor`), and past that inflating stops for the
+/// direction: the announced lengths, not where the segments end, set the
+/// cut, so it is the same however the bytes arrive. The decompressor is
+/// charged to the context's budget (refused: compressed messages are not
+/// delivered).
 ///
 /// The raw scan skips what it could only misread or what reached the
-/// scanner decoded: frame headers, masked or compressed payload, and
-/// payload delivered as sent; it reads the rest (an unmasked server's
-/// control frames, an uncompressed message past its cap).
+/// scanner decoded: frame headers, masked payload, the payload of a
+/// compressed message being inflated, and payload delivered as sent; it
+/// reads the rest (an unmasked server's control frames, an uncompressed
+/// message past its cap, a message of an extension not undone).
+///
+/// When the connection carries MQTT (the `101` chose the `mqtt`
+/// subprotocol), the payload of the binary messages, one after the other,
+/// is the MQTT byte stream (MQTT 3.1.1 and 5.0 §6: a packet may span
+/// messages, a message hold several): it goes to `inner` as well, at offsets
+/// of its own.
 struct WebSocketFrameReader: DirectionReader {
     var expectedOffset: UInt64 = 0
     private(set) var stopped = false
+    /// The login reader of the protocol inside, shared by both directions.
+    var inner: MQTTLoginAnalyzer?
+    /// Bytes of this direction given to `inner`.
+    private var innerOffset: UInt64 = 0
 
     // The frame header being read.
     private var headerRead = 0
@@ -54,10 +70,21 @@ struct WebSocketFrameReader: DirectionReader {
     private var inMessage = false
     /// The message's first frame set an RSV bit (RSV1: compressed).
     private var messageRSV: UInt8 = 0
+    /// The message is decoded: for the content stage, for `inner`, or both.
+    private var decoding = false
+    /// It is a binary message: its bytes go to `inner` too.
+    private var binary = false
+    /// Its stream, with the content stage.
     private var message: ContentStream?
     private var inflater: Decompressor?
     /// Inflating stopped for good (the ratio cap).
     private var inflating = true
+    /// The compressed stream ended with a final block inside this message:
+    /// its remaining bytes are ignored, the next message restarts it.
+    private var deflateEnded = false
+    /// Payload the compressed message's frames announced, and what it inflated to (the ratio cap).
+    private var messageIn: UInt64 = 0
+    private var messageOut: UInt64 = 0
 
     /// The 4 bytes a sender removes from the end of each compressed message (RFC 7692 §7.2.1).
     private static let flushTail: [UInt8] = [0x00, 0x00, 0xff, 0xff]
@@ -81,15 +108,17 @@ struct WebSocketFrameReader: DirectionReader {
                 i += 1
                 if headerRead == headerSize {
                     startFrame(direction: direction, deflate: deflate, ids: &ids, context: &context)
-                    if !stopped && payloadLeft == 0 { endFrame(&context) }
+                    if !stopped && payloadLeft == 0 { endFrame(direction: direction, context: &context) }
                 }
                 continue
             }
             let n = Int(min(payloadLeft, UInt64(bytes.count - i)))
-            payload(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)]), at: offset + UInt64(i), context: &context)
+            payload(
+                UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)]), at: offset + UInt64(i), direction: direction,
+                context: &context)
             i += n
             payloadLeft -= UInt64(n)
-            if payloadLeft == 0 { endFrame(&context) }
+            if payloadLeft == 0 { endFrame(direction: direction, context: &context) }
         }
     }
 
@@ -119,9 +148,10 @@ struct WebSocketFrameReader: DirectionReader {
         // A 64-bit length has its top bit clear (§5.2); opcodes 3-7 and 11-15 are
         // reserved; a control frame is whole (FIN), short and uncompressed (§5.5);
         // a continuation continues a message, a text or binary frame starts one (§5.4).
+        // RSV1 is a compressed message's first frame's only (RFC 7692 §6.1).
         let wellFormed: Bool
         switch opcode {
-        case 0: wellFormed = inMessage
+        case 0: wellFormed = inMessage && !(deflate && rsv & 0b100 != 0)
         case 1, 2: wellFormed = !inMessage
         case 8, 9, 10: wellFormed = fin && length <= 125 && rsv == 0
         default: wellFormed = false
@@ -130,9 +160,21 @@ struct WebSocketFrameReader: DirectionReader {
             context.counters.webSocketMalformed &+= 1
             return stop(&context)
         }
+        if opcode == 0 && rsv != 0 && decoding {
+            // An extension's bit on a later fragment: what follows is not undone.
+            context.counters.content.unsupportedCodings &+= 1
+            message?.finish(complete: false, &context)
+            message = nil
+            decoding = false
+        }
+        if opcode == 0 && messageRSV != 0 { messageIn &+= length }
         guard !isControl && opcode != 0 else { return }
         inMessage = true
         messageRSV = rsv
+        binary = opcode == 2
+        decoding = false
+        (messageIn, messageOut) = (length, 0)
+        guard context.wantsContent || (binary && inner != nil) else { return }
         // RSV1 without permessage-deflate, or RSV2/RSV3: an extension PlainSight does not undo.
         if rsv & 0b011 != 0 || (rsv != 0 && !deflate) {
             context.counters.content.unsupportedCodings &+= 1
@@ -141,24 +183,35 @@ struct WebSocketFrameReader: DirectionReader {
         if rsv != 0 && inflater == nil {
             guard inflating, context.reserve(Decompressor.initialCharge) else { return }
             inflater = Decompressor(format: .rawDeflate)
+        } else if rsv != 0 && deflateEnded {
+            deflateEnded = false
+            guard inflater!.restartKeepingWindow() else {
+                context.counters.content.corruptCompressed &+= 1
+                return dropInflater(&context)
+            }
         }
-        message = ContentStream(kind: .webSocketMessage, direction: direction, id: ids)
-        ids &+= 1
+        decoding = true
+        if context.wantsContent {
+            message = ContentStream(kind: .webSocketMessage, direction: direction, id: ids)
+            ids &+= 1
+        }
     }
 
     /// Payload bytes of the current frame, the first at stream `offset`.
-    private mutating func payload(_ bytes: UnsafeRawBufferPointer, at offset: UInt64, context: inout InspectionContext) {
+    private mutating func payload(
+        _ bytes: UnsafeRawBufferPointer, at offset: UInt64, direction: Direction, context: inout InspectionContext
+    ) {
         let data = !isControl
         let compressed = data && messageRSV != 0
         // What the raw scan skips: noise to it, or bytes the message delivers as sent.
-        if masked || compressed {
+        if masked || (compressed && decoding) {
             context.decodes(from: offset, count: bytes.count)
-        } else if data, let message, message.open {
+        } else if data && decoding, let message, message.open {
             let room = ContentLimits.maxDecodedBytes - message.offset
             context.decodes(from: offset, count: Int(min(UInt64(bytes.count), room)))
         }
-        guard data && message != nil else { return }
-        guard masked else { return deliver(bytes, compressed: compressed, context: &context) }
+        guard data && decoding else { return }
+        guard masked else { return deliver(bytes, compressed: compressed, direction: direction, context: &context) }
         withUnsafeTemporaryAllocation(byteCount: WebSocketFrameReader.unmaskSlice, alignment: 4) { scratch in
             var start = 0
             while start < bytes.count {
@@ -168,40 +221,56 @@ struct WebSocketFrameReader: DirectionReader {
                     scratch[k] = bytes[start + k] ^ keyByte
                 }
                 payloadRead &+= UInt64(n)
-                deliver(UnsafeRawBufferPointer(rebasing: scratch[..<n]), compressed: compressed, context: &context)
+                deliver(
+                    UnsafeRawBufferPointer(rebasing: scratch[..<n]), compressed: compressed, direction: direction,
+                    context: &context)
                 start += n
             }
         }
     }
 
-    /// Unmasked message bytes: written as they are, or inflated.
-    private mutating func deliver(_ bytes: UnsafeRawBufferPointer, compressed: Bool, context: inout InspectionContext) {
-        guard compressed else { return message?.write(bytes, &context) ?? () }
-        guard let inflater else { return }
+    /// Unmasked message bytes: passed on as they are, or inflated.
+    private mutating func deliver(
+        _ bytes: UnsafeRawBufferPointer, compressed: Bool, direction: Direction, context: inout InspectionContext
+    ) {
+        guard compressed else { return decoded(bytes, direction: direction, context: &context) }
+        guard let inflater, !deflateEnded else { return }
         guard inflater.setInput(bytes) else {
             context.counters.content.corruptCompressed &+= 1
             return dropInflater(&context)
         }
-        inflate(inflater, context: &context)
+        inflate(inflater, direction: direction, context: &context)
     }
 
-    /// Steps the decompressor until it needs input; its output goes to the
-    /// message while the message's stream is open.
-    private mutating func inflate(_ inflater: Decompressor, context: inout InspectionContext) {
+    /// The message's bytes as sent: to its stream while it is open, and a
+    /// binary message's to the protocol inside.
+    private mutating func decoded(_ bytes: UnsafeRawBufferPointer, direction: Direction, context: inout InspectionContext) {
+        message?.write(bytes, &context)
+        guard binary, let inner, !bytes.isEmpty else { return }
+        _ = inner.ingest(bytes, direction: direction, offset: innerOffset, context: &context)
+        innerOffset += UInt64(bytes.count)
+    }
+
+    /// Steps the decompressor until it needs input; its output is the
+    /// message's, up to what the message may inflate to.
+    private mutating func inflate(_ inflater: Decompressor, direction: Direction, context: inout InspectionContext) {
         while true {
             let (produced, step) = inflater.step()
-            message?.write(produced, &context)
-            if inflater.totalOut > ContentLimits.ratioFloor && inflater.totalOut > ContentLimits.maxRatio * inflater.totalIn {
+            let allowed = max(ContentLimits.ratioFloor, ContentLimits.maxRatio &* messageIn)
+            let room = allowed - messageOut
+            guard UInt64(produced.count) <= room else {
+                decoded(UnsafeRawBufferPointer(rebasing: produced[..<Int(room)]), direction: direction, context: &context)
                 context.counters.content.ratioCapHits &+= 1
                 inflating = false
                 return dropInflater(&context)
             }
+            messageOut += UInt64(produced.count)
+            decoded(produced, direction: direction, context: &context)
             switch step {
             case .moreOutput: continue
             case .needInput: return
             case .end:
-                // A final block: the sender starts its next message afresh. What follows in this one is ignored.
-                dropInflater(&context, complete: true)
+                deflateEnded = true  // a final block: the message's remaining bytes are ignored
                 return
             case .corrupt, .memoryCap:
                 context.counters.content.corruptCompressed &+= 1
@@ -210,36 +279,41 @@ struct WebSocketFrameReader: DirectionReader {
         }
     }
 
-    /// The direction's decompressor goes; the message being inflated ends
-    /// (complete when its stream ended, else cut short), its budget returns.
-    private mutating func dropInflater(_ context: inout InspectionContext, complete: Bool = false) {
+    /// The direction's decompressor goes; the message being inflated ends,
+    /// cut short, and its budget returns.
+    private mutating func dropInflater(_ context: inout InspectionContext) {
         guard inflater != nil else { return }
         inflater = nil
+        deflateEnded = false
         context.release(Decompressor.initialCharge)
-        message?.finish(complete: complete, &context)
+        message?.finish(complete: false, &context)
         message = nil
+        decoding = false
     }
 
-    private mutating func endFrame(_ context: inout InspectionContext) {
+    private mutating func endFrame(direction: Direction, context: inout InspectionContext) {
         headerRead = 0
         headerSize = 2
         mask = 0
         guard !isControl && fin else { return }
         // The message ends: a compressed one with its flush block added back.
-        if messageRSV != 0, message != nil, let inflater {
+        if messageRSV != 0, decoding, !deflateEnded, let inflater {
             WebSocketFrameReader.flushTail.withUnsafeBytes { tail in
-                if inflater.setInput(tail) { inflate(inflater, context: &context) }
+                if inflater.setInput(tail) { inflate(inflater, direction: direction, context: &context) }
             }
         }
         message?.finish(complete: true, &context)
         message = nil
+        decoding = false
         inMessage = false
     }
 
-    /// Nothing more is read: the message being read ends incomplete, the decompressor's budget returns.
+    /// Nothing more is read: the message being read ends incomplete, the
+    /// decompressor's budget returns (`inner` is ended by the analyzer).
     mutating func stop(_ context: inout InspectionContext) {
         message?.finish(complete: false, &context)
         message = nil
+        decoding = false
         if inflater != nil {
             inflater = nil
             context.release(Decompressor.initialCharge)
