@@ -22,6 +22,7 @@
 #   RECORD_ONLY=socks sudo bash Captures/record.sh           # only socks-tunnels.pcap
 #   RECORD_ONLY=websocket sudo bash Captures/record.sh       # only websocket.pcap
 #   RECORD_ONLY=mqttws sudo bash Captures/record.sh          # only mqtt-websocket.pcap
+#   RECORD_ONLY=stomp sudo bash Captures/record.sh           # only stomp-rabbitmq.pcap
 #
 # Every server binds to 127.0.0.1 or ::1 and every client talks only to it;
 # tcpdump records on the loopback interface with a port filter, so nothing
@@ -76,6 +77,10 @@ P_SOCKS=18180         # socks-tunnels.pcap: Dante's danted, SOCKS5 and SOCKS4 CO
 P_SOCKS_TLS=18181     #                     openssl s_server behind it (TLS 1.3)
 P_WEBSOCKET=18190     # websocket.pcap: python3-websockets server and client (deflate, plain, no takeover)
 P_MQTT_WS=18192       # mqtt-websocket.pcap: paho-mqtt over WebSocket to a python broker (wrong, right password)
+P_STOMP=18195         # stomp-rabbitmq.pcap: RabbitMQ's STOMP listener (stomp.py), wrong then right password
+P_WEB_STOMP=18196     #                      RabbitMQ's Web STOMP listener (v12.stomp over WebSocket), the same
+P_RABBIT_AMQP=18194   #                      the broker's own AMQP and Erlang distribution ports (not recorded)
+P_RABBIT_DIST=18197
 P_SMTP=12525
 P_FTP=12121
 P_FTP_PASV_LO=12130
@@ -131,8 +136,8 @@ die() { log "ERROR: $*"; exit 1; }
 RECORD_ONLY="${RECORD_ONLY:-}"
 case "$RECORD_ONLY" in
     "") ;;
-    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content|nntp|brzstd|grpc|grpcmessages|identity|saml|radius|tacacs|syslog|proxy|socks|websocket|mqttws) RECORD_SSH=0; RECORD_PG=0 ;;
-    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content, nntp, brzstd, grpc, grpcmessages, identity, saml, radius, tacacs, syslog, proxy, socks, websocket, mqttws)" ;;
+    cleartext|ftpdata|content|h2ccontent|mailcontent|utf16content|nntp|brzstd|grpc|grpcmessages|identity|saml|radius|tacacs|syslog|proxy|socks|websocket|mqttws|stomp) RECORD_SSH=0; RECORD_PG=0 ;;
+    *) die "RECORD_ONLY=$RECORD_ONLY: unknown set (known: cleartext, ftpdata, content, h2ccontent, mailcontent, utf16content, nntp, brzstd, grpc, grpcmessages, identity, saml, radius, tacacs, syslog, proxy, socks, websocket, mqttws, stomp)" ;;
 esac
 
 # ------------------------------------------------------------ housekeeping
@@ -143,8 +148,10 @@ MADE_POLICY=0
 PG_CTL=""            # set while our private PostgreSQL server runs
 PG_DATA=""
 PG_WORK=""
+RABBIT_WORK=""       # set while our private RabbitMQ node runs
 cleanup() {
     local p
+    if [ -n "$RABBIT_WORK" ]; then stop_rabbitmq; fi
     if [ -n "$PG_CTL" ]; then
         runuser -u postgres -- "$PG_CTL" -D "$PG_DATA" -m immediate -w stop >/dev/null 2>&1 || true
     fi
@@ -203,6 +210,7 @@ pymod pip       || pkgs+=(python3-pip)       # installs tacacs_plus (PyPI) for t
 pymod six       || pkgs+=(python3-six)       # tacacs_plus's one dependency
 pymod websockets || pkgs+=(python3-websockets)  # websocket.pcap, mqtt-websocket.pcap
 pymod paho      || pkgs+=(python3-paho-mqtt)  # mqtt-websocket.pcap
+pymod stomp     || pkgs+=(python3-stomp)     # stomp-rabbitmq.pcap
 if [ "${#pkgs[@]}" -gt 0 ]; then
     # shellcheck disable=SC2207
     pkgs=($(printf '%s\n' "${pkgs[@]}" | sort -u))
@@ -1317,6 +1325,59 @@ record_mqtt_ws() {
 }
 
 record_only mqttws record_mqtt_ws
+# stomp-rabbitmq.pcap: a private RabbitMQ 3.10 (Debian `rabbitmq-server`,
+# installed without starting its service; run here in the foreground as the
+# `rabbitmq` user with a node, configuration and data of its own, every
+# listener on 127.0.0.1, epmd too) with its STOMP and Web STOMP plugins and a
+# user of its own; record_helpers.py stomp-client logs in over each with the
+# wrong password (ERROR) and the right one, then sends a message (a card
+# number over STOMP, an SSN over Web STOMP). The broker is stopped after.
+record_stomp() {
+    local dir srv i
+    log "recording stomp-rabbitmq.pcap (RabbitMQ STOMP :$P_STOMP and Web STOMP :$P_WEB_STOMP, stomp.py and websockets)"
+    have rabbitmq-server || apt_install_nostart rabbitmq-server
+    port_free tcp "$P_STOMP" "$P_WEB_STOMP" "$P_RABBIT_AMQP" "$P_RABBIT_DIST" 4369
+    # Outside $WORK, which only root may enter: the node runs as `rabbitmq`.
+    dir="$(mktemp -d /tmp/plainsight-rabbitmq.XXXXXX)"
+    RABBIT_WORK="$dir"
+    printf '%s\n' "listeners.tcp.default = 127.0.0.1:$P_RABBIT_AMQP" "stomp.listeners.tcp.1 = 127.0.0.1:$P_STOMP" \
+        "web_stomp.tcp.ip = 127.0.0.1" "web_stomp.tcp.port = $P_WEB_STOMP" >"$dir/rabbitmq.conf"
+    echo "[rabbitmq_stomp,rabbitmq_web_stomp]." >"$dir/enabled_plugins"
+    chown -R rabbitmq:rabbitmq "$dir"
+    local env=(env HOME="$dir" ERL_EPMD_ADDRESS=127.0.0.1 RABBITMQ_NODENAME=plainsight@localhost
+        RABBITMQ_CONFIG_FILE="$dir/rabbitmq" RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins"
+        RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log" RABBITMQ_DIST_PORT="$P_RABBIT_DIST"
+        RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}")
+    start_bg rabbitmq "${env[@]}" rabbitmq-server; srv=$BG_PID
+    for i in $(seq 1 120); do
+        [ -n "$(ss -Hlnt "sport = :$P_WEB_STOMP" 2>/dev/null)" ] && [ -n "$(ss -Hlnt "sport = :$P_STOMP" 2>/dev/null)" ] && break
+        sleep 0.5
+    done
+    wait_listen tcp "$P_WEB_STOMP"
+    "${env[@]}" rabbitmqctl add_user orders-app 'St0mp-Orders-2026' >"$WORK/rabbitmqctl.log" 2>&1 || die "rabbitmqctl add_user failed"
+    "${env[@]}" rabbitmqctl set_permissions -p / orders-app '.*' '.*' '.*' >>"$WORK/rabbitmqctl.log" 2>&1 ||
+        die "rabbitmqctl set_permissions failed"
+    start_capture stomp-rabbitmq.pcap lo "$(port_filter "$P_STOMP" "$P_WEB_STOMP")"
+    timeout 60 "$PY" "$HELPERS" stomp-client "$P_STOMP" "$P_WEB_STOMP" >"$WORK/stomp-client.log" 2>&1 ||
+        { cat "$WORK/stomp-client.log" >&2; die "stomp-client failed"; }
+    stop_capture stomp-rabbitmq.pcap
+    "${env[@]}" rabbitmqctl stop >>"$WORK/rabbitmqctl.log" 2>&1 || true
+    stop_pid "$srv"
+    stop_rabbitmq
+}
+
+# stop_rabbitmq: whatever our node left running as the `rabbitmq` user (the
+# Erlang VM, its helpers, the epmd it started). No other node can have been
+# running: record_stomp found 4369, epmd's port, free before starting ours.
+stop_rabbitmq() {
+    pkill -u rabbitmq 2>/dev/null || true
+    sleep 1
+    pkill -KILL -u rabbitmq 2>/dev/null || true
+    rm -rf "$RABBIT_WORK"
+    RABBIT_WORK=""
+}
+
+record_only stomp record_stomp
 record_only ftpdata record_ftp_data
 
 # tls_server PORT "certificate args" "server args": start openssl s_server on
@@ -1656,6 +1717,7 @@ record_proxy
 record_socks
 record_websocket
 record_mqtt_ws
+record_stomp
 
 # ---------------------------------------------------------------- SSH
 if [ "$WANT_SSH" = 1 ]; then

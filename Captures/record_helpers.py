@@ -68,6 +68,10 @@ WebSocket (record.sh's "websocket" set, RECORD_ONLY=websocket; python3-websocket
     record_helpers.py websocket-server PORT   record_helpers.py websocket-client PORT
     record_helpers.py mqtt-ws-server PORT     record_helpers.py mqtt-ws-client PORT   (python3-paho-mqtt)
 
+STOMP (record.sh's "stomp" set, RECORD_ONLY=stomp; RabbitMQ's STOMP and Web STOMP plugins as the broker):
+
+    record_helpers.py stomp-client STOMP_PORT WEB_STOMP_PORT   (python3-stomp, python3-websockets)
+
 TACACS+ (record.sh's "tacacs" set, RECORD_ONLY=tacacs; the client needs the
 tacacs_plus library on PYTHONPATH):
 
@@ -2917,6 +2921,54 @@ def mqtt_ws_client(port):
         sys.exit("the broker did not answer as built")
 
 
+# STOMP, to RabbitMQ's STOMP listener (stomp.py) and its Web STOMP one (a
+# WebSocket client writing the frames itself, as stomp.js does in a browser).
+STOMP_USER = "orders-app"
+STOMP_PASSWORD = "St0mp-Orders-2026"
+STOMP_WRONG = "stomp-orders-2025"
+
+
+def stomp_client(port, ws_port):
+    """stomp.py 8 over TCP: the wrong password (ERROR), then the right one
+    and an order sent to a queue (the card number in its JSON body). Then
+    over Web STOMP (subprotocol v12.stomp): the wrong password, then the right
+    one and a customer record sent (the SSN). Each answer is checked."""
+    import asyncio
+    import json
+    import stomp
+    import websockets
+
+    def over_tcp(password, body):
+        connection = stomp.Connection([(HOST4, int(port))], heartbeats=(0, 0))
+        try:
+            connection.connect(STOMP_USER, password, wait=True)
+        except stomp.exception.ConnectFailedException:
+            return "refused"
+        connection.send(destination="/queue/orders", body=body, content_type="application/json")
+        connection.disconnect()
+        return "accepted"
+
+    async def over_websocket(password, body):
+        async with websockets.connect("ws://%s:%s/ws" % (HOST4, ws_port), subprotocols=["v12.stomp"]) as ws:
+            await ws.send("CONNECT\naccept-version:1.2\nhost:/\nlogin:%s\npasscode:%s\nheart-beat:0,0\n\n\0"
+                          % (STOMP_USER, password))
+            answer = await ws.recv()
+            if not answer.startswith("CONNECTED"):
+                return "refused"
+            await ws.send("SEND\ndestination:/queue/customers\ncontent-type:application/json\nreceipt:sent\n\n%s\0" % body)
+            assert (await ws.recv()).startswith("RECEIPT"), "the message was not received"
+            await ws.send("DISCONNECT\n\n\0")  # RabbitMQ closes the socket at once
+            return "accepted"
+
+    order = json.dumps({"order": 5120, "card_number": CONTENT_CARD})
+    customer = json.dumps({"customer": "Dana Whitfield", "ssn": CONTENT_SSN})
+    answers = [over_tcp(STOMP_WRONG, order), over_tcp(STOMP_PASSWORD, order),
+               asyncio.run(over_websocket(STOMP_WRONG, customer)), asyncio.run(over_websocket(STOMP_PASSWORD, customer))]
+    print("answers: %s" % " ".join(answers))
+    if answers != ["refused", "accepted", "refused", "accepted"]:
+        sys.exit("the broker did not answer as built")
+
+
 def main(argv):
     if len(argv) < 2:
         sys.exit(__doc__)
@@ -3051,6 +3103,8 @@ def main(argv):
         websocket_server(*args)
     elif cmd == "websocket-client":
         websocket_client(*args)
+    elif cmd == "stomp-client":
+        stomp_client(*args)
     elif cmd == "mqtt-ws-server":
         mqtt_ws_server(*args)
     elif cmd == "mqtt-ws-client":

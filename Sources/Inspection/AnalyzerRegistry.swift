@@ -34,8 +34,8 @@ public struct AnalyzerDescriptor: Sendable {
 public enum AnalyzerRegistry {
     public static let all: [AnalyzerDescriptor] = [
         // SIP and RTSP before HTTP: they share `OPTIONS `, and their probes look at the URI that follows.
-        // NATS before HTTP too: HTTP's probe takes any `CONNECT ` for a proxy request.
-        Probes.tls, Probes.ssh, Probes.nats, Probes.sipTCP, Probes.rtsp, Probes.http2, Probes.elasticsearch, Probes.http, Probes.smtp, Probes.ftp, Probes.pop3,
+        // NATS and STOMP before HTTP too: HTTP's probe takes any `CONNECT ` for a proxy request.
+        Probes.tls, Probes.ssh, Probes.nats, Probes.stomp, Probes.sipTCP, Probes.rtsp, Probes.http2, Probes.elasticsearch, Probes.http, Probes.smtp, Probes.ftp, Probes.pop3,
         Probes.imap, Probes.nntp, Probes.telnet, Probes.xmpp, Probes.ldap, Probes.postgresql, Probes.mysql, Probes.rdp,
         Probes.redis,
         Probes.dns, Probes.snmp, Probes.snmpv3, Probes.radius,

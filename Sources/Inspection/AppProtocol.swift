@@ -49,13 +49,14 @@ public struct AppProtocol: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let snmpv3 = AppProtocol(rawValue: 40)
     public static let radius = AppProtocol(rawValue: 41)
     public static let tacacs = AppProtocol(rawValue: 42)
+    public static let stomp = AppProtocol(rawValue: 43)
 
     /// Names indexed by raw value.
     static let names = [
         "unknown", "tls", "ssh", "http", "smtp", "ftp", "pop3", "imap", "telnet", "dns", "xmpp", "ldap",
         "postgresql", "mysql", "rdp", "redis", "snmp", "mssql", "mongodb", "cassandra", "memcached", "kafka",
         "amqp", "mqtt", "nats", "socks", "sip", "rtsp", "irc", "vnc", "rlogin", "rsh", "tftp", "syslog", "smb",
-        "kerberos", "http2", "ftp-data", "elasticsearch", "nntp", "snmpv3", "radius", "tacacs",
+        "kerberos", "http2", "ftp-data", "elasticsearch", "nntp", "snmpv3", "radius", "tacacs", "stomp",
     ]
 
     /// The name used in flow records and findings (`tls`, `http`, ...).

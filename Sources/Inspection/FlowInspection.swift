@@ -453,7 +453,7 @@ public struct FlowInspection {
         let analyzer = WebSocketAnalyzer(maxDepth: context.cleartextDepth, upgrade: upgrade)
         cleartext = .webSocket(analyzer)
         cleartextDone = analyzer.ingest(bytes, direction: direction, offset: offset, context: &context) == .done
-        analyzer.inner?.moveSightings(into: &sightings)
+        analyzer.inner?.collect(into: &sightings)
     }
 
     mutating func watchUpgrade(

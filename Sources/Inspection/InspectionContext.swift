@@ -129,7 +129,8 @@ public struct InspectionCounters: Sendable, Equatable {
     public func tunnels(_ kind: TunnelKind) -> UInt64 { self[keyPath: Self.tunnels(kind)] }
     /// HTTP/1.1 connections switched to HTTP/2 in clear (`Upgrade: h2c`) and handed to `HTTP2Analyzer`.
     public var h2cUpgrades: UInt64 = 0
-    /// HTTP/1.1 connections switched to WebSocket (`101`) whose messages were read for the content stage.
+    /// HTTP/1.1 connections switched to WebSocket (`101`) whose frames were read (for the
+    /// content stage, or for the logins of MQTT or STOMP inside).
     public var webSocketUpgrades: UInt64 = 0
     /// WebSocket frames that broke the framing rules (RFC 6455 §5); the direction was given up.
     public var webSocketMalformed: UInt64 = 0

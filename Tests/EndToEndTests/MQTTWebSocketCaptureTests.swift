@@ -8,7 +8,8 @@ import Testing
 /// `dashboard` with a wrong password (CONNACK 5), then the right one and a
 /// reading published at QoS 1 whose payload names the badge holder's e-mail
 /// address. Every client frame is masked: neither password is on the wire.
-/// The build before MQTT was read inside WebSocket found nothing but `cleartext.http`.
+/// The build before MQTT was read inside WebSocket (e8dc11b) found `cleartext.http` and
+/// the e-mail address, no password; the one before WebSocket, `cleartext.http` alone.
 struct MQTTWebSocketCaptureTests {
     static let capture = Paths.captures.appendingPathComponent("mqtt-websocket.pcap")
     static let passwords = ["dashboard-2025": "rejected", "Dashb0ard-Secret-2026": "accepted"]

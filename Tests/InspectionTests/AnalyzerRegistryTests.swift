@@ -47,7 +47,7 @@ struct AnalyzerRegistryTests {
         #expect(Set(AnalyzerRegistry.all.map(\.name))
             == ["tls", "ssh", "http", "smtp", "ftp", "pop3", "imap", "telnet", "xmpp", "ldap", "postgresql", "mysql", "rdp",
                 "redis", "dns", "snmp", "nats", "mqtt", "amqp", "kafka", "socks", "smb", "kerberos", "sip", "rtsp", "irc", "vnc",
-                "rlogin", "rsh", "tftp", "syslog", "http2", "elasticsearch", "mssql", "mongodb", "cassandra", "memcached", "nntp", "snmpv3", "radius", "tacacs"])
+                "rlogin", "rsh", "tftp", "syslog", "http2", "elasticsearch", "mssql", "mongodb", "cassandra", "memcached", "nntp", "snmpv3", "radius", "tacacs", "stomp"])
         #expect(AnalyzerRegistry.udp.map(\.name) == ["dns", "snmp", "snmpv3", "radius", "sip", "tftp", "syslog", "kerberos"])
     }
 

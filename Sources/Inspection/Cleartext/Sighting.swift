@@ -74,6 +74,7 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
     case mqttPassword = "mqtt-password"
     case amqpPassword = "amqp-password"
     case natsPassword = "nats-password"
+    case stompPassword = "stomp-password"
     case socksPassword = "socks-password"
     case smbPlaintextPassword = "smb-plaintext-password"
     case rtspBasic = "rtsp-basic"
@@ -150,7 +151,7 @@ public enum CredentialMechanism: String, Sendable, CaseIterable {
         switch self {
         case .httpBasic, .httpForm, .urlPassword, .ftp, .pop3, .imapLogin, .saslPlain, .saslLogin, .telnet,
              .ldapSimpleBind, .snmpCommunity, .postgresqlPassword, .redisAuth, .mysqlClearPassword, .mqttPassword,
-             .amqpPassword, .natsPassword, .socksPassword, .smbPlaintextPassword, .rtspBasic, .ircPassword,
+             .amqpPassword, .natsPassword, .stompPassword, .socksPassword, .smbPlaintextPassword, .rtspBasic, .ircPassword,
              .rexecPassword, .rloginPassword, .vncNone, .mssqlPassword, .mongodbPlain, .cassandraPassword,
              .memcachedSASLPlain, .nntp, .tacacsPassword, .radiusEAPGTC: .plaintext
         case .httpDigest, .cramMD5, .apop, .ntlm, .mysqlNative, .postgresqlMD5, .scram, .sipDigest, .rtspDigest,

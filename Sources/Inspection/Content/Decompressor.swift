@@ -43,7 +43,7 @@ final class Decompressor {
         /// servers send it): told apart by the first byte.
         case deflate
         /// Raw RFC 1951 only, whatever its first byte (WebSocket's
-        /// permessage-deflate, RFC 7692 §7.2.2; SAML's redirect binding).
+        /// permessage-deflate, RFC 7692 §7.2.2).
         case rawDeflate
         /// RFC 7932 (`br`).
         case brotli

@@ -418,8 +418,7 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
             if name.equals("sec-websocket-extensions", caseInsensitive: true) && HTTPAnalyzer.namesPerMessageDeflate(value) {
                 r.perMessageDeflate = true
             } else if name.equals("sec-websocket-protocol", caseInsensitive: true) {
-                // The subprotocol the server chose (RFC 6455 §4.2.2): MQTT's names (3.1.1 and 5.0 §6; 3.1).
-                r.webSocketMQTT = value.equals("mqtt", caseInsensitive: true) || value.equals("mqttv3.1", caseInsensitive: true)
+                r.webSocketCarries = HTTPAnalyzer.webSocketSubprotocol(value)
             }
             if name.equals("set-cookie", caseInsensitive: true) {
                 var found: [CredentialSighting] = []
@@ -487,7 +486,7 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
         if status == 101 && r.upgrade == .webSocket && request.offered == .webSocket, let start = request.followedAt {
             // WebSocket frames follow the request and the 101's head (RFC 6455 §4.1).
             webSocketUpgrade = WebSocketUpgrade(
-                toServer: start, toClient: r.lineEnd, deflate: r.perMessageDeflate, carries: r.webSocketMQTT ? .mqtt : nil,
+                toServer: start, toClient: r.lineEnd, deflate: r.perMessageDeflate, carries: r.webSocketCarries,
                 nextContentStream: nextContentStream)
         }
         if status == 101 || tunnelAnswer {
@@ -654,8 +653,8 @@ extension HTTPAnalyzer {
         var upgrade = Upgrade.none
         /// A response's `Sec-WebSocket-Extensions` accepts permessage-deflate.
         var perMessageDeflate = false
-        /// A response's `Sec-WebSocket-Protocol` chose MQTT.
-        var webSocketMQTT = false
+        /// The protocol a response's `Sec-WebSocket-Protocol` chose, when its logins are read.
+        var webSocketCarries: AppProtocol?
         /// The body's `Content-Type` (capped; charged once per direction) and `Content-Encoding`.
         var contentType: [UInt8] = []
         var contentTypeReserved = 0
@@ -671,7 +670,7 @@ extension HTTPAnalyzer {
             self.method = method
             upgrade = .none
             perMessageDeflate = false
-            webSocketMQTT = false
+            webSocketCarries = nil
             status = 0
             contentLength = nil
             badFraming = false
@@ -959,6 +958,20 @@ extension HTTPAnalyzer {
             start = end + 1
         }
         return false
+    }
+
+    /// The subprotocol a server chose (RFC 6455 §4.2.2), when PlainSight reads
+    /// its logins: MQTT's names (3.1.1 and 5.0 §6; `mqttv3.1` for 3.1) and
+    /// STOMP's (`v10.stomp`, `v11.stomp`, `v12.stomp`, as RabbitMQ's Web STOMP and
+    /// stomp.js name them).
+    static func webSocketSubprotocol(_ value: UnsafeRawBufferPointer) -> AppProtocol? {
+        if value.equals("mqtt", caseInsensitive: true) || value.equals("mqttv3.1", caseInsensitive: true) { return .mqtt }
+        if value.equals("v10.stomp", caseInsensitive: true) || value.equals("v11.stomp", caseInsensitive: true)
+            || value.equals("v12.stomp", caseInsensitive: true)
+        {
+            return .stomp
+        }
+        return nil
     }
 
     static func chunkSize(_ line: UnsafeRawBufferPointer) -> UInt64? {

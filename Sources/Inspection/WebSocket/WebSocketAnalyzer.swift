@@ -11,7 +11,7 @@ public struct WebSocketUpgrade: Sendable, Equatable {
     /// first frame has RSV1 set is compressed.
     public var deflate: Bool
     /// The protocol the 101's `Sec-WebSocket-Protocol` chose, when PlainSight
-    /// reads its logins (`mqtt`: MQTT over WebSocket).
+    /// reads its logins (MQTT, STOMP).
     public var carries: AppProtocol?
     /// The HTTP/1 reader's next content stream number: the messages' streams go on from it.
     var nextContentStream: UInt32
@@ -31,10 +31,11 @@ public struct WebSocketUpgrade: Sendable, Equatable {
 ///
 /// Runs with the content stage (the HTTP/1 reader hands the stream over at
 /// the `101`), and with the cleartext readers when the `101` chose MQTT
-/// (`mqtt`, `mqttv3.1`): the binary messages' payload in each direction is
-/// then read by `MQTTLoginAnalyzer` as the MQTT stream it is, for the
-/// CONNECT's password and the CONNACK's verdict (`credential.mqtt`: a
-/// browser dashboard or a device logging in to a broker's WebSocket
+/// (`mqtt`, `mqttv3.1`) or STOMP (`v10.stomp`, `v11.stomp`, `v12.stomp`):
+/// the messages' payload in each direction is then read by that protocol's
+/// login reader as the stream it is, for the password and the broker's
+/// verdict (`credential.mqtt-password`, `credential.stomp-password`: a
+/// browser dashboard, or a device, logging in to a broker's WebSocket
 /// listener). Control frames are not delivered.
 /// A frame that breaks the framing rules stops its direction (counted in
 /// `http.websocket_malformed`); a gap or `maxDepth` bytes stop it too.
@@ -47,8 +48,8 @@ public final class WebSocketAnalyzer: StreamAnalyzer, TwoWayDialogue {
     var toClient = WebSocketFrameReader()
     /// Number of the next content stream (message) of this flow.
     var nextContentStream: UInt32
-    /// The login reader of the protocol inside (MQTT), fed by both directions' readers.
-    let inner: MQTTLoginAnalyzer?
+    /// The login reader of the protocol inside (MQTT, STOMP), fed by both directions' readers.
+    let inner: CleartextAnalyzer?
     /// The directions `inner` was told have ended.
     private var innerEnded = (toServer: false, toClient: false)
 
@@ -58,9 +59,9 @@ public final class WebSocketAnalyzer: StreamAnalyzer, TwoWayDialogue {
         toServer.expectedOffset = upgrade.toServer
         toClient.expectedOffset = upgrade.toClient
         nextContentStream = upgrade.nextContentStream
-        inner = upgrade.carries == .mqtt ? MQTTLoginAnalyzer(maxDepth: maxDepth) : nil
-        toServer.inner = inner
-        toClient.inner = inner
+        inner = upgrade.carries.flatMap { CleartextAnalyzer.make(for: $0, depth: maxDepth) }
+        (toServer.inner, toClient.inner) = (inner, inner)
+        (toServer.innerReadsText, toClient.innerReadsText) = (upgrade.carries == .stomp, upgrade.carries == .stomp)
     }
 
     public var isDone: Bool { toServer.stopped && toClient.stopped }
@@ -83,7 +84,7 @@ public final class WebSocketAnalyzer: StreamAnalyzer, TwoWayDialogue {
     /// stage, once `inner` has read the login nothing is left to read.
     func settle(_ context: inout InspectionContext) -> AnalyzerVerdict {
         guard let inner else { return isDone ? .done : .needMore }
-        if inner.isDone && !context.wantsContent {
+        if (toServer.innerDone || toClient.innerDone) && !context.wantsContent {
             toServer.stop(&context)
             toClient.stop(&context)
         }

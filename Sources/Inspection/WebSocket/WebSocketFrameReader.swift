@@ -37,16 +37,24 @@ import Flows
 /// reads the rest (an unmasked server's control frames, an uncompressed
 /// message past its cap, a message of an extension not undone).
 ///
-/// When the connection carries MQTT (the `101` chose the `mqtt`
-/// subprotocol), the payload of the binary messages, one after the other,
-/// is the MQTT byte stream (MQTT 3.1.1 and 5.0 §6: a packet may span
-/// messages, a message hold several): it goes to `inner` as well, at offsets
-/// of its own.
+/// When the connection carries a protocol whose logins PlainSight reads (the
+/// `101` chose `mqtt` or a STOMP version as its subprotocol), the payload of
+/// the messages, one after the other, is that protocol's byte stream (MQTT
+/// 3.1.1 and 5.0 §6: binary messages only, a packet may span messages and a
+/// message hold several; STOMP: text or binary, a frame or more per
+/// message): it goes to `inner` as well, at offsets of its own.
 struct WebSocketFrameReader: DirectionReader {
     var expectedOffset: UInt64 = 0
     private(set) var stopped = false
     /// The login reader of the protocol inside, shared by both directions.
-    var inner: MQTTLoginAnalyzer?
+    var inner: CleartextAnalyzer?
+    /// `inner` reads text messages too (STOMP), not only binary ones (MQTT).
+    var innerReadsText = false
+    /// `inner` answered `.done` to this direction's bytes.
+    private(set) var innerDone = false
+    /// Bytes of a message meant for `inner` were not decoded: its stream has a
+    /// hole, told to it as a gap; nothing more goes to it from this direction.
+    private var innerLost = false
     /// Bytes of this direction given to `inner`.
     private var innerOffset: UInt64 = 0
 
@@ -72,8 +80,8 @@ struct WebSocketFrameReader: DirectionReader {
     private var messageRSV: UInt8 = 0
     /// The message is decoded: for the content stage, for `inner`, or both.
     private var decoding = false
-    /// It is a binary message: its bytes go to `inner` too.
-    private var binary = false
+    /// Its bytes go to `inner` too.
+    private var toInner = false
     /// Its stream, with the content stage.
     private var message: ContentStream?
     private var inflater: Decompressor?
@@ -166,28 +174,33 @@ struct WebSocketFrameReader: DirectionReader {
             message?.finish(complete: false, &context)
             message = nil
             decoding = false
+            loseInner(direction: direction, context: &context)
         }
-        if opcode == 0 && messageRSV != 0 { messageIn &+= length }
+        // Lengths are announced by the peer: the sum saturates (the ratio cap then allows everything left).
+        if opcode == 0 && messageRSV != 0 { messageIn = WebSocketFrameReader.saturatingSum(messageIn, length) }
         guard !isControl && opcode != 0 else { return }
         inMessage = true
         messageRSV = rsv
-        binary = opcode == 2
+        toInner = inner != nil && !innerLost && (opcode == 2 || innerReadsText)
         decoding = false
         (messageIn, messageOut) = (length, 0)
-        guard context.wantsContent || (binary && inner != nil) else { return }
+        // With a protocol inside, every message is inflated (a later one may refer back into it).
+        guard context.wantsContent || inner != nil else { return }
         // RSV1 without permessage-deflate, or RSV2/RSV3: an extension PlainSight does not undo.
         if rsv & 0b011 != 0 || (rsv != 0 && !deflate) {
             context.counters.content.unsupportedCodings &+= 1
-            return
+            return loseInner(direction: direction, context: &context)
         }
         if rsv != 0 && inflater == nil {
-            guard inflating, context.reserve(Decompressor.initialCharge) else { return }
+            guard inflating, context.reserve(Decompressor.initialCharge) else {
+                return loseInner(direction: direction, context: &context)
+            }
             inflater = Decompressor(format: .rawDeflate)
         } else if rsv != 0 && deflateEnded {
             deflateEnded = false
             guard inflater!.restartKeepingWindow() else {
                 context.counters.content.corruptCompressed &+= 1
-                return dropInflater(&context)
+                return dropInflater(direction: direction, context: &context)
             }
         }
         decoding = true
@@ -237,17 +250,17 @@ struct WebSocketFrameReader: DirectionReader {
         guard let inflater, !deflateEnded else { return }
         guard inflater.setInput(bytes) else {
             context.counters.content.corruptCompressed &+= 1
-            return dropInflater(&context)
+            return dropInflater(direction: direction, context: &context)
         }
         inflate(inflater, direction: direction, context: &context)
     }
 
-    /// The message's bytes as sent: to its stream while it is open, and a
-    /// binary message's to the protocol inside.
+    /// The message's bytes as sent: to its stream while it is open, and to
+    /// the protocol inside.
     private mutating func decoded(_ bytes: UnsafeRawBufferPointer, direction: Direction, context: inout InspectionContext) {
         message?.write(bytes, &context)
-        guard binary, let inner, !bytes.isEmpty else { return }
-        _ = inner.ingest(bytes, direction: direction, offset: innerOffset, context: &context)
+        guard toInner, let inner, !bytes.isEmpty else { return }
+        if inner.ingest(bytes, direction: direction, offset: innerOffset, context: &context) == .done { innerDone = true }
         innerOffset += UInt64(bytes.count)
     }
 
@@ -256,13 +269,14 @@ struct WebSocketFrameReader: DirectionReader {
     private mutating func inflate(_ inflater: Decompressor, direction: Direction, context: inout InspectionContext) {
         while true {
             let (produced, step) = inflater.step()
-            let allowed = max(ContentLimits.ratioFloor, ContentLimits.maxRatio &* messageIn)
+            let (product, overflow) = ContentLimits.maxRatio.multipliedReportingOverflow(by: messageIn)
+            let allowed = overflow ? .max : max(ContentLimits.ratioFloor, product)
             let room = allowed - messageOut
             guard UInt64(produced.count) <= room else {
                 decoded(UnsafeRawBufferPointer(rebasing: produced[..<Int(room)]), direction: direction, context: &context)
                 context.counters.content.ratioCapHits &+= 1
                 inflating = false
-                return dropInflater(&context)
+                return dropInflater(direction: direction, context: &context)
             }
             messageOut += UInt64(produced.count)
             decoded(produced, direction: direction, context: &context)
@@ -274,14 +288,14 @@ struct WebSocketFrameReader: DirectionReader {
                 return
             case .corrupt, .memoryCap:
                 context.counters.content.corruptCompressed &+= 1
-                return dropInflater(&context)
+                return dropInflater(direction: direction, context: &context)
             }
         }
     }
 
     /// The direction's decompressor goes; the message being inflated ends,
-    /// cut short, and its budget returns.
-    private mutating func dropInflater(_ context: inout InspectionContext) {
+    /// cut short (a hole for `inner`), and its budget returns.
+    private mutating func dropInflater(direction: Direction, context: inout InspectionContext) {
         guard inflater != nil else { return }
         inflater = nil
         deflateEnded = false
@@ -289,6 +303,22 @@ struct WebSocketFrameReader: DirectionReader {
         message?.finish(complete: false, &context)
         message = nil
         decoding = false
+        loseInner(direction: direction, context: &context)
+    }
+
+    /// A message meant for `inner` is not decoded, or not all of it: the
+    /// protocol's stream has a hole there (MQTT and STOMP frames would be
+    /// stitched across it), so `inner` hears of a gap and gets nothing more.
+    private mutating func loseInner(direction: Direction, context: inout InspectionContext) {
+        guard toInner, !innerLost, let inner else { return }
+        innerLost = true
+        toInner = false
+        if inner.gap(direction: direction, offset: innerOffset, length: 1, context: &context) == .done { innerDone = true }
+    }
+
+    static func saturatingSum(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
     }
 
     private mutating func endFrame(direction: Direction, context: inout InspectionContext) {
