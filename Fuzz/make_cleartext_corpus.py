@@ -64,12 +64,13 @@ ANALYZERS = [
     "snmpv3",
     "radius",
     "tacacs",
-    "websocket",  # not an app: FuzzCleartext's WebSocket frame reader, one past `apps`
+    "websocket",  # not an app: FuzzCleartext's WebSocket frame reader (nil in `apps`)
+    "stomp",
 ]
 # Byte 1: bits 0-1 the budget (3: 64 bytes), bit 2 server ends first, bit 3 depth 300,
 # bit 4 UDP (Kerberos and SIP; else TCP); for websocket, permessage-deflate not negotiated;
-# bit 5, for websocket, the `mqtt` subprotocol chosen.
-TINY_BUDGET, DEPTH_300, UDP, MQTT_INSIDE = 0x03, 0x08, 0x10, 0x20
+# bit 5, for websocket, the `mqtt` subprotocol chosen; bit 6, a STOMP one.
+TINY_BUDGET, DEPTH_300, UDP, MQTT_INSIDE, STOMP_INSIDE = 0x03, 0x08, 0x10, 0x20, 0x40
 
 OWN = {
     "http-auth-curl.pcap": "http", "http-curl.pcap": "http", "smtp-auth.pcap": "smtp", "smtp-python.pcap": "smtp",
@@ -79,10 +80,12 @@ OWN = {
     "h2c-content.pcap": "http2", "nntp-python.pcap": "nntp", "content-br-zstd.pcap": "http",
     "grpc-gzip.pcap": "http2", "grpc-messages.pcap": ("http2", "http"),  # a tuple: the analyzer of each stream in turn
     "http-identity.pcap": "http", "saml-post.pcap": "http", "tacacs.pcap": "tacacs",
+    "stomp-rabbitmq.pcap": "stomp",
 }
 # Which TCP streams of a capture are seeded (default: its first four). tacacs.pcap:
 # an obfuscated login, the flagged ASCII and PAP logins, the unflagged one in clear.
-STREAMS = {"tacacs.pcap": (0, 5, 6, 10)}
+# stomp-rabbitmq.pcap: the two STOMP connections (the Web STOMP ones are websocket_seeds').
+STREAMS = {"tacacs.pcap": (0, 5, 6, 10), "stomp-rabbitmq.pcap": (0, 1)}
 REAL = {
     "ndpi__http_auth.pcap": "http", "arkime__http-digestauth.pcap": "http", "ndpi__webdav.pcap": "http",
     "arkime__80211http.pcap": "http", "ndpi__pop3.pcap": "pop3", "ndpi__imap.pcap": "imap",
@@ -209,12 +212,14 @@ def own_exchanges():
 
 
 def websocket_seeds():
-    """The WebSocket connections of websocket.pcap and mqtt-websocket.pcap
-    from their first frame (the reader's start: what follows each direction's
-    HTTP head), whole, in small pieces, with a tiny budget, and as if deflate
-    had not been agreed; MQTT's with its subprotocol chosen."""
+    """The WebSocket connections of websocket.pcap, mqtt-websocket.pcap and
+    stomp-rabbitmq.pcap from their first frame (the reader's start: what
+    follows each direction's HTTP head), whole, in small pieces, with a tiny
+    budget, and as if deflate had not been agreed; MQTT's and STOMP's with
+    their subprotocol chosen."""
     seeds = {}
-    for name, options in (("websocket.pcap", 0), ("mqtt-websocket.pcap", MQTT_INSIDE)):
+    for name, options in (("websocket.pcap", 0), ("mqtt-websocket.pcap", MQTT_INSIDE),
+                          ("stomp-rabbitmq.pcap", STOMP_INSIDE)):
         path = os.path.join(CAPTURES, name)
         if os.path.exists(path):
             seeds.update(websocket_connections(path, name[:-len(".pcap")], options))

@@ -395,7 +395,8 @@ def main():
             seeds["FuzzPipeline"][stem + "-text-smallcaps"] = frame_list(link, 1 | (2 << 1) | (1 << 3), packets)
         if stem in ("content-http", "h2c-content", "smtp-python", "ftp-data", "http-auth-curl", "mixed-any", "dns-udp",
                     "utf16-content", "nntp-python", "content-br-zstd", "grpc-gzip", "grpc-messages", "http-identity", "saml-post",
-                    "radius", "tacacs", "syslog", "proxy-connect", "socks-tunnels", "websocket", "mqtt-websocket"):
+                    "radius", "tacacs", "syslog", "proxy-connect", "socks-tunnels", "websocket", "mqtt-websocket",
+                    "stomp-rabbitmq"):
             # Bit 7: the content scanner runs too (raw streams, decoded bodies).
             seeds["FuzzPipeline"][stem + "-content"] = frame_list(link, 0x80, packets)
 

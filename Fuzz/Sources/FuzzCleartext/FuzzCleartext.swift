@@ -5,9 +5,9 @@
 // stage runs it.
 //
 // Input format (make_cleartext_corpus.py writes it):
-//   byte 0      the analyzer: an index into `apps` below, or one past its
-//               end for the WebSocket frame reader (modulo their number;
-//               the corpus generator names them the same way)
+//   byte 0      the analyzer: an index into `apps` below (modulo its
+//               length; nil there is the WebSocket frame reader; the corpus
+//               generator names them the same way)
 //   byte 1      bits 0-1 the budget (maxBufferedBytes 65536, 4096, 512, 64);
 //               bit 2 which direction ends first after the script (0: to the
 //               server); bit 3 the depth (1 MiB, or 300); bit 4 the flow is
@@ -15,7 +15,8 @@
 //               chunk a datagram), else TCP; for WebSocket, permessage-deflate
 //               was not negotiated (frames from offset 0 in both directions);
 //               bit 5, for WebSocket, the `mqtt` subprotocol was chosen (the
-//               binary messages are read by the MQTT login reader too)
+//               binary messages are read by the MQTT login reader too); bit
+//               6, a STOMP one (the messages go to the STOMP login reader)
 //   (A gap before a direction's first chunk is a flow picked up mid-stream:
 //   that direction is first seen past offset 0.)
 //   then events, each a byte `e`:
@@ -61,8 +62,9 @@ import Glibc
 let budgets = [65_536, 4096, 512, 64]
 let depths: [UInt64] = [1 << 20, 300]
 /// The analyzers, by the index in byte 0. Append new ones at the end (and
-/// to ANALYZERS in make_cleartext_corpus.py): existing seeds keep their meaning.
-let apps: [AppProtocol] = [
+/// to ANALYZERS in make_cleartext_corpus.py): existing seeds keep their
+/// meaning. nil: the WebSocket frame reader, as FlowInspection starts it after a `101`.
+let apps: [AppProtocol?] = [
     .http,
     .smtp,
     .pop3,
@@ -96,14 +98,14 @@ let apps: [AppProtocol] = [
     .snmpv3,
     .radius,
     .tacacs,
+    nil,
+    .stomp,
 ]
-/// Byte 0's value past `apps`: the WebSocket frame reader, as FlowInspection starts it after a `101`.
-let webSocket = apps.count
 
 /// Protocols read over UDP only, datagram by datagram: merging chunks changes the input.
-let udpOnlyApps = Set(AnalyzerRegistry.udp.map(\.app)).subtracting(AnalyzerRegistry.tcp.map(\.app))
+let udpOnlyApps = Set<AppProtocol?>(AnalyzerRegistry.udp.map(\.app)).subtracting(AnalyzerRegistry.tcp.map(\.app))
 /// Protocols read over UDP or TCP (Kerberos, SIP): bit 4 of byte 1 chooses.
-let bothTransportApps = Set(AnalyzerRegistry.udp.map(\.app)).intersection(AnalyzerRegistry.tcp.map(\.app))
+let bothTransportApps = Set<AppProtocol?>(AnalyzerRegistry.udp.map(\.app)).intersection(AnalyzerRegistry.tcp.map(\.app))
 
 /// One analyzer and its context, with the per-event checks.
 struct Run {
@@ -180,17 +182,16 @@ func secrets(_ sightings: [Sighting]) -> [String] {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     var input = FuzzInput(data, size)
-    let index = Int(input.u8()) % (apps.count + 1)
+    let reader = apps[Int(input.u8()) % apps.count]
     // The WebSocket reader stands for HTTP where an app is needed (the assessor's).
-    let app = index == webSocket ? .http : apps[index]
-    let reader: AppProtocol? = index == webSocket ? nil : app
+    let app = reader ?? .http
     let options = input.u8()
     let deflate = options & 0x10 == 0
-    let carries: AppProtocol? = options & 0x20 != 0 ? .mqtt : nil
+    let carries: AppProtocol? = options & 0x20 != 0 ? .mqtt : options & 0x40 != 0 ? .stomp : nil
     let budget = budgets[Int(options & 3)]
     let clientFirst = options & 4 == 0
     let depth = depths[Int(options >> 3 & 1)]
-    let udp = reader != nil && (udpOnlyApps.contains(app) || (options & 0x10 != 0 && bothTransportApps.contains(app)))
+    let udp = udpOnlyApps.contains(reader) || (options & 0x10 != 0 && bothTransportApps.contains(reader))
     let transport: TransportProtocol = udp ? .udp : .tcp
 
     let events = input.streamEvents(limit: 512)
