@@ -312,6 +312,19 @@ struct WebSocketTests {
         #expect(d.context.counters.webSocketUpgrades == 0 && d.context.counters.h2cUpgrades == 0)
     }
 
+    /// The upgrade request's Basic login: the 101 let it in.
+    @Test func aLoginOnTheUpgradeRequestIsAcceptedByThe101() {
+        var c = Conversation(port: 8080, selection: AnalyzerSelection(parsing: "cleartext")!)
+        var request = WS.request()
+        request.insert(contentsOf: ascii("Authorization: Basic ZGFzaDpzM2NyZXQtUGFzcw==\r\n"), at: request.count - 2)
+        c.client(request)
+        c.server(WS.switching())
+        let found = c.inspection.takeSightings().compactMap { s -> CredentialSighting? in
+            if case .credential(let x) = s { x } else { nil }
+        }
+        #expect(found.map(\.mechanism) == [.httpBasic] && found.map(\.outcome) == [.accepted])
+    }
+
     @Test func extensionHeaderValues() {
         let cases: [(String, Bool)] = [
             ("permessage-deflate", true), ("Permessage-Deflate; client_max_window_bits=10", true),

@@ -30,7 +30,7 @@ protocol LineDialogue: AnyObject {
     /// cut value).
     var lineNotContent: Range<Int>? { get set }
     /// One line without its CR LF; `truncated` when only its first
-    /// `LoginLineReader.maxLine` bytes are there.
+    /// `lineLimit` bytes (of the direction's reader) are there.
     func deliver(_ bytes: UnsafeRawBufferPointer, truncated: Bool, direction: Direction, context: inout InspectionContext)
     func rawData(_ bytes: UnsafeRawBufferPointer, context: inout InspectionContext)
     func rawDataEnded()
@@ -62,7 +62,7 @@ extension LineDialogue {
 extension LineDialogue {
     /// Splits one chunk of `direction` into lines (CR LF or a bare LF). A
     /// line inside the chunk is handed over in place; one that spans chunks
-    /// has its first `LoginLineReader.maxLine` bytes copied, charged to the
+    /// has its first `lineLimit` bytes copied, charged to the
     /// context's budget. A chunk that does not continue the stream — the
     /// direction's first, past offset 0, or one after a hole the pipeline did
     /// not report — loses the line boundaries: reading resumes after its next
@@ -132,7 +132,7 @@ extension LineDialogue {
                     held.withUnsafeBytes {
                         deliver(
                             UnsafeRawBufferPointer(rebasing: $0[..<min(length, $0.count)]),
-                            truncated: length > LoginLineReader.maxLine, direction: direction, context: &context)
+                            truncated: length > r.lineLimit, direction: direction, context: &context)
                     }
                     swap(&held, &r.held)
                 }
@@ -141,8 +141,8 @@ extension LineDialogue {
                 var length = lf - i
                 if length > 0 && bytes[lf - 1] == 0x0d { length -= 1 }
                 deliver(
-                    UnsafeRawBufferPointer(rebasing: bytes[i..<(i + min(length, LoginLineReader.maxLine))]),
-                    truncated: length > LoginLineReader.maxLine, direction: direction, context: &context)
+                    UnsafeRawBufferPointer(rebasing: bytes[i..<(i + min(length, r.lineLimit))]),
+                    truncated: length > r.lineLimit, direction: direction, context: &context)
             }
             i = lf + 1
             if let skip = lineNotContent {

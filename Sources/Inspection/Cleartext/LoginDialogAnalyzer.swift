@@ -616,6 +616,9 @@ struct PendingCredential {
 struct LoginLineReader {
     /// Bytes of a line kept (the rest of a longer line is skipped).
     static let maxLine = LoginDialogAnalyzer.maxLine
+    /// Bytes of a line this reader keeps (`maxLine` unless its dialogue
+    /// carries longer values: a STOMP passcode that is an OAuth token).
+    var lineLimit = LoginLineReader.maxLine
     /// Stream offset of the next byte to read.
     var expectedOffset: UInt64 = 0
     /// Ended, gapped or past the depth: nothing more is read.
@@ -644,13 +647,13 @@ struct LoginLineReader {
         guard !bytes.isEmpty else { return }
         seen += bytes.count
         lastWasCR = bytes[bytes.count - 1] == 0x0d
-        let take = min(bytes.count, LoginLineReader.maxLine - held.count)
+        let take = min(bytes.count, lineLimit - held.count)
         guard take > 0, !dropped else { return }
         guard context.reserve(take) else {
             dropped = true
             return
         }
-        if held.capacity < LoginLineReader.maxLine { held.reserveCapacity(LoginLineReader.maxLine) }
+        if held.capacity < lineLimit { held.reserveCapacity(lineLimit) }
         held.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[..<take]))
         charged += take
     }

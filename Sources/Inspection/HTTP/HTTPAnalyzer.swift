@@ -25,9 +25,9 @@ import Flows
 /// Nothing is allocated for an in-order chunk unless a sighting is made.
 ///
 /// A credential from a request waits for that request's response (first in,
-/// first out, at most `maxPendingRequests`): 401, 403 and 407 reject it, 2xx
-/// and 3xx accept it, anything else leaves it unknown; 1xx interim responses
-/// are passed over. When a direction stops — its end, a gap, a message that
+/// first out, at most `maxPendingRequests`): 401, 403 and 407 reject it, 2xx,
+/// 3xx and a 101 accept it, anything else leaves it unknown; other 1xx interim
+/// responses are passed over. When a direction stops — its end, a gap, a message that
 /// does not parse, `maxDepth` bytes read — whatever waits is emitted with an
 /// unknown outcome. The analyzer is `.done` once both directions stopped.
 ///
@@ -796,9 +796,11 @@ extension HTTPAnalyzer {
     }
 
     /// What a final response status says of the request's credentials:
-    /// 401, 403 and 407 reject them, 2xx and 3xx accept them.
+    /// 401, 403 and 407 reject them; 2xx, 3xx and a `101` (the server
+    /// switched protocols for the request, so it let it in) accept them.
     static func outcome(status: Int) -> LoginOutcome {
-        status == 401 || status == 403 || status == 407 ? .rejected : status >= 200 && status < 400 ? .accepted : .unknown
+        if status == 401 || status == 403 || status == 407 { return .rejected }
+        return status >= 200 && status < 400 || status == 101 ? .accepted : .unknown
     }
 
     /// `name=value` or `name="quoted value"` pairs separated by commas (RFC 7616 §3.4).

@@ -9,20 +9,32 @@ import Flows
 /// body and a NUL (1.2 §"STOMP Frames"); line breaks may be CR LF, and
 /// bare line breaks may come between frames (heart-beats). The client's first
 /// frame is `CONNECT` (or `STOMP`, 1.1 and 1.2): its `login` and `passcode`
-/// headers are the user and password (`.stompPassword`); CONNECT frames do
-/// not escape their header values (1.2 §"Value Encoding"), and of a repeated
+/// headers are the user and password (`.stompPassword`); a CONNECT frame's
+/// header values are as sent, a STOMP frame's have their escapes (`\\`,
+/// `\c`, `\n`, `\r`) undone (1.2 §"Value Encoding" exempts only CONNECT and
+/// CONNECTED; stomp.py and stomp.js escape STOMP frames), and of a repeated
 /// header the first counts. The broker answers `CONNECTED` (accepted) or
-/// `ERROR` (rejected: RabbitMQ's "Access refused", ActiveMQ's "User name or
-/// password is invalid"); anything else leaves the outcome unknown.
+/// `ERROR`, which rejects when its `message` header or body speaks of the
+/// login (RabbitMQ's "Access refused", ActiveMQ's "User name or password is
+/// invalid"; `maxErrorLines` lines read) and says nothing of the password
+/// otherwise (a version negotiation, 1.2 §"Protocol Negotiation").
 ///
 /// Only the first frame of each direction is read: the analyzer is `.done`
 /// once the verdict is in, or after a first frame that is not a CONNECT or
 /// carries no passcode. Lines come from `LineDialogue` (in place; one cut by
-/// a chunk boundary copied up to `LoginLineReader.maxLine` bytes, charged to
-/// the context's budget; a truncated line is not read for credentials).
+/// a chunk boundary copied, the client's up to `maxLine` bytes — a passcode
+/// may be an OAuth access token of a few KiB — and the broker's up to
+/// `LoginLineReader.maxLine`, charged to the context's budget; a truncated
+/// line is not read). Bytes lost before a frame's end (a gap, a direction
+/// picked up past its start) end that frame: a passcode read whole still
+/// counts, and a later broker frame is no verdict (the outcome is unknown).
 public final class STOMPLoginAnalyzer: StreamAnalyzer, SightingSource, LineDialogue, TwoWayDialogue {
     public let maxDepth: UInt64
     public internal(set) var sightings: [Sighting] = []
+    /// Longest client line kept (RabbitMQ's OAuth 2.0 backend takes a JWT as the passcode).
+    public static let maxLine = 16384
+    /// Lines of the broker's ERROR frame read for why it refused.
+    static let maxErrorLines = 16
 
     @exclusivity(unchecked) var toServer = LoginLineReader()
     @exclusivity(unchecked) var toClient = LoginLineReader()
@@ -32,8 +44,12 @@ public final class STOMPLoginAnalyzer: StreamAnalyzer, SightingSource, LineDialo
 
     /// Where the client is in its first frame.
     var client = FramePart.command
-    /// The broker's first frame, once its command was read.
+    /// The first frame is `STOMP`: its header values are escaped.
+    var escaped = false
+    /// The broker's first frame, once it was judged.
     var verdict: LoginOutcome?
+    /// Lines of the broker's ERROR frame read so far (nil: not in one).
+    var errorLines: Int?
     var login: [UInt8]?
     var passcode: [UInt8]?
 
@@ -41,17 +57,27 @@ public final class STOMPLoginAnalyzer: StreamAnalyzer, SightingSource, LineDialo
 
     public init(maxDepth: UInt64) {
         self.maxDepth = maxDepth
+        toServer.lineLimit = STOMPLoginAnalyzer.maxLine
     }
 
     // MARK: StreamAnalyzer (TwoWayDialogue's ingest, gap and end, lines read by LineDialogue)
 
-    /// Lost bytes at the start lose the frame: the direction stops (TwoWayDialogue's gap).
-    func linesLost(_ direction: Direction, context: inout InspectionContext) {}
+    /// Bytes lost (a direction picked up past its start, a hole the pipeline
+    /// did not report) end the frame being read there.
+    func linesLost(_ direction: Direction, context: inout InspectionContext) {
+        if direction == .toServer {
+            client = .read
+        } else if verdict == nil {
+            verdict = .unknown
+        }
+    }
     func rawData(_ bytes: UnsafeRawBufferPointer, context: inout InspectionContext) {}
     func rawDataEnded() {}
 
     func settle(_ context: inout InspectionContext) -> AnalyzerVerdict {
-        if client != .read && toServer.finished { isDone = true }  // the CONNECT never came whole
+        // A direction that stopped (a gap, its end) ends its frame: what was read counts.
+        if toServer.finished && client != .read { client = .read }
+        if toClient.finished && verdict == nil, errorLines != nil { verdict = .unknown }
         if client == .read {
             if passcode == nil {
                 isDone = true  // nothing to decide
@@ -88,6 +114,7 @@ public final class STOMPLoginAnalyzer: StreamAnalyzer, SightingSource, LineDialo
             guard !line.isEmpty else { return }
             if STOMPLoginAnalyzer.equals(line, "CONNECT") || STOMPLoginAnalyzer.equals(line, "STOMP") {
                 client = .headers
+                escaped = line.count == 5
             } else {
                 client = .read  // not a login
             }
@@ -98,15 +125,42 @@ public final class STOMPLoginAnalyzer: StreamAnalyzer, SightingSource, LineDialo
             }
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
             let name = UnsafeRawBufferPointer(rebasing: line[..<colon])
-            if login == nil && STOMPLoginAnalyzer.equals(name, "login") { login = Array(line[(colon + 1)...]) }
-            if passcode == nil && STOMPLoginAnalyzer.equals(name, "passcode") { passcode = Array(line[(colon + 1)...]) }
+            let value = UnsafeRawBufferPointer(rebasing: line[(colon + 1)...])
+            if login == nil && STOMPLoginAnalyzer.equals(name, "login") { login = headerValue(value) }
+            if passcode == nil && STOMPLoginAnalyzer.equals(name, "passcode") { passcode = headerValue(value) }
         case .read:
             break
         }
     }
 
+    /// A header value as sent (CONNECT) or with its escapes undone (STOMP);
+    /// an undefined escape (a fatal error to the broker) leaves it as sent.
+    func headerValue(_ value: UnsafeRawBufferPointer) -> [UInt8] {
+        guard escaped, value.contains(UInt8(ascii: "\\")) else { return Array(value) }
+        var out: [UInt8] = []
+        var i = 0
+        while i < value.count {
+            guard value[i] == UInt8(ascii: "\\") else {
+                out.append(value[i])
+                i += 1
+                continue
+            }
+            guard i + 1 < value.count else { return Array(value) }
+            switch value[i + 1] {
+            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
+            case UInt8(ascii: "c"): out.append(UInt8(ascii: ":"))
+            case UInt8(ascii: "n"): out.append(0x0a)
+            case UInt8(ascii: "r"): out.append(0x0d)
+            default: return Array(value)
+            }
+            i += 2
+        }
+        return out
+    }
+
     func serverLine(_ line: UnsafeRawBufferPointer) {
         guard verdict == nil else { return }
+        if let read = errorLines { return errorLine(line, read) }
         // Bare line breaks (heart-beats), and a NUL ending a frame, come before the command.
         var command = line
         while let first = command.first, first == 0 { command = UnsafeRawBufferPointer(rebasing: command[1...]) }
@@ -114,9 +168,42 @@ public final class STOMPLoginAnalyzer: StreamAnalyzer, SightingSource, LineDialo
         if STOMPLoginAnalyzer.equals(command, "CONNECTED") {
             verdict = .accepted
         } else if STOMPLoginAnalyzer.equals(command, "ERROR") {
-            verdict = .rejected
+            errorLines = 0  // why: its headers and body follow
         } else {
             verdict = .unknown
+        }
+    }
+
+    /// A line of the broker's ERROR frame (a header, or the body up to its
+    /// NUL): a refusal of the login rejects the password; the frame's end,
+    /// or `maxErrorLines` lines, without one says nothing of it.
+    func errorLine(_ line: UnsafeRawBufferPointer, _ read: Int) {
+        if STOMPLoginAnalyzer.speaksOfTheLogin(line) {
+            verdict = .rejected
+        } else if line.contains(0) || read + 1 >= STOMPLoginAnalyzer.maxErrorLines {
+            verdict = .unknown
+        } else {
+            errorLines = read + 1
+        }
+    }
+
+    /// Words brokers use when they refuse credentials (ASCII, any case).
+    static let refusals: [StaticString] = [
+        "access refused", "password", "credential", "authenticat", "login", "unauthori", "not authorized", "denied",
+    ]
+
+    static func speaksOfTheLogin(_ line: UnsafeRawBufferPointer) -> Bool {
+        refusals.contains { word in
+            let n = word.utf8CodeUnitCount
+            guard line.count >= n else { return false }
+            let w = UnsafeRawBufferPointer(start: word.utf8Start, count: n)
+            return (0...(line.count - n)).contains { start in
+                (0..<n).allSatisfy { k in
+                    var b = line[start + k]
+                    if b >= 0x41 && b <= 0x5a { b |= 0x20 }
+                    return b == w[k]
+                }
+            }
         }
     }
 
