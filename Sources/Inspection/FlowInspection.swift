@@ -340,11 +340,16 @@ public struct FlowInspection {
                 reader.dataEvents = []
             }
             if cleartextEnabled, let upgrade = cleartext.h2cUpgrade {
-                switchToHTTP2(upgrade, bytes, direction: direction, offset: offset, context: &context)
+                context.counters.h2cUpgrades &+= 1
+                let next = HTTP2Analyzer(maxDepth: context.cleartextDepth, upgrade: upgrade)
+                switchProtocols(to: .http2(next), bytes, direction: direction, offset: offset, context: &context)
             } else if let upgrade = cleartext.webSocketUpgrade, cleartextEnabled,
                 context.wantsContent || upgrade.carries != nil
             {
-                switchToWebSocket(upgrade, bytes, direction: direction, offset: offset, context: &context)
+                // Read for the content stage, or for the logins of MQTT or STOMP inside.
+                context.counters.webSocketUpgrades &+= 1
+                let next = WebSocketAnalyzer(maxDepth: context.cleartextDepth, upgrade: upgrade)
+                switchProtocols(to: .webSocket(next), bytes, direction: direction, offset: offset, context: &context)
             }
             if cleartextDone, let start = cleartext.tunnel {
                 // The proxy's reader is done; what the tunnel carries is identified from its first bytes.
@@ -427,33 +432,17 @@ public struct FlowInspection {
         scan = nil
     }
 
-    /// HTTP/1.1 switched to HTTP/2 in clear: the HTTP/1 analyzer has stopped;
-    /// an HTTP/2 one reads on from where each direction's frames begin (the
-    /// server's may already start inside this chunk).
-    mutating func switchToHTTP2(
-        _ upgrade: H2CUpgrade, _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64,
+    /// HTTP/1.1 switched protocols at a `101` (to HTTP/2 in clear, to
+    /// WebSocket): the HTTP/1 analyzer has stopped; `next` reads on from where
+    /// each direction's frames begin (the server's may already start inside
+    /// this chunk).
+    mutating func switchProtocols(
+        to next: CleartextAnalyzer, _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64,
         context: inout InspectionContext
     ) {
-        context.counters.h2cUpgrades &+= 1
-        let analyzer = HTTP2Analyzer(maxDepth: context.cleartextDepth, upgrade: upgrade)
-        cleartext = .http2(analyzer)
-        cleartextDone = analyzer.ingest(bytes, direction: direction, offset: offset, context: &context) == .done
-        analyzer.moveSightings(into: &sightings)
-    }
-
-    /// HTTP/1.1 switched to WebSocket: the HTTP/1 analyzer has stopped; a
-    /// WebSocket one reads the messages — for the content stage, for the login
-    /// of MQTT inside — from where each direction's frames begin (the
-    /// server's may start inside this chunk).
-    mutating func switchToWebSocket(
-        _ upgrade: WebSocketUpgrade, _ bytes: UnsafeRawBufferPointer, direction: Direction, offset: UInt64,
-        context: inout InspectionContext
-    ) {
-        context.counters.webSocketUpgrades &+= 1
-        let analyzer = WebSocketAnalyzer(maxDepth: context.cleartextDepth, upgrade: upgrade)
-        cleartext = .webSocket(analyzer)
-        cleartextDone = analyzer.ingest(bytes, direction: direction, offset: offset, context: &context) == .done
-        analyzer.inner?.collect(into: &sightings)
+        cleartext = next
+        cleartextDone = next.ingest(bytes, direction: direction, offset: offset, context: &context) == .done
+        next.collect(into: &sightings)
     }
 
     mutating func watchUpgrade(
