@@ -112,9 +112,9 @@ public final class STOMPLoginAnalyzer: StreamAnalyzer, SightingSource, LineDialo
         case .command:
             // Heart-beats (bare line breaks) may come first.
             guard !line.isEmpty else { return }
-            if STOMPLoginAnalyzer.equals(line, "CONNECT") || STOMPLoginAnalyzer.equals(line, "STOMP") {
+            escaped = STOMPLoginAnalyzer.equals(line, "STOMP")
+            if escaped || STOMPLoginAnalyzer.equals(line, "CONNECT") {
                 client = .headers
-                escaped = line.count == 5
             } else {
                 client = .read  // not a login
             }
