@@ -714,6 +714,13 @@ struct LoginLine {
         return true
     }
 
+    /// `text` occurs anywhere in the line, ignoring ASCII case.
+    func contains(_ text: StaticString) -> Bool {
+        let n = text.utf8CodeUnitCount
+        guard count >= n else { return false }
+        return (0...(count - n)).contains { hasPrefix(text, at: $0) }
+    }
+
     /// `text` occurs as a whole word (between non-alphanumeric bytes), ignoring case.
     func containsWord(_ text: StaticString, from start: Int = 0) -> Bool {
         let n = text.utf8CodeUnitCount

@@ -469,7 +469,8 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
         }
         let request = dequeue()
         // A 101 switches to what the request offered and the response names.
-        if status == 101 && r.upgrade == .h2c && request.offered == .h2c, let start = request.followedAt {
+        let switchesTo = status == 101 && r.upgrade == request.offered ? r.upgrade : .none
+        if switchesTo == .h2c, let start = request.followedAt {
             // HTTP/2 follows; the request's response will come as its stream 1.
             h2cUpgrade = H2CUpgrade(
                 toServer: start, toClient: r.lineEnd, credentials: request.credentials, nextContentStream: nextContentStream)
@@ -483,7 +484,7 @@ public final class HTTPAnalyzer: StreamAnalyzer, SightingSource {
             // A 2xx answer to CONNECT has no body: the tunnel starts after its head (RFC 9110 §9.3.6).
             tunnel = TunnelStart(kind: .httpConnect, toServer: start, toClient: r.lineEnd)
         }
-        if status == 101 && r.upgrade == .webSocket && request.offered == .webSocket, let start = request.followedAt {
+        if switchesTo == .webSocket, let start = request.followedAt {
             // WebSocket frames follow the request and the 101's head (RFC 6455 §4.1).
             webSocketUpgrade = WebSocketUpgrade(
                 toServer: start, toClient: r.lineEnd, deflate: r.perMessageDeflate, carries: r.webSocketCarries,

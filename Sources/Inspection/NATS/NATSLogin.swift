@@ -131,8 +131,8 @@ public final class NATSLoginAnalyzer: StreamAnalyzer, TwoWayDialogue, SightingSo
         {
             verdict = .accepted
         } else if NATSLoginAnalyzer.operation(text, is: "-ERR") {
-            let authentication =
-                NATSLoginAnalyzer.contains(text, "authorization") || NATSLoginAnalyzer.contains(text, "authentication")
+            let line = LoginLine(bytes: text)
+            let authentication = line.contains("authorization") || line.contains("authentication")
             verdict = authentication ? .rejected : .unknown
         } else {
             verdict = .unknown
@@ -147,18 +147,6 @@ public final class NATSLoginAnalyzer: StreamAnalyzer, TwoWayDialogue, SightingSo
         let t = name.utf8Start
         for k in 0..<n where LoginLine.lower(text[k]) != LoginLine.lower(t[k]) { return false }
         return text.count == n || text[n] == 0x20 || text[n] == 0x09
-    }
-
-    /// `word` occurs in `text`, ignoring ASCII case (`word` is lower-case).
-    static func contains(_ text: UnsafeRawBufferPointer, _ word: StaticString) -> Bool {
-        let n = word.utf8CodeUnitCount
-        guard text.count >= n else { return false }
-        let t = word.utf8Start
-        outer: for start in 0...(text.count - n) {
-            for k in 0..<n where LoginLine.lower(text[start + k]) != t[k] { continue outer }
-            return true
-        }
-        return false
     }
 
     /// The credentials in `CONNECT {json}`.

@@ -193,18 +193,8 @@ public final class STOMPLoginAnalyzer: StreamAnalyzer, SightingSource, LineDialo
     ]
 
     static func speaksOfTheLogin(_ line: UnsafeRawBufferPointer) -> Bool {
-        refusals.contains { word in
-            let n = word.utf8CodeUnitCount
-            guard line.count >= n else { return false }
-            let w = UnsafeRawBufferPointer(start: word.utf8Start, count: n)
-            return (0...(line.count - n)).contains { start in
-                (0..<n).allSatisfy { k in
-                    var b = line[start + k]
-                    if b >= 0x41 && b <= 0x5a { b |= 0x20 }
-                    return b == w[k]
-                }
-            }
-        }
+        let text = LoginLine(bytes: line)
+        return refusals.contains { text.contains($0) }
     }
 
     /// Commands and header names are case-sensitive (1.2 §"STOMP Frames").

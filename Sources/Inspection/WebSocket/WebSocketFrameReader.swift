@@ -64,7 +64,6 @@ struct WebSocketFrameReader: DirectionReader {
     /// FIN, RSV1-3 and the opcode.
     private var first: UInt8 = 0
     private var masked = false
-    private var lengthCode: UInt8 = 0
     private var length: UInt64 = 0
     /// The masking key, its first byte in the high bits.
     private var mask: UInt32 = 0
@@ -136,7 +135,7 @@ struct WebSocketFrameReader: DirectionReader {
             first = b
         case 1:
             masked = b & 0x80 != 0
-            lengthCode = b & 0x7f
+            let lengthCode = b & 0x7f
             length = lengthCode < 126 ? UInt64(lengthCode) : 0
             headerSize = 2 + (lengthCode == 126 ? 2 : lengthCode == 127 ? 8 : 0) + (masked ? 4 : 0)
         case 2..<(headerSize - (masked ? 4 : 0)):
